@@ -1,0 +1,36 @@
+/**
+ * One place for AWS SDK client settings, so every client (agent, scoring function, CLI, tests)
+ * talks to the real services in AWS and to a local endpoint (moto, LocalStack) the same way.
+ * The SDK itself reads AWS_ENDPOINT_URL; the settings below make the local endpoints work.
+ */
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+export interface AwsClientSettings {
+  region: string;
+  endpoint?: string;
+  requestHandler: NodeHttpHandler;
+  forcePathStyle?: boolean;
+  requestChecksumCalculation: 'WHEN_REQUIRED';
+  responseChecksumValidation: 'WHEN_REQUIRED';
+  maxAttempts?: number;
+}
+
+export function localEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.AWS_ENDPOINT_URL || undefined;
+}
+
+/**
+ * HTTP/1.1 always: the Kinesis client defaults to HTTP/2, which local emulators do not speak.
+ * Checksums only where required: SDK uploads otherwise carry CRC32 trailers some emulators store.
+ */
+export function awsClientSettings(options: { region?: string; maxAttempts?: number } = {}, env: NodeJS.ProcessEnv = process.env): AwsClientSettings {
+  const endpoint = localEndpoint(env);
+  return {
+    region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+  };
+}

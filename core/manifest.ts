@@ -1,0 +1,83 @@
+/**
+ * The model artifact contract: `model.onnx` plus `manifest.json` beside it.
+ * ONNX: input `features` float32 [N, F], output `score` float32 [N], higher = more anomalous.
+ * Any model that honours this (trained here, in scikit-learn or PyTorch) can be published and scored.
+ */
+import { z } from 'zod';
+import { describeIssues } from './wire.js';
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+export const MODEL_FILE = 'model.onnx';
+export const MANIFEST_FILE = 'manifest.json';
+export const ONNX_INPUT = 'features';
+export const ONNX_OUTPUT = 'score';
+
+export const SEVERITIES = ['normal', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+
+export const ManifestSchema = z
+  .strictObject({
+    schema: z.literal(MANIFEST_SCHEMA_VERSION),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'model names are lower kebab case, 1-63 characters'),
+    /** Unique per published model; also the Timestream record version, so later models overwrite. */
+    version: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'versions are 1-64 characters of letters, digits and . _ -'),
+    createdAt: z.iso.datetime({ message: 'expected an ISO-8601 UTC time such as 2026-11-21T12:00:00Z' }),
+    featureSet: z.strictObject({
+      version: z.number().int().positive(),
+      metrics: z.array(z.string()).min(1),
+      names: z.array(z.string()).min(1),
+    }),
+    onnx: z.strictObject({
+      file: z.literal(MODEL_FILE),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex characters'),
+      bytes: z.number().int().positive(),
+      input: z.literal(ONNX_INPUT),
+      output: z.literal(ONNX_OUTPUT),
+    }),
+    /** A sample is anomalous when score >= threshold. */
+    threshold: finite,
+    /** Score cut points, each >= threshold and ascending: score >= low is severity low, and so on. */
+    severity: z.strictObject({ low: finite, medium: finite, high: finite, critical: finite }),
+    /** Per-feature statistics of the training data, aligned with featureSet.names, for attribution. */
+    baseline: z.strictObject({ center: z.array(finite), scale: z.array(finite.refine((s) => s > 0, 'scale must be > 0')) }),
+    training: z.strictObject({
+      algorithm: z.string().min(1),
+      rows: z.number().int().nonnegative(),
+      seed: z.number().int().optional(),
+      params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
+      source: z.string().optional(),
+    }),
+    evaluation: z.record(z.string(), finite).optional(),
+  })
+  .superRefine((m, ctx) => {
+    const f = m.featureSet.names.length;
+    for (const key of ['center', 'scale'] as const) {
+      if (m.baseline[key].length !== f) {
+        ctx.addIssue({ code: 'custom', path: ['baseline', key], input: m.baseline[key].length, message: `needs one value per feature (${f})` });
+      }
+    }
+    const { low, medium, high, critical } = m.severity;
+    if (!(m.threshold <= low && low <= medium && medium <= high && high <= critical)) {
+      ctx.addIssue({ code: 'custom', path: ['severity'], input: m.severity, message: `cut points must ascend from the threshold (${m.threshold})` });
+    }
+  });
+
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** Parses a manifest; the error names the field, the value and the rule. */
+export function parseManifest(json: unknown, source = 'manifest.json'): Manifest {
+  const checked = ManifestSchema.safeParse(json, { reportInput: true });
+  if (!checked.success) throw new Error(`${source} is not a valid vigil model manifest: ${describeIssues(checked.error.issues)}`);
+  return checked.data;
+}
+
+/** Severity of a score under a manifest's cut points. */
+export function severityOf(score: number, m: Pick<Manifest, 'threshold' | 'severity'>): Severity {
+  if (!(score >= m.threshold)) return 'normal';
+  if (score >= m.severity.critical) return 'critical';
+  if (score >= m.severity.high) return 'high';
+  if (score >= m.severity.medium) return 'medium';
+  return 'low';
+}

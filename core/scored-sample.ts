@@ -1,0 +1,22 @@
+/** One sample after scoring: what every sink stores (Timestream, Prometheus, logs). */
+import type { Severity } from './manifest.js';
+
+export interface ScoredSample {
+  readonly host: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Per-host sequence number; (host, seq) is the sample's identity. */
+  readonly seq: number;
+  /** Sample time, epoch milliseconds. */
+  readonly time: number;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly score: number;
+  readonly anomaly: boolean;
+  readonly severity: Severity;
+  /** 0..1: how far the score sits from the threshold, relative to the critical cut point. */
+  readonly confidence: number;
+  /** The raw metric whose features lie furthest from the training baseline. */
+  readonly topMetric: string;
+  readonly modelVersion: string;
+  /** The Timestream record version: the model's creation time in ms, so a newer model's rescore wins. */
+  readonly recordVersion: number;
+}

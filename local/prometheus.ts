@@ -1,0 +1,97 @@
+/**
+ * Debian's Prometheus and Alertmanager on loopback, configured as the pipeline needs: the
+ * remote-write receiver on, an out-of-order window (late samples from a retried batch are kept),
+ * and optionally rule files plus an Alertmanager to send alerts to.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startServer, type RunningServer } from './process.js';
+
+export function which(command: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PrometheusOptions {
+  dataDir: string;
+  ruleFiles?: string[];
+  alertmanagerUrl?: string;
+  /** How often rules are evaluated; short in tests. */
+  evaluationInterval?: string;
+}
+
+export async function startPrometheus(options: PrometheusOptions): Promise<RunningServer> {
+  const bin = which('prometheus');
+  if (!bin) throw new Error('prometheus is not installed: apt-get install prometheus (or run bash .ci/run)');
+  const configFile = join(options.dataDir, 'prometheus.yml');
+  const config = {
+    global: { evaluation_interval: options.evaluationInterval ?? '15s', scrape_interval: '1m' },
+    storage: { tsdb: { out_of_order_time_window: '2h' } },
+    ...(options.ruleFiles ? { rule_files: options.ruleFiles } : {}),
+    ...(options.alertmanagerUrl
+      ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(options.alertmanagerUrl).host] }] }] } }
+      : {}),
+  };
+  return startServer({
+    name: 'prometheus',
+    command: bin,
+    dataDir: options.dataDir,
+    readyPath: '/-/ready',
+    args: (port) => {
+      writeFileSync(configFile, stringify(config));
+      return [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${join(options.dataDir, 'tsdb')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--web.enable-remote-write-receiver',
+        '--web.enable-lifecycle',
+      ];
+    },
+  });
+}
+
+export interface AlertmanagerOptions {
+  dataDir: string;
+  /** Where notifications go (a webhook receiver); without it, alerts are only kept. */
+  webhookUrl?: string;
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+}
+
+export async function startAlertmanager(options: AlertmanagerOptions): Promise<RunningServer> {
+  const bin = which('prometheus-alertmanager') ?? which('alertmanager');
+  if (!bin) throw new Error('alertmanager is not installed: apt-get install prometheus-alertmanager (or run bash .ci/run)');
+  const configFile = join(options.dataDir, 'alertmanager.yml');
+  const receiver = options.webhookUrl ? { name: 'webhook', webhook_configs: [{ url: options.webhookUrl, send_resolved: true }] } : { name: 'null' };
+  const config = {
+    route: {
+      receiver: receiver.name,
+      group_by: ['alertname', 'host'],
+      group_wait: options.groupWait ?? '30s',
+      group_interval: options.groupInterval ?? '5m',
+      repeat_interval: options.repeatInterval ?? '4h',
+    },
+    receivers: [receiver],
+  };
+  return startServer({
+    name: 'alertmanager',
+    command: bin,
+    dataDir: options.dataDir,
+    readyPath: '/-/ready',
+    args: (port) => {
+      writeFileSync(configFile, stringify(config));
+      return [
+        `--config.file=${configFile}`,
+        `--storage.path=${join(options.dataDir, 'am-data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address=',
+      ];
+    },
+  });
+}
