@@ -1,0 +1,47 @@
+/**
+ * `npm run bench` runs every benchmark area (bench/<area>.bench.ts) and prints one table.
+ *   --only AREA   run one area (repeatable)
+ *   --json FILE   also write { "<area>.<metric>": { value, unit } }
+ * Speeds are measured against a baseline in the same run and reported as ratios where one exists.
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import type { BenchArea, BenchResult } from './types.js';
+
+const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, json: { type: 'string' } } });
+const dir = import.meta.dirname;
+const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
+const areas: BenchArea[] = [];
+for (const file of files) {
+  const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default: BenchArea };
+  areas.push(mod.default);
+}
+const known = areas.map((a) => a.area);
+for (const only of values.only ?? []) {
+  if (!known.includes(only)) {
+    console.error(`no benchmark area "${only}"; areas: ${known.join(', ')}`);
+    process.exit(2);
+  }
+}
+const chosen = areas.filter((a) => !values.only || values.only.includes(a.area));
+const results: Record<string, BenchResult> = {};
+for (const area of chosen) {
+  console.error(`running ${area.area}: ${area.description}`);
+  for (const r of await area.run()) results[`${area.area}.${r.metric}`] = r;
+}
+const rows = Object.entries(results).map(([key, r]) => [key, formatValue(r.value), r.unit, r.note ?? '']);
+const header = ['metric', 'value', 'unit', 'how'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+console.log([line(header), `|${widths.map((w, i) => (i === 1 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`, ...rows.map(line)].join('\n'));
+if (values.json) {
+  writeFileSync(values.json, `${JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, r]) => [k, { value: r.value, unit: r.unit }])), null, 2)}\n`);
+  console.error(`wrote ${values.json}`);
+}
+
+function formatValue(v: number): string {
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}

@@ -1,0 +1,14 @@
+/**
+ * `vigil`: train, evaluate, publish and inspect models; score CSV files; estimate costs.
+ * Each command lives in its own module and registers itself here.
+ */
+import { Command } from 'commander';
+
+const program = new Command('vigil')
+  .description('vigil: real-time anomaly detection for a fleet of cloud hosts')
+  .showHelpAfterError('(run `vigil --help` for every command with examples)')
+  .exitOverride((error) => process.exit(error.exitCode));
+
+// Command registrations (one line each, in the order `vigil --help` lists them):
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,43 @@
+/**
+ * Where published models live in S3, and the "current" pointer the scoring function follows.
+ * `vigil publish` writes a model's files under its own version (never overwritten), then replaces
+ * the pointer in one PutObject, so readers see the old model or the new one, never a mix.
+ */
+import { z } from 'zod';
+import { MANIFEST_FILE, MODEL_FILE } from './manifest.js';
+import { describeIssues } from './wire.js';
+
+export const CURRENT_POINTER_FILE = 'current.json';
+
+/** `prefix` is '' or ends without a slash, e.g. 'vigil/models'. */
+export function modelKeys(prefix: string, version: string): { model: string; manifest: string } {
+  const base = `${joinPrefix(prefix)}versions/${version}/`;
+  return { model: `${base}${MODEL_FILE}`, manifest: `${base}${MANIFEST_FILE}` };
+}
+
+export function pointerKey(prefix: string): string {
+  return `${joinPrefix(prefix)}${CURRENT_POINTER_FILE}`;
+}
+
+function joinPrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
+  return trimmed ? `${trimmed}/` : '';
+}
+
+export const PointerSchema = z.strictObject({
+  schema: z.literal(1),
+  version: z.string().min(1),
+  model: z.string().min(1),
+  manifest: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  publishedAt: z.iso.datetime(),
+  /** The version this one replaced, for `vigil models rollback`. */
+  previous: z.string().optional(),
+});
+export type Pointer = z.infer<typeof PointerSchema>;
+
+export function parsePointer(json: unknown, source: string): Pointer {
+  const checked = PointerSchema.safeParse(json, { reportInput: true });
+  if (!checked.success) throw new Error(`${source} is not a vigil model pointer: ${describeIssues(checked.error.issues)}; publish a model with \`vigil publish\``);
+  return checked.data;
+}

@@ -1,0 +1,37 @@
+/**
+ * Explaining a score: which raw metric made the sample anomalous, and how sure the model is.
+ * Used wherever samples are scored (scoring function, evaluation, local tools).
+ */
+import type { FeatureSet } from '../core/features.js';
+import type { Manifest } from '../core/manifest.js';
+
+/**
+ * The metric whose features lie furthest from the training baseline, in robust z units
+ * (|x - center| / scale), summed over that metric's features.
+ */
+export function topContributingMetric(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline']): string {
+  const perMetric = featureSet.names.length / featureSet.metrics.length;
+  let best = featureSet.metrics[0]!;
+  let bestDistance = -1;
+  for (let m = 0; m < featureSet.metrics.length; m++) {
+    let distance = 0;
+    for (let k = m * perMetric; k < (m + 1) * perMetric; k++) {
+      distance += Math.abs(features[k]! - baseline.center[k]!) / baseline.scale[k]!;
+    }
+    if (distance > bestDistance) {
+      bestDistance = distance;
+      best = featureSet.metrics[m]!;
+    }
+  }
+  return best;
+}
+
+/**
+ * 0..1: where the score sits between the threshold and the critical cut point, for anomalies;
+ * between the threshold and the lowest score for normal samples (how sure it is normal).
+ */
+export function confidenceOf(score: number, m: Pick<Manifest, 'threshold' | 'severity'>): number {
+  const span = m.severity.critical - m.threshold;
+  if (score >= m.threshold) return span > 0 ? Math.min(1, 0.5 + (0.5 * (score - m.threshold)) / span) : 1;
+  return m.threshold > 0 ? Math.min(1, 0.5 + (0.5 * (m.threshold - score)) / m.threshold) : 0.5;
+}
