@@ -26,15 +26,19 @@ export const HostIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'host id must be 1-128 characters of letters, digits and . _ : - starting with a letter or digit');
 
+const TAG_KEY_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
+
+/** Keys are checked one by one (not as a zod key schema) so an error names the offending key. */
 export const TagsSchema = z
-  .record(
-    z
-      .string()
-      .regex(/^[a-z][a-z0-9_]{0,31}$/, 'tag keys must be lower snake case, 1-32 characters')
-      .refine((key) => !RESERVED_TAG_KEYS.includes(key), `tag key is reserved (${RESERVED_TAG_KEYS.join(', ')})`),
-    z.string().min(1, 'tag values must not be empty').max(128, 'tag values must be at most 128 characters'),
-  )
-  .refine((tags) => Object.keys(tags).length <= WIRE_MAX_TAGS, `at most ${WIRE_MAX_TAGS} tags`);
+  .record(z.string(), z.string().min(1, 'tag values must not be empty').max(128, 'tag values must be at most 128 characters'))
+  .superRefine((tags, ctx) => {
+    const keys = Object.keys(tags);
+    if (keys.length > WIRE_MAX_TAGS) ctx.addIssue({ code: 'custom', input: keys.length, message: `at most ${WIRE_MAX_TAGS} tags` });
+    for (const key of keys) {
+      if (!TAG_KEY_PATTERN.test(key)) ctx.addIssue({ code: 'custom', path: [key], input: key, message: 'tag keys must be lower snake case, 1-32 characters' });
+      else if (RESERVED_TAG_KEYS.includes(key)) ctx.addIssue({ code: 'custom', path: [key], input: key, message: `tag key is reserved (${RESERVED_TAG_KEYS.join(', ')})` });
+    }
+  });
 
 export const WireSampleSchema = z.strictObject({
   /** Per-host sequence number: with the host id, the sample's identity. */
@@ -42,7 +46,11 @@ export const WireSampleSchema = z.strictObject({
   /** Sample time, epoch milliseconds. */
   t: z.number().int('expected integer epoch milliseconds').min(MIN_TIME_MS, 'time before 2000').max(MAX_TIME_MS, 'time after 2100'),
   /** Raw metric values by name. */
-  m: z.record(z.string().regex(METRIC_NAME_PATTERN, 'metric names must be lower snake case'), finite),
+  m: z.record(z.string(), finite).superRefine((metrics, ctx) => {
+    for (const name of Object.keys(metrics)) {
+      if (!METRIC_NAME_PATTERN.test(name)) ctx.addIssue({ code: 'custom', path: [name], input: name, message: 'metric names must be lower snake case, 1-63 characters' });
+    }
+  }),
   /** The feature vector, ordered as the feature set `fs` names it. */
   f: z.array(finite),
 });

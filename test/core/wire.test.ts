@@ -1,0 +1,128 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { decodeWireRecord, encodeWireRecord, WIRE_MAX_BYTES, WireRecordError, type WireRecord } from '../../core/wire.js';
+
+const T0 = Date.UTC(2026, 10, 21, 12);
+
+function record(overrides: Partial<WireRecord> = {}): WireRecord {
+  return {
+    v: 1,
+    host: 'web-01.eu',
+    tags: { env: 'prod', role: 'web' },
+    fs: 1,
+    samples: [
+      { seq: 41, t: T0, m: { cpu_pct: 12.5, mem_used_pct: 40 }, f: [0.1, -2, 3e10] },
+      { seq: 42, t: T0 + 10_000, m: { cpu_pct: 99, mem_used_pct: 41 }, f: [0, 0, 0] },
+    ],
+    ...overrides,
+  };
+}
+
+/** Encodes without validation, as a foreign or broken sender would. */
+function raw(value: unknown): Uint8Array {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+function rejection(data: Uint8Array): WireRecordError {
+  try {
+    decodeWireRecord(data);
+  } catch (error) {
+    expect(error).toBeInstanceOf(WireRecordError);
+    return error as WireRecordError;
+  }
+  throw new Error('expected the record to be rejected');
+}
+
+describe('wire record round trip', () => {
+  it('decodes what it encodes, compressed and plain', () => {
+    const r = record();
+    expect(decodeWireRecord(encodeWireRecord(r))).toEqual(r);
+    expect(decodeWireRecord(encodeWireRecord(r, { compress: false }))).toEqual(r);
+  });
+
+  it('keeps a record without tags without inventing any', () => {
+    const { tags: _tags, ...untagged } = record();
+    expect(decodeWireRecord(encodeWireRecord(untagged))).toEqual(untagged);
+  });
+
+  it('compresses a typical minute of samples to well under one 25 KB PUT payload unit', () => {
+    const samples = Array.from({ length: 6 }, (_, i) => ({
+      seq: i,
+      t: T0 + i * 10_000,
+      m: Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`metric_${k}`, Math.random() * 100])),
+      f: Array.from({ length: 50 }, () => Math.random() * 4 - 2),
+    }));
+    expect(encodeWireRecord(record({ samples })).length).toBeLessThan(25_000 / 4);
+  });
+});
+
+describe('wire record rejections', () => {
+  it('rejects an unknown version with the version found and the fix', () => {
+    const error = rejection(raw({ ...record(), v: 2 }));
+    expect(error.kind).toBe('unsupported_version');
+    expect(error.message).toContain('wire version 2 is not supported');
+  });
+
+  it('rejects a record without a version', () => {
+    const { v: _v, ...noVersion } = record();
+    expect(rejection(raw(noVersion)).kind).toBe('unsupported_version');
+  });
+
+  it('names a missing field', () => {
+    const { host: _host, ...noHost } = record();
+    const error = rejection(raw(noHost));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toMatch(/host: .*got undefined|host: /);
+  });
+
+  it('names the field, the value and the rule for a non-finite number', () => {
+    // JSON cannot carry Infinity; a sender that writes it produces null or a huge literal.
+    const error = rejection(raw('{"v":1,"host":"h","fs":1,"samples":[{"seq":0,"t":1790000000000,"m":{"cpu_pct":1e999},"f":[1]}]}'));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toContain('samples[0].m.cpu_pct: expected a finite number');
+    expect(error.message).toContain('Infinity');
+  });
+
+  it('refuses to encode NaN rather than sending null', () => {
+    const bad = record();
+    bad.samples[0]!.f[1] = Number.NaN;
+    expect(() => encodeWireRecord(bad)).toThrow(/samples\[0\]\.f\[1\]: expected a finite number \(got NaN\)/);
+  });
+
+  it('names a wrong type with the value given', () => {
+    const bad = { ...record(), samples: [{ seq: 'one', t: T0, m: {}, f: [] }] };
+    expect(rejection(raw(bad)).message).toContain('samples[0].seq');
+    expect(rejection(raw(bad)).message).toContain('"one"');
+  });
+
+  it('rejects unknown fields, bad host ids, reserved tag keys and ragged feature vectors', () => {
+    expect(rejection(raw({ ...record(), extra: 1 })).message).toContain('extra');
+    expect(rejection(raw({ ...record(), host: '../etc' })).message).toContain('host: host id must');
+    expect(rejection(raw({ ...record(), tags: { host: 'x' } })).message).toContain('tags.host: tag key is reserved');
+    expect(rejection(raw({ ...record(), tags: { Env: 'x' } })).message).toContain('tags.Env: tag keys must be lower snake case');
+    const ragged = record();
+    ragged.samples[1]!.f = [1];
+    expect(rejection(raw(ragged)).message).toContain('samples[1].f: every sample needs the same number of features');
+  });
+
+  it('rejects a record without samples and a time outside 2000..2100', () => {
+    expect(rejection(raw({ ...record(), samples: [] })).message).toContain('at least one sample');
+    const old = record();
+    old.samples[0]!.t = 5;
+    expect(rejection(raw(old)).message).toContain('samples[0].t: time before 2000');
+  });
+
+  it('rejects an oversize record on both sides', () => {
+    expect(rejection(new Uint8Array(WIRE_MAX_BYTES + 1)).kind).toBe('oversize');
+    const samples = Array.from({ length: 1000 }, (_, i) => ({ seq: i, t: T0 + i, m: { cpu_pct: Math.random() }, f: Array.from({ length: 60 }, Math.random) }));
+    expect(() => encodeWireRecord(record({ samples }), { compress: false })).toThrow(WireRecordError);
+    expect(() => encodeWireRecord(record({ samples }), { compress: false })).toThrow(/over the 262144-byte limit/);
+  });
+
+  it('rejects garbage bytes, broken gzip and a gzip bomb as garbage', () => {
+    expect(rejection(Buffer.from([0xde, 0xad, 0xbe, 0xef])).kind).toBe('garbage');
+    expect(rejection(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01])).kind).toBe('garbage');
+    expect(rejection(gzipSync(Buffer.alloc(8 * 1024 * 1024, 32))).kind).toBe('garbage');
+    expect(rejection(raw('not json')).message).toContain('not JSON');
+  });
+});
