@@ -1,0 +1,178 @@
+/**
+ * Published models in S3 (layout in core/model-store.ts): every version under its own key, never
+ * overwritten, and one "current" pointer object that the scoring function follows. Publishing and
+ * rolling back replace the pointer in a single PutObject, so a reader sees the old model or the new
+ * one, never a mix. Everything read back is checked: pointer and manifest against their schemas,
+ * ONNX bytes against the manifest's sha256.
+ */
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { parseManifest, type Manifest } from '../core/manifest.js';
+import { modelKeys, parsePointer, pointerKey, type Pointer } from '../core/model-store.js';
+import { verifyModelBytes } from './artifact.js';
+
+export interface ModelLocation {
+  readonly bucket: string;
+  /** Key prefix without a trailing slash, e.g. `models`; '' for the bucket root. */
+  readonly prefix: string;
+}
+
+export interface PublishedModel {
+  readonly pointer: Pointer;
+  readonly manifest: Manifest;
+  readonly onnx: Uint8Array;
+}
+
+export interface ModelVersionInfo {
+  readonly version: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly current: boolean;
+}
+
+const PUBLISH_HINT = 'publish a model with `vigil publish --model DIR --bucket BUCKET`';
+
+/**
+ * Uploads the model under its version, then points "current" at it. Publishing the same bytes
+ * under the same version again is a no-op upload; other bytes under a published version are refused.
+ */
+export async function publishModel(s3: S3Client, options: ModelLocation & { onnx: Uint8Array; manifest: Manifest }): Promise<Pointer> {
+  const { bucket, prefix, onnx } = options;
+  const manifest = parseManifest(options.manifest, `manifest of model ${String(options.manifest?.version)}`);
+  verifyModelBytes(onnx, manifest, `cannot publish model ${manifest.version}`);
+  const keys = modelKeys(prefix, manifest.version);
+  const existing = await getObjectOrUndefined(s3, bucket, keys.manifest);
+  if (existing) {
+    const published = parseManifest(parseJson(existing, s3Url(bucket, keys.manifest)), s3Url(bucket, keys.manifest));
+    if (published.onnx.sha256 !== manifest.onnx.sha256) {
+      throw new Error(
+        `version ${manifest.version} is already published at ${s3Url(bucket, keys.manifest)} with other ONNX bytes (sha256 ${published.onnx.sha256}): ` +
+          'published versions are never overwritten; train again or give the model a new version',
+      );
+    }
+  } else {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.model, Body: onnx, ContentType: 'application/octet-stream' }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.manifest, Body: `${JSON.stringify(manifest, null, 2)}\n`, ContentType: 'application/json' }));
+  }
+  const current = await readPointer(s3, options);
+  const previous = current && current.version !== manifest.version ? current.version : current?.previous;
+  return writePointer(s3, options, manifest, previous);
+}
+
+/** The current pointer, or undefined when nothing was published under this prefix yet. */
+export async function readPointer(s3: S3Client, { bucket, prefix }: ModelLocation): Promise<Pointer | undefined> {
+  const key = pointerKey(prefix);
+  const bytes = await getObjectOrUndefined(s3, bucket, key);
+  return bytes ? parsePointer(parseJson(bytes, s3Url(bucket, key)), s3Url(bucket, key)) : undefined;
+}
+
+/** Downloads one published version and checks its manifest and ONNX bytes. */
+export async function fetchModelVersion(s3: S3Client, { bucket, prefix }: ModelLocation, version: string): Promise<{ manifest: Manifest; onnx: Uint8Array }> {
+  const keys = modelKeys(prefix, version);
+  const manifestBytes = await getObjectOrUndefined(s3, bucket, keys.manifest);
+  if (!manifestBytes) {
+    throw new Error(`model version ${version} is not published: ${s3Url(bucket, keys.manifest)} does not exist; run \`vigil models list\` for the published versions`);
+  }
+  const manifest = parseManifest(parseJson(manifestBytes, s3Url(bucket, keys.manifest)), s3Url(bucket, keys.manifest));
+  const onnx = await getObjectOrUndefined(s3, bucket, keys.model);
+  if (!onnx) {
+    throw new Error(`${s3Url(bucket, keys.model)} is missing although its manifest exists: publish model ${version} again with \`vigil publish\``);
+  }
+  verifyModelBytes(onnx, manifest, s3Url(bucket, keys.model));
+  return { manifest, onnx };
+}
+
+/** The model the "current" pointer names, verified against the pointer and the manifest. */
+export async function fetchCurrentModel(s3: S3Client, location: ModelLocation): Promise<PublishedModel> {
+  const pointer = await readPointer(s3, location);
+  if (!pointer) throw new Error(`no model is published: ${s3Url(location.bucket, pointerKey(location.prefix))} does not exist; ${PUBLISH_HINT}`);
+  const { manifest, onnx } = await fetchModelVersion(s3, location, pointer.version);
+  if (manifest.onnx.sha256 !== pointer.sha256) {
+    throw new Error(
+      `${s3Url(location.bucket, pointerKey(location.prefix))} names sha256 ${pointer.sha256} for version ${pointer.version}, ` +
+        `but its manifest says ${manifest.onnx.sha256}: publish the model again or roll back with \`vigil models rollback\``,
+    );
+  }
+  return { pointer, manifest, onnx };
+}
+
+/** Every published version, oldest first, with the current one marked. */
+export async function listModels(s3: S3Client, location: ModelLocation): Promise<ModelVersionInfo[]> {
+  const { bucket, prefix } = location;
+  const probe = modelKeys(prefix, '@').model; // '@' never occurs in a version
+  const versionsPrefix = probe.slice(0, probe.indexOf('@'));
+  const versions: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: versionsPrefix, Delimiter: '/', ContinuationToken: token }));
+    for (const common of page.CommonPrefixes ?? []) versions.push(common.Prefix!.slice(versionsPrefix.length).replace(/\/$/, ''));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const current = await readPointer(s3, location);
+  const infos: ModelVersionInfo[] = [];
+  for (const version of versions) {
+    const key = modelKeys(prefix, version).manifest;
+    const bytes = await getObjectOrUndefined(s3, bucket, key);
+    if (!bytes) continue; // an upload in progress: the model is there, its manifest not yet
+    const manifest = parseManifest(parseJson(bytes, s3Url(bucket, key)), s3Url(bucket, key));
+    infos.push({ version, name: manifest.name, createdAt: manifest.createdAt, sha256: manifest.onnx.sha256, bytes: manifest.onnx.bytes, current: current?.version === version });
+  }
+  return infos.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.version.localeCompare(b.version));
+}
+
+/**
+ * Points "current" back at `to`, or at the version the current one replaced. The target is
+ * downloaded and verified first, so a rollback never points at a broken model.
+ */
+export async function rollbackModel(s3: S3Client, options: ModelLocation & { to?: string }): Promise<Pointer> {
+  const current = await readPointer(s3, options);
+  if (!current) throw new Error(`nothing to roll back: ${s3Url(options.bucket, pointerKey(options.prefix))} does not exist; ${PUBLISH_HINT}`);
+  const target = options.to ?? current.previous;
+  if (!target) {
+    throw new Error(`version ${current.version} records no previous version: name the version to roll back to with --to VERSION (\`vigil models list\` shows them)`);
+  }
+  if (target === current.version) throw new Error(`version ${target} is already current: name another version with --to VERSION (\`vigil models list\` shows them)`);
+  const { manifest } = await fetchModelVersion(s3, options, target);
+  return writePointer(s3, options, manifest, current.version);
+}
+
+async function writePointer(s3: S3Client, { bucket, prefix }: ModelLocation, manifest: Manifest, previous: string | undefined): Promise<Pointer> {
+  const keys = modelKeys(prefix, manifest.version);
+  const pointer: Pointer = {
+    schema: 1,
+    version: manifest.version,
+    model: keys.model,
+    manifest: keys.manifest,
+    sha256: manifest.onnx.sha256,
+    publishedAt: new Date().toISOString(),
+    ...(previous ? { previous } : {}),
+  };
+  // One PutObject replaces the whole pointer: readers see the old or the new one, never a mix.
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: pointerKey(prefix), Body: `${JSON.stringify(pointer, null, 2)}\n`, ContentType: 'application/json', CacheControl: 'no-cache' }));
+  return pointer;
+}
+
+async function getObjectOrUndefined(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await response.Body!.transformToByteArray();
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    if (name === 'NoSuchBucket') throw new Error(`bucket ${bucket} does not exist: create it or pass the right --bucket`, { cause: error });
+    throw new Error(`cannot read ${s3Url(bucket, key)}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function parseJson(bytes: Uint8Array, source: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (cause) {
+    throw new Error(`${source} is not valid JSON (${(cause as Error).message}): ${PUBLISH_HINT} again`, { cause });
+  }
+}
+
+export function s3Url(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
