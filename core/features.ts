@@ -10,11 +10,12 @@ export const FEATURE_SET_VERSION = 1;
 
 /** Per metric, in this order: how the value compares with the host's own normal. */
 export const PER_METRIC_FEATURES = [
-  'level', // the value itself (after robust scaling)
+  'level', // the value itself
   'dev_short', // deviation from the recent normal (minutes)
   'dev_long', // deviation from the longer normal (hours)
   'dev_seasonal', // deviation from the same time of day / day of week
   'rate', // change since the previous sample, scaled
+  'vol_short', // recent variability against the longer one (log ratio): a calm or a storm
 ] as const;
 
 export type PerMetricFeature = (typeof PER_METRIC_FEATURES)[number];

@@ -1,0 +1,140 @@
+/**
+ * The feature pipeline: raw samples of one host in, the ordered feature vector of core/features.ts
+ * out. One piece of code for the agent, training, evaluation over a CSV and the tests.
+ *
+ * Strictly causal (a sample's features depend on it and earlier samples only), O(1) time and
+ * memory per sample, state serialisable (snapshot / restore). Per metric, in feature order:
+ *   level        the value itself
+ *   dev_short    (value - recent normal) / long scale        recent normal: robust EWMA, shortSpan samples
+ *   dev_long     (value - long normal) / long scale          long normal: robust EWMA, longSpan samples
+ *   dev_seasonal (value - seasonal normal) / seasonal scale  hour-of-day, then hour-of-week normal
+ *   rate         (value - previous value) / typical change
+ *   vol_short    log(recent variability / long variability)
+ * Scales are robust mean absolute deviations, floored so a flat series does not divide by zero.
+ *
+ * Explicit cases:
+ *   - missing, non-finite, or negative value of a non-negative metric (a counter reset upstream):
+ *     imputed with the recent normal (deviations 0, rate 0) and kept out of the state;
+ *   - gap (time step > gapIntervals typical intervals: host offline): rate 0 and the recent normal
+ *     restarts from the long normal; long and seasonal normals keep their history;
+ *   - time going backwards (clock step, replay): the sample is scored as if no time had passed.
+ */
+import { type FeatureSet, PER_METRIC_FEATURES } from '../../core/features.js';
+import { resolveFeatureOptions, type FeatureOptions } from './options.js';
+import { alphaOfSpan, updateEwma } from './robust-ewma.js';
+import { bucketsOf, seasonalNormal, updateSeasonal } from './seasonal.js';
+import { emptyPipelineState, fromSnapshot, toSnapshot, type MetricState, type PipelineState } from './state.js';
+
+export type { FeatureOptions } from './options.js';
+export { DEFAULT_FEATURE_OPTIONS } from './options.js';
+
+export interface RawSample {
+  /** Epoch milliseconds. */
+  readonly t: number;
+  /** Metric -> value; a value may be missing or non-finite. */
+  readonly values: Readonly<Record<string, number>>;
+}
+
+const PER_METRIC = PER_METRIC_FEATURES.length;
+// Offsets of each feature inside a metric's block, in core/features.ts order.
+const F = Object.fromEntries(PER_METRIC_FEATURES.map((name, i) => [name, i])) as Record<(typeof PER_METRIC_FEATURES)[number], number>;
+/** How fast the typical sampling interval follows the observed time steps. */
+const INTERVAL_ALPHA = 0.05;
+/** Far inside float32's range, so the ONNX input never becomes Infinity. */
+const MAX_LEVEL = 1e30;
+
+export class FeaturePipeline {
+  readonly featureSet: FeatureSet;
+  readonly options: FeatureOptions;
+  private readonly state: PipelineState;
+  private readonly nonNegative: readonly boolean[];
+  private readonly shortAlpha: number;
+  private readonly longAlpha: number;
+
+  constructor(featureSet: FeatureSet, options?: Partial<FeatureOptions>, state?: PipelineState) {
+    if (featureSet.names.length !== featureSet.metrics.length * PER_METRIC) {
+      throw new Error(
+        `feature set has ${featureSet.names.length} names for ${featureSet.metrics.length} metrics; this pipeline computes ${PER_METRIC} per metric (${PER_METRIC_FEATURES.join(', ')}): build the feature set with featureSetFor()`,
+      );
+    }
+    this.featureSet = featureSet;
+    this.options = resolveFeatureOptions(options);
+    this.state = state ?? emptyPipelineState(featureSet.metrics.length);
+    const nonNegative = new Set(this.options.nonNegativeMetrics);
+    this.nonNegative = featureSet.metrics.map((m) => nonNegative.has(m));
+    this.shortAlpha = alphaOfSpan(this.options.shortSpan);
+    this.longAlpha = alphaOfSpan(this.options.longSpan);
+  }
+
+  /** Features of this sample from it and earlier samples only; updates the state. Every value finite. */
+  push(sample: RawSample): Float64Array {
+    if (!Number.isFinite(sample.t)) throw new Error(`sample time must be finite epoch milliseconds; got ${String(sample.t)}`);
+    const { state, options } = this;
+    const dt = state.lastT === null ? 0 : Math.max(0, sample.t - state.lastT);
+    const gap = state.interval !== null && dt > options.gapIntervals * state.interval;
+    if (state.lastT !== null && dt > 0 && !gap) {
+      state.interval = state.interval === null ? dt : state.interval + INTERVAL_ALPHA * (dt - state.interval);
+    }
+    state.lastT = Math.max(sample.t, state.lastT ?? sample.t);
+    const buckets = bucketsOf(sample.t + options.utcOffsetMinutes * 60_000);
+    const weightMs = state.interval ?? 0;
+
+    const out = new Float64Array(this.featureSet.names.length);
+    this.featureSet.metrics.forEach((metric, m) => {
+      const s = state.metrics[m]!;
+      if (gap) restartRecentNormal(s);
+      const raw = sample.values[metric];
+      const valid = typeof raw === 'number' && Number.isFinite(raw) && !(this.nonNegative[m] && raw < 0);
+      const x = valid ? raw : imputed(s);
+      this.features(s, x, valid && !gap, buckets, out, m * PER_METRIC);
+      if (!valid) return;
+      if (s.last !== null && !gap) updateEwma(s.change, Math.abs(x - s.last), this.longAlpha, options.clipMads);
+      updateEwma(s.short, x, this.shortAlpha, Infinity);
+      updateEwma(s.long, x, this.longAlpha, options.clipMads);
+      updateSeasonal(s.seasonal, buckets, x, weightMs, options.seasonalDays, options.seasonalWeeks, options.clipMads);
+      s.last = x;
+    });
+    return out;
+  }
+
+  /** Plain-JSON state, so the agent saves it and restores it after a restart. */
+  snapshot(): unknown {
+    return structuredClone(toSnapshot(this.featureSet, this.options, this.state));
+  }
+
+  /** Throws an Error naming the mismatch when the state is for another feature set or version. */
+  static restore(featureSet: FeatureSet, state: unknown, options?: Partial<FeatureOptions>): FeaturePipeline {
+    const restored = fromSnapshot(featureSet, state);
+    return new FeaturePipeline(featureSet, { ...(restored.options as Partial<FeatureOptions>), ...options }, restored.state);
+  }
+
+  private features(s: MetricState, x: number, withRate: boolean, buckets: ReturnType<typeof bucketsOf>, out: Float64Array, at: number): void {
+    const o = this.options;
+    const floor = Math.max(o.absoluteScaleFloor, o.relativeScaleFloor * Math.abs(s.long.mean));
+    const longScale = Math.max(s.long.mad, floor);
+    const clamp = (v: number) => (Number.isFinite(v) ? Math.max(-o.maxFeature, Math.min(o.maxFeature, v)) : 0);
+    const devLong = s.long.n === 0 ? 0 : (x - s.long.mean) / longScale;
+    const season = seasonalNormal(s.seasonal, buckets);
+    // The level keeps its own units (bytes/s can be huge); bounded only to stay a finite float32.
+    out[at + F.level] = Math.max(-MAX_LEVEL, Math.min(MAX_LEVEL, x));
+    out[at + F.dev_short] = clamp(s.short.n === 0 ? 0 : (x - s.short.mean) / longScale);
+    out[at + F.dev_long] = clamp(devLong);
+    // A bucket's own spread can be tiny (a quiet hour): a quarter of the long scale bounds it below.
+    out[at + F.dev_seasonal] = clamp(season ? (x - season.mean) / Math.max(season.mad, 0.25 * longScale) : devLong);
+    out[at + F.rate] = clamp(withRate && s.last !== null ? (x - s.last) / Math.max(s.change.mean, floor) : 0);
+    out[at + F.vol_short] = clamp(s.long.n < 2 ? 0 : Math.log((s.short.mad + floor) / (s.long.mad + floor)));
+  }
+}
+
+/** The value assumed for a missing sample: the recent normal, else the last value, else 0. */
+function imputed(s: MetricState): number {
+  if (s.short.n > 0) return s.short.mean;
+  return s.last ?? 0;
+}
+
+/** After a gap the recent past is unknown: start the recent normal again from the long normal. */
+function restartRecentNormal(s: MetricState): void {
+  if (s.long.n === 0) return;
+  s.short = { mean: s.long.mean, mad: s.long.mad, n: 1 };
+  s.last = null;
+}
