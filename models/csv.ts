@@ -1,0 +1,155 @@
+/**
+ * Reading metric history from CSV: a header `timestamp,<metric>...` (also the `timestamp,value` and
+ * `timestamp,cpu_usage` files of older tools), one row per sample, in time order.
+ * Timestamps: ISO 8601 (`2026-01-05T10:00:00Z`, with an offset, or without a zone = UTC),
+ * `YYYY-MM-DD HH:MM[:SS]` (UTC), or epoch seconds / milliseconds. An empty cell, `NaN` or `null`
+ * is a missing value (the feature pipeline imputes it); any other non-number is an error.
+ * Every error names the file, the line and how to fix it.
+ */
+import { readFileSync } from 'node:fs';
+import { METRIC_NAME_PATTERN } from '../core/host-metrics.js';
+
+export interface MetricCsv {
+  /** Epoch milliseconds, one per row, non-decreasing. */
+  readonly timestamps: number[];
+  /** Metric columns in file order. */
+  readonly metrics: string[];
+  /** Values per metric, one per row; NaN where the file has no value. */
+  readonly columns: Record<string, Float64Array>;
+}
+
+export class CsvError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    problem: string,
+    fix: string,
+  ) {
+    super(`${file}:${line}: ${problem}: ${fix}`);
+    this.name = 'CsvError';
+  }
+}
+
+export function readMetricCsv(path: string): MetricCsv {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as Error).message}: check the path`, { cause: error });
+  }
+  return parseMetricCsv(text, path);
+}
+
+const MISSING = new Set(['', 'nan', 'null', 'na']);
+
+/** Parses CSV text; `file` names the source in errors. */
+export function parseMetricCsv(text: string, file = '(csv)'): MetricCsv {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const headerIndex = lines.findIndex((l) => l.trim() !== '');
+  if (headerIndex < 0) throw new CsvError(file, 1, 'the file is empty', 'write a header such as `timestamp,cpu_pct` and one row per sample');
+  const headerLine = headerIndex + 1;
+  const header = splitRow(lines[headerIndex]!).map((h) => h.trim());
+  const timeColumn = header.findIndex((h) => h.toLowerCase() === 'timestamp');
+  if (timeColumn < 0) {
+    throw new CsvError(file, headerLine, `no timestamp column in the header (${header.join(',')})`, 'the header must name a `timestamp` column, e.g. `timestamp,cpu_pct`');
+  }
+  const metrics = header.filter((_, i) => i !== timeColumn);
+  if (metrics.length === 0) throw new CsvError(file, headerLine, 'no metric column in the header', 'add at least one metric column, e.g. `timestamp,value`');
+  const seen = new Set<string>();
+  for (const m of metrics) {
+    if (!METRIC_NAME_PATTERN.test(m)) {
+      throw new CsvError(file, headerLine, `column name "${m}" is not a valid metric name`, 'use lower snake case names of 1-63 letters, digits and _ starting with a letter, e.g. `cpu_pct`');
+    }
+    if (seen.has(m)) throw new CsvError(file, headerLine, `column "${m}" appears twice`, 'give every column its own name');
+    seen.add(m);
+  }
+
+  const timestamps: number[] = [];
+  const values: number[][] = metrics.map(() => []);
+  for (let i = headerIndex + 1; i < lines.length; i++) {
+    const raw = lines[i]!;
+    if (raw.trim() === '') continue;
+    const line = i + 1;
+    const cells = splitRow(raw);
+    if (cells.length !== header.length) {
+      throw new CsvError(file, line, `${cells.length} fields where the header has ${header.length} (${header.join(',')})`, 'give every row one value per header column (leave a cell empty for a missing value)');
+    }
+    const t = parseTimestamp(cells[timeColumn]!.trim());
+    if (t === undefined) {
+      throw new CsvError(file, line, `unparsable timestamp "${cells[timeColumn]}"`, 'use ISO 8601 (2026-01-05T10:00:00Z), `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds/milliseconds');
+    }
+    const previous = timestamps[timestamps.length - 1];
+    if (previous !== undefined && t < previous) {
+      throw new CsvError(file, line, `timestamp ${cells[timeColumn]} is earlier than the row before`, 'sort the rows by time (the features are computed in time order)');
+    }
+    timestamps.push(t);
+    let k = 0;
+    for (let c = 0; c < cells.length; c++) {
+      if (c === timeColumn) continue;
+      const cell = cells[c]!.trim();
+      const v = MISSING.has(cell.toLowerCase()) ? NaN : Number(cell);
+      if (Number.isNaN(v) && !MISSING.has(cell.toLowerCase())) {
+        throw new CsvError(file, line, `non-numeric value "${cell}" in column ${header[c]}`, 'write a number (e.g. 42.5), or leave the cell empty for a missing value');
+      }
+      values[k++]!.push(v);
+    }
+  }
+  if (timestamps.length === 0) throw new CsvError(file, headerLine + 1, 'the file has a header but no rows', 'add one row per sample below the header');
+  return {
+    timestamps,
+    metrics,
+    columns: Object.fromEntries(metrics.map((m, k) => [m, Float64Array.from(values[k]!)])),
+  };
+}
+
+/** Splits one CSV row; fields may be double-quoted (with "" for a quote). */
+function splitRow(line: string): string[] {
+  if (!line.includes('"')) return line.split(',');
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += ch;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+const NAIVE_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/;
+const ZONED = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Epoch ms of a timestamp cell, or undefined when it is not one of the accepted forms. */
+export function parseTimestamp(cell: string): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(cell)) {
+    const n = Number(cell);
+    // Epoch seconds until the year 5138; larger numbers are milliseconds.
+    return n < 1e11 ? Math.round(n * 1000) : Math.round(n);
+  }
+  const naive = NAIVE_DATE_TIME.exec(cell);
+  if (naive) {
+    const [, y, mo, d, h, mi, s, ms] = naive;
+    const month = Number(mo);
+    const day = Number(d);
+    if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return undefined;
+    const t = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s ?? 0), Number((ms ?? '0').padEnd(3, '0')));
+    // Date.UTC rolls 31 February over into March: reject dates that do not exist.
+    return new Date(t).getUTCDate() === day ? t : undefined;
+  }
+  if (/^\d{4}-\d{2}-\d{2}$/.test(cell)) return parseTimestamp(`${cell} 00:00`);
+  if (ZONED.test(cell)) {
+    const t = Date.parse(cell.replace(' ', 'T'));
+    return Number.isFinite(t) ? t : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseMetricCsv, parseTimestamp, readMetricCsv } from '../../models/csv.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-csv-'));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('readMetricCsv', () => {
+  it('reads timestamp,<metric>... with several metrics', () => {
+    const csv = readMetricCsv(file('multi.csv', 'timestamp,cpu_pct,mem_used_pct\n2026-01-05T10:00:00Z,12.5,40\n2026-01-05T10:01:00Z,13,41.25\n'));
+    expect(csv.metrics).toEqual(['cpu_pct', 'mem_used_pct']);
+    expect(csv.timestamps).toEqual([Date.UTC(2026, 0, 5, 10, 0), Date.UTC(2026, 0, 5, 10, 1)]);
+    expect([...csv.columns.cpu_pct!]).toEqual([12.5, 13]);
+    expect([...csv.columns.mem_used_pct!]).toEqual([40, 41.25]);
+  });
+
+  it('reads the timestamp,value and timestamp,cpu_usage formats with naive UTC times and CRLF', () => {
+    const nab = readMetricCsv(file('nab.csv', 'timestamp,value\r\n2014-04-01 00:00:00,-21.04\r\n2014-04-01 00:05:00,1e3\r\n'));
+    expect(nab.metrics).toEqual(['value']);
+    expect(nab.timestamps).toEqual([Date.UTC(2014, 3, 1, 0, 0), Date.UTC(2014, 3, 1, 0, 5)]);
+    expect([...nab.columns.value!]).toEqual([-21.04, 1000]);
+    const old = readMetricCsv(file('old.csv', 'timestamp,cpu_usage\n1767607200,55\n'));
+    expect(old.metrics).toEqual(['cpu_usage']);
+    expect(old.timestamps).toEqual([1767607200_000]);
+  });
+
+  it('reads empty cells and NaN as missing values', () => {
+    const csv = parseMetricCsv('timestamp,a,b\n2026-01-05 00:00,,1\n2026-01-05 00:01,NaN,2\n');
+    expect([...csv.columns.a!].every(Number.isNaN)).toBe(true);
+    expect([...csv.columns.b!]).toEqual([1, 2]);
+  });
+
+  it('names file, line and fix for an empty file or a header without rows', () => {
+    expect(() => readMetricCsv(file('empty.csv', ''))).toThrow(/empty\.csv:1: the file is empty: write a header/);
+    expect(() => readMetricCsv(file('header.csv', 'timestamp,value\n'))).toThrow(/header\.csv:2: the file has a header but no rows/);
+    expect(() => readMetricCsv(join(dir, 'absent.csv'))).toThrow(/cannot read .*absent\.csv.*check the path/);
+  });
+
+  it('names file, line and fix for missing columns', () => {
+    expect(() => readMetricCsv(file('nots.csv', 'time,value\n1,2\n'))).toThrow(/nots\.csv:1: no timestamp column in the header \(time,value\): the header must name a `timestamp` column/);
+    expect(() => readMetricCsv(file('nometric.csv', 'timestamp\n1\n'))).toThrow(/nometric\.csv:1: no metric column/);
+    expect(() => readMetricCsv(file('short.csv', 'timestamp,a,b\n2026-01-05 00:00,1,2\n2026-01-05 00:01,1\n'))).toThrow(/short\.csv:3: 2 fields where the header has 3/);
+    expect(() => readMetricCsv(file('dup.csv', 'timestamp,a,a\n1,2,3\n'))).toThrow(/dup\.csv:1: column "a" appears twice/);
+    expect(() => readMetricCsv(file('name.csv', 'timestamp,CPU Usage\n1,2\n'))).toThrow(/name\.csv:1: column name "CPU Usage" is not a valid metric name: use lower snake case/);
+  });
+
+  it('names file, line and fix for an unparsable or out-of-order timestamp', () => {
+    expect(() => readMetricCsv(file('ts.csv', 'timestamp,value\n2026-01-05 00:00,1\nyesterday,2\n'))).toThrow(/ts\.csv:3: unparsable timestamp "yesterday": use ISO 8601/);
+    expect(() => readMetricCsv(file('feb.csv', 'timestamp,value\n2026-02-31 00:00,1\n'))).toThrow(/feb\.csv:2: unparsable timestamp "2026-02-31 00:00"/);
+    expect(() => readMetricCsv(file('order.csv', 'timestamp,value\n2026-01-05 00:05,1\n2026-01-05 00:00,2\n'))).toThrow(/order\.csv:3: timestamp 2026-01-05 00:00 is earlier than the row before: sort the rows by time/);
+  });
+
+  it('names file, line, column and fix for a non-numeric value', () => {
+    expect(() => readMetricCsv(file('num.csv', 'timestamp,a,b\n2026-01-05 00:00,1,2\n\n2026-01-05 00:01,1,high\n'))).toThrow(/num\.csv:4: non-numeric value "high" in column b: write a number/);
+  });
+
+  it('parses the accepted timestamp forms', () => {
+    expect(parseTimestamp('2026-01-05T10:00:00+02:00')).toBe(Date.UTC(2026, 0, 5, 8));
+    expect(parseTimestamp('2026-01-05T10:00:00.250Z')).toBe(Date.UTC(2026, 0, 5, 10, 0, 0, 250));
+    expect(parseTimestamp('2026-01-05 10:00')).toBe(Date.UTC(2026, 0, 5, 10));
+    expect(parseTimestamp('2026-01-05')).toBe(Date.UTC(2026, 0, 5));
+    expect(parseTimestamp('1767607200000')).toBe(1767607200000);
+    expect(parseTimestamp('2026-13-01 00:00')).toBeUndefined();
+    expect(parseTimestamp('-5')).toBeUndefined();
+  });
+});
