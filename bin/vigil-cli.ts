@@ -3,6 +3,7 @@
  * Each command lives in its own module and registers itself here.
  */
 import { Command } from 'commander';
+import { register as registerScoreCsv } from '../models/cli/score-csv.js';
 
 const program = new Command('vigil')
   .description('vigil: real-time anomaly detection for a fleet of cloud hosts')
@@ -10,5 +11,6 @@ const program = new Command('vigil')
   .exitOverride((error) => process.exit(error.exitCode));
 
 // Command registrations (one line each, in the order `vigil --help` lists them):
+registerScoreCsv(program);
 
 await program.parseAsync(process.argv);

@@ -2,7 +2,7 @@
  * Reading metric history from CSV: a header `timestamp,<metric>...` (also the `timestamp,value` and
  * `timestamp,cpu_usage` files of older tools), one row per sample, in time order.
  * Timestamps: ISO 8601 (`2026-01-05T10:00:00Z`, with an offset, or without a zone = UTC),
- * `YYYY-MM-DD HH:MM[:SS]` (UTC), or epoch seconds / milliseconds. An empty cell, `NaN` or `null`
+ * `YYYY-MM-DD HH:MM[:SS]` (UTC), or epoch seconds / milliseconds. Rows stay in file order. An empty cell, `NaN` or `null`
  * is a missing value (the feature pipeline imputes it); any other non-number is an error.
  * Every error names the file, the line and how to fix it.
  */
@@ -10,8 +10,10 @@ import { readFileSync } from 'node:fs';
 import { METRIC_NAME_PATTERN } from '../core/host-metrics.js';
 
 export interface MetricCsv {
-  /** Epoch milliseconds, one per row, non-decreasing. */
+  /** Epoch milliseconds, one per row, in file order (real exports have the odd clock step back; the pipeline handles it). */
   readonly timestamps: number[];
+  /** The timestamp cells as written, so outputs can echo them unchanged. */
+  readonly timestampText: string[];
   /** Metric columns in file order. */
   readonly metrics: string[];
   /** Values per metric, one per row; NaN where the file has no value. */
@@ -65,6 +67,7 @@ export function parseMetricCsv(text: string, file = '(csv)'): MetricCsv {
   }
 
   const timestamps: number[] = [];
+  const timestampText: string[] = [];
   const values: number[][] = metrics.map(() => []);
   for (let i = headerIndex + 1; i < lines.length; i++) {
     const raw = lines[i]!;
@@ -78,11 +81,8 @@ export function parseMetricCsv(text: string, file = '(csv)'): MetricCsv {
     if (t === undefined) {
       throw new CsvError(file, line, `unparsable timestamp "${cells[timeColumn]}"`, 'use ISO 8601 (2026-01-05T10:00:00Z), `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds/milliseconds');
     }
-    const previous = timestamps[timestamps.length - 1];
-    if (previous !== undefined && t < previous) {
-      throw new CsvError(file, line, `timestamp ${cells[timeColumn]} is earlier than the row before`, 'sort the rows by time (the features are computed in time order)');
-    }
     timestamps.push(t);
+    timestampText.push(cells[timeColumn]!.trim());
     let k = 0;
     for (let c = 0; c < cells.length; c++) {
       if (c === timeColumn) continue;
@@ -97,6 +97,7 @@ export function parseMetricCsv(text: string, file = '(csv)'): MetricCsv {
   if (timestamps.length === 0) throw new CsvError(file, headerLine + 1, 'the file has a header but no rows', 'add one row per sample below the header');
   return {
     timestamps,
+    timestampText,
     metrics,
     columns: Object.fromEntries(metrics.map((m, k) => [m, Float64Array.from(values[k]!)])),
   };

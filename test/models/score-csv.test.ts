@@ -1,0 +1,86 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseMetricCsv, type MetricCsv } from '../../models/csv.js';
+import { probationaryRows, scoreCsvDir, scoreMetricCsv } from '../../models/score-csv.js';
+
+const T0 = Date.UTC(2026, 0, 5);
+const STEP = 5 * 60_000;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** A daily cycle with noise, `rows` rows at 5 minutes, and a CPU runaway planted at `at`. */
+function series(rows: number, at: number, seed = 1): string {
+  const random = rng(seed);
+  const lines = ['timestamp,value'];
+  for (let i = 0; i < rows; i++) {
+    const t = T0 + i * STEP;
+    const daily = 40 + 20 * Math.sin((2 * Math.PI * i) / 288);
+    const value = i >= at && i < at + 6 ? 98 : daily + 3 * random();
+    lines.push(`${new Date(t).toISOString().replace('T', ' ').slice(0, 19)},${value.toFixed(3)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const options = { trees: 50 };
+
+describe('score-csv (NAB protocol)', () => {
+  it('the probationary period is floor(15%) of the rows, at most 750', () => {
+    expect(probationaryRows(1000)).toBe(150);
+    expect(probationaryRows(4032)).toBe(604);
+    expect(probationaryRows(22695)).toBe(750);
+  });
+
+  it('a planted anomaly scores higher than the normal rows', () => {
+    const csv = parseMetricCsv(series(2000, 1500));
+    const scores = scoreMetricCsv(csv, options);
+    const normal = [...scores.slice(probationaryRows(2000), 1490)];
+    const planted = Math.max(...scores.slice(1500, 1506));
+    expect(planted).toBeGreaterThan(Math.max(...normal));
+    for (const s of scores) expect(s >= 0 && s <= 1).toBe(true);
+  });
+
+  it('is causal: changing a later row never changes an earlier score', () => {
+    const text = series(1200, 900);
+    const a = scoreMetricCsv(parseMetricCsv(text), options);
+    const lines = text.split('\n');
+    lines[1001] = lines[1001]!.replace(/,[^,]*$/, ',500');
+    const b = scoreMetricCsv(parseMetricCsv(lines.join('\n')), options);
+    expect([...b.slice(0, 1000)]).toEqual([...a.slice(0, 1000)]);
+    expect(b[1000]).not.toBe(a[1000]);
+  });
+
+  it('writes timestamp,value,anomaly_score: one row per input row, same order, same relative paths', () => {
+    const root = mkdtempSync(join(tmpdir(), 'vigil-score-csv-'));
+    mkdirSync(join(root, 'in', 'web'), { recursive: true });
+    const text = series(800, 700, 2);
+    writeFileSync(join(root, 'in', 'web', 'host-1.csv'), text);
+    writeFileSync(join(root, 'in', 'db.csv'), series(600, 500, 3));
+    const done = scoreCsvDir(join(root, 'in'), join(root, 'out'), options);
+    expect(done.map((d) => d.output)).toEqual([join(root, 'out', 'db.csv'), join(root, 'out', 'web', 'host-1.csv')]);
+    const out = readFileSync(join(root, 'out', 'web', 'host-1.csv'), 'utf8').trim().split('\n');
+    const input = text.trim().split('\n');
+    expect(out[0]).toBe('timestamp,value,anomaly_score');
+    expect(out).toHaveLength(input.length);
+    out.slice(1).forEach((line, i) => {
+      const [timestamp, value, score] = line.split(',');
+      const [inTimestamp, inValue] = input[i + 1]!.split(',');
+      expect(timestamp).toBe(inTimestamp);
+      expect(Number(value)).toBe(Number(inValue));
+      expect(Number(score)).toBeGreaterThanOrEqual(0);
+      expect(Number(score)).toBeLessThanOrEqual(1);
+    });
+  });
+
+  it('refuses a file too short to train on, saying how many rows it needs', () => {
+    const csv: MetricCsv = parseMetricCsv('timestamp,value\n1767571200,1\n1767571260,2\n');
+    expect(() => scoreMetricCsv(csv)).toThrow(/2 rows leave 0 for the probationary period.*at least 14 rows/);
+  });
+});
