@@ -1,0 +1,108 @@
+/**
+ * The trained forest as an ONNX graph that onnxruntime scores exactly like Forest.score:
+ *
+ *   features float32 [N, F] -> ai.onnx.ml TreeEnsembleRegressor (opset 3, AVERAGE of leaf path
+ *   lengths = E[h]) -> Mul by -ln2 / c(n) -> Exp -> Reshape to [N] -> score float32 [N]
+ *
+ * which is 2^(-E[h] / c(n)), the package's anomaly score.
+ *
+ * Branching: BRANCH_LT sends a row to the true branch (left) when x < threshold, like the package.
+ * onnxruntime compares float32 inputs with float32 thresholds, so each split is rounded UP to the
+ * next float32: for a float32 x, x < split exactly when x < roundUp(split). NaN takes the false
+ * branch (nodes_missing_value_tracks_true = 0), i.e. right, as `NaN < split` does in JS; ±Infinity
+ * and values beyond the float32 range (which become ±Infinity) branch like any large number.
+ */
+import { DataType, attr, encodeModel, tensor, type Node } from './proto.js';
+import { ONNX_INPUT, ONNX_OUTPUT } from '../../core/manifest.js';
+import type { Forest } from '../forest/forest.js';
+
+export const TREE_ENSEMBLE_OPSET = 3;
+export const DEFAULT_OPSET = 17;
+
+export interface ExportOptions {
+  /** Stored as ONNX metadata (model name, version, feature names...). */
+  readonly metadata?: Record<string, string>;
+  readonly docString?: string;
+}
+
+export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}): Uint8Array {
+  const ensemble = treeEnsembleAttributes(forest);
+  const nodes: Node[] = [
+    { opType: 'TreeEnsembleRegressor', domain: 'ai.onnx.ml', input: [ONNX_INPUT], output: ['mean_path_length'], attribute: ensemble },
+    { opType: 'Mul', input: ['mean_path_length', 'minus_ln2_over_c'], output: ['log_score'] },
+    { opType: 'Exp', input: ['log_score'], output: ['score_column'] },
+    { opType: 'Reshape', input: ['score_column', 'flat_shape'], output: [ONNX_OUTPUT] },
+  ];
+  return encodeModel({
+    graph: {
+      name: 'vigil_isolation_forest',
+      nodes,
+      inputs: [{ name: ONNX_INPUT, elemType: DataType.FLOAT, shape: ['N', forest.features] }],
+      outputs: [{ name: ONNX_OUTPUT, elemType: DataType.FLOAT, shape: ['N'] }],
+      initializers: [tensor.float('minus_ln2_over_c', [], [-Math.LN2 / forest.normaliser]), tensor.int64('flat_shape', [1], [-1])],
+    },
+    opsets: { '': DEFAULT_OPSET, 'ai.onnx.ml': TREE_ENSEMBLE_OPSET },
+    docString: options.docString ?? `Isolation Forest: ${forest.trees.length} trees, ${forest.sampleSize} rows per tree; score = 2^(-E[h]/c(n))`,
+    ...(options.metadata ? { metadata: options.metadata } : {}),
+  });
+}
+
+function treeEnsembleAttributes(forest: Forest): ReturnType<typeof attr.int>[] {
+  const treeIds: number[] = [];
+  const nodeIds: number[] = [];
+  const featureIds: number[] = [];
+  const modes: string[] = [];
+  const values: number[] = [];
+  const trueIds: number[] = [];
+  const falseIds: number[] = [];
+  const targetTreeIds: number[] = [];
+  const targetNodeIds: number[] = [];
+  const targetWeights: number[] = [];
+  forest.trees.forEach((tree, t) => {
+    // Pre-order, root first, grouped by tree: onnxruntime takes the first node of a tree as its root.
+    for (let i = 0; i < tree.left.length; i++) {
+      treeIds.push(t);
+      nodeIds.push(i);
+      const leaf = tree.left[i]! < 0;
+      featureIds.push(leaf ? 0 : tree.feature[i]!);
+      modes.push(leaf ? 'LEAF' : 'BRANCH_LT');
+      values.push(leaf ? 0 : roundUpToFloat32(tree.split[i]!));
+      trueIds.push(leaf ? 0 : tree.left[i]!);
+      falseIds.push(leaf ? 0 : tree.right[i]!);
+      if (leaf) {
+        targetTreeIds.push(t);
+        targetNodeIds.push(i);
+        targetWeights.push(tree.pathLength[i]!);
+      }
+    }
+  });
+  return [
+    attr.int('n_targets', 1),
+    attr.string('aggregate_function', 'AVERAGE'),
+    attr.string('post_transform', 'NONE'),
+    attr.ints('nodes_treeids', treeIds),
+    attr.ints('nodes_nodeids', nodeIds),
+    attr.ints('nodes_featureids', featureIds),
+    attr.strings('nodes_modes', modes),
+    attr.floats('nodes_values', values),
+    attr.ints('nodes_truenodeids', trueIds),
+    attr.ints('nodes_falsenodeids', falseIds),
+    attr.ints('nodes_missing_value_tracks_true', new Array<number>(treeIds.length).fill(0)),
+    attr.ints('target_treeids', targetTreeIds),
+    attr.ints('target_nodeids', targetNodeIds),
+    attr.ints('target_ids', new Array<number>(targetTreeIds.length).fill(0)),
+    attr.floats('target_weights', targetWeights),
+  ];
+}
+
+/** The smallest float32 >= x, so that for float32 inputs `x < split` and `x < roundUp(split)` agree. */
+export function roundUpToFloat32(x: number): number {
+  const nearest = Math.fround(x);
+  if (nearest >= x || Number.isNaN(x)) return nearest;
+  const bits = new Int32Array(new Float32Array([nearest]).buffer);
+  // Next float32 towards +Infinity: the bit pattern grows for positives, shrinks for negatives.
+  if (nearest > 0) bits[0]! += 1;
+  else if (nearest < 0) bits[0]! -= 1;
+  else bits[0] = 1; // +0 or -0 below a tiny positive x: the smallest positive subnormal
+  return new Float32Array(bits.buffer)[0]!;
+}
