@@ -1,0 +1,82 @@
+/**
+ * The alert rules: the committed file is what the generator makes, promtool accepts it, and the
+ * promtool unit tests in grafana/alerts/tests pass, with a firing case and a near miss for every alert.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { promDuration } from '../../grafana/alerts/duration.js';
+import { ALERT_NAMES, PRODUCTION_TIMINGS, renderRules, vigilRules } from '../../grafana/alerts/rules.js';
+import { RULES_FILE } from '../../grafana/build.js';
+import { which } from '../../local/prometheus.js';
+
+const TESTS_DIR = join('grafana', 'alerts', 'tests');
+const testFiles = readdirSync(TESTS_DIR).filter((f) => f.endsWith('.test.yml')).sort();
+
+function promtool(...args: string[]): string {
+  const bin = which('promtool');
+  if (!bin) throw new Error('promtool is not installed: apt-get install prometheus (or run bash scripts/setup.sh)');
+  try {
+    return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
+describe('promDuration', () => {
+  it('writes seconds as Prometheus durations', () => {
+    expect([120, 90, 3600, 7 * 86_400, 0.5, 49.999].map(promDuration)).toEqual(['2m', '1m30s', '1h', '7d', '500ms', '49s999ms']);
+  });
+  it('rejects what is not a positive whole number of milliseconds, naming the value', () => {
+    expect(() => promDuration(0)).toThrow(/got 0 s/);
+    expect(() => promDuration(-5)).toThrow(/got -5 s/);
+    expect(() => promDuration(0.0001)).toThrow(/got 0.0001 s/);
+  });
+});
+
+describe('alert rule file', () => {
+  it('the committed grafana/alerts/vigil-rules.yml is the production variant of grafana/alerts/rules.ts (run npm run grafana:build)', () => {
+    expect(readFileSync(RULES_FILE, 'utf8')).toBe(renderRules(PRODUCTION_TIMINGS));
+  });
+
+  it('defines every alert once, each with severity, summary, description and a dashboard link', () => {
+    const rules = vigilRules().groups.flatMap((g) => g.rules);
+    expect(rules.map((r) => r.alert).sort()).toEqual(Object.values(ALERT_NAMES).sort());
+    for (const rule of rules) {
+      expect(rule.labels.severity, rule.alert).toBeTruthy();
+      expect(Object.keys(rule.annotations).sort(), rule.alert).toEqual(['dashboard', 'description', 'summary']);
+      expect(rule.annotations.dashboard, rule.alert).toMatch(/^\/d\/vigil-/);
+    }
+  });
+
+  it('promtool accepts the production file and a fast variant', () => {
+    expect(promtool('check', 'rules', RULES_FILE)).toMatch(/SUCCESS: 7 rules found/);
+    const fast = renderRules({ ...PRODUCTION_TIMINGS, sampleIntervalSeconds: 1, anomalyHoldSeconds: 3, arrivalAllowanceSeconds: 1, silentAfterSeconds: 5 });
+    const file = join(mkdtempSync(join(tmpdir(), 'vigil-rules-')), 'fast-rules.yml');
+    writeFileSync(file, fast);
+    expect(promtool('check', 'rules', file)).toMatch(/SUCCESS: 7 rules found/);
+  });
+});
+
+describe('promtool test rules', () => {
+  it.each(testFiles)('%s passes', (file) => {
+    expect(promtool('test', 'rules', join(TESTS_DIR, file))).toMatch(/SUCCESS/);
+  });
+
+  it('every alert has a case where it fires and a near miss where it must not', () => {
+    interface AlertTest { alertname: string; exp_alerts?: unknown[] }
+    const cases = testFiles.flatMap((file) => {
+      const suite = parse(readFileSync(join(TESTS_DIR, file), 'utf8')) as { tests: { alert_rule_test?: AlertTest[] }[] };
+      return suite.tests.flatMap((t) => t.alert_rule_test ?? []);
+    });
+    for (const alert of Object.values(ALERT_NAMES)) {
+      const mine = cases.filter((c) => c.alertname === alert);
+      expect(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${alert} fires somewhere`).toBe(true);
+      expect(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${alert} has a near miss`).toBe(true);
+    }
+  });
+});
