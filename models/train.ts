@@ -1,0 +1,123 @@
+/**
+ * Training a model: Isolation Forest on feature vectors -> ONNX bytes + manifest.
+ *
+ * Calibration from the training data (no labels needed):
+ * - threshold: the (1 - contamination) quantile of the training scores, i.e. the share of
+ *   training rows the model would flag is about `contamination` (default 1%);
+ * - severity cut points: low at the threshold, then medium / high / critical a quarter, half and
+ *   one "spread" above it, where spread = threshold - median training score (how far the threshold
+ *   already sits above normal); capped at 1, the largest possible score;
+ * - baseline per feature: median and robust scale (1.4826 x median absolute deviation; the mean
+ *   absolute deviation when over half the values are equal; 1 for a constant feature), which
+ *   models/explain.ts uses to name the metric that made a sample anomalous.
+ */
+import type { FeatureSet } from '../core/features.js';
+import type { Manifest } from '../core/manifest.js';
+import { buildManifest } from './artifact.js';
+import { FOREST_DEFAULTS, trainForest, type Forest, type ForestOptions } from './forest/forest.js';
+import { exportForestToOnnx } from './onnx/export.js';
+
+export interface TrainOptions extends ForestOptions {
+  /** Expected share of anomalies in the training data; sets the threshold. Default 0.01. */
+  readonly contamination?: number;
+  /** Model name (lower kebab case). Default `vigil-host`. */
+  readonly name?: string;
+  /** Where the training data came from (a file name), recorded in the manifest. */
+  readonly source?: string;
+  /** Default: creation time + sha256 prefix (see buildManifest). */
+  readonly version?: string;
+  readonly createdAt?: Date;
+  /** Called as training goes: the forest, then scoring the training rows. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface TrainedModel {
+  readonly onnx: Uint8Array;
+  readonly manifest: Manifest;
+  readonly forest: Forest;
+}
+
+export const DEFAULT_CONTAMINATION = 0.01;
+export const DEFAULT_MODEL_NAME = 'vigil-host';
+export const ALGORITHM = 'isolation-forest (ml-isolation-forest 0.1.0, subsampled, seeded)';
+const SCORE_CHUNK = 5_000;
+
+export function trainModel(rows: readonly ArrayLike<number>[], featureSet: FeatureSet, options: TrainOptions = {}): TrainedModel {
+  const contamination = options.contamination ?? DEFAULT_CONTAMINATION;
+  if (!(contamination > 0 && contamination < 0.5)) throw new Error(`contamination must be a share between 0 and 0.5, e.g. 0.01; got ${contamination}`);
+  const width = featureSet.names.length;
+  rows.forEach((row, r) => {
+    if (row.length !== width) {
+      throw new Error(`training row ${r} has ${row.length} values, the feature set has ${width} (${featureSet.names.join(', ')}): compute the rows with the feature pipeline for this feature set`);
+    }
+  });
+  const forestOptions = { trees: options.trees ?? FOREST_DEFAULTS.trees, subsample: options.subsample ?? FOREST_DEFAULTS.subsample, seed: options.seed ?? FOREST_DEFAULTS.seed };
+  const total = forestOptions.trees + rows.length;
+  const forest = trainForest(rows, forestOptions);
+  options.onProgress?.(forestOptions.trees, total);
+  const scores = new Float64Array(rows.length);
+  for (let start = 0; start < rows.length; start += SCORE_CHUNK) {
+    scores.set(forest.score(rows.slice(start, start + SCORE_CHUNK)), start);
+    options.onProgress?.(forestOptions.trees + Math.min(rows.length, start + SCORE_CHUNK), total);
+  }
+  const { threshold, severity } = calibrate(scores, contamination);
+  const name = options.name ?? DEFAULT_MODEL_NAME;
+  const onnx = exportForestToOnnx(forest, {
+    metadata: { name, feature_set_version: String(featureSet.version), feature_names: featureSet.names.join(',') },
+  });
+  const manifest = buildManifest({
+    name,
+    onnx,
+    featureSet,
+    threshold,
+    severity,
+    baseline: baselineOf(rows, width),
+    training: {
+      algorithm: ALGORITHM,
+      rows: rows.length,
+      seed: forestOptions.seed,
+      params: { trees: forestOptions.trees, subsample: forestOptions.subsample, rowsPerTree: forest.sampleSize, contamination },
+      ...(options.source ? { source: options.source } : {}),
+    },
+    ...(options.version ? { version: options.version } : {}),
+    ...(options.createdAt ? { createdAt: options.createdAt } : {}),
+  });
+  return { onnx, manifest, forest };
+}
+
+/** Threshold and severity cut points from the training scores (see the top of this file). */
+export function calibrate(scores: ArrayLike<number>, contamination: number): Pick<Manifest, 'threshold' | 'severity'> {
+  const sorted = Float64Array.from(scores).sort();
+  // Scores are compared in float32 by the ONNX model: keep the threshold a float32 value too.
+  const threshold = Math.fround(quantile(sorted, 1 - contamination));
+  const spread = Math.max(threshold - quantile(sorted, 0.5), 1e-6);
+  const cut = (k: number): number => Math.max(threshold, Math.min(1, threshold + k * spread));
+  return { threshold, severity: { low: threshold, medium: cut(0.25), high: cut(0.5), critical: cut(1) } };
+}
+
+/** Per-feature median and robust scale (always > 0). */
+export function baselineOf(rows: readonly ArrayLike<number>[], width: number): Manifest['baseline'] {
+  const center: number[] = [];
+  const scale: number[] = [];
+  const column = new Float64Array(rows.length);
+  for (let f = 0; f < width; f++) {
+    rows.forEach((row, r) => (column[r] = row[f]!));
+    const sorted = Float64Array.from(column).sort();
+    const median = quantile(sorted, 0.5);
+    const deviations = sorted.map((v) => Math.abs(v - median)).sort();
+    const mad = 1.4826 * quantile(deviations, 0.5);
+    const meanDeviation = deviations.reduce((a, b) => a + b, 0) / Math.max(1, deviations.length);
+    center.push(median);
+    scale.push(mad > 0 ? mad : meanDeviation > 0 ? 1.2533 * meanDeviation : 1);
+  }
+  return { center, scale };
+}
+
+/** Linear-interpolated quantile of ascending values. */
+function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  const position = q * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(sorted.length - 1, below + 1);
+  return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
+}
