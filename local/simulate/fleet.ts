@@ -3,8 +3,10 @@
  * into them. `sampleAt(t)` gives what every reporting host's agent would collect at time t.
  */
 import { fleetProfiles, type HostProfile } from './host-profile.js';
-import { combineEffects, incidentEffect, type Incident } from './incidents.js';
+import { combineEffects, incidentEffect, type Incident, type IncidentEffect } from './incidents.js';
 import { SimulatedHost, type HostMetricValues } from './simulated-host.js';
+
+const NO_EFFECT: IncidentEffect = {};
 
 export interface FleetOptions {
   readonly hosts: number;
@@ -63,7 +65,7 @@ export class SimulatedFleet {
     const out: FleetSample[] = [];
     for (const host of this.hosts) {
       const active = this.incidentList.filter((i) => i.host === host.profile.id && timeMs >= i.start && timeMs < i.end);
-      const values = host.sample(timeMs, combineEffects(active.map((i) => incidentEffect(i, timeMs))));
+      const values = host.sample(timeMs, active.length === 0 ? NO_EFFECT : combineEffects(active.map((i) => incidentEffect(i, timeMs))));
       if (values) out.push({ host: host.profile.id, tags: host.profile.tags, t: timeMs, values });
     }
     return out;

@@ -22,7 +22,8 @@ const DEFAULT_STEP_SECONDS = 10;
 const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
 const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
-type NoiseName = 'demand' | 'cpu' | 'runQueue' | 'mem' | 'swap' | 'diskRead' | 'diskWrite' | 'netRx' | 'netTx';
+const NOISE_NAMES = ['demand', 'cpu', 'runQueue', 'mem', 'swap', 'diskRead', 'diskWrite', 'netRx', 'netTx'] as const;
+type NoiseName = (typeof NOISE_NAMES)[number];
 
 export class SimulatedHost {
   private readonly random: Random;
@@ -57,7 +58,8 @@ export class SimulatedHost {
     const stepSeconds = this.lastTime === undefined ? DEFAULT_STEP_SECONDS : (timeMs - this.lastTime) / 1000;
     this.lastTime = timeMs;
     // Noise processes advance even while the host is silent, so it comes back in a fresh state.
-    const n = Object.fromEntries(Object.entries(this.noise).map(([key, process]) => [key, process.at(timeMs)])) as Record<NoiseName, number>;
+    const n = {} as Record<NoiseName, number>;
+    for (const key of NOISE_NAMES) n[key] = this.noise[key].at(timeMs);
     const p = this.profile;
     const load = clamp(dailyLoad(p.shape, timeMs, p.utcOffsetHours, p.weekendFactor) * (1 + n.demand), 0, 1.2);
     const white = (): number => this.random.normal();
