@@ -1,0 +1,101 @@
+/**
+ * The scoring function's configuration: every environment variable it reads, in one zod schema.
+ * A bad value fails the first invocation with a message naming the variable, the value and the fix.
+ */
+import { z } from 'zod';
+import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';
+
+export const SINK_NAMES = ['timestream', 'prometheus', 'log'] as const;
+export type SinkName = (typeof SINK_NAMES)[number];
+
+const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+const boolean = z.enum(['true', 'false'], { error: 'expected true or false' }).transform((v) => v === 'true');
+const wholeSeconds = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((v) => Number(v))
+    .pipe(z.number({ error: 'expected a number of seconds' }).int('expected whole seconds').nonnegative('expected 0 or more'));
+
+const EnvSchema = z
+  .object({
+    VIGIL_MODEL_BUCKET: z.string({ error: 'is not set' }).regex(BUCKET_PATTERN, 'is not an S3 bucket name'),
+    VIGIL_MODEL_PREFIX: z.string().default('models'),
+    VIGIL_MODEL_RECHECK_SECONDS: wholeSeconds(60),
+    VIGIL_SINKS: z
+      .string({ error: 'is not set' })
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(SINK_NAMES, { error: `unknown sink (known: ${SINK_NAMES.join(', ')})` })).min(1, 'names no sink')),
+    VIGIL_TIMESTREAM_DATABASE: z.string().min(1).default(DEFAULT_TIMESTREAM_DATABASE),
+    VIGIL_TIMESTREAM_TABLE: z.string().min(1).default(DEFAULT_TIMESTREAM_TABLE),
+    VIGIL_PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'is not an http(s) URL' }).optional(),
+    VIGIL_PROMETHEUS_SIGV4: boolean.optional(),
+    VIGIL_DEAD_LETTER_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'is not set to an SQS queue URL' }),
+    VIGIL_NORMAL_RESOLUTION_SECONDS: wholeSeconds(0),
+    POWERTOOLS_SERVICE_NAME: z.string().min(1).default('vigil-score'),
+    POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).default('vigil'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.VIGIL_SINKS.includes('prometheus') && !env.VIGIL_PROMETHEUS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['VIGIL_PROMETHEUS_URL'], message: 'is not set, and VIGIL_SINKS includes prometheus' });
+    }
+  });
+
+const FIXES: Record<string, string> = {
+  VIGIL_MODEL_BUCKET: 'set it to the bucket `vigil publish` writes models to',
+  VIGIL_MODEL_RECHECK_SECONDS: 'set it to how often (seconds) to look for a newly published model, e.g. 60',
+  VIGIL_SINKS: `set it to a comma list of ${SINK_NAMES.join(', ')}, e.g. timestream,prometheus`,
+  VIGIL_PROMETHEUS_URL: 'set it to the remote-write URL, e.g. https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-.../api/v1/remote_write',
+  VIGIL_PROMETHEUS_SIGV4: 'set it to true (Amazon Managed Service for Prometheus) or false (a plain Prometheus)',
+  VIGIL_DEAD_LETTER_QUEUE_URL: 'set it to the URL of the SQS queue that takes bad records',
+  VIGIL_NORMAL_RESOLUTION_SECONDS: 'set it to 0 (store every sample) or to seconds between stored normal samples, e.g. 60',
+};
+
+export interface ScoreConfig {
+  readonly modelBucket: string;
+  readonly modelPrefix: string;
+  readonly modelRecheckMs: number;
+  readonly sinks: readonly SinkName[];
+  readonly timestream: { readonly database: string; readonly table: string };
+  readonly prometheus?: { readonly url: string; readonly sigv4: boolean };
+  readonly deadLetterQueueUrl: string;
+  /** 0: store every normal sample; else at most about one normal sample per host per this many ms. */
+  readonly normalResolutionMs: number;
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError listing every bad variable with its value and fix. */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): ScoreConfig {
+  const checked = EnvSchema.safeParse(env);
+  if (!checked.success) {
+    const problems = checked.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(environment)');
+      const value = env[name];
+      const fix = FIXES[name];
+      return `${name}${value === undefined ? '' : `=${JSON.stringify(value)}`} ${issue.message}${fix ? `: ${fix}` : ''}`;
+    });
+    throw new ConfigError(`the score function's configuration is invalid: ${problems.join('; ')}`);
+  }
+  const e = checked.data;
+  const prometheusUrl = e.VIGIL_PROMETHEUS_URL;
+  return {
+    modelBucket: e.VIGIL_MODEL_BUCKET,
+    modelPrefix: e.VIGIL_MODEL_PREFIX,
+    modelRecheckMs: e.VIGIL_MODEL_RECHECK_SECONDS * 1000,
+    sinks: [...new Set(e.VIGIL_SINKS)],
+    timestream: { database: e.VIGIL_TIMESTREAM_DATABASE, table: e.VIGIL_TIMESTREAM_TABLE },
+    ...(prometheusUrl
+      ? { prometheus: { url: prometheusUrl, sigv4: e.VIGIL_PROMETHEUS_SIGV4 ?? new URL(prometheusUrl).hostname.endsWith('.amazonaws.com') } }
+      : {}),
+    deadLetterQueueUrl: e.VIGIL_DEAD_LETTER_QUEUE_URL,
+    normalResolutionMs: e.VIGIL_NORMAL_RESOLUTION_SECONDS * 1000,
+    serviceName: e.POWERTOOLS_SERVICE_NAME,
+    metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+  };
+}

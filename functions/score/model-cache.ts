@@ -1,0 +1,93 @@
+/**
+ * The scoring model, cached across invocations. The published "current" pointer is re-checked at
+ * most every `recheckMs`; a new version is downloaded, verified and swapped in without a redeploy.
+ * A failed load keeps the last good model (logged, counted); only with no model at all does
+ * scoring stop (ModelUnavailableError: the batch is retried, nothing is lost).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { featureSetMismatch, HOST_FEATURE_SET } from '../../core/features.js';
+import type { Manifest } from '../../core/manifest.js';
+import type { BatchScorer } from './onnx-scorer.js';
+
+export interface ModelSource {
+  /** Where models come from, for messages, e.g. s3://bucket/models/current.json. */
+  readonly description: string;
+  /** The version the current pointer names (a small read). */
+  currentVersion(): Promise<string>;
+  /** The current model's files, sha256 verified against its manifest. */
+  fetch(): Promise<{ manifest: Manifest; onnx: Uint8Array }>;
+}
+
+export interface LoadedModel {
+  readonly manifest: Manifest;
+  readonly scorer: BatchScorer;
+  /** Date.parse(manifest.createdAt): the Timestream record version of its results. */
+  readonly createdMs: number;
+}
+
+export class ModelUnavailableError extends Error {
+  override readonly name = 'ModelUnavailableError';
+}
+
+export interface ModelCacheOptions {
+  readonly source: ModelSource;
+  readonly recheckMs: number;
+  readonly createScorer: (onnx: Uint8Array, featureCount: number, source: string) => Promise<BatchScorer>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now?: () => number;
+}
+
+export class ModelCache {
+  private model: LoadedModel | undefined;
+  private lastCheck = -Infinity;
+  private pending: Promise<void> | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ModelCacheOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The model to score with now; loads it on first use and re-checks the pointer when due. */
+  async current(): Promise<LoadedModel> {
+    if (!this.model || this.now() - this.lastCheck >= this.options.recheckMs) {
+      // One check at a time, however many callers wait on it.
+      this.pending ??= this.check().finally(() => (this.pending = undefined));
+      await this.pending;
+    }
+    if (!this.model) {
+      throw new ModelUnavailableError(`no model could be loaded from ${this.options.source.description} (see the error logged before): publish one with \`vigil publish\``);
+    }
+    return this.model;
+  }
+
+  private async check(): Promise<void> {
+    const { source, logger, metrics } = this.options;
+    this.lastCheck = this.now();
+    try {
+      if (this.model && (await source.currentVersion()) === this.model.manifest.version) return;
+      const next = await this.load();
+      const previous = this.model;
+      this.model = next;
+      logger.info('scoring model loaded', { modelVersion: next.manifest.version, modelName: next.manifest.name, previousVersion: previous?.manifest.version, source: source.description });
+      metrics.addMetric('ModelLoaded', MetricUnit.Count, 1);
+      await previous?.scorer.release();
+    } catch (error) {
+      metrics.addMetric('ModelLoadFailed', MetricUnit.Count, 1);
+      logger.error(this.model ? 'model load failed; scoring continues with the last good model' : 'model load failed; no model to score with', {
+        error: error as Error,
+        keptVersion: this.model?.manifest.version,
+        source: source.description,
+      });
+    }
+  }
+
+  private async load(): Promise<LoadedModel> {
+    const { manifest, onnx } = await this.options.source.fetch();
+    const mismatch = featureSetMismatch(HOST_FEATURE_SET, manifest.featureSet);
+    if (mismatch) throw new Error(`model ${manifest.name} ${manifest.version} cannot score this fleet's features: ${mismatch}`);
+    const scorer = await this.options.createScorer(onnx, manifest.featureSet.names.length, `${manifest.name} ${manifest.version}`);
+    return { manifest, scorer, createdMs: Date.parse(manifest.createdAt) };
+  }
+}

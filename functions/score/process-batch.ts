@@ -1,0 +1,175 @@
+/**
+ * One Kinesis batch, start to end: read (decode, validate), score, prepare the sink requests,
+ * then write results and dead letters, and answer with Kinesis partial batch failures.
+ *
+ * Failure rules: a bad record is dead-lettered and the rest of the batch goes on; a sink that fails
+ * after its retries, or a dead letter the queue did not take, makes the batch answer with the
+ * lowest failed record's sequence number, so Lambda delivers again from there. Writes are
+ * idempotent, so records after it that were already stored are rewritten, not duplicated.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { PreparedWrite, ResultSink, SinkOutcome } from '../sinks/sink.js';
+import type { DeadLetter, DeadLetterResult } from './dead-letter.js';
+import { ModelUnavailableError, type LoadedModel } from './model-cache.js';
+import { originOf, readBatch, type ReadBatch } from './records.js';
+import { samplesToStore } from './resolution.js';
+import { scoreRecords, type ScoredBatch } from './score-batch.js';
+
+export interface ScoreDependencies {
+  readonly models: { current(): Promise<LoadedModel> };
+  readonly sinks: readonly ResultSink[];
+  readonly deadLetters: { send(letters: readonly DeadLetter[]): Promise<DeadLetterResult> };
+  /** 0 stores every normal sample. */
+  readonly normalResolutionMs: number;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now?: () => number;
+}
+
+export interface PreparedBatch {
+  readonly read: ReadBatch;
+  readonly scored: ScoredBatch;
+  readonly writes: readonly { readonly sink: ResultSink; readonly write: PreparedWrite }[];
+  readonly timings: { readonly readMs: number; readonly scoreMs: number; readonly buildMs: number };
+}
+
+/** The CPU part of a batch, without I/O: decode, validate, score, build every sink's requests. */
+export async function prepareBatch(records: readonly KinesisStreamRecord[], model: LoadedModel, sinks: readonly ResultSink[], normalResolutionMs: number, scoredAt: number): Promise<PreparedBatch> {
+  let t = performance.now();
+  const read = readBatch(records, model.scorer.featureCount);
+  const readMs = performance.now() - t;
+  t = performance.now();
+  const scored = await scoreRecords(read.accepted, model);
+  const scoreMs = performance.now() - t;
+  t = performance.now();
+  const sinkBatch = {
+    samples: scored.samples,
+    store: samplesToStore(scored, normalResolutionMs),
+    threshold: model.manifest.threshold,
+    modelCreatedMs: model.createdMs,
+    scoredAt,
+  };
+  const writes = sinks.map((sink) => ({ sink, write: sink.prepare(sinkBatch) }));
+  return { read, scored, writes, timings: { readMs, scoreMs, buildMs: performance.now() - t } };
+}
+
+export async function processKinesisBatch(event: KinesisStreamEvent, deps: ScoreDependencies): Promise<KinesisStreamBatchResponse> {
+  const { logger, metrics } = deps;
+  const records = event.Records ?? [];
+  if (records.length === 0) return { batchItemFailures: [] };
+  metrics.addMetric('BatchSize', MetricUnit.Count, records.length);
+  metrics.addMetric('RecordsIn', MetricUnit.Count, records.length);
+
+  let model: LoadedModel;
+  try {
+    model = await deps.models.current();
+  } catch (error) {
+    if (!(error instanceof ModelUnavailableError)) throw error;
+    // Nothing can be scored: hand the whole batch back, it is delivered again.
+    metrics.addMetric('BatchesWithoutModel', MetricUnit.Count, 1);
+    logger.error('no model to score with; the batch is handed back to be delivered again', { error });
+    return failFrom(records, 0);
+  }
+  metrics.addMetadata('modelVersion', model.manifest.version);
+  logger.appendKeys({ modelVersion: model.manifest.version });
+
+  const prepared = await prepareBatch(records, model, deps.sinks, deps.normalResolutionMs, (deps.now ?? Date.now)());
+  const { read, scored, writes, timings } = prepared;
+  metrics.addMetric('ReadTime', MetricUnit.Milliseconds, timings.readMs);
+  metrics.addMetric('ScoreTime', MetricUnit.Milliseconds, timings.scoreMs);
+  metrics.addMetric('BuildTime', MetricUnit.Milliseconds, timings.buildMs);
+  metrics.addMetric('SamplesScored', MetricUnit.Count, scored.samples.length);
+  metrics.addMetric('Anomalies', MetricUnit.Count, scored.samples.reduce((n, s) => n + (s.anomaly ? 1 : 0), 0));
+
+  const badRecords: DeadLetter[] = read.rejected.map((r) => ({ reason: r.reason, message: r.message, origin: r.origin, payloadBase64: r.dataBase64 }));
+  for (const r of read.rejected) logger.warn('record dead-lettered', { reason: r.reason, message: r.message, shardId: r.origin.shardId, sequenceNumber: r.origin.sequenceNumber });
+
+  const t = performance.now();
+  const [badRecordsSent, ...outcomes] = await Promise.all([
+    badRecords.length ? deps.deadLetters.send(badRecords) : Promise.resolve<DeadLetterResult>({ sent: 0, failed: [] }),
+    ...writes.map(({ sink, write }) => timed(sink.name, write, metrics)),
+  ]);
+  // Results a sink refused for good are dead-lettered too, one letter per record and sink.
+  const refused = refusedResults(outcomes, scored, records);
+  const refusedSent = refused.length ? await deps.deadLetters.send(refused) : { sent: 0, failed: [] };
+  metrics.addMetric('WriteTime', MetricUnit.Milliseconds, performance.now() - t);
+
+  const failedRecords: number[] = [];
+  for (const outcome of outcomes) {
+    const name = capitalize(outcome.sink);
+    metrics.addMetric(`${name}SamplesWritten`, MetricUnit.Count, outcome.written);
+    metrics.addMetric(`${name}SamplesFailed`, MetricUnit.Count, outcome.failed.length);
+    metrics.addMetric(`${name}SamplesRejected`, MetricUnit.Count, outcome.rejected.reduce((n, r) => n + r.indices.length, 0));
+    if (outcome.failed.length) {
+      logger.error('sink failed after retries; its records will be delivered again', { sink: outcome.sink, samples: outcome.failed.length, error: outcome.error });
+    }
+    for (const r of outcome.rejected) logger.error('sink rejected samples; dead-lettered', { sink: outcome.sink, samples: r.indices.length, reason: r.reason });
+    for (const i of outcome.failed) failedRecords.push(scored.recordIndex[i]!);
+  }
+  for (const i of badRecordsSent.failed) failedRecords.push(badRecords[i]!.origin.index);
+  for (const i of refusedSent.failed) failedRecords.push(refused[i]!.origin.index);
+  const deadLettered = badRecordsSent.sent;
+  metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, deadLettered);
+  metrics.addMetric('DeadLetterFailures', MetricUnit.Count, badRecordsSent.failed.length + refusedSent.failed.length);
+  if (badRecordsSent.error || refusedSent.error) {
+    logger.error('dead-letter queue did not take every message; those records will be delivered again', { error: badRecordsSent.error ?? refusedSent.error });
+  }
+
+  const summary = { records: records.length, samples: scored.samples.length, deadLettered, ...timings };
+  if (failedRecords.length === 0) {
+    logger.info('batch scored', summary);
+    return { batchItemFailures: [] };
+  }
+  const first = Math.min(...failedRecords);
+  metrics.addMetric('BatchItemFailures', MetricUnit.Count, 1);
+  logger.warn('batch partly failed; delivery resumes from the first failed record', { ...summary, failedFrom: records[first]!.kinesis.sequenceNumber });
+  return failFrom(records, first);
+}
+
+/** Lambda retries a Kinesis batch from the lowest sequence number it is given. */
+function failFrom(records: readonly KinesisStreamRecord[], index: number): KinesisStreamBatchResponse {
+  return { batchItemFailures: [{ itemIdentifier: records[index]!.kinesis.sequenceNumber }] };
+}
+
+async function timed(name: string, write: PreparedWrite, metrics: Metrics): Promise<SinkOutcome> {
+  const t = performance.now();
+  try {
+    return await write.send();
+  } finally {
+    metrics.addMetric(`${capitalize(name)}Latency`, MetricUnit.Milliseconds, performance.now() - t);
+  }
+}
+
+function refusedResults(outcomes: readonly SinkOutcome[], scored: ScoredBatch, records: readonly KinesisStreamRecord[]): DeadLetter[] {
+  const letters: DeadLetter[] = [];
+  for (const outcome of outcomes) {
+    for (const rejection of outcome.rejected) {
+      const byRecord = new Map<number, number[]>();
+      for (const i of rejection.indices) {
+        const r = scored.recordIndex[i]!;
+        byRecord.set(r, [...(byRecord.get(r) ?? []), i]);
+      }
+      for (const [recordIndex, indices] of byRecord) {
+        letters.push({
+          reason: 'sink_rejected',
+          message: rejection.reason,
+          origin: originOf(records[recordIndex]!, recordIndex),
+          details: {
+            sink: outcome.sink,
+            samples: indices.map((i) => {
+              const s = scored.samples[i]!;
+              return { host: s.host, seq: s.seq, time: s.time, score: s.score, severity: s.severity, modelVersion: s.modelVersion };
+            }),
+          },
+        });
+      }
+    }
+  }
+  return letters;
+}
+
+function capitalize(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

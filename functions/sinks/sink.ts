@@ -1,0 +1,49 @@
+/**
+ * What every result sink (Timestream, Prometheus, log) implements. Building the requests is
+ * separate from sending them, so the CPU cost of a batch can be measured without sink I/O.
+ */
+import type { ScoredSample } from '../../core/scored-sample.js';
+
+export interface SinkBatch {
+  readonly samples: readonly ScoredSample[];
+  /** Per sample: whether storage keeps it (storage resolution for normal samples). */
+  readonly store: readonly boolean[];
+  readonly threshold: number;
+  /** When the scoring model was created, epoch ms. */
+  readonly modelCreatedMs: number;
+  /** When the batch was scored, epoch ms. */
+  readonly scoredAt: number;
+}
+
+/** Samples a service refused for good (retrying cannot help), with its reason. */
+export interface SinkRejection {
+  readonly indices: readonly number[];
+  readonly reason: string;
+}
+
+export interface SinkOutcome {
+  readonly sink: string;
+  /** Samples written. */
+  readonly written: number;
+  /** Samples not written after every retry: their records must be delivered again. */
+  readonly failed: readonly number[];
+  readonly rejected: readonly SinkRejection[];
+  /** The last error behind `failed`, for logs. */
+  readonly error?: string;
+}
+
+export interface PreparedWrite {
+  /** How many requests `send` makes (at most). */
+  readonly requests: number;
+  send(): Promise<SinkOutcome>;
+}
+
+export interface ResultSink {
+  readonly name: string;
+  prepare(batch: SinkBatch): PreparedWrite;
+}
+
+export function errorText(error: unknown): string {
+  const e = error as { name?: string; message?: string };
+  return `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
+}

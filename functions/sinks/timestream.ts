@@ -1,0 +1,95 @@
+/**
+ * Timestream sink: one multi-measure record per stored sample (core/stored-result.ts), at most 100
+ * per WriteRecords, calls in parallel, transient errors retried with backoff. RejectedRecords are
+ * inspected: a record already stored by a newer model (higher version) counts as written; any other
+ * rejection is reported with Timestream's reason. Writes are idempotent: same dimensions, time,
+ * measures and version on every delivery.
+ */
+import { WriteRecordsCommand, type _Record, type RejectedRecord, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { TIMESTREAM_MAX_RECORDS_PER_WRITE, toTimestreamRecord } from '../../core/stored-result.js';
+import { DEFAULT_RETRY_POLICY, inParallel, isTransientAwsError, withRetries, type RetryPolicy } from './retry.js';
+import { errorText, type PreparedWrite, type ResultSink, type SinkBatch, type SinkOutcome, type SinkRejection } from './sink.js';
+
+export interface TimestreamSinkOptions {
+  readonly client: TimestreamWriteClient;
+  readonly database: string;
+  readonly table: string;
+  /** WriteRecords calls in flight at once. @default 8 */
+  readonly concurrency?: number;
+  readonly retry?: RetryPolicy;
+}
+
+interface Chunk {
+  readonly records: _Record[];
+  /** Sample index of each record. */
+  readonly indices: number[];
+}
+
+type ChunkResult = { written: number; failed: number[]; rejected: SinkRejection[]; error?: string };
+
+export class TimestreamSink implements ResultSink {
+  readonly name = 'timestream';
+
+  constructor(private readonly options: TimestreamSinkOptions) {}
+
+  prepare(batch: SinkBatch): PreparedWrite {
+    const chunks: Chunk[] = [];
+    let chunk: Chunk | undefined;
+    batch.samples.forEach((sample, i) => {
+      if (!batch.store[i]) return;
+      if (!chunk || chunk.records.length === TIMESTREAM_MAX_RECORDS_PER_WRITE) chunks.push((chunk = { records: [], indices: [] }));
+      chunk.records.push(toTimestreamRecord(sample));
+      chunk.indices.push(i);
+    });
+    return {
+      requests: chunks.length,
+      send: async () => {
+        const results = await inParallel(
+          chunks.map((c) => () => this.write(c)),
+          this.options.concurrency ?? 8,
+        );
+        const errors = results.map((r) => r.error).filter((e) => e !== undefined);
+        return {
+          sink: this.name,
+          written: results.reduce((n, r) => n + r.written, 0),
+          failed: results.flatMap((r) => r.failed),
+          rejected: results.flatMap((r) => r.rejected),
+          ...(errors.length ? { error: errors[errors.length - 1] } : {}),
+        } satisfies SinkOutcome;
+      },
+    };
+  }
+
+  private async write(chunk: Chunk): Promise<ChunkResult> {
+    const { client, database, table } = this.options;
+    try {
+      await withRetries(
+        () => client.send(new WriteRecordsCommand({ DatabaseName: database, TableName: table, Records: chunk.records })),
+        isTransientAwsError,
+        this.options.retry ?? DEFAULT_RETRY_POLICY,
+      );
+      return { written: chunk.records.length, failed: [], rejected: [] };
+    } catch (error) {
+      const rejectedRecords = (error as { name?: string; RejectedRecords?: RejectedRecord[] }).RejectedRecords;
+      if ((error as { name?: string }).name === 'RejectedRecordsException' && rejectedRecords) {
+        return this.inspectRejections(chunk, rejectedRecords);
+      }
+      return { written: 0, failed: chunk.indices, rejected: [], error: `WriteRecords to ${database}.${table} failed after retries: ${errorText(error)}` };
+    }
+  }
+
+  /** The records not named were written; a newer version already stored counts as written. */
+  private inspectRejections(chunk: Chunk, rejected: readonly RejectedRecord[]): ChunkResult {
+    const rejections: SinkRejection[] = [];
+    for (const r of rejected) {
+      const index = r.RecordIndex ?? -1;
+      const record = chunk.records[index];
+      if (!record) continue;
+      if (r.ExistingVersion !== undefined && r.ExistingVersion > (record.Version ?? 0)) {
+        continue;
+      }
+      rejections.push({ indices: [chunk.indices[index]!], reason: `Timestream rejected the record: ${r.Reason ?? 'no reason given'}` });
+    }
+    return { written: chunk.records.length - rejections.length, failed: [], rejected: rejections };
+  }
+}

@@ -1,0 +1,102 @@
+/** Test data for the scoring function: small ONNX models, wire records, Kinesis events. */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { HOST_FEATURE_SET, type FeatureSet } from '../../core/features.js';
+import type { Manifest } from '../../core/manifest.js';
+import { encodeWireRecord, type WireRecord, type WireSample } from '../../core/wire.js';
+import { buildManifest } from '../../models/artifact.js';
+import { attr, DataType, encodeModel, tensor } from '../../models/onnx/proto.js';
+
+export const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
+export const WIDTH = HOST_FEATURE_SET.names.length;
+
+/**
+ * A z-score model: score = mean over features of |x - center| / scale, times `gain`.
+ * Normal test samples (features 0.1) score 0.1 * gain; a sample with one metric's features at 20
+ * scores 2 * gain. Threshold 1; severity cut points 1, 1.5, 2, 3.
+ */
+export function zscoreModel(options: { name?: string; version?: string; createdAt?: Date; gain?: number; featureSet?: FeatureSet } = {}): { onnx: Uint8Array; manifest: Manifest } {
+  const featureSet = options.featureSet ?? HOST_FEATURE_SET;
+  const f = featureSet.names.length;
+  const gain = options.gain ?? 1;
+  const onnx = encodeModel({
+    opsets: { '': 13 },
+    graph: {
+      name: 'zscore',
+      inputs: [{ name: 'features', elemType: DataType.FLOAT, shape: ['N', f] }],
+      outputs: [{ name: 'score', elemType: DataType.FLOAT, shape: ['N'] }],
+      initializers: [tensor.float('center', [f], new Array<number>(f).fill(0)), tensor.float('scale', [f], new Array<number>(f).fill(1 / gain))],
+      nodes: [
+        { opType: 'Sub', input: ['features', 'center'], output: ['deviation'] },
+        { opType: 'Div', input: ['deviation', 'scale'], output: ['z'] },
+        { opType: 'Abs', input: ['z'], output: ['distance'] },
+        { opType: 'ReduceMean', input: ['distance'], output: ['score'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 0)] },
+      ],
+    },
+  });
+  const manifest = buildManifest({
+    name: options.name ?? 'zscore',
+    onnx,
+    featureSet,
+    threshold: 1,
+    severity: { low: 1, medium: 1.5, high: 2, critical: 3 },
+    baseline: { center: new Array<number>(f).fill(0), scale: new Array<number>(f).fill(1) },
+    training: { algorithm: 'zscore', rows: 1, params: { gain } },
+    ...(options.version ? { version: options.version } : {}),
+    ...(options.createdAt ? { createdAt: options.createdAt } : {}),
+  });
+  return { onnx, manifest };
+}
+
+/** Features of a normal sample, or of one whose `metric` is far off (features of that metric at 20). */
+export function features(anomalousMetric?: string): number[] {
+  const f = new Array<number>(WIDTH).fill(0.1);
+  if (anomalousMetric) {
+    const m = HOST_FEATURE_SET.metrics.indexOf(anomalousMetric);
+    if (m < 0) throw new Error(`unknown metric ${anomalousMetric}`);
+    const per = WIDTH / HOST_FEATURE_SET.metrics.length;
+    for (let k = m * per; k < (m + 1) * per; k++) f[k] = 20;
+  }
+  return f;
+}
+
+export function sample(seq: number, options: { t?: number; anomalous?: string } = {}): WireSample {
+  return {
+    seq,
+    t: options.t ?? T0 + seq * 10_000,
+    m: { cpu_pct: options.anomalous === 'cpu_pct' ? 99 : 12.5, mem_used_pct: 40 },
+    f: features(options.anomalous),
+  };
+}
+
+export function wireRecord(host: string, samples: WireSample[], tags?: Record<string, string>): WireRecord {
+  return { v: 1, host, fs: 1, samples, ...(tags ? { tags } : {}) };
+}
+
+export function encode(record: WireRecord): Uint8Array {
+  return encodeWireRecord(record);
+}
+
+/** Kinesis event records as Lambda delivers them, one per payload. */
+export function kinesisRecords(payloads: readonly Uint8Array[], shardId = 'shardId-000000000000', firstSequence = 1000): KinesisStreamRecord[] {
+  return payloads.map((data, i) => {
+    const sequenceNumber = String(BigInt('49600000000000000000000000000000000000000000000000000000') + BigInt(firstSequence + i));
+    return {
+      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `p${i}`, sequenceNumber, data: Buffer.from(data).toString('base64'), approximateArrivalTimestamp: T0 / 1000 },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${shardId}:${sequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: 'arn:aws:iam::123456789012:role/test',
+      awsRegion: 'us-east-1',
+      eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/test',
+    };
+  });
+}
+
+/** Logger and metrics that print nothing (metrics are still recorded and can be read). */
+export function quietTools(): { logger: Logger; metrics: Metrics } {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  return { logger: new Logger({ logLevel: 'SILENT' }), metrics: new Metrics({ namespace: 'vigil-test', serviceName: 'score-test' }) };
+}

@@ -1,0 +1,149 @@
+/**
+ * processKinesisBatch with a real ONNX model and in-memory sinks and dead-letter queue: scoring,
+ * dead letters, partial batch failures, storage resolution.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ScoredSample } from '../../core/scored-sample.js';
+import type { DeadLetter, DeadLetterResult } from '../../functions/score/dead-letter.js';
+import { ModelUnavailableError, type LoadedModel } from '../../functions/score/model-cache.js';
+import { createOnnxScorer } from '../../functions/score/onnx-scorer.js';
+import { processKinesisBatch, type ScoreDependencies } from '../../functions/score/process-batch.js';
+import type { ResultSink, SinkBatch, SinkOutcome } from '../../functions/sinks/sink.js';
+import { encode, kinesisRecords, quietTools, sample, T0, WIDTH, wireRecord, zscoreModel } from './fixtures.js';
+
+let model: LoadedModel;
+beforeAll(async () => {
+  const { onnx, manifest } = zscoreModel({ version: 'z1', createdAt: new Date(T0) });
+  model = { manifest, scorer: await createOnnxScorer(onnx, manifest.featureSet.names.length, 'test'), createdMs: T0 };
+});
+
+/** A sink that keeps what it is given and fails the samples `failIf` picks. */
+class MemorySink implements ResultSink {
+  readonly stored: ScoredSample[] = [];
+  constructor(
+    readonly name: string,
+    private readonly failIf: (s: ScoredSample) => boolean = () => false,
+    private readonly rejectIf: (s: ScoredSample) => boolean = () => false,
+  ) {}
+  prepare(batch: SinkBatch) {
+    return {
+      requests: 1,
+      send: async (): Promise<SinkOutcome> => {
+        const failed: number[] = [];
+        const rejected: number[] = [];
+        batch.samples.forEach((s, i) => {
+          if (!batch.store[i]) return;
+          if (this.failIf(s)) failed.push(i);
+          else if (this.rejectIf(s)) rejected.push(i);
+          else this.stored.push(s);
+        });
+        return { sink: this.name, written: this.stored.length, failed, rejected: rejected.length ? [{ indices: rejected, reason: 'too old' }] : [], ...(failed.length ? { error: 'down' } : {}) };
+      },
+    };
+  }
+}
+
+class MemoryQueue {
+  readonly letters: DeadLetter[] = [];
+  constructor(private readonly down = false) {}
+  async send(letters: readonly DeadLetter[]): Promise<DeadLetterResult> {
+    if (this.down) return { sent: 0, failed: letters.map((_, i) => i), error: 'queue down' };
+    this.letters.push(...letters);
+    return { sent: letters.length, failed: [] };
+  }
+}
+
+function deps(overrides: Partial<ScoreDependencies> = {}): ScoreDependencies {
+  return { models: { current: async () => model }, sinks: [], deadLetters: new MemoryQueue(), normalResolutionMs: 0, ...quietTools(), now: () => T0 + 60_000, ...overrides };
+}
+
+describe('processKinesisBatch', () => {
+  it('scores every sample of every record with severity, confidence, top metric and model version', async () => {
+    const sink = new MemorySink('memory');
+    const records = kinesisRecords([encode(wireRecord('web-1', [sample(1), sample(2, { anomalous: 'cpu_pct' })], { env: 'prod' })), encode(wireRecord('web-2', [sample(7, { anomalous: 'mem_used_pct' })]))]);
+    const response = await processKinesisBatch({ Records: records }, deps({ sinks: [sink] }));
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(sink.stored.map((s) => [s.host, s.seq, s.anomaly, s.severity, s.topMetric])).toEqual([
+      ['web-1', 1, false, 'normal', expect.any(String)],
+      ['web-1', 2, true, 'high', 'cpu_pct'],
+      ['web-2', 7, true, 'high', 'mem_used_pct'],
+    ]);
+    const [normal, anomalous] = sink.stored;
+    expect(normal!.score).toBeCloseTo(0.1, 5);
+    expect(anomalous!.score).toBeCloseTo(0.1 * 0.9 + 20 * 0.1, 4); // nine metrics at 0.1, one at 20: the mean
+    expect(anomalous).toMatchObject({ tags: { env: 'prod' }, time: T0 + 20_000, metrics: { cpu_pct: 99, mem_used_pct: 40 }, modelVersion: 'z1', recordVersion: T0 });
+    expect(anomalous!.confidence).toBeGreaterThan(0.5);
+  });
+
+  it('dead-letters a poison record with reason, shard, sequence number and payload; its neighbours are stored', async () => {
+    const sink = new MemorySink('memory');
+    const queue = new MemoryQueue();
+    const payloads = [encode(wireRecord('web-1', [sample(1)])), Buffer.from('not a wire record'), encode(wireRecord('web-3', [sample(3)]))];
+    const records = kinesisRecords(payloads);
+    const response = await processKinesisBatch({ Records: records }, deps({ sinks: [sink], deadLetters: queue }));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sink.stored.map((s) => s.host)).toEqual(['web-1', 'web-3']);
+    expect(queue.letters).toHaveLength(1);
+    expect(queue.letters[0]).toMatchObject({
+      reason: 'garbage',
+      origin: { index: 1, shardId: 'shardId-000000000000', sequenceNumber: records[1]!.kinesis.sequenceNumber },
+      payloadBase64: records[1]!.kinesis.data,
+    });
+    expect(queue.letters[0]!.message).toMatch(/not JSON/);
+  });
+
+  it('dead-letters records of another feature-set version or width', async () => {
+    const queue = new MemoryQueue();
+    const narrow = wireRecord('web-1', [{ ...sample(1), f: [1, 2, 3] }]);
+    const records = kinesisRecords([encode({ ...wireRecord('web-2', [sample(1)]), fs: 2 }), encode(narrow)]);
+    await processKinesisBatch({ Records: records }, deps({ deadLetters: queue }));
+    expect(queue.letters.map((l) => [l.reason, l.message])).toEqual([
+      ['feature_set_version', expect.stringMatching(/feature-set version 2, this scoring function computes version 1/)],
+      ['feature_count', expect.stringMatching(new RegExp(`3 features per sample, the model takes ${WIDTH}:`))],
+    ]);
+  });
+
+  it('answers with the lowest record whose results a sink could not store', async () => {
+    const sink = new MemorySink('memory', (s) => s.host === 'web-3' || s.host === 'web-4');
+    const records = kinesisRecords(['web-1', 'web-2', 'web-3', 'web-4'].map((h) => encode(wireRecord(h, [sample(1)]))));
+    const response = await processKinesisBatch({ Records: records }, deps({ sinks: [sink] }));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[2]!.kinesis.sequenceNumber }]);
+  });
+
+  it('answers with the poison record when the dead-letter queue does not take it', async () => {
+    const records = kinesisRecords([encode(wireRecord('web-1', [sample(1)])), Buffer.from('junk')]);
+    const response = await processKinesisBatch({ Records: records }, deps({ deadLetters: new MemoryQueue(true) }));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[1]!.kinesis.sequenceNumber }]);
+  });
+
+  it('dead-letters results a sink refused for good, naming the sink and the samples', async () => {
+    const queue = new MemoryQueue();
+    const sink = new MemorySink('memory', () => false, (s) => s.seq === 2);
+    const records = kinesisRecords([encode(wireRecord('web-1', [sample(1), sample(2)]))]);
+    const response = await processKinesisBatch({ Records: records }, deps({ sinks: [sink], deadLetters: queue }));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(queue.letters).toEqual([
+      expect.objectContaining({ reason: 'sink_rejected', message: 'too old', details: { sink: 'memory', samples: [expect.objectContaining({ host: 'web-1', seq: 2 })] } }),
+    ]);
+  });
+
+  it('hands the whole batch back when no model can be loaded', async () => {
+    const records = kinesisRecords([encode(wireRecord('web-1', [sample(1)]))]);
+    const models = { current: async (): Promise<LoadedModel> => Promise.reject(new ModelUnavailableError('none')) };
+    expect(await processKinesisBatch({ Records: records }, deps({ models }))).toEqual({ batchItemFailures: [{ itemIdentifier: records[0]!.kinesis.sequenceNumber }] });
+  });
+
+  it('stores every anomaly and one normal sample per resolution bucket, the same however the batch is cut', async () => {
+    // 12 samples 10 s apart from T0 (a minute boundary): two 60 s buckets; seq 4 is anomalous.
+    const samples = Array.from({ length: 12 }, (_, i) => sample(i, { ...(i === 4 ? { anomalous: 'cpu_pct' } : {}) }));
+    const payloads = [encode(wireRecord('web-1', samples.slice(0, 6))), encode(wireRecord('web-1', samples.slice(6)))];
+    const whole = new MemorySink('memory');
+    await processKinesisBatch({ Records: kinesisRecords(payloads) }, deps({ sinks: [whole], normalResolutionMs: 60_000 }));
+    expect(whole.stored.map((s) => s.seq)).toEqual([0, 4, 6]);
+    const split = new MemorySink('memory');
+    for (const records of [kinesisRecords(payloads).slice(0, 1), kinesisRecords(payloads).slice(1)]) {
+      await processKinesisBatch({ Records: records }, deps({ sinks: [split], normalResolutionMs: 60_000 }));
+    }
+    expect(split.stored.map((s) => s.seq)).toEqual([0, 4, 6]);
+  });
+});
