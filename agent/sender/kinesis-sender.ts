@@ -1,0 +1,87 @@
+/**
+ * Delivers entries to a Kinesis stream with PutRecords. A call that fails as a whole is retried
+ * whole; after a partial failure only the failed entries are sent again. Retries never give up on
+ * their own (the spool holds the samples, and losing them is the one thing the agent must not do);
+ * they back off exponentially with jitter and a cap, longer when Kinesis throttles, and stop only
+ * when the caller aborts (shutdown), leaving the samples in the spool for the next start.
+ */
+import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { Logger } from '../log.js';
+import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff.js';
+import type { KinesisEntry } from './records.js';
+
+const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'LimitExceededException', 'ThrottlingException', 'KMSThrottlingException']);
+
+export interface SenderCounters {
+  /** Records Kinesis accepted. */
+  recordsSent: number;
+  /** Records sent again after a failure (whole-call or per-entry). */
+  recordsRetried: number;
+  /** PutRecords calls that failed as a whole. */
+  callsFailed: number;
+  /** Entries Kinesis rejected with a throttling code. */
+  throttled: number;
+}
+
+export interface KinesisSenderOptions {
+  readonly client: KinesisClient;
+  readonly stream: string;
+  readonly log: Logger;
+  readonly backoff?: BackoffOptions;
+}
+
+export class KinesisSender {
+  readonly counters: SenderCounters = { recordsSent: 0, recordsRetried: 0, callsFailed: 0, throttled: 0 };
+  private readonly backoff: BackoffOptions;
+
+  constructor(private readonly options: KinesisSenderOptions) {
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  /**
+   * Resolves 'sent' once Kinesis accepted every entry (one PutRecords call's worth), or 'stale' when
+   * `isStale` says before a retry that the entries are no longer wanted (the full spool dropped
+   * them: they are counted as dropped, so they must not arrive as well). Rejects only on abort.
+   */
+  async put(entries: readonly KinesisEntry[], options: { signal?: AbortSignal; isStale?: () => boolean } = {}): Promise<'sent' | 'stale'> {
+    const { signal, isStale } = options;
+    let pending = [...entries];
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      signal?.throwIfAborted();
+      if (attempt > 1 && isStale?.()) return 'stale';
+      let throttled = false;
+      try {
+        const response = await this.options.client.send(
+          new PutRecordsCommand({ StreamName: this.options.stream, Records: pending.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })) }),
+          { abortSignal: signal },
+        );
+        const results = response.Records ?? [];
+        if (results.length !== pending.length) throw new Error(`PutRecords answered ${results.length} results for ${pending.length} records`);
+        const failed = pending.filter((_, i) => results[i]!.ErrorCode);
+        this.counters.recordsSent += pending.length - failed.length;
+        if (failed.length === 0) return 'sent';
+        const codes = [...new Set(results.map((r) => r.ErrorCode).filter(Boolean))] as string[];
+        throttled = codes.some((code) => THROTTLING.has(code));
+        this.counters.throttled += results.filter((r) => r.ErrorCode && THROTTLING.has(r.ErrorCode)).length;
+        this.options.log.warn('PutRecords partly failed; resending only the failed records', { stream: this.options.stream, failed: failed.length, of: pending.length, codes, attempt });
+        pending = failed;
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        this.counters.callsFailed++;
+        const name = (error as Error).name;
+        throttled = THROTTLING.has(name);
+        this.options.log.warn('PutRecords failed; retrying with backoff (the samples stay in the spool)', { stream: this.options.stream, records: pending.length, error: `${name}: ${(error as Error).message}`, attempt, hint: hintFor(name, this.options.stream) });
+      }
+      this.counters.recordsRetried += pending.length;
+      await sleep(backoffDelay(attempt, throttled, this.backoff), signal);
+    }
+    return 'sent';
+  }
+}
+
+/** What an operator can do about a failure that will not fix itself. */
+function hintFor(errorName: string, stream: string): string | undefined {
+  if (errorName === 'ResourceNotFoundException') return `stream ${stream} does not exist in this account and region: create it or fix "stream"/"region" in the agent config`;
+  if (errorName === 'AccessDeniedException' || errorName === 'UnrecognizedClientException') return 'the credentials may not write to the stream: grant kinesis:PutRecords on it to the instance role';
+  return undefined;
+}
