@@ -2,7 +2,8 @@
  * Timestream sink: one multi-measure record per stored sample (core/stored-result.ts), at most 100
  * per WriteRecords, calls in parallel, transient errors retried with backoff. RejectedRecords are
  * inspected: a record already stored by a newer model (higher version) counts as written; any other
- * rejection is reported with Timestream's reason. Writes are idempotent: same dimensions, time,
+ * rejection, like a ValidationException, is reported with Timestream's reason (the caller dead-letters
+ * it) rather than retried forever. Writes are idempotent: same dimensions, time,
  * measures and version on every delivery.
  */
 import { WriteRecordsCommand, type _Record, type RejectedRecord, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
@@ -74,6 +75,11 @@ export class TimestreamSink implements ResultSink {
       if ((error as { name?: string }).name === 'RejectedRecordsException' && rejectedRecords) {
         return this.inspectRejections(chunk, rejectedRecords);
       }
+      if ((error as { name?: string }).name === 'ValidationException') {
+        // Timestream will refuse these records however often they are sent: dead-letter, don't stall the shard.
+        return { written: 0, failed: [], rejected: [{ indices: chunk.indices, reason: `Timestream refused the request: ${errorText(error)}` }] };
+      }
+      // Throttling, outages, a missing table or missing permissions: delivered again once fixed.
       return { written: 0, failed: chunk.indices, rejected: [], error: `WriteRecords to ${database}.${table} failed after retries: ${errorText(error)}` };
     }
   }

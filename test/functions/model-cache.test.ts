@@ -1,0 +1,75 @@
+/** The model cache: first load, re-check interval, swap to a new version, keeping the last good model. */
+import { describe, expect, it } from 'vitest';
+import { featureSetFor } from '../../core/features.js';
+import { ModelCache, ModelUnavailableError, type ModelSource } from '../../functions/score/model-cache.js';
+import { createOnnxScorer } from '../../functions/score/onnx-scorer.js';
+import { quietTools, zscoreModel } from './fixtures.js';
+
+/** A source whose published model the test replaces or breaks, counting the reads. */
+class TestSource implements ModelSource {
+  readonly description = 'test source';
+  model = zscoreModel({ version: 'v1' });
+  broken = false;
+  pointerReads = 0;
+  downloads = 0;
+  async currentVersion(): Promise<string> {
+    this.pointerReads++;
+    if (this.broken) throw new Error('S3 is unreachable');
+    return this.model.manifest.version;
+  }
+  async fetch(): Promise<{ manifest: typeof this.model.manifest; onnx: Uint8Array }> {
+    this.downloads++;
+    if (this.broken) throw new Error('S3 is unreachable');
+    return this.model;
+  }
+}
+
+function cache(source: ModelSource, clock: { now: number }): ModelCache {
+  return new ModelCache({ source, recheckMs: 1000, createScorer: createOnnxScorer, ...quietTools(), now: () => clock.now });
+}
+
+describe('ModelCache', () => {
+  it('loads once, re-checks the pointer only when the interval has passed, and swaps in a new version', async () => {
+    const source = new TestSource();
+    const clock = { now: 0 };
+    const models = cache(source, clock);
+    expect((await models.current()).manifest.version).toBe('v1');
+    await models.current();
+    expect([source.pointerReads, source.downloads]).toEqual([0, 1]);
+    clock.now = 1000;
+    expect((await models.current()).manifest.version).toBe('v1');
+    expect([source.pointerReads, source.downloads]).toEqual([1, 1]);
+    source.model = zscoreModel({ version: 'v2', gain: 2 });
+    clock.now = 1500;
+    expect((await models.current()).manifest.version).toBe('v1');
+    clock.now = 2000;
+    const next = await models.current();
+    expect(next.manifest.version).toBe('v2');
+    expect(next.createdMs).toBe(Date.parse(next.manifest.createdAt));
+    expect(Array.from(await next.scorer.score(new Float32Array(next.scorer.featureCount).fill(1), 1))[0]).toBeCloseTo(2, 5);
+  });
+
+  it('keeps scoring with the last good model when a load fails, and counts the failure', async () => {
+    const source = new TestSource();
+    const clock = { now: 0 };
+    const { logger, metrics } = quietTools();
+    const models = new ModelCache({ source, recheckMs: 1000, createScorer: createOnnxScorer, logger, metrics, now: () => clock.now });
+    await models.current();
+    source.broken = true;
+    clock.now = 5000;
+    expect((await models.current()).manifest.version).toBe('v1');
+    expect(JSON.stringify(metrics.serializeMetrics())).toContain('ModelLoadFailed');
+  });
+
+  it('refuses a model trained on another feature set, and says why when there is no model at all', async () => {
+    const source = new TestSource();
+    source.model = zscoreModel({ version: 'narrow', featureSet: featureSetFor(['cpu_pct']) });
+    const models = cache(source, { now: 0 });
+    await expect(models.current()).rejects.toThrow(ModelUnavailableError);
+    await expect(models.current()).rejects.toThrow(/no model could be loaded from test source/);
+  });
+
+  it('refuses ONNX bytes that are not a model', async () => {
+    await expect(createOnnxScorer(new Uint8Array([1, 2, 3]), 3, 'junk v1')).rejects.toThrow(/onnxruntime cannot load the model junk v1/);
+  });
+});

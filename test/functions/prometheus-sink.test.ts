@@ -1,0 +1,83 @@
+/**
+ * The Prometheus sink: remote write to the real local Prometheus (queried back), SigV4 signing and
+ * the retry / rejection rules against a scripted endpoint.
+ */
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { ScoredSample } from '../../core/scored-sample.js';
+import { decodeWriteRequest } from '../../functions/sinks/remote-write-codec.js';
+import { PrometheusSink } from '../../functions/sinks/prometheus.js';
+import { regionOf, sigv4Signer } from '../../functions/sinks/sigv4.js';
+import type { SinkBatch } from '../../functions/sinks/sink.js';
+import { uniqueName } from '../aws-env.js';
+import { FakeService, type ScriptedResponse } from './fake-service.js';
+
+const fast = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
+let service: FakeService | undefined;
+afterEach(async () => service?.stop());
+
+function scored(host: string, n: number, now: number): ScoredSample[] {
+  return Array.from({ length: n }, (_, i) => ({
+    host, tags: { env: 'test' }, seq: i, time: now - (n - i) * 1000, metrics: { cpu_pct: 10 + i }, score: i === n - 1 ? 1.7 : 0.2, anomaly: i === n - 1,
+    severity: i === n - 1 ? 'medium' : 'normal', confidence: 0.8, topMetric: 'cpu_pct', modelVersion: 'm1', recordVersion: 1,
+  }));
+}
+
+function batch(samples: ScoredSample[], now: number): SinkBatch {
+  return { samples, store: samples.map(() => false), threshold: 1, modelCreatedMs: now - 3_600_000, scoredAt: now };
+}
+
+async function query(prometheus: string, promql: string, at: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const url = new URL('/api/v1/query', prometheus);
+  url.searchParams.set('query', promql);
+  url.searchParams.set('time', String(at / 1000));
+  return ((await (await fetch(url)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+}
+
+describe('PrometheusSink', () => {
+  it('writes every sample (whatever storage keeps) as alert series Prometheus answers queries with', async () => {
+    const prometheus = inject('prometheusUrl');
+    const host = uniqueName('prom');
+    const now = Date.now();
+    const sink = new PrometheusSink({ url: `${prometheus}/api/v1/write`, samplesPerRequest: 2 });
+    const prepared = sink.prepare(batch(scored(host, 3, now), now));
+    expect(prepared.requests).toBe(2);
+    expect(await prepared.send()).toEqual({ sink: 'prometheus', written: 3, failed: [], rejected: [] });
+    expect((await query(prometheus, `vigil_anomaly_score{host="${host}"}`, now)).map((r) => Number(r.value[1]))).toEqual([1.7]);
+    expect((await query(prometheus, `vigil_anomaly_top_metric{host="${host}"}`, now))[0]?.metric).toMatchObject({ metric: 'cpu_pct', env: 'test' });
+    expect((await query(prometheus, `vigil_anomaly_threshold{host="${host}"}`, now)).map((r) => Number(r.value[1]))).toEqual([1]);
+  });
+
+  it('signs requests with SigV4 for the aps service in the workspace region', async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    service = await new FakeService(() => ({ status: 204 })).start();
+    expect(regionOf(new URL('https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write'))).toBe('eu-west-1');
+    const sink = new PrometheusSink({ url: `${service.url}/workspaces/ws-1/api/v1/remote_write`, sign: sigv4Signer('eu-west-1') });
+    const now = Date.now();
+    await sink.prepare(batch(scored('web-1', 1, now), now)).send();
+    const request = service.requests[0]!;
+    expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/aps\/aws4_request, SignedHeaders=.*host.*, Signature=[0-9a-f]{64}$/);
+    expect(request.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+    expect(request.headers['content-encoding']).toBe('snappy');
+    expect(decodeWriteRequest(request.body).some((s) => s.labels.__name__ === 'vigil_anomaly_score' && s.labels.host === 'web-1')).toBe(true);
+  });
+
+  it('retries 5xx and 429, then reports the samples as failed', async () => {
+    service = await new FakeService((_r, i): ScriptedResponse => (i === 0 ? { status: 429 } : { status: 503, body: 'overloaded' })).start();
+    const sink = new PrometheusSink({ url: `${service.url}/api/v1/write`, retry: fast });
+    const now = Date.now();
+    const outcome = await sink.prepare(batch(scored('web-1', 2, now), now)).send();
+    expect(outcome.failed).toEqual([0, 1]);
+    expect(outcome.error).toMatch(/answered 503 Service Unavailable: overloaded/);
+    expect(service.requests).toHaveLength(3);
+  });
+
+  it('reports a 400 as a rejection with Prometheus\'s answer, without retrying', async () => {
+    service = await new FakeService(() => ({ status: 400, body: 'out of bounds' })).start();
+    const sink = new PrometheusSink({ url: `${service.url}/api/v1/write`, retry: fast });
+    const now = Date.now();
+    const outcome = await sink.prepare(batch(scored('web-1', 2, now), now)).send();
+    expect(outcome).toMatchObject({ failed: [], rejected: [{ indices: [0, 1], reason: 'Prometheus answered 400 Bad Request: out of bounds' }] });
+    expect(service.requests).toHaveLength(1);
+  });
+});
