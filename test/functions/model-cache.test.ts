@@ -1,6 +1,7 @@
 /** The model cache: first load, re-check interval, swap to a new version, keeping the last good model. */
 import { describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
+import type { Manifest } from '../../core/manifest.js';
 import { ModelCache, ModelUnavailableError, type ModelSource } from '../../functions/score/model-cache.js';
 import { createOnnxScorer } from '../../functions/score/onnx-scorer.js';
 import { quietTools, zscoreModel } from './fixtures.js';
@@ -17,7 +18,7 @@ class TestSource implements ModelSource {
     if (this.broken) throw new Error('S3 is unreachable');
     return this.model.manifest.version;
   }
-  async fetch(): Promise<{ manifest: typeof this.model.manifest; onnx: Uint8Array }> {
+  async fetch(): Promise<{ manifest: Manifest; onnx: Uint8Array }> {
     this.downloads++;
     if (this.broken) throw new Error('S3 is unreachable');
     return this.model;
