@@ -3,6 +3,9 @@
  * Each command lives in its own module and registers itself here.
  */
 import { Command } from 'commander';
+import { register as registerTrain } from '../models/cli/train.js';
+import { register as registerPublish } from '../models/cli/publish.js';
+import { register as registerModels } from '../models/cli/models.js';
 import { register as registerScoreCsv } from '../models/cli/score-csv.js';
 
 const program = new Command('vigil')
@@ -11,6 +14,9 @@ const program = new Command('vigil')
   .exitOverride((error) => process.exit(error.exitCode));
 
 // Command registrations (one line each, in the order `vigil --help` lists them):
+registerTrain(program);
+registerPublish(program);
+registerModels(program);
 registerScoreCsv(program);
 
 await program.parseAsync(process.argv);

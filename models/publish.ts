@@ -105,7 +105,9 @@ export async function listModels(s3: S3Client, location: ModelLocation): Promise
   const versions: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: versionsPrefix, Delimiter: '/', ContinuationToken: token }));
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: versionsPrefix, Delimiter: '/', ContinuationToken: token })).catch((error: unknown) => {
+      throw s3Error(error, bucket, versionsPrefix);
+    });
     for (const common of page.CommonPrefixes ?? []) versions.push(common.Prefix!.slice(versionsPrefix.length).replace(/\/$/, ''));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -160,9 +162,13 @@ async function getObjectOrUndefined(s3: S3Client, bucket: string, key: string): 
   } catch (error) {
     const name = (error as { name?: string }).name;
     if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
-    if (name === 'NoSuchBucket') throw new Error(`bucket ${bucket} does not exist: create it or pass the right --bucket`, { cause: error });
-    throw new Error(`cannot read ${s3Url(bucket, key)}: ${(error as Error).message}`, { cause: error });
+    throw s3Error(error, bucket, key);
   }
+}
+
+function s3Error(error: unknown, bucket: string, key: string): Error {
+  if ((error as { name?: string }).name === 'NoSuchBucket') return new Error(`bucket ${bucket} does not exist: create it or pass the right --bucket`, { cause: error });
+  return new Error(`cannot read ${s3Url(bucket, key)}: ${(error as Error).message}`, { cause: error });
 }
 
 function parseJson(bytes: Uint8Array, source: string): unknown {

@@ -1,0 +1,120 @@
+/** `vigil train`: a model from CSV history (feature pipeline -> Isolation Forest -> model.onnx + manifest.json). */
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { HOST_FEATURE_SET, featureSetFor, type FeatureSet } from '../../core/features.js';
+import { MANIFEST_FILE, MODEL_FILE } from '../../core/manifest.js';
+import { writeModelDir } from '../artifact.js';
+import { readMetricCsv, type MetricCsv } from '../csv.js';
+import { FeaturePipeline } from '../features/pipeline.js';
+import { FOREST_DEFAULTS } from '../forest/forest.js';
+import { DEFAULT_CONTAMINATION, DEFAULT_MODEL_NAME, trainModel } from '../train.js';
+
+interface Flags {
+  in: string;
+  out: string;
+  seed: string;
+  trees: string;
+  subsample: string;
+  contamination: string;
+  name: string;
+  version?: string;
+}
+
+/** Above this many rows the progress bar is worth drawing (it only draws on a terminal). */
+const PROGRESS_MIN_ROWS = 20_000;
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description(`train an anomaly model on CSV history; writes ${MODEL_FILE} and ${MANIFEST_FILE} into --out`)
+    .requiredOption('--in <file>', 'CSV: a timestamp column and one or more metric columns (also timestamp,value and timestamp,cpu_usage)')
+    .requiredOption('--out <dir>', 'model directory to write')
+    .option('--seed <n>', 'seed: the same data and seed give the same model', String(FOREST_DEFAULTS.seed))
+    .option('--trees <n>', 'trees in the forest', String(FOREST_DEFAULTS.trees))
+    .option('--subsample <n>', 'rows per tree', String(FOREST_DEFAULTS.subsample))
+    .option('--contamination <share>', 'expected share of anomalies in the history; sets the threshold', String(DEFAULT_CONTAMINATION))
+    .option('--name <name>', 'model name (lower kebab case)', DEFAULT_MODEL_NAME)
+    .option('--version <version>', 'model version (default: creation time + sha256 prefix)')
+    .addHelpText(
+      'after',
+      `
+A CSV whose metric columns are exactly the agent's host metrics gives a model in the agent's
+feature order, ready for \`vigil publish\`; other columns give a model for those metrics.
+
+Examples:
+  $ vigil train --in history/web-1.csv --out models/web
+  $ vigil train --in cpu.csv --seed 7 --contamination 0.02 --out /tmp/cpu-model`,
+    )
+    .action((flags: Flags, command: Command) => {
+      try {
+        run(flags);
+      } catch (error) {
+        command.error(`train: ${(error as Error).message}`);
+      }
+    });
+}
+
+function run(flags: Flags): void {
+  const options = {
+    seed: integerFlag('--seed', flags.seed),
+    trees: integerFlag('--trees', flags.trees, 1),
+    subsample: integerFlag('--subsample', flags.subsample, 2),
+    contamination: numberFlag('--contamination', flags.contamination, 0, 0.5),
+    name: flags.name,
+    ...(flags.version ? { version: flags.version } : {}),
+  };
+  const csv = readMetricCsv(flags.in);
+  const rowCount = csv.timestamps.length;
+  if (rowCount < 2) throw new Error(`${flags.in} has ${rowCount} data row(s); training needs at least 2 (better: days of history, one row per sample)`);
+  const featureSet = featureSetOf(csv.metrics);
+  const bar = rowCount >= PROGRESS_MIN_ROWS ? new cliProgress.SingleBar({ stream: process.stderr, format: 'training {bar} {percentage}% | {value}/{total}' }, cliProgress.Presets.shades_classic) : undefined;
+  const total = rowCount + options.trees + rowCount; // features, trees, scoring the training rows
+  bar?.start(total, 0);
+  try {
+    const rows = featureRows(csv, featureSet, (done) => bar?.update(done));
+    const model = trainModel(rows, featureSet, { ...options, source: resolve(flags.in), onProgress: (done) => bar?.update(rowCount + done) });
+    bar?.update(total);
+    bar?.stop();
+    writeModelDir(flags.out, model);
+    const m = model.manifest;
+    console.log(`wrote ${flags.out}/${MODEL_FILE} (${m.onnx.bytes} bytes) and ${flags.out}/${MANIFEST_FILE}`);
+    console.log(`model ${m.name} version ${m.version}: ${m.training.rows} rows, ${m.featureSet.names.length} features (${m.featureSet.metrics.join(', ')}), threshold ${m.threshold.toFixed(4)}`);
+  } finally {
+    bar?.stop();
+  }
+}
+
+/** The agent's feature set (and order) when the CSV has exactly the host metrics, else one for its columns. */
+function featureSetOf(metrics: readonly string[]): FeatureSet {
+  const sameAsHost = metrics.length === HOST_FEATURE_SET.metrics.length && HOST_FEATURE_SET.metrics.every((m) => metrics.includes(m));
+  return sameAsHost ? HOST_FEATURE_SET : featureSetFor(metrics);
+}
+
+/** One feature vector per CSV row, computed causally as the agent would. */
+function featureRows(csv: MetricCsv, featureSet: FeatureSet, onRow: (done: number) => void): Float64Array[] {
+  const pipeline = new FeaturePipeline(featureSet);
+  const rows: Float64Array[] = [];
+  for (let i = 0; i < csv.timestamps.length; i++) {
+    const values: Record<string, number> = {};
+    for (const metric of featureSet.metrics) values[metric] = csv.columns[metric]![i]!;
+    rows.push(pipeline.push({ t: csv.timestamps[i]!, values }));
+    if (i % 1000 === 999) onRow(i + 1);
+  }
+  return rows;
+}
+
+function integerFlag(name: string, value: string, min = Number.MIN_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new Error(`${name} must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}; got "${value}"`);
+  }
+  return n;
+}
+
+/** A number strictly between `above` and `below`. */
+function numberFlag(name: string, value: string, above: number, below: number): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n > above && n < below)) throw new Error(`${name} must be a number between ${above} and ${below} (exclusive); got "${value}"`);
+  return n;
+}
