@@ -1,0 +1,61 @@
+/**
+ * A loopback proxy in front of the AWS endpoint for Timestream: forwards every request, keeps the
+ * records of every WriteRecords the endpoint accepted (moto has no Timestream query), and can be
+ * taken "down" (connections reset) to play an outage.
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { _Record } from '@aws-sdk/client-timestream-write';
+
+export class TimestreamRecordingProxy {
+  /** Records of every accepted WriteRecords call, in arrival order. */
+  readonly accepted: _Record[] = [];
+  down = false;
+  refused = 0;
+  url = '';
+  private server: Server | undefined;
+
+  constructor(private readonly target: string) {}
+
+  async start(): Promise<this> {
+    const target = new URL(this.target);
+    this.server = createServer((req, res) => {
+      if (this.down) {
+        this.refused++;
+        req.socket.destroy();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (c: Buffer) => parts.push(c));
+          answer.on('end', () => {
+            if (answer.statusCode === 200 && String(req.headers['x-amz-target']).endsWith('.WriteRecords')) {
+              this.accepted.push(...(JSON.parse(body.toString()) as { Records: _Record[] }).Records);
+            }
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.end(Buffer.concat(parts));
+          });
+        });
+        upstream.on('error', () => req.socket.destroy());
+        upstream.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    return this;
+  }
+
+  /** The accepted records of one host. */
+  recordsOf(host: string): _Record[] {
+    return this.accepted.filter((r) => r.Dimensions?.find((d) => d.Name === 'host')?.Value === host);
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
