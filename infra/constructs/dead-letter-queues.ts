@@ -1,0 +1,40 @@
+/**
+ * The two places where records that could not be scored end up, never silently dropped:
+ * - deadLetters: bad records the scoring function rejects, each with its reason (the function writes it);
+ * - failedBatches: batches the event source mapping gave up on after its retries or record age
+ *   (Lambda writes the shard and sequence range; the records stay readable in the stream until it expires).
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { acknowledge } from '../nag.js';
+import { Construct } from 'constructs';
+
+export interface DeadLetterQueuesProps {
+  readonly retentionDays: number;
+}
+
+export class DeadLetterQueues extends Construct {
+  readonly deadLetters: Queue;
+  readonly failedBatches: Queue;
+
+  constructor(scope: Construct, id: string, props: DeadLetterQueuesProps) {
+    super(scope, id);
+    this.deadLetters = this.terminalQueue('DeadLetters', props.retentionDays);
+    this.failedBatches = this.terminalQueue('FailedBatches', props.retentionDays);
+  }
+
+  private terminalQueue(id: string, retentionDays: number): Queue {
+    const queue = new Queue(this, id, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(retentionDays),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const reason = 'This queue is itself the end of the line for records that could not be scored; its depth is alarmed on, and a queue behind it would only move the same messages.';
+    acknowledge(queue,
+      { id: 'AwsSolutions-SQS3', reason },
+      { id: 'Serverless-SQSRedrivePolicy', reason },
+    );
+    return queue;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The score function's environment, exactly the variables functions/score/config.ts parses, built
+ * from the stack's resources and props in one place.
+ */
+import type { Sink } from './props.js';
+
+/** POWERTOOLS_SERVICE_NAME: also the `service` dimension of the function's metrics. */
+export const SCORE_SERVICE_NAME = 'vigil-score';
+/** POWERTOOLS_METRICS_NAMESPACE of the function's metrics. */
+export const METRICS_NAMESPACE = 'vigil';
+/**
+ * Metrics the function emits (functions/score/process-batch.ts) that mean the pipeline is unwell.
+ * Per sink, `<Sink>SamplesFailed` counts results a sink did not take after its retries.
+ */
+export const HEALTH_METRICS = {
+  sinkFailed: (sink: Sink): string => `${sink.charAt(0).toUpperCase()}${sink.slice(1)}SamplesFailed`,
+  /** A batch handed back because no model could be loaded (none published, or a broken one). */
+  batchesWithoutModel: 'BatchesWithoutModel',
+  /** Dead letters the queue did not take (their records are delivered again). */
+  deadLetterFailures: 'DeadLetterFailures',
+} as const;
+
+export interface ScoreEnvironmentInput {
+  readonly modelBucket: string;
+  readonly modelPrefix: string;
+  readonly modelRecheckSeconds: number;
+  readonly sinks: readonly Sink[];
+  readonly timestream: { readonly database: string; readonly table: string } | undefined;
+  readonly prometheusRemoteWriteUrl: string | undefined;
+  readonly deadLetterQueueUrl: string;
+  readonly normalResolutionSeconds: number;
+}
+
+export function scoreEnvironment(input: ScoreEnvironmentInput): Record<string, string> {
+  return {
+    VIGIL_MODEL_BUCKET: input.modelBucket,
+    VIGIL_MODEL_PREFIX: input.modelPrefix,
+    VIGIL_MODEL_RECHECK_SECONDS: String(input.modelRecheckSeconds),
+    VIGIL_SINKS: input.sinks.join(','),
+    ...(input.timestream ? { VIGIL_TIMESTREAM_DATABASE: input.timestream.database, VIGIL_TIMESTREAM_TABLE: input.timestream.table } : {}),
+    // Amazon Managed Service for Prometheus takes SigV4-signed remote writes only.
+    ...(input.prometheusRemoteWriteUrl ? { VIGIL_PROMETHEUS_URL: input.prometheusRemoteWriteUrl, VIGIL_PROMETHEUS_SIGV4: 'true' } : {}),
+    VIGIL_DEAD_LETTER_QUEUE_URL: input.deadLetterQueueUrl,
+    VIGIL_NORMAL_RESOLUTION_SECONDS: String(input.normalResolutionSeconds),
+    POWERTOOLS_SERVICE_NAME: SCORE_SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+  };
+}

@@ -1,0 +1,299 @@
+/**
+ * The settings an operator gives the vigil stack, their defaults in one place, and their validation.
+ * Validation runs at synth time and reports every bad setting at once, each naming the prop, the
+ * value given and what to do, so `cdk synth` fails before CloudFormation does.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Token } from 'aws-cdk-lib';
+
+/** Where the scoring function writes results. */
+export const SINKS = ['prometheus', 'timestream'] as const;
+export type Sink = (typeof SINKS)[number];
+
+export const STREAM_MODES = ['on-demand', 'provisioned'] as const;
+export type StreamMode = (typeof STREAM_MODES)[number];
+
+export interface VigilProps {
+  /**
+   * How the Kinesis stream is billed and scaled.
+   * @default - 'on-demand': scales by itself; 'provisioned' bills per shard-hour and is cheaper at rest
+   */
+  readonly streamMode?: StreamMode;
+  /**
+   * Shards of a provisioned stream (only with streamMode 'provisioned'), 1 MB/s or 1,000 records/s each.
+   * @default - 1 when streamMode is 'provisioned'
+   */
+  readonly shardCount?: number;
+  /**
+   * How long the stream keeps records, in hours (24 to 8,760): how long scoring may be down without losing data.
+   * @default 24
+   */
+  readonly streamRetentionHours?: number;
+  /**
+   * Where scored samples go. New AWS accounts can no longer create Timestream for LiveAnalytics
+   * resources, so Timestream is opt-in.
+   * @default ['prometheus']
+   */
+  readonly sinks?: readonly Sink[];
+  /**
+   * Timestream memory-store retention in hours (1 to 8,766). Records older than this are rejected by
+   * Timestream and dead-lettered by the function with the reason. Only with the 'timestream' sink.
+   * @default 24
+   */
+  readonly timestreamMemoryRetentionHours?: number;
+  /**
+   * Timestream magnetic-store retention in days (1 to 73,000). Only with the 'timestream' sink.
+   * @default 365
+   */
+  readonly timestreamMagneticRetentionDays?: number;
+  /**
+   * Key prefix of published models in the model bucket (no leading or trailing slash).
+   * @default 'models'
+   */
+  readonly modelPrefix?: string;
+  /**
+   * How often a warm function checks the "current" model pointer, in seconds (1 to 86,400).
+   * @default 60
+   */
+  readonly modelRecheckSeconds?: number;
+  /**
+   * Days the model bucket keeps a replaced or deleted object version (1 to 3,650).
+   * @default 90
+   */
+  readonly modelNoncurrentVersionDays?: number;
+  /**
+   * Store a normal sample only once per this many seconds per host (0 to 3,600); anomalies always.
+   * @default 0 - store every sample
+   */
+  readonly normalResolutionSeconds?: number;
+  /**
+   * Memory of the scoring function in MB (128 to 10,240); CPU grows with it.
+   * @default 1024 - ONNX inference over a 500-record batch with room to spare
+   */
+  readonly functionMemoryMb?: number;
+  /**
+   * Timeout of the scoring function in seconds (1 to 900).
+   * @default 60
+   */
+  readonly functionTimeoutSeconds?: number;
+  /**
+   * Records per invocation (1 to 10,000).
+   * @default 500
+   */
+  readonly batchSize?: number;
+  /**
+   * Seconds the event source mapping waits to fill a batch (0 to 300): latency against invocations.
+   * @default 1
+   */
+  readonly maxBatchingWindowSeconds?: number;
+  /**
+   * Retries of a failed batch before it goes to the failed-batch queue (0 to 10,000).
+   * @default 3
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Records older than this many seconds (60 to 604,800) are not retried but sent to the failed-batch queue.
+   * @default 3600
+   */
+  readonly maxRecordAgeSeconds?: number;
+  /**
+   * Concurrent batches per shard (1 to 10); order is kept per host because the partition key is the host.
+   * @default 1
+   */
+  readonly parallelizationFactor?: number;
+  /**
+   * Days the dead-letter and failed-batch queues keep a message (1 to 14).
+   * @default 14
+   */
+  readonly deadLetterRetentionDays?: number;
+  /**
+   * Days the function's log group keeps logs (a CloudWatch Logs retention value such as 7, 30, 90).
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Email address subscribed to the alert topic (host anomalies from Alertmanager and pipeline alarms).
+   * The address must confirm the subscription from the email AWS sends.
+   * @default - no subscription; subscribe to the AlertTopicArn output yourself
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Alarm when the oldest unprocessed record is older than this many seconds (10 to 86,400).
+   * @default 300
+   */
+  readonly iteratorAgeAlarmSeconds?: number;
+  /**
+   * Create an Amazon Managed Grafana workspace (needs IAM Identity Center in the account and region).
+   * @default false
+   */
+  readonly grafana?: boolean;
+  /**
+   * X-Ray active tracing on the scoring function. Off by default: a stream-triggered function
+   * invoked every second records millions of traces a month.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Prometheus rule file loaded into the Amazon Managed Service for Prometheus workspace.
+   * @default - grafana/alerts/vigil-rules.yml of this repository
+   */
+  readonly alertRulesFile?: string;
+}
+
+/** Every setting with its default applied: what the constructs build from. */
+export type VigilConfig = Required<Omit<VigilProps, 'alarmEmail' | 'shardCount' | 'alertRulesFile'>> & {
+  readonly shardCount: number | undefined;
+  readonly alarmEmail: string | undefined;
+  readonly alertRulesFile: string;
+};
+
+export const DEFAULTS = {
+  streamMode: 'on-demand',
+  provisionedShardCount: 1,
+  streamRetentionHours: 24,
+  sinks: ['prometheus'],
+  timestreamMemoryRetentionHours: 24,
+  timestreamMagneticRetentionDays: 365,
+  modelPrefix: 'models',
+  modelRecheckSeconds: 60,
+  modelNoncurrentVersionDays: 90,
+  normalResolutionSeconds: 0,
+  functionMemoryMb: 1024,
+  functionTimeoutSeconds: 60,
+  batchSize: 500,
+  maxBatchingWindowSeconds: 1,
+  retryAttempts: 3,
+  maxRecordAgeSeconds: 3600,
+  parallelizationFactor: 1,
+  deadLetterRetentionDays: 14,
+  logRetentionDays: 30,
+  iteratorAgeAlarmSeconds: 300,
+  grafana: false,
+  tracing: false,
+} as const satisfies Partial<Record<keyof VigilProps | 'provisionedShardCount', unknown>>;
+
+/** The retention values CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const S3_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
+
+export class VigilPropsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid vigil stack props:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'VigilPropsError';
+  }
+}
+
+/** Applies defaults and checks every prop; throws a VigilPropsError listing every problem found. */
+export function resolveProps(props: VigilProps, defaultRulesFile: string): VigilConfig {
+  const problems: string[] = [];
+  const streamMode = props.streamMode ?? DEFAULTS.streamMode;
+  const sinks = props.sinks ?? DEFAULTS.sinks;
+
+  if (!STREAM_MODES.includes(streamMode)) {
+    problems.push(`streamMode is ${show(streamMode)}: use 'on-demand' or 'provisioned'`);
+  }
+  if (props.shardCount !== undefined && streamMode !== 'provisioned') {
+    problems.push(`shardCount is ${show(props.shardCount)} but streamMode is ${show(streamMode)}: set streamMode to 'provisioned', or leave shardCount out (on-demand streams scale by themselves)`);
+  }
+  const shardCount = streamMode === 'provisioned' ? (props.shardCount ?? DEFAULTS.provisionedShardCount) : undefined;
+  if (shardCount !== undefined) checkInteger(problems, 'shardCount', shardCount, 1, 10_000, 'one shard takes 1 MB/s or 1,000 records/s');
+  checkInteger(problems, 'streamRetentionHours', props.streamRetentionHours, 24, 8_760, 'Kinesis keeps records 24 hours to 365 days');
+
+  if (!Array.isArray(sinks) || sinks.length === 0) {
+    problems.push(`sinks is ${show(sinks)}: give at least one of ${SINKS.map((s) => `'${s}'`).join(', ')}`);
+  } else {
+    for (const sink of sinks) {
+      if (!SINKS.includes(sink)) problems.push(`sinks contains ${show(sink)}: each sink is one of ${SINKS.map((s) => `'${s}'`).join(', ')}`);
+    }
+    if (new Set(sinks).size !== sinks.length) problems.push(`sinks is ${show(sinks)}: name each sink once`);
+  }
+  const timestream = Array.isArray(sinks) && sinks.includes('timestream');
+  for (const name of ['timestreamMemoryRetentionHours', 'timestreamMagneticRetentionDays'] as const) {
+    if (props[name] !== undefined && !timestream) {
+      problems.push(`${name} is ${show(props[name])} but sinks is ${show(sinks)}: add 'timestream' to sinks, or leave ${name} out`);
+    }
+  }
+  checkInteger(problems, 'timestreamMemoryRetentionHours', props.timestreamMemoryRetentionHours, 1, 8_766, 'Timestream keeps the memory store 1 hour to 1 year');
+  checkInteger(problems, 'timestreamMagneticRetentionDays', props.timestreamMagneticRetentionDays, 1, 73_000, 'Timestream keeps the magnetic store 1 day to 200 years');
+
+  const modelPrefix = props.modelPrefix ?? DEFAULTS.modelPrefix;
+  if (!isToken(modelPrefix) && !S3_PREFIX.test(modelPrefix)) {
+    problems.push(`modelPrefix is ${show(modelPrefix)}: use S3 key segments of letters, digits and !_.*'()- joined by '/', with no leading or trailing slash, e.g. 'models' or 'vigil/models'`);
+  }
+  checkInteger(problems, 'modelRecheckSeconds', props.modelRecheckSeconds, 1, 86_400, 'a warm function rereads the model pointer this often');
+  checkInteger(problems, 'modelNoncurrentVersionDays', props.modelNoncurrentVersionDays, 1, 3_650, 'days to keep replaced object versions for recovery');
+  checkInteger(problems, 'normalResolutionSeconds', props.normalResolutionSeconds, 0, 3_600, '0 stores every sample');
+  checkInteger(problems, 'functionMemoryMb', props.functionMemoryMb, 128, 10_240, 'Lambda memory is 128 MB to 10,240 MB');
+  checkInteger(problems, 'functionTimeoutSeconds', props.functionTimeoutSeconds, 1, 900, 'Lambda runs at most 15 minutes');
+  checkInteger(problems, 'batchSize', props.batchSize, 1, 10_000, 'a Kinesis event source mapping takes 1 to 10,000 records per batch');
+  checkInteger(problems, 'maxBatchingWindowSeconds', props.maxBatchingWindowSeconds, 0, 300, 'Lambda waits at most 5 minutes to fill a batch');
+  checkInteger(problems, 'retryAttempts', props.retryAttempts, 0, 10_000, 'a bounded retry count keeps a poison batch from blocking its shard');
+  checkInteger(problems, 'maxRecordAgeSeconds', props.maxRecordAgeSeconds, 60, 604_800, 'Lambda accepts 1 minute to 7 days');
+  checkInteger(problems, 'parallelizationFactor', props.parallelizationFactor, 1, 10, 'Lambda runs 1 to 10 batches per shard at once');
+  checkInteger(problems, 'deadLetterRetentionDays', props.deadLetterRetentionDays, 1, 14, 'SQS keeps messages 1 to 14 days');
+  checkInteger(problems, 'iteratorAgeAlarmSeconds', props.iteratorAgeAlarmSeconds, 10, 86_400, 'how far behind scoring may fall before the alarm');
+
+  const logRetentionDays = props.logRetentionDays ?? DEFAULTS.logRetentionDays;
+  if (!isToken(logRetentionDays) && !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    problems.push(`logRetentionDays is ${show(logRetentionDays)}: use a value CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+
+  const streamRetentionHours = props.streamRetentionHours ?? DEFAULTS.streamRetentionHours;
+  const maxRecordAgeSeconds = props.maxRecordAgeSeconds ?? DEFAULTS.maxRecordAgeSeconds;
+  if (!isToken(maxRecordAgeSeconds) && !isToken(streamRetentionHours) && maxRecordAgeSeconds > streamRetentionHours * 3600) {
+    problems.push(`maxRecordAgeSeconds is ${show(maxRecordAgeSeconds)}, longer than the stream keeps records (streamRetentionHours ${show(streamRetentionHours)} = ${streamRetentionHours * 3600} s): lower maxRecordAgeSeconds or raise streamRetentionHours`);
+  }
+
+  if (props.alarmEmail !== undefined && !isToken(props.alarmEmail) && !EMAIL.test(props.alarmEmail)) {
+    problems.push(`alarmEmail is ${show(props.alarmEmail)}: give one email address such as ops@example.com, or leave it out and subscribe to the AlertTopicArn output yourself`);
+  }
+  for (const name of ['grafana', 'tracing'] as const) {
+    if (props[name] !== undefined && typeof props[name] !== 'boolean') problems.push(`${name} is ${show(props[name])}: use true or false`);
+  }
+
+  if (problems.length > 0) throw new VigilPropsError(problems);
+  return {
+    streamMode,
+    shardCount,
+    streamRetentionHours,
+    sinks: [...sinks],
+    timestreamMemoryRetentionHours: props.timestreamMemoryRetentionHours ?? DEFAULTS.timestreamMemoryRetentionHours,
+    timestreamMagneticRetentionDays: props.timestreamMagneticRetentionDays ?? DEFAULTS.timestreamMagneticRetentionDays,
+    modelPrefix,
+    modelRecheckSeconds: props.modelRecheckSeconds ?? DEFAULTS.modelRecheckSeconds,
+    modelNoncurrentVersionDays: props.modelNoncurrentVersionDays ?? DEFAULTS.modelNoncurrentVersionDays,
+    normalResolutionSeconds: props.normalResolutionSeconds ?? DEFAULTS.normalResolutionSeconds,
+    functionMemoryMb: props.functionMemoryMb ?? DEFAULTS.functionMemoryMb,
+    functionTimeoutSeconds: props.functionTimeoutSeconds ?? DEFAULTS.functionTimeoutSeconds,
+    batchSize: props.batchSize ?? DEFAULTS.batchSize,
+    maxBatchingWindowSeconds: props.maxBatchingWindowSeconds ?? DEFAULTS.maxBatchingWindowSeconds,
+    retryAttempts: props.retryAttempts ?? DEFAULTS.retryAttempts,
+    maxRecordAgeSeconds,
+    parallelizationFactor: props.parallelizationFactor ?? DEFAULTS.parallelizationFactor,
+    deadLetterRetentionDays: props.deadLetterRetentionDays ?? DEFAULTS.deadLetterRetentionDays,
+    logRetentionDays,
+    alarmEmail: props.alarmEmail,
+    iteratorAgeAlarmSeconds: props.iteratorAgeAlarmSeconds ?? DEFAULTS.iteratorAgeAlarmSeconds,
+    grafana: props.grafana ?? DEFAULTS.grafana,
+    tracing: props.tracing ?? DEFAULTS.tracing,
+    alertRulesFile: props.alertRulesFile ?? defaultRulesFile,
+  };
+}
+
+function checkInteger(problems: string[], name: string, value: number | undefined, min: number, max: number, why: string): void {
+  if (value === undefined || isToken(value)) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} is ${show(value)}: use a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')} (${why})`);
+  }
+}
+
+/** Values resolved only at deploy time (CloudFormation parameters) cannot be checked here. */
+function isToken(value: unknown): boolean {
+  return (typeof value === 'string' || typeof value === 'number') && Token.isUnresolved(value);
+}
+
+function show(value: unknown): string {
+  return value === undefined ? 'undefined' : JSON.stringify(value);
+}

@@ -1,0 +1,148 @@
+/**
+ * The whole vigil pipeline in one stack: agents -> Kinesis -> score function -> Prometheus workspace
+ * and/or Timestream, bad records -> SQS, alerts -> SNS, plus the alarms and outputs an operator needs.
+ */
+import { join } from 'node:path';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { AlertTopic } from './constructs/alert-topic.js';
+import { DeadLetterQueues } from './constructs/dead-letter-queues.js';
+import { GrafanaWorkspace } from './constructs/grafana-workspace.js';
+import { IngestStream } from './constructs/ingest-stream.js';
+import { ModelBucket } from './constructs/model-bucket.js';
+import { PipelineAlarms } from './constructs/pipeline-alarms.js';
+import { PrometheusWorkspace } from './constructs/prometheus-workspace.js';
+import { ScoreFunction } from './constructs/score-function.js';
+import { TimestreamStore } from './constructs/timestream-store.js';
+import { scoreEnvironment } from './function-environment.js';
+import { resolveProps } from './props.js';
+import type { VigilConfig, VigilProps } from './props.js';
+
+/** The repository root: where package.json, the handler and the rule file live. */
+export const PROJECT_ROOT = join(import.meta.dirname, '..');
+export const SCORE_HANDLER = join(PROJECT_ROOT, 'functions', 'score', 'handler.ts');
+export const DEFAULT_RULES_FILE = join(PROJECT_ROOT, 'grafana', 'alerts', 'vigil-rules.yml');
+
+export interface VigilStackProps extends StackProps, VigilProps {
+  /**
+   * The function's CPU architecture.
+   * @default Architecture.ARM_64
+   */
+  readonly functionArchitecture?: Architecture;
+  /**
+   * The scoring handler module to bundle.
+   * @default - functions/score/handler.ts of this repository
+   */
+  readonly scoreHandlerEntry?: string;
+}
+
+export class VigilStack extends Stack {
+  readonly config: VigilConfig;
+  readonly ingest: IngestStream;
+  readonly models: ModelBucket;
+  readonly queues: DeadLetterQueues;
+  readonly alerts: AlertTopic;
+  readonly score: ScoreFunction;
+  readonly prometheus: PrometheusWorkspace | undefined;
+  readonly timestream: TimestreamStore | undefined;
+  readonly grafana: GrafanaWorkspace | undefined;
+  readonly alarms: PipelineAlarms;
+
+  constructor(scope: Construct, id: string, props: VigilStackProps = {}) {
+    super(scope, id, { description: 'vigil: real-time anomaly detection for a fleet of hosts', ...props });
+    const config = resolveProps(props, DEFAULT_RULES_FILE);
+    this.config = config;
+
+    this.ingest = new IngestStream(this, 'Ingest', { streamMode: config.streamMode, shardCount: config.shardCount, retentionHours: config.streamRetentionHours });
+    this.models = new ModelBucket(this, 'Models', { noncurrentVersionDays: config.modelNoncurrentVersionDays });
+    this.queues = new DeadLetterQueues(this, 'Queues', { retentionDays: config.deadLetterRetentionDays });
+    this.alerts = new AlertTopic(this, 'Alerts', { email: config.alarmEmail });
+
+    if (config.sinks.includes('prometheus')) {
+      this.prometheus = new PrometheusWorkspace(this, 'Prometheus', { rulesFile: config.alertRulesFile, alertTopic: this.alerts.topic });
+      this.alerts.allowPrometheusWorkspace(this.prometheus.workspace.attrArn);
+    }
+    if (config.sinks.includes('timestream')) {
+      this.timestream = new TimestreamStore(this, 'Timestream', {
+        memoryRetentionHours: config.timestreamMemoryRetentionHours,
+        magneticRetentionDays: config.timestreamMagneticRetentionDays,
+      });
+    }
+
+    this.score = new ScoreFunction(this, 'Score', {
+      entry: props.scoreHandlerEntry ?? SCORE_HANDLER,
+      projectRoot: PROJECT_ROOT,
+      memoryMb: config.functionMemoryMb,
+      timeoutSeconds: config.functionTimeoutSeconds,
+      logRetention: config.logRetentionDays as RetentionDays,
+      tracing: config.tracing,
+      architecture: props.functionArchitecture ?? Architecture.ARM_64,
+      environment: scoreEnvironment({
+        modelBucket: this.models.bucket.bucketName,
+        modelPrefix: config.modelPrefix,
+        modelRecheckSeconds: config.modelRecheckSeconds,
+        sinks: config.sinks,
+        timestream: this.timestream ? { database: this.timestream.database.ref, table: this.timestream.table.attrName } : undefined,
+        prometheusRemoteWriteUrl: this.prometheus?.remoteWriteUrl,
+        deadLetterQueueUrl: this.queues.deadLetters.queueUrl,
+        normalResolutionSeconds: config.normalResolutionSeconds,
+      }),
+    });
+    this.score.addStreamTrigger({
+      stream: this.ingest.stream,
+      batchSize: config.batchSize,
+      maxBatchingWindowSeconds: config.maxBatchingWindowSeconds,
+      retryAttempts: config.retryAttempts,
+      maxRecordAgeSeconds: config.maxRecordAgeSeconds,
+      parallelizationFactor: config.parallelizationFactor,
+      failedBatches: this.queues.failedBatches,
+    });
+    this.models.grantModelRead(this.score.role, config.modelPrefix);
+    this.queues.deadLetters.grantSendMessages(this.score.role);
+    this.prometheus?.grantRemoteWrite(this.score.role);
+    this.timestream?.grantWrite(this.score.role);
+
+    if (config.grafana) {
+      this.grafana = new GrafanaWorkspace(this, 'Grafana', { prometheus: this.prometheus, timestream: this.timestream });
+    }
+
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      function: this.score.function,
+      sinks: config.sinks,
+      deadLetters: this.queues.deadLetters,
+      failedBatches: this.queues.failedBatches,
+      topic: this.alerts.topic,
+      iteratorAgeSeconds: config.iteratorAgeAlarmSeconds,
+    });
+
+    this.outputs();
+  }
+
+  private outputs(): void {
+    const out = (id: string, value: string, description: string): CfnOutput => new CfnOutput(this, id, { value, description });
+    out('StreamName', this.ingest.stream.streamName, 'Kinesis stream the agents send to (vigil-agent --stream)');
+    out('AgentPolicyArn', this.ingest.agentPolicy.managedPolicyArn, "Managed policy to attach to the agents' instance role");
+    out('ModelBucketName', this.models.bucket.bucketName, 'Bucket to publish models to (vigil publish --bucket)');
+    out('ModelPrefix', this.config.modelPrefix, 'Key prefix of published models (vigil publish --prefix)');
+    out('AlertTopicArn', this.alerts.topic.topicArn, 'SNS topic of host anomaly alerts and pipeline alarms');
+    out('DeadLetterQueueUrl', this.queues.deadLetters.queueUrl, 'Bad records, each with its reason');
+    out('FailedBatchQueueUrl', this.queues.failedBatches.queueUrl, 'Batches the stream trigger gave up on (shard and sequence range)');
+    out('ScoreFunctionName', this.score.function.functionName, 'The scoring function');
+    if (this.prometheus) {
+      out('PrometheusWorkspaceId', this.prometheus.workspace.attrWorkspaceId, 'Amazon Managed Service for Prometheus workspace');
+      out('PrometheusQueryUrl', this.prometheus.queryUrl, 'Prometheus data source URL for Grafana');
+      out('PrometheusRemoteWriteUrl', this.prometheus.remoteWriteUrl, 'Where the score function remote-writes');
+    }
+    if (this.timestream) {
+      out('TimestreamDatabase', this.timestream.database.ref, 'Timestream database of scored samples');
+      out('TimestreamTable', this.timestream.table.attrName, 'Timestream table of scored samples');
+    }
+    if (this.grafana) {
+      out('GrafanaWorkspaceUrl', `https://${this.grafana.workspace.attrEndpoint}`, 'Amazon Managed Grafana (sign in with IAM Identity Center)');
+      out('GrafanaWorkspaceId', this.grafana.workspace.attrId, 'For npm run grafana:publish');
+    }
+  }
+}

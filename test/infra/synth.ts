@@ -1,0 +1,49 @@
+/**
+ * Synthesizes the vigil stack for a test. Bundling the function is skipped unless asked for
+ * (the asset tests bundle once per file); templates are otherwise identical.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { PROJECT_ROOT, VigilStack } from '../../infra/vigil-stack.js';
+import type { VigilStackProps } from '../../infra/vigil-stack.js';
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: VigilStack;
+  readonly template: Template;
+  /** The cloud assembly directory. */
+  readonly outdir: string;
+}
+
+/** The feature flags of cdk.json, so tests synthesize what `cdk synth` does. */
+export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
+export function synthVigil(props: VigilStackProps = {}, options: { bundle?: boolean } = {}): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'vigil-cdk-'));
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
+  const stack = new VigilStack(app, 'Vigil', props);
+  const template = Template.fromStack(stack);
+  return { app, stack, template, outdir };
+}
+
+/** Resources of one CloudFormation type, by logical id. */
+export function resourcesOf(template: Template, type: string): Record<string, { Properties?: Record<string, unknown> }> {
+  return template.findResources(type) as Record<string, { Properties?: Record<string, unknown> }>;
+}
+
+/** The only resource of a type: fails the test when there is not exactly one. */
+export function onlyResource(template: Template, type: string): Record<string, unknown> {
+  const found = Object.values(resourcesOf(template, type));
+  if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+  return found[0]!.Properties ?? {};
+}
+
+/** Every settings combination the tests check nag and IAM on. */
+export const CONFIGURATIONS: Record<string, VigilStackProps> = {
+  defaults: {},
+  everything: { sinks: ['prometheus', 'timestream'], grafana: true, alarmEmail: 'ops@example.com', tracing: true },
+  'timestream only, provisioned': { sinks: ['timestream'], streamMode: 'provisioned', shardCount: 2, grafana: true },
+};
