@@ -1,0 +1,170 @@
+/**
+ * House defaults shared by the vigil dashboards: data source variables and references, the host and
+ * tag variables, and query builders for Prometheus, Timestream (SQL) and CloudWatch.
+ */
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import * as cloudwatch from '@grafana/grafana-foundation-sdk/cloudwatch';
+import type * as common from '@grafana/grafana-foundation-sdk/common';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
+import { SERIES } from '../../core/alert-series.js';
+import { SEVERITIES } from '../../core/manifest.js';
+import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
+import { DATASOURCE_TYPES, DATASOURCE_UIDS } from './uids.js';
+
+/** Panels reference data sources through these variables, so one dashboard works in every workspace. */
+export const DS = {
+  prometheus: { type: DATASOURCE_TYPES.prometheus, uid: '${prometheus}' },
+  timestream: { type: DATASOURCE_TYPES.timestream, uid: '${timestream}' },
+  cloudwatch: { type: DATASOURCE_TYPES.cloudwatch, uid: '${cloudwatch}' },
+} as const satisfies Record<string, common.DataSourceRef>;
+
+export function datasourceVariable(name: keyof typeof DS, label: string): dashboard.DatasourceVariableBuilder {
+  return new dashboard.DatasourceVariableBuilder(name)
+    .label(label)
+    .type(DATASOURCE_TYPES[name])
+    .current({ text: DATASOURCE_UIDS[name], value: DATASOURCE_UIDS[name] });
+}
+
+/** Hosts that reported a score: one host (detail) or several with All (fleet). */
+export function hostVariable(multi: boolean): dashboard.QueryVariableBuilder {
+  const query = `label_values(${SERIES.score}, host)`;
+  const variable = new dashboard.QueryVariableBuilder('host')
+    .label('Host')
+    .datasource(DS.prometheus)
+    .query(query)
+    .definition(query)
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalAsc);
+  return multi ? variable.multi(true).includeAll(true).allValue('.+') : variable;
+}
+
+/** Host tags are labels of every vigil series: filter by any of them. */
+export function tagsVariable(): dashboard.AdHocVariableBuilder {
+  return new dashboard.AdHocVariableBuilder('tags').label('Tags').datasource(DS.prometheus);
+}
+
+export function promQuery(expr: string, legend = '', refId = 'A'): prometheus.DataqueryBuilder {
+  return new prometheus.DataqueryBuilder().datasource(DS.prometheus).expr(expr).legendFormat(legend).refId(refId);
+}
+
+/** An instant query, for tables and stats that show the value now. */
+export function promInstant(expr: string, legend = '', refId = 'A'): prometheus.DataqueryBuilder {
+  return promQuery(expr, legend, refId).instant().format(prometheus.PromQueryFormat.Table);
+}
+
+/** The query model of grafana-timestream-datasource (its src/types.ts); the SDK ships no builder for it. */
+export interface TimestreamQuery {
+  refId?: string;
+  hide?: boolean;
+  datasource?: common.DataSourceRef;
+  database?: string;
+  table?: string;
+  measure?: string;
+  /** SQL with the plugin's macros: $__database, $__table, $__timeFilter, $__interval_ms. */
+  rawQuery: string;
+  _implementsDataqueryVariant(): void;
+}
+
+export class TimestreamQueryBuilder implements cog.Builder<cog.Dataquery> {
+  private readonly internal: TimestreamQuery;
+
+  constructor(sql: string, refId = 'A') {
+    this.internal = {
+      refId,
+      datasource: DS.timestream,
+      // No database or table here: $__database and $__table take the data source's defaults,
+      // which grafana:publish sets to the stack's names.
+      measure: TIMESTREAM_MEASURE_NAME,
+      rawQuery: sql,
+      _implementsDataqueryVariant() {},
+    };
+  }
+
+  build(): TimestreamQuery {
+    return this.internal;
+  }
+}
+
+/** The stored-result table, through the plugin's macros (the data source's default database and table). */
+export const RESULTS_TABLE = '$__database.$__table';
+
+/** A CloudWatch metric of the scoring function (Powertools namespace and `service` dimension), summed. */
+export function scoreFunctionMetric(metricName: string, refId: string, label = metricName): cloudwatch.MetricsQueryBuilder {
+  return new cloudwatch.MetricsQueryBuilder()
+    .datasource(DS.cloudwatch)
+    .queryMode(cloudwatch.QueryMode.Metrics)
+    .metricQueryType(cloudwatch.MetricQueryType.Search)
+    .metricEditorMode(cloudwatch.MetricEditorMode.Builder)
+    .region('default')
+    .namespace(SCORE_METRICS.namespace)
+    .metricName(metricName)
+    .dimensions({ service: SCORE_METRICS.service })
+    .matchExact(true)
+    .statistic('Sum')
+    .label(label)
+    .refId(refId);
+}
+
+/** A CloudWatch metric that AWS publishes for the scoring function itself (AWS/Lambda). */
+export function lambdaMetric(metricName: string, statistic: string, refId: string): cloudwatch.MetricsQueryBuilder {
+  return new cloudwatch.MetricsQueryBuilder()
+    .datasource(DS.cloudwatch)
+    .queryMode(cloudwatch.QueryMode.Metrics)
+    .metricQueryType(cloudwatch.MetricQueryType.Search)
+    .metricEditorMode(cloudwatch.MetricEditorMode.Builder)
+    .region('default')
+    .namespace('AWS/Lambda')
+    .metricName(metricName)
+    .dimensions({ FunctionName: '$score_function' })
+    .matchExact(true)
+    .statistic(statistic)
+    .refId(refId);
+}
+
+/**
+ * The scoring function's own metrics (Powertools for AWS Lambda, EMF): the namespace and service
+ * set in infra/function-environment.ts, the metric names added in functions/score/process-batch.ts.
+ */
+export const SCORE_METRICS = {
+  namespace: 'vigil',
+  service: 'vigil-score',
+  recordsIn: 'RecordsIn',
+  samplesScored: 'SamplesScored',
+  anomalies: 'Anomalies',
+  deadLettered: 'RecordsDeadLettered',
+  deadLetterFailures: 'DeadLetterFailures',
+  batchItemFailures: 'BatchItemFailures',
+  modelLoadFailed: 'ModelLoadFailed',
+  /** Per sink, prefixed with its capitalised name: PrometheusSamplesFailed, TimestreamSamplesRejected, ... */
+  sinkSamplesFailed: (sink: string) => `${sink}SamplesFailed`,
+  sinkSamplesRejected: (sink: string) => `${sink}SamplesRejected`,
+} as const;
+
+const SEVERITY_COLORS = ['green', 'yellow', 'orange', 'red', 'dark-red'] as const;
+
+/** vigil_anomaly_severity levels (core/manifest.ts SEVERITIES, by index) as names and colours. */
+export const SEVERITY_MAPPINGS: dashboard.ValueMapping[] = [
+  {
+    type: dashboard.MappingType.ValueToText,
+    options: Object.fromEntries(SEVERITIES.map((text, index) => [String(index), { text, color: SEVERITY_COLORS[index], index }])),
+  },
+];
+
+export function thresholds(steps: [number | null, string][]): dashboard.ThresholdsConfigBuilder {
+  return new dashboard.ThresholdsConfigBuilder()
+    .mode(dashboard.ThresholdsMode.Absolute)
+    .steps(steps.map(([value, color]) => ({ value, color })));
+}
+
+export function newDashboard(title: string, uid: string, description: string): dashboard.DashboardBuilder {
+  return new dashboard.DashboardBuilder(title)
+    .uid(uid)
+    .description(description)
+    .tags(['vigil'])
+    .editable()
+    .refresh('30s')
+    .time({ from: 'now-6h', to: 'now' })
+    .timezone('browser')
+    .tooltip(dashboard.DashboardCursorSync.Crosshair);
+}

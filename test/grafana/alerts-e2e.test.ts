@@ -1,0 +1,92 @@
+/**
+ * End to end over the wire: the scoring function's Prometheus sink writes a host's results to a real
+ * Prometheus that evaluates the vigil rules (fast hold times, same generator as production) and sends
+ * to a real Alertmanager; a local webhook receives the firing notification, then the resolved one
+ * after the host returns to normal.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScoredSample } from '../../core/scored-sample.js';
+import { PrometheusSink } from '../../functions/sinks/prometheus.js';
+import { ALERT_NAMES, PRODUCTION_TIMINGS, renderRules, type RuleTimings } from '../../grafana/alerts/rules.js';
+import type { RunningServer } from '../../local/process.js';
+import { startAlertmanager, startPrometheus } from '../../local/prometheus.js';
+import { uniqueName } from '../aws-env.js';
+import { startWebhookReceiver, waitUntil, type WebhookAlert, type WebhookReceiver } from './webhook-receiver.js';
+
+/** Production rules with second-scale hold times: one sample a second, a 4 s hold. */
+const FAST: RuleTimings = { ...PRODUCTION_TIMINGS, sampleIntervalSeconds: 1, anomalyHoldSeconds: 4, arrivalAllowanceSeconds: 1, silentAfterSeconds: 30 };
+const THRESHOLD = 0.6;
+const MODEL_CREATED_MS = Date.UTC(2026, 10, 1);
+
+describe('alerts end to end: sink -> Prometheus rules -> Alertmanager -> webhook', () => {
+  const servers: RunningServer[] = [];
+  let webhook: WebhookReceiver;
+  let sink: PrometheusSink;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-alerts-e2e-'));
+    const rulesFile = join(dir, 'vigil-rules.yml');
+    writeFileSync(rulesFile, renderRules(FAST));
+    webhook = await startWebhookReceiver();
+    const alertmanager = await startAlertmanager({ dataDir: join(dir, 'alertmanager'), webhookUrl: webhook.url, groupWait: '1s', groupInterval: '1s', repeatInterval: '1h' });
+    servers.push(alertmanager);
+    const prometheus = await startPrometheus({ dataDir: join(dir, 'prometheus'), ruleFiles: [rulesFile], alertmanagerUrl: alertmanager.url, evaluationInterval: '1s' });
+    servers.push(prometheus);
+    sink = new PrometheusSink({ url: `${prometheus.url}/api/v1/write` });
+  });
+
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await webhook?.close();
+  });
+
+  it('a host anomalous past the hold pages with its severity and top metric, then resolves when it is normal again', async () => {
+    const host = uniqueName('e2e-web');
+    let seq = 0;
+    let anomalous = false;
+    const writeOne = async (): Promise<void> => {
+      const time = Date.now();
+      const sample: ScoredSample = {
+        host, tags: { env: 'e2e' }, seq: seq++, time,
+        metrics: { cpu_pct: anomalous ? 97 : 20, mem_used_pct: 41 },
+        score: anomalous ? 0.81 : 0.42, anomaly: anomalous, severity: anomalous ? 'high' : 'normal',
+        confidence: 0.9, topMetric: 'cpu_pct', modelVersion: 'e2e-model', recordVersion: MODEL_CREATED_MS,
+      };
+      const outcome = await sink.prepare({ samples: [sample], store: [true], threshold: THRESHOLD, modelCreatedMs: MODEL_CREATED_MS, scoredAt: time + 50 }).send();
+      if (outcome.written !== 1) throw new Error(`the sink did not write the sample: ${JSON.stringify(outcome)}`);
+    };
+    // One sample a second, like an agent at a 1 s interval; the mode switches under it.
+    let writing = Promise.resolve();
+    let failure: unknown;
+    const timer = setInterval(() => {
+      writing = writing.then(writeOne).catch((error: unknown) => void (failure = error));
+    }, FAST.sampleIntervalSeconds * 1000);
+    const forHost = (alertname: string, status: WebhookAlert['status']) => (a: WebhookAlert) =>
+      a.labels.alertname === alertname && a.labels.host === host && a.status === status;
+    try {
+      await waitUntil(() => seq >= 3, 10_000, 'three normal samples written');
+      anomalous = true;
+      const firing = await webhook.waitForAlert(forHost(ALERT_NAMES.hostAnomaly, 'firing'), 25_000, `${ALERT_NAMES.hostAnomaly} firing for ${host}`);
+      expect(firing.labels).toMatchObject({ host, env: 'e2e', severity: 'high', component: 'host' });
+      expect(firing.annotations.summary).toBe(`Host ${host} is anomalous for 4s`);
+      expect(firing.annotations.description).toContain('Most anomalous metric: cpu_pct. Latest score 0.810, threshold 0.600.');
+      expect(firing.annotations.dashboard).toBe(`/d/vigil-host-detail?var-host=${host}`);
+      const sustained = await webhook.waitForAlert(forHost(ALERT_NAMES.sustainedAnomaly, 'firing'), 10_000, `${ALERT_NAMES.sustainedAnomaly} firing`);
+      expect(sustained.labels).toMatchObject({ host, severity: 'high' });
+      // Nothing resolved while the host stayed anomalous.
+      expect(webhook.notifications.flatMap((n) => n.alerts).filter(forHost(ALERT_NAMES.hostAnomaly, 'resolved'))).toEqual([]);
+
+      anomalous = false;
+      const resolved = await webhook.waitForAlert(forHost(ALERT_NAMES.hostAnomaly, 'resolved'), 25_000, `${ALERT_NAMES.hostAnomaly} resolved for ${host}`);
+      expect(resolved.labels).toMatchObject({ host, severity: 'high' });
+      await webhook.waitForAlert(forHost(ALERT_NAMES.sustainedAnomaly, 'resolved'), 15_000, `${ALERT_NAMES.sustainedAnomaly} resolved`);
+    } finally {
+      clearInterval(timer);
+      await writing;
+    }
+    expect(failure).toBeUndefined();
+  }, 90_000);
+});

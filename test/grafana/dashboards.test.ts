@@ -1,0 +1,132 @@
+/**
+ * The dashboards: built from TypeScript to the committed JSON, fixed uids and the variables
+ * operators need, every PromQL query answered with series by a live Prometheus holding data written
+ * by the scoring function's Prometheus sink, every Timestream query within the stored-result contract.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ScoredSample } from '../../core/scored-sample.js';
+import { PrometheusSink } from '../../functions/sinks/prometheus.js';
+import { buildDashboards, dashboardJson } from '../../grafana/boards/index.js';
+import { DASHBOARD_UIDS, DATASOURCE_TYPES } from '../../grafana/boards/uids.js';
+import { DASHBOARDS_DIR } from '../../grafana/build.js';
+import { uniqueName } from '../aws-env.js';
+import { labelValuesQueries, panelQueries, substitute, timestreamQueryProblems } from './dashboard-queries.js';
+
+const dashboards = buildDashboards();
+const queries = dashboards.flatMap(({ model }) => panelQueries(model));
+const promQueries = queries.filter((q) => q.datasourceType === DATASOURCE_TYPES.prometheus);
+const timestreamQueries = queries.filter((q) => q.datasourceType === DATASOURCE_TYPES.timestream);
+
+describe('dashboard models', () => {
+  it('the committed grafana/dashboards/*.json are what grafana/boards builds (run npm run grafana:build)', () => {
+    for (const { file, model } of dashboards) {
+      expect(readFileSync(join(DASHBOARDS_DIR, file), 'utf8'), file).toBe(dashboardJson(model));
+    }
+  });
+
+  it('have the fixed uids, a data source variable for each data source used, host and tag variables', () => {
+    expect(dashboards.map((d) => d.model.uid).sort()).toEqual(Object.values(DASHBOARD_UIDS).sort());
+    for (const { model } of dashboards) {
+      const variables = new Map((model.templating?.list ?? []).map((v) => [v.name, v]));
+      expect(variables.get('tags')?.type, `${model.uid} tags`).toBe('adhoc');
+      if (model.uid !== DASHBOARD_UIDS.pipelineHealth) expect(variables.get('host')?.type, `${model.uid} host`).toBe('query');
+      for (const q of panelQueries(model)) {
+        const name = Object.entries(DATASOURCE_TYPES).find(([, type]) => type === q.datasourceType)?.[0];
+        expect(name, `${model.uid} / ${q.panel}: data source type ${q.datasourceType}`).toBeDefined();
+        expect(variables.get(name!)?.type, `${model.uid} / ${q.panel} needs a $${name} variable`).toBe('datasource');
+        expect((q.target.datasource as { uid?: string } | undefined)?.uid, `${model.uid} / ${q.panel}`).toBe(`\${${name}}`);
+      }
+    }
+  });
+
+  it('give every panel a title and a data source, and use both Prometheus and Timestream', () => {
+    for (const { model } of dashboards) {
+      for (const panel of model.panels ?? []) {
+        if (panel.type === 'row') continue;
+        const p = panel as { title?: string; datasource?: { uid?: string }; targets?: unknown[] };
+        expect(p.title, model.uid).toBeTruthy();
+        expect(p.datasource?.uid, `${model.uid} / ${p.title}`).toMatch(/^\$\{\w+\}$/);
+        expect(p.targets?.length, `${model.uid} / ${p.title} has queries`).toBeGreaterThan(0);
+      }
+    }
+    expect(promQueries.length).toBeGreaterThan(10);
+    expect(timestreamQueries.length).toBeGreaterThan(0);
+  });
+});
+
+describe('Timestream queries', () => {
+  it.each(timestreamQueries.map((q) => [`${q.dashboard} / ${q.panel}`, q] as const))('%s names only the stored-result table, dimensions and measures', (_, q) => {
+    expect(timestreamQueryProblems(String(q.target.rawQuery))).toEqual([]);
+  });
+
+  it('the contract check catches a wrong table, measure name or column', () => {
+    expect(timestreamQueryProblems(`SELECT time, cpu FROM other WHERE measure_name = 'metrics'`)).toEqual([
+      'reads other; read the stored-result table as $__database.$__table',
+      "does not select measure_name = 'vigil_sample'",
+      'names cpu, which is not a dimension or measure of the stored-result contract',
+      'names other, which is not a dimension or measure of the stored-result contract',
+    ]);
+    expect(timestreamQueryProblems(`SELECT max(m_cpu_pct) AS peak FROM $__database.$__table WHERE measure_name = 'vigil_sample' ORDER BY peak`)).toEqual([]);
+  });
+});
+
+describe('PromQL queries against a live Prometheus with data written by the Prometheus sink', () => {
+  const prometheus = inject('prometheusUrl');
+  const run = uniqueName('dash');
+  const busy = `${run}-busy`;
+  const quiet = `${run}-quiet`;
+  const now = Date.now();
+  const values = { host: busy, metric: 'cpu_pct', __range: '1h', __interval: '1m', __rate_interval: '1m' };
+  const fleetValues = { ...values, host: `${busy}|${quiet}` };
+
+  beforeAll(async () => {
+    const modelCreatedMs = now - 3 * 86_400_000;
+    const sample = (host: string, seq: number, time: number, anomalous: boolean): ScoredSample => ({
+      host, tags: { env: run }, seq, time,
+      metrics: { cpu_pct: anomalous ? 95 : 20 + (seq % 5), mem_used_pct: 40 },
+      score: anomalous ? 0.8 : 0.4, anomaly: anomalous, severity: anomalous ? 'high' : 'normal',
+      confidence: 0.85, topMetric: 'cpu_pct', modelVersion: `${run}-model`, recordVersion: modelCreatedMs,
+    });
+    const samples: ScoredSample[] = [];
+    // busy: every 15 s for the last 40 minutes, anomalous in runs of four samples out of every ten.
+    for (let i = 0; i <= 160; i++) samples.push(sample(busy, i, now - (160 - i) * 15_000, i % 10 < 4));
+    // quiet: every 15 s from 50 to 20 minutes ago, then silent.
+    for (let i = 0; i <= 120; i++) samples.push(sample(quiet, i, now - 50 * 60_000 + i * 15_000, false));
+    samples.sort((a, b) => a.time - b.time);
+    const sink = new PrometheusSink({ url: `${prometheus}/api/v1/write` });
+    const outcome = await sink.prepare({ samples, store: samples.map(() => true), threshold: 0.6, modelCreatedMs, scoredAt: now + 2_000 }).send();
+    expect(outcome.written, JSON.stringify(outcome)).toBe(samples.length);
+  });
+
+  async function queryRange(expr: string): Promise<unknown[]> {
+    const url = new URL('/api/v1/query_range', prometheus);
+    url.searchParams.set('query', expr);
+    url.searchParams.set('start', String((now - 10 * 60_000) / 1000));
+    url.searchParams.set('end', String(now / 1000));
+    url.searchParams.set('step', '30');
+    const answer = (await (await fetch(url)).json()) as { status: string; error?: string; data?: { result: unknown[] } };
+    if (answer.status !== 'success') throw new Error(`Prometheus refused ${expr}: ${answer.error}`);
+    return answer.data!.result;
+  }
+
+  it.each(promQueries.map((q) => [`${q.dashboard} / ${q.panel} / ${String(q.target.refId)}`, q] as const))('%s returns series', async (_, q) => {
+    const fleet = q.dashboard === DASHBOARD_UIDS.fleetOverview;
+    const expr = substitute(String(q.target.expr), fleet ? fleetValues : values);
+    expect(expr, 'every variable substituted').not.toMatch(/\$/);
+    expect((await queryRange(expr)).length, expr).toBeGreaterThan(0);
+  });
+
+  it('the host and metric variables list the written hosts and metrics', async () => {
+    for (const { model } of dashboards) {
+      for (const v of labelValuesQueries(model)) {
+        const url = new URL(`/api/v1/label/${v.label}/values`, prometheus);
+        url.searchParams.set('match[]', substitute(v.selector, values));
+        url.searchParams.set('start', String((now - 3_600_000) / 1000));
+        const answer = (await (await fetch(url)).json()) as { data: string[] };
+        expect(answer.data, `${model.uid} $${v.variable}`).toContain(v.label === 'host' ? busy : 'cpu_pct');
+      }
+    }
+  });
+});
