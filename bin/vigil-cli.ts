@@ -7,6 +7,7 @@ import { register as registerTrain } from '../models/cli/train.js';
 import { register as registerPublish } from '../models/cli/publish.js';
 import { register as registerModels } from '../models/cli/models.js';
 import { register as registerScoreCsv } from '../models/cli/score-csv.js';
+import { register as registerCost } from '../cost/command.js';
 
 const program = new Command('vigil')
   .description('vigil: real-time anomaly detection for a fleet of cloud hosts')
@@ -18,5 +19,6 @@ registerTrain(program);
 registerPublish(program);
 registerModels(program);
 registerScoreCsv(program);
+registerCost(program);
 
 await program.parseAsync(process.argv);

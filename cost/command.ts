@@ -1,0 +1,113 @@
+/** `vigil cost`: the monthly AWS cost of the pipeline for a fleet, per component and per host. */
+import type { Command } from 'commander';
+import { DEFAULTS as STACK } from '../infra/props.js';
+import { formatEstimate } from './format.js';
+import { measureSizes } from './measure.js';
+import { estimateCost, type CostInputs, type CostSink, type StreamMode } from './model.js';
+
+interface Flags {
+  hosts: string;
+  interval: string;
+  samplesPerRecord: string;
+  sinks: string;
+  streamMode: string;
+  memory: string;
+  batchSize: string;
+  batchingWindow: string;
+  msPerInvocation: string;
+  msPerSample: string;
+  grafanaEditors: string;
+  grafanaViewers: string;
+  json?: boolean;
+}
+
+/**
+ * Assumptions that no encoder can measure, stated here and overridable by flag: the scoring
+ * function's wall time (decode + ONNX + sink round trips), its log volume, and the model's size.
+ */
+export const ASSUMPTIONS = {
+  msPerInvocation: 60, // start-up of the handler, one remote write and one Timestream call round trip
+  msPerSample: 0.3, // decode, features check, ONNX scoring, result building
+  logBytesPerInvocation: 700, // START, END, REPORT lines and one metrics (EMF) line
+  modelBytes: 2 * 1024 * 1024, // a 100-tree forest as ONNX plus its manifest
+  modelVersionsKept: 10,
+  cloudwatchFlushSeconds: 60, // the CloudWatch agent's default force_flush_interval
+} as const;
+
+const SINK_NAMES: readonly CostSink[] = ['prometheus', 'timestream'];
+const STREAM_MODES: readonly StreamMode[] = ['on-demand', 'provisioned'];
+
+export function register(program: Command): void {
+  program
+    .command('cost')
+    .description('monthly AWS cost of the pipeline per component and per host, from measured sample sizes and dated list prices, next to CloudWatch anomaly detection')
+    .requiredOption('--hosts <n>', 'hosts in the fleet')
+    .option('--interval <seconds>', 'seconds between two samples of a host', '10')
+    .option('--samples-per-record <n>', "samples the agent packs into one Kinesis record (1 = the agent's default, send each sample at once)", '1')
+    .option('--sinks <list>', 'comma list of result stores to price: prometheus, timestream', 'prometheus,timestream')
+    .option('--stream-mode <mode>', 'Kinesis capacity mode: on-demand or provisioned', STACK.streamMode)
+    .option('--memory <mb>', 'scoring function memory in MB', String(STACK.functionMemoryMb))
+    .option('--batch-size <n>', 'records per invocation (event source mapping)', String(STACK.batchSize))
+    .option('--batching-window <seconds>', 'event source mapping batching window', String(STACK.maxBatchingWindowSeconds))
+    .option('--ms-per-invocation <ms>', 'assumed fixed wall time of one invocation', String(ASSUMPTIONS.msPerInvocation))
+    .option('--ms-per-sample <ms>', 'assumed wall time per scored sample', String(ASSUMPTIONS.msPerSample))
+    .option('--grafana-editors <n>', 'Managed Grafana editor licences', '1')
+    .option('--grafana-viewers <n>', 'Managed Grafana viewer licences', '5')
+    .option('--json', 'print the estimate as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ vigil cost --hosts 1000 --interval 10
+  $ vigil cost --hosts 10000 --interval 10 --samples-per-record 6 --sinks prometheus
+  $ vigil cost --hosts 100 --interval 60 --stream-mode provisioned --json
+
+Prices are us-east-1 list prices with their date in cost/prices.ts; sizes are measured by encoding
+simulated samples with the pipeline's own encoders each time the command runs.`,
+    )
+    .action((flags: Flags, command: Command) => {
+      try {
+        const inputs = parseInputs(flags);
+        const samplesPerRecord = numberFlag('--samples-per-record', flags.samplesPerRecord, { integer: true, min: 1 });
+        const estimate = estimateCost(inputs, measureSizes({ intervalSeconds: inputs.intervalSeconds, samplesPerRecord }));
+        console.log(flags.json ? JSON.stringify(estimate, null, 2) : formatEstimate(estimate));
+      } catch (error) {
+        command.error(`cost: ${(error as Error).message}`);
+      }
+    });
+}
+
+export function parseInputs(flags: Flags): CostInputs {
+  const sinks = flags.sinks.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const sink of sinks) {
+    if (!SINK_NAMES.includes(sink as CostSink)) throw new Error(`--sinks: unknown sink "${sink}"; choose from ${SINK_NAMES.join(', ')}`);
+  }
+  if (!STREAM_MODES.includes(flags.streamMode as StreamMode)) throw new Error(`--stream-mode must be ${STREAM_MODES.join(' or ')}; got "${flags.streamMode}"`);
+  return {
+    hosts: numberFlag('--hosts', flags.hosts, { integer: true, min: 1 }),
+    intervalSeconds: numberFlag('--interval', flags.interval, { min: 0.1 }),
+    sinks: sinks as CostSink[],
+    streamMode: flags.streamMode as StreamMode,
+    functionMemoryMb: numberFlag('--memory', flags.memory, { integer: true, min: 128 }),
+    batchSize: numberFlag('--batch-size', flags.batchSize, { integer: true, min: 1 }),
+    maxBatchingWindowSeconds: numberFlag('--batching-window', flags.batchingWindow, { min: 0 }),
+    lambdaMsPerInvocation: numberFlag('--ms-per-invocation', flags.msPerInvocation, { min: 0 }),
+    lambdaMsPerSample: numberFlag('--ms-per-sample', flags.msPerSample, { min: 0 }),
+    logBytesPerInvocation: ASSUMPTIONS.logBytesPerInvocation,
+    timestreamMemoryRetentionHours: STACK.timestreamMemoryRetentionHours,
+    timestreamMagneticRetentionDays: STACK.timestreamMagneticRetentionDays,
+    modelBytes: ASSUMPTIONS.modelBytes,
+    modelVersionsKept: ASSUMPTIONS.modelVersionsKept,
+    modelRecheckSeconds: STACK.modelRecheckSeconds,
+    grafanaEditors: numberFlag('--grafana-editors', flags.grafanaEditors, { integer: true, min: 0 }),
+    grafanaViewers: numberFlag('--grafana-viewers', flags.grafanaViewers, { integer: true, min: 0 }),
+    cloudwatchFlushSeconds: ASSUMPTIONS.cloudwatchFlushSeconds,
+  };
+}
+
+function numberFlag(name: string, value: string, rule: { integer?: boolean; min: number }): number {
+  const n = Number(value);
+  const ok = value.trim() !== '' && Number.isFinite(n) && n >= rule.min && (!rule.integer || Number.isInteger(n));
+  if (!ok) throw new Error(`${name} must be ${rule.integer ? 'a whole number' : 'a number'} >= ${rule.min}; got "${value}"`);
+  return n;
+}

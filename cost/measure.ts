@@ -1,0 +1,129 @@
+/**
+ * Measures what one host sample costs in bytes and records along the pipeline, by running realistic
+ * samples (the simulated fleet, through the real feature pipeline) through the real encoders:
+ * the agent's wire sample, encodeWireRecord, toTimestreamRecord and toSeries.
+ */
+import type { _Record } from '@aws-sdk/client-timestream-write';
+import { toWireSample } from '../agent/wire-sample.js';
+import { toSeries } from '../core/alert-series.js';
+import { FEATURE_SET_VERSION, HOST_FEATURE_SET } from '../core/features.js';
+import type { ScoredSample } from '../core/scored-sample.js';
+import { toTimestreamRecord } from '../core/stored-result.js';
+import { encodeWireRecord, type WireSample } from '../core/wire.js';
+import { backfill } from '../local/simulate/backfill.js';
+import { SimulatedFleet } from '../local/simulate/fleet.js';
+
+export interface MeasureOptions {
+  readonly intervalSeconds: number;
+  /** Samples the agent packs into one Kinesis record. */
+  readonly samplesPerRecord: number;
+  /** Share of samples scored anomalous (they carry one more Prometheus series). Default 0.01. */
+  readonly anomalyShare?: number;
+  /** Hosts measured (names and tags vary in length). Default 6. */
+  readonly hosts?: number;
+  /** Records measured per host. Default 5. */
+  readonly recordsPerHost?: number;
+}
+
+export interface MeasuredSizes {
+  readonly samplesPerRecord: number;
+  /** Mean bytes of one Kinesis record (gzip JSON) carrying samplesPerRecord samples. */
+  readonly wireBytesPerRecord: number;
+  /** Mean Timestream-metered size of one stored result (time, dimensions, measure names and values). */
+  readonly timestreamBytesPerSample: number;
+  /** Prometheus samples written per scored sample (anomalies carry one more). */
+  readonly seriesSamplesPerSample: number;
+  /** Distinct series one host keeps active, and the bytes of their labels (stored metadata). */
+  readonly seriesPerHost: number;
+  readonly seriesLabelBytesPerHost: number;
+}
+
+/** A realistic model version string: the shape the model tools give a published model. */
+const MODEL_VERSION = '20261121T120000Z-3f9a1c2b';
+
+export function measureSizes(options: MeasureOptions): MeasuredSizes {
+  const hosts = options.hosts ?? 6;
+  const recordsPerHost = options.recordsPerHost ?? 5;
+  const anomalyShare = options.anomalyShare ?? 0.01;
+  if (!Number.isInteger(options.samplesPerRecord) || options.samplesPerRecord < 1) {
+    throw new Error(`samplesPerRecord must be a whole number >= 1; got ${options.samplesPerRecord}`);
+  }
+  const fleet = new SimulatedFleet({ hosts, seed: 11 });
+  const start = Date.UTC(2026, 10, 18, 15);
+  // Two hours of history: the features then carry the values a running agent sends, not warm-up zeros.
+  const { pipelines } = backfill(fleet, { until: start, days: 2 / 24, intervalSeconds: options.intervalSeconds, maxTrainingRows: 1 });
+  const step = options.intervalSeconds * 1000;
+  const pending = new Map<string, WireSample[]>();
+  let wireBytes = 0;
+  let records = 0;
+  let timestreamBytes = 0;
+  let scored = 0;
+  let seriesSamples = 0;
+  const seriesKeys = new Map<string, Set<string>>();
+  for (let tick = 0; records < hosts * recordsPerHost; tick++) {
+    const t = start + tick * step;
+    for (const sample of fleet.sampleAt(t)) {
+      const features = pipelines.get(sample.host)!.push(sample);
+      const batch = pending.get(sample.host) ?? [];
+      batch.push(toWireSample(tick, t, sample.values, features));
+      pending.set(sample.host, batch);
+      if (batch.length === options.samplesPerRecord) {
+        wireBytes += encodeWireRecord({ v: 1, host: sample.host, tags: { ...sample.tags }, fs: FEATURE_SET_VERSION, samples: batch }).length;
+        records++;
+        pending.set(sample.host, []);
+      }
+      const result: ScoredSample = {
+        host: sample.host,
+        tags: sample.tags,
+        seq: tick,
+        time: t,
+        metrics: sample.values,
+        score: 0.4 + 0.1 * Math.abs(features[1]! % 1),
+        anomaly: false,
+        severity: 'normal',
+        confidence: 0.731,
+        topMetric: HOST_FEATURE_SET.metrics[tick % HOST_FEATURE_SET.metrics.length]!,
+        modelVersion: MODEL_VERSION,
+        recordVersion: start,
+      };
+      timestreamBytes += timestreamWriteSize(toTimestreamRecord(result));
+      seriesSamples += toSeries(result, 0.55, t + 2000, start).length;
+      const keys = seriesKeys.get(sample.host) ?? new Set<string>();
+      // Over time a host's anomalies blame each of its metrics once: one top-metric series each.
+      for (const topMetric of HOST_FEATURE_SET.metrics) {
+        for (const series of toSeries({ ...result, anomaly: true, topMetric }, 0.55, t + 2000, start)) keys.add(JSON.stringify(series.labels));
+      }
+      seriesKeys.set(sample.host, keys);
+      scored++;
+    }
+  }
+  const labelBytes = [...seriesKeys.values()].reduce((sum, keys) => sum + [...keys].reduce((s, k) => s + Buffer.byteLength(k), 0), 0);
+  const seriesCount = [...seriesKeys.values()].reduce((sum, keys) => sum + keys.size, 0);
+  return {
+    samplesPerRecord: options.samplesPerRecord,
+    wireBytesPerRecord: wireBytes / records,
+    timestreamBytesPerSample: timestreamBytes / scored,
+    // An anomalous sample adds one series (the top contributing metric).
+    seriesSamplesPerSample: seriesSamples / scored + anomalyShare,
+    seriesPerHost: seriesCount / seriesKeys.size,
+    seriesLabelBytesPerHost: labelBytes / seriesKeys.size,
+  };
+}
+
+const MEASURE_VALUE_BYTES: Record<string, number> = { DOUBLE: 8, BIGINT: 8, BOOLEAN: 1, TIMESTAMP: 8 };
+
+/**
+ * The size Timestream meters for one record: 8 bytes of time, plus the UTF-8 bytes of every
+ * dimension name and value and measure name, plus each measure value (8 bytes for DOUBLE and
+ * BIGINT, 1 for BOOLEAN, the UTF-8 bytes of a VARCHAR).
+ */
+export function timestreamWriteSize(record: _Record): number {
+  const utf8 = (text: string | undefined): number => (text === undefined ? 0 : Buffer.byteLength(text));
+  let size = 8;
+  for (const d of record.Dimensions ?? []) size += utf8(d.Name) + utf8(d.Value);
+  size += utf8(record.MeasureName);
+  for (const m of record.MeasureValues ?? []) {
+    size += utf8(m.Name) + (m.Type && m.Type in MEASURE_VALUE_BYTES ? MEASURE_VALUE_BYTES[m.Type]! : utf8(m.Value));
+  }
+  return size;
+}

@@ -1,0 +1,67 @@
+/** `vigil cost` as a user runs it: the real CLI in a child process. */
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { CostEstimate } from '../../cost/model.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], { cwd: ROOT, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+const money = (text: string): number => Number(text.replace(/,/g, ''));
+
+describe('vigil cost', () => {
+  it('prints every component, a total that adds up, the cost per host, and the CloudWatch comparison', async () => {
+    const run = await vigil('cost', '--hosts', '1000', '--interval', '10');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = run.stdout;
+    expect(out).toContain('1,000 hosts, one sample every 10 s');
+    expect(out).toMatch(/us-east-1, checked \d{4}-\d{2}-\d{2}/);
+    for (const component of ['Kinesis (on-demand)', 'Lambda (arm64)', 'Timestream', 'Managed Prometheus', 'S3', 'Managed Grafana', 'CloudWatch']) expect(out).toContain(component);
+    const [vigilPart, cloudwatchPart] = out.split('The same fleet on CloudWatch');
+    const amounts = [...vigilPart!.matchAll(/^(?!total|per host).*\s([\d,]+\.\d{2})$/gm)].map((m) => money(m[1]!));
+    const total = money(/^total\s+([\d,]+\.\d{2})$/m.exec(vigilPart!)![1]!);
+    const perHost = money(/^per host\s+([\d,]+\.\d{2})$/m.exec(vigilPart!)![1]!);
+    expect(amounts.length).toBeGreaterThanOrEqual(12);
+    expect(total).toBeCloseTo(amounts.reduce((a, b) => a + b, 0), 0);
+    expect(perHost).toBeCloseTo(total / 1000, 2);
+    const cloudwatchTotal = money(/^total\s+([\d,]+\.\d{2})$/m.exec(cloudwatchPart!)![1]!);
+    expect(cloudwatchTotal).toBeGreaterThan(total);
+  });
+
+  it('--json gives the estimate as data; fewer sinks and more samples per record cost less', async () => {
+    const runs = await Promise.all([vigil('cost', '--hosts', '100', '--json'), vigil('cost', '--hosts', '100', '--sinks', 'prometheus', '--samples-per-record', '6', '--json')]);
+    const [full, lean] = runs.map((run) => JSON.parse(run.stdout) as CostEstimate) as [CostEstimate, CostEstimate];
+    expect(full.inputs).toMatchObject({ hosts: 100, intervalSeconds: 10, sinks: ['prometheus', 'timestream'] });
+    expect(full.measured.samplesPerRecord).toBe(1);
+    expect(lean.measured.samplesPerRecord).toBe(6);
+    expect(lean.lines.some((l) => l.component === 'Timestream')).toBe(false);
+    expect(lean.totalUsd).toBeLessThan(full.totalUsd);
+  });
+
+  it('rejects bad flags with the flag, the value and the choices', async () => {
+    const [noHosts, badHosts, badSink] = await Promise.all([vigil('cost'), vigil('cost', '--hosts', 'many'), vigil('cost', '--hosts', '10', '--sinks', 'prometheus,influx')]);
+    expect(noHosts.code).not.toBe(0);
+    expect(noHosts.stderr).toContain("required option '--hosts <n>' not specified");
+    expect(badHosts.code).not.toBe(0);
+    expect(badHosts.stderr).toContain('--hosts must be a whole number >= 1; got "many"');
+    expect(badSink.code).not.toBe(0);
+    expect(badSink.stderr).toContain('--sinks: unknown sink "influx"; choose from prometheus, timestream');
+  });
+
+  it('is listed in vigil --help, with examples in its own help', async () => {
+    const [all, own] = await Promise.all([vigil('--help'), vigil('cost', '--help')]);
+    expect(all.stdout).toMatch(/^\s+cost \[options\]/m);
+    expect(own.stdout).toContain('$ vigil cost --hosts 1000 --interval 10');
+  });
+});

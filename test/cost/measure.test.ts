@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { measureSizes, timestreamWriteSize } from '../../cost/measure.js';
+import { HOST_METRICS } from '../../core/host-metrics.js';
+import { RESULT_MEASURES } from '../../core/stored-result.js';
+
+describe('measured sizes', () => {
+  it("follows AWS's own worked example of a Timestream write size (83 bytes)", () => {
+    const size = timestreamWriteSize({
+      Dimensions: [
+        { Name: 'region', Value: 'us-east-1' },
+        { Name: 'az', Value: '1d' },
+        { Name: 'vpc', Value: 'vpc-1a2b3c4d' },
+        { Name: 'hostname', Value: 'host-24Gju' },
+      ],
+      MeasureName: 'cpu_utilization',
+      MeasureValueType: 'MULTI',
+      MeasureValues: [],
+    });
+    // The example's single value (8 bytes) is a multi-measure value here, counted with its name.
+    expect(size + 8).toBe(83);
+    expect(timestreamWriteSize({ MeasureName: 'm', MeasureValues: [{ Name: 'flag', Value: 'true', Type: 'BOOLEAN' }, { Name: 'who', Value: 'héllo', Type: 'VARCHAR' }] })).toBe(8 + 1 + 4 + 1 + 3 + 6);
+  });
+
+  it('encodes real samples: records grow with the samples they carry, far less than linearly (gzip)', () => {
+    const one = measureSizes({ intervalSeconds: 10, samplesPerRecord: 1, hosts: 3, recordsPerHost: 3 });
+    const six = measureSizes({ intervalSeconds: 10, samplesPerRecord: 6, hosts: 3, recordsPerHost: 3 });
+    expect(one.wireBytesPerRecord).toBeGreaterThan(200);
+    expect(one.wireBytesPerRecord).toBeLessThan(2000);
+    expect(six.wireBytesPerRecord).toBeGreaterThan(2 * one.wireBytesPerRecord);
+    expect(six.wireBytesPerRecord).toBeLessThan(6 * one.wireBytesPerRecord);
+    expect(six.samplesPerRecord).toBe(6);
+  });
+
+  it('counts the stored result and the Prometheus series the contracts produce for one sample', () => {
+    const sizes = measureSizes({ intervalSeconds: 10, samplesPerRecord: 1, hosts: 2, recordsPerHost: 2, anomalyShare: 0.5 });
+    // time + host and three tags + every result measure and raw metric, each name and an 8-byte value at least
+    const names = Object.keys(RESULT_MEASURES).join('').length + HOST_METRICS.map((m) => `m_${m}`).join('').length;
+    expect(sizes.timestreamBytesPerSample).toBeGreaterThan(8 + names + 8 * HOST_METRICS.length);
+    expect(sizes.timestreamBytesPerSample).toBeLessThan(1024);
+    // 7 result series + one per raw metric, and half the samples anomalous add a top-metric series
+    expect(sizes.seriesSamplesPerSample).toBe(7 + HOST_METRICS.length + 0.5);
+    expect(sizes.seriesPerHost).toBe(7 + 2 * HOST_METRICS.length);
+  });
+
+  it('rejects a bad record size', () => {
+    expect(() => measureSizes({ intervalSeconds: 10, samplesPerRecord: 0 })).toThrow('samplesPerRecord must be a whole number >= 1; got 0');
+  });
+});
