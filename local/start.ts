@@ -1,0 +1,286 @@
+/**
+ * `npm start`: the whole pipeline on this machine, no AWS account.
+ * Starts the local AWS endpoint and Prometheus/Alertmanager where available, creates the stream,
+ * bucket, table and queue, trains and publishes a baseline model if none is published, runs the
+ * real agent on this machine's metrics (and N simulated hosts with injected incidents), drives the
+ * real `score` function with the local poller, and shows a live terminal view.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { Command, InvalidArgumentError } from 'commander';
+import { createLogger } from '../agent/log.js';
+import { toEntries } from '../agent/sender/records.js';
+import { KinesisSender } from '../agent/sender/kinesis-sender.js';
+import { toWireSample } from '../agent/wire-sample.js';
+import { awsClientSettings } from '../core/aws.js';
+import { HOST_FEATURE_SET } from '../core/features.js';
+import type { ScoredSample } from '../core/scored-sample.js';
+import { fetchCurrentModel, publishModel } from '../models/publish.js';
+import { trainModel } from '../models/train.js';
+import { startMoto, PROJECT_ROOT } from './moto.js';
+import type { RunningServer } from './process.js';
+import { startAlertmanager, startPrometheus, which } from './prometheus.js';
+import { ensureLocalResources } from './resources.js';
+import type { WorkerMessage } from './score-worker.js';
+import { backfill } from './simulate/backfill.js';
+import { DetectionTracker, type DetectionReport } from './simulate/detection.js';
+import { SimulatedFleet } from './simulate/fleet.js';
+import { planIncidents } from './simulate/incidents.js';
+import { renderView } from './view.js';
+
+const MODEL_PREFIX = 'models';
+const RULE_FILE = join(PROJECT_ROOT, 'grafana', 'alerts', 'vigil-rules.yml');
+/** Hosts simulated (history only) to train the baseline model when no simulation is asked for. */
+const TRAINING_HOSTS = 8;
+
+interface StartOptions {
+  simulate: number;
+  duration?: number;
+  report?: string;
+  interval: number;
+  agent: boolean;
+  seed: number;
+  historyDays: number;
+}
+
+const whole = (name: string, min: number) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}; got "${value}"`);
+  return n;
+};
+
+const program = new Command('npm start --')
+  .description('run the whole vigil pipeline on this machine (no AWS account needed)')
+  .option('--simulate <hosts>', 'add simulated hosts with daily patterns and injected incidents', whole('--simulate', 0), 0)
+  .option('--duration <seconds>', 'stop after this many seconds and print a summary', whole('--duration', 10))
+  .option('--report <file>', 'with a simulation: write the detection summary as JSON')
+  .option('--interval <seconds>', 'sampling interval of the agent and the simulated hosts', whole('--interval', 1), 10)
+  .option('--no-agent', "do not run the agent on this machine's metrics")
+  .option('--seed <n>', 'seed of the simulated fleet and its incidents', whole('--seed', 0), 1)
+  .option('--history-days <days>', 'days of simulated history behind the baseline model and warm features', whole('--history-days', 1), 2)
+  .addHelpText('after', '\nExamples:\n  npm start\n  npm start -- --simulate 20\n  npm start -- --simulate 20 --duration 300 --report report.json');
+const options = program.parse(process.argv).opts<StartOptions>();
+
+const started: { name: string; stop(): Promise<void> }[] = [];
+const notes: string[] = [];
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+const runDir = join(PROJECT_ROOT, '.vigil', 'runs', new Date().toISOString().replace(/[:.]/g, '-'));
+mkdirSync(runDir, { recursive: true });
+
+function child(name: string, process_: ChildProcess): void {
+  started.push({
+    name,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (process_.exitCode !== null || process_.signalCode !== null) return resolve();
+        const timer = setTimeout(() => process_.kill('SIGKILL'), 10_000);
+        process_.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        process_.kill('SIGTERM');
+      }),
+  });
+}
+
+function server(s: RunningServer): RunningServer {
+  started.push({ name: s.name, stop: () => s.stop() });
+  return s;
+}
+
+async function localAws(): Promise<string> {
+  if (process.env.AWS_ENDPOINT_URL) {
+    say(`AWS endpoint: ${process.env.AWS_ENDPOINT_URL} (from AWS_ENDPOINT_URL)`);
+    return process.env.AWS_ENDPOINT_URL;
+  }
+  const moto = server(await startMoto(join(runDir, 'moto')));
+  process.env.AWS_ENDPOINT_URL = moto.url;
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  say(`AWS endpoint: moto_server on ${moto.url}`);
+  return moto.url;
+}
+
+async function localPrometheus(): Promise<string | undefined> {
+  if (!which('prometheus')) {
+    notes.push('Prometheus is not installed, so results go to Timestream and the log only: apt-get install prometheus prometheus-alertmanager');
+    return undefined;
+  }
+  let alertmanager: RunningServer | undefined;
+  if (which('prometheus-alertmanager') ?? which('alertmanager')) {
+    alertmanager = server(await startAlertmanager({ dataDir: join(runDir, 'alertmanager'), groupWait: '10s' }));
+  } else {
+    notes.push('Alertmanager is not installed, so alerts are evaluated but not routed: apt-get install prometheus-alertmanager');
+  }
+  const prometheus = server(
+    await startPrometheus({
+      dataDir: join(runDir, 'prometheus'),
+      evaluationInterval: '10s',
+      ...(existsSync(RULE_FILE) ? { ruleFiles: [RULE_FILE] } : {}),
+      ...(alertmanager ? { alertmanagerUrl: alertmanager.url } : {}),
+    }),
+  );
+  say(`Prometheus: ${prometheus.url} (alerts: ${prometheus.url}/alerts)${alertmanager ? `, Alertmanager: ${alertmanager.url}` : ''}`);
+  return prometheus.url;
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const interval = options.interval;
+  await localAws();
+  const prometheusUrl = await localPrometheus();
+  const resources = await ensureLocalResources();
+  say(`stream ${resources.stream}, bucket ${resources.bucket}, queue ${resources.queue}, table ${resources.database}.${resources.table}`);
+
+  // The simulated fleet's history warms its hosts' feature state and trains the baseline model.
+  const liveFrom = Math.floor(Date.now() / 1000) * 1000;
+  const fleet = new SimulatedFleet({ hosts: Math.max(options.simulate, TRAINING_HOSTS), seed: options.seed });
+  const simulated = fleet.hostIds.slice(0, options.simulate);
+  const t0 = Date.now();
+  const history = backfill(fleet, { until: liveFrom, days: options.historyDays, intervalSeconds: interval, seed: options.seed });
+  say(`simulated ${options.historyDays} days of history for ${fleet.hostIds.length} hosts (${history.samples.toLocaleString('en-US')} samples) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const s3 = new S3Client(awsClientSettings());
+  const location = { bucket: resources.bucket, prefix: MODEL_PREFIX };
+  const published = await fetchCurrentModel(s3, location).catch(() => undefined);
+  if (published) {
+    say(`model: ${published.manifest.name} ${published.manifest.version} (already published)`);
+  } else {
+    const t1 = Date.now();
+    const model = trainModel(history.rows, HOST_FEATURE_SET, { seed: options.seed, source: `simulated fleet, ${options.historyDays} days` });
+    await publishModel(s3, { ...location, onnx: model.onnx, manifest: model.manifest });
+    say(`model: trained ${model.manifest.version} on ${history.rows.length.toLocaleString('en-US')} rows in ${((Date.now() - t1) / 1000).toFixed(1)} s and published to s3://${resources.bucket}/${MODEL_PREFIX}/`);
+  }
+
+  // The score function, in its own process as in Lambda.
+  const workerLog = openSync(join(runDir, 'score.log'), 'a');
+  const worker = fork(join(import.meta.dirname, 'score-worker.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', workerLog, workerLog, 'ipc'],
+    env: {
+      ...process.env,
+      VIGIL_STREAM: resources.stream,
+      VIGIL_MODEL_BUCKET: resources.bucket,
+      VIGIL_MODEL_PREFIX: MODEL_PREFIX,
+      VIGIL_MODEL_RECHECK_SECONDS: '10',
+      VIGIL_SINKS: prometheusUrl ? 'timestream,prometheus' : 'timestream,log',
+      VIGIL_TIMESTREAM_DATABASE: resources.database,
+      VIGIL_TIMESTREAM_TABLE: resources.table,
+      ...(prometheusUrl ? { VIGIL_PROMETHEUS_URL: `${prometheusUrl}/api/v1/write`, VIGIL_PROMETHEUS_SIGV4: 'false' } : {}),
+      VIGIL_DEAD_LETTER_QUEUE_URL: resources.queueUrl,
+      POWERTOOLS_SERVICE_NAME: 'vigil-score',
+      POWERTOOLS_METRICS_NAMESPACE: 'vigil',
+    },
+  });
+  child('score function', worker);
+
+  // The real agent on this machine's metrics.
+  if (options.agent) {
+    const agentLog = openSync(join(runDir, 'agent.log'), 'a');
+    const agent = spawn(
+      process.execPath,
+      [join(PROJECT_ROOT, 'bin', 'vigil-agent.js'), 'run', '--stream', resources.stream, '--interval', String(interval), '--spool-dir', join(runDir, 'agent'), '--tag', 'env=local', '--no-start-jitter'],
+      { stdio: ['ignore', agentLog, agentLog], env: process.env },
+    );
+    child('agent', agent);
+  }
+
+  // The simulated hosts: their agents' work (features, wire records, PutRecords) in this process.
+  const incidents = options.simulate > 0 ? planIncidents({ hosts: simulated, from: liveFrom, until: liveFrom + (options.duration ?? 360) * 1000, seed: options.seed }) : [];
+  const incidentKinds = incidents.length;
+  if (options.simulate > 0 && options.simulate < 5) notes.push(`only ${options.simulate} simulated hosts: ${incidentKinds} incidents injected`);
+  fleet.inject(incidents);
+  const tracker = options.simulate > 0 ? new DetectionTracker(incidents, simulated, liveFrom, { intervalSeconds: interval }) : undefined;
+  const kinesis = new KinesisClient(awsClientSettings());
+  const sender = new KinesisSender({ client: kinesis, stream: resources.stream, log: createLogger('error') });
+  const sequence = new Map<string, number>();
+  const abort = new AbortController();
+  let simulatedSent = 0;
+  const tick = async (): Promise<void> => {
+    const t = Math.floor(Date.now() / 1000) * 1000;
+    const entries = fleet
+      .sampleAt(t)
+      .filter((s) => simulated.includes(s.host))
+      .flatMap((sample) => {
+        const seq = sequence.get(sample.host) ?? 0;
+        sequence.set(sample.host, seq + 1);
+        const features = history.pipelines.get(sample.host)!.push(sample);
+        return toEntries({ host: sample.host, tags: sample.tags, fs: HOST_FEATURE_SET.version }, [toWireSample(seq, t, sample.values, features)]);
+      });
+    if (entries.length > 0) await sender.put(entries, { signal: abort.signal });
+    simulatedSent += entries.length;
+  };
+  const simTimer = options.simulate > 0 ? setInterval(() => void tick().catch(() => undefined), interval * 1000) : undefined;
+
+  // The terminal view, fed by the score function's results.
+  const latest = new Map<string, ScoredSample>();
+  const anomalies: ScoredSample[] = [];
+  let workerCounters: Record<string, number> = {};
+  let scored = 0;
+  let discarded = 0;
+  worker.on('message', (message: WorkerMessage) => {
+    if (message.type === 'scored') {
+      for (const s of message.samples) {
+        scored++;
+        latest.set(s.host, s);
+        if (s.anomaly) anomalies.push(s);
+        if (tracker && simulated.includes(s.host)) tracker.observe(s);
+      }
+      if (anomalies.length > 200) anomalies.splice(0, anomalies.length - 200);
+    } else if (message.type === 'counters') {
+      workerCounters = { ...message.counters };
+    } else {
+      discarded += message.records;
+    }
+  });
+  const interactive = process.stdout.isTTY === true && options.duration === undefined;
+  const draw = (): void => {
+    const now = Date.now();
+    tracker?.checkAll(now);
+    const counters = { scored, anomalies: anomalies.length, invocations: workerCounters.invocations ?? 0, discarded, simulated_records: simulatedSent };
+    const detected = tracker ? tracker.report(now).incidents.filter((i) => i.detected).map((i) => `detected ${i.kind} on ${i.host} after ${i.secondsToDetection} s`) : [];
+    if (interactive) process.stdout.write(`\x1b[2J\x1b[H${renderView({ latest, anomalies, counters, notes: [...notes, ...detected, `logs and data: ${relative(process.cwd(), runDir)}`] }, now)}\n`);
+  };
+  const viewTimer = setInterval(draw, 1000);
+  const progressTimer = interactive ? undefined : setInterval(() => say(`${Math.round((Date.now() - startedAt) / 1000)} s: ${scored} samples scored, ${anomalies.length} anomalous`), 30_000);
+  for (const note of notes) say(note);
+
+  let stopping = false;
+  const shutdown = async (why: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(viewTimer);
+    if (simTimer) clearInterval(simTimer);
+    if (progressTimer) clearInterval(progressTimer);
+    abort.abort();
+    say(`\nstopping (${why})...`);
+    for (const s of [...started].reverse()) await s.stop().catch((error: unknown) => say(`could not stop ${s.name}: ${String(error)}`));
+    const report: DetectionReport | undefined = tracker?.report(Date.now());
+    say(`${scored} samples scored, ${anomalies.length} anomalous, ${discarded} records discarded by the poller.`);
+    if (report) {
+      for (const i of report.incidents) say(`  ${i.kind.padEnd(14)} on ${i.host.padEnd(10)} ${i.detected ? `detected after ${i.secondsToDetection} s (top metric ${i.topMetric})` : 'NOT detected'}`);
+      say(`  detected ${report.detected}/${report.incidents.length}, median ${report.medianSecondsToDetection ?? '-'} s to detection, ${report.falseAlarmsOnHealthyHosts} false alarms on healthy hosts (${report.falseAlarms} in all)`);
+      if (options.report) {
+        writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
+        say(`report written to ${options.report}`);
+      }
+    }
+    say(`Logs (score function, agent) and Prometheus data are in ${relative(process.cwd(), runDir)}; the local AWS endpoint kept its data in memory and has stopped.`);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('Ctrl-C'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  worker.once('exit', (code) => void shutdown(`the score function exited with ${code}; see ${join(relative(process.cwd(), runDir), 'score.log')}`));
+  if (options.duration !== undefined) setTimeout(() => void shutdown(`--duration ${options.duration} s`), options.duration * 1000);
+  say(interactive ? 'running: Ctrl-C stops everything' : `running${options.duration ? ` for ${options.duration} s` : ''}`);
+}
+
+main().catch(async (error: unknown) => {
+  say(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  for (const s of [...started].reverse()) await s.stop().catch(() => undefined);
+  process.exit(1);
+});
