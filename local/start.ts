@@ -28,7 +28,7 @@ import type { WorkerMessage } from './score-worker.js';
 import { backfill } from './simulate/backfill.js';
 import { DetectionTracker, type DetectionReport } from './simulate/detection.js';
 import { SimulatedFleet } from './simulate/fleet.js';
-import { planIncidents } from './simulate/incidents.js';
+import { INCIDENT_KINDS, planIncidents } from './simulate/incidents.js';
 import { renderView } from './view.js';
 
 const MODEL_PREFIX = 'models';
@@ -190,9 +190,8 @@ async function main(): Promise<void> {
   }
 
   // The simulated hosts: their agents' work (features, wire records, PutRecords) in this process.
-  const incidents = options.simulate > 0 ? planIncidents({ hosts: simulated, from: liveFrom, until: liveFrom + (options.duration ?? 360) * 1000, seed: options.seed }) : [];
-  const incidentKinds = incidents.length;
-  if (options.simulate > 0 && options.simulate < 5) notes.push(`only ${options.simulate} simulated hosts: ${incidentKinds} incidents injected`);
+  const incidents = options.simulate > 0 ? planIncidents({ hosts: simulated, from: liveFrom, until: liveFrom + (options.duration ?? 360) * 1000, seed: options.seed, kinds: INCIDENT_KINDS.slice(0, options.simulate) }) : [];
+  if (options.simulate > 0 && options.simulate < INCIDENT_KINDS.length) notes.push(`${options.simulate} simulated hosts carry ${incidents.length} of the ${INCIDENT_KINDS.length} incident kinds (one host each)`);
   fleet.inject(incidents);
   const tracker = options.simulate > 0 ? new DetectionTracker(incidents, simulated, liveFrom, { intervalSeconds: interval }) : undefined;
   const kinesis = new KinesisClient(awsClientSettings());
