@@ -2,8 +2,11 @@
  * Published models in S3 (layout in core/model-store.ts): every version under its own key, never
  * overwritten, and one "current" pointer object that the scoring function follows. Publishing and
  * rolling back replace the pointer in a single PutObject, so a reader sees the old model or the new
- * one, never a mix. Everything read back is checked: pointer and manifest against their schemas,
- * ONNX bytes against the manifest's sha256.
+ * one, never a mix. That PutObject is conditional on the pointer read just before (S3 conditional
+ * writes: If-Match its ETag, or If-None-Match * when there was none), so two publishes or rollbacks
+ * at the same time cannot lose one another: the loser re-reads (publish) or stops (rollback).
+ * Everything read back is checked: pointer and manifest against their schemas, ONNX bytes against
+ * the manifest's sha256.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseManifest, type Manifest } from '../core/manifest.js';
@@ -55,16 +58,34 @@ export async function publishModel(s3: S3Client, options: ModelLocation & { onnx
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.model, Body: onnx, ContentType: 'application/octet-stream' }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.manifest, Body: `${JSON.stringify(manifest, null, 2)}\n`, ContentType: 'application/json' }));
   }
-  const current = await readPointer(s3, options);
-  const previous = current && current.version !== manifest.version ? current.version : current?.previous;
-  return writePointer(s3, options, manifest, previous);
+  for (let attempt = 1; ; attempt++) {
+    const current = await readPointerWithTag(s3, options);
+    const previous = current && current.pointer.version !== manifest.version ? current.pointer.version : current?.pointer.previous;
+    try {
+      return await writePointer(s3, options, manifest, previous, current?.etag);
+    } catch (error) {
+      // Another publish or rollback replaced the pointer between our read and write: read again.
+      if (!(error instanceof PointerChangedError) || attempt >= POINTER_ATTEMPTS) throw error;
+    }
+  }
+}
+
+const POINTER_ATTEMPTS = 5;
+
+/** The pointer changed between reading and replacing it (a concurrent publish or rollback). */
+export class PointerChangedError extends Error {
+  override readonly name = 'PointerChangedError';
 }
 
 /** The current pointer, or undefined when nothing was published under this prefix yet. */
-export async function readPointer(s3: S3Client, { bucket, prefix }: ModelLocation): Promise<Pointer | undefined> {
+export async function readPointer(s3: S3Client, location: ModelLocation): Promise<Pointer | undefined> {
+  return (await readPointerWithTag(s3, location))?.pointer;
+}
+
+async function readPointerWithTag(s3: S3Client, { bucket, prefix }: ModelLocation): Promise<{ pointer: Pointer; etag: string } | undefined> {
   const key = pointerKey(prefix);
-  const bytes = await getObjectOrUndefined(s3, bucket, key);
-  return bytes ? parsePointer(parseJson(bytes, s3Url(bucket, key)), s3Url(bucket, key)) : undefined;
+  const object = await getTaggedObject(s3, bucket, key);
+  return object && { pointer: parsePointer(parseJson(object.bytes, s3Url(bucket, key)), s3Url(bucket, key)), etag: object.etag };
 }
 
 /** Downloads one published version and checks its manifest and ONNX bytes. */
@@ -128,18 +149,20 @@ export async function listModels(s3: S3Client, location: ModelLocation): Promise
  * downloaded and verified first, so a rollback never points at a broken model.
  */
 export async function rollbackModel(s3: S3Client, options: ModelLocation & { to?: string }): Promise<Pointer> {
-  const current = await readPointer(s3, options);
-  if (!current) throw new Error(`nothing to roll back: ${s3Url(options.bucket, pointerKey(options.prefix))} does not exist; ${PUBLISH_HINT}`);
+  const read = await readPointerWithTag(s3, options);
+  const current = read?.pointer;
+  if (!read || !current) throw new Error(`nothing to roll back: ${s3Url(options.bucket, pointerKey(options.prefix))} does not exist; ${PUBLISH_HINT}`);
   const target = options.to ?? current.previous;
   if (!target) {
     throw new Error(`version ${current.version} records no previous version: name the version to roll back to with --to VERSION (\`vigil models list\` shows them)`);
   }
   if (target === current.version) throw new Error(`version ${target} is already current: name another version with --to VERSION (\`vigil models list\` shows them)`);
   const { manifest } = await fetchModelVersion(s3, options, target);
-  return writePointer(s3, options, manifest, current.version);
+  return writePointer(s3, options, manifest, current.version, read.etag);
 }
 
-async function writePointer(s3: S3Client, { bucket, prefix }: ModelLocation, manifest: Manifest, previous: string | undefined): Promise<Pointer> {
+/** Replaces the pointer if it still has ETag `expected` (or still does not exist when undefined). */
+async function writePointer(s3: S3Client, { bucket, prefix }: ModelLocation, manifest: Manifest, previous: string | undefined, expected: string | undefined): Promise<Pointer> {
   const keys = modelKeys(prefix, manifest.version);
   const pointer: Pointer = {
     schema: 1,
@@ -150,15 +173,38 @@ async function writePointer(s3: S3Client, { bucket, prefix }: ModelLocation, man
     publishedAt: new Date().toISOString(),
     ...(previous ? { previous } : {}),
   };
-  // One PutObject replaces the whole pointer: readers see the old or the new one, never a mix.
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: pointerKey(prefix), Body: `${JSON.stringify(pointer, null, 2)}\n`, ContentType: 'application/json', CacheControl: 'no-cache' }));
+  const key = pointerKey(prefix);
+  try {
+    // One PutObject replaces the whole pointer: readers see the old or the new one, never a mix.
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: `${JSON.stringify(pointer, null, 2)}\n`,
+        ContentType: 'application/json',
+        CacheControl: 'no-cache',
+        ...(expected ? { IfMatch: expected } : { IfNoneMatch: '*' }),
+      }),
+    );
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 412 || status === 409 || (error as { name?: string }).name === 'PreconditionFailed') {
+      throw new PointerChangedError(`${s3Url(bucket, key)} changed while this command ran (another publish or rollback at the same time): run \`vigil models list\` and try again`, { cause: error });
+    }
+    throw s3Error(error, bucket, key);
+  }
   return pointer;
 }
 
 async function getObjectOrUndefined(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+  return (await getTaggedObject(s3, bucket, key))?.bytes;
+}
+
+/** The object's bytes and ETag, or undefined when the key does not exist. */
+async function getTaggedObject(s3: S3Client, bucket: string, key: string): Promise<{ bytes: Uint8Array; etag: string } | undefined> {
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await response.Body!.transformToByteArray();
+    return { bytes: await response.Body!.transformToByteArray(), etag: response.ETag ?? '' };
   } catch (error) {
     const name = (error as { name?: string }).name;
     if (name === 'NoSuchKey' || name === 'NotFound') return undefined;

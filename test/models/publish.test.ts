@@ -7,7 +7,7 @@ import { featureSetFor } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { modelKeys, pointerKey } from '../../core/model-store.js';
 import { buildManifest } from '../../models/artifact.js';
-import { fetchCurrentModel, listModels, publishModel, readPointer, rollbackModel } from '../../models/publish.js';
+import { PointerChangedError, fetchCurrentModel, listModels, publishModel, readPointer, rollbackModel } from '../../models/publish.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
 
 useLocalAws();
@@ -107,6 +107,66 @@ describe('publishModel / fetchCurrentModel', () => {
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((v) => versions.has(v))).toBe(true);
     expect((await fetchCurrentModel(s3, { bucket, prefix: 'p' })).manifest.version).toBe(models[3]!.manifest.version);
+  });
+});
+
+/**
+ * A client whose next PutObject of the pointer first lets `interloper` run (a publish from another
+ * machine landing between this command's read and write of the pointer).
+ */
+function clientRacedBy(interloper: () => Promise<unknown>): S3Client {
+  const client = new S3Client(awsClientSettings());
+  let raced = false;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { Key?: string; Body?: unknown };
+      if (!raced && input.Key?.endsWith('current.json') && input.Body !== undefined) {
+        raced = true;
+        await interloper();
+      }
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  return client;
+}
+
+describe('concurrent publishes and rollbacks', () => {
+  it('publishes at the same time chain up: every version replaced exactly one other, none is lost', async () => {
+    const bucket = await newBucket();
+    const location = { bucket, prefix: 'models' };
+    const first = fakeModel('first');
+    await publishModel(s3, { ...location, ...first });
+    const models = [1, 2, 3, 4].map((i) => fakeModel(`m${i}`));
+    const pointers = await Promise.all(models.map((m) => publishModel(s3, { ...location, ...m })));
+    const previous = pointers.map((p) => p.previous!);
+    expect(new Set(previous).size).toBe(4);
+    expect(previous).toContain(first.manifest.version);
+    const current = await readPointer(s3, location);
+    expect(previous).not.toContain(current!.version);
+  });
+
+  it('a publish whose pointer read went stale reads again and records the version it really replaced', async () => {
+    const bucket = await newBucket();
+    const location = { bucket, prefix: 'models' };
+    const [a, b, c] = [fakeModel('a'), fakeModel('b'), fakeModel('c')];
+    await publishModel(s3, { ...location, ...a });
+    const raced = clientRacedBy(() => publishModel(s3, { ...location, ...b }));
+    const pointer = await publishModel(raced, { ...location, ...c });
+    expect(pointer).toMatchObject({ version: c.manifest.version, previous: b.manifest.version });
+  });
+
+  it('a rollback whose pointer read went stale stops and leaves the newer model current', async () => {
+    const bucket = await newBucket();
+    const location = { bucket, prefix: 'models' };
+    const [a, b, c] = [fakeModel('a'), fakeModel('b'), fakeModel('c')];
+    await publishModel(s3, { ...location, ...a });
+    await publishModel(s3, { ...location, ...b });
+    const raced = clientRacedBy(() => publishModel(s3, { ...location, ...c }));
+    const rollback = rollbackModel(raced, location);
+    await expect(rollback).rejects.toBeInstanceOf(PointerChangedError);
+    await expect(rollback).rejects.toThrow(/current\.json changed while this command ran .* try again/);
+    expect((await readPointer(s3, location))!.version).toBe(c.manifest.version);
   });
 });
 
