@@ -7,6 +7,7 @@ import { register as registerTrain } from '../models/cli/train.js';
 import { register as registerPublish } from '../models/cli/publish.js';
 import { register as registerModels } from '../models/cli/models.js';
 import { register as registerScoreCsv } from '../models/cli/score-csv.js';
+import { register as registerEvaluate } from '../models/cli/evaluate.js';
 import { register as registerCost } from '../cost/command.js';
 
 const program = new Command('vigil')
@@ -16,6 +17,7 @@ const program = new Command('vigil')
 
 // Command registrations (one line each, in the order `vigil --help` lists them):
 registerTrain(program);
+registerEvaluate(program);
 registerPublish(program);
 registerModels(program);
 registerScoreCsv(program);
