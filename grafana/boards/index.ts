@@ -4,15 +4,20 @@ import { fleetOverviewDashboard } from './fleet-overview.js';
 import { hostDetailDashboard } from './host-detail.js';
 import { pipelineHealthDashboard } from './pipeline-health.js';
 
-export const DASHBOARDS: Readonly<Record<string, () => dashboard.DashboardBuilder>> = {
-  'host-detail.json': hostDetailDashboard,
-  'fleet-overview.json': fleetOverviewDashboard,
-  'pipeline-health.json': pipelineHealthDashboard,
+export interface DashboardOptions {
+  /** The deployed scoring function's name, for the iterator-age panel. */
+  readonly scoreFunctionName?: string;
+}
+
+export const DASHBOARDS: Readonly<Record<string, (options: DashboardOptions) => dashboard.DashboardBuilder>> = {
+  'host-detail.json': () => hostDetailDashboard(),
+  'fleet-overview.json': () => fleetOverviewDashboard(),
+  'pipeline-health.json': (options) => pipelineHealthDashboard(options.scoreFunctionName),
 };
 
 /** The dashboards' JSON models, as Grafana's API and file provisioning take them. */
-export function buildDashboards(): { file: string; model: dashboard.Dashboard }[] {
-  return Object.entries(DASHBOARDS).map(([file, make]) => ({ file, model: make().build() }));
+export function buildDashboards(options: DashboardOptions = {}): { file: string; model: dashboard.Dashboard }[] {
+  return Object.entries(DASHBOARDS).map(([file, make]) => ({ file, model: make(options).build() }));
 }
 
 export function dashboardJson(model: dashboard.Dashboard): string {

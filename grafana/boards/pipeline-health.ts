@@ -19,11 +19,14 @@ import { DASHBOARD_UIDS } from './uids.js';
 const recent = promDuration(PRODUCTION_TIMINGS.silentAfterSeconds);
 const SINKS = ['Prometheus', 'Timestream'] as const;
 
-function scoreFunctionVariable(): dashboard.TextBoxVariableBuilder {
+/** Until grafana:publish is told the deployed name (VIGIL_SCORE_FUNCTION_NAME). */
+export const DEFAULT_SCORE_FUNCTION_NAME = 'vigil-score';
+
+function scoreFunctionVariable(name: string): dashboard.TextBoxVariableBuilder {
   return new dashboard.TextBoxVariableBuilder('score_function')
     .label('Scoring function')
     .description('Name of the scoring Lambda function (the ScoreFunctionName output of the stack).')
-    .defaultValue('vigil-score');
+    .defaultValue(name);
 }
 
 function throughput(): timeseries.PanelBuilder {
@@ -136,11 +139,11 @@ function modelLoadFailures(): stat.PanelBuilder {
     .span(6);
 }
 
-export function pipelineHealthDashboard(): dashboard.DashboardBuilder {
+export function pipelineHealthDashboard(scoreFunctionName = DEFAULT_SCORE_FUNCTION_NAME): dashboard.DashboardBuilder {
   return newDashboard('vigil / Pipeline health', DASHBOARD_UIDS.pipelineHealth, 'The scoring path: throughput, lag and iterator age, dead letters, sink failures, the model in use.')
     .withVariable(datasourceVariable('prometheus', 'Prometheus'))
     .withVariable(datasourceVariable('cloudwatch', 'CloudWatch'))
-    .withVariable(scoreFunctionVariable())
+    .withVariable(scoreFunctionVariable(scoreFunctionName))
     .withVariable(tagsVariable())
     .link(new dashboard.DashboardLinkBuilder('vigil dashboards').type(dashboard.DashboardLinkType.Dashboards).tags(['vigil']).keepTime(true).asDropdown(true))
     .withRow(new dashboard.RowBuilder('Throughput and lag'))
