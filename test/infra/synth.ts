@@ -18,13 +18,19 @@ export interface Synthesized {
   readonly outdir: string;
 }
 
+// The built-in CloudFormation schema validation takes seconds to load per process; the `cdk synth`
+// test (cdk-cli.test.ts) runs it, template tests skip it.
+process.env.CDK_VALIDATION = 'false';
+
 /** The feature flags of cdk.json, so tests synthesize what `cdk synth` does. */
 export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
-export function synthVigil(props: VigilStackProps = {}, options: { bundle?: boolean } = {}): Synthesized {
+/** `change` runs on the stack before it is synthesized (tests that add a resource or permission). */
+export function synthVigil(props: VigilStackProps = {}, options: { bundle?: boolean; change?: (stack: VigilStack) => void } = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'vigil-cdk-'));
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
   const stack = new VigilStack(app, 'Vigil', props);
+  options.change?.(stack);
   const template = Template.fromStack(stack);
   return { app, stack, template, outdir };
 }
