@@ -1,0 +1,50 @@
+/**
+ * Builds the agent as one self-contained JavaScript file (dist/vigil-agent.mjs by default): what a
+ * host installs. No node_modules and no TypeScript loader at run time keeps the agent's start fast
+ * and its resident memory low (the loader and unbundled modules cost tens of MB on a small VM).
+ *   npx tsx agent/build.ts [out-file]
+ */
+import { build, type Plugin } from 'esbuild';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const AGENT_ENTRY = resolve(import.meta.dirname, '../bin/vigil-agent-cli.ts');
+export const DEFAULT_BUNDLE = resolve(import.meta.dirname, '../dist/vigil-agent.mjs');
+
+/** Node flags the agent runs with: a small young generation is plenty for a sample every few seconds. */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
+
+/**
+ * zod re-exports the error messages of every language it knows (`z.locales`, ~350 KB); the agent
+ * uses English only, which zod registers by itself, so the language index is left out.
+ */
+const withoutZodLocales: Plugin = {
+  name: 'without-zod-locales',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
+export async function buildAgentBundle(outfile = DEFAULT_BUNDLE): Promise<string> {
+  await build({
+    entryPoints: [AGENT_ENTRY],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [withoutZodLocales],
+    // Some bundled CommonJS packages call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __vigilRequire } from 'node:module'; const require = __vigilRequire(import.meta.url);" },
+  });
+  return outfile;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const out = await buildAgentBundle(process.argv[2] ? resolve(process.argv[2]) : undefined);
+  console.log(`built ${out}`);
+}
