@@ -18,7 +18,8 @@
  *   false), +Infinity right, -Infinity left; the ONNX export does the same (models/onnx/export.ts).
  * - No types, no save/load: types/ml-isolation-forest.d.ts declares what is used; trees are
  *   flattened into arrays here and saved as ONNX.
- * - Training rows with NaN break its min/max; training refuses non-finite values instead.
+ * - Training rows with NaN break its min/max; training refuses values that are not finite as
+ *   float32 instead.
  *
  * Precision: the model's input contract is float32 (ONNX `features` float32 [N, F]), so training
  * data and scored rows are rounded to float32 first; the JS forest and the ONNX graph then see
@@ -109,15 +110,16 @@ export function trainForest(rows: readonly ArrayLike<number>[], options: ForestO
   if (!Number.isInteger(trees) || trees < 1) throw new Error(`trees must be a positive integer; got ${trees}`);
   if (!Number.isInteger(subsample) || subsample < 2) throw new Error(`subsample must be an integer >= 2; got ${subsample}`);
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer; got ${seed}`);
-  const data = float32Rows(rows);
-  const sampleSize = Math.min(subsample, data.length);
+  const width = checkRows(rows);
+  const sampleSize = Math.min(subsample, rows.length);
   const random = seededRandom(seed);
   const packageTrees: IsolationTreeNode[] = [];
   const original = Math.random;
   Math.random = random; // the package draws its splits from Math.random
   try {
     for (let t = 0; t < trees; t++) {
-      const sample = Array.from(sampleIndices(data.length, sampleSize, random), (i) => data[i]!);
+      // Only the sampled rows are copied (as float32 values): memory stays trees x subsample rows.
+      const sample = Array.from(sampleIndices(rows.length, sampleSize, random), (i) => Array.from(rows[i]!, Math.fround));
       const oneTree = new IsolationForest({ nEstimators: 1 });
       oneTree.train(sample);
       packageTrees.push(oneTree.forest[0]!);
@@ -125,24 +127,24 @@ export function trainForest(rows: readonly ArrayLike<number>[], options: ForestO
   } finally {
     Math.random = original;
   }
-  return new Forest(packageTrees.map(flatten), data[0]!.length, sampleSize, packageTrees);
+  return new Forest(packageTrees.map(flatten), width, sampleSize, packageTrees);
 }
 
-/** Checks the rows (at least 2, same width, finite) and rounds them to float32. */
-function float32Rows(rows: readonly ArrayLike<number>[]): number[][] {
+/** Checks the rows (at least 2, same width, finite values); returns the width. */
+function checkRows(rows: readonly ArrayLike<number>[]): number {
   if (rows.length < 2) throw new Error(`training needs at least 2 rows; got ${rows.length}: give it more history`);
   const width = rows[0]!.length;
   if (width < 1) throw new Error('training rows need at least one feature; row 0 is empty');
-  return rows.map((row, r) => {
+  rows.forEach((row, r) => {
     if (row.length !== width) throw new Error(`training row ${r} has ${row.length} values, row 0 has ${width}: every row needs the same features`);
-    const out = new Array<number>(width);
     for (let f = 0; f < width; f++) {
-      const value = row[f]!;
-      if (!Number.isFinite(value)) throw new Error(`training row ${r}, feature ${f} is ${value}: training needs finite values; compute the features with the feature pipeline`);
-      out[f] = Math.fround(value);
+      // Finite as float32 too: the model's input type; 1e39 would become Infinity there.
+      if (!Number.isFinite(Math.fround(row[f]!))) {
+        throw new Error(`training row ${r}, feature ${f} is ${row[f]}: training needs finite float32 values (|x| < 3.4e38); compute the features with the feature pipeline`);
+      }
     }
-    return out;
   });
+  return width;
 }
 
 function flatten(root: IsolationTreeNode): FlatTree {
