@@ -17,9 +17,9 @@ export interface LocationFlags {
 
 export function addLocationOptions(command: Command): Command {
   return command
-    .option('--bucket <bucket>', 'S3 bucket of the models (default: $VIGIL_MODEL_BUCKET)', process.env.VIGIL_MODEL_BUCKET)
-    .option('--prefix <prefix>', 'key prefix of the models (default: $VIGIL_MODEL_PREFIX or models)', process.env.VIGIL_MODEL_PREFIX ?? 'models')
-    .option('--region <region>', 'AWS region (default: $AWS_REGION)');
+    .option('--bucket <bucket>', 'S3 bucket of the models ($VIGIL_MODEL_BUCKET when set)', process.env.VIGIL_MODEL_BUCKET)
+    .option('--prefix <prefix>', 'key prefix of the models ($VIGIL_MODEL_PREFIX when set)', process.env.VIGIL_MODEL_PREFIX ?? 'models')
+    .option('--region <region>', 'AWS region ($AWS_REGION when not given)');
 }
 
 export function locationOf(flags: LocationFlags, commandName: string): { s3: S3Client; bucket: string; prefix: string } {
