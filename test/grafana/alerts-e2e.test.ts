@@ -47,8 +47,10 @@ describe('alerts end to end: sink -> Prometheus rules -> Alertmanager -> webhook
     const host = uniqueName('e2e-web');
     let seq = 0;
     let anomalous = false;
+    // Sample times on an exact 1 s grid, as an agent stamps them, even if a write runs late on a busy machine.
+    const start = Date.now();
     const writeOne = async (): Promise<void> => {
-      const time = Date.now();
+      const time = start + seq * FAST.sampleIntervalSeconds * 1000;
       const sample: ScoredSample = {
         host, tags: { env: 'e2e' }, seq: seq++, time,
         metrics: { cpu_pct: anomalous ? 97 : 20, mem_used_pct: 41 },
