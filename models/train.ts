@@ -2,8 +2,10 @@
  * Training a model: Isolation Forest on feature vectors -> ONNX bytes + manifest.
  *
  * Calibration from the training data (no labels needed):
- * - threshold: the (1 - contamination) quantile of the training scores, i.e. the share of
- *   training rows the model would flag is about `contamination` (default 1%);
+ * - threshold: just above the highest training score that is not among the top `contamination`
+ *   share (default 1%), so at most that share of the training rows is flagged, also when many
+ *   rows tie (a flat series gives every row the same score: none of them is flagged). The margin
+ *   (1e-6) covers the float32 difference between the ONNX and the JS scores;
  * - severity cut points: low at the threshold, then medium / high / critical a quarter, half and
  *   one "spread" above it, where spread = threshold - median training score (how far the threshold
  *   already sits above normal); capped at 1, the largest possible score;
@@ -15,7 +17,7 @@ import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 import { buildManifest } from './artifact.js';
 import { FOREST_DEFAULTS, trainForest, type Forest, type ForestOptions } from './forest/forest.js';
-import { exportForestToOnnx } from './onnx/export.js';
+import { exportForestToOnnx, roundUpToFloat32 } from './onnx/export.js';
 
 export interface TrainOptions extends ForestOptions {
   /** Expected share of anomalies in the training data; sets the threshold. Default 0.01. */
@@ -41,6 +43,8 @@ export const DEFAULT_CONTAMINATION = 0.01;
 export const DEFAULT_MODEL_NAME = 'vigil-host';
 export const ALGORITHM = 'isolation-forest (ml-isolation-forest 0.1.0, subsampled, seeded)';
 const SCORE_CHUNK = 5_000;
+/** Above the largest ONNX-vs-JS score difference (the parity test bounds it by 1e-6). */
+const THRESHOLD_MARGIN = 1e-6;
 
 export function trainModel(rows: readonly ArrayLike<number>[], featureSet: FeatureSet, options: TrainOptions = {}): TrainedModel {
   const contamination = options.contamination ?? DEFAULT_CONTAMINATION;
@@ -88,8 +92,11 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
 /** Threshold and severity cut points from the training scores (see the top of this file). */
 export function calibrate(scores: ArrayLike<number>, contamination: number): Pick<Manifest, 'threshold' | 'severity'> {
   const sorted = Float64Array.from(scores).sort();
+  if (sorted.length === 0) throw new Error('cannot calibrate a threshold without training scores');
+  const flagged = Math.floor(contamination * sorted.length);
+  const highestNormal = sorted[sorted.length - 1 - flagged]!;
   // Scores are compared in float32 by the ONNX model: keep the threshold a float32 value too.
-  const threshold = Math.fround(quantile(sorted, 1 - contamination));
+  const threshold = roundUpToFloat32(highestNormal + THRESHOLD_MARGIN);
   const spread = Math.max(threshold - quantile(sorted, 0.5), 1e-6);
   const cut = (k: number): number => Math.max(threshold, Math.min(1, threshold + k * spread));
   return { threshold, severity: { low: threshold, medium: cut(0.25), high: cut(0.5), critical: cut(1) } };

@@ -39,8 +39,8 @@ describe('trainModel', () => {
 
   it('calibrates the threshold so about `contamination` of the training rows are flagged', () => {
     const flagged = [...model.forest.score(rows)].filter((s) => s >= model.manifest.threshold).length / rows.length;
-    expect(flagged).toBeGreaterThan(0.005);
-    expect(flagged).toBeLessThan(0.02);
+    expect(flagged).toBeGreaterThan(0.008);
+    expect(flagged).toBeLessThanOrEqual(0.01);
     const loose = trainModel(rows, featureSet, { seed: 3, contamination: 0.1 });
     expect(loose.manifest.threshold).toBeLessThan(model.manifest.threshold);
   });
@@ -65,6 +65,15 @@ describe('trainModel', () => {
     expect(Math.abs(onnx[1]! - js[1]!)).toBeLessThan(1e-6);
     expect(severityOf(onnx[1]!, model.manifest)).not.toBe('normal');
     expect(topContributingMetric(anomaly, featureSet, model.manifest.baseline)).toBe('net_rx_bps');
+  });
+
+  it('flags no training row of a flat series (all scores tie), in JS or in ONNX', async () => {
+    const flat = Array.from({ length: 500 }, () => Array.from({ length: width }, (_, k) => k));
+    const model = trainModel(flat, featureSet, { trees: 20 });
+    expect(Math.max(...model.forest.score(flat))).toBeLessThan(model.manifest.threshold);
+    const session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', Float32Array.from(flat[0]!), [1, width]) });
+    expect(severityOf((out[ONNX_OUTPUT]!.data as Float32Array)[0]!, model.manifest)).toBe('normal');
   });
 
   it('reports progress up to the total', () => {
