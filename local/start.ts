@@ -261,7 +261,11 @@ async function main(): Promise<void> {
     const report: DetectionReport | undefined = tracker?.report(Date.now());
     say(`${scored} samples scored, ${anomalies.length} anomalous, ${discarded} records discarded by the poller.`);
     if (report) {
-      for (const i of report.incidents) say(`  ${i.kind.padEnd(14)} on ${i.host.padEnd(10)} ${i.detected ? `detected after ${i.secondsToDetection} s (top metric ${i.topMetric})` : 'NOT detected'}`);
+      const endedAt = Date.now();
+      for (const i of report.incidents) {
+        const outcome = i.detected ? `detected after ${i.secondsToDetection} s (top metric ${i.topMetric})` : Date.parse(i.start) > endedAt ? 'not started before the run ended' : 'NOT detected';
+        say(`  ${i.kind.padEnd(14)} on ${i.host.padEnd(14)} ${outcome}`);
+      }
       say(`  detected ${report.detected}/${report.incidents.length}, median ${report.medianSecondsToDetection ?? '-'} s to detection, ${report.falseAlarmsOnHealthyHosts} false alarms on healthy hosts (${report.falseAlarms} in all)`);
       if (options.report) {
         writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);

@@ -25,12 +25,12 @@ function format(metric: string, value: number | undefined): string {
 export function renderView(state: ViewState, now: number, options: { color?: boolean; maxHosts?: number } = {}): string {
   const color = options.color ?? true;
   const paint = (severity: ScoredSample['severity'], text: string): string => (color ? `${COLOR[severity]}${text}${RESET}` : text);
-  const header = ['host'.padEnd(18), ...SHOWN_METRICS.map((m) => m.padStart(13)), 'score'.padStart(7), 'severity'.padStart(9), '  top metric', '  age'].join('');
+  const header = ['host'.padEnd(18), ...SHOWN_METRICS.map((m) => m.padStart(15)), 'score'.padStart(7), 'severity'.padStart(9), '  top metric', '  age'].join('');
   const hosts = [...state.latest.values()].sort((a, b) => b.score - a.score || a.host.localeCompare(b.host)).slice(0, options.maxHosts ?? 25);
   const rows = hosts.map((s) =>
     [
       s.host.slice(0, 17).padEnd(18),
-      ...SHOWN_METRICS.map((m) => format(m, s.metrics[m]).padStart(13)),
+      ...SHOWN_METRICS.map((m) => format(m, s.metrics[m]).padStart(15)),
       s.score.toFixed(3).padStart(7),
       paint(s.severity, s.severity.padStart(9)),
       `  ${(s.anomaly ? s.topMetric : '').padEnd(14)}`,
