@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SERIES } from '../../core/alert-series.js';
 import { promDuration } from '../../grafana/alerts/duration.js';
 import { ALERT_NAMES, PRODUCTION_TIMINGS, renderRules, vigilRules } from '../../grafana/alerts/rules.js';
 import { RULES_FILE } from '../../grafana/build.js';
@@ -51,6 +52,14 @@ describe('alert rule file', () => {
       expect(Object.keys(rule.annotations).sort(), rule.alert).toEqual(['dashboard', 'description', 'summary']);
       expect(rule.annotations.dashboard, rule.alert).toMatch(/^\/d\/vigil-/);
     }
+  });
+
+  it('queries only the series of the alert-series contract', () => {
+    const known = new Set<string>(Object.values(SERIES));
+    const text = JSON.stringify(vigilRules());
+    const used = new Set(text.match(/\bvigil_[a-z_]+\b/g) ?? []);
+    expect([...used].filter((name) => !known.has(name))).toEqual([]);
+    expect(used.size).toBeGreaterThan(5);
   });
 
   it('promtool accepts the production file and a fast variant', () => {

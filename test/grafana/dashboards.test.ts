@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { SERIES } from '../../core/alert-series.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { PrometheusSink } from '../../functions/sinks/prometheus.js';
 import { buildDashboards, dashboardJson } from '../../grafana/boards/index.js';
@@ -53,6 +54,15 @@ describe('dashboard models', () => {
     }
     expect(promQueries.length).toBeGreaterThan(10);
     expect(timestreamQueries.length).toBeGreaterThan(0);
+  });
+});
+
+describe('PromQL queries', () => {
+  it('name only the series of the alert-series contract', () => {
+    const known = new Set<string>(Object.values(SERIES));
+    const used = new Set(promQueries.flatMap((q) => String(q.target.expr).match(/\bvigil_[a-z_]+\b/g) ?? []));
+    expect([...used].filter((name) => !known.has(name))).toEqual([]);
+    expect(used.size).toBeGreaterThan(5);
   });
 });
 
