@@ -75,6 +75,8 @@ export interface ConfigSources {
   readonly env?: NodeJS.ProcessEnv;
   /** Flag values already keyed by config key (text or typed). */
   readonly flags?: Partial<Record<AgentConfigKey, unknown>>;
+  /** The flag a key came from, where it is not --<key in kebab case> (for error messages). */
+  readonly flagNames?: Partial<Record<AgentConfigKey, string>>;
 }
 
 /** Merges file < env < flags and validates; throws ConfigError listing every problem. */
@@ -98,7 +100,7 @@ export function loadConfig(sources: ConfigSources = {}): AgentConfig {
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value === undefined) continue;
     merged[key] = typeof value === 'string' && key in KEY_TYPES ? fromText(key as AgentConfigKey, value) : value;
-    origin[key] = `flag --${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    origin[key] = `flag ${sources.flagNames?.[key as AgentConfigKey] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}`;
   }
   const checked = AgentConfigSchema.safeParse(merged);
   if (checked.success) return checked.data;

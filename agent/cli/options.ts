@@ -39,6 +39,15 @@ export function addConfigOptions(command: Command): Command {
     .option('--shutdown-timeout <seconds>', 'how long SIGTERM waits for the last send (default 5)');
 }
 
+/** Flags whose names are not the config key in kebab case. */
+const FLAG_NAMES: Partial<Record<AgentConfigKey, string>> = {
+  tags: '--tag',
+  intervalSeconds: '--interval',
+  flushSeconds: '--flush',
+  startJitter: '--no-start-jitter',
+  shutdownTimeoutSeconds: '--shutdown-timeout',
+};
+
 /** File < environment < flags, validated; throws ConfigError naming key, value, source and rule. */
 export function configFromFlags(flags: ConfigFlags): AgentConfig {
   const byKey: Partial<Record<AgentConfigKey, unknown>> = {
@@ -58,5 +67,5 @@ export function configFromFlags(flags: ConfigFlags): AgentConfig {
     samplesPerRecord: flags.samplesPerRecord,
     shutdownTimeoutSeconds: flags.shutdownTimeout,
   };
-  return loadConfig({ ...(flags.config ? { file: flags.config } : {}), flags: byKey });
+  return loadConfig({ ...(flags.config ? { file: flags.config } : {}), flags: byKey, flagNames: FLAG_NAMES });
 }

@@ -1,0 +1,67 @@
+/** The vigil-agent command line: help with examples, bad config exit code, --dry-run output, check. */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { checkAgent } from '../../agent/cli/check.js';
+import { dryRun } from '../../agent/cli/dry-run.js';
+import { loadConfig } from '../../agent/config.js';
+import { HOST_FEATURE_SET } from '../../core/features.js';
+import { HOST_METRICS } from '../../core/host-metrics.js';
+import { uniqueName, useLocalAws } from '../aws-env.js';
+import { createStream } from './stream.js';
+
+useLocalAws();
+const AGENT_BIN = resolve(import.meta.dirname, '../../bin/vigil-agent.js');
+const run = promisify(execFile);
+
+async function agentCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [AGENT_BIN, ...args], { env: { ...process.env, VIGIL_AGENT_CONFIG: '' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('vigil-agent CLI', () => {
+  it('--help lists every command with examples; a bad value exits 78 naming key, value and rule', async () => {
+    const [help, bad] = await Promise.all([agentCli(['--help']), agentCli(['run', '--interval', 'often', '--spool-dir', mkdtempSync(join(tmpdir(), 'vigil-cli-'))])]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/run \[options\]/);
+    expect(help.stdout).toMatch(/check \[options\]/);
+    expect(help.stdout).toMatch(/Examples:[\s\S]*--dry-run/);
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toMatch(/intervalSeconds = "often" \(from flag --interval\): expected a number of seconds/);
+  });
+
+  it('--dry-run prints samples with every host metric and named features, and writes nothing', async () => {
+    const lines: string[] = [];
+    const spoolDir = join(tmpdir(), uniqueName('never-created'));
+    await dryRun({ ...loadConfig({ env: {} }), intervalSeconds: 0.1, spoolDir }, { count: 2, write: (line) => void lines.push(line) });
+    expect(lines).toHaveLength(2);
+    const printed = lines.map((l) => JSON.parse(l) as { seq: number; metrics: Record<string, number>; features: Record<string, number> });
+    expect(printed.map((p) => p.seq)).toEqual([0, 1]);
+    for (const metric of HOST_METRICS.filter((m) => m !== 'disk_used_pct')) expect(printed[1]!.metrics[metric]).toBeTypeOf('number');
+    expect(Object.keys(printed[1]!.features)).toEqual(HOST_FEATURE_SET.names);
+    expect(existsSync(spoolDir)).toBe(false);
+  });
+
+  it('check passes against a reachable stream and names the problem for a missing one', async () => {
+    const stream = uniqueName('agent-check');
+    await createStream(stream);
+    const base = { ...loadConfig({ env: {} }), spoolDir: mkdtempSync(join(tmpdir(), 'vigil-check-')) };
+    const good = await checkAgent({ ...base, stream });
+    expect(good.map((r) => [r.name, r.ok])).toEqual([['config', true], ['collectors', true], ['spool', true], ['credentials', true], ['stream', true]]);
+    expect(good.at(-1)!.detail).toMatch(/ACTIVE/);
+    const missing = await checkAgent({ ...base, stream: `${stream}-missing` });
+    expect(missing.at(-1)).toMatchObject({ name: 'stream', ok: false });
+    expect(missing.at(-1)!.detail).toMatch(/does not exist.*create it or fix stream\/region/);
+    const noStream = await checkAgent(base);
+    expect(noStream[0]).toMatchObject({ name: 'config', ok: false });
+    expect(noStream.map((r) => r.name)).not.toContain('stream');
+  });
+});
