@@ -17,14 +17,37 @@ import {
   WIRE_MAX_DECODED_BYTES,
   WIRE_MAX_SAMPLES,
   WIRE_VERSION,
-  WireSampleSchema,
   type WireRecord,
 } from '../../core/wire.js';
 
 const RECORD_KEYS = new Set(['v', 'host', 'tags', 'fs', 'samples']);
 const SAMPLE_KEYS = 4; // seq, t, m, f
-const seqSchema = WireSampleSchema.shape.seq;
-const timeSchema = WireSampleSchema.shape.t;
+// The sample time bounds of WireSampleSchema (2000-01-01 to 2100-01-01); the agreement test pins them.
+const MIN_TIME_MS = Date.UTC(2000, 0, 1);
+const MAX_TIME_MS = Date.UTC(2100, 0, 1);
+
+/**
+ * Host ids and tag sets repeat across a fleet's records: each distinct one is checked by the shared
+ * zod schema once and remembered (bounded, so a flood of distinct values cannot grow it forever).
+ */
+class CheckedValues {
+  private readonly seen = new Map<string, boolean>();
+  constructor(
+    private readonly check: (value: unknown) => boolean,
+    private readonly limit = 10_000,
+  ) {}
+  ok(key: string, value: unknown): boolean {
+    let ok = this.seen.get(key);
+    if (ok === undefined) {
+      ok = this.check(value);
+      if (this.seen.size >= this.limit) this.seen.clear();
+      this.seen.set(key, ok);
+    }
+    return ok;
+  }
+}
+const hosts = new CheckedValues((v) => HostIdSchema.safeParse(v).success);
+const tagSets = new CheckedValues((v) => TagsSchema.safeParse(v).success);
 
 export function decodeWireRecordFast(data: Uint8Array): WireRecord {
   const parsed = data.length <= WIRE_MAX_BYTES ? tryParse(data) : undefined;
@@ -52,8 +75,8 @@ export function conformsToWireRecord(value: unknown): value is WireRecord {
   if (!isPlainObject(value)) return false;
   for (const key in value) if (!RECORD_KEYS.has(key)) return false;
   if (value.v !== WIRE_VERSION) return false;
-  if (!HostIdSchema.safeParse(value.host).success) return false;
-  if (value.tags !== undefined && !TagsSchema.safeParse(value.tags).success) return false;
+  if (typeof value.host !== 'string' || !hosts.ok(value.host, value.host)) return false;
+  if (value.tags !== undefined && !(isPlainObject(value.tags) && tagSets.ok(JSON.stringify(value.tags), value.tags))) return false;
   const fs = value.fs;
   if (typeof fs !== 'number' || !Number.isSafeInteger(fs) || fs <= 0) return false;
   const samples = value.samples;
@@ -74,7 +97,9 @@ function conformsToSample(sample: unknown, width: number): boolean {
     keys++;
   }
   if (keys !== SAMPLE_KEYS) return false;
-  if (!seqSchema.safeParse(sample.seq).success || !timeSchema.safeParse(sample.t).success) return false;
+  const { seq, t } = sample;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return false;
+  if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < MIN_TIME_MS || t > MAX_TIME_MS) return false;
   const m = sample.m;
   if (!isPlainObject(m)) return false;
   for (const name in m) {

@@ -1,0 +1,232 @@
+/**
+ * Area `score`: the scoring function with the default fleet model (trainModel defaults on
+ * simulated host features).
+ * - records_per_s_per_core.batch_N: scored samples (= result records) per CPU-second through the
+ *   handler's CPU path for a Kinesis batch carrying N samples, SAMPLES_PER_RECORD per wire record:
+ *   decode, validate, one ONNX call, severity / confidence / top metric, storage resolution, and
+ *   building the Timestream and Prometheus requests. Sink I/O excluded. CPU time from
+ *   process.cpuUsage (all threads), so the figure is per core.
+ * - per_record_path_speedup: the same 1,000-sample batch the naive way (zod decode, one ONNX call
+ *   per wire record) divided by the handler's time, same run.
+ * - cold_start_ms: a fresh Node process importing the bundled handler (esbuild, as deployed) and
+ *   answering its first invocation: model pointer + files downloaded from a local moto_server,
+ *   sha256 checked, ONNX session created, one record scored. Median of COLD_RUNS processes.
+ * - rss_mb: that process's resident memory after it also handled a 10,000-sample batch (log sink).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { build } from 'esbuild';
+import { awsClientSettings } from '../core/aws.js';
+import { HOST_FEATURE_SET } from '../core/features.js';
+import { HOST_METRICS } from '../core/host-metrics.js';
+import { decodeWireRecord, encodeWireRecord, type WireRecord } from '../core/wire.js';
+import type { LoadedModel } from '../functions/score/model-cache.js';
+import { createOnnxScorer } from '../functions/score/onnx-scorer.js';
+import { prepareBatch } from '../functions/score/process-batch.js';
+import { PrometheusSink } from '../functions/sinks/prometheus.js';
+import { TimestreamSink } from '../functions/sinks/timestream.js';
+import { PROJECT_ROOT, startMoto } from '../local/moto.js';
+import { FeaturePipeline } from '../models/features/pipeline.js';
+import { seededRandom } from '../models/forest/random.js';
+import { publishModel } from '../models/publish.js';
+import { trainModel } from '../models/train.js';
+import { median, type BenchArea, type BenchResult } from './types.js';
+
+const SAMPLES_PER_RECORD = 6;
+const BATCHES = [100, 1000, 10_000] as const;
+const COLD_RUNS = 5;
+const T0 = Date.UTC(2026, 10, 21);
+
+/** Feature rows of simulated hosts (daily shape, noise, rare bursts), through the real pipeline. */
+function simulatedRows(count: number, seed: number): { values: Record<string, number>; features: number[] }[] {
+  const random = seededRandom(seed);
+  const pipeline = new FeaturePipeline(HOST_FEATURE_SET);
+  return Array.from({ length: count }, (_, i) => {
+    const daily = Math.sin((2 * Math.PI * i) / 1440);
+    const burst = random() < 0.01 ? 3 : 1;
+    const values: Record<string, number> = {};
+    HOST_METRICS.forEach((metric, k) => (values[metric] = Math.max(0, (20 + 10 * daily + 3 * random()) * (1 + k) * burst)));
+    return { values, features: Array.from(pipeline.push({ t: T0 + i * 60_000, values })) };
+  });
+}
+
+/** A Kinesis batch carrying `samples` samples of 100 hosts, as Lambda delivers it. */
+function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>): KinesisStreamRecord[] {
+  const records: KinesisStreamRecord[] = [];
+  for (let r = 0; r * SAMPLES_PER_RECORD < samples; r++) {
+    const record: WireRecord = {
+      v: 1,
+      host: `host-${r % 100}`,
+      tags: { env: 'prod', role: 'web' },
+      fs: HOST_FEATURE_SET.version,
+      samples: Array.from({ length: Math.min(SAMPLES_PER_RECORD, samples - r * SAMPLES_PER_RECORD) }, (_, i) => {
+        const row = rows[(r * SAMPLES_PER_RECORD + i) % rows.length]!;
+        return { seq: r * SAMPLES_PER_RECORD + i, t: T0 + (r * SAMPLES_PER_RECORD + i) * 10_000, m: row.values, f: row.features };
+      }),
+    };
+    const sequenceNumber = String(49_600_000_000_000 + r);
+    records.push({
+      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: record.host, sequenceNumber, data: Buffer.from(encodeWireRecord(record)).toString('base64'), approximateArrivalTimestamp: T0 / 1000 },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `shardId-000000000000:${sequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench',
+      awsRegion: 'us-east-1',
+      eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+    });
+  }
+  return records;
+}
+
+/** CPU seconds (all threads) spent in `fn`. */
+async function cpuSeconds(fn: () => Promise<unknown>): Promise<number> {
+  const before = process.cpuUsage();
+  await fn();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}
+
+/** The entry the cold-start process runs: import the bundle, invoke once, then a big batch. */
+const COLD_DRIVER = `
+const t0 = performance.now();
+const { handler } = await import('./score.mjs');
+const imported = performance.now();
+const { readFileSync } = await import('node:fs');
+const events = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 60000 };
+const first = await handler(events.first, context);
+const ready = performance.now();
+const big = await handler(events.big, context);
+const failures = first.batchItemFailures.length + big.batchItemFailures.length;
+console.log(JSON.stringify({ importMs: imported - t0, firstInvokeMs: ready - imported, rssMb: process.memoryUsage().rss / 2 ** 20, failures }));
+`;
+
+async function coldStart(onnx: Uint8Array, manifest: Parameters<typeof publishModel>[1]['manifest'], rows: ReturnType<typeof simulatedRows>): Promise<{ coldMs: number[]; rssMb: number[]; importMs: number[] }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-score-'));
+  const bundleDir = join(PROJECT_ROOT, '.vigil', 'bench-score');
+  mkdirSync(bundleDir, { recursive: true });
+  const moto = await startMoto(join(dataDir, 'moto'));
+  try {
+    const env = { AWS_ENDPOINT_URL: moto.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' };
+    const settings = { ...awsClientSettings({}, env), credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } };
+    const s3 = new S3Client(settings);
+    await s3.send(new CreateBucketCommand({ Bucket: 'bench-models' }));
+    await publishModel(s3, { bucket: 'bench-models', prefix: 'models', onnx, manifest });
+    const { QueueUrl } = await new SQSClient(settings).send(new CreateQueueCommand({ QueueName: 'bench-dlq' }));
+    // Bundled as deployed: one ESM file; the native onnxruntime stays a package.
+    await build({
+      entryPoints: [join(PROJECT_ROOT, 'functions', 'score', 'handler.ts')],
+      outfile: join(bundleDir, 'score.mjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: ['onnxruntime-node'],
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      logLevel: 'error',
+    });
+    writeFileSync(join(bundleDir, 'driver.mjs'), COLD_DRIVER);
+    const eventsFile = join(bundleDir, 'events.json');
+    writeFileSync(eventsFile, JSON.stringify({ first: { Records: kinesisBatch(1, rows) }, big: { Records: kinesisBatch(10_000, rows) } }));
+    const results = Array.from({ length: COLD_RUNS }, () => {
+      const out = execFileSync(process.execPath, [join(bundleDir, 'driver.mjs'), eventsFile], {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          ...env,
+          VIGIL_MODEL_BUCKET: 'bench-models',
+          VIGIL_SINKS: 'log',
+          VIGIL_DEAD_LETTER_QUEUE_URL: QueueUrl,
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          POWERTOOLS_METRICS_DISABLED: 'true',
+          NODE_NO_WARNINGS: '1',
+        },
+      });
+      const result = JSON.parse(out.trim().split('\n').pop()!) as { importMs: number; firstInvokeMs: number; rssMb: number; failures: number };
+      if (result.failures) throw new Error(`the cold-start process reported ${result.failures} batch item failures; see its output:\n${out}`);
+      return result;
+    });
+    return { coldMs: results.map((r) => r.importMs + r.firstInvokeMs), rssMb: results.map((r) => r.rssMb), importMs: results.map((r) => r.importMs) };
+  } finally {
+    await moto.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const area: BenchArea = {
+  area: 'score',
+  description: `score handler CPU path at ${BATCHES.join(' / ')} samples (${SAMPLES_PER_RECORD} per wire record), default model; cold start against moto`,
+  async run() {
+    const training = simulatedRows(10_000, 7);
+    const { onnx, manifest } = trainModel(
+      training.map((r) => r.features),
+      HOST_FEATURE_SET,
+    );
+    const model: LoadedModel = { manifest, scorer: await createOnnxScorer(onnx, HOST_FEATURE_SET.names.length, 'bench'), createdMs: Date.parse(manifest.createdAt) };
+    const rows = simulatedRows(12_000, 11).slice(2_000);
+    const sinks = [
+      new TimestreamSink({ client: new TimestreamWriteClient({ region: 'us-east-1' }), database: 'vigil', table: 'host_scores' }),
+      new PrometheusSink({ url: 'http://127.0.0.1:9/api/v1/write' }),
+    ];
+    const results: BenchResult[] = [];
+    let handlerSecondsAt1000 = 0;
+    for (const samples of BATCHES) {
+      const records = kinesisBatch(samples, rows);
+      const rounds = Math.max(5, Math.round(50_000 / samples));
+      for (let i = 0; i < 3; i++) await prepareBatch(records, model, sinks, 0, Date.now());
+      const seconds: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        seconds.push(
+          await cpuSeconds(async () => {
+            const prepared = await prepareBatch(records, model, sinks, 0, Date.now());
+            if (prepared.scored.samples.length !== samples) throw new Error(`bench batch scored ${prepared.scored.samples.length} of ${samples} samples`);
+          }),
+        );
+      }
+      if (samples === 1000) handlerSecondsAt1000 = median(seconds);
+      results.push({
+        metric: `records_per_s_per_core.batch_${samples}`,
+        value: Math.round(samples / median(seconds)),
+        unit: 'records/s/core',
+        note: `${samples} samples in ${records.length} Kinesis records; decode..build sink requests; median CPU of ${rounds} rounds`,
+      });
+    }
+
+    // Baseline, same run: zod decode and one ONNX call per wire record.
+    const baselineRecords = kinesisBatch(1000, rows);
+    const naive = async (): Promise<void> => {
+      for (const r of baselineRecords) {
+        const record = decodeWireRecord(Buffer.from(r.kinesis.data, 'base64'));
+        const features = new Float32Array(record.samples.length * HOST_FEATURE_SET.names.length);
+        record.samples.forEach((s, i) => features.set(s.f, i * HOST_FEATURE_SET.names.length));
+        await model.scorer.score(features, record.samples.length);
+      }
+    };
+    await naive();
+    const naiveSeconds: number[] = [];
+    for (let i = 0; i < 7; i++) naiveSeconds.push(await cpuSeconds(naive));
+    results.push({
+      metric: 'per_record_path_speedup',
+      value: median(naiveSeconds) / handlerSecondsAt1000,
+      unit: 'x',
+      note: 'CPU of zod decode + one ONNX call per wire record / CPU of the handler path (which also builds sink requests), 1,000 samples',
+    });
+
+    const cold = await coldStart(onnx, manifest, rows);
+    results.push(
+      { metric: 'cold_start_ms', value: Math.round(median(cold.coldMs)), unit: 'ms', note: `fresh process: import bundled handler (median ${Math.round(median(cold.importMs))} ms) + first invocation incl. model download from moto and session; median of ${COLD_RUNS}` },
+      { metric: 'rss_mb', value: Math.round(median(cold.rssMb)), unit: 'MB', note: 'RSS of that process after also handling a 10,000-sample batch' },
+      { metric: 'model_onnx_bytes', value: onnx.byteLength, unit: 'bytes', note: `default model: ${String(manifest.training.params.trees)} trees` },
+    );
+    await model.scorer.release();
+    return results;
+  },
+};
+export default area;

@@ -1,0 +1,38 @@
+/** The remote-write encoder: protobuf + snappy that decodes back to the same series, grouped and in time order. */
+import { describe, expect, it } from 'vitest';
+import { toSeries, type Series } from '../../core/alert-series.js';
+import { decodeWriteRequest, encodeWriteRequest } from '../../functions/sinks/remote-write-codec.js';
+
+const sortKey = (s: Series): string => `${JSON.stringify(Object.entries(s.labels).sort())}@${s.timestamp}`;
+
+describe('encodeWriteRequest', () => {
+  it('round-trips series with their labels, values and millisecond timestamps', () => {
+    const series: Series[] = [
+      { labels: { __name__: 'up', host: 'b', env: 'x' }, value: 1.5, timestamp: 1_795_000_000_123 },
+      { labels: { host: 'b', __name__: 'up', env: 'x' }, value: -2, timestamp: 1_795_000_000_001 },
+      { labels: { __name__: 'up', host: 'a' }, value: 0, timestamp: 0 },
+      { labels: { __name__: 'üñí', host: 'a' }, value: Number.MAX_VALUE, timestamp: 4_102_444_800_000 },
+    ];
+    const decoded = decodeWriteRequest(encodeWriteRequest(series));
+    expect(decoded.map(sortKey).sort()).toEqual(series.map(sortKey).sort());
+    expect(decoded.find((s) => s.timestamp === 1_795_000_000_001)?.value).toBe(-2);
+    expect(decoded.find((s) => s.labels.__name__ === 'üñí')?.value).toBe(Number.MAX_VALUE);
+  });
+
+  it('groups one label set into one time series, samples in time order, labels sorted by name', () => {
+    const series: Series[] = [3, 1, 2].map((t) => ({ labels: { z: '1', __name__: 'm', a: '2' }, value: t, timestamp: t }));
+    const decoded = decodeWriteRequest(encodeWriteRequest(series));
+    expect(decoded.map((s) => s.timestamp)).toEqual([1, 2, 3]);
+    expect(Object.keys(decoded[0]!.labels)).toEqual(['__name__', 'a', 'z']);
+  });
+
+  it('carries everything toSeries makes of a scored sample', () => {
+    const series = toSeries(
+      { host: 'web-1', tags: { env: 'prod' }, seq: 1, time: 1_795_000_000_000, metrics: { cpu_pct: 99, mem_used_pct: 40 }, score: 0.7, anomaly: true, severity: 'high', confidence: 0.9, topMetric: 'cpu_pct', modelVersion: 'm1', recordVersion: 1 },
+      0.6,
+      1_795_000_001_000,
+      1_790_000_000_000,
+    );
+    expect(decodeWriteRequest(encodeWriteRequest(series)).map(sortKey).sort()).toEqual(series.map(sortKey).sort());
+  });
+});
