@@ -48,9 +48,14 @@ export function promQuery(expr: string, legend = '', refId = 'A'): prometheus.Da
   return new prometheus.DataqueryBuilder().datasource(DS.prometheus).expr(expr).legendFormat(legend).refId(refId);
 }
 
-/** An instant query, for tables and stats that show the value now. */
+/** An instant query, for stats and gauges that show one value per series (named by `legend`). */
 export function promInstant(expr: string, legend = '', refId = 'A'): prometheus.DataqueryBuilder {
-  return promQuery(expr, legend, refId).instant().format(prometheus.PromQueryFormat.Table);
+  return promQuery(expr, legend, refId).instant();
+}
+
+/** An instant query as a table (one column per label, `Value #<refId>`), for table panels. */
+export function promTable(expr: string, refId = 'A'): prometheus.DataqueryBuilder {
+  return promQuery(expr, '', refId).instant().format(prometheus.PromQueryFormat.Table);
 }
 
 /** The query model of grafana-timestream-datasource (its src/types.ts); the SDK ships no builder for it. */

@@ -13,7 +13,7 @@ import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
 import { PRODUCTION_TIMINGS } from '../alerts/rules.js';
 import { promDuration } from '../alerts/duration.js';
 import {
-  datasourceVariable, DS, hostVariable, newDashboard, promInstant, promQuery, RESULTS_TABLE, SEVERITY_MAPPINGS, tagsVariable, thresholds, TimestreamQueryBuilder,
+  datasourceVariable, DS, hostVariable, newDashboard, promInstant, promQuery, promTable, RESULTS_TABLE, SEVERITY_MAPPINGS, tagsVariable, thresholds, TimestreamQueryBuilder,
 } from './common.js';
 import { DASHBOARD_UIDS } from './uids.js';
 
@@ -91,8 +91,8 @@ function rateByHostTable(): table.PanelBuilder {
     .title('Anomaly rate by host, past hour')
     .description('Share of each host\'s samples in the past hour that were anomalous, highest first, with its current severity.')
     .datasource(DS.prometheus)
-    .withTarget(promInstant(`sort_desc(avg by (host) (avg_over_time(${SERIES.anomaly}{${hosts}}[1h])))`, '', 'A'))
-    .withTarget(promInstant(`max by (host) (last_over_time(${SERIES.severity}{${hosts}}[${silentAfter}]))`, '', 'B'))
+    .withTarget(promTable(`sort_desc(avg by (host) (avg_over_time(${SERIES.anomaly}{${hosts}}[1h])))`, 'A'))
+    .withTarget(promTable(`max by (host) (last_over_time(${SERIES.severity}{${hosts}}[${silentAfter}]))`, 'B'))
     .withTransformation({ id: 'merge', options: {} })
     .withTransformation({ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { 'Value #A': 'anomaly rate', 'Value #B': 'severity now' } } })
     .overrideByName('anomaly rate', [{ id: 'unit', value: 'percentunit' }])
@@ -123,7 +123,7 @@ function silentHosts(): table.PanelBuilder {
     .title('Silent hosts')
     .description(`Hosts with no sample for ${silentAfter} (within the last ${silentMemory}), with when they were last heard from.`)
     .datasource(DS.prometheus)
-    .withTarget(promInstant(`max by (host) (max_over_time(timestamp(${SERIES.score}{${hosts}})[${silentMemory}:1m])) * 1000 and on(host) (${silentHostsExpr()})`))
+    .withTarget(promTable(`max by (host) (max_over_time(timestamp(${SERIES.score}{${hosts}})[${silentMemory}:1m])) * 1000 and on(host) (${silentHostsExpr()})`))
     .withTransformation({ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'last sample' } } })
     .overrideByName('last sample', [{ id: 'unit', value: 'dateTimeAsIso' }])
     .dataLinks(hostLink)

@@ -12,7 +12,7 @@ import { SERIES } from '../../core/alert-series.js';
 import { PRODUCTION_TIMINGS } from '../alerts/rules.js';
 import { promDuration } from '../alerts/duration.js';
 import {
-  datasourceVariable, DS, lambdaMetric, newDashboard, promInstant, promQuery, SCORE_METRICS, scoreFunctionMetric, tagsVariable, thresholds,
+  datasourceVariable, DS, lambdaMetric, newDashboard, promInstant, promQuery, promTable, SCORE_METRICS, scoreFunctionMetric, tagsVariable, thresholds,
 } from './common.js';
 import { DASHBOARD_UIDS } from './uids.js';
 
@@ -107,8 +107,8 @@ function modelVersions(): table.PanelBuilder {
     .title('Model in use')
     .description('Hosts scored by each model version in the last few minutes, with the model\'s creation time.')
     .datasource(DS.prometheus)
-    .withTarget(promInstant(`count by (model_version) (last_over_time(${SERIES.modelCreated}[${recent}]))`, '', 'A'))
-    .withTarget(promInstant(`max by (model_version) (last_over_time(${SERIES.modelCreated}[${recent}])) * 1000`, '', 'B'))
+    .withTarget(promTable(`count by (model_version) (last_over_time(${SERIES.modelCreated}[${recent}]))`, 'A'))
+    .withTarget(promTable(`max by (model_version) (last_over_time(${SERIES.modelCreated}[${recent}])) * 1000`, 'B'))
     .withTransformation({ id: 'merge', options: {} })
     .withTransformation({ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { 'Value #A': 'hosts', 'Value #B': 'created' } } })
     .overrideByName('created', [{ id: 'unit', value: 'dateTimeAsIso' }])
