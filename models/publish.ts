@@ -55,8 +55,9 @@ export async function publishModel(s3: S3Client, options: ModelLocation & { onnx
       );
     }
   } else {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.model, Body: onnx, ContentType: 'application/octet-stream' }));
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.manifest, Body: `${JSON.stringify(manifest, null, 2)}\n`, ContentType: 'application/json' }));
+    // The model first, the manifest last: a version counts as published once its manifest exists.
+    await putObject(s3, bucket, keys.model, onnx, 'application/octet-stream');
+    await putObject(s3, bucket, keys.manifest, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
   }
   for (let attempt = 1; ; attempt++) {
     const current = await readPointerWithTag(s3, options);
@@ -191,9 +192,17 @@ async function writePointer(s3: S3Client, { bucket, prefix }: ModelLocation, man
     if (status === 412 || status === 409 || (error as { name?: string }).name === 'PreconditionFailed') {
       throw new PointerChangedError(`${s3Url(bucket, key)} changed while this command ran (another publish or rollback at the same time): run \`vigil models list\` and try again`, { cause: error });
     }
-    throw s3Error(error, bucket, key);
+    throw s3Error(error, bucket, key, 'write');
   }
   return pointer;
+}
+
+async function putObject(s3: S3Client, bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void> {
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+  } catch (error) {
+    throw s3Error(error, bucket, key, 'write');
+  }
 }
 
 async function getObjectOrUndefined(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
@@ -212,9 +221,9 @@ async function getTaggedObject(s3: S3Client, bucket: string, key: string): Promi
   }
 }
 
-function s3Error(error: unknown, bucket: string, key: string): Error {
+function s3Error(error: unknown, bucket: string, key: string, action: 'read' | 'write' = 'read'): Error {
   if ((error as { name?: string }).name === 'NoSuchBucket') return new Error(`bucket ${bucket} does not exist: create it or pass the right --bucket`, { cause: error });
-  return new Error(`cannot read ${s3Url(bucket, key)}: ${(error as Error).message}`, { cause: error });
+  return new Error(`cannot ${action} ${s3Url(bucket, key)}: ${(error as Error).message}; check the credentials and their S3 permissions on this bucket`, { cause: error });
 }
 
 function parseJson(bytes: Uint8Array, source: string): unknown {
