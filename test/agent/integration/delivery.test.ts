@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../../agent/agent.js';
 import { loadConfig, type AgentConfig } from '../../../agent/config.js';
+import { loadAgentState } from '../../../agent/feature-state.js';
 import { createLogger, type Logger } from '../../../agent/log.js';
 import { awsClientSettings } from '../../../core/aws.js';
 import { decodeWireRecord } from '../../../core/wire.js';
@@ -92,6 +93,22 @@ describe('agent delivery over the wire', () => {
     expect(firstArrivals(arrived)).toEqual(Array.from({ length: spooled }, (_, i) => i));
     expectDuplicatesIdentical(arrived);
     expect(s.agent.counters()).toMatchObject({ dropped: 0, pending: 0, samplesSent: spooled });
+    // The graceful stop saved the feature state and the next sequence number for the next start.
+    const saved = loadAgentState(s.config.spoolDir, createLogger('error'));
+    expect(saved.nextSeq).toBe(spooled);
+    expect((saved.pipeline.snapshot() as { lastT: number }).lastT).toBe(arrived.find((a) => a.seq === spooled - 1)!.t);
+  });
+
+  it('with a flush interval, the samples of each interval travel together in one record', async () => {
+    const s = await startAgent({ intervalSeconds: 0.1, flushSeconds: 1 });
+    await waitFor('20 samples sent', () => s.agent.counters().samplesSent >= 20);
+    const arrived = await stopAndRead(s);
+    const calls = s.proxy.calls.map((c) => c.records.reduce((n, r) => n + decodeWireRecord(r.data).samples.length, 0));
+    // After the first sample (sent at once), each call carries about a second of samples.
+    expect(Math.max(...calls)).toBeGreaterThanOrEqual(5);
+    expect(calls.length).toBeLessThan(arrived.length / 3);
+    expect(s.proxy.calls.every((c) => c.records.length === 1)).toBe(true);
+    expect(firstArrivals(arrived)).toEqual(Array.from({ length: s.agent.counters().spooled }, (_, i) => i));
   });
 
   it('PutRecords partial failure: only the failed entries are sent again', async () => {
