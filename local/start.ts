@@ -63,6 +63,9 @@ const program = new Command('npm start --')
   .option('--history-days <days>', 'days of simulated history behind the baseline model and warm features', whole('--history-days', 1), 2)
   .addHelpText('after', '\nExamples:\n  npm start\n  npm start -- --simulate 20\n  npm start -- --simulate 20 --duration 300 --report report.json');
 const options = program.parse(process.argv).opts<StartOptions>();
+if (options.simulate > 0 && options.duration !== undefined && options.duration < 60) {
+  program.error(`--duration must be at least 60 with --simulate (incidents need a minute to happen); got ${options.duration}: e.g. --duration 300`);
+}
 
 const started: { name: string; stop(): Promise<void> }[] = [];
 const notes: string[] = [];
