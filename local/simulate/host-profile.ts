@@ -28,6 +28,8 @@ export interface HostProfile {
   readonly diskBasePct: number;
   /** Growth of the fullest filesystem per day, undone by the nightly log rotation. */
   readonly diskGrowthPctPerDay: number;
+  /** Local hour (0..1) of the daily log rotation: a daily timer with a randomized delay. */
+  readonly logRotateHour: number;
   /** Bytes per second at the daily peak. */
   readonly diskReadPeakBps: number;
   readonly diskWritePeakBps: number;
@@ -94,7 +96,8 @@ export function fleetProfiles(count: number, seed: number, utcOffsetHours = -5):
       memDailyPct: template.mem[1] * scale(0.2),
       swapBasePct: template.swap > 0 ? template.swap * scale(0.4) : 0,
       diskBasePct: random.uniform(25, 70),
-      diskGrowthPctPerDay: random.uniform(0.3, 1.5),
+      diskGrowthPctPerDay: random.uniform(0.2, 1.2),
+      logRotateHour: random.uniform(0, 1),
       diskReadPeakBps: template.diskReadMBps * MB * scale(0.4),
       diskWritePeakBps: template.diskWriteMBps * MB * scale(0.4),
       netRxPeakBps: template.netRxMBps * MB * scale(0.5),
