@@ -43,22 +43,31 @@ describe('alerts end to end: sink -> Prometheus rules -> Alertmanager -> webhook
     await webhook?.close();
   });
 
-  it('a host anomalous past the hold pages with its severity and top metric, then resolves when it is normal again', async () => {
+  it('a host anomalous past the hold pages with its severity and top metric, then resolves when it is normal again; a 2-sample spike does not page', async () => {
     const host = uniqueName('e2e-web');
+    const spiky = uniqueName('e2e-spike');
     let seq = 0;
-    let anomalous = false;
+    let anomalousFrom: number | undefined;
     // Sample times on an exact 1 s grid, as an agent stamps them, even if a write runs late on a busy machine.
     const start = Date.now();
+    const scored = (name: string, s: number, anomalous: boolean): ScoredSample => ({
+      host: name, tags: { env: 'e2e' }, seq: s, time: start + s * FAST.sampleIntervalSeconds * 1000,
+      metrics: { cpu_pct: anomalous ? 97 : 20, mem_used_pct: 41 },
+      score: anomalous ? 0.81 : 0.42, anomaly: anomalous, severity: anomalous ? 'high' : 'normal',
+      confidence: 0.9, topMetric: 'cpu_pct', modelVersion: 'e2e-model', recordVersion: MODEL_CREATED_MS,
+    });
     const writeOne = async (): Promise<void> => {
-      const time = start + seq * FAST.sampleIntervalSeconds * 1000;
-      const sample: ScoredSample = {
-        host, tags: { env: 'e2e' }, seq: seq++, time,
-        metrics: { cpu_pct: anomalous ? 97 : 20, mem_used_pct: 41 },
-        score: anomalous ? 0.81 : 0.42, anomaly: anomalous, severity: anomalous ? 'high' : 'normal',
-        confidence: 0.9, topMetric: 'cpu_pct', modelVersion: 'e2e-model', recordVersion: MODEL_CREATED_MS,
-      };
-      const outcome = await sink.prepare({ samples: [sample], store: [true], threshold: THRESHOLD, modelCreatedMs: MODEL_CREATED_MS, scoredAt: time + 50 }).send();
-      if (outcome.written !== 1) throw new Error(`the sink did not write the sample: ${JSON.stringify(outcome)}`);
+      const s = seq++;
+      const anomalous = anomalousFrom !== undefined && s >= anomalousFrom;
+      // The spiky host is anomalous for the first two samples of the anomaly only: shorter than any hold.
+      const spiking = anomalousFrom !== undefined && s >= anomalousFrom && s < anomalousFrom + 2;
+      const samples = [scored(host, s, anomalous), scored(spiky, s, spiking)];
+      const time = samples[0]!.time;
+      const outcome = await sink.prepare({ samples, store: [true, true], threshold: THRESHOLD, modelCreatedMs: MODEL_CREATED_MS, scoredAt: time + 50 }).send();
+      if (outcome.written !== 2) throw new Error(`the sink did not write the samples: ${JSON.stringify(outcome)}`);
+    };
+    const normalAgain = (): void => {
+      anomalousFrom = undefined;
     };
     // One sample a second, like an agent at a 1 s interval; the mode switches under it.
     let writing = Promise.resolve();
@@ -70,7 +79,7 @@ describe('alerts end to end: sink -> Prometheus rules -> Alertmanager -> webhook
       a.labels.alertname === alertname && a.labels.host === host && a.status === status;
     try {
       await waitUntil(() => seq >= 3, 10_000, 'three normal samples written');
-      anomalous = true;
+      anomalousFrom = seq + 1;
       const firing = await webhook.waitForAlert(forHost(ALERT_NAMES.hostAnomaly, 'firing'), 25_000, `${ALERT_NAMES.hostAnomaly} firing for ${host}`);
       expect(firing.labels).toMatchObject({ host, env: 'e2e', severity: 'high', component: 'host' });
       expect(firing.annotations.summary).toBe(`Host ${host} is anomalous for 4s`);
@@ -81,10 +90,12 @@ describe('alerts end to end: sink -> Prometheus rules -> Alertmanager -> webhook
       // Nothing resolved while the host stayed anomalous.
       expect(webhook.notifications.flatMap((n) => n.alerts).filter(forHost(ALERT_NAMES.hostAnomaly, 'resolved'))).toEqual([]);
 
-      anomalous = false;
+      normalAgain();
       const resolved = await webhook.waitForAlert(forHost(ALERT_NAMES.hostAnomaly, 'resolved'), 25_000, `${ALERT_NAMES.hostAnomaly} resolved for ${host}`);
       expect(resolved.labels).toMatchObject({ host, severity: 'high' });
       await webhook.waitForAlert(forHost(ALERT_NAMES.sustainedAnomaly, 'resolved'), 15_000, `${ALERT_NAMES.sustainedAnomaly} resolved`);
+      // By now the spike is many holds old: it never paged.
+      expect(webhook.notifications.flatMap((n) => n.alerts).filter((a) => a.labels.host === spiky)).toEqual([]);
     } finally {
       clearInterval(timer);
       await writing;
