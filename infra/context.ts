@@ -3,6 +3,7 @@
  * or a "context" block in cdk.json. Command-line values arrive as strings and are converted here;
  * a key that is not a vigil setting is an error (a typo must not fall back to a default unnoticed).
  */
+import { SettingsError } from './props.js';
 import type { VigilProps } from './props.js';
 
 type Kind = 'number' | 'boolean' | 'string' | 'list';
@@ -58,7 +59,7 @@ export function propsFromContext(context: Readonly<Record<string, unknown>>): Vi
     if (value === undefined) problems.push(`context ${key} is ${JSON.stringify(raw)}: ${HOW[kind](key)}`);
     else props[key] = value;
   }
-  if (problems.length > 0) throw new Error(`invalid vigil context:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0) throw new SettingsError(`invalid vigil context:\n  - ${problems.join('\n  - ')}`);
   return props as VigilProps;
 }
 

@@ -178,10 +178,15 @@ const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const S3_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 
-export class VigilPropsError extends Error {
+/** A setting the operator gave is wrong; the message says which, its value and the fix. */
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+export class VigilPropsError extends SettingsError {
+  override name = 'VigilPropsError';
   constructor(readonly problems: readonly string[]) {
     super(`invalid vigil stack props:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'VigilPropsError';
   }
 }
 

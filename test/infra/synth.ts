@@ -2,11 +2,12 @@
  * Synthesizes the vigil stack for a test. Bundling the function is skipped unless asked for
  * (the asset tests bundle once per file); templates are otherwise identical.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll } from 'vitest';
 import { PROJECT_ROOT, VigilStack } from '../../infra/vigil-stack.js';
 import type { VigilStackProps } from '../../infra/vigil-stack.js';
 
@@ -25,9 +26,16 @@ process.env.CDK_VALIDATION = 'false';
 /** The feature flags of cdk.json, so tests synthesize what `cdk synth` does. */
 export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
+// Cloud assemblies (a bundled one holds ~30 MB) are removed when the importing test file is done.
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** `change` runs on the stack before it is synthesized (tests that add a resource or permission). */
 export function synthVigil(props: VigilStackProps = {}, options: { bundle?: boolean; change?: (stack: VigilStack) => void } = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'vigil-cdk-'));
+  outdirs.push(outdir);
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
   const stack = new VigilStack(app, 'Vigil', props);
   options.change?.(stack);
