@@ -1,6 +1,6 @@
 /**
  * The Kinesis stream the agents write to, and the managed policy their instance role needs for it:
- * PutRecords on this stream and nothing else.
+ * PutRecords on this stream, plus DescribeStreamSummary on it for `vigil-agent check`; nothing else.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -44,6 +44,11 @@ export class IngestStream extends Construct {
         new PolicyStatement({
           sid: 'PutVigilRecords',
           actions: ['kinesis:PutRecords'],
+          resources: [this.stream.streamArn],
+        }),
+        new PolicyStatement({
+          sid: 'CheckVigilStream',
+          actions: ['kinesis:DescribeStreamSummary'],
           resources: [this.stream.streamArn],
         }),
       ],

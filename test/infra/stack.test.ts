@@ -30,12 +30,15 @@ describe('Kinesis stream', () => {
 });
 
 describe('agent policy', () => {
-  it('allows PutRecords on this stream and nothing else', () => {
+  it('allows PutRecords (and the agent\'s stream check) on this stream and nothing else', () => {
     const policy = onlyResource(defaults.template, 'AWS::IAM::ManagedPolicy');
-    const streamId = logicalId(defaults, defaults.stack.ingest.stream);
+    const stream = { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.ingest.stream), 'Arn'] };
     expect(policy.PolicyDocument).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Sid: 'PutVigilRecords', Effect: 'Allow', Action: 'kinesis:PutRecords', Resource: { 'Fn::GetAtt': [streamId, 'Arn'] } }],
+      Statement: [
+        { Sid: 'PutVigilRecords', Effect: 'Allow', Action: 'kinesis:PutRecords', Resource: stream },
+        { Sid: 'CheckVigilStream', Effect: 'Allow', Action: 'kinesis:DescribeStreamSummary', Resource: stream },
+      ],
     });
     expect(policy.Roles ?? policy.Users ?? policy.Groups).toBeUndefined();
   });

@@ -2,12 +2,13 @@
  * Synthesizes the vigil stack for a test. Bundling the function is skipped unless asked for
  * (the asset tests bundle once per file); templates are otherwise identical.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll } from 'vitest';
+import { cdkJsonContext } from '../../infra/cdk-json.js';
 import { PROJECT_ROOT, VigilStack } from '../../infra/vigil-stack.js';
 import type { VigilStackProps } from '../../infra/vigil-stack.js';
 
@@ -24,7 +25,7 @@ export interface Synthesized {
 process.env.CDK_VALIDATION = 'false';
 
 /** The feature flags of cdk.json, so tests synthesize what `cdk synth` does. */
-export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+export const CDK_JSON_CONTEXT = cdkJsonContext(PROJECT_ROOT);
 
 // Cloud assemblies (a bundled one holds ~30 MB) are removed when the importing test file is done.
 const outdirs: string[] = [];
