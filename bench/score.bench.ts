@@ -6,8 +6,9 @@
  *   decode, validate, one ONNX call, severity / confidence / top metric, storage resolution, and
  *   building the Timestream and Prometheus requests. Sink I/O excluded. CPU time from
  *   process.cpuUsage (all threads), so the figure is per core.
- * - per_record_path_speedup: the same 1,000-sample batch the naive way (zod decode, one ONNX call
- *   per wire record) divided by the handler's time, same run.
+ * - per_record_path_speedup: CPU of the same 1,000-sample batch the per-record way (zod decode, one
+ *   ONNX call per wire record, same sink requests) / CPU of the handler path, same run.
+ * - stage_share_pct.*: where the handler's time goes at 10,000 samples.
  * - cold_start_ms: a fresh Node process importing the bundled handler (esbuild, as deployed) and
  *   answering its first invocation: model pointer + files downloaded from a local moto_server,
  *   sha256 checked, ONNX session created, one record scored. Median of COLD_RUNS processes.
@@ -15,7 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -26,9 +27,12 @@ import { awsClientSettings } from '../core/aws.js';
 import { HOST_FEATURE_SET } from '../core/features.js';
 import { HOST_METRICS } from '../core/host-metrics.js';
 import { decodeWireRecord, encodeWireRecord, type WireRecord } from '../core/wire.js';
+import type { ScoredSample } from '../core/scored-sample.js';
 import type { LoadedModel } from '../functions/score/model-cache.js';
 import { createOnnxScorer } from '../functions/score/onnx-scorer.js';
 import { prepareBatch } from '../functions/score/process-batch.js';
+import { originOf } from '../functions/score/records.js';
+import { scoreRecords } from '../functions/score/score-batch.js';
 import { PrometheusSink } from '../functions/sinks/prometheus.js';
 import { TimestreamSink } from '../functions/sinks/timestream.js';
 import { PROJECT_ROOT, startMoto } from '../local/moto.js';
@@ -177,6 +181,7 @@ const area: BenchArea = {
     ];
     const results: BenchResult[] = [];
     let handlerSecondsAt1000 = 0;
+    const stageMs: Record<'read' | 'score' | 'build_sink_requests', number[]> = { read: [], score: [], build_sink_requests: [] };
     for (const samples of BATCHES) {
       const records = kinesisBatch(samples, rows);
       const rounds = Math.max(5, Math.round(50_000 / samples));
@@ -191,6 +196,14 @@ const area: BenchArea = {
         );
       }
       if (samples === 1000) handlerSecondsAt1000 = median(seconds);
+      if (samples === 10_000) {
+        for (let i = 0; i < rounds; i++) {
+          const { timings } = await prepareBatch(records, model, sinks, 0, Date.now());
+          stageMs.read.push(timings.readMs);
+          stageMs.score.push(timings.scoreMs);
+          stageMs.build_sink_requests.push(timings.buildMs);
+        }
+      }
       results.push({
         metric: `records_per_s_per_core.batch_${samples}`,
         value: Math.round(samples / median(seconds)),
@@ -199,15 +212,18 @@ const area: BenchArea = {
       });
     }
 
-    // Baseline, same run: zod decode and one ONNX call per wire record.
+    // Baseline, same run: the per-record way (shared zod decode, one ONNX call per wire record),
+    // then the same sink requests.
     const baselineRecords = kinesisBatch(1000, rows);
     const naive = async (): Promise<void> => {
-      for (const r of baselineRecords) {
+      const samples: ScoredSample[] = [];
+      for (const [index, r] of baselineRecords.entries()) {
         const record = decodeWireRecord(Buffer.from(r.kinesis.data, 'base64'));
-        const features = new Float32Array(record.samples.length * HOST_FEATURE_SET.names.length);
-        record.samples.forEach((s, i) => features.set(s.f, i * HOST_FEATURE_SET.names.length));
-        await model.scorer.score(features, record.samples.length);
+        const one = await scoreRecords([{ origin: originOf(r, index), record }], model);
+        samples.push(...one.samples);
       }
+      const batch = { samples, store: samples.map(() => true), threshold: manifest.threshold, modelCreatedMs: model.createdMs, scoredAt: Date.now() };
+      for (const sink of sinks) sink.prepare(batch);
     };
     await naive();
     const naiveSeconds: number[] = [];
@@ -216,12 +232,17 @@ const area: BenchArea = {
       metric: 'per_record_path_speedup',
       value: median(naiveSeconds) / handlerSecondsAt1000,
       unit: 'x',
-      note: 'CPU of zod decode + one ONNX call per wire record / CPU of the handler path (which also builds sink requests), 1,000 samples',
+      note: 'CPU of the per-record path (zod decode, one ONNX call per wire record, same sink requests) / CPU of the handler path, 1,000 samples',
     });
+    const stageTotal = Object.values(stageMs).reduce((sum, ms) => sum + median(ms), 0);
+    for (const [stage, ms] of Object.entries(stageMs)) {
+      results.push({ metric: `stage_share_pct.${stage}`, value: Math.round((100 * median(ms)) / stageTotal), unit: '%', note: `median share of the handler's time, 10,000 samples` });
+    }
 
+    const load = `machine load ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`;
     const cold = await coldStart(onnx, manifest, rows);
     results.push(
-      { metric: 'cold_start_ms', value: Math.round(median(cold.coldMs)), unit: 'ms', note: `fresh process: import bundled handler (median ${Math.round(median(cold.importMs))} ms) + first invocation incl. model download from moto and session; median of ${COLD_RUNS}` },
+      { metric: 'cold_start_ms', value: Math.round(median(cold.coldMs)), unit: 'ms', note: `fresh process: import bundled handler (median ${Math.round(median(cold.importMs))} ms) + first invocation incl. model download from moto and session; median of ${COLD_RUNS}; ${load}` },
       { metric: 'rss_mb', value: Math.round(median(cold.rssMb)), unit: 'MB', note: 'RSS of that process after also handling a 10,000-sample batch' },
       { metric: 'model_onnx_bytes', value: onnx.byteLength, unit: 'bytes', note: `default model: ${String(manifest.training.params.trees)} trees` },
     );
