@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildAgentBundle } from '../../agent/build.js';
+import { AGENT_NODE_FLAGS, buildAgentBundle } from '../../agent/build.js';
 import { loadConfig } from '../../agent/config.js';
 
 const INSTALL = resolve(import.meta.dirname, '../../agent/install.sh');
@@ -19,7 +19,7 @@ describe('agent/install.sh', () => {
 
     expect(readFileSync(join(root, 'opt/vigil-agent/vigil-agent.mjs'))).toEqual(readFileSync(bundle));
     const unit = readFileSync(join(root, 'etc/systemd/system/vigil-agent.service'), 'utf8');
-    expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=1`);
+    expect(unit).toContain(`ExecStart=${process.execPath} ${AGENT_NODE_FLAGS.join(' ')} /opt/vigil-agent/vigil-agent.mjs run`);
     expect(unit).toMatch(/RestartPreventExitStatus=78/);
     expect(unit).toMatch(/StateDirectory=vigil-agent/);
     const config = loadConfig({ file: join(root, 'etc/vigil/agent.yaml'), env: {} });
