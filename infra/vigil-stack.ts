@@ -57,7 +57,7 @@ export class VigilStack extends Stack {
     this.config = config;
 
     this.ingest = new IngestStream(this, 'Ingest', { streamMode: config.streamMode, shardCount: config.shardCount, retentionHours: config.streamRetentionHours });
-    this.models = new ModelBucket(this, 'Models', { noncurrentVersionDays: config.modelNoncurrentVersionDays });
+    this.models = new ModelBucket(this, 'Models', { noncurrentVersionDays: config.modelNoncurrentVersionDays, prefix: config.modelPrefix });
     this.queues = new DeadLetterQueues(this, 'Queues', { retentionDays: config.deadLetterRetentionDays });
     this.alerts = new AlertTopic(this, 'Alerts', { email: config.alarmEmail });
 
@@ -100,7 +100,7 @@ export class VigilStack extends Stack {
       parallelizationFactor: config.parallelizationFactor,
       failedBatches: this.queues.failedBatches,
     });
-    this.models.grantModelRead(this.score.role, config.modelPrefix);
+    this.models.grantModelRead(this.score.role);
     this.queues.deadLetters.grantSendMessages(this.score.role);
     this.prometheus?.grantRemoteWrite(this.score.role);
     this.timestream?.grantWrite(this.score.role);
@@ -127,6 +127,7 @@ export class VigilStack extends Stack {
     out('AgentPolicyArn', this.ingest.agentPolicy.managedPolicyArn, "Managed policy to attach to the agents' instance role");
     out('ModelBucketName', this.models.bucket.bucketName, 'Bucket to publish models to (vigil publish --bucket)');
     out('ModelPrefix', this.config.modelPrefix, 'Key prefix of published models (vigil publish --prefix)');
+    out('ModelPublisherPolicyArn', this.models.publisherPolicy.managedPolicyArn, 'Managed policy for whoever publishes models (vigil publish, vigil models)');
     out('AlertTopicArn', this.alerts.topic.topicArn, 'SNS topic of host anomaly alerts and pipeline alarms');
     out('DeadLetterQueueUrl', this.queues.deadLetters.queueUrl, 'Bad records, each with its reason');
     out('FailedBatchQueueUrl', this.queues.failedBatches.queueUrl, 'Batches the stream trigger gave up on (shard and sequence range)');

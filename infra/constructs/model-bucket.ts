@@ -1,9 +1,10 @@
 /**
  * The bucket `vigil publish` writes models to and the scoring function reads them from:
  * versioned (a bad publish is recoverable), encrypted, private, TLS only, old versions expire.
+ * Also the managed policy for whoever publishes models (an operator's role, a CI job).
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
@@ -13,13 +14,19 @@ import { Construct } from 'constructs';
 export interface ModelBucketProps {
   /** Days a replaced or deleted object version is kept. */
   readonly noncurrentVersionDays: number;
+  /** Key prefix of published models. */
+  readonly prefix: string;
 }
 
 export class ModelBucket extends Construct {
   readonly bucket: Bucket;
+  /** `vigil publish`, `vigil models list|rollback`: read and write models under the prefix only. */
+  readonly publisherPolicy: ManagedPolicy;
+  private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: ModelBucketProps) {
     super(scope, id);
+    this.prefix = props.prefix;
     this.bucket = new Bucket(this, 'Bucket', {
       versioned: true,
       encryption: BucketEncryption.S3_MANAGED,
@@ -43,28 +50,43 @@ export class ModelBucket extends Construct {
         reason: 'Only `vigil publish` (operators) writes and only the scoring function reads this bucket; versioning keeps every published model and CloudTrail records the API calls, so a second bucket of server access logs would add cost without adding an audit trail.',
       },
     );
+
+    this.publisherPolicy = new ManagedPolicy(this, 'PublisherPolicy', {
+      description: 'vigil: publish, list and roll back models in the vigil model bucket',
+      statements: [
+        new PolicyStatement({ sid: 'ReadWriteModels', actions: ['s3:GetObject', 's3:PutObject'], resources: [this.modelObjectsArn()] }),
+        this.listStatement(),
+      ],
+    });
+    acknowledge(this.publisherPolicy, this.modelObjectsAcknowledgement('Publishing writes a new version directory and the pointer under the model prefix, and listing or rolling back reads them, so the policy covers objects under the prefix, and only there.'));
   }
 
   /**
    * GetObject under the model prefix, and ListBucket limited to it so that a model not yet published
    * reads as "no such key" (a clear error) rather than "access denied".
    */
-  grantModelRead(role: Role, prefix: string): void {
-    role.addToPrincipalPolicy(
-      new PolicyStatement({ sid: 'ReadPublishedModels', actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${prefix}/*`)] }),
-    );
-    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket);
-    acknowledge(role, {
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}/*]`,
-      reason: `Model versions are published under ${prefix}/versions/<version>/ after the function is deployed, so the function reads objects under the model prefix, and only there.`,
+  grantModelRead(role: Role): void {
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: 'ReadPublishedModels', actions: ['s3:GetObject'], resources: [this.modelObjectsArn()] }));
+    acknowledge(role, this.modelObjectsAcknowledgement(`Model versions are published under ${this.prefix}/versions/<version>/ after the function is deployed, so the function reads objects under the model prefix, and only there.`));
+    role.addToPrincipalPolicy(this.listStatement());
+  }
+
+  private modelObjectsArn(): string {
+    return this.bucket.arnForObjects(`${this.prefix}/*`);
+  }
+
+  private listStatement(): PolicyStatement {
+    return new PolicyStatement({
+      sid: 'ListPublishedModels',
+      actions: ['s3:ListBucket'],
+      resources: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${this.prefix}/*`] } },
     });
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'ListPublishedModels',
-        actions: ['s3:ListBucket'],
-        resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${prefix}/*`] } },
-      }),
-    );
+  }
+
+  /** The cdk-nag finding for the objects-under-the-prefix resource, which is a wildcard by nature. */
+  private modelObjectsAcknowledgement(reason: string): { id: string; reason: string } {
+    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket);
+    return { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${this.prefix}/*]`, reason };
   }
 }

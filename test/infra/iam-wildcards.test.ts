@@ -12,6 +12,7 @@ import { CONFIGURATIONS, synthVigil } from './synth.js';
 const ACKNOWLEDGED: { pattern: RegExp; reason: string }[] = [
   { pattern: /^ScoreRoleDefaultPolicy\w+ timestream:DescribeEndpoints on \*$/, reason: 'endpoint discovery has no resource-level permission; writes are limited to the table' },
   { pattern: /^ScoreRoleDefaultPolicy\w+ s3:GetObject on <ModelsBucket\w+\.Arn>\/models\/\*$/, reason: 'model versions appear under the prefix after deployment' },
+  { pattern: /^ModelsPublisherPolicy\w+ s3:(GetObject|PutObject) on <ModelsBucket\w+\.Arn>\/models\/\*$/, reason: 'publishing writes new version directories and the pointer under the prefix' },
   { pattern: /^ScoreRoleDefaultPolicy\w+ xray:(PutTraceSegments|PutTelemetryRecords) on \*$/, reason: 'X-Ray (opt-in tracing) has no resource-level permission' },
   { pattern: /^GrafanaRoleDefaultPolicy\w+ timestream:(DescribeEndpoints|SelectValues|ListDatabases) on \*$/, reason: "Grafana's Timestream data source; no resource-level permission" },
   { pattern: /^AlertsKey\w+ kms:\* on \* for <AWS::AccountId>$/, reason: 'the default key policy: the account administers its key through IAM' },

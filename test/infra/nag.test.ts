@@ -33,13 +33,15 @@ describe('cdk-nag', () => {
 
   it('acknowledges exactly these findings, each with a reason of its own', () => {
     const all = synthesized.flatMap(([, s]) => acknowledgements(s.app).map((a) => ({ ...a, where: a.where.replace(/^Vigil\//, '') })));
-    const ids = [...new Set(all.map((a) => `${a.where}: ${a.id}`))].sort();
+    // The bucket's logical id carries a hash; the finding names it.
+    const ids = [...new Set(all.map((a) => `${a.where}: ${a.id}`.replace(/<ModelsBucket[0-9A-F]{8}\.Arn>/, '<ModelsBucket.Arn>')))].sort();
     expect(ids).toEqual(
       [
         'Alerts/Topic/ops@example.com: Serverless-SNSRedrivePolicy',
         'Grafana/Role: AwsSolutions-IAM5[Resource::*]',
         'Ingest/Stream: AwsSolutions-KDS3',
         'Models/Bucket: AwsSolutions-S1',
+        'Models/PublisherPolicy: AwsSolutions-IAM5[Resource::<ModelsBucket.Arn>/models/*]',
         'Queues/DeadLetters: AwsSolutions-SQS3',
         'Queues/DeadLetters: Serverless-SQSRedrivePolicy',
         'Queues/FailedBatches: AwsSolutions-SQS3',
@@ -50,7 +52,7 @@ describe('cdk-nag', () => {
         'Score/Function: Serverless-LambdaLatestVersion',
         'Score/Function: Serverless-LambdaTracing',
         'Score/Role: AwsSolutions-IAM5[Resource::*]',
-        expect.stringMatching(/^Score\/Role: AwsSolutions-IAM5\[Resource::<ModelsBucket[0-9A-F]{8}\.Arn>\/models\/\*\]$/),
+        'Score/Role: AwsSolutions-IAM5[Resource::<ModelsBucket.Arn>/models/*]',
         'Timestream: CloudFormation-Validate::W3697',
         'Timestream/Database: AwsSolutions-TS3',
       ].sort(),

@@ -31,7 +31,7 @@ describe('Kinesis stream', () => {
 
 describe('agent policy', () => {
   it('allows PutRecords (and the agent\'s stream check) on this stream and nothing else', () => {
-    const policy = onlyResource(defaults.template, 'AWS::IAM::ManagedPolicy');
+    const policy = resourcesOf(defaults.template, 'AWS::IAM::ManagedPolicy')[logicalId(defaults, defaults.stack.ingest.agentPolicy)]!.Properties!;
     const stream = { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.ingest.stream), 'Arn'] };
     expect(policy.PolicyDocument).toEqual({
       Version: '2012-10-17',
@@ -41,6 +41,20 @@ describe('agent policy', () => {
       ],
     });
     expect(policy.Roles ?? policy.Users ?? policy.Groups).toBeUndefined();
+  });
+});
+
+describe('model publisher policy', () => {
+  it('reads and writes objects under the model prefix and lists only that prefix', () => {
+    const policy = resourcesOf(defaults.template, 'AWS::IAM::ManagedPolicy')[logicalId(defaults, defaults.stack.models.publisherPolicy)]!.Properties!;
+    const bucket = logicalId(defaults, defaults.stack.models.bucket);
+    expect(policy.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'ReadWriteModels', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/models/*']] } },
+        { Sid: 'ListPublishedModels', Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['models/*'] } } },
+      ],
+    });
   });
 });
 
@@ -305,7 +319,7 @@ describe('alarms', () => {
 describe('outputs', () => {
   it('give the operator the stream, policy, bucket, topic, queues and workspace URLs', () => {
     expect(Object.keys(defaults.template.toJSON().Outputs).sort()).toEqual(
-      ['AgentPolicyArn', 'AlertTopicArn', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl', 'ModelBucketName', 'ModelPrefix', 'PrometheusQueryUrl', 'PrometheusRemoteWriteUrl', 'PrometheusWorkspaceId', 'ScoreFunctionName', 'StreamName'].sort(),
+      ['AgentPolicyArn', 'AlertTopicArn', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl', 'ModelBucketName', 'ModelPrefix', 'ModelPublisherPolicyArn', 'PrometheusQueryUrl', 'PrometheusRemoteWriteUrl', 'PrometheusWorkspaceId', 'ScoreFunctionName', 'StreamName'].sort(),
     );
     const outputs = everything.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.GrafanaWorkspaceUrl!.Value).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [everything.stack.getLogicalId(everything.stack.grafana!.workspace), 'Endpoint'] }]] });
