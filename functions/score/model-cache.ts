@@ -26,6 +26,15 @@ export interface LoadedModel {
   readonly createdMs: number;
 }
 
+export interface ModelCacheStatus {
+  /** The version scoring uses now, if any. */
+  readonly version: string | undefined;
+  /** When the pointer was last checked, epoch ms. */
+  readonly checkedAt: number | undefined;
+  /** Why the last check failed to load a model, until a later check succeeds. */
+  readonly lastError: string | undefined;
+}
+
 export class ModelUnavailableError extends Error {
   override readonly name = 'ModelUnavailableError';
 }
@@ -43,6 +52,7 @@ export class ModelCache {
   private model: LoadedModel | undefined;
   private lastCheck = -Infinity;
   private pending: Promise<void> | undefined;
+  private lastError: string | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: ModelCacheOptions) {
@@ -62,18 +72,27 @@ export class ModelCache {
     return this.model;
   }
 
+  status(): ModelCacheStatus {
+    return { version: this.model?.manifest.version, checkedAt: Number.isFinite(this.lastCheck) ? this.lastCheck : undefined, lastError: this.lastError };
+  }
+
   private async check(): Promise<void> {
     const { source, logger, metrics } = this.options;
     this.lastCheck = this.now();
     try {
-      if (this.model && (await source.currentVersion()) === this.model.manifest.version) return;
+      if (this.model && (await source.currentVersion()) === this.model.manifest.version) {
+        this.lastError = undefined;
+        return;
+      }
       const next = await this.load();
+      this.lastError = undefined;
       const previous = this.model;
       this.model = next;
       logger.info('scoring model loaded', { modelVersion: next.manifest.version, modelName: next.manifest.name, previousVersion: previous?.manifest.version, source: source.description });
       metrics.addMetric('ModelLoaded', MetricUnit.Count, 1);
       await previous?.scorer.release();
     } catch (error) {
+      this.lastError = (error as Error).message;
       metrics.addMetric('ModelLoadFailed', MetricUnit.Count, 1);
       logger.error(this.model ? 'model load failed; scoring continues with the last good model' : 'model load failed; no model to score with', {
         error: error as Error,

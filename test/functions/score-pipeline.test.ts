@@ -11,6 +11,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { CreateDatabaseCommand, CreateTableCommand, TimestreamWriteClient, type _Record } from '@aws-sdk/client-timestream-write';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
+import { featureSetFor } from '../../core/features.js';
 import type { WireRecord } from '../../core/wire.js';
 import { DeadLetterQueue } from '../../functions/score/dead-letter.js';
 import { createScoreHandler } from '../../functions/score/create-handler.js';
@@ -45,6 +46,7 @@ afterEach(async () => {
 });
 
 interface Pipeline {
+  models: ModelCache;
   stream: string;
   bucket: string;
   queueUrl: string;
@@ -70,8 +72,9 @@ async function pipeline(): Promise<Pipeline> {
   const proxy = await new TimestreamRecordingProxy(endpoint).start();
   cleanups.push(() => proxy.stop());
   const { logger, metrics } = quietTools();
+  const models = new ModelCache({ source: s3ModelSource(s3, { bucket, prefix: 'models' }), recheckMs: 1000, createScorer: createOnnxScorer, logger, metrics });
   const deps: ScoreDependencies = {
-    models: new ModelCache({ source: s3ModelSource(s3, { bucket, prefix: 'models' }), recheckMs: 1000, createScorer: createOnnxScorer, logger, metrics }),
+    models,
     sinks: [
       new TimestreamSink({ client: new TimestreamWriteClient({ ...awsClientSettings({ maxAttempts: 1 }), endpoint: proxy.url }), database, table: 'host_scores', retry: fastRetry }),
       new PrometheusSink({ url: `${prometheus}/api/v1/write`, retry: fastRetry }),
@@ -95,7 +98,7 @@ async function pipeline(): Promise<Pipeline> {
     expect(out.FailedRecordCount).toBe(0);
     return out.Records!.map((r) => r.SequenceNumber!);
   };
-  return { stream, bucket, queueUrl: QueueUrl!, proxy, poller, put };
+  return { models, stream, bucket, queueUrl: QueueUrl!, proxy, poller, put };
 }
 
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
@@ -208,6 +211,26 @@ describe('score function over the wire', () => {
     const versions = p.proxy.recordsOf(host).map((r) => measure(r, 'model_version'));
     // Once switched, it stays switched.
     expect(versions.slice(versions.indexOf('second')).every((v) => v === 'second')).toBe(true);
+  });
+
+  it('keeps scoring with the last good model when the published one cannot be used', async () => {
+    const p = await pipeline();
+    const host = uniqueName('web');
+    await p.put([wireRecord(host, recentSamples(1))]);
+    await until(() => p.proxy.recordsOf(host).length === 1 || undefined, 'the first result');
+    await publishModel(s3, { bucket: p.bucket, prefix: 'models', ...zscoreModel({ version: 'narrow', featureSet: featureSetFor(['cpu_pct']) }) });
+    // Records keep arriving; the re-check (every 1 s) refuses the new model and says why.
+    let seq = 1;
+    const why = await until(async () => {
+      await p.put([wireRecord(host, [{ seq: seq++, t: Date.now(), m: { cpu_pct: 10 }, f: features() }])]);
+      return p.models.status().lastError;
+    }, 'the refused model to be reported');
+    expect(why).toMatch(/model zscore narrow cannot score this fleet's features: feature names differ/);
+    await p.put([wireRecord(host, [{ seq: seq++, t: Date.now(), m: { cpu_pct: 10 }, f: features() }])]);
+    await until(() => p.poller.counters.recordsDelivered === seq || undefined, 'every record to be taken');
+    expect(new Set(p.proxy.recordsOf(host).map((r) => measure(r, 'model_version')))).toEqual(new Set(['first']));
+    expect(p.proxy.recordsOf(host)).toHaveLength(seq);
+    expect(p.models.status().version).toBe('first');
   });
 
   it('the deployed handler reads its configuration from the environment, and says what is missing', async () => {
