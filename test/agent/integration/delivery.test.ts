@@ -99,6 +99,23 @@ describe('agent delivery over the wire', () => {
     expect((saved.pipeline.snapshot() as { lastT: number }).lastT).toBe(arrived.find((a) => a.seq === spooled - 1)!.t);
   });
 
+  it('SIGTERM during an outage stops within the shutdown bound; the next start sends what was kept', async () => {
+    const s = await startAgent({ shutdownTimeoutSeconds: 0.5 }, true);
+    await waitFor('5 samples spooled while the stream is away', () => s.agent.counters().spooled >= 5);
+    s.agent.stop();
+    await s.running;
+    const kept = s.agent.counters();
+    expect(kept.pending).toBe(kept.spooled);
+    await s.proxy.up();
+    const next = new Agent({ ...s.config, stream: s.config.stream! }, { log: createLogger('error', () => {}), kinesis: new KinesisClient({ ...awsClientSettings({ maxAttempts: 1 }), endpoint: s.proxy.url }) });
+    const running = next.run();
+    await waitFor('the kept samples sent by the next start', () => next.counters().samplesSent >= kept.spooled);
+    next.stop();
+    await running;
+    const arrived = (await readSamples(s.kinesis, s.config.stream!)).filter((a) => a.host === s.config.host);
+    expect(firstArrivals(arrived)).toEqual(Array.from({ length: kept.spooled + next.counters().spooled }, (_, i) => i));
+  });
+
   it('with a flush interval, the samples of each interval travel together in one record', async () => {
     const s = await startAgent({ intervalSeconds: 0.1, flushSeconds: 1 });
     await waitFor('20 samples sent', () => s.agent.counters().samplesSent >= 20);
