@@ -13,7 +13,21 @@ import { register as registerCost } from '../cost/command.js';
 const program = new Command('vigil')
   .description('vigil: real-time anomaly detection for a fleet of cloud hosts')
   .showHelpAfterError('(run `vigil --help` for every command with examples)')
-  .exitOverride((error) => process.exit(error.exitCode));
+  .exitOverride((error) => process.exit(error.exitCode))
+  .addHelpText(
+    'after',
+    `
+Examples:
+  vigil train --in history.csv --seed 7 --out model/          train on a host's history
+  vigil evaluate --model model/ --in labelled.csv --labels windows.json --report report.html
+  vigil publish --model model/ --bucket my-vigil-models       the fleet scores with it within a minute
+  vigil models list --bucket my-vigil-models
+  vigil models rollback --bucket my-vigil-models
+  vigil score-csv --in-dir data/ --out-dir results/           the NAB protocol over every CSV
+  vigil cost --hosts 1000 --interval 10                       monthly AWS cost, next to CloudWatch
+
+Every command: vigil COMMAND --help lists its options and more examples.`,
+  );
 
 // Command registrations (one line each, in the order `vigil --help` lists them):
 registerTrain(program);
