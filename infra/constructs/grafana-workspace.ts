@@ -1,12 +1,14 @@
 /**
  * Optional Amazon Managed Grafana workspace, signed in through IAM Identity Center (which must be
- * enabled in the account), with a role that reads the Prometheus workspace and, when that sink is
- * on, the Timestream table. Dashboards are published separately (`npm run grafana:publish`).
+ * enabled in the account), with a role that reads the Prometheus workspace, the Timestream table
+ * when that sink is on, and CloudWatch metrics (the dashboards' pipeline-health panels).
+ * Dashboards are published separately (`npm run grafana:publish`).
  */
 import { Stack } from 'aws-cdk-lib';
 import { CfnWorkspace } from 'aws-cdk-lib/aws-grafana';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag.js';
 import type { PrometheusWorkspace } from './prometheus-workspace.js';
 import type { TimestreamStore } from './timestream-store.js';
 
@@ -28,12 +30,19 @@ export class GrafanaWorkspace extends Construct {
     });
     props.prometheus?.grantQuery(this.role);
     props.timestream?.grantQuery(this.role);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'ReadPipelineMetrics', actions: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'], resources: ['*'] }),
+    );
+    acknowledge(this.role, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: "cloudwatch:GetMetricData and ListMetrics (the dashboards' pipeline-health panels) and Timestream's account-level actions support no resource-level permission; the role only reads.",
+    });
     this.workspace = new CfnWorkspace(this, 'Workspace', {
       accountAccessType: 'CURRENT_ACCOUNT',
       authenticationProviders: ['AWS_SSO'],
       permissionType: 'CUSTOMER_MANAGED',
       roleArn: this.role.roleArn,
-      dataSources: [...(props.prometheus ? ['PROMETHEUS'] : []), ...(props.timestream ? ['TIMESTREAM'] : [])],
+      dataSources: [...(props.prometheus ? ['PROMETHEUS'] : []), ...(props.timestream ? ['TIMESTREAM'] : []), 'CLOUDWATCH'],
       description: 'vigil: host anomaly dashboards',
     });
   }

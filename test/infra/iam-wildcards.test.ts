@@ -15,6 +15,7 @@ const ACKNOWLEDGED: { pattern: RegExp; reason: string }[] = [
   { pattern: /^ModelsPublisherPolicy\w+ s3:(GetObject|PutObject) on <ModelsBucket\w+\.Arn>\/models\/\*$/, reason: 'publishing writes new version directories and the pointer under the prefix' },
   { pattern: /^ScoreRoleDefaultPolicy\w+ xray:(PutTraceSegments|PutTelemetryRecords) on \*$/, reason: 'X-Ray (opt-in tracing) has no resource-level permission' },
   { pattern: /^GrafanaRoleDefaultPolicy\w+ timestream:(DescribeEndpoints|SelectValues|ListDatabases) on \*$/, reason: "Grafana's Timestream data source; no resource-level permission" },
+  { pattern: /^GrafanaRoleDefaultPolicy\w+ cloudwatch:(GetMetricData|ListMetrics) on \*$/, reason: 'CloudWatch metric reads have no resource-level permission; the dashboards chart pipeline health' },
   { pattern: /^AlertsKey\w+ kms:\* on \* for <AWS::AccountId>$/, reason: 'the default key policy: the account administers its key through IAM' },
   { pattern: /^AlertsKey\w+ kms:(Decrypt|GenerateDataKey\*) on \* for ((cloudwatch|aps)\.amazonaws\.com,?)+$/, reason: "in a key policy '*' is this key; GenerateDataKey* is how AWS documents SNS publishers" },
 ];

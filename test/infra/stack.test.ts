@@ -282,11 +282,11 @@ describe('Grafana workspace', () => {
       AccountAccessType: 'CURRENT_ACCOUNT',
       AuthenticationProviders: ['AWS_SSO'],
       PermissionType: 'CUSTOMER_MANAGED',
-      DataSources: ['PROMETHEUS', 'TIMESTREAM'],
+      DataSources: ['PROMETHEUS', 'TIMESTREAM', 'CLOUDWATCH'],
       RoleArn: { 'Fn::GetAtt': [logicalId(everything, grafana.role), 'Arn'] },
     });
     const policy = JSON.stringify(everything.template.toJSON().Resources);
-    for (const action of ['aps:QueryMetrics', 'timestream:Select']) expect(policy).toContain(action);
+    for (const action of ['aps:QueryMetrics', 'timestream:Select', 'cloudwatch:GetMetricData']) expect(policy).toContain(action);
     const role = everything.template.toJSON().Resources[logicalId(everything, grafana.role)].Properties;
     expect(role.AssumeRolePolicyDocument.Statement[0]).toMatchObject({ Principal: { Service: 'grafana.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
   });
