@@ -28,7 +28,7 @@ async function agentCli(args: string[]): Promise<{ code: number; stdout: string;
 }
 
 describe('vigil-agent CLI', () => {
-  it('--help lists every command with examples; a bad value exits 78 naming key, value and rule', async () => {
+  it('--help lists every command with examples; a bad value exits 78 naming key, value and rule', { timeout: 60_000 }, async () => {
     const [help, bad] = await Promise.all([agentCli(['--help']), agentCli(['run', '--interval', 'often', '--spool-dir', mkdtempSync(join(tmpdir(), 'vigil-cli-'))])]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/run \[options\]/);

@@ -10,7 +10,7 @@ import { loadConfig } from '../../agent/config.js';
 const INSTALL = resolve(import.meta.dirname, '../../agent/install.sh');
 
 describe('agent/install.sh', () => {
-  it('installs the single-file agent, a hardened systemd unit and a valid config; a second run keeps the config', async () => {
+  it('installs the single-file agent, a hardened systemd unit and a valid config; a second run keeps the config', { timeout: 90_000 }, async () => {
     const work = mkdtempSync(join(tmpdir(), 'vigil-install-'));
     const bundle = await buildAgentBundle(join(work, 'vigil-agent.mjs'));
     const root = join(work, 'root');

@@ -33,7 +33,7 @@ function startAgentProcess(args: string[], proxyUrl: string): { child: ChildProc
 }
 
 describe('agent process killed mid-send', () => {
-  it('SIGKILL during a PutRecords call, then a restart: every sample arrives, duplicates are identical', async () => {
+  it('SIGKILL during a PutRecords call, then a restart: every sample arrives, duplicates are identical', { timeout: 120_000 }, async () => {
     const stream = uniqueName('agent-crash');
     const kinesis = await createStream(stream);
     const proxy = await KinesisProxy.start(endpoint);

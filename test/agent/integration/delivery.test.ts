@@ -78,7 +78,8 @@ function expectDuplicatesIdentical(samples: readonly ArrivedSample[]): void {
   }
 }
 
-describe('agent delivery over the wire', () => {
+// Each test waits on real traffic with bounded polls (up to 25 s); on a loaded CI machine that needs room.
+describe('agent delivery over the wire', { timeout: 90_000 }, () => {
   it('stream unreachable for a while, then back: every sample arrives, in order', async () => {
     const s = await startAgent({});
     await waitFor('3 samples sent', () => s.agent.counters().samplesSent >= 3);
