@@ -132,6 +132,7 @@ export class VigilStack extends Stack {
     out('DeadLetterQueueUrl', this.queues.deadLetters.queueUrl, 'Bad records, each with its reason');
     out('FailedBatchQueueUrl', this.queues.failedBatches.queueUrl, 'Batches the stream trigger gave up on (shard and sequence range)');
     out('ScoreFunctionName', this.score.function.functionName, 'The scoring function');
+    out('ScoreLogGroupName', this.score.logGroup.logGroupName, 'Logs of the scoring function (aws logs tail NAME --follow)');
     if (this.prometheus) {
       out('PrometheusWorkspaceId', this.prometheus.workspace.attrWorkspaceId, 'Amazon Managed Service for Prometheus workspace');
       out('PrometheusQueryUrl', this.prometheus.queryUrl, 'Prometheus data source URL for Grafana');

@@ -319,7 +319,7 @@ describe('alarms', () => {
 describe('outputs', () => {
   it('give the operator the stream, policy, bucket, topic, queues and workspace URLs', () => {
     expect(Object.keys(defaults.template.toJSON().Outputs).sort()).toEqual(
-      ['AgentPolicyArn', 'AlertTopicArn', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl', 'ModelBucketName', 'ModelPrefix', 'ModelPublisherPolicyArn', 'PrometheusQueryUrl', 'PrometheusRemoteWriteUrl', 'PrometheusWorkspaceId', 'ScoreFunctionName', 'StreamName'].sort(),
+      ['AgentPolicyArn', 'AlertTopicArn', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl', 'ModelBucketName', 'ModelPrefix', 'ModelPublisherPolicyArn', 'PrometheusQueryUrl', 'PrometheusRemoteWriteUrl', 'PrometheusWorkspaceId', 'ScoreFunctionName', 'ScoreLogGroupName', 'StreamName'].sort(),
     );
     const outputs = everything.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.GrafanaWorkspaceUrl!.Value).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [everything.stack.getLogicalId(everything.stack.grafana!.workspace), 'Endpoint'] }]] });
