@@ -72,6 +72,8 @@ describe('agent process killed mid-send', () => {
       const heldSeqs = held.records.flatMap((r) => decodeWireRecord(r.data).samples.map((s) => s.seq));
       for (const seq of heldSeqs) expect(arrived.filter((s) => s.seq === seq).length).toBe(2);
       expect(second.log.join('')).toMatch(/"msg":"agent stopped"/);
+      // Structured logs: every line on stderr is one JSON object with a level and a message.
+      for (const line of second.log.join('').trimEnd().split('\n')) expect(JSON.parse(line)).toMatchObject({ level: expect.any(String), msg: expect.any(String) });
     } finally {
       await proxy.close();
     }
