@@ -124,7 +124,7 @@ async function coldStart(onnx: Uint8Array, manifest: Parameters<typeof publishMo
     await s3.send(new CreateBucketCommand({ Bucket: 'bench-models' }));
     await publishModel(s3, { bucket: 'bench-models', prefix: 'models', onnx, manifest });
     const { QueueUrl } = await new SQSClient(settings).send(new CreateQueueCommand({ QueueName: 'bench-dlq' }));
-    // Bundled as deployed: one ESM file; the native onnxruntime stays a package.
+    // Bundled as deployed (infra/constructs/score-function.ts): one minified ESM file; the native onnxruntime stays a package.
     await build({
       entryPoints: [join(PROJECT_ROOT, 'functions', 'score', 'handler.ts')],
       outfile: join(bundleDir, 'score.mjs'),
@@ -132,6 +132,7 @@ async function coldStart(onnx: Uint8Array, manifest: Parameters<typeof publishMo
       platform: 'node',
       format: 'esm',
       target: 'node20',
+      minify: true,
       external: ['onnxruntime-node'],
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
       logLevel: 'error',

@@ -26,6 +26,23 @@ describe('encodeWriteRequest', () => {
     expect(Object.keys(decoded[0]!.labels)).toEqual(['__name__', 'a', 'z']);
   });
 
+  it('merges a label set given in different label orders into one time series, in time order', () => {
+    const series: Series[] = [
+      { labels: { __name__: 'm', host: 'a' }, value: 1, timestamp: 1 },
+      { labels: { host: 'a', __name__: 'm' }, value: 2, timestamp: 2 },
+      { labels: { __name__: 'm', host: 'a' }, value: 3, timestamp: 3 },
+      { labels: { host: 'a', __name__: 'm' }, value: 4, timestamp: 4 },
+      { labels: { __name__: 'm', host: 'a', extra: 'x' }, value: 5, timestamp: 0 },
+    ];
+    const decoded = decodeWriteRequest(encodeWriteRequest(series));
+    expect(decoded.filter((s) => !s.labels.extra).map((s) => s.timestamp)).toEqual([1, 2, 3, 4]);
+    expect(decoded.filter((s) => s.labels.extra).map((s) => s.value)).toEqual([5]);
+  });
+
+  it('refuses a timestamp remote write cannot carry, naming the series', () => {
+    expect(() => encodeWriteRequest([{ labels: { __name__: 'm' }, value: 1, timestamp: 1.5 }])).toThrow(/series \{"__name__":"m"\} has the timestamp 1.5/);
+  });
+
   it('carries everything toSeries makes of a scored sample', () => {
     const series = toSeries(
       { host: 'web-1', tags: { env: 'prod' }, seq: 1, time: 1_795_000_000_000, metrics: { cpu_pct: 99, mem_used_pct: 40 }, score: 0.7, anomaly: true, severity: 'high', confidence: 0.9, topMetric: 'cpu_pct', modelVersion: 'm1', recordVersion: 1 },
