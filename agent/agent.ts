@@ -15,7 +15,7 @@ import { loadAgentState, saveAgentState } from './feature-state.js';
 import type { Logger } from './log.js';
 import { sleep } from './sender/backoff.js';
 import { KinesisSender } from './sender/kinesis-sender.js';
-import { toEntries, toPutBatches, type KinesisEntry } from './sender/records.js';
+import { toEntries, type KinesisEntry } from './sender/records.js';
 import { Spool } from './spool/spool.js';
 import { toWireSample } from './wire-sample.js';
 
@@ -186,11 +186,7 @@ export class Agent {
         const first = batch.first;
         // The spool dropped this batch's start while it was being retried: re-read from the new cursor.
         const isStale = (): boolean => this.spool.cursor().index > first;
-        let outcome: 'sent' | 'stale' = 'sent';
-        for (const put of toPutBatches(this.encode(samples))) {
-          outcome = await this.sender.put(put, { signal: this.abort.signal, isStale });
-          if (outcome === 'stale') break;
-        }
+        const outcome = await this.sender.put(this.encode(samples), { signal: this.abort.signal, isStale });
         if (outcome === 'stale') continue;
         this.spool.ack(batch.next);
         this.local.samplesSent += samples.length;

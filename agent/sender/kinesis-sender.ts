@@ -8,7 +8,7 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../log.js';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff.js';
-import type { KinesisEntry } from './records.js';
+import { toPutBatches, type KinesisEntry } from './records.js';
 
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'LimitExceededException', 'ThrottlingException', 'KMSThrottlingException']);
 
@@ -39,11 +39,20 @@ export class KinesisSender {
   }
 
   /**
-   * Resolves 'sent' once Kinesis accepted every entry (one PutRecords call's worth), or 'stale' when
-   * `isStale` says before a retry that the entries are no longer wanted (the full spool dropped
-   * them: they are counted as dropped, so they must not arrive as well). Rejects only on abort.
+   * Resolves 'sent' once Kinesis accepted every entry (in as many PutRecords calls as the API
+   * limits need, in order), or 'stale' when `isStale` says before a retry that the entries are no
+   * longer wanted (the full spool dropped them: they are counted as dropped, so they must not
+   * arrive as well). Rejects only on abort.
    */
   async put(entries: readonly KinesisEntry[], options: { signal?: AbortSignal; isStale?: () => boolean } = {}): Promise<'sent' | 'stale'> {
+    for (const batch of toPutBatches(entries)) {
+      if ((await this.putBatch(batch, options)) === 'stale') return 'stale';
+    }
+    return 'sent';
+  }
+
+  /** One PutRecords call's worth (within 500 entries and 5 MiB), retried until all are accepted. */
+  private async putBatch(entries: readonly KinesisEntry[], options: { signal?: AbortSignal; isStale?: () => boolean }): Promise<'sent' | 'stale'> {
     const { signal, isStale } = options;
     let pending = [...entries];
     for (let attempt = 1; pending.length > 0; attempt++) {

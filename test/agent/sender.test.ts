@@ -49,6 +49,14 @@ describe('KinesisSender', () => {
     expect(sender.counters).toMatchObject({ recordsSent: 2, recordsRetried: 4, callsFailed: 2 });
   });
 
+  it('splits entries beyond one call (500 entries) into calls in order', async () => {
+    const { client, calls } = scripted([ok, ok, ok]);
+    const sender = new KinesisSender({ client, stream: 's', log: silentLogger, backoff: fast });
+    expect(await sender.put(Array.from({ length: 1001 }, (_, i) => entry(i)))).toBe('sent');
+    expect(calls.map((c) => c.length)).toEqual([500, 500, 1]);
+    expect(calls.flat()).toEqual(Array.from({ length: 1001 }, (_, i) => `record-${i}`));
+  });
+
   it('stops retrying when the entries became stale, and when aborted', async () => {
     const down = new Error('down');
     const { client } = scripted(Array.from({ length: 100 }, () => () => down));
