@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { readJsonFile, syncDirectory, writeFileAtomic } from '../durable-file.js';
 import { silentLogger, type Logger } from '../log.js';
 import { decodeFrame, encodeFrame } from './frame.js';
+import { acquireSpoolLock } from './lock.js';
 
 export interface SpoolOptions {
   readonly dir: string;
@@ -65,6 +66,7 @@ export class Spool {
   private position: SpoolCursor = { index: 0, offset: 0 };
   private dropped = 0;
   private fd: number | undefined;
+  private releaseLock: (() => void) | undefined;
 
   private constructor(options: SpoolOptions) {
     if (!(options.maxBytes >= 2 * MIN_SEGMENT_BYTES)) throw new Error(`spool size ${options.maxBytes} bytes is too small: give at least ${2 * MIN_SEGMENT_BYTES} bytes`);
@@ -161,13 +163,21 @@ export class Spool {
     return undefined;
   }
 
+  /** Closes the segment and releases the directory for the next agent. */
   close(): void {
+    this.closeSegment();
+    this.releaseLock?.();
+    this.releaseLock = undefined;
+  }
+
+  private closeSegment(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
 
   private load(): void {
     mkdirSync(this.dir, { recursive: true });
+    this.releaseLock = acquireSpoolLock(this.dir);
     const names = readdirSync(this.dir).filter((name) => /^\d{16}\.seg$/.test(name)).sort();
     for (const name of names) this.segments.push(this.scan({ first: Number(name.slice(0, 16)), count: 0, bytes: 0, path: join(this.dir, name) }));
     const saved = readCursor(join(this.dir, 'cursor.json'), this.log);
@@ -226,7 +236,7 @@ export class Spool {
   }
 
   private startSegment(first: number): Segment {
-    this.close();
+    this.closeSegment();
     const segment: Segment = { first, count: 0, bytes: 0, path: join(this.dir, `${String(first).padStart(16, '0')}.seg`) };
     this.fd = openSync(segment.path, 'a');
     syncDirectory(this.dir);

@@ -1,5 +1,5 @@
 /** The durable spool on a real directory: order, acknowledgement, restart, torn writes, the size bound. */
-import { appendFileSync, mkdtempSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -128,6 +128,17 @@ describe('Spool', () => {
     const log = recordingLog();
     expect(Spool.open({ dir, maxBytes: 1024 * 1024, log }).read(10).entries.map(seqOf)).toEqual([0, 1, 2]);
     expect(log.lines.some((l) => /cursor file/.test(l.message))).toBe(true);
+  });
+
+  it('one agent per spool directory: a second opener is refused naming the owner; a dead owner\'s lock is taken over', () => {
+    const dir = newDir();
+    writeFileSync(join(dir, 'lock'), String(process.ppid)); // a live process that is not this one
+    expect(() => Spool.open({ dir, maxBytes: 1024 * 1024 })).toThrow(new RegExp(`in use by another agent \\(pid ${process.ppid}\\)`));
+    writeFileSync(join(dir, 'lock'), '999999999'); // no such process: left behind by a crash
+    const spool = Spool.open({ dir, maxBytes: 1024 * 1024 });
+    expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(String(process.pid));
+    spool.close();
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
   });
 
   it('refuses a size too small to hold two segments, naming the size', () => {
