@@ -5,7 +5,8 @@
  * Failure rules: a bad record is dead-lettered and the rest of the batch goes on; a sink that fails
  * after its retries, or a dead letter the queue did not take, makes the batch answer with the
  * lowest failed record's sequence number, so Lambda delivers again from there. Writes are
- * idempotent, so records after it that were already stored are rewritten, not duplicated.
+ * idempotent, so records after it that were already stored are rewritten, not duplicated; dead
+ * letters are only sent for records before it, so none is sent twice.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
@@ -83,20 +84,9 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
   metrics.addMetric('SamplesScored', MetricUnit.Count, scored.samples.length);
   metrics.addMetric('Anomalies', MetricUnit.Count, scored.samples.reduce((n, s) => n + (s.anomaly ? 1 : 0), 0));
 
-  const badRecords: DeadLetter[] = read.rejected.map((r) => ({ reason: r.reason, message: r.message, origin: r.origin, payloadBase64: r.dataBase64 }));
-  for (const r of read.rejected) logger.warn('record dead-lettered', { reason: r.reason, message: r.message, shardId: r.origin.shardId, sequenceNumber: r.origin.sequenceNumber });
-
   const t = performance.now();
-  const [badRecordsSent, ...outcomes] = await Promise.all([
-    badRecords.length ? deps.deadLetters.send(badRecords) : Promise.resolve<DeadLetterResult>({ sent: 0, failed: [] }),
-    ...writes.map(({ sink, write }) => timed(sink.name, write, metrics)),
-  ]);
-  // Results a sink refused for good are dead-lettered too, one letter per record and sink.
-  const refused = refusedResults(outcomes, scored, records);
-  const refusedSent = refused.length ? await deps.deadLetters.send(refused) : { sent: 0, failed: [] };
-  metrics.addMetric('WriteTime', MetricUnit.Milliseconds, performance.now() - t);
-
-  const failedRecords: number[] = [];
+  const outcomes = await Promise.all(writes.map(({ sink, write }) => timed(sink.name, write, metrics)));
+  let firstFailed = records.length;
   for (const outcome of outcomes) {
     const name = capitalize(outcome.sink);
     metrics.addMetric(`${name}SamplesWritten`, MetricUnit.Count, outcome.written);
@@ -105,27 +95,38 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
     if (outcome.failed.length) {
       logger.error('sink failed after retries; its records will be delivered again', { sink: outcome.sink, samples: outcome.failed.length, error: outcome.error });
     }
-    for (const r of outcome.rejected) logger.error('sink rejected samples; dead-lettered', { sink: outcome.sink, samples: r.indices.length, reason: r.reason });
-    for (const i of outcome.failed) failedRecords.push(scored.recordIndex[i]!);
-  }
-  for (const i of badRecordsSent.failed) failedRecords.push(badRecords[i]!.origin.index);
-  for (const i of refusedSent.failed) failedRecords.push(refused[i]!.origin.index);
-  const deadLettered = badRecordsSent.sent;
-  metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, deadLettered);
-  metrics.addMetric('DeadLetterFailures', MetricUnit.Count, badRecordsSent.failed.length + refusedSent.failed.length);
-  if (badRecordsSent.error || refusedSent.error) {
-    logger.error('dead-letter queue did not take every message; those records will be delivered again', { error: badRecordsSent.error ?? refusedSent.error });
+    for (const i of outcome.failed) firstFailed = Math.min(firstFailed, scored.recordIndex[i]!);
   }
 
+  // Dead letters: bad records, and results a sink refused for good (one letter per record and
+  // sink). Only those before the first failed record: the rest are delivered again, and would be
+  // dead-lettered twice.
+  const letters: DeadLetter[] = [
+    ...read.rejected.map((r) => ({ reason: r.reason, message: r.message, origin: r.origin, payloadBase64: r.dataBase64 })),
+    ...refusedResults(outcomes, scored, records),
+  ].filter((letter) => letter.origin.index < firstFailed);
+  const sent = letters.length ? await deps.deadLetters.send(letters) : { sent: 0, failed: [] };
+  metrics.addMetric('WriteTime', MetricUnit.Milliseconds, performance.now() - t);
+  for (const [i, letter] of letters.entries()) {
+    const log = { reason: letter.reason, message: letter.message, shardId: letter.origin.shardId, sequenceNumber: letter.origin.sequenceNumber, ...(letter.details ? { sink: letter.details.sink } : {}) };
+    if (sent.failed.includes(i)) logger.error('dead letter not taken by the queue; its record will be delivered again', log);
+    else logger.warn('dead-lettered', log);
+  }
+  for (const i of sent.failed) firstFailed = Math.min(firstFailed, letters[i]!.origin.index);
+  const deadLettered = letters.filter((l, i) => l.payloadBase64 !== undefined && !sent.failed.includes(i)).length;
+  metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, deadLettered);
+  metrics.addMetric('ResultsDeadLettered', MetricUnit.Count, letters.filter((l, i) => l.payloadBase64 === undefined && !sent.failed.includes(i)).length);
+  metrics.addMetric('DeadLetterFailures', MetricUnit.Count, sent.failed.length);
+  if (sent.error) logger.error('dead-letter queue did not take every message; those records will be delivered again', { error: sent.error });
+
   const summary = { records: records.length, samples: scored.samples.length, deadLettered, ...timings };
-  if (failedRecords.length === 0) {
+  if (firstFailed === records.length) {
     logger.info('batch scored', summary);
     return { batchItemFailures: [] };
   }
-  const first = Math.min(...failedRecords);
   metrics.addMetric('BatchItemFailures', MetricUnit.Count, 1);
-  logger.warn('batch partly failed; delivery resumes from the first failed record', { ...summary, failedFrom: records[first]!.kinesis.sequenceNumber });
-  return failFrom(records, first);
+  logger.warn('batch partly failed; delivery resumes from the first failed record', { ...summary, failedFrom: records[firstFailed]!.kinesis.sequenceNumber });
+  return failFrom(records, firstFailed);
 }
 
 /** Lambda retries a Kinesis batch from the lowest sequence number it is given. */

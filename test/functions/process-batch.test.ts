@@ -110,6 +110,15 @@ describe('processKinesisBatch', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[2]!.kinesis.sequenceNumber }]);
   });
 
+  it('dead-letters only the bad records before the first failed one: the rest come again', async () => {
+    const queue = new MemoryQueue();
+    const sink = new MemorySink('memory', (s) => s.host === 'web-2');
+    const records = kinesisRecords([Buffer.from('junk 0'), encode(wireRecord('web-1', [sample(1)])), encode(wireRecord('web-2', [sample(1)])), Buffer.from('junk 3')]);
+    const response = await processKinesisBatch({ Records: records }, deps({ sinks: [sink], deadLetters: queue }));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[2]!.kinesis.sequenceNumber }]);
+    expect(queue.letters.map((l) => l.origin.index)).toEqual([0]);
+  });
+
   it('answers with the poison record when the dead-letter queue does not take it', async () => {
     const records = kinesisRecords([encode(wireRecord('web-1', [sample(1)])), Buffer.from('junk')]);
     const response = await processKinesisBatch({ Records: records }, deps({ deadLetters: new MemoryQueue(true) }));
