@@ -1,19 +1,34 @@
 /**
  * The real function bundle (esbuild, local, no Docker): under Lambda's 250 MB unzipped limit and
  * the project's 60 MB target, with onnxruntime-node's binaries for the function's platform only,
- * and loadable: on this machine's architecture the bundled handler imports and the bundled
- * onnxruntime scores a model.
+ * and working: built for this machine's architecture, the bundled onnxruntime scores a model and
+ * the bundled handler, driven by the local event source mapping from a stream on the local AWS
+ * endpoint, scores records with a published model, remote-writes to Prometheus and dead-letters a
+ * poison record to SQS, over the wire.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { CreateStreamCommand, KinesisClient, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { arch } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as Ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { awsClientSettings } from '../../core/aws.js';
+import { HOST_FEATURE_SET } from '../../core/features.js';
+import type { Manifest } from '../../core/manifest.js';
+import { encodeWireRecord } from '../../core/wire.js';
+import type { WireRecord } from '../../core/wire.js';
+import type { KinesisHandler } from '../../local/kinesis-poller.js';
+import { KinesisPoller } from '../../local/kinesis-poller.js';
+import { buildManifest } from '../../models/artifact.js';
+import { publishModel } from '../../models/publish.js';
+import { uniqueName, useLocalAws } from '../aws-env.js';
 import { directoryBytes, functionAssetDir, LAMBDA_UNZIPPED_LIMIT_BYTES } from '../../infra/function-asset.js';
-import { attr, DataType, encodeModel } from '../../models/onnx/proto.js';
+import { attr, DataType, encodeModel, tensor } from '../../models/onnx/proto.js';
 import { synthVigil } from './synth.js';
 import type { Synthesized } from './synth.js';
 
@@ -26,6 +41,8 @@ function assetOf(s: Synthesized): string {
 }
 
 const arm64 = assetOf(synthVigil({}, { bundle: true }));
+// The same bundle built for this machine, so that it can be loaded and run here.
+const local = assetOf(synthVigil({ functionArchitecture: arch() === 'arm64' ? Architecture.ARM_64 : Architecture.X86_64 }, { bundle: true }));
 const runtimeBinaries = (dir: string): string => join(dir, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
 
 describe('function asset (arm64, as deployed)', () => {
@@ -63,8 +80,6 @@ describe('function asset (arm64, as deployed)', () => {
 });
 
 describe('function asset (this machine, to load it)', () => {
-  const machine = arch() === 'arm64' ? Architecture.ARM_64 : Architecture.X86_64;
-  const local = assetOf(synthVigil({ functionArchitecture: machine }, { bundle: true }));
 
   it('imports and exports the handler', async () => {
     const mod = (await import(pathToFileURL(join(local, 'index.mjs')).href)) as { handler?: unknown };
@@ -91,3 +106,126 @@ describe('function asset (this machine, to load it)', () => {
     await session.release();
   });
 });
+
+describe('bundled handler over the wire', () => {
+  useLocalAws();
+  const prometheus = inject('prometheusUrl');
+  const kinesis = new KinesisClient(awsClientSettings());
+  const s3 = new S3Client(awsClientSettings());
+  const sqs = new SQSClient(awsClientSettings());
+  const pollers: KinesisPoller[] = [];
+  afterAll(async () => {
+    for (const poller of pollers) await poller.stop();
+  });
+
+  it('scores with a published model, writes Prometheus series and dead-letters a poison record', { timeout: 60_000 }, async () => {
+    const bucket = uniqueName('vigil-models');
+    const stream = uniqueName('vigil-bundle');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('vigil-dead-letters') }));
+    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+    await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.5 }, { StreamName: stream });
+    const { onnx, manifest } = meanDistanceModel();
+    await publishModel(s3, { bucket, prefix: 'models', onnx, manifest });
+
+    // The environment the stack gives the function, pointed at the local endpoints.
+    Object.assign(process.env, {
+      VIGIL_MODEL_BUCKET: bucket,
+      VIGIL_MODEL_PREFIX: 'models',
+      VIGIL_SINKS: 'prometheus',
+      VIGIL_PROMETHEUS_URL: `${prometheus}/api/v1/write`,
+      VIGIL_PROMETHEUS_SIGV4: 'false',
+      VIGIL_DEAD_LETTER_QUEUE_URL: QueueUrl!,
+      POWERTOOLS_SERVICE_NAME: 'vigil-score',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    const { handler } = (await import(pathToFileURL(join(local, 'index.mjs')).href)) as { handler: KinesisHandler };
+
+    const host = uniqueName('web');
+    const now = Date.now();
+    const record: WireRecord = {
+      v: 1,
+      host,
+      fs: HOST_FEATURE_SET.version,
+      samples: [
+        { seq: 0, t: now - 2000, m: { cpu_pct: 10 }, f: HOST_FEATURE_SET.names.map(() => 0.1) },
+        { seq: 1, t: now - 1000, m: { cpu_pct: 99 }, f: HOST_FEATURE_SET.names.map(() => 5) },
+      ],
+    };
+    const poison = Buffer.from('not a wire record');
+    const put = await kinesis.send(
+      new PutRecordsCommand({ StreamName: stream, Records: [{ Data: encodeWireRecord(record), PartitionKey: host }, { Data: poison, PartitionKey: 'poison' }] }),
+    );
+    expect(put.FailedRecordCount).toBe(0);
+
+    const poller = new KinesisPoller({ client: kinesis, streamName: stream, handler, idlePollMs: 20, maxRetries: 0 });
+    pollers.push(poller);
+    await poller.start();
+    await until(() => poller.counters.recordsDelivered === 2, 'both records to be taken');
+
+    const severity = await until(async () => {
+      const result = await promQuery(prometheus, `vigil_anomaly_severity{host="${host}"}`);
+      return result.length ? result : undefined;
+    }, 'the series in Prometheus');
+    // The later sample (every feature at 5) is past every severity cut point of the model.
+    expect(severity.map((r) => Number(r.value[1]))).toEqual([4]);
+
+    const letters = await until(async () => {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      return Messages?.length ? Messages : undefined;
+    }, 'the dead letter');
+    expect(letters).toHaveLength(1);
+    const letter = JSON.parse(letters[0]!.Body!) as { reason: string; partitionKey: string; payload: string };
+    expect(letter.partitionKey).toBe('poison');
+    expect(letter.reason).toEqual(expect.any(String));
+    expect(Buffer.from(letter.payload, 'base64').toString()).toBe('not a wire record');
+  });
+});
+
+/** score = mean |feature|; threshold 1, severity cut points 1, 2, 3, 4 (a test model, not a forest). */
+function meanDistanceModel(): { onnx: Uint8Array; manifest: Manifest } {
+  const width = HOST_FEATURE_SET.names.length;
+  const onnx = encodeModel({
+    opsets: { '': 13 },
+    graph: {
+      name: 'mean-distance',
+      inputs: [{ name: 'features', elemType: DataType.FLOAT, shape: ['N', width] }],
+      outputs: [{ name: 'score', elemType: DataType.FLOAT, shape: ['N'] }],
+      initializers: [tensor.float('zero', [width], new Array<number>(width).fill(0))],
+      nodes: [
+        { opType: 'Sub', input: ['features', 'zero'], output: ['deviation'] },
+        { opType: 'Abs', input: ['deviation'], output: ['distance'] },
+        { opType: 'ReduceMean', input: ['distance'], output: ['score'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 0)] },
+      ],
+    },
+  });
+  const manifest = buildManifest({
+    name: 'mean-distance',
+    onnx,
+    featureSet: HOST_FEATURE_SET,
+    threshold: 1,
+    severity: { low: 1, medium: 2, high: 3, critical: 4 },
+    baseline: { center: new Array<number>(width).fill(0), scale: new Array<number>(width).fill(1) },
+    training: { algorithm: 'mean-distance', rows: 1, params: {} },
+  });
+  return { onnx, manifest };
+}
+
+async function promQuery(prometheus: string, promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const url = new URL('/api/v1/query', prometheus);
+  url.searchParams.set('query', promql);
+  const answer = (await (await fetch(url)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  return answer.data.result;
+}
+
+/** Polls `probe` until it gives a value (bounded: fails after `timeoutMs`). */
+async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
