@@ -51,6 +51,8 @@ export class Agent {
   private readonly collector: HostCollector;
   private readonly sender: KinesisSender;
   private readonly random: () => number;
+  /** The client this agent created (and so closes); undefined when the caller passed one. */
+  private readonly ownKinesis: KinesisClient | undefined;
   private readonly abort = new AbortController();
   /** Waiters to wake when the sampler spooled something new / when the agent stops. */
   private readonly onWork = new Set<() => void>();
@@ -71,9 +73,9 @@ export class Agent {
     this.pipeline = saved.pipeline;
     this.nextSeq = Math.max(saved.nextSeq, lastSpooledSeq(this.spool) + 1);
     this.collector = new HostCollector({ procRoot: config.procRoot, detail: config.detail });
-    const kinesis = options.kinesis ?? new KinesisClient(awsClientSettings({ ...(config.region ? { region: config.region } : {}), maxAttempts: 1 }));
+    this.ownKinesis = options.kinesis ? undefined : new KinesisClient(awsClientSettings({ ...(config.region ? { region: config.region } : {}), maxAttempts: 1 }));
     this.sender = new KinesisSender({
-      client: kinesis,
+      client: options.kinesis ?? this.ownKinesis!,
       stream: config.stream,
       log: this.log,
       backoff: { baseMs: 100, throttledBaseMs: 500, capMs: config.maxBackoffSeconds * 1000 },
@@ -101,6 +103,7 @@ export class Agent {
     }
     this.saveState();
     this.spool.close();
+    this.ownKinesis?.destroy();
     this.log.info('agent stopped', { ...this.counters(), unsentKeptInSpool: this.spool.stats().pending });
   }
 
