@@ -5,8 +5,7 @@
  * function's own scoring code (ONNX), into the detection tracker. No AWS, no waiting: the
  * quick way to see whether the model catches the incidents, and how fast.
  */
-import { toWireSample } from '../../agent/wire-sample.js';
-import { FEATURE_SET_VERSION, HOST_FEATURE_SET } from '../../core/features.js';
+import { HOST_FEATURE_SET } from '../../core/features.js';
 import { createOnnxScorer } from '../../functions/score/onnx-scorer.js';
 import type { AcceptedRecord } from '../../functions/score/records.js';
 import { scoreRecords } from '../../functions/score/score-batch.js';
@@ -15,6 +14,7 @@ import { backfill } from './backfill.js';
 import { DetectionTracker, type DetectionReport } from './detection.js';
 import { SimulatedFleet } from './fleet.js';
 import { planIncidents, type IncidentKind } from './incidents.js';
+import { SimulatedAgents } from './simulated-agents.js';
 
 export interface OfflineRunOptions {
   readonly hosts: number;
@@ -57,20 +57,15 @@ export async function runOfflineSimulation(options: OfflineRunOptions): Promise<
   fleet.inject(incidents);
   const tracker = new DetectionTracker(incidents, fleet.hostIds, start, { intervalSeconds, confirmSamples: options.confirmSamples ?? 2 });
   const incidentHosts = new Set(incidents.map((i) => i.host));
-  const seq = new Map<string, number>();
+  const agents = new SimulatedAgents(fleet, history.pipelines);
   let healthySamples = 0;
   let healthyAnomalousSamples = 0;
   try {
     for (let t = start; t < start + durationMs; t += intervalSeconds * 1000) {
-      const records: AcceptedRecord[] = fleet.sampleAt(t).map((sample, index) => {
-        const next = (seq.get(sample.host) ?? 0) + 1;
-        seq.set(sample.host, next);
-        const features = history.pipelines.get(sample.host)!.push(sample);
-        return {
-          origin: { index, shardId: 'simulated', sequenceNumber: String(next), partitionKey: sample.host, eventSourceARN: 'simulated', approximateArrivalTimestamp: t },
-          record: { v: 1, host: sample.host, tags: { ...sample.tags }, fs: FEATURE_SET_VERSION, samples: [toWireSample(next, t, sample.values, features)] },
-        };
-      });
+      const records: AcceptedRecord[] = agents.recordsAt(t).map((record, index) => ({
+        origin: { index, shardId: 'simulated', sequenceNumber: String(record.samples[0]!.seq), partitionKey: record.host, eventSourceARN: 'simulated', approximateArrivalTimestamp: t },
+        record,
+      }));
       const { samples } = await scoreRecords(records, model);
       for (const scored of samples) {
         tracker.observe(scored);
