@@ -54,11 +54,11 @@ chmod 0644 "$root/etc/systemd/system/vigil-agent.service"
 
 config="$root/etc/vigil/agent.yaml"
 if [[ ! -f "$config" ]]; then
-  [[ -n "$stream" ]] || die "no $config yet: give --stream NAME (and --region REGION) to write it"
+  [[ -n "$stream" && -n "$region" ]] || die "no $config yet: give --stream NAME and --region REGION to write it"
   {
     echo "# vigil agent configuration (keys: vigil-agent run --help). Environment VIGIL_AGENT_<KEY> and flags override it."
     echo "stream: $stream"
-    [[ -n "$region" ]] && echo "region: $region"
+    echo "region: $region"
     echo "intervalSeconds: 10"
     echo "spoolMaxMb: 128"
     echo "logLevel: info"

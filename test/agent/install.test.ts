@@ -30,7 +30,7 @@ describe('agent/install.sh', () => {
     expect(loadConfig({ file: join(root, 'etc/vigil/agent.yaml'), env: {} }).stream).toBe('vigil-metrics');
   });
 
-  it('refuses to write a first config without a stream, saying what to give', () => {
+  it('refuses to write a first config without a stream and region, saying what to give', () => {
     const root = mkdtempSync(join(tmpdir(), 'vigil-install-'));
     let message = '';
     try {
@@ -38,7 +38,7 @@ describe('agent/install.sh', () => {
     } catch (error) {
       message = String((error as { stderr: Buffer }).stderr);
     }
-    expect(message).toMatch(/give --stream NAME/);
+    expect(message).toMatch(/give --stream NAME and --region REGION/);
     expect(existsSync(join(root, 'etc/vigil/agent.yaml'))).toBe(false);
   });
 });
