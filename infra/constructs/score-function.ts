@@ -80,13 +80,15 @@ export class ScoreFunction extends Construct {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        // CommonJS dependencies inside an ES module bundle still call require().
+        // Bundled CommonJS code (the AWS SDK's) requires Node built-ins lazily (node:fs, node:http2, ...);
+        // an ES module has no require, so the bundle gets one, or those calls fail at run time.
         banner: "import { createRequire as vigilCreateRequire } from 'node:module'; const require = vigilCreateRequire(import.meta.url);",
         // The SDK is bundled at the versions the project tests, not the runtime's.
         bundleAwsSDK: true,
         externalModules: [ONNXRUNTIME_PACKAGE],
         tsconfig: `${props.projectRoot}/tsconfig.json`,
         commandHooks: {
+          // Only afterBundling has work; the interface asks for all three.
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (_inputDir, outputDir) =>
