@@ -1,8 +1,12 @@
 /** Filesystem use of every real mounted filesystem, from the mount table and statfs. */
 import { statfsSync } from 'node:fs';
 
-/** Filesystems that hold data on a device; pseudo filesystems (proc, tmpfs, overlay, ...) are skipped. */
-const REAL_FILESYSTEMS = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'zfs', 'f2fs', 'vfat', 'exfat', 'ntfs', 'ntfs3', 'jfs', 'reiserfs', 'nfs', 'nfs4', 'cifs', 'fuseblk']);
+/**
+ * Filesystems that hold data on a local device. Pseudo filesystems (proc, tmpfs, overlay, ...) are
+ * skipped, and so are network ones (nfs, cifs): statfs on a mount whose server is gone blocks, and
+ * the agent must never hang on a sample.
+ */
+const REAL_FILESYSTEMS = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'zfs', 'f2fs', 'vfat', 'exfat', 'ntfs', 'ntfs3', 'jfs', 'reiserfs', 'fuseblk']);
 
 export interface MountPoint {
   readonly device: string;

@@ -80,8 +80,8 @@ describe('parsers', () => {
   it('meminfo without MemTotal is an error naming the file', () => {
     expect(() => parseMeminfo('Foo: 1 kB\n')).toThrow(/meminfo.*MemTotal/);
   });
-  it('mounts keeps real filesystems, one per device, and unescapes paths', () => {
-    const text = '/dev/sda1 / ext4 rw 0 0\n/dev/sda1 /var/lib/docker ext4 rw 0 0\n/dev/sdb1 /data\\040disk xfs rw 0 0\noverlay /x overlay rw 0 0\n';
+  it('mounts keeps local real filesystems (not pseudo or network ones), one per device, and unescapes paths', () => {
+    const text = '/dev/sda1 / ext4 rw 0 0\n/dev/sda1 /var/lib/docker ext4 rw 0 0\n/dev/sdb1 /data\\040disk xfs rw 0 0\noverlay /x overlay rw 0 0\nfiler:/home /home nfs4 rw 0 0\n';
     expect(parseMounts(text)).toEqual([{ device: '/dev/sda1', path: '/' }, { device: '/dev/sdb1', path: '/data disk' }]);
   });
 });
