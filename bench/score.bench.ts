@@ -13,6 +13,8 @@
  *   answering its first invocation: model pointer + files downloaded from a local moto_server,
  *   sha256 checked, ONNX session created, one record scored. Median of COLD_RUNS processes.
  * - rss_mb: that process's resident memory after it also handled a 10,000-sample batch (log sink).
+ * - sink_io_ms_per_1000.*: the sink I/O the throughput figures exclude, timed separately: each sink
+ *   writing 1,000 samples to a local endpoint (moto_server, Prometheus).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { CreateDatabaseCommand, CreateTableCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { build } from 'esbuild';
 import { awsClientSettings } from '../core/aws.js';
@@ -36,6 +38,7 @@ import { scoreRecords } from '../functions/score/score-batch.js';
 import { PrometheusSink } from '../functions/sinks/prometheus.js';
 import { TimestreamSink } from '../functions/sinks/timestream.js';
 import { PROJECT_ROOT, startMoto } from '../local/moto.js';
+import { startPrometheus } from '../local/prometheus.js';
 import { FeaturePipeline } from '../models/features/pipeline.js';
 import { seededRandom } from '../models/forest/random.js';
 import { publishModel } from '../models/publish.js';
@@ -61,7 +64,7 @@ function simulatedRows(count: number, seed: number): { values: Record<string, nu
 }
 
 /** A Kinesis batch carrying `samples` samples of 100 hosts, as Lambda delivers it. */
-function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>): KinesisStreamRecord[] {
+function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>, start = T0): KinesisStreamRecord[] {
   const records: KinesisStreamRecord[] = [];
   for (let r = 0; r * SAMPLES_PER_RECORD < samples; r++) {
     const record: WireRecord = {
@@ -71,7 +74,7 @@ function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>): 
       fs: HOST_FEATURE_SET.version,
       samples: Array.from({ length: Math.min(SAMPLES_PER_RECORD, samples - r * SAMPLES_PER_RECORD) }, (_, i) => {
         const row = rows[(r * SAMPLES_PER_RECORD + i) % rows.length]!;
-        return { seq: r * SAMPLES_PER_RECORD + i, t: T0 + (r * SAMPLES_PER_RECORD + i) * 10_000, m: row.values, f: row.features };
+        return { seq: r * SAMPLES_PER_RECORD + i, t: start + (r * SAMPLES_PER_RECORD + i) * 1_000, m: row.values, f: row.features };
       }),
     };
     const sequenceNumber = String(49_600_000_000_000 + r);
@@ -112,7 +115,16 @@ const failures = first.batchItemFailures.length + big.batchItemFailures.length;
 console.log(JSON.stringify({ importMs: imported - t0, firstInvokeMs: ready - imported, rssMb: process.memoryUsage().rss / 2 ** 20, failures }));
 `;
 
-async function coldStart(onnx: Uint8Array, manifest: Parameters<typeof publishModel>[1]['manifest'], rows: ReturnType<typeof simulatedRows>): Promise<{ coldMs: number[]; rssMb: number[]; importMs: number[] }> {
+/**
+ * Against local endpoints (moto_server and Prometheus, started here): the cold starts, then the
+ * sink I/O of a 1,000-sample batch, which the throughput figures exclude.
+ */
+async function againstLocalEndpoints(
+  onnx: Uint8Array,
+  manifest: Parameters<typeof publishModel>[1]['manifest'],
+  rows: ReturnType<typeof simulatedRows>,
+  model: LoadedModel,
+): Promise<{ coldMs: number[]; rssMb: number[]; importMs: number[]; sinkMs: Record<string, number[]> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-score-'));
   const bundleDir = join(PROJECT_ROOT, '.vigil', 'bench-score');
   mkdirSync(bundleDir, { recursive: true });
@@ -158,10 +170,37 @@ async function coldStart(onnx: Uint8Array, manifest: Parameters<typeof publishMo
       if (result.failures) throw new Error(`the cold-start process reported ${result.failures} batch item failures; see its output:\n${out}`);
       return result;
     });
-    return { coldMs: results.map((r) => r.importMs + r.firstInvokeMs), rssMb: results.map((r) => r.rssMb), importMs: results.map((r) => r.importMs) };
+    const sinkMs = await sinkIo(settings, join(dataDir, 'prometheus'), rows, model);
+    return { coldMs: results.map((r) => r.importMs + r.firstInvokeMs), rssMb: results.map((r) => r.rssMb), importMs: results.map((r) => r.importMs), sinkMs };
   } finally {
     await moto.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Wall time of each sink writing the same 1,000 recent samples (rewrites are idempotent). */
+async function sinkIo(settings: ReturnType<typeof awsClientSettings>, prometheusDir: string, rows: ReturnType<typeof simulatedRows>, model: LoadedModel): Promise<Record<string, number[]>> {
+  const timestream = new TimestreamWriteClient({ ...settings, maxAttempts: 1 });
+  await timestream.send(new CreateDatabaseCommand({ DatabaseName: 'vigil' }));
+  await timestream.send(new CreateTableCommand({ DatabaseName: 'vigil', TableName: 'host_scores' }));
+  const prometheus = await startPrometheus({ dataDir: prometheusDir });
+  try {
+    const sinks = [new TimestreamSink({ client: timestream, database: 'vigil', table: 'host_scores' }), new PrometheusSink({ url: `${prometheus.url}/api/v1/write` })];
+    const records = kinesisBatch(1000, rows, Date.now() - 1_000 * 1000);
+    const { writes } = await prepareBatch(records, model, sinks, 0, Date.now());
+    const ms: Record<string, number[]> = {};
+    for (const { sink, write } of writes) {
+      ms[sink.name] = [];
+      for (let i = 0; i < 6; i++) {
+        const start = performance.now();
+        const outcome = await write.send();
+        if (outcome.failed.length || outcome.rejected.length) throw new Error(`${sink.name} did not take the bench batch: ${outcome.error ?? JSON.stringify(outcome.rejected[0])}`);
+        if (i > 0) ms[sink.name]!.push(performance.now() - start);
+      }
+    }
+    return ms;
+  } finally {
+    await prometheus.stop();
   }
 }
 
@@ -241,10 +280,16 @@ const area: BenchArea = {
     }
 
     const load = `machine load ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`;
-    const cold = await coldStart(onnx, manifest, rows);
+    const cold = await againstLocalEndpoints(onnx, manifest, rows, model);
     results.push(
       { metric: 'cold_start_ms', value: Math.round(median(cold.coldMs)), unit: 'ms', note: `fresh process: import bundled handler (median ${Math.round(median(cold.importMs))} ms) + first invocation incl. model download from moto and session; median of ${COLD_RUNS}; ${load}` },
       { metric: 'rss_mb', value: Math.round(median(cold.rssMb)), unit: 'MB', note: 'RSS of that process after also handling a 10,000-sample batch' },
+      ...Object.entries(cold.sinkMs).map(([sink, ms]) => ({
+        metric: `sink_io_ms_per_1000.${sink}`,
+        value: Math.round(median(ms)),
+        unit: 'ms',
+        note: `wall time of the ${sink} sink writing 1,000 samples to a local ${sink === 'timestream' ? 'moto_server' : 'Prometheus'} (excluded above); median of 5`,
+      })),
       { metric: 'model_onnx_bytes', value: onnx.byteLength, unit: 'bytes', note: `default model: ${String(manifest.training.params.trees)} trees` },
     );
     await model.scorer.release();

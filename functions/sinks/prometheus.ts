@@ -16,7 +16,7 @@ export interface PrometheusSinkOptions {
   readonly url: string;
   /** Signs each request (SigV4 for AMP); none for a plain Prometheus. */
   readonly sign?: RequestSigner;
-  /** Samples per remote-write request (each sample is about 17 series points). @default 2000 */
+  /** Samples per remote-write request (each sample is about 17 series points). @default 500 */
   readonly samplesPerRequest?: number;
   /** @default 4 */
   readonly concurrency?: number;
@@ -37,17 +37,11 @@ export class PrometheusSink implements ResultSink {
   }
 
   prepare(batch: SinkBatch): PreparedWrite {
-    const per = this.options.samplesPerRequest ?? 2000;
-    const requests: { body: Uint8Array; indices: number[] }[] = [];
-    for (let start = 0; start < batch.samples.length; start += per) {
+    const requests = requestsByHost(batch, this.options.samplesPerRequest ?? 500).map((indices) => {
       const series: Series[] = [];
-      const indices: number[] = [];
-      for (let i = start; i < Math.min(start + per, batch.samples.length); i++) {
-        for (const s of toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs)) series.push(s);
-        indices.push(i);
-      }
-      requests.push({ body: encodeWriteRequest(series), indices });
-    }
+      for (const i of indices) for (const s of toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs)) series.push(s);
+      return { body: encodeWriteRequest(series), indices };
+    });
     return {
       requests: requests.length,
       send: async () => {
@@ -88,4 +82,31 @@ export class PrometheusSink implements ResultSink {
     if (response.status === 429 || response.status >= 500) throw new Error(message);
     throw new PermanentRejection(message);
   }
+}
+
+/**
+ * Sample indices in requests of at most `per` samples, each host's samples together where they fit:
+ * a host's series then sit in one request (fewer, longer time series to encode and to ingest).
+ */
+export function requestsByHost(batch: SinkBatch, per: number): number[][] {
+  const byHost = new Map<string, number[]>();
+  batch.samples.forEach((s, i) => {
+    const list = byHost.get(s.host);
+    if (list) list.push(i);
+    else byHost.set(s.host, [i]);
+  });
+  const requests: number[][] = [];
+  let current: number[] = [];
+  for (const indices of byHost.values()) {
+    for (let start = 0; start < indices.length; start += per) {
+      const chunk = indices.slice(start, start + per);
+      if (current.length + chunk.length > per) {
+        requests.push(current);
+        current = [];
+      }
+      current.push(...chunk);
+    }
+  }
+  if (current.length) requests.push(current);
+  return requests;
 }

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { decodeWriteRequest } from '../../functions/sinks/remote-write-codec.js';
-import { PrometheusSink } from '../../functions/sinks/prometheus.js';
+import { PrometheusSink, requestsByHost } from '../../functions/sinks/prometheus.js';
 import { regionOf, sigv4Signer } from '../../functions/sinks/sigv4.js';
 import type { SinkBatch } from '../../functions/sinks/sink.js';
 import { uniqueName } from '../aws-env.js';
@@ -45,6 +45,15 @@ describe('PrometheusSink', () => {
     expect((await query(prometheus, `vigil_anomaly_score{host="${host}"}`, now)).map((r) => Number(r.value[1]))).toEqual([1.7]);
     expect((await query(prometheus, `vigil_anomaly_top_metric{host="${host}"}`, now))[0]?.metric).toMatchObject({ metric: 'cpu_pct', env: 'test' });
     expect((await query(prometheus, `vigil_anomaly_threshold{host="${host}"}`, now)).map((r) => Number(r.value[1]))).toEqual([1]);
+  });
+
+  it('packs each host\'s samples into one request where they fit, every sample exactly once', () => {
+    const now = Date.now();
+    const samples = [...scored('a', 3, now), ...scored('b', 5, now), ...scored('a', 1, now), ...scored('c', 2, now)];
+    const requests = requestsByHost(batch(samples, now), 4);
+    expect(requests.flat().sort((x, y) => x - y)).toEqual(samples.map((_, i) => i));
+    expect(requests.every((r) => r.length <= 4)).toBe(true);
+    expect(requests.map((r) => [...new Set(r.map((i) => samples[i]!.host))])).toEqual([['a'], ['b'], ['b', 'c']]);
   });
 
   it('signs requests with SigV4 for the aps service in the workspace region', async () => {
