@@ -23,13 +23,12 @@ interface Flags {
 
 /**
  * Assumptions that no encoder can measure, stated here and overridable by flag: the scoring
- * function's wall time (decode + ONNX + sink round trips), its log volume, and the model's size.
+ * function's wall time (decode + ONNX + sink round trips), its log volume, how many models are kept.
  */
 export const ASSUMPTIONS = {
   msPerInvocation: 60, // start-up of the handler, one remote write and one Timestream call round trip
   msPerSample: 0.3, // decode, features check, ONNX scoring, result building
   logBytesPerInvocation: 700, // START, END, REPORT lines and one metrics (EMF) line
-  modelBytes: 2 * 1024 * 1024, // a 100-tree forest as ONNX plus its manifest
   modelVersionsKept: 10,
   cloudwatchFlushSeconds: 60, // the CloudWatch agent's default force_flush_interval
 } as const;
@@ -96,7 +95,6 @@ export function parseInputs(flags: Flags): CostInputs {
     logBytesPerInvocation: ASSUMPTIONS.logBytesPerInvocation,
     timestreamMemoryRetentionHours: STACK.timestreamMemoryRetentionHours,
     timestreamMagneticRetentionDays: STACK.timestreamMagneticRetentionDays,
-    modelBytes: ASSUMPTIONS.modelBytes,
     modelVersionsKept: ASSUMPTIONS.modelVersionsKept,
     modelRecheckSeconds: STACK.modelRecheckSeconds,
     grafanaEditors: numberFlag('--grafana-editors', flags.grafanaEditors, { integer: true, min: 0 }),

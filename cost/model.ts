@@ -29,8 +29,7 @@ export interface CostInputs {
   readonly logBytesPerInvocation: number;
   readonly timestreamMemoryRetentionHours: number;
   readonly timestreamMagneticRetentionDays: number;
-  /** Bytes of one published model (ONNX + manifest), versions kept, and how often a warm function checks the pointer. */
-  readonly modelBytes: number;
+  /** Model versions kept in the bucket, and how often a warm function checks the pointer. */
   readonly modelVersionsKept: number;
   readonly modelRecheckSeconds: number;
   readonly grafanaEditors: number;
@@ -140,7 +139,7 @@ export function estimateCost(inputs: CostInputs, measured: MeasuredSizes): CostE
   // S3: the model files, and each warm function instance reading the "current" pointer.
   const instances = shards; // one concurrent batch per shard (parallelization factor 1)
   const gets = instances * (SECONDS_PER_MONTH / inputs.modelRecheckSeconds);
-  const s3Bytes = inputs.modelBytes * inputs.modelVersionsKept;
+  const s3Bytes = measured.modelBytes * inputs.modelVersionsKept;
   add('S3', 'model storage', gb(s3Bytes), (s3Bytes / GIB) * PRICES.s3.storageGbMonth);
   add('S3', 'pointer reads', `${count(gets)} GET requests`, (gets / 1000) * PRICES.s3.getPerThousand);
 
@@ -182,7 +181,7 @@ function validate(inputs: CostInputs): void {
     const value = inputs[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new Error(`${key} must be a number > 0; got ${String(value)}`);
   }
-  const nonNegative: (keyof CostInputs)[] = ['maxBatchingWindowSeconds', 'lambdaMsPerInvocation', 'lambdaMsPerSample', 'logBytesPerInvocation', 'timestreamMemoryRetentionHours', 'timestreamMagneticRetentionDays', 'modelBytes', 'modelVersionsKept', 'grafanaEditors', 'grafanaViewers'];
+  const nonNegative: (keyof CostInputs)[] = ['maxBatchingWindowSeconds', 'lambdaMsPerInvocation', 'lambdaMsPerSample', 'logBytesPerInvocation', 'timestreamMemoryRetentionHours', 'timestreamMagneticRetentionDays', 'modelVersionsKept', 'grafanaEditors', 'grafanaViewers'];
   for (const key of nonNegative) {
     const value = inputs[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`${key} must be a number >= 0; got ${String(value)}`);

@@ -29,6 +29,9 @@ describe('measured sizes', () => {
     expect(six.wireBytesPerRecord).toBeGreaterThan(2 * one.wireBytesPerRecord);
     expect(six.wireBytesPerRecord).toBeLessThan(6 * one.wireBytesPerRecord);
     expect(six.samplesPerRecord).toBe(6);
+    // A trained default model: ONNX trees plus the manifest, tens of kilobytes to a few megabytes.
+    expect(one.modelBytes).toBeGreaterThan(10_000);
+    expect(one.modelBytes).toBeLessThan(20_000_000);
   });
 
   it('counts the stored result and the Prometheus series the contracts produce for one sample', () => {

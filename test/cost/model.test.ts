@@ -10,6 +10,7 @@ const MEASURED: MeasuredSizes = {
   seriesSamplesPerSample: 17,
   seriesPerHost: 27,
   seriesLabelBytesPerHost: 3000,
+  modelBytes: GIB / 10,
 };
 
 const INPUTS: CostInputs = {
@@ -25,7 +26,6 @@ const INPUTS: CostInputs = {
   logBytesPerInvocation: 1024,
   timestreamMemoryRetentionHours: 24,
   timestreamMagneticRetentionDays: 365,
-  modelBytes: GIB / 10,
   modelVersionsKept: 10,
   modelRecheckSeconds: 60,
   grafanaEditors: 2,
