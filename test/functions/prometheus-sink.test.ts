@@ -2,7 +2,7 @@
  * The Prometheus sink: remote write to the real local Prometheus (queried back), SigV4 signing and
  * the retry / rejection rules against a scripted endpoint.
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { decodeWriteRequest } from '../../functions/sinks/remote-write-codec.js';
 import { PrometheusSink, requestsByHost } from '../../functions/sinks/prometheus.js';
@@ -13,7 +13,10 @@ import { FakeService, type ScriptedResponse } from './fake-service.js';
 
 const fast = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
 let service: FakeService | undefined;
-afterEach(async () => service?.stop());
+afterEach(async () => {
+  await service?.stop();
+  vi.unstubAllEnvs();
+});
 
 function scored(host: string, n: number, now: number): ScoredSample[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -57,8 +60,8 @@ describe('PrometheusSink', () => {
   });
 
   it('signs requests with SigV4 for the aps service in the workspace region', async () => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
     service = await new FakeService(() => ({ status: 204 })).start();
     expect(regionOf(new URL('https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write'))).toBe('eu-west-1');
     const sink = new PrometheusSink({ url: `${service.url}/workspaces/ws-1/api/v1/remote_write`, sign: sigv4Signer('eu-west-1') });

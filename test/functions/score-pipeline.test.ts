@@ -9,7 +9,7 @@ import { CreateStreamCommand, KinesisClient, PutRecordsCommand, waitUntilStreamE
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateDatabaseCommand, CreateTableCommand, TimestreamWriteClient, type _Record } from '@aws-sdk/client-timestream-write';
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
 import { featureSetFor } from '../../core/features.js';
 import type { WireRecord } from '../../core/wire.js';
@@ -43,6 +43,7 @@ beforeAll(() => {
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  vi.unstubAllEnvs();
 });
 
 interface Pipeline {
@@ -236,14 +237,12 @@ describe('score function over the wire', () => {
   it('the deployed handler reads its configuration from the environment, and says what is missing', async () => {
     const p = await pipeline();
     await p.poller.stop();
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    Object.assign(process.env, {
-      VIGIL_MODEL_BUCKET: p.bucket,
-      VIGIL_PROMETHEUS_URL: `${prometheus}/api/v1/write`,
-      VIGIL_DEAD_LETTER_QUEUE_URL: p.queueUrl,
-    });
-    delete process.env.VIGIL_SINKS;
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+    vi.stubEnv('VIGIL_MODEL_BUCKET', p.bucket);
+    vi.stubEnv('VIGIL_PROMETHEUS_URL', `${prometheus}/api/v1/write`);
+    vi.stubEnv('VIGIL_DEAD_LETTER_QUEUE_URL', p.queueUrl);
+    vi.stubEnv('VIGIL_SINKS', undefined);
     const { handler } = await import('../../functions/score/handler.js');
     const host = uniqueName('web');
     const records = [encode(wireRecord(host, recentSamples(2, 1)))];
@@ -256,7 +255,7 @@ describe('score function over the wire', () => {
     await failing.stop();
     expect(discarded[0]).toMatch(/VIGIL_SINKS is not set: set it to a comma list of timestream, prometheus, log/);
 
-    process.env.VIGIL_SINKS = 'prometheus,log';
+    vi.stubEnv('VIGIL_SINKS', 'prometheus,log');
     await deployed.start();
     cleanups.push(() => deployed.stop());
     await until(() => deployed.counters.recordsDelivered === 1 || undefined, 'the record to be taken');
