@@ -1,7 +1,7 @@
 /** `vigil cost`: the monthly AWS cost of the pipeline for a fleet, per component and per host. */
 import type { Command } from 'commander';
 import { DEFAULTS as STACK } from '../infra/props.js';
-import { formatEstimate } from './format.js';
+import { formatComparison, formatEstimate } from './format.js';
 import { measureSizes } from './measure.js';
 import { estimateCost, type CostInputs, type CostSink, type StreamMode } from './model.js';
 
@@ -40,7 +40,7 @@ export function register(program: Command): void {
   program
     .command('cost')
     .description('monthly AWS cost of the pipeline per component and per host, from measured sample sizes and dated list prices, next to CloudWatch anomaly detection')
-    .requiredOption('--hosts <n>', 'hosts in the fleet')
+    .requiredOption('--hosts <n>', 'hosts in the fleet; a comma list (100,1000,10000) prints a Markdown table comparing the sizes')
     .option('--interval <seconds>', 'seconds between two samples of a host', '10')
     .option('--samples-per-record <n>', "samples the agent packs into one Kinesis record (1 = the agent's default, send each sample at once)", '1')
     .option('--sinks <list>', 'comma list of result stores to price: prometheus, timestream', 'prometheus,timestream')
@@ -58,6 +58,7 @@ export function register(program: Command): void {
       `
 Examples:
   $ vigil cost --hosts 1000 --interval 10
+  $ vigil cost --hosts 100,1000,10000 --interval 10
   $ vigil cost --hosts 10000 --interval 10 --samples-per-record 6 --sinks prometheus
   $ vigil cost --hosts 100 --interval 60 --stream-mode provisioned --json
 
@@ -66,10 +67,13 @@ simulated samples with the pipeline's own encoders each time the command runs.`,
     )
     .action((flags: Flags, command: Command) => {
       try {
-        const inputs = parseInputs(flags);
+        const fleets = flags.hosts.split(',').map((hosts) => parseInputs({ ...flags, hosts }));
         const samplesPerRecord = numberFlag('--samples-per-record', flags.samplesPerRecord, { integer: true, min: 1 });
-        const estimate = estimateCost(inputs, measureSizes({ intervalSeconds: inputs.intervalSeconds, samplesPerRecord }));
-        console.log(flags.json ? JSON.stringify(estimate, null, 2) : formatEstimate(estimate));
+        // Sizes per sample do not depend on the fleet size: measure once.
+        const measured = measureSizes({ intervalSeconds: fleets[0]!.intervalSeconds, samplesPerRecord });
+        const estimates = fleets.map((inputs) => estimateCost(inputs, measured));
+        if (flags.json) console.log(JSON.stringify(estimates.length === 1 ? estimates[0] : estimates, null, 2));
+        else console.log(estimates.length === 1 ? formatEstimate(estimates[0]!) : formatComparison(estimates));
       } catch (error) {
         command.error(`cost: ${(error as Error).message}`);
       }

@@ -36,3 +36,27 @@ export function formatEstimate(e: CostEstimate): string {
   ];
   return [...header, ...table(e.lines, e.totalUsd, e.perHostUsd), ...cloudwatch].join('\n');
 }
+
+/**
+ * Several fleet sizes side by side, as a Markdown table (README-ready): each component's monthly
+ * cost, the total and the cost per host, then the same for CloudWatch anomaly detection.
+ */
+export function formatComparison(estimates: readonly CostEstimate[]): string {
+  const first = estimates[0];
+  if (!first) throw new Error('nothing to compare: give at least one host count');
+  const components = [...new Set(estimates.flatMap((e) => e.lines.map((l) => l.component)))];
+  const componentCost = (e: CostEstimate, component: string): number => e.lines.filter((l) => l.component === component).reduce((sum, l) => sum + l.usd, 0);
+  const dollars = (value: number): string => `$${usd(value)}`;
+  const row = (label: string, cells: string[]): string => `| ${label} | ${cells.join(' | ')} |`;
+  return [
+    `Monthly AWS cost at one sample every ${first.inputs.intervalSeconds} s per host (${PRICES_REGION} list prices checked ${PRICES_CHECKED}; sinks: ${first.inputs.sinks.join(', ')}; Kinesis ${first.inputs.streamMode}):`,
+    '',
+    row('', estimates.map((e) => `${e.inputs.hosts.toLocaleString('en-US')} hosts`)),
+    `|---|${estimates.map(() => '---:').join('|')}|`,
+    ...components.map((c) => row(c, estimates.map((e) => dollars(componentCost(e, c))))),
+    row('**vigil total**', estimates.map((e) => `**${dollars(e.totalUsd)}**`)),
+    row('vigil per host', estimates.map((e) => dollars(e.perHostUsd))),
+    row('**CloudWatch metrics + anomaly detection alarms**', estimates.map((e) => `**${dollars(e.cloudwatch.totalUsd)}**`)),
+    row('CloudWatch per host', estimates.map((e) => dollars(e.cloudwatch.perHostUsd))),
+  ].join('\n');
+}

@@ -49,8 +49,23 @@ describe('vigil cost', () => {
     expect(lean.totalUsd).toBeLessThan(full.totalUsd);
   });
 
+  it('a comma list of host counts compares fleet sizes in one Markdown table, sizes measured once', async () => {
+    const [markdown, json] = await Promise.all([vigil('cost', '--hosts', '100,1000,10000'), vigil('cost', '--hosts', '100,10000', '--json')]);
+    expect(markdown.code).toBe(0);
+    const lines = markdown.stdout.trim().split('\n');
+    expect(lines).toContain('|  | 100 hosts | 1,000 hosts | 10,000 hosts |');
+    const totals = /^\| \*\*vigil total\*\* \| (.*) \|$/m.exec(markdown.stdout)![1]!.split(' | ').map((cell) => money(cell.replace(/[*$]/g, '')));
+    expect(totals).toHaveLength(3);
+    expect(totals[0]!).toBeLessThan(totals[1]!);
+    expect(totals[1]!).toBeLessThan(totals[2]!);
+    const estimates = JSON.parse(json.stdout) as CostEstimate[];
+    expect(estimates.map((e) => e.inputs.hosts)).toEqual([100, 10000]);
+    expect(estimates[0]!.measured).toEqual(estimates[1]!.measured);
+    expect(estimates[1]!.perHostUsd).toBeLessThan(estimates[0]!.perHostUsd); // fixed costs spread over more hosts
+  });
+
   it('rejects bad flags with the flag, the value and the choices', async () => {
-    const [noHosts, badHosts, badSink] = await Promise.all([vigil('cost'), vigil('cost', '--hosts', 'many'), vigil('cost', '--hosts', '10', '--sinks', 'prometheus,influx')]);
+    const [noHosts, badHosts, badSink] = await Promise.all([vigil('cost'), vigil('cost', '--hosts', '100,many'), vigil('cost', '--hosts', '10', '--sinks', 'prometheus,influx')]);
     expect(noHosts.code).not.toBe(0);
     expect(noHosts.stderr).toContain("required option '--hosts <n>' not specified");
     expect(badHosts.code).not.toBe(0);
