@@ -6,6 +6,8 @@
  *   decode, validate, one ONNX call, severity / confidence / top metric, storage resolution, and
  *   building the Timestream and Prometheus requests. Sink I/O excluded. CPU time from
  *   process.cpuUsage (all threads), so the figure is per core.
+ * - records_per_s_per_core.batch_10000_one_sample_per_record: the same with one sample per wire
+ *   record, as the agent sends without batching (flushSeconds 0).
  * - per_record_path_speedup: CPU of the same 1,000-sample batch the per-record way (zod decode, one
  *   ONNX call per wire record, same sink requests) / CPU of the handler path, same run.
  * - stage_share_pct.*: where the handler's time goes at 10,000 samples.
@@ -64,17 +66,17 @@ function simulatedRows(count: number, seed: number): { values: Record<string, nu
 }
 
 /** A Kinesis batch carrying `samples` samples of 100 hosts, as Lambda delivers it. */
-function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>, start = T0): KinesisStreamRecord[] {
+function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>, start = T0, perRecord = SAMPLES_PER_RECORD): KinesisStreamRecord[] {
   const records: KinesisStreamRecord[] = [];
-  for (let r = 0; r * SAMPLES_PER_RECORD < samples; r++) {
+  for (let r = 0; r * perRecord < samples; r++) {
     const record: WireRecord = {
       v: 1,
       host: `host-${r % 100}`,
       tags: { env: 'prod', role: 'web' },
       fs: HOST_FEATURE_SET.version,
-      samples: Array.from({ length: Math.min(SAMPLES_PER_RECORD, samples - r * SAMPLES_PER_RECORD) }, (_, i) => {
-        const row = rows[(r * SAMPLES_PER_RECORD + i) % rows.length]!;
-        return { seq: r * SAMPLES_PER_RECORD + i, t: start + (r * SAMPLES_PER_RECORD + i) * 1_000, m: row.values, f: row.features };
+      samples: Array.from({ length: Math.min(perRecord, samples - r * perRecord) }, (_, i) => {
+        const row = rows[(r * perRecord + i) % rows.length]!;
+        return { seq: r * perRecord + i, t: start + (r * perRecord + i) * 1_000, m: row.values, f: row.features };
       }),
     };
     const sequenceNumber = String(49_600_000_000_000 + r);
@@ -251,6 +253,18 @@ const area: BenchArea = {
         note: `${samples} samples in ${records.length} Kinesis records; decode..build sink requests; median CPU of ${rounds} rounds`,
       });
     }
+
+    // The agent's default (flushSeconds 0) sends each sample as soon as it is taken: one per record.
+    const single = kinesisBatch(10_000, rows, T0, 1);
+    await prepareBatch(single, model, sinks, 0, Date.now());
+    const singleSeconds: number[] = [];
+    for (let i = 0; i < 5; i++) singleSeconds.push(await cpuSeconds(() => prepareBatch(single, model, sinks, 0, Date.now())));
+    results.push({
+      metric: 'records_per_s_per_core.batch_10000_one_sample_per_record',
+      value: Math.round(10_000 / median(singleSeconds)),
+      unit: 'records/s/core',
+      note: '10000 Kinesis records of one sample each (the agent without batching); median CPU of 5 rounds',
+    });
 
     // Baseline, same run: the per-record way (shared zod decode, one ONNX call per wire record),
     // then the same sink requests.
