@@ -82,6 +82,8 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
   metrics.addMetric('ScoreTime', MetricUnit.Milliseconds, timings.scoreMs);
   metrics.addMetric('BuildTime', MetricUnit.Milliseconds, timings.buildMs);
   metrics.addMetric('SamplesScored', MetricUnit.Count, scored.samples.length);
+  // Which model scored, as a dimension of its own metric: shows a model switch on a graph.
+  metrics.singleMetric().addDimension('modelVersion', model.manifest.version).addMetric('SamplesScoredByModel', MetricUnit.Count, scored.samples.length);
   metrics.addMetric('Anomalies', MetricUnit.Count, scored.samples.reduce((n, s) => n + (s.anomaly ? 1 : 0), 0));
 
   const t = performance.now();

@@ -95,12 +95,11 @@ export function kinesisRecords(payloads: readonly Uint8Array[], shardId = 'shard
   });
 }
 
-/** Logger and metrics that print nothing (metrics are still recorded and can be read). */
+/**
+ * Logger and metrics that print nothing (metrics are still recorded and can be read). Metrics made
+ * later from these (singleMetric) read the environment again, so the switch stays on for the file.
+ */
 export function quietTools(): { logger: Logger; metrics: Metrics } {
-  const before = process.env.POWERTOOLS_METRICS_DISABLED;
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // read once, by the constructor
-  const metrics = new Metrics({ namespace: 'vigil-test', serviceName: 'score-test' });
-  if (before === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
-  else process.env.POWERTOOLS_METRICS_DISABLED = before;
-  return { logger: new Logger({ logLevel: 'SILENT' }), metrics };
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  return { logger: new Logger({ logLevel: 'SILENT' }), metrics: new Metrics({ namespace: 'vigil-test', serviceName: 'score-test' }) };
 }
