@@ -177,6 +177,7 @@ async function againstLocalEndpoints(
   } finally {
     await moto.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(bundleDir, { recursive: true, force: true });
   }
 }
 
