@@ -1,6 +1,6 @@
 /** `vigil cost` output: the estimate as a plain-text table, every figure in USD per month. */
 import type { CostEstimate, CostLine } from './model.js';
-import { PRICES_CHECKED, PRICES_REGION } from './prices.js';
+import { PRICES_AS_OF, PRICES_REGION } from './prices.js';
 
 const usd = (value: number): string => value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
@@ -24,7 +24,7 @@ export function formatEstimate(e: CostEstimate): string {
   const m = e.measured;
   const header = [
     `vigil on AWS: ${i.hosts.toLocaleString('en-US')} hosts, one sample every ${i.intervalSeconds} s (${Math.round(e.samplesPerMonth).toLocaleString('en-US')} samples a month)`,
-    `list prices: ${PRICES_REGION}, checked ${PRICES_CHECKED} (cost/prices.ts); sinks: ${i.sinks.join(', ')}; Kinesis ${i.streamMode}`,
+    `list prices: ${PRICES_REGION}, as of ${PRICES_AS_OF} (cost/prices.ts); sinks: ${i.sinks.join(', ')}; Kinesis ${i.streamMode}`,
     `measured per sample: Kinesis record ${Math.round(m.wireBytesPerRecord)} B gzip for ${m.samplesPerRecord} sample(s); Timestream record ${Math.round(m.timestreamBytesPerSample)} B; ${m.seriesSamplesPerSample.toFixed(2)} Prometheus samples; model ${(m.modelBytes / 1e6).toFixed(2)} MB`,
     '',
   ];
@@ -49,7 +49,7 @@ export function formatComparison(estimates: readonly CostEstimate[]): string {
   const dollars = (value: number): string => `$${usd(value)}`;
   const row = (label: string, cells: string[]): string => `| ${label} | ${cells.join(' | ')} |`;
   return [
-    `Monthly AWS cost at one sample every ${first.inputs.intervalSeconds} s per host (${PRICES_REGION} list prices checked ${PRICES_CHECKED}; sinks: ${first.inputs.sinks.join(', ')}; Kinesis ${first.inputs.streamMode}):`,
+    `Monthly AWS cost at one sample every ${first.inputs.intervalSeconds} s per host (${PRICES_REGION} list prices as of ${PRICES_AS_OF}; sinks: ${first.inputs.sinks.join(', ')}; Kinesis ${first.inputs.streamMode}):`,
     '',
     row('', estimates.map((e) => `${e.inputs.hosts.toLocaleString('en-US')} hosts`)),
     `|---|${estimates.map(() => '---:').join('|')}|`,

@@ -1,12 +1,12 @@
 /**
  * Public AWS list prices used by `vigil cost`, all for us-east-1 (US East, N. Virginia), in USD,
- * as published on the pricing pages below when they were last checked (PRICES_CHECKED).
- * Prices change: check the pages before budgeting, and update this one file (with the date) when
- * they do. Free tiers are left out on purpose: the estimate is for a fleet past them.
+ * as the pricing pages below published them on PRICES_AS_OF. Prices change: compare with the pages
+ * before budgeting, and update this one file (and the date) when they differ. Free tiers are left
+ * out on purpose: the estimate is for a fleet past them.
  */
 
 export const PRICES_REGION = 'us-east-1';
-export const PRICES_CHECKED = '2025-06-01';
+export const PRICES_AS_OF = '2025-06-01';
 
 /** Hours AWS bills in an average month. */
 export const HOURS_PER_MONTH = 730;

@@ -26,7 +26,7 @@ describe('vigil cost', () => {
     expect(run.code).toBe(0);
     const out = run.stdout;
     expect(out).toContain('1,000 hosts, one sample every 10 s');
-    expect(out).toMatch(/us-east-1, checked \d{4}-\d{2}-\d{2}/);
+    expect(out).toMatch(/us-east-1, as of \d{4}-\d{2}-\d{2}/);
     for (const component of ['Kinesis (on-demand)', 'Lambda (arm64)', 'Timestream', 'Managed Prometheus', 'S3', 'Managed Grafana', 'CloudWatch']) expect(out).toContain(component);
     const [vigilPart, cloudwatchPart] = out.split('The same fleet on CloudWatch');
     const amounts = [...vigilPart!.matchAll(/^(?!total|per host).*\s([\d,]+\.\d{2})$/gm)].map((m) => money(m[1]!));
