@@ -4,25 +4,31 @@
  * score every row causally with the same feature pipeline the agent runs. Rows of the
  * probationary period get score 0 (they are training data, not scored).
  *
- * Optional periodic retraining (`retrainEvery`) refits the forest on rows already seen, as a
- * scheduled training job in production can (train on history, publish, the fleet picks it up).
+ * Retraining: once a day (of the file's time) the forest is refitted on every row seen so far, as
+ * the production path can with a nightly training job (train on stored history, publish, the
+ * scoring function picks up the new model). The score of row i only ever comes from a model
+ * trained on rows before i.
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { featureSetFor } from '../core/features.js';
 import { readMetricCsv, type MetricCsv } from './csv.js';
 import { FeaturePipeline, type FeatureOptions } from './features/pipeline.js';
-import { trainForest } from './forest/forest.js';
+import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 
 export const PROBATION_FRACTION = 0.15;
 export const PROBATION_MAX_ROWS = 750;
+/** A nightly training job: the production path retrains on the history it has stored. */
+export const DEFAULT_RETRAIN_EVERY_MS = 24 * 3_600_000;
+/** Training scores used to place a model's score scale (a deterministic stride sample beyond this). */
+const SCALE_SAMPLE_ROWS = 4000;
 
 export interface ScoreCsvOptions {
   readonly seed?: number;
   readonly trees?: number;
   readonly subsample?: number;
-  /** Retrain on every row seen so far each this many rows after the probationary period; 0 = never. */
-  readonly retrainEvery?: number;
+  /** Retrain on every row seen so far once this much time (ms) has passed since the last training; 0 = train once. Default one day. */
+  readonly retrainEveryMs?: number;
   readonly features?: Partial<FeatureOptions>;
 }
 
@@ -31,29 +37,65 @@ export function probationaryRows(rows: number): number {
   return Math.min(Math.floor(PROBATION_FRACTION * rows), PROBATION_MAX_ROWS);
 }
 
-/** One anomaly score in [0, 1] per row, each from that row and earlier rows only. */
+/**
+ * Where a model's raw scores sit on its own training data. Isolation-forest scores of different
+ * series live on different scales (a noisy series scores higher everywhere), so an anomaly score
+ * comparable across hosts is the raw score measured from the upper normal range (90th
+ * percentile) in units of the normal spread (99th percentile - median).
+ */
+export interface ScoreScale {
+  readonly median: number;
+  readonly upper: number;
+  readonly spread: number;
+}
+
+export function scoreScaleOf(trainingScores: ArrayLike<number>): ScoreScale {
+  const sorted = Float64Array.from(trainingScores).sort();
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  return { median: q(0.5), upper: q(0.9), spread: Math.max(q(0.99) - q(0.5), 1e-9) };
+}
+
+/** Anomaly score in (0, 1): 0.5 at the upper normal range, rising with the distance above it. */
+export function scaledScore(raw: number, scale: ScoreScale): number {
+  const z = (raw - scale.upper) / scale.spread;
+  return 1 / (1 + Math.exp(-2 * z));
+}
+
+/** One anomaly score in [0, 1] per row, each from that row and earlier rows only (0 in the probationary period). */
 export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): Float64Array {
   const rows = csv.timestamps.length;
   const probation = probationaryRows(rows);
   if (probation < 2) {
     throw new Error(`${rows} rows leave ${probation} for the probationary period; training needs at least 2: give it at least ${Math.ceil(2 / PROBATION_FRACTION)} rows`);
   }
-  const featureSet = featureSetFor(csv.metrics);
-  const pipeline = new FeaturePipeline(featureSet, options.features);
+  const retrainEveryMs = options.retrainEveryMs ?? DEFAULT_RETRAIN_EVERY_MS;
+  if (!(retrainEveryMs >= 0)) throw new Error(`retrainEveryMs must be >= 0 (0 = train once); got ${retrainEveryMs}`);
+  const pipeline = new FeaturePipeline(featureSetFor(csv.metrics), options.features);
   const columns = csv.metrics.map((m) => csv.columns[m]!);
   const features: Float64Array[] = [];
   const scores = new Float64Array(rows);
   const forestOptions = { seed: options.seed, trees: options.trees, subsample: options.subsample };
-  let forest: ReturnType<typeof trainForest> | undefined;
+  let model: { forest: Forest; scale: ScoreScale } | undefined;
+  let trainedAt = 0;
   for (let i = 0; i < rows; i++) {
     const values: Record<string, number> = {};
     csv.metrics.forEach((m, k) => (values[m] = columns[k]![i]!));
     features.push(pipeline.push({ t: csv.timestamps[i]!, values }));
-    const retrain = options.retrainEvery && i > probation && (i - probation) % options.retrainEvery === 0;
-    if (i === probation || retrain) forest = trainForest(features.slice(0, i), forestOptions);
-    if (forest) scores[i] = forest.score([features[i]!])[0]!;
+    const due = i === probation || (i > probation && retrainEveryMs > 0 && csv.timestamps[i]! - trainedAt >= retrainEveryMs);
+    if (due) {
+      // Rows before i only: the model that scores row i never saw it or anything after it.
+      model = train(features.slice(0, i), forestOptions);
+      trainedAt = csv.timestamps[i]!;
+    }
+    if (model) scores[i] = scaledScore(model.forest.score([features[i]!])[0]!, model.scale);
   }
   return scores;
+}
+
+function train(rows: Float64Array[], options: ForestOptions): { forest: Forest; scale: ScoreScale } {
+  const forest = trainForest(rows, options);
+  const stride = Math.ceil(rows.length / SCALE_SAMPLE_ROWS);
+  return { forest, scale: scoreScaleOf(forest.score(rows.filter((_, k) => k % stride === 0))) };
 }
 
 /** The output CSV: `timestamp,value,anomaly_score` (one metric) or `timestamp,<metrics>,anomaly_score`. */

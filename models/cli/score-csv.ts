@@ -9,7 +9,7 @@ interface Flags {
   outDir?: string;
   seed: string;
   trees: string;
-  retrainEvery: string;
+  retrainEveryHours: string;
 }
 
 export function register(program: Command): void {
@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option('--out-dir <dir>', 'output folder for --in-dir (same relative paths)')
     .option('--seed <n>', 'seed of the forest', '1')
     .option('--trees <n>', 'trees in the forest', '100')
-    .option('--retrain-every <rows>', 'also retrain on all rows seen so far every this many rows (0 = never)', '0')
+    .option('--retrain-every-hours <h>', 'retrain on all rows seen so far every this many hours of the file’s time (0 = train once on the probationary period)', '24')
     .addHelpText(
       'after',
       `
@@ -43,7 +43,7 @@ function run(flags: Flags): void {
   const options: ScoreCsvOptions = {
     seed: integerFlag('--seed', flags.seed),
     trees: integerFlag('--trees', flags.trees, 1),
-    retrainEvery: integerFlag('--retrain-every', flags.retrainEvery, 0),
+    retrainEveryMs: hoursFlag(flags.retrainEveryHours),
   };
   if (flags.inDir !== undefined || flags.outDir !== undefined) {
     if (!flags.inDir || !flags.outDir || flags.in || flags.out) throw usage('give --in-dir and --out-dir together (and not --in/--out)');
@@ -64,4 +64,10 @@ function integerFlag(name: string, value: string, min = Number.MIN_SAFE_INTEGER)
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}; got "${value}"`);
   return n;
+}
+
+function hoursFlag(value: string): number {
+  const hours = Number(value);
+  if (!Number.isFinite(hours) || hours < 0) throw new Error(`--retrain-every-hours must be a number >= 0 (0 = train once); got "${value}"`);
+  return hours * 3_600_000;
 }

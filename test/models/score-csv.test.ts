@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMetricCsv, type MetricCsv } from '../../models/csv.js';
-import { probationaryRows, scoreCsvDir, scoreMetricCsv } from '../../models/score-csv.js';
+import { probationaryRows, scaledScore, scoreCsvDir, scoreMetricCsv, scoreScaleOf } from '../../models/score-csv.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const STEP = 5 * 60_000;
@@ -77,6 +77,30 @@ describe('score-csv (NAB protocol)', () => {
       expect(Number(score)).toBeGreaterThanOrEqual(0);
       expect(Number(score)).toBeLessThanOrEqual(1);
     });
+  });
+
+  it('places raw scores on the model’s own scale: 0.5 at the 90th percentile of training scores', () => {
+    const training = Array.from({ length: 100 }, (_, i) => 0.3 + i / 1000); // 0.300 .. 0.399
+    const scale = scoreScaleOf(training);
+    expect(scale.upper).toBeCloseTo(0.39, 12);
+    expect(scale.spread).toBeCloseTo(0.399 - 0.35, 12);
+    expect(scaledScore(0.39, scale)).toBeCloseTo(0.5, 12);
+    expect(scaledScore(0.6, scale)).toBeGreaterThan(0.99);
+    expect(scaledScore(0.3, scale)).toBeLessThan(0.1);
+  });
+
+  it('daily retraining learns a lasting new normal; a model trained once keeps flagging it', () => {
+    // 30 days at 5 minutes; from day 10 the host runs at a new, steady level.
+    const random = rng(4);
+    const rows = 30 * 288;
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < rows; i++) lines.push(`${T0 / 1000 + i * 300},${((i < 10 * 288 ? 30 : 70) + 3 * random()).toFixed(3)}`);
+    const csv = parseMetricCsv(lines.join('\n'));
+    const lastDay = (scores: Float64Array) => scores.slice(rows - 288).reduce((a, b) => a + b, 0) / 288;
+    const retrained = scoreMetricCsv(csv, { trees: 30 });
+    const once = scoreMetricCsv(csv, { trees: 30, retrainEveryMs: 0 });
+    expect(lastDay(once)).toBeGreaterThan(0.5);
+    expect(lastDay(retrained)).toBeLessThan(0.5);
   });
 
   it('refuses a file too short to train on, saying how many rows it needs', () => {
