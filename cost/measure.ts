@@ -42,6 +42,8 @@ export interface MeasuredSizes {
   readonly modelBytes: number;
 }
 
+const HISTORY_TICKS = 720;
+
 /** A realistic model version string: the shape the model tools give a published model. */
 const MODEL_VERSION = '20261121T120000Z-3f9a1c2b';
 
@@ -54,8 +56,10 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
   }
   const fleet = new SimulatedFleet({ hosts, seed: 11 });
   const start = Date.UTC(2026, 10, 18, 15);
-  // Two hours of history: the features then carry the values a running agent sends, not warm-up zeros.
-  const { pipelines, rows } = backfill(fleet, { until: start, days: 2 / 24, intervalSeconds: options.intervalSeconds, warmupHours: 1 });
+  // History of HISTORY_TICKS samples per host, whatever the interval: the features then carry the
+  // values a running agent sends, not warm-up zeros, and the second half trains the model.
+  const days = (HISTORY_TICKS * options.intervalSeconds) / 86_400;
+  const { pipelines, rows } = backfill(fleet, { until: start, days, intervalSeconds: options.intervalSeconds, warmupHours: days * 12 });
   // A default forest (100 trees of 256 rows each): its size hardly depends on the data.
   const model = trainModel(rows, HOST_FEATURE_SET, { seed: 1 });
   const step = options.intervalSeconds * 1000;
