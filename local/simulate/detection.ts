@@ -12,7 +12,11 @@ import type { Incident, IncidentKind } from './incidents.js';
 export interface DetectionOptions {
   /** Sampling interval of the hosts, seconds (sets the silence default). */
   readonly intervalSeconds: number;
-  /** Consecutive anomalous samples that make an alarm (default 1). */
+  /**
+   * Consecutive anomalous samples that make an alarm (default 2). With 1, a model calibrated to
+   * flag 1% of normal samples raises an alarm every few minutes on a 20-host fleet; two in a row
+   * cut that about tenfold for one interval of delay (local/simulate/check-detection.ts).
+   */
   readonly confirmSamples?: number;
   /** No sample for this long is a silent host (default 3 intervals). */
   readonly silenceSeconds?: number;
@@ -84,7 +88,7 @@ export class DetectionTracker {
     private readonly options: DetectionOptions,
   ) {
     if (!(options.intervalSeconds > 0)) throw new Error(`intervalSeconds must be > 0; got ${options.intervalSeconds}: pass the hosts' sampling interval, e.g. 10`);
-    this.confirmSamples = options.confirmSamples ?? 1;
+    this.confirmSamples = options.confirmSamples ?? 2;
     if (!Number.isInteger(this.confirmSamples) || this.confirmSamples < 1) {
       throw new Error(`confirmSamples must be a whole number >= 1; got ${this.confirmSamples}`);
     }

@@ -28,7 +28,7 @@ export interface OfflineRunOptions {
   /** When the live run starts, epoch ms (default: the next full hour). */
   readonly start?: number;
   readonly kinds?: readonly IncidentKind[];
-  /** Consecutive anomalous samples that make an alarm (default 2). */
+  /** Consecutive anomalous samples that make an alarm (the tracker's default: 2). */
   readonly confirmSamples?: number;
   readonly trainingRows?: number;
 }
@@ -55,7 +55,7 @@ export async function runOfflineSimulation(options: OfflineRunOptions): Promise<
 
   const incidents = planIncidents({ hosts: fleet.hostIds, from: start, until: start + durationMs, seed, ...(options.kinds ? { kinds: options.kinds } : {}) });
   fleet.inject(incidents);
-  const tracker = new DetectionTracker(incidents, fleet.hostIds, start, { intervalSeconds, confirmSamples: options.confirmSamples ?? 2 });
+  const tracker = new DetectionTracker(incidents, fleet.hostIds, start, { intervalSeconds, ...(options.confirmSamples ? { confirmSamples: options.confirmSamples } : {}) });
   const incidentHosts = new Set(incidents.map((i) => i.host));
   const agents = new SimulatedAgents(fleet, history.pipelines);
   let healthySamples = 0;

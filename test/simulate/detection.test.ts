@@ -26,19 +26,20 @@ const silence: Incident = { id: 'quiet', kind: 'host_silent', host: 'b', start: 
 
 describe('detection tracker', () => {
   it('reports when each incident was detected, what it blamed, and the median delay', () => {
-    const tracker = new DetectionTracker([leak, silence], HOSTS, T0, { intervalSeconds: 10 });
+    const tracker = new DetectionTracker([leak, silence], HOSTS, T0, { intervalSeconds: 10 }); // two anomalous samples in a row make an alarm
     drive(tracker, 300, (host, t) => host === 'a' && t >= T0 + 80_000 && t < T0 + 200_000, (host, t) => host === 'b' && t >= silence.start);
     const report = tracker.report(T0 + 300_000);
     expect(report.incidents).toEqual([
-      { id: 'leak', kind: 'memory_leak', host: 'a', start: new Date(leak.start).toISOString(), end: new Date(leak.end).toISOString(), detected: true, secondsToDetection: 20, topMetric: 'mem_used_pct' },
+      // anomalous from T0+80 s, confirmed by the second sample at T0+90 s: 30 s after the start
+      { id: 'leak', kind: 'memory_leak', host: 'a', start: new Date(leak.start).toISOString(), end: new Date(leak.end).toISOString(), detected: true, secondsToDetection: 30, topMetric: 'mem_used_pct' },
       // last sample at T0+90 s, silent from T0+95 s: the alarm fires 30 s after the last sample, 25 s in.
       { id: 'quiet', kind: 'host_silent', host: 'b', start: new Date(silence.start).toISOString(), end: new Date(silence.end).toISOString(), detected: true, secondsToDetection: 25, topMetric: 'silence' },
     ]);
-    expect(report).toMatchObject({ hosts: 3, detected: 2, missed: 0, medianSecondsToDetection: 22.5, falseAlarms: 0, falseAlarmsOnHealthyHosts: 0 });
+    expect(report).toMatchObject({ hosts: 3, confirmSamples: 2, detected: 2, missed: 0, medianSecondsToDetection: 27.5, falseAlarms: 0, falseAlarmsOnHealthyHosts: 0 });
   });
 
   it('counts one false alarm per run of anomalous samples outside every incident, on any host', () => {
-    const tracker = new DetectionTracker([leak], HOSTS, T0, { intervalSeconds: 10, graceSeconds: 30 });
+    const tracker = new DetectionTracker([leak], HOSTS, T0, { intervalSeconds: 10, graceSeconds: 30, confirmSamples: 1 });
     const blips = new Set([`c@${T0 + 20_000}`, `c@${T0 + 30_000}`, `c@${T0 + 100_000}`, `a@${T0 + 10_000}`, `a@${T0 + 250_000}`]);
     drive(tracker, 300, (host, t) => blips.has(`${host}@${t}`));
     const report = tracker.report(T0 + 300_000);
@@ -50,8 +51,8 @@ describe('detection tracker', () => {
     expect(report.medianSecondsToDetection).toBeNull();
   });
 
-  it('with confirmSamples 2 a single anomalous sample is no alarm, two in a row are', () => {
-    const tracker = new DetectionTracker([leak], HOSTS, T0, { intervalSeconds: 10, confirmSamples: 2 });
+  it('by default a single anomalous sample is no alarm, two in a row are', () => {
+    const tracker = new DetectionTracker([leak], HOSTS, T0, { intervalSeconds: 10 });
     drive(tracker, 300, (host, t) => (host === 'c' && t === T0 + 20_000) || (host === 'a' && t >= T0 + 70_000));
     const report = tracker.report(T0 + 300_000);
     expect(report.falseAlarms).toBe(0);
@@ -59,7 +60,7 @@ describe('detection tracker', () => {
   });
 
   it('an alarm within the grace period after an incident still detects it', () => {
-    const tracker = new DetectionTracker([leak], HOSTS, T0, { intervalSeconds: 10, graceSeconds: 60 });
+    const tracker = new DetectionTracker([leak], HOSTS, T0, { intervalSeconds: 10, graceSeconds: 60, confirmSamples: 1 });
     drive(tracker, 300, (host, t) => host === 'a' && t === leak.end + 30_000);
     expect(tracker.report(T0 + 300_000).incidents[0]).toMatchObject({ detected: true, secondsToDetection: 170 });
   });
