@@ -12,12 +12,11 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../agent/log.js';
-import { toEntries } from '../agent/sender/records.js';
 import { KinesisSender } from '../agent/sender/kinesis-sender.js';
-import { toWireSample } from '../agent/wire-sample.js';
 import { awsClientSettings } from '../core/aws.js';
 import { HOST_FEATURE_SET } from '../core/features.js';
 import type { ScoredSample } from '../core/scored-sample.js';
+import { encodeWireRecord } from '../core/wire.js';
 import { fetchCurrentModel, publishModel } from '../models/publish.js';
 import { trainModel } from '../models/train.js';
 import { startMoto, PROJECT_ROOT } from './moto.js';
@@ -29,6 +28,7 @@ import { backfill } from './simulate/backfill.js';
 import { DetectionTracker, type DetectionReport } from './simulate/detection.js';
 import { SimulatedFleet } from './simulate/fleet.js';
 import { INCIDENT_KINDS, planIncidents } from './simulate/incidents.js';
+import { SimulatedAgents } from './simulate/simulated-agents.js';
 import { renderView } from './view.js';
 
 const MODEL_PREFIX = 'models';
@@ -141,8 +141,8 @@ async function main(): Promise<void> {
 
   // The simulated fleet's history warms its hosts' feature state and trains the baseline model.
   const liveFrom = Math.floor(Date.now() / 1000) * 1000;
-  const fleet = new SimulatedFleet({ hosts: Math.max(options.simulate, TRAINING_HOSTS), seed: options.seed });
-  const simulated = fleet.hostIds.slice(0, options.simulate);
+  const fleet = new SimulatedFleet({ hosts: options.simulate > 0 ? options.simulate : TRAINING_HOSTS, seed: options.seed });
+  const simulated = options.simulate > 0 ? fleet.hostIds : [];
   const t0 = Date.now();
   const history = backfill(fleet, { until: liveFrom, days: options.historyDays, intervalSeconds: interval, seed: options.seed });
   say(`simulated ${options.historyDays} days of history for ${fleet.hostIds.length} hosts (${history.samples.toLocaleString('en-US')} samples) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -197,22 +197,12 @@ async function main(): Promise<void> {
   if (options.simulate > 0 && options.simulate < INCIDENT_KINDS.length) notes.push(`${options.simulate} simulated hosts carry ${incidents.length} of the ${INCIDENT_KINDS.length} incident kinds (one host each)`);
   fleet.inject(incidents);
   const tracker = options.simulate > 0 ? new DetectionTracker(incidents, simulated, liveFrom, { intervalSeconds: interval }) : undefined;
-  const kinesis = new KinesisClient(awsClientSettings());
-  const sender = new KinesisSender({ client: kinesis, stream: resources.stream, log: createLogger('error') });
-  const sequence = new Map<string, number>();
+  const agents = new SimulatedAgents(fleet, history.pipelines);
+  const sender = new KinesisSender({ client: new KinesisClient(awsClientSettings()), stream: resources.stream, log: createLogger('error') });
   const abort = new AbortController();
   let simulatedSent = 0;
   const tick = async (): Promise<void> => {
-    const t = Math.floor(Date.now() / 1000) * 1000;
-    const entries = fleet
-      .sampleAt(t)
-      .filter((s) => simulated.includes(s.host))
-      .flatMap((sample) => {
-        const seq = sequence.get(sample.host) ?? 0;
-        sequence.set(sample.host, seq + 1);
-        const features = history.pipelines.get(sample.host)!.push(sample);
-        return toEntries({ host: sample.host, tags: sample.tags, fs: HOST_FEATURE_SET.version }, [toWireSample(seq, t, sample.values, features)]);
-      });
+    const entries = agents.recordsAt(Math.floor(Date.now() / 1000) * 1000).map((record) => ({ data: encodeWireRecord(record), partitionKey: record.host, samples: record.samples.length }));
     if (entries.length > 0) await sender.put(entries, { signal: abort.signal });
     simulatedSent += entries.length;
   };
