@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { featureSetFor } from '../../core/features.js';
 import { MANIFEST_FILE, MODEL_FILE } from '../../core/manifest.js';
-import { buildManifest, readModelDir, sha256Hex, writeModelDir } from '../../models/artifact.js';
+import { readModelDir, sha256Hex, writeModelDir } from '../../models/artifact.js';
+import { fakeModel } from './fake-model.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -16,20 +16,6 @@ function tempDir(): string {
   return dir;
 }
 
-function fakeModel(name = 'test-model', onnx: Uint8Array = randomBytes(64)): { onnx: Uint8Array; manifest: ReturnType<typeof buildManifest> } {
-  const featureSet = featureSetFor(['cpu_pct']);
-  const f = featureSet.names.length;
-  const manifest = buildManifest({
-    name,
-    onnx,
-    featureSet,
-    threshold: 0.6,
-    severity: { low: 0.6, medium: 0.65, high: 0.7, critical: 0.8 },
-    baseline: { center: new Array<number>(f).fill(0), scale: new Array<number>(f).fill(1) },
-    training: { algorithm: 'test', rows: 10, params: {} },
-  });
-  return { onnx, manifest };
-}
 
 describe('sha256Hex', () => {
   it('matches the known digest of "abc"', () => {

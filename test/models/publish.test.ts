@@ -3,12 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
-import { featureSetFor } from '../../core/features.js';
-import type { Manifest } from '../../core/manifest.js';
 import { modelKeys, pointerKey } from '../../core/model-store.js';
-import { buildManifest } from '../../models/artifact.js';
 import { PointerChangedError, fetchCurrentModel, listModels, publishModel, readPointer, rollbackModel } from '../../models/publish.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
+import { fakeModel } from './fake-model.js';
 
 useLocalAws();
 let s3: S3Client;
@@ -16,21 +14,6 @@ beforeAll(() => {
   s3 = new S3Client(awsClientSettings());
 });
 
-/** Publishing never parses the ONNX bytes, so random bytes stand in for a model here. */
-function fakeModel(name = 'test-model', onnx: Uint8Array = randomBytes(64)): { onnx: Uint8Array; manifest: Manifest } {
-  const featureSet = featureSetFor(['cpu_pct']);
-  const f = featureSet.names.length;
-  const manifest = buildManifest({
-    name,
-    onnx,
-    featureSet,
-    threshold: 0.6,
-    severity: { low: 0.6, medium: 0.65, high: 0.7, critical: 0.8 },
-    baseline: { center: new Array<number>(f).fill(0), scale: new Array<number>(f).fill(1) },
-    training: { algorithm: 'test', rows: 10, params: {} },
-  });
-  return { onnx, manifest };
-}
 
 async function newBucket(): Promise<string> {
   const bucket = uniqueName('models');
