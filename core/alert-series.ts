@@ -36,24 +36,35 @@ export function severityLevel(severity: ScoredSample['severity']): number {
   return SEVERITIES.indexOf(severity);
 }
 
-/** The series one scored sample yields. `scoredAt` is when it was scored (epoch ms). */
+/**
+ * Receives one point of a sample's series: its name, its value, and the one extra label some
+ * series carry (`model_version` or `metric`). Host and tag labels are the sample's own.
+ */
+export type SeriesVisitor = (name: string, value: number, extraLabel?: string, extraValue?: string) => void;
+
+/**
+ * The one definition of the series a scored sample yields, in order. `scoredAt` is when it was
+ * scored (epoch ms). toSeries and the scoring function's remote-write encoder both walk it.
+ */
+export function visitSeries(s: ScoredSample, threshold: number, scoredAt: number, modelCreatedMs: number, visit: SeriesVisitor): void {
+  visit(SERIES.score, s.score);
+  visit(SERIES.threshold, threshold);
+  visit(SERIES.anomaly, s.anomaly ? 1 : 0);
+  visit(SERIES.severity, severityLevel(s.severity));
+  visit(SERIES.confidence, s.confidence);
+  visit(SERIES.lag, Math.max(0, (scoredAt - s.time) / 1000));
+  visit(SERIES.modelCreated, modelCreatedMs / 1000, 'model_version', s.modelVersion);
+  for (const metric of Object.keys(s.metrics)) visit(SERIES.hostMetric, s.metrics[metric]!, 'metric', metric);
+  if (s.anomaly) visit(SERIES.topMetric, 1, 'metric', s.topMetric);
+}
+
+/** The series one scored sample yields, with all their labels. `scoredAt` is when it was scored (epoch ms). */
 export function toSeries(s: ScoredSample, threshold: number, scoredAt: number, modelCreatedMs: number): Series[] {
   const base = { ...s.tags, host: s.host };
-  const at = (name: string, value: number, extra: Record<string, string> = {}): Series => ({
-    labels: { __name__: name, ...base, ...extra },
-    value,
-    timestamp: s.time,
+  const out: Series[] = [];
+  visitSeries(s, threshold, scoredAt, modelCreatedMs, (name, value, extraLabel, extraValue) => {
+    const labels = extraLabel === undefined ? { __name__: name, ...base } : { __name__: name, ...base, [extraLabel]: extraValue! };
+    out.push({ labels, value, timestamp: s.time });
   });
-  const out: Series[] = [
-    at(SERIES.score, s.score),
-    at(SERIES.threshold, threshold),
-    at(SERIES.anomaly, s.anomaly ? 1 : 0),
-    at(SERIES.severity, severityLevel(s.severity)),
-    at(SERIES.confidence, s.confidence),
-    at(SERIES.lag, Math.max(0, (scoredAt - s.time) / 1000)),
-    at(SERIES.modelCreated, modelCreatedMs / 1000, { model_version: s.modelVersion }),
-    ...Object.entries(s.metrics).map(([metric, value]) => at(SERIES.hostMetric, value, { metric })),
-  ];
-  if (s.anomaly) out.push(at(SERIES.topMetric, 1, { metric: s.topMetric }));
   return out;
 }

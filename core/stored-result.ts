@@ -28,25 +28,31 @@ export const RESULT_MEASURES = {
 /** Raw metric measures are stored under this prefix so they cannot collide with result measures. */
 export const METRIC_MEASURE_PREFIX = 'm_';
 
-export function toTimestreamRecord(s: ScoredSample): _Record {
-  const dimensions: Dimension[] = [
-    { Name: 'host', Value: s.host },
-    ...Object.entries(s.tags)
+/** Each result measure's value as Timestream takes it, in the order records carry them. */
+const RESULT_MEASURE_VALUES: { readonly [K in keyof typeof RESULT_MEASURES]: (s: ScoredSample) => string } = {
+  score: (s) => String(s.score),
+  anomaly: (s) => String(s.anomaly),
+  severity: (s) => s.severity,
+  confidence: (s) => String(s.confidence),
+  top_metric: (s) => s.topMetric,
+  model_version: (s) => s.modelVersion,
+  seq: (s) => String(s.seq),
+};
+const RESULT_MEASURE_NAMES = Object.keys(RESULT_MEASURE_VALUES) as (keyof typeof RESULT_MEASURES)[];
+/** Result measures that take few distinct values in a batch, so a builder shares their objects. */
+const FEW_VALUED_MEASURES: ReadonlySet<string> = new Set(['anomaly', 'severity', 'top_metric', 'model_version']);
+
+/** A record's dimensions: host, then the tags sorted by name. */
+export function timestreamDimensions(host: string, tags: Readonly<Record<string, string>>): Dimension[] {
+  return [
+    { Name: 'host', Value: host },
+    ...Object.entries(tags)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([Name, Value]) => ({ Name, Value })),
   ];
-  const measures: MeasureValue[] = [
-    { Name: 'score', Value: String(s.score), Type: RESULT_MEASURES.score },
-    { Name: 'anomaly', Value: String(s.anomaly), Type: RESULT_MEASURES.anomaly },
-    { Name: 'severity', Value: s.severity, Type: RESULT_MEASURES.severity },
-    { Name: 'confidence', Value: String(s.confidence), Type: RESULT_MEASURES.confidence },
-    { Name: 'top_metric', Value: s.topMetric, Type: RESULT_MEASURES.top_metric },
-    { Name: 'model_version', Value: s.modelVersion, Type: RESULT_MEASURES.model_version },
-    { Name: 'seq', Value: String(s.seq), Type: RESULT_MEASURES.seq },
-    ...Object.keys(s.metrics)
-      .sort()
-      .map((name) => ({ Name: `${METRIC_MEASURE_PREFIX}${name}`, Value: String(s.metrics[name]), Type: 'DOUBLE' as const })),
-  ];
+}
+
+function record(s: ScoredSample, dimensions: Dimension[], measures: MeasureValue[]): _Record {
   return {
     Dimensions: dimensions,
     MeasureName: TIMESTREAM_MEASURE_NAME,
@@ -56,4 +62,70 @@ export function toTimestreamRecord(s: ScoredSample): _Record {
     TimeUnit: 'MILLISECONDS',
     Version: s.recordVersion,
   };
+}
+
+/** The one definition of a sample's stored record. */
+export function toTimestreamRecord(s: ScoredSample): _Record {
+  const measures: MeasureValue[] = [
+    ...RESULT_MEASURE_NAMES.map((name) => ({ Name: name, Value: RESULT_MEASURE_VALUES[name](s), Type: RESULT_MEASURES[name] })),
+    ...Object.keys(s.metrics)
+      .sort()
+      .map((name) => ({ Name: `${METRIC_MEASURE_PREFIX}${name}`, Value: String(s.metrics[name]), Type: 'DOUBLE' as const })),
+  ];
+  return record(s, timestreamDimensions(s.host, s.tags), measures);
+}
+
+/**
+ * toTimestreamRecord for the many samples of one batch, faster: records of a host share one
+ * Dimensions array, few-valued measures share their objects, and metric measure names are built
+ * once per set of metric names. The records are equal to toTimestreamRecord's (the score tests
+ * hold them to that); treat them as read-only, as the shared parts are.
+ */
+export class TimestreamRecordBuilder {
+  private readonly dimensions = new Map<string, { tags: Readonly<Record<string, string>>; dimensions: Dimension[] }[]>();
+  private readonly shared = new Map<string, Map<string, MeasureValue>>();
+  private metricNames: readonly string[] = [];
+  private sortedMetrics: readonly { readonly name: string; readonly measure: string }[] = [];
+
+  build(s: ScoredSample): _Record {
+    const measures: MeasureValue[] = [];
+    for (const name of RESULT_MEASURE_NAMES) {
+      const value = RESULT_MEASURE_VALUES[name](s);
+      measures.push(FEW_VALUED_MEASURES.has(name) ? this.sharedMeasure(name, value) : { Name: name, Value: value, Type: RESULT_MEASURES[name] });
+    }
+    for (const { name, measure } of this.metricsOf(s.metrics)) measures.push({ Name: measure, Value: String(s.metrics[name]), Type: 'DOUBLE' });
+    return record(s, this.dimensionsOf(s.host, s.tags), measures);
+  }
+
+  private sharedMeasure(name: keyof typeof RESULT_MEASURES, value: string): MeasureValue {
+    let byValue = this.shared.get(name);
+    if (!byValue) this.shared.set(name, (byValue = new Map()));
+    let measure = byValue.get(value);
+    if (!measure) byValue.set(value, (measure = { Name: name, Value: value, Type: RESULT_MEASURES[name] }));
+    return measure;
+  }
+
+  /** Metric names sorted, with their measure names; recomputed only when the names change. */
+  private metricsOf(metrics: Readonly<Record<string, number>>): readonly { readonly name: string; readonly measure: string }[] {
+    const names = Object.keys(metrics);
+    const last = this.metricNames;
+    if (names.length !== last.length || names.some((name, i) => name !== last[i])) {
+      this.metricNames = names;
+      this.sortedMetrics = [...names].sort().map((name) => ({ name, measure: `${METRIC_MEASURE_PREFIX}${name}` }));
+    }
+    return this.sortedMetrics;
+  }
+
+  private dimensionsOf(host: string, tags: Readonly<Record<string, string>>): Dimension[] {
+    let variants = this.dimensions.get(host);
+    if (!variants) this.dimensions.set(host, (variants = []));
+    let found = variants.find((v) => v.tags === tags || sameTags(v.tags, tags));
+    if (!found) variants.push((found = { tags, dimensions: timestreamDimensions(host, tags) }));
+    return found.dimensions;
+  }
+}
+
+function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
 }

@@ -5,8 +5,8 @@
  * network errors are retried; another 4xx means Prometheus refused the samples for good and is
  * reported as a rejection with its answer.
  */
-import { toSeries, type Series } from '../../core/alert-series.js';
-import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from './remote-write-codec.js';
+import { REMOTE_WRITE_HEADERS } from './remote-write-codec.js';
+import { RemoteWriteEncoder } from './remote-write-samples.js';
 import { DEFAULT_RETRY_POLICY, inParallel, withRetries, type RetryPolicy } from './retry.js';
 import { errorText, type PreparedWrite, type ResultSink, type SinkBatch, type SinkOutcome, type SinkRejection } from './sink.js';
 import type { RequestSigner } from './sigv4.js';
@@ -37,11 +37,8 @@ export class PrometheusSink implements ResultSink {
   }
 
   prepare(batch: SinkBatch): PreparedWrite {
-    const requests = requestsByHost(batch, this.options.samplesPerRequest ?? 500).map((indices) => {
-      const series: Series[] = [];
-      for (const i of indices) for (const s of toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs)) series.push(s);
-      return { body: encodeWriteRequest(series), indices };
-    });
+    const encoder = new RemoteWriteEncoder(batch);
+    const requests = requestsByHost(batch, this.options.samplesPerRequest ?? 500).map((indices) => ({ body: encoder.encode(indices), indices }));
     return {
       requests: requests.length,
       send: async () => {

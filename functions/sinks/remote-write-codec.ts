@@ -78,89 +78,148 @@ export function encodeWriteRequest(series: readonly Series[]): Uint8Array {
     if (entry) entry.parts.push(group);
     else bySet.set(key, { names, labels: group.labels, parts: [group] });
   }
-  const encoded = [...bySet.values()].map(({ names, labels, parts }) => encodeTimeSeries(names, labels, inTimeOrder(parts)));
-  let size = 0;
-  for (const ts of encoded) size += 1 + varintSize(ts.length) + ts.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const ts of encoded) {
-    out[at++] = FIELD_TIMESERIES;
-    at = writeVarint(out, at, ts.length);
-    out.set(ts, at);
-    at += ts.length;
+  const writer = new WriteRequestWriter();
+  for (const { names, labels, parts } of bySet.values()) {
+    const { values, timestamps } = inTimeOrder(parts);
+    writer.timeSeries(encodeLabels(labels, names), values, timestamps);
   }
-  return snappy.compress(out);
+  return writer.finish();
 }
 
 function inTimeOrder(parts: readonly Group[]): { values: number[]; timestamps: number[] } {
   const only = parts.length === 1 ? parts[0]! : undefined;
-  const ordered = only && only.timestamps.every((t, i) => i === 0 || only.timestamps[i - 1]! <= t);
+  const ordered = only && isAscending(only.timestamps);
   if (ordered) return only;
   const points = parts.flatMap((p) => p.timestamps.map((t, i) => [t, p.values[i]!] as const)).sort((a, b) => a[0] - b[0]);
   return { timestamps: points.map((p) => p[0]), values: points.map((p) => p[1]) };
 }
 
+function isAscending(timestamps: readonly number[]): boolean {
+  for (let i = 1; i < timestamps.length; i++) if (timestamps[i - 1]! > timestamps[i]!) return false;
+  return true;
+}
+
 const utf8 = new TextEncoder();
 
-function encodeTimeSeries(names: readonly string[], labels: Readonly<Record<string, string>>, points: { values: number[]; timestamps: number[] }): Uint8Array {
-  const labelBytes = names.map((name) => {
+/** A time series' labels as encoded TimeSeries.labels fields, sorted by name (`names`: the sorted names, when known). */
+export function encodeLabels(labels: Readonly<Record<string, string>>, names: readonly string[] = Object.keys(labels).sort()): Uint8Array {
+  const writer = new ProtoWriter(64);
+  for (const name of names) {
     const n = utf8.encode(name);
     const v = utf8.encode(labels[name]!);
-    const length = 1 + varintSize(n.length) + n.length + 1 + varintSize(v.length) + v.length;
-    const bytes = new Uint8Array(1 + varintSize(length) + length);
-    let at = 0;
-    bytes[at++] = FIELD_LABELS;
-    at = writeVarint(bytes, at, length);
-    bytes[at++] = FIELD_LABEL_NAME;
-    at = writeVarint(bytes, at, n.length);
-    bytes.set(n, at);
-    at += n.length;
-    bytes[at++] = FIELD_LABEL_VALUE;
-    at = writeVarint(bytes, at, v.length);
-    bytes.set(v, at);
-    return bytes;
-  });
-  let size = 0;
-  for (const b of labelBytes) size += b.length;
-  const { values, timestamps } = points;
-  for (const t of timestamps) {
-    const sampleLength = 9 + 1 + varintSize(t);
-    size += 1 + varintSize(sampleLength) + sampleLength;
+    writer.byte(FIELD_LABELS);
+    writer.varint(1 + varintSize(n.length) + n.length + 1 + varintSize(v.length) + v.length);
+    writer.byte(FIELD_LABEL_NAME);
+    writer.varint(n.length);
+    writer.bytes(n);
+    writer.byte(FIELD_LABEL_VALUE);
+    writer.varint(v.length);
+    writer.bytes(v);
   }
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (const b of labelBytes) {
-    out.set(b, at);
-    at += b.length;
+  return writer.written();
+}
+
+/** A growable byte buffer with the protobuf primitives remote write needs. */
+class ProtoWriter {
+  private buffer: Uint8Array;
+  private view: DataView;
+  at = 0;
+  constructor(capacity: number) {
+    this.buffer = new Uint8Array(capacity);
+    this.view = new DataView(this.buffer.buffer);
   }
-  for (let i = 0; i < timestamps.length; i++) {
-    const t = timestamps[i]!;
-    out[at++] = FIELD_SAMPLES;
-    at = writeVarint(out, at, 9 + 1 + varintSize(t));
-    out[at++] = FIELD_SAMPLE_VALUE;
-    view.setFloat64(at, values[i]!, true);
-    at += 8;
-    out[at++] = FIELD_SAMPLE_TIMESTAMP;
-    at = writeVarint(out, at, t);
+  reserve(bytes: number): void {
+    if (this.at + bytes <= this.buffer.length) return;
+    const bigger = new Uint8Array(Math.max(this.buffer.length * 2, this.at + bytes));
+    bigger.set(this.buffer.subarray(0, this.at));
+    this.buffer = bigger;
+    this.view = new DataView(bigger.buffer);
   }
-  return out;
+  byte(b: number): void {
+    this.reserve(1);
+    this.buffer[this.at++] = b;
+  }
+  varint(n: number): void {
+    this.reserve(8);
+    this.at = writeVarint(this.buffer, this.at, n);
+  }
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buffer.set(b, this.at);
+    this.at += b.length;
+  }
+  double(v: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.at, v, true);
+    this.at += 8;
+  }
+  /** Sample messages (field TimeSeries.samples); the caller reserved their bytes. */
+  points(values: ArrayLike<number>, timestamps: ArrayLike<number>): void {
+    const buffer = this.buffer;
+    const view = this.view;
+    let at = this.at;
+    for (let i = 0; i < timestamps.length; i++) {
+      const t = timestamps[i]!;
+      buffer[at++] = FIELD_SAMPLES;
+      buffer[at++] = 10 + varintSize(t);
+      buffer[at++] = FIELD_SAMPLE_VALUE;
+      view.setFloat64(at, values[i]!, true);
+      at += 8;
+      buffer[at++] = FIELD_SAMPLE_TIMESTAMP;
+      at = writeVarint(buffer, at, t);
+    }
+    this.at = at;
+  }
+  written(): Uint8Array {
+    return this.buffer.slice(0, this.at);
+  }
+  writtenView(): Uint8Array {
+    return this.buffer.subarray(0, this.at);
+  }
+}
+
+/**
+ * A WriteRequest written time series by time series into one growable buffer, then
+ * snappy-compressed: no message objects per point.
+ */
+export class WriteRequestWriter {
+  private readonly out = new ProtoWriter(64 * 1024);
+
+  /** One TimeSeries: encoded labels (encodeLabels), then its points, already in time order. */
+  timeSeries(labels: Uint8Array, values: ArrayLike<number>, timestamps: ArrayLike<number>): void {
+    let length = labels.length;
+    // Each point: a Sample message of a tag + double and a tag + varint timestamp (under 128 bytes, so a 1-byte length).
+    for (let i = 0; i < timestamps.length; i++) length += 2 + 10 + varintSize(timestamps[i]!);
+    const out = this.out;
+    out.byte(FIELD_TIMESERIES);
+    out.varint(length);
+    out.reserve(length);
+    out.bytes(labels);
+    out.points(values, timestamps);
+  }
+  /** The snappy-compressed request body. */
+  finish(): Uint8Array {
+    return snappy.compress(this.out.writtenView());
+  }
 }
 
 /** Bytes of a non-negative integer (up to 2^53) as a protobuf varint. */
 function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
+  if (n < 2 ** 28) return n < 2 ** 14 ? (n < 2 ** 7 ? 1 : 2) : n < 2 ** 21 ? 3 : 4;
+  return n < 2 ** 42 ? (n < 2 ** 35 ? 5 : 6) : n < 2 ** 49 ? 7 : 8;
 }
 
 function writeVarint(out: Uint8Array, at: number, n: number): number {
+  if (n >= 2 ** 28) {
+    // Beyond 32-bit integer arithmetic: the low 28 bits first, then the rest.
+    const high = Math.floor(n / 2 ** 28);
+    let low = n - high * 2 ** 28;
+    for (let i = 0; i < 4; i++, low >>>= 7) out[at++] = (low & 127) | 128;
+    n = high;
+  }
   while (n >= 128) {
-    out[at++] = (n % 128) | 128;
-    n = Math.floor(n / 128);
+    out[at++] = (n & 127) | 128;
+    n >>>= 7;
   }
   out[at++] = n;
   return at;

@@ -7,7 +7,7 @@
  * measures and version on every delivery.
  */
 import { WriteRecordsCommand, type _Record, type RejectedRecord, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import { TIMESTREAM_MAX_RECORDS_PER_WRITE, toTimestreamRecord } from '../../core/stored-result.js';
+import { TIMESTREAM_MAX_RECORDS_PER_WRITE, TimestreamRecordBuilder } from '../../core/stored-result.js';
 import { DEFAULT_RETRY_POLICY, inParallel, isTransientAwsError, withRetries, type RetryPolicy } from './retry.js';
 import { errorText, type PreparedWrite, type ResultSink, type SinkBatch, type SinkOutcome, type SinkRejection } from './sink.js';
 
@@ -36,10 +36,11 @@ export class TimestreamSink implements ResultSink {
   prepare(batch: SinkBatch): PreparedWrite {
     const chunks: Chunk[] = [];
     let chunk: Chunk | undefined;
+    const builder = new TimestreamRecordBuilder();
     batch.samples.forEach((sample, i) => {
       if (!batch.store[i]) return;
       if (!chunk || chunk.records.length === TIMESTREAM_MAX_RECORDS_PER_WRITE) chunks.push((chunk = { records: [], indices: [] }));
-      chunk.records.push(toTimestreamRecord(sample));
+      chunk.records.push(builder.build(sample));
       chunk.indices.push(i);
     });
     return {

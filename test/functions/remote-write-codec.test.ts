@@ -53,3 +53,11 @@ describe('encodeWriteRequest', () => {
     expect(decodeWriteRequest(encodeWriteRequest(series)).map(sortKey).sort()).toEqual(series.map(sortKey).sort());
   });
 });
+
+describe('varints', () => {
+  it('round-trips timestamps at every varint length boundary', () => {
+    const timestamps = [0, 127, 128, 2 ** 14 - 1, 2 ** 14, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 28 + 127, 2 ** 35 - 1, 2 ** 35, 2 ** 42 - 1, 2 ** 42, 2 ** 49, Number.MAX_SAFE_INTEGER];
+    const series: Series[] = timestamps.map((timestamp, i) => ({ labels: { __name__: 'm', i: String(i) }, value: i, timestamp }));
+    expect(decodeWriteRequest(encodeWriteRequest(series)).map((s) => s.timestamp)).toEqual(timestamps);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * Scored samples straight to a remote-write request body, without Series objects: the series come
+ * from visitSeries (core/alert-series.ts, the one definition of the mapping), each label set is
+ * encoded once per host and batch, and every point is written into one growable buffer.
+ *
+ * The request equals encodeWriteRequest(toSeries(...) of the same samples): the same time series in
+ * the same order (first appearance), the same points in time order. test/functions/
+ * remote-write-samples.test.ts holds the two to that.
+ */
+import { visitSeries } from '../../core/alert-series.js';
+import type { ScoredSample } from '../../core/scored-sample.js';
+import { encodeLabels, WriteRequestWriter } from './remote-write-codec.js';
+import type { SinkBatch } from './sink.js';
+
+/** One time series of one request: its encoded labels and its points. */
+interface SeriesSlot {
+  readonly name: string;
+  readonly extraLabel: string | undefined;
+  readonly extraValue: string | undefined;
+  readonly labels: Uint8Array;
+  /** The request that last wrote to this slot; its points belong to that request. */
+  request: number;
+  values: number[];
+  timestamps: number[];
+}
+
+/** The series slots of one host and tag set, by series name and extra label. */
+class HostSeries {
+  private readonly plain = new Map<string, SeriesSlot>();
+  private readonly extra = new Map<string, Map<string, SeriesSlot>>();
+  /** The slot of each visit of this host's previous sample: the next sample's visits are usually the same. */
+  readonly recent: SeriesSlot[] = [];
+
+  constructor(
+    readonly host: string,
+    readonly tags: Readonly<Record<string, string>>,
+  ) {}
+
+  slot(name: string, extraLabel: string | undefined, extraValue: string | undefined): SeriesSlot {
+    if (extraLabel === undefined) {
+      let slot = this.plain.get(name);
+      if (!slot) this.plain.set(name, (slot = this.newSlot(name, undefined, undefined)));
+      return slot;
+    }
+    const key = `${name}\u0000${extraLabel}`;
+    let byValue = this.extra.get(key);
+    if (!byValue) this.extra.set(key, (byValue = new Map()));
+    let slot = byValue.get(extraValue!);
+    if (!slot) byValue.set(extraValue!, (slot = this.newSlot(name, extraLabel, extraValue)));
+    return slot;
+  }
+
+  private newSlot(name: string, extraLabel: string | undefined, extraValue: string | undefined): SeriesSlot {
+    // The labels toSeries gives the series.
+    const labels = extraLabel === undefined ? { __name__: name, ...this.tags, host: this.host } : { __name__: name, ...this.tags, host: this.host, [extraLabel]: extraValue! };
+    return { name, extraLabel, extraValue, labels: encodeLabels(labels), request: -1, values: [], timestamps: [] };
+  }
+}
+
+/** Encodes the requests of one sink batch; label sets are shared across its requests. */
+export class RemoteWriteEncoder {
+  private readonly hosts = new Map<string, HostSeries[]>();
+  private requests = 0;
+
+  constructor(private readonly batch: SinkBatch) {}
+
+  /** The snappy-compressed WriteRequest of the samples at `indices`. */
+  encode(indices: readonly number[]): Uint8Array {
+    const { samples, threshold, scoredAt, modelCreatedMs } = this.batch;
+    const request = this.requests++;
+    const slots: SeriesSlot[] = [];
+    let host: HostSeries | undefined;
+    let time = 0;
+    let visits = 0;
+    const visit = (name: string, value: number, extraLabel?: string, extraValue?: string): void => {
+      const recent = host!.recent;
+      let slot = recent[visits];
+      if (slot === undefined || slot.name !== name || slot.extraValue !== extraValue || slot.extraLabel !== extraLabel) {
+        recent[visits] = slot = host!.slot(name, extraLabel, extraValue);
+      }
+      visits++;
+      if (slot.request !== request) {
+        slot.request = request;
+        slot.values = [];
+        slot.timestamps = [];
+        slots.push(slot);
+      }
+      slot.values.push(value);
+      slot.timestamps.push(time);
+    };
+    for (const i of indices) {
+      const sample = samples[i]!;
+      if (!Number.isSafeInteger(sample.time) || sample.time < 0) {
+        throw new Error(`sample ${sample.host} seq ${sample.seq} has the time ${sample.time}; remote write needs whole, non-negative epoch milliseconds`);
+      }
+      if (!host || host.host !== sample.host || (host.tags !== sample.tags && !sameTags(host.tags, sample.tags))) host = this.hostSeries(sample);
+      time = sample.time;
+      visits = 0;
+      visitSeries(sample, threshold, scoredAt, modelCreatedMs, visit);
+    }
+    const writer = new WriteRequestWriter();
+    for (const slot of slots) {
+      inTimeOrder(slot);
+      writer.timeSeries(slot.labels, slot.values, slot.timestamps);
+    }
+    return writer.finish();
+  }
+
+  private hostSeries(sample: ScoredSample): HostSeries {
+    let variants = this.hosts.get(sample.host);
+    if (!variants) this.hosts.set(sample.host, (variants = []));
+    let found = variants.find((v) => sameTags(v.tags, sample.tags));
+    if (!found) variants.push((found = new HostSeries(sample.host, sample.tags)));
+    return found;
+  }
+}
+
+/** Equal tag sets, whatever their key order (label sets are sorted by name anyway). */
+function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  let count = 0;
+  for (const key in a) {
+    if (a[key] !== b[key]) return false;
+    count++;
+  }
+  return count === Object.keys(b).length;
+}
+
+/** Points sorted by time, stably, as encodeWriteRequest orders them. */
+function inTimeOrder(slot: SeriesSlot): void {
+  const { timestamps, values } = slot;
+  let ordered = true;
+  for (let i = 1; i < timestamps.length && ordered; i++) ordered = timestamps[i - 1]! <= timestamps[i]!;
+  if (ordered) return;
+  const order = timestamps.map((_, i) => i).sort((a, b) => timestamps[a]! - timestamps[b]!);
+  slot.timestamps = order.map((i) => timestamps[i]!);
+  slot.values = order.map((i) => values[i]!);
+}

@@ -1,0 +1,98 @@
+/**
+ * The sinks' fast paths build exactly what the reference mappings build: RemoteWriteEncoder the
+ * bytes of encodeWriteRequest(toSeries(...)), TimestreamRecordBuilder the records of
+ * toTimestreamRecord, on generated samples that vary hosts, tag sets and their key order,
+ * metric sets, anomalies and time order.
+ */
+import { describe, expect, it } from 'vitest';
+import { toSeries } from '../../core/alert-series.js';
+import { SEVERITIES } from '../../core/manifest.js';
+import type { ScoredSample } from '../../core/scored-sample.js';
+import { TimestreamRecordBuilder, toTimestreamRecord } from '../../core/stored-result.js';
+import { decodeWriteRequest, encodeWriteRequest } from '../../functions/sinks/remote-write-codec.js';
+import { RemoteWriteEncoder } from '../../functions/sinks/remote-write-samples.js';
+import { requestsByHost } from '../../functions/sinks/prometheus.js';
+import type { SinkBatch } from '../../functions/sinks/sink.js';
+import { seededRandom } from '../../models/forest/random.js';
+
+const T0 = Date.UTC(2026, 10, 21);
+// Tag keys whose locale order differs from code-point order ('a_b' / 'ab'), in two key orders.
+const TAG_SETS: Record<string, string>[] = [{}, { env: 'prod', role: 'web' }, { role: 'web', env: 'prod' }, { ab: '1', a_b: '2', zone: 'ü-1' }, { env: 'staging' }];
+const METRICS = ['cpu_pct', 'mem_used_pct', 'disk_used_pct', 'net_rx_bps', 'a_b', 'ab'];
+
+function generatedSamples(count: number, seed: number): ScoredSample[] {
+  const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  return Array.from({ length: count }, (_, i) => {
+    const host = `host-${Math.floor(random() * 7)}`;
+    const metrics: Record<string, number> = {};
+    // Mostly the same metric set in the same order; sometimes fewer, sometimes another order.
+    const names = random() < 0.8 ? METRICS : [...METRICS].sort(() => random() - 0.5).slice(0, 2 + Math.floor(random() * 4));
+    for (const name of names) metrics[name] = random() < 0.1 ? Math.round(random() * 100) : random() * 10 ** Math.floor(random() * 10);
+    const severity = random() < 0.2 ? pick(SEVERITIES.slice(1)) : 'normal';
+    return {
+      host,
+      tags: { ...pick(TAG_SETS) },
+      seq: i,
+      // Unique per sample, often out of order within a host.
+      time: T0 + (random() < 0.3 ? count - i : i) * 1000 + (i % 2),
+      metrics,
+      score: Math.fround(random()),
+      anomaly: severity !== 'normal',
+      severity,
+      confidence: random(),
+      topMetric: pick(names),
+      modelVersion: random() < 0.9 ? 'v2' : 'v1',
+      recordVersion: 1_795_000_000_000,
+    };
+  });
+}
+
+function sinkBatch(samples: ScoredSample[]): SinkBatch {
+  return { samples, store: samples.map(() => true), threshold: 0.6, modelCreatedMs: T0 - 3_600_123, scoredAt: T0 + 5_000_000 };
+}
+
+describe('RemoteWriteEncoder', () => {
+  it.each([1, 2, 3])('writes the same request bytes as encodeWriteRequest of toSeries (seed %i)', (seed) => {
+    const batch = sinkBatch(generatedSamples(400, seed));
+    const encoder = new RemoteWriteEncoder(batch);
+    const requests = requestsByHost(batch, 37);
+    expect(requests.length).toBeGreaterThan(5);
+    for (const indices of requests) {
+      const reference = encodeWriteRequest(indices.flatMap((i) => toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs)));
+      expect(Buffer.from(encoder.encode(indices)).equals(Buffer.from(reference))).toBe(true);
+    }
+  });
+
+  it('merges a host whose records give its tags in another key order, as the reference does', () => {
+    const [a, b] = generatedSamples(2, 9);
+    const samples = [{ ...a!, host: 'h', tags: { env: 'prod', role: 'web' } }, { ...b!, host: 'h', tags: { role: 'web', env: 'prod' } }];
+    const batch = sinkBatch(samples);
+    const decoded = decodeWriteRequest(new RemoteWriteEncoder(batch).encode([0, 1]));
+    expect(decoded).toEqual(decodeWriteRequest(encodeWriteRequest(samples.flatMap((s) => toSeries(s, batch.threshold, batch.scoredAt, batch.modelCreatedMs)))));
+    expect(decoded.filter((s) => s.labels.__name__ === 'vigil_anomaly_score')).toHaveLength(2);
+  });
+
+  it('refuses a sample time remote write cannot carry, naming the sample', () => {
+    const [sample] = generatedSamples(1, 4);
+    expect(() => new RemoteWriteEncoder(sinkBatch([{ ...sample!, time: 1.5 }])).encode([0])).toThrow(/sample host-\d seq 0 has the time 1.5/);
+  });
+});
+
+describe('TimestreamRecordBuilder', () => {
+  it('builds records equal to toTimestreamRecord', () => {
+    const samples = generatedSamples(500, 5);
+    const builder = new TimestreamRecordBuilder();
+    for (const sample of samples) expect(builder.build(sample)).toEqual(toTimestreamRecord(sample));
+  });
+
+  it('sorts tag dimensions as the reference does, whatever the key order', () => {
+    const [sample] = generatedSamples(1, 6);
+    const builder = new TimestreamRecordBuilder();
+    const first = builder.build({ ...sample!, tags: { ab: '1', a_b: '2' } });
+    const second = builder.build({ ...sample!, tags: { a_b: '2', ab: '1' } });
+    expect(second.Dimensions).toEqual(first.Dimensions);
+    expect(first.Dimensions).toEqual(toTimestreamRecord({ ...sample!, tags: { ab: '1', a_b: '2' } }).Dimensions);
+    expect(builder.build({ ...sample!, tags: { a_b: '3', ab: '1' } }).Dimensions).toContainEqual({ Name: 'a_b', Value: '3' });
+  });
+});
