@@ -3,6 +3,9 @@
  * Several samples of one host travel in one Kinesis record (partition key = host id) to keep PUT
  * payload units down. Encoded as JSON, gzip-compressed by default; decoding accepts both.
  * A sample's identity is (host, seq): a redelivered sample carries the same identity.
+ * In memory a sample's feature vector is a number array; on the wire it travels as base64 of
+ * little-endian float32 values (what the model reads): a quarter of the JSON numbers' length,
+ * and the scoring function reads it without parsing numbers.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
@@ -40,7 +43,42 @@ export const TagsSchema = z
     }
   });
 
-export const WireSampleSchema = z.strictObject({
+/** Bytes of one feature on the wire (float32). */
+export const WIRE_FEATURE_BYTES = 4;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A feature vector as it travels: base64 of little-endian float32. Throws when a value does not fit float32. */
+export function encodeFeatures(features: readonly number[], sampleIndex = 0): string {
+  const bytes = Buffer.alloc(features.length * WIRE_FEATURE_BYTES);
+  features.forEach((value, i) => {
+    if (!Number.isFinite(Math.fround(value))) {
+      throw new WireRecordError('invalid', `cannot encode wire record: samples[${sampleIndex}].f[${i}]: ${value} does not fit a float32 (the model's input type): fix the feature pipeline`);
+    }
+    bytes.writeFloatLE(value, i * WIRE_FEATURE_BYTES);
+  });
+  return bytes.toString('base64');
+}
+
+/**
+ * A feature vector from its wire text, or the reason it is not one (naming the feature index).
+ * Base64 as Node reads it; a text whose decoded length disagrees with its own length (stray
+ * characters) is refused rather than read short.
+ */
+export function decodeFeatures(text: string): Float32Array | string {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const bytes = text.length % 4 === 0 ? Buffer.from(text, 'base64') : undefined;
+  if (!bytes || bytes.length !== (text.length / 4) * 3 - padding) return `features must be base64 of little-endian float32 values; this text of ${text.length} characters is not base64`;
+  if (bytes.length % WIRE_FEATURE_BYTES !== 0) return `features must be base64 of little-endian float32 values; ${bytes.length} bytes is not a whole number of them`;
+  const features = new Float32Array(bytes.length / WIRE_FEATURE_BYTES);
+  if (LITTLE_ENDIAN) new Uint8Array(features.buffer).set(bytes);
+  else for (let i = 0; i < features.length; i++) features[i] = bytes.readFloatLE(i * WIRE_FEATURE_BYTES);
+  for (let i = 0; i < features.length; i++) {
+    if (!Number.isFinite(features[i]!)) return `feature ${i} is ${features[i]}, expected a finite number: the sender's feature pipeline is broken`;
+  }
+  return features;
+}
+
+const sampleFields = {
   /** Per-host sequence number: with the host id, the sample's identity. */
   seq: z.number().int('expected an integer').nonnegative('expected 0 or more'),
   /** Sample time, epoch milliseconds. */
@@ -51,27 +89,52 @@ export const WireSampleSchema = z.strictObject({
       if (!METRIC_NAME_PATTERN.test(name)) ctx.addIssue({ code: 'custom', path: [name], input: name, message: 'metric names must be lower snake case, 1-63 characters' });
     }
   }),
+};
+
+/** A sample in memory (what the agent builds and spools). */
+export const WireSampleSchema = z.strictObject({
+  ...sampleFields,
   /** The feature vector, ordered as the feature set `fs` names it. */
   f: z.array(finite),
 });
 
-export const WireRecordSchema = z
-  .strictObject({
-    v: z.literal(WIRE_VERSION),
-    host: HostIdSchema,
-    tags: TagsSchema.optional(),
-    /** Feature-set version the vectors were computed with (core/features.ts). */
-    fs: z.number().int().positive(),
-    samples: z.array(WireSampleSchema).min(1, 'a record carries at least one sample').max(WIRE_MAX_SAMPLES, `at most ${WIRE_MAX_SAMPLES} samples`),
-  })
-  .superRefine((record, ctx) => {
-    const width = record.samples[0]?.f.length;
-    record.samples.forEach((sample, i) => {
-      if (sample.f.length !== width) {
-        ctx.addIssue({ code: 'custom', path: ['samples', i, 'f'], input: sample.f.length, message: `every sample needs the same number of features (${width} in samples[0])` });
-      }
+/** A sample as it travels: its features as base64 float32 text, read back into numbers. */
+const WireSampleOnWireSchema = z.strictObject({
+  ...sampleFields,
+  f: z.string({ error: 'expected features as base64 float32 text' }).transform((text, ctx) => {
+    const features = decodeFeatures(text);
+    if (typeof features === 'string') {
+      ctx.addIssue({ code: 'custom', input: text, message: features });
+      return z.NEVER;
+    }
+    return Array.from(features);
+  }),
+});
+
+/** A record of samples of either form; every sample carries the same number of features. */
+function recordSchema<S extends z.ZodType<{ f: number[] }, unknown>>(sample: S) {
+  return z
+    .strictObject({
+      v: z.literal(WIRE_VERSION),
+      host: HostIdSchema,
+      tags: TagsSchema.optional(),
+      /** Feature-set version the vectors were computed with (core/features.ts). */
+      fs: z.number().int().positive(),
+      samples: z.array(sample).min(1, 'a record carries at least one sample').max(WIRE_MAX_SAMPLES, `at most ${WIRE_MAX_SAMPLES} samples`),
+    })
+    .superRefine((record, ctx) => {
+      const samples = record.samples as readonly { f: number[] }[];
+      const width = samples[0]?.f.length;
+      samples.forEach((s, i) => {
+        if (s.f.length !== width) {
+          ctx.addIssue({ code: 'custom', path: ['samples', i, 'f'], input: s.f.length, message: `every sample needs the same number of features (${width} in samples[0])` });
+        }
+      });
     });
-  });
+}
+
+export const WireRecordSchema = recordSchema(WireSampleSchema);
+const WireRecordOnWireSchema = recordSchema(WireSampleOnWireSchema);
 
 export type WireSample = z.infer<typeof WireSampleSchema>;
 export type WireRecord = z.infer<typeof WireRecordSchema>;
@@ -112,7 +175,8 @@ function preview(value: unknown): string {
 export function encodeWireRecord(record: WireRecord, options: { compress?: boolean } = {}): Uint8Array {
   const checked = WireRecordSchema.safeParse(record, { reportInput: true });
   if (!checked.success) throw new WireRecordError('invalid', `cannot encode wire record: ${describeIssues(checked.error.issues)}`);
-  const json = Buffer.from(JSON.stringify(checked.data));
+  const onWire = { ...checked.data, samples: checked.data.samples.map((sample, i) => ({ ...sample, f: encodeFeatures(sample.f, i) })) };
+  const json = Buffer.from(JSON.stringify(onWire));
   const bytes = options.compress === false ? json : gzipSync(json, { level: 6 });
   if (bytes.length > WIRE_MAX_BYTES) {
     throw new WireRecordError('oversize', `wire record is ${bytes.length} bytes, over the ${WIRE_MAX_BYTES}-byte limit: send fewer samples per record`);
@@ -145,7 +209,7 @@ export function decodeWireRecord(data: Uint8Array): WireRecord {
       `wire version ${JSON.stringify(version)} is not supported (this reader takes version ${WIRE_VERSION}): run agent and scoring function from the same vigil release`,
     );
   }
-  const checked = WireRecordSchema.safeParse(parsed, { reportInput: true });
+  const checked = WireRecordOnWireSchema.safeParse(parsed, { reportInput: true });
   if (!checked.success) throw new WireRecordError('invalid', `invalid wire record: ${describeIssues(checked.error.issues)}`);
   return checked.data;
 }

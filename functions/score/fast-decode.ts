@@ -1,15 +1,17 @@
 /**
  * decodeWireRecord with a fast path for the hot loop of the scoring function.
  *
- * Validating every sample's 50 features through zod costs about as much as scoring them, so a
- * record is first checked by hand against the same rules (conservatively: anything unusual goes
- * to the slow path). A record the fast check cannot vouch for is decoded by core/wire.ts's
+ * Validating every sample through zod costs about as much as scoring it, so a record is first
+ * checked by hand against the same rules (conservatively: anything unusual goes to the slow path),
+ * and each sample's features are read from their base64 float32 text straight into a Float32Array
+ * (core/wire.ts decodeFeatures). A record the fast check cannot vouch for is decoded by
  * decodeWireRecord, which stays the one definition of the format and of every error message.
  * test/functions/fast-decode.test.ts keeps the two in agreement.
  */
 import { gunzipSync } from 'node:zlib';
 import { METRIC_NAME_PATTERN } from '../../core/host-metrics.js';
 import {
+  decodeFeatures,
   decodeWireRecord,
   HostIdSchema,
   TagsSchema,
@@ -18,7 +20,12 @@ import {
   WIRE_MAX_SAMPLES,
   WIRE_VERSION,
   type WireRecord,
+  type WireSample,
 } from '../../core/wire.js';
+
+/** A decoded wire record as the scoring function uses it: the fast path reads features into a Float32Array. */
+export type ScoringSample = Omit<WireSample, 'f'> & { readonly f: ArrayLike<number> };
+export type ScoringRecord = Omit<WireRecord, 'samples'> & { readonly samples: ScoringSample[] };
 
 const RECORD_KEYS = new Set(['v', 'host', 'tags', 'fs', 'samples']);
 const SAMPLE_KEYS = 4; // seq, t, m, f
@@ -49,9 +56,10 @@ class CheckedValues {
 const hosts = new CheckedValues((v) => HostIdSchema.safeParse(v).success);
 const tagSets = new CheckedValues((v) => TagsSchema.safeParse(v).success);
 
-export function decodeWireRecordFast(data: Uint8Array): WireRecord {
+export function decodeWireRecordFast(data: Uint8Array): ScoringRecord {
   const parsed = data.length <= WIRE_MAX_BYTES ? tryParse(data) : undefined;
-  if (parsed !== undefined && conformsToWireRecord(parsed)) return parsed;
+  const fast = parsed === undefined ? undefined : readWireRecord(parsed);
+  if (fast) return fast;
   // Slow path: the shared decoder throws the precise WireRecordError (or accepts an unusual record).
   return decodeWireRecord(data);
 }
@@ -59,8 +67,8 @@ export function decodeWireRecordFast(data: Uint8Array): WireRecord {
 function tryParse(data: Uint8Array): unknown {
   try {
     const isGzip = data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
-    const text = Buffer.from(isGzip ? gunzipSync(data, { maxOutputLength: WIRE_MAX_DECODED_BYTES }) : data).toString('utf8');
-    return JSON.parse(text) as unknown;
+    const bytes = isGzip ? gunzipSync(data, { maxOutputLength: WIRE_MAX_DECODED_BYTES }) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch {
     return undefined;
   }
@@ -70,9 +78,29 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** True only when the record certainly passes WireRecordSchema unchanged. */
-export function conformsToWireRecord(value: unknown): value is WireRecord {
-  if (!isPlainObject(value)) return false;
+/** True only when the record certainly passes decodeWireRecord's schema. */
+export function conformsToWireRecord(value: unknown): boolean {
+  return readWireRecord(value) !== undefined;
+}
+
+/** The record with its features read, when it certainly passes decodeWireRecord's schema; else undefined. */
+function readWireRecord(value: unknown): ScoringRecord | undefined {
+  if (!isPlainObject(value) || !conformsToHeader(value)) return undefined;
+  const samples = value.samples as unknown[];
+  const read: ScoringSample[] = [];
+  let width = -1;
+  for (const sample of samples) {
+    if (!isPlainObject(sample) || !conformsToSample(sample) || typeof sample.f !== 'string') return undefined;
+    const f = decodeFeatures(sample.f);
+    if (typeof f === 'string' || (width >= 0 && f.length !== width)) return undefined;
+    width = f.length;
+    read.push({ seq: sample.seq as number, t: sample.t as number, m: sample.m as Record<string, number>, f });
+  }
+  const record = value as unknown as ScoringRecord;
+  return { ...record, samples: read };
+}
+
+function conformsToHeader(value: Record<string, unknown>): boolean {
   for (const key in value) if (!RECORD_KEYS.has(key)) return false;
   if (value.v !== WIRE_VERSION) return false;
   if (typeof value.host !== 'string' || !hosts.ok(value.host, value.host)) return false;
@@ -80,17 +108,11 @@ export function conformsToWireRecord(value: unknown): value is WireRecord {
   const fs = value.fs;
   if (typeof fs !== 'number' || !Number.isSafeInteger(fs) || fs <= 0) return false;
   const samples = value.samples;
-  if (!Array.isArray(samples) || samples.length < 1 || samples.length > WIRE_MAX_SAMPLES) return false;
-  const first: unknown = samples[0];
-  const width = isPlainObject(first) && Array.isArray(first.f) ? first.f.length : -1;
-  for (const sample of samples as unknown[]) {
-    if (!conformsToSample(sample, width)) return false;
-  }
-  return true;
+  return Array.isArray(samples) && samples.length >= 1 && samples.length <= WIRE_MAX_SAMPLES;
 }
 
-function conformsToSample(sample: unknown, width: number): boolean {
-  if (!isPlainObject(sample)) return false;
+/** Every field but the features, which the caller reads. */
+function conformsToSample(sample: Record<string, unknown>): boolean {
   let keys = 0;
   for (const key in sample) {
     if (key !== 'seq' && key !== 't' && key !== 'm' && key !== 'f') return false;
@@ -105,12 +127,6 @@ function conformsToSample(sample: unknown, width: number): boolean {
   for (const name in m) {
     const v = m[name];
     if (typeof v !== 'number' || !Number.isFinite(v) || !METRIC_NAME_PATTERN.test(name)) return false;
-  }
-  const f = sample.f;
-  if (!Array.isArray(f) || f.length !== width) return false;
-  for (let i = 0; i < f.length; i++) {
-    const v: unknown = f[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) return false;
   }
   return true;
 }

@@ -4,8 +4,8 @@
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { FEATURE_SET_VERSION } from '../../core/features.js';
-import { WireRecordError, type WireErrorKind, type WireRecord } from '../../core/wire.js';
-import { decodeWireRecordFast } from './fast-decode.js';
+import { WireRecordError, type WireErrorKind } from '../../core/wire.js';
+import { decodeWireRecordFast, type ScoringRecord } from './fast-decode.js';
 
 export type RejectReason = WireErrorKind | 'feature_set_version' | 'feature_count';
 
@@ -22,7 +22,7 @@ export interface RecordOrigin {
 
 export interface AcceptedRecord {
   readonly origin: RecordOrigin;
-  readonly record: WireRecord;
+  readonly record: ScoringRecord;
 }
 
 export interface RejectedRecord {
@@ -60,7 +60,7 @@ export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureC
     const reject = (reason: RejectReason, message: string): void => {
       rejected.push({ origin, reason, message, dataBase64: r.kinesis.data });
     };
-    let record: WireRecord;
+    let record: ScoringRecord;
     try {
       record = decodeWireRecordFast(Buffer.from(r.kinesis.data, 'base64'));
     } catch (error) {

@@ -51,11 +51,11 @@ describe('backoffDelay', () => {
 });
 
 describe('wire samples', () => {
-  it('round to float32 precision (7 significant digits) and drop non-finite metric values', () => {
+  it('round metrics to 7 significant digits, features to float32, and drop non-finite metric values', () => {
     expect(roundForWire(123456.789)).toBe(123456.8);
     expect(roundForWire(0.000123456789)).toBe(0.0001234568);
     const wire = toWireSample(5, T0, { cpu_pct: 12.345678912, load1_per_cpu: Number.NaN }, new Float64Array([1 / 3, 2]));
-    expect(wire).toEqual({ seq: 5, t: T0, m: { cpu_pct: 12.34568 }, f: [0.3333333, 2] });
+    expect(wire).toEqual({ seq: 5, t: T0, m: { cpu_pct: 12.34568 }, f: [Math.fround(1 / 3), 2] });
   });
   it('a sample outside the wire format is an error naming the field', () => {
     expect(() => toWireSample(1, 0, {}, new Float64Array(1))).toThrow(/t: time before 2000/);

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeWireRecord, encodeWireRecord, WIRE_MAX_BYTES, WireRecordError, type WireRecord } from '../../core/wire.js';
+import { decodeWireRecord, encodeFeatures, encodeWireRecord, WIRE_MAX_BYTES, WireRecordError, type WireRecord } from '../../core/wire.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12);
 
@@ -11,16 +11,21 @@ function record(overrides: Partial<WireRecord> = {}): WireRecord {
     tags: { env: 'prod', role: 'web' },
     fs: 1,
     samples: [
-      { seq: 41, t: T0, m: { cpu_pct: 12.5, mem_used_pct: 40 }, f: [0.1, -2, 3e10] },
+      { seq: 41, t: T0, m: { cpu_pct: 12.5, mem_used_pct: 40 }, f: [0.125, -2, 2 ** 34] },
       { seq: 42, t: T0 + 10_000, m: { cpu_pct: 99, mem_used_pct: 41 }, f: [0, 0, 0] },
     ],
     ...overrides,
   };
 }
 
-/** Encodes without validation, as a foreign or broken sender would. */
+/**
+ * Encodes without validation, as a foreign or broken sender would; feature arrays of numbers
+ * become their wire text (base64 float32), anything else is sent as it is.
+ */
 function raw(value: unknown): Uint8Array {
-  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+  if (typeof value === 'string') return Buffer.from(value);
+  const text = JSON.stringify(value, (key, v: unknown) => (key === 'f' && Array.isArray(v) && v.every((x) => typeof x === 'number') ? encodeFeatures(v as number[]) : v));
+  return Buffer.from(text);
 }
 
 function rejection(data: Uint8Array): WireRecordError {
@@ -53,6 +58,39 @@ describe('wire record round trip', () => {
       f: Array.from({ length: 50 }, () => Math.random() * 4 - 2),
     }));
     expect(encodeWireRecord(record({ samples })).length).toBeLessThan(25_000 / 4);
+  });
+});
+
+describe('features on the wire', () => {
+  it('travel as base64 of little-endian float32 and come back as float32 values', () => {
+    const r = record({ samples: [{ seq: 1, t: T0, m: {}, f: [0.1, 1 / 3, -7] }] });
+    const json = JSON.parse(Buffer.from(encodeWireRecord(r, { compress: false })).toString('utf8')) as { samples: { f: string }[] };
+    const bytes = Buffer.from(json.samples[0]!.f, 'base64');
+    expect([bytes.readFloatLE(0), bytes.readFloatLE(4), bytes.readFloatLE(8)]).toEqual([Math.fround(0.1), Math.fround(1 / 3), -7]);
+    expect(decodeWireRecord(encodeWireRecord(r)).samples[0]!.f).toEqual([Math.fround(0.1), Math.fround(1 / 3), -7]);
+  });
+
+  it('refuses to encode a feature beyond the float32 range, naming sample and feature', () => {
+    const r = record({ samples: [{ seq: 1, t: T0, m: {}, f: [0] }, { seq: 2, t: T0, m: {}, f: [1e39] }] });
+    expect(() => encodeWireRecord(r)).toThrow(/samples\[1\]\.f\[0\]: 1e\+39 does not fit a float32/);
+  });
+
+  it('rejects a non-finite feature, naming the sample and the feature index', () => {
+    const bits = Buffer.alloc(12);
+    bits.writeFloatLE(1, 0);
+    bits.writeFloatLE(Number.NaN, 4);
+    bits.writeFloatLE(2, 8);
+    const bad = { ...record(), samples: [record().samples[0], { seq: 42, t: T0, m: {}, f: bits.toString('base64') }] };
+    const error = rejection(raw(bad));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toContain('samples[1].f: feature 1 is NaN, expected a finite number');
+  });
+
+  it('rejects feature text that is not base64 or not whole float32 values, and features as a JSON array', () => {
+    const withF = (f: unknown): Uint8Array => raw({ ...record(), samples: [{ seq: 1, t: T0, m: {}, f: 'AAAAAAAAAAAAAAAA' }, { seq: 2, t: T0, m: {}, f }] });
+    expect(rejection(withF('AAA*AAAAAAAAAAAA')).message).toContain('samples[1].f: features must be base64 of little-endian float32 values; this text of 16 characters is not base64');
+    expect(rejection(withF('AAAAAAA=')).message).toContain('samples[1].f: features must be base64 of little-endian float32 values; 5 bytes is not a whole number of them');
+    expect(rejection(Buffer.from(JSON.stringify({ ...record(), samples: [{ seq: 1, t: T0, m: {}, f: [1, 2] }] }))).message).toContain('samples[0].f: expected features as base64 float32 text');
   });
 });
 

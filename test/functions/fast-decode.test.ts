@@ -1,7 +1,7 @@
 /** The fast wire decoder agrees with core/wire.ts's decodeWireRecord on valid and invalid records. */
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeWireRecord, WIRE_MAX_SAMPLES, WireRecordError } from '../../core/wire.js';
+import { decodeWireRecord, encodeFeatures, encodeWireRecord, WIRE_MAX_SAMPLES, WireRecordError } from '../../core/wire.js';
 import { conformsToWireRecord, decodeWireRecordFast } from '../../functions/score/fast-decode.js';
 import { sample, wireRecord } from './fixtures.js';
 
@@ -15,7 +15,9 @@ function outcome(decode: (data: Uint8Array) => unknown, data: Uint8Array): unkno
 }
 
 type Json = Record<string, unknown>;
-const valid = (): Json => JSON.parse(JSON.stringify(wireRecord('web-1', [sample(1), sample(2, { anomalous: 'cpu_pct' })], { env: 'prod' }))) as Json;
+/** A valid record as it travels (features as base64 float32 text), to mutate. */
+const valid = (): Json => JSON.parse(Buffer.from(encodeWireRecord(wireRecord('web-1', [sample(1), sample(2, { anomalous: 'cpu_pct' })], { env: 'prod' }), { compress: false })).toString('utf8')) as Json;
+const nanBits = Buffer.from(new Float32Array([1, Number.NaN]).buffer).toString('base64');
 const firstSample = (r: Json): Json => (r.samples as Json[])[0]!;
 
 /** Each mutation breaks (or stretches) one rule of the wire schema. */
@@ -59,26 +61,40 @@ const mutations: Record<string, (r: Json) => void> = {
   'metric null value': (r) => (firstSample(r).m = { cpu_pct: null }),
   'metrics array': (r) => (firstSample(r).m = [1]),
   'empty metrics': (r) => (firstSample(r).m = {}),
-  'feature string': (r) => ((firstSample(r).f as unknown[])[3] = '0.1'),
-  'feature null': (r) => ((firstSample(r).f as unknown[])[3] = null),
-  'features not array': (r) => (firstSample(r).f = { 0: 1 }),
-  'ragged features': (r) => ((r.samples as Json[])[1]!.f = [1, 2]),
-  'empty features everywhere': (r) => (r.samples as Json[]).forEach((s) => (s.f = [])),
+  'features as a JSON array': (r) => (firstSample(r).f = [0.1, 0.2]),
+  'features null': (r) => (firstSample(r).f = null),
+  'features not base64': (r) => (firstSample(r).f = 'AAA*AAAA'),
+  'features with a space': (r) => (firstSample(r).f = 'AAAA AAA'),
+  'features not whole float32 values': (r) => (firstSample(r).f = 'AAAAAAA='),
+  'feature NaN': (r) => (r.samples as Json[]).forEach((s) => (s.f = nanBits)),
+  'feature infinite': (r) => (firstSample(r).f = Buffer.from(new Float32Array(60).fill(Number.POSITIVE_INFINITY).buffer).toString('base64')),
+  'ragged features': (r) => ((r.samples as Json[])[1]!.f = encodeFeatures([1, 2])),
+  'empty features everywhere': (r) => (r.samples as Json[]).forEach((s) => (s.f = '')),
   'proto key in metrics': (r) => (firstSample(r).m = JSON.parse('{"__proto__": 1}') as Json),
 };
 
+/** The fast decoder with its Float32Array features as arrays, to compare with decodeWireRecord. */
+function asArrays(decode: typeof decodeWireRecordFast): (data: Uint8Array) => unknown {
+  return (data) => {
+    const record = decode(data);
+    return { ...record, samples: record.samples.map((s) => ({ ...s, f: Array.from(s.f) })) };
+  };
+}
+
 describe('decodeWireRecordFast', () => {
-  it('takes the fast path for a valid record and returns what decodeWireRecord returns', () => {
+  it('takes the fast path for a valid record and returns what decodeWireRecord returns, features as float32', () => {
     const data = gzipSync(Buffer.from(JSON.stringify(valid())));
-    expect(conformsToWireRecord(JSON.parse(JSON.stringify(valid())))).toBe(true);
-    expect(decodeWireRecordFast(data)).toEqual(decodeWireRecord(data));
+    expect(conformsToWireRecord(valid())).toBe(true);
+    const fast = decodeWireRecordFast(data);
+    expect(fast.samples.every((s) => s.f instanceof Float32Array)).toBe(true);
+    expect({ ...fast, samples: fast.samples.map((s) => ({ ...s, f: Array.from(s.f) })) }).toEqual(decodeWireRecord(data));
   });
 
   it.each(Object.entries(mutations))('agrees with decodeWireRecord on: %s', (_name, mutate) => {
     const record = valid();
     mutate(record);
     for (const data of [gzipSync(Buffer.from(JSON.stringify(record))), Buffer.from(JSON.stringify(record))]) {
-      expect(outcome(decodeWireRecordFast, data)).toEqual(outcome(decodeWireRecord, data));
+      expect(outcome(asArrays(decodeWireRecordFast), data)).toEqual(outcome(decodeWireRecord, data));
     }
   });
 
