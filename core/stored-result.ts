@@ -41,6 +41,7 @@ const RESULT_MEASURE_VALUES: { readonly [K in keyof typeof RESULT_MEASURES]: (s:
 const RESULT_MEASURE_NAMES = Object.keys(RESULT_MEASURE_VALUES) as (keyof typeof RESULT_MEASURES)[];
 /** Result measures that take few distinct values in a batch, so a builder shares their objects. */
 const FEW_VALUED_MEASURES: ReadonlySet<string> = new Set(['anomaly', 'severity', 'top_metric', 'model_version']);
+const RESULT_MEASURE_LIST = RESULT_MEASURE_NAMES.map((name) => ({ name, type: RESULT_MEASURES[name], value: RESULT_MEASURE_VALUES[name], fewValued: FEW_VALUED_MEASURES.has(name) }));
 
 /** A record's dimensions: host, then the tags sorted by name. */
 export function timestreamDimensions(host: string, tags: Readonly<Record<string, string>>): Dimension[] {
@@ -83,26 +84,27 @@ export function toTimestreamRecord(s: ScoredSample): _Record {
  */
 export class TimestreamRecordBuilder {
   private readonly dimensions = new Map<string, { tags: Readonly<Record<string, string>>; dimensions: Dimension[] }[]>();
-  private readonly shared = new Map<string, Map<string, MeasureValue>>();
+  /** Per result measure (RESULT_MEASURE_LIST order), its shared objects by value. */
+  private readonly shared = RESULT_MEASURE_LIST.map(() => new Map<string, MeasureValue>());
   private metricNames: readonly string[] = [];
   private sortedMetrics: readonly { readonly name: string; readonly measure: string }[] = [];
 
   build(s: ScoredSample): _Record {
     const measures: MeasureValue[] = [];
-    for (const name of RESULT_MEASURE_NAMES) {
-      const value = RESULT_MEASURE_VALUES[name](s);
-      measures.push(FEW_VALUED_MEASURES.has(name) ? this.sharedMeasure(name, value) : { Name: name, Value: value, Type: RESULT_MEASURES[name] });
+    for (let i = 0; i < RESULT_MEASURE_LIST.length; i++) {
+      const { name, type, value, fewValued } = RESULT_MEASURE_LIST[i]!;
+      const text = value(s);
+      if (!fewValued) {
+        measures.push({ Name: name, Value: text, Type: type });
+        continue;
+      }
+      const shared = this.shared[i]!;
+      let measure = shared.get(text);
+      if (!measure) shared.set(text, (measure = { Name: name, Value: text, Type: type }));
+      measures.push(measure);
     }
     for (const { name, measure } of this.metricsOf(s.metrics)) measures.push({ Name: measure, Value: String(s.metrics[name]), Type: 'DOUBLE' });
     return record(s, this.dimensionsOf(s.host, s.tags), measures);
-  }
-
-  private sharedMeasure(name: keyof typeof RESULT_MEASURES, value: string): MeasureValue {
-    let byValue = this.shared.get(name);
-    if (!byValue) this.shared.set(name, (byValue = new Map()));
-    let measure = byValue.get(value);
-    if (!measure) byValue.set(value, (measure = { Name: name, Value: value, Type: RESULT_MEASURES[name] }));
-    return measure;
   }
 
   /** Metric names sorted, with their measure names; recomputed only when the names change. */

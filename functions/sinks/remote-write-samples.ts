@@ -1,7 +1,8 @@
 /**
  * Scored samples straight to a remote-write request body, without Series objects: the series come
  * from visitSeries (core/alert-series.ts, the one definition of the mapping), each label set is
- * encoded once per host and batch, and every point is written into one growable buffer.
+ * encoded once per host (kept across batches, bounded), and every point is written into one
+ * growable buffer.
  *
  * The request equals encodeWriteRequest(toSeries(...) of the same samples): the same time series in
  * the same order (first appearance), the same points in time order. test/functions/
@@ -53,21 +54,34 @@ class HostSeries {
   private newSlot(name: string, extraLabel: string | undefined, extraValue: string | undefined): SeriesSlot {
     // The labels toSeries gives the series.
     const labels = extraLabel === undefined ? { __name__: name, ...this.tags, host: this.host } : { __name__: name, ...this.tags, host: this.host, [extraLabel]: extraValue! };
-    return { name, extraLabel, extraValue, labels: encodeLabels(labels), request: -1, values: [], timestamps: [] };
+    return { name, extraLabel, extraValue, labels: encodeLabels(labels), request: 0, values: NO_POINTS, timestamps: NO_POINTS };
   }
 }
 
-/** Encodes the requests of one sink batch; label sets are shared across its requests. */
-export class RemoteWriteEncoder {
-  private readonly hosts = new Map<string, HostSeries[]>();
-  private requests = 0;
+/**
+ * The series slots of recent hosts (and tag sets), across batches: a Lambda instance sees the same
+ * hosts batch after batch. Bounded: cleared, between requests, once it holds this many.
+ */
+const HOST_LIMIT = 10_000;
+const hosts = new Map<string, HostSeries[]>();
+let hostCount = 0;
+/** Identifies each request's points in the shared slots. Encoding is synchronous, so requests never interleave. */
+let lastRequest = 0;
+/** What a slot holds between requests: no points (the next request gives it fresh arrays). */
+const NO_POINTS: number[] = [];
 
+/** Encodes the requests of one sink batch. */
+export class RemoteWriteEncoder {
   constructor(private readonly batch: SinkBatch) {}
 
   /** The snappy-compressed WriteRequest of the samples at `indices`. */
   encode(indices: readonly number[]): Uint8Array {
     const { samples, threshold, scoredAt, modelCreatedMs } = this.batch;
-    const request = this.requests++;
+    const request = ++lastRequest;
+    if (hostCount >= HOST_LIMIT) {
+      hosts.clear();
+      hostCount = 0;
+    }
     const slots: SeriesSlot[] = [];
     let host: HostSeries | undefined;
     let time = 0;
@@ -102,15 +116,19 @@ export class RemoteWriteEncoder {
     for (const slot of slots) {
       inTimeOrder(slot);
       writer.timeSeries(slot.labels, slot.values, slot.timestamps);
+      slot.values = slot.timestamps = NO_POINTS;
     }
     return writer.finish();
   }
 
   private hostSeries(sample: ScoredSample): HostSeries {
-    let variants = this.hosts.get(sample.host);
-    if (!variants) this.hosts.set(sample.host, (variants = []));
+    let variants = hosts.get(sample.host);
+    if (!variants) hosts.set(sample.host, (variants = []));
     let found = variants.find((v) => sameTags(v.tags, sample.tags));
-    if (!found) variants.push((found = new HostSeries(sample.host, sample.tags)));
+    if (!found) {
+      variants.push((found = new HostSeries(sample.host, sample.tags)));
+      hostCount++;
+    }
     return found;
   }
 }

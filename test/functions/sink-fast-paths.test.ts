@@ -61,6 +61,8 @@ describe('RemoteWriteEncoder', () => {
     for (const indices of requests) {
       const reference = encodeWriteRequest(indices.flatMap((i) => toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs)));
       expect(Buffer.from(encoder.encode(indices)).equals(Buffer.from(reference))).toBe(true);
+      // Again, from label sets kept since the previous batch.
+      expect(Buffer.from(new RemoteWriteEncoder(batch).encode(indices)).equals(Buffer.from(reference))).toBe(true);
     }
   });
 
