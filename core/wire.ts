@@ -69,9 +69,15 @@ export function decodeFeatures(text: string): Float32Array | string {
   const bytes = text.length % 4 === 0 ? Buffer.from(text, 'base64') : undefined;
   if (!bytes || bytes.length !== (text.length / 4) * 3 - padding) return `features must be base64 of little-endian float32 values; this text of ${text.length} characters is not base64`;
   if (bytes.length % WIRE_FEATURE_BYTES !== 0) return `features must be base64 of little-endian float32 values; ${bytes.length} bytes is not a whole number of them`;
-  const features = new Float32Array(bytes.length / WIRE_FEATURE_BYTES);
-  if (LITTLE_ENDIAN) new Uint8Array(features.buffer).set(bytes);
-  else for (let i = 0; i < features.length; i++) features[i] = bytes.readFloatLE(i * WIRE_FEATURE_BYTES);
+  const count = bytes.length / WIRE_FEATURE_BYTES;
+  let features: Float32Array;
+  if (LITTLE_ENDIAN && bytes.byteOffset % WIRE_FEATURE_BYTES === 0) {
+    // A view of the decoded bytes (Node's buffer pool keeps them aligned): no copy, no new ArrayBuffer per sample.
+    features = new Float32Array(bytes.buffer, bytes.byteOffset, count);
+  } else {
+    features = new Float32Array(count);
+    for (let i = 0; i < count; i++) features[i] = bytes.readFloatLE(i * WIRE_FEATURE_BYTES);
+  }
   for (let i = 0; i < features.length; i++) {
     if (!Number.isFinite(features[i]!)) return `feature ${i} is ${features[i]}, expected a finite number: the sender's feature pipeline is broken`;
   }

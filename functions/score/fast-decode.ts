@@ -54,6 +54,7 @@ class CheckedValues {
   }
 }
 const hosts = new CheckedValues((v) => HostIdSchema.safeParse(v).success);
+const metricNames = new CheckedValues((v) => METRIC_NAME_PATTERN.test(v as string));
 const tagSets = new CheckedValues((v) => TagsSchema.safeParse(v).success);
 
 export function decodeWireRecordFast(data: Uint8Array): ScoringRecord {
@@ -126,7 +127,7 @@ function conformsToSample(sample: Record<string, unknown>): boolean {
   if (!isPlainObject(m)) return false;
   for (const name in m) {
     const v = m[name];
-    if (typeof v !== 'number' || !Number.isFinite(v) || !METRIC_NAME_PATTERN.test(name)) return false;
+    if (typeof v !== 'number' || !Number.isFinite(v) || !metricNames.ok(name, name)) return false;
   }
   return true;
 }

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeWireRecord, encodeFeatures, encodeWireRecord, WIRE_MAX_BYTES, WireRecordError, type WireRecord } from '../../core/wire.js';
+import { decodeFeatures, decodeWireRecord, encodeFeatures, encodeWireRecord, WIRE_MAX_BYTES, WireRecordError, type WireRecord } from '../../core/wire.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12);
 
@@ -68,6 +68,12 @@ describe('features on the wire', () => {
     const bytes = Buffer.from(json.samples[0]!.f, 'base64');
     expect([bytes.readFloatLE(0), bytes.readFloatLE(4), bytes.readFloatLE(8)]).toEqual([Math.fround(0.1), Math.fround(1 / 3), -7]);
     expect(decodeWireRecord(encodeWireRecord(r)).samples[0]!.f).toEqual([Math.fround(0.1), Math.fround(1 / 3), -7]);
+  });
+
+  it('keeps every decoded vector intact while many more are decoded (they share buffer memory)', () => {
+    const vectors = Array.from({ length: 500 }, (_, i) => Array.from({ length: 1 + (i % 70) }, (_, k) => Math.fround(i * 1000 + k + 0.25)));
+    const decoded = vectors.map((v) => decodeFeatures(encodeFeatures(v)));
+    decoded.forEach((d, i) => expect(Array.from(d as Float32Array)).toEqual(vectors[i]));
   });
 
   it('refuses to encode a feature beyond the float32 range, naming sample and feature', () => {
