@@ -5,7 +5,10 @@
  *   handler's CPU path for a Kinesis batch carrying N samples, SAMPLES_PER_RECORD per wire record:
  *   decode, validate, one ONNX call, severity / confidence / top metric, storage resolution, and
  *   building the Timestream and Prometheus requests. Sink I/O excluded. CPU time from
- *   process.cpuUsage (all threads), so the figure is per core.
+ *   process.cpuUsage (all threads), so the figure is per core. Wire records are encoded by
+ *   encodeWireRecord as the agent sends them (gzip JSON, features as base64 float32); metric values
+ *   are full-precision doubles (the agent rounds them to 7 digits), so formatting them for
+ *   Timestream costs a little more here than in production.
  * - records_per_s_per_core.batch_10000_one_sample_per_record: the same with one sample per wire
  *   record, as the agent sends without batching (flushSeconds 0).
  * - per_record_path_speedup: CPU of the same 1,000-sample batch the per-record way (zod decode, one
