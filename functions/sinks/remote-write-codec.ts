@@ -116,7 +116,8 @@ export function encodeLabels(labels: Readonly<Record<string, string>>, names: re
     writer.varint(v.length);
     writer.bytes(v);
   }
-  return writer.written();
+  // A copy from Node's buffer pool: small label sets kept for long share memory, not an ArrayBuffer each.
+  return Buffer.from(writer.writtenView());
 }
 
 /** A growable byte buffer with the protobuf primitives remote write needs. */
@@ -169,9 +170,6 @@ class ProtoWriter {
       at = writeVarint(buffer, at, t);
     }
     this.at = at;
-  }
-  written(): Uint8Array {
-    return this.buffer.slice(0, this.at);
   }
   writtenView(): Uint8Array {
     return this.buffer.subarray(0, this.at);

@@ -60,9 +60,10 @@ class HostSeries {
 
 /**
  * The series slots of recent hosts (and tag sets), across batches: a Lambda instance sees the same
- * hosts batch after batch. Bounded: cleared, between requests, once it holds this many.
+ * hosts batch after batch (those of its shard). Bounded, at about 5 KB per host: cleared, between
+ * requests, once it holds this many.
  */
-const HOST_LIMIT = 10_000;
+const HOST_LIMIT = 2_000;
 const hosts = new Map<string, HostSeries[]>();
 let hostCount = 0;
 /** Identifies each request's points in the shared slots. Encoding is synchronous, so requests never interleave. */

@@ -66,6 +66,16 @@ describe('RemoteWriteEncoder', () => {
     }
   });
 
+  it('stays equal to the reference when more hosts pass than it keeps label sets for', () => {
+    const samples = generatedSamples(2_600, 8).map((s, i) => ({ ...s, host: `fleet-${i}` }));
+    const batch = sinkBatch(samples);
+    const encoder = new RemoteWriteEncoder(batch);
+    for (const indices of requestsByHost(batch, 500)) {
+      const reference = encodeWriteRequest(indices.flatMap((i) => toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs)));
+      expect(Buffer.from(encoder.encode(indices)).equals(Buffer.from(reference))).toBe(true);
+    }
+  });
+
   it('merges a host whose records give its tags in another key order, as the reference does', () => {
     const [a, b] = generatedSamples(2, 9);
     const samples = [{ ...a!, host: 'h', tags: { env: 'prod', role: 'web' } }, { ...b!, host: 'h', tags: { role: 'web', env: 'prod' } }];
