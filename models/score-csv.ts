@@ -8,13 +8,19 @@
  * the production path can with a nightly training job (train on stored history, publish, the
  * scoring function picks up the new model). The score of row i only ever comes from a model
  * trained on rows before i.
+ *
+ * Each model is the hybrid of models/train.ts: the forest's score, max the extremeness branch
+ * (models/extremeness.ts) calibrated on the same rows, so a single feature far beyond its training
+ * range scores high even where the forest barely reacts.
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { featureSetFor } from '../core/features.js';
+import { featureSetFor, type FeatureSet } from '../core/features.js';
 import { readMetricCsv, type MetricCsv } from './csv.js';
 import { FeaturePipeline, type FeatureOptions } from './features/pipeline.js';
+import type { ExtremenessBranch, ReachOptions } from './extremeness.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
+import { baselineOf, calibrate, DEFAULT_CONTAMINATION, extremenessBranchOf, modelScores } from './train.js';
 
 export const PROBATION_FRACTION = 0.15;
 export const PROBATION_MAX_ROWS = 750;
@@ -30,6 +36,8 @@ export interface ScoreCsvOptions {
   /** Retrain on every row seen so far once this much time (ms) has passed since the last training; 0 = train once. Default one day. */
   readonly retrainEveryMs?: number;
   readonly features?: Partial<FeatureOptions>;
+  /** The extremeness branch's calibration, or false for the forest alone. Default as trainModel. */
+  readonly extremeness?: Partial<ReachOptions> | false;
 }
 
 /** Rows of the probationary period (NAB: floor(15%), at most 750). */
@@ -75,7 +83,7 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): F
   const features: Float64Array[] = [];
   const scores = new Float64Array(rows);
   const forestOptions = { seed: options.seed, trees: options.trees, subsample: options.subsample };
-  let model: { forest: Forest; scale: ScoreScale } | undefined;
+  let model: CsvModel | undefined;
   let trainedAt = 0;
   for (let i = 0; i < rows; i++) {
     const values: Record<string, number> = {};
@@ -84,18 +92,31 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): F
     const due = i === probation || (i > probation && retrainEveryMs > 0 && csv.timestamps[i]! - trainedAt >= retrainEveryMs);
     if (due) {
       // Rows before i only: the model that scores row i never saw it or anything after it.
-      model = train(features.slice(0, i), forestOptions);
+      model = train(features.slice(0, i), pipeline.featureSet, forestOptions, options.extremeness);
       trainedAt = csv.timestamps[i]!;
     }
-    if (model) scores[i] = scaledScore(model.forest.score([features[i]!])[0]!, model.scale);
+    if (model) scores[i] = scaledScore(modelScores(model.forest, model.extremeness, [features[i]!])[0]!, model.scale);
   }
   return scores;
 }
 
-function train(rows: Float64Array[], options: ForestOptions): { forest: Forest; scale: ScoreScale } {
+interface CsvModel {
+  readonly forest: Forest;
+  readonly extremeness: ExtremenessBranch | undefined;
+  readonly scale: ScoreScale;
+}
+
+function train(rows: Float64Array[], featureSet: FeatureSet, options: ForestOptions, reachOptions: Partial<ReachOptions> | false | undefined): CsvModel {
   const forest = trainForest(rows, options);
   const stride = Math.ceil(rows.length / SCALE_SAMPLE_ROWS);
-  return { forest, scale: scoreScaleOf(forest.score(rows.filter((_, k) => k % stride === 0))) };
+  const sample = rows.filter((_, k) => k % stride === 0);
+  const forestScores = forest.score(sample);
+  let extremeness: ExtremenessBranch | undefined;
+  if (reachOptions !== false) {
+    const threshold = calibrate(forestScores, DEFAULT_CONTAMINATION).threshold;
+    extremeness = extremenessBranchOf(rows, featureSet, baselineOf(rows, forest.features), threshold, reachOptions);
+  }
+  return { forest, extremeness, scale: scoreScaleOf(extremeness ? modelScores(forest, extremeness, sample) : forestScores) };
 }
 
 /** The output CSV: `timestamp,value,anomaly_score` (one metric) or `timestamp,<metrics>,anomaly_score`. */

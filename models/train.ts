@@ -11,13 +11,18 @@
  *   already sits above normal); capped at 1, the largest possible score;
  * - baseline per feature: median and robust scale (1.4826 x median absolute deviation; the mean
  *   absolute deviation when over half the values are equal; 1 for a constant feature), which
- *   models/explain.ts uses to name the metric that made a sample anomalous.
+ *   models/explain.ts uses to name the metric that made a sample anomalous;
+ * - the hybrid model score (models/extremeness.ts): the ONNX model outputs max(forest score,
+ *   extremeness score), where a single feature far beyond its own training range (by default three times
+ *   its 99.9th-percentile distance from the median, at least 3 robust scales) reaches the threshold
+ *   on its own. The forest alone barely reacts when one of many features is extreme.
  */
 import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 import { buildManifest } from './artifact.js';
 import { FOREST_DEFAULTS, trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { exportForestToOnnx, roundUpToFloat32 } from './onnx/export.js';
+import { DEFAULT_REACH_OPTIONS, extremenessFeatures, extremenessRate, hybridScore, reachOf, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
 
 export interface TrainOptions extends ForestOptions {
   /** Expected share of anomalies in the training data; sets the threshold. Default 0.01. */
@@ -29,6 +34,8 @@ export interface TrainOptions extends ForestOptions {
   /** Default: creation time + sha256 prefix (see buildManifest). */
   readonly version?: string;
   readonly createdAt?: Date;
+  /** The extremeness branch's calibration, or false for the forest alone. Default DEFAULT_REACH_OPTIONS. */
+  readonly extremeness?: Partial<ReachOptions> | false;
   /** Called as training goes: the forest, then scoring the training rows. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -37,11 +44,16 @@ export interface TrainedModel {
   readonly onnx: Uint8Array;
   readonly manifest: Manifest;
   readonly forest: Forest;
+  /** The extremeness branch inside the ONNX model, when there is one. */
+  readonly extremeness?: ExtremenessBranch;
+  /** The model's score in JS, as the ONNX model computes it (the forest, max the extremeness branch). */
+  score(rows: readonly ArrayLike<number>[]): Float64Array;
 }
 
 export const DEFAULT_CONTAMINATION = 0.01;
 export const DEFAULT_MODEL_NAME = 'vigil-host';
 export const ALGORITHM = 'isolation-forest (ml-isolation-forest 0.1.0, subsampled, seeded)';
+export const HYBRID_ALGORITHM = `${ALGORITHM} max per-feature extremeness`;
 const SCORE_CHUNK = 5_000;
 /** Above the largest ONNX-vs-JS score difference (the parity test bounds it by 1e-6). */
 const THRESHOLD_MARGIN = 1e-6;
@@ -66,8 +78,12 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
   }
   const { threshold, severity } = calibrate(scores, contamination);
   const name = options.name ?? DEFAULT_MODEL_NAME;
+  const baseline = baselineOf(rows, width);
+  const reachOptions = options.extremeness === false ? undefined : { ...DEFAULT_REACH_OPTIONS, ...options.extremeness };
+  const extremeness = reachOptions && extremenessBranchOf(rows, featureSet, baseline, threshold, reachOptions);
   const onnx = exportForestToOnnx(forest, {
     metadata: { name, feature_set_version: String(featureSet.version), feature_names: featureSet.names.join(',') },
+    ...(extremeness ? { extremeness } : {}),
   });
   const manifest = buildManifest({
     name,
@@ -75,18 +91,44 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
     featureSet,
     threshold,
     severity,
-    baseline: baselineOf(rows, width),
+    baseline,
     training: {
-      algorithm: ALGORITHM,
+      algorithm: extremeness ? HYBRID_ALGORITHM : ALGORITHM,
       rows: rows.length,
       seed: forestOptions.seed,
-      params: { trees: forestOptions.trees, subsample: forestOptions.subsample, rowsPerTree: forest.sampleSize, contamination },
+      params: {
+        trees: forestOptions.trees,
+        subsample: forestOptions.subsample,
+        rowsPerTree: forest.sampleSize,
+        contamination,
+        ...(reachOptions ? { extremenessTail: reachOptions.tail, extremenessMargin: reachOptions.margin, extremenessMinimumScales: reachOptions.minimumScales } : {}),
+      },
       ...(options.source ? { source: options.source } : {}),
     },
     ...(options.version ? { version: options.version } : {}),
     ...(options.createdAt ? { createdAt: options.createdAt } : {}),
   });
-  return { onnx, manifest, forest };
+  return { onnx, manifest, forest, ...(extremeness ? { extremeness } : {}), score: (scored) => modelScores(forest, extremeness, scored) };
+}
+
+/** The extremeness branch calibrated on the training rows (models/extremeness.ts). */
+export function extremenessBranchOf(
+  rows: readonly ArrayLike<number>[],
+  featureSet: FeatureSet,
+  baseline: Manifest['baseline'],
+  threshold: number,
+  options: Partial<ReachOptions> = {},
+): ExtremenessBranch {
+  const features = extremenessFeatures(featureSet);
+  return { features, center: features.map((f) => baseline.center[f]!), reach: reachOf(rows, features, baseline, options), threshold };
+}
+
+/** The forest's scores, max the extremeness branch's when there is one (models/extremeness.ts). */
+export function modelScores(forest: Forest, extremeness: ExtremenessBranch | undefined, rows: readonly ArrayLike<number>[]): Float64Array {
+  const scores = forest.score(rows);
+  if (!extremeness) return scores;
+  const rate = extremenessRate(extremeness.threshold);
+  return scores.map((s, r) => hybridScore(s, rows[r]!, extremeness, rate));
 }
 
 /** Threshold and severity cut points from the training scores (see the top of this file). */

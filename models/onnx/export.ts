@@ -6,6 +6,15 @@
  *
  * which is 2^(-E[h] / c(n)), the package's anomaly score.
  *
+ * With an extremeness branch (models/extremeness.ts, the hybrid model score), the forest's score
+ * column is combined by Max with, per row:
+ *
+ *   features -> Gather the branch's features -> IsNaN / Where (NaN -> center) -> Sub center -> Abs -> Div reach
+ *   -> ReduceMax over features (axes as an attribute at opset 17) -> Mul ln(1 - threshold) -> Exp
+ *   -> 1 - that
+ *
+ * all standard ops, so every consumer of the model file (scoring function, evaluate) scores the same.
+ *
  * Branching: BRANCH_LT sends a row to the true branch (left) when x < threshold, like the package.
  * onnxruntime compares float32 inputs with float32 thresholds, so each split is rounded UP to the
  * next float32: for a float32 x, x < split exactly when x < roundUp(split). NaN takes the false
@@ -15,6 +24,7 @@
 import { DataType, attr, encodeModel, tensor, type Node } from './proto.js';
 import { ONNX_INPUT, ONNX_OUTPUT } from '../../core/manifest.js';
 import type { Forest } from '../forest/forest.js';
+import { extremenessRate, type ExtremenessBranch } from '../extremeness.js';
 
 export const TREE_ENSEMBLE_OPSET = 3;
 export const DEFAULT_OPSET = 17;
@@ -23,28 +33,65 @@ export interface ExportOptions {
   /** Stored as ONNX metadata (model name, version, feature names...). */
   readonly metadata?: Record<string, string>;
   readonly docString?: string;
+  /** Adds the extremeness branch: score = max(forest score, extremeness score). */
+  readonly extremeness?: ExtremenessBranch;
 }
 
 export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}): Uint8Array {
   const ensemble = treeEnsembleAttributes(forest);
+  const branch = options.extremeness;
   const nodes: Node[] = [
     { opType: 'TreeEnsembleRegressor', domain: 'ai.onnx.ml', input: [ONNX_INPUT], output: ['mean_path_length'], attribute: ensemble },
     { opType: 'Mul', input: ['mean_path_length', 'minus_ln2_over_c'], output: ['log_score'] },
-    { opType: 'Exp', input: ['log_score'], output: ['score_column'] },
+    { opType: 'Exp', input: ['log_score'], output: [branch ? 'forest_score' : 'score_column'] },
+    ...(branch ? extremenessNodes('forest_score', 'score_column') : []),
     { opType: 'Reshape', input: ['score_column', 'flat_shape'], output: [ONNX_OUTPUT] },
   ];
+  const initializers = [tensor.float('minus_ln2_over_c', [], [-Math.LN2 / forest.normaliser]), tensor.int64('flat_shape', [1], [-1])];
+  if (branch) {
+    const n = branch.features.length;
+    if (n === 0 || branch.center.length !== n || branch.reach.length !== n || branch.features.some((f) => !(Number.isInteger(f) && f >= 0 && f < forest.features))) {
+      throw new Error(
+        `the extremeness branch needs feature indices in 0..${forest.features - 1} and one center and one reach per index; got ${n} indices, ${branch.center.length} centers, ${branch.reach.length} reaches`,
+      );
+    }
+    initializers.push(
+      tensor.int64('branch_features', [n], branch.features),
+      tensor.float('center', [n], branch.center),
+      tensor.float('reach', [n], branch.reach),
+      tensor.float('log_one_minus_threshold', [], [extremenessRate(branch.threshold)]),
+      tensor.float('one', [], [1]),
+    );
+  }
   return encodeModel({
     graph: {
       name: 'vigil_isolation_forest',
       nodes,
       inputs: [{ name: ONNX_INPUT, elemType: DataType.FLOAT, shape: ['N', forest.features] }],
       outputs: [{ name: ONNX_OUTPUT, elemType: DataType.FLOAT, shape: ['N'] }],
-      initializers: [tensor.float('minus_ln2_over_c', [], [-Math.LN2 / forest.normaliser]), tensor.int64('flat_shape', [1], [-1])],
+      initializers,
     },
     opsets: { '': DEFAULT_OPSET, 'ai.onnx.ml': TREE_ENSEMBLE_OPSET },
     docString: options.docString ?? `Isolation Forest: ${forest.trees.length} trees, ${forest.sampleSize} rows per tree; score = 2^(-E[h]/c(n))`,
     ...(options.metadata ? { metadata: options.metadata } : {}),
   });
+}
+
+/** The extremeness branch (models/extremeness.ts) and its Max with the forest's score column [N, 1]. */
+function extremenessNodes(forestScore: string, output: string): Node[] {
+  return [
+    { opType: 'Gather', input: [ONNX_INPUT, 'branch_features'], output: ['branch_input'], attribute: [attr.int('axis', 1)] },
+    { opType: 'IsNaN', input: ['branch_input'], output: ['is_nan'] },
+    { opType: 'Where', input: ['is_nan', 'center', 'branch_input'], output: ['finite_or_center'] },
+    { opType: 'Sub', input: ['finite_or_center', 'center'], output: ['deviation'] },
+    { opType: 'Abs', input: ['deviation'], output: ['distance'] },
+    { opType: 'Div', input: ['distance', 'reach'], output: ['reach_share'] },
+    { opType: 'ReduceMax', input: ['reach_share'], output: ['extremeness'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 1)] },
+    { opType: 'Mul', input: ['extremeness', 'log_one_minus_threshold'], output: ['log_normal_share'] },
+    { opType: 'Exp', input: ['log_normal_share'], output: ['normal_share'] },
+    { opType: 'Sub', input: ['one', 'normal_share'], output: ['extremeness_score'] },
+    { opType: 'Max', input: [forestScore, 'extremeness_score'], output: [output] },
+  ];
 }
 
 function treeEnsembleAttributes(forest: Forest): ReturnType<typeof attr.int>[] {

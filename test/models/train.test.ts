@@ -1,4 +1,4 @@
-/** trainModel: a calibrated, self-describing model whose ONNX bytes score like the forest. */
+/** trainModel: a calibrated, self-describing model whose ONNX bytes score like its JS reference. */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
@@ -52,7 +52,7 @@ describe('trainModel', () => {
     expect(sha256Hex(trainModel(rows, featureSet, { seed: 4 }).onnx)).not.toBe(sha256Hex(model.onnx));
   });
 
-  it('scores through onnxruntime like the forest; an anomaly gets a severity and its metric is named', async () => {
+  it('scores through onnxruntime like the JS model (forest max extremeness); an anomaly gets a severity and its metric is named', async () => {
     const session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
     const normal = rows[0]!;
     const anomaly = [...normal];
@@ -60,7 +60,7 @@ describe('trainModel', () => {
     const data = Float32Array.from([...normal, ...anomaly]);
     const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', data, [2, width]) });
     const onnx = out[ONNX_OUTPUT]!.data as Float32Array;
-    const js = model.forest.score([normal, anomaly]);
+    const js = model.score([normal, anomaly]);
     expect(Math.abs(onnx[0]! - js[0]!)).toBeLessThan(1e-6);
     expect(Math.abs(onnx[1]! - js[1]!)).toBeLessThan(1e-6);
     expect(severityOf(onnx[1]!, model.manifest)).not.toBe('normal');

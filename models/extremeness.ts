@@ -1,0 +1,109 @@
+/**
+ * The extremeness branch of the hybrid model score, and its JS reference.
+ *
+ * An Isolation Forest with many features barely reacts when ONE feature is extreme, and it scores
+ * anything beyond its training range like its most extreme training points. The extremeness branch
+ * covers that: E = max over features of |x - center| / reach, where a feature's reach is how far
+ * from its training median it may go before it alone makes a sample anomalous (calibrated per
+ * feature in models/train.ts: a margin beyond the feature's own training range, so a feature that
+ * is heavy-tailed in normal operation needs a bigger excursion than a calm one). E is mapped
+ * monotonically onto the forest's score scale and combined with the forest by max:
+ *
+ *   extremeness score = 1 - (1 - threshold)^E = 1 - exp(E * ln(1 - threshold))
+ *
+ * 0 at E = 0, exactly the model's threshold at E = 1, towards 1 as E grows.
+ *
+ * Only the features that measure the value itself take part (level, deviations from the normals,
+ * rate of change): vol_short, a log ratio of variabilities, goes far out whenever a spiky metric
+ * turns quiet for a while, which is no anomaly on its own (measured on NAB: hundreds of false
+ * detections on one file); the forest still sees it. models/onnx/export.ts
+ * computes the same arithmetic inside the ONNX graph (IsNaN, Where, Sub, Abs, Div, ReduceMax, Mul,
+ * Exp, Sub, Max); this module does it step by step in float32 as onnxruntime does, so the two agree
+ * (the parity test bounds the difference by 1e-6). A NaN feature carries no evidence: it counts as
+ * its center. ±Infinity and values beyond float32 give E = Infinity and score 1.
+ */
+import type { FeatureSet, PerMetricFeature } from '../core/features.js';
+
+/** The per-metric features the branch looks at (see the top of this file). */
+export const EXTREMENESS_FEATURES: readonly PerMetricFeature[] = ['level', 'dev_short', 'dev_long', 'dev_seasonal', 'rate'];
+
+/** Indices in the feature vector of the features the branch looks at. */
+export function extremenessFeatures(featureSet: FeatureSet): number[] {
+  const wanted = new Set<string>(EXTREMENESS_FEATURES);
+  return featureSet.names.flatMap((name, f) => (wanted.has(name.slice(name.lastIndexOf('.') + 1)) ? [f] : []));
+}
+
+export interface ExtremenessBranch {
+  /** Indices of the features the branch looks at; center and reach are aligned with these. */
+  readonly features: readonly number[];
+  /** Per feature: the training median. */
+  readonly center: readonly number[];
+  /** Per feature: the distance from the center at which the feature alone reaches the threshold (> 0). */
+  readonly reach: readonly number[];
+  /** The model's threshold (0 < threshold < 1), on the forest's score scale. */
+  readonly threshold: number;
+}
+
+/** Float32 multiplier of E inside the exponent: ln(1 - threshold) (negative). */
+export function extremenessRate(threshold: number): number {
+  if (!(threshold > 0 && threshold < 1)) throw new Error(`the extremeness branch needs a threshold between 0 and 1; got ${threshold}`);
+  return Math.fround(Math.log(1 - threshold));
+}
+
+/** max over the branch's features of |x - center| / reach, in float32 like the ONNX graph; NaN counts as the center. */
+export function extremenessOf(row: ArrayLike<number>, branch: Pick<ExtremenessBranch, 'features' | 'center' | 'reach'>): number {
+  let max = 0;
+  for (let k = 0; k < branch.features.length; k++) {
+    const c = Math.fround(branch.center[k]!);
+    const x = Math.fround(row[branch.features[k]!]!);
+    const z = Math.fround(Math.abs(Math.fround((Number.isNaN(x) ? c : x) - c)) / Math.fround(branch.reach[k]!));
+    if (z > max) max = z;
+  }
+  return max;
+}
+
+/** The extremeness score of E, in float32 (see the top of this file). */
+export function extremenessScore(extremeness: number, rate: number): number {
+  return Math.fround(1 - Math.fround(Math.exp(Math.fround(extremeness * rate))));
+}
+
+/** The hybrid score: max(forest score, extremeness score), as the ONNX graph outputs it. */
+export function hybridScore(forestScore: number, row: ArrayLike<number>, branch: ExtremenessBranch, rate = extremenessRate(branch.threshold)): number {
+  return Math.max(Math.fround(forestScore), extremenessScore(extremenessOf(row, branch), rate));
+}
+
+export interface ReachOptions {
+  /** Share of training rows a feature's normal range leaves out (its tail quantile is 1 - this). */
+  readonly tail: number;
+  /** How many times the normal range a feature must go out before it alone is an anomaly. */
+  readonly margin: number;
+  /** The normal range is at least this many robust scales (a feature calm in training still has noise). */
+  readonly minimumScales: number;
+}
+
+export const DEFAULT_REACH_OPTIONS: ReachOptions = { tail: 0.001, margin: 3, minimumScales: 3 };
+
+/**
+ * Per feature (by index): margin x the larger of its training |x - center| at the 1 - tail quantile and
+ * minimumScales robust scales. Always finite and > 0.
+ */
+export function reachOf(
+  rows: readonly ArrayLike<number>[],
+  features: readonly number[],
+  baseline: { readonly center: readonly number[]; readonly scale: readonly number[] },
+  options: Partial<ReachOptions> = {},
+): number[] {
+  const { tail, margin, minimumScales } = { ...DEFAULT_REACH_OPTIONS, ...options };
+  if (!(tail >= 0 && tail < 1)) throw new Error(`reach tail must be a share in [0, 1); got ${tail}`);
+  if (!(margin > 0 && minimumScales > 0)) throw new Error(`reach margin and minimumScales must be > 0; got ${margin} and ${minimumScales}`);
+  const deviations = new Float64Array(rows.length);
+  return features.map((f) => {
+    const center = baseline.center[f]!;
+    rows.forEach((row, r) => (deviations[r] = Math.abs(row[f]! - center)));
+    deviations.sort();
+    const normalRange = deviations.length === 0 ? 0 : deviations[Math.min(deviations.length - 1, Math.floor((1 - tail) * deviations.length))]!;
+    const reach = margin * Math.max(Number.isFinite(normalRange) ? normalRange : 0, minimumScales * baseline.scale[f]!);
+    // Kept a float32 > 0, as the ONNX graph divides by it.
+    return Math.max(Math.fround(reach), 1e-30);
+  });
+}

@@ -1,0 +1,125 @@
+/** The hybrid model score: the extremeness branch in JS, its ONNX twin, and what it adds to the forest. */
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { featureSetFor } from '../../core/features.js';
+import { ONNX_INPUT, ONNX_OUTPUT, parseManifest } from '../../core/manifest.js';
+import { extremenessFeatures, extremenessOf, extremenessRate, extremenessScore, reachOf } from '../../models/extremeness.js';
+import { seededRandom } from '../../models/forest/random.js';
+import { trainModel, type TrainedModel } from '../../models/train.js';
+
+const featureSet = featureSetFor(['cpu_pct', 'net_rx_bps']);
+const F = featureSet.names.length;
+const random = seededRandom(808);
+const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const ordinary = (): number[] => Array.from({ length: F }, (_, f) => gaussian() * (f + 1) + f * 10);
+
+let model: TrainedModel;
+let session: ort.InferenceSession;
+beforeAll(async () => {
+  model = trainModel(
+    Array.from({ length: 3000 }, () => ordinary()),
+    featureSet,
+    { seed: 9, trees: 50 },
+  );
+  session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+});
+
+async function onnxScores(rows: readonly number[][]): Promise<Float32Array> {
+  const data = new Float32Array(rows.length * F);
+  rows.forEach((row, r) => data.set(row, r * F));
+  const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', data, [rows.length, F]) });
+  return out[ONNX_OUTPUT]!.data as Float32Array;
+}
+
+describe('extremeness branch', () => {
+  it('is 0 at the center, exactly the threshold at a reach, and rises towards 1 beyond', () => {
+    const rate = extremenessRate(0.62);
+    expect(extremenessScore(0, rate)).toBe(0);
+    expect(extremenessScore(1, rate)).toBeCloseTo(0.62, 6);
+    expect(extremenessScore(3, rate)).toBeGreaterThan(extremenessScore(2, rate));
+    expect(extremenessScore(Number.POSITIVE_INFINITY, rate)).toBe(1);
+    expect(() => extremenessRate(1)).toThrow(/threshold between 0 and 1; got 1/);
+  });
+
+  it('takes the largest distance in reaches over its features only; NaN counts as the center, ±Infinity as infinitely far', () => {
+    const branch = { features: [0, 2, 3], center: [0, 10, -5], reach: [1, 2, 4] };
+    expect(extremenessOf([0.5, 1e9, 13, -5], branch)).toBe(1.5);
+    expect(extremenessOf([Number.NaN, 0, 10, -7], branch)).toBe(0.5);
+    expect(extremenessOf([0, 0, Number.NEGATIVE_INFINITY, -5], branch)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('looks at the value features of every metric, not at the variability ratio', () => {
+    const features = extremenessFeatures(featureSet);
+    expect(features.map((f) => featureSet.names[f])).toEqual(featureSet.names.filter((name) => !name.endsWith('.vol_short')));
+  });
+
+  it('reach: margin times the tail distance, at least minimumScales robust scales', () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => [i % 100, 7]); // |x - 50| up to 50 (x = 0, ten rows); a constant
+    const reach = reachOf(rows, [0, 1], { center: [50, 7], scale: [25, 1] }, { tail: 0.01, margin: 2, minimumScales: 3 });
+    expect(reach[0]).toBe(2 * 75); // 3 scales (75) beat the tail distance (49)
+    expect(reach[1]).toBe(2 * 3); // constant in training: 3 scales of 1
+    expect(reachOf(rows, [0], { center: [50, 7], scale: [1, 1] }, { tail: 0.01, margin: 2, minimumScales: 3 })[0]).toBe(2 * 50);
+  });
+});
+
+describe('hybrid model (trainModel)', () => {
+  it('records the branch in the manifest and keeps the threshold of the forest', () => {
+    const m = parseManifest(JSON.parse(JSON.stringify(model.manifest)));
+    expect(m.training.algorithm).toMatch(/max per-feature extremeness/);
+    expect(m.training.params).toMatchObject({ extremenessTail: 0.001, extremenessMargin: 3, extremenessMinimumScales: 3 });
+    expect(model.extremeness?.threshold).toBe(m.threshold);
+    expect(model.extremeness?.features).toEqual(extremenessFeatures(featureSet));
+    expect(model.extremeness?.reach).toHaveLength(model.extremeness!.features.length);
+  });
+
+  it('flags one feature far beyond its training range even where the forest alone stays below the threshold', () => {
+    const row = featureSet.names.map((_, f) => model.manifest.baseline.center[f]!);
+    const branch = model.extremeness!;
+    row[branch.features[3]!] = branch.center[3]! + 3 * branch.reach[3]!;
+    const forestOnly = model.forest.score([row])[0]!;
+    const hybrid = model.score([row])[0]!;
+    expect(hybrid).toBeGreaterThanOrEqual(model.manifest.threshold);
+    expect(hybrid).toBeGreaterThan(forestOnly);
+  });
+
+  it('keeps normal rows at the forest score: about the contamination share flagged', () => {
+    const fresh = Array.from({ length: 3000 }, () => ordinary());
+    const flagged = [...model.score(fresh)].filter((s) => s >= model.manifest.threshold).length / fresh.length;
+    expect(flagged).toBeLessThan(0.03);
+  });
+
+  it('ONNX and the JS reference agree within 1e-6 on 10,000 rows with NaN, ±Infinity and huge values', async () => {
+    const cases: { kind: string; row: number[] }[] = [];
+    const add = (kind: string, count: number, make: (row: number[]) => void): void => {
+      for (let i = 0; i < count; i++) {
+        const row = ordinary();
+        make(row);
+        cases.push({ kind, row });
+      }
+    };
+    add('ordinary', 4000, () => undefined);
+    add('one feature far out', 2000, (row) => (row[Math.floor(random() * F)] = pick([-1, 1]) * 10 ** (random() * 4)));
+    add('NaN', 1000, (row) => (row[Math.floor(random() * F)] = Number.NaN));
+    add('all NaN', 500, (row) => row.fill(Number.NaN));
+    add('Infinity', 1000, (row) => (row[Math.floor(random() * F)] = pick([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])));
+    add('huge', 1500, (row) => (row[Math.floor(random() * F)] = pick([1e30, -1e30, 3.4028234663852886e38, -3.4028234663852886e38, 1e300, -1e300, 1e-45, 0])));
+    expect(cases).toHaveLength(10_000);
+    const js = model.score(cases.map((c) => c.row));
+    const onnx = await onnxScores(cases.map((c) => c.row));
+    const worst = new Map<string, number>();
+    cases.forEach((c, i) => worst.set(c.kind, Math.max(worst.get(c.kind) ?? 0, Math.abs(js[i]! - onnx[i]!))));
+    for (const [kind, diff] of worst) expect(diff, kind).toBeLessThan(1e-6);
+    // The branch decides some rows: without it the far-out rows would score as the forest does.
+    const forest = model.forest.score(cases.map((c) => c.row));
+    expect(cases.filter((c, i) => c.kind === 'one feature far out' && js[i]! > forest[i]! + 1e-3).length).toBeGreaterThan(100);
+  });
+
+  it('can be left out: the forest alone, as before', () => {
+    const plain = trainModel(Array.from({ length: 500 }, () => ordinary()), featureSet, { seed: 9, trees: 10, extremeness: false });
+    expect(plain.extremeness).toBeUndefined();
+    expect(plain.manifest.training.params).not.toHaveProperty('extremenessMargin');
+    const rows = [ordinary()];
+    expect(plain.score(rows)).toEqual(plain.forest.score(rows));
+  });
+});
