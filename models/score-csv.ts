@@ -20,12 +20,18 @@ import { readMetricCsv, type MetricCsv } from './csv.js';
 import { FeaturePipeline, type FeatureOptions } from './features/pipeline.js';
 import type { ExtremenessBranch, ReachOptions } from './extremeness.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
-import { baselineOf, calibrate, DEFAULT_CONTAMINATION, extremenessBranchOf, modelScores } from './train.js';
+import { baselineOf, calibrate, extremenessBranchOf, modelScores } from './train.js';
 
 export const PROBATION_FRACTION = 0.15;
 export const PROBATION_MAX_ROWS = 750;
 /** A nightly training job: the production path retrains on the history it has stored. */
 export const DEFAULT_RETRAIN_EVERY_MS = 24 * 3_600_000;
+/**
+ * Where the extremeness branch meets the forest's scale: the forest's 99th training percentile.
+ * The output is a continuous score whose threshold the reader picks (NAB sweeps it), so this
+ * anchors the scale only; it is not the alerting threshold of a published model.
+ */
+const BRANCH_ANCHOR_CONTAMINATION = 0.01;
 /** Training scores used to place a model's score scale (a deterministic stride sample beyond this). */
 const SCALE_SAMPLE_ROWS = 4000;
 
@@ -113,7 +119,7 @@ function train(rows: Float64Array[], featureSet: FeatureSet, options: ForestOpti
   const forestScores = forest.score(sample);
   let extremeness: ExtremenessBranch | undefined;
   if (reachOptions !== false) {
-    const threshold = calibrate(forestScores, DEFAULT_CONTAMINATION).threshold;
+    const threshold = calibrate(forestScores, BRANCH_ANCHOR_CONTAMINATION).threshold;
     extremeness = extremenessBranchOf(rows, featureSet, baselineOf(rows, forest.features), threshold, reachOptions);
   }
   return { forest, extremeness, scale: scoreScaleOf(extremeness ? modelScores(forest, extremeness, sample) : forestScores) };

@@ -1,7 +1,7 @@
 /**
  * How well the pipeline detects the simulator's incidents, over several seeds, offline:
  *   npx tsx local/simulate/check-detection.ts --hosts 20 --seeds 5 [--duration 300] [--interval 10]
- *     [--history-days 2] [--confirm 2] [--json FILE]
+ *     [--history-days 2] [--confirm 2] [--contamination 0.01] [--json FILE]
  * One line per seed (each a different fleet, incident plan and start time), then the totals.
  */
 import { writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '10' },
     'history-days': { type: 'string', default: '2' },
     confirm: { type: 'string', default: '2' },
+    contamination: { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -43,6 +44,7 @@ for (let seed = 1; seed <= seeds; seed++) {
     intervalSeconds: numberOption('interval', values.interval, 1),
     historyDays: numberOption('history-days', values['history-days'], 0.5),
     confirmSamples: numberOption('confirm', values.confirm, 1),
+    ...(values.contamination ? { contamination: numberOption('contamination', values.contamination, 0) } : {}),
   });
   results.push({ ...result, seed, start: new Date(start).toISOString() });
   const r = result.report;

@@ -31,6 +31,8 @@ export interface OfflineRunOptions {
   /** Consecutive anomalous samples that make an alarm (the tracker's default: 2). */
   readonly confirmSamples?: number;
   readonly trainingRows?: number;
+  /** The model's expected anomaly share (trainModel's default when left out). */
+  readonly contamination?: number;
 }
 
 export interface OfflineRunResult {
@@ -49,7 +51,7 @@ export async function runOfflineSimulation(options: OfflineRunOptions): Promise<
   const start = options.start ?? Math.ceil(Date.now() / 3_600_000) * 3_600_000;
   const fleet = new SimulatedFleet({ hosts: options.hosts, seed });
   const history = backfill(fleet, { until: start, days: options.historyDays ?? 2, intervalSeconds, seed, maxTrainingRows: options.trainingRows ?? 20_000 });
-  const trained = trainModel(history.rows, HOST_FEATURE_SET, { seed });
+  const trained = trainModel(history.rows, HOST_FEATURE_SET, { seed, ...(options.contamination ? { contamination: options.contamination } : {}) });
   const scorer = await createOnnxScorer(trained.onnx, HOST_FEATURE_SET.names.length, 'the simulation model');
   const model = { manifest: trained.manifest, scorer, createdMs: Date.parse(trained.manifest.createdAt) };
 
