@@ -10,7 +10,15 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { BenchArea, BenchResult } from './types.js';
 
-const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, json: { type: 'string' } } });
+const USAGE = 'usage: npm run bench [-- --only AREA ...] [-- --json FILE]';
+let parsed;
+try {
+  parsed = parseArgs({ options: { only: { type: 'string', multiple: true }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+} catch (error) {
+  console.error(`${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+const { values } = parsed;
 const dir = import.meta.dirname;
 const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
 const areas: BenchArea[] = [];
@@ -19,6 +27,10 @@ for (const file of files) {
   areas.push(mod.default);
 }
 const known = areas.map((a) => a.area);
+if (values.help) {
+  console.log(`${USAGE}\nareas:\n${areas.map((a) => `  ${a.area.padEnd(8)} ${a.description}`).join('\n')}`);
+  process.exit(0);
+}
 for (const only of values.only ?? []) {
   if (!known.includes(only)) {
     console.error(`no benchmark area "${only}"; areas: ${known.join(', ')}`);
