@@ -10,8 +10,9 @@
  *   one "spread" above it, where spread = threshold - median training score (how far the threshold
  *   already sits above normal); capped at 1, the largest possible score;
  * - baseline per feature: median and robust scale (1.4826 x median absolute deviation; the mean
- *   absolute deviation when over half the values are equal; 1 for a constant feature), which
- *   models/explain.ts uses to name the metric that made a sample anomalous;
+ *   absolute deviation when over half the values are equal; 1 for a constant feature; at least
+ *   the 95th-percentile distance from the median / 1.96, so a heavy-tailed sparse metric does not
+ *   look extreme in every burst), which models/explain.ts uses to name the metric that made a sample anomalous;
  * - the hybrid model score (models/extremeness.ts): the ONNX model outputs max(forest score,
  *   extremeness score), where a single feature far beyond its own training range (by default three times
  *   its 99.9th-percentile distance from the median, at least 3 robust scales) reaches the threshold
@@ -162,8 +163,12 @@ export function baselineOf(rows: readonly ArrayLike<number>[], width: number): M
     const deviations = sorted.map((v) => Math.abs(v - median)).sort();
     const mad = 1.4826 * quantile(deviations, 0.5);
     const meanDeviation = deviations.reduce((a, b) => a + b, 0) / Math.max(1, deviations.length);
+    // A heavy-tailed feature (a sparse metric at 0 most of the time, in bursts otherwise) has a
+    // small MAD but a wide normal range: its 95th-percentile distance (1.96 sigma for a normal
+    // distribution) keeps its z units comparable with the other features' for attribution.
+    const tail = quantile(deviations, 0.95) / 1.96;
     center.push(median);
-    scale.push(mad > 0 ? mad : meanDeviation > 0 ? 1.2533 * meanDeviation : 1);
+    scale.push(Math.max(mad > 0 ? mad : meanDeviation > 0 ? 1.2533 * meanDeviation : 1, tail));
   }
   return { center, scale };
 }

@@ -91,18 +91,20 @@ describe('trainModel', () => {
 
 describe('calibration helpers', () => {
   it('baseline: median and robust scale; a constant feature gets scale 1, a mostly-constant one a positive scale', () => {
-    const rows = [
-      [1, 5, 0],
-      [2, 5, 0],
-      [3, 5, 0],
-      [4, 5, 0],
-      [100, 5, 8],
-    ];
+    // 100 rows: 1..4 repeated, one far outlier (within the top 5%, so it does not widen the scale).
+    const rows = Array.from({ length: 100 }, (_, i) => (i === 99 ? [100, 5, 8] : [1 + (i % 4), 5, 0]));
     const { center, scale } = baselineOf(rows, 3);
-    expect(center).toEqual([3, 5, 0]);
-    expect(scale[0]).toBeCloseTo(1.4826, 10);
+    expect(center).toEqual([2.5, 5, 0]);
+    expect(scale[0]).toBeCloseTo(1.4826 * 1, 6); // MAD 1 beats the 95th-percentile distance (1.5) / 1.96
     expect(scale[1]).toBe(1);
-    expect(scale[2]).toBeCloseTo((1.2533 * 8) / 5, 10);
+    expect(scale[2]).toBeCloseTo((1.2533 * 8) / 100, 10);
+  });
+
+  it('baseline: a heavy-tailed feature (mostly 0, bursts in 20% of rows) gets a scale from its 95th-percentile distance', () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => [i % 5 === 0 ? 100 : 0]);
+    const { center, scale } = baselineOf(rows, 1);
+    expect(center).toEqual([0]);
+    expect(scale[0]).toBeCloseTo(100 / 1.96, 6);
   });
 
   it('severity cut points stay at or below 1 and ascend', () => {
