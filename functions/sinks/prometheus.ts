@@ -8,7 +8,7 @@
 import { REMOTE_WRITE_HEADERS } from './remote-write-codec.js';
 import { RemoteWriteEncoder } from './remote-write-samples.js';
 import { DEFAULT_RETRY_POLICY, inParallel, withRetries, type RetryPolicy } from './retry.js';
-import { errorText, type PreparedWrite, type ResultSink, type SinkBatch, type SinkOutcome, type SinkRejection } from './sink.js';
+import { combineOutcomes, errorText, type PreparedWrite, type ResultSink, type SinkBatch, type SinkRejection } from './sink.js';
 import type { RequestSigner } from './sigv4.js';
 
 export interface PrometheusSinkOptions {
@@ -54,14 +54,7 @@ export class PrometheusSink implements ResultSink {
           }),
           this.options.concurrency ?? 4,
         );
-        const errors = results.map((r) => r.error).filter((e) => e !== undefined);
-        return {
-          sink: this.name,
-          written: results.reduce((n, r) => n + r.written, 0),
-          failed: results.flatMap((r) => r.failed),
-          rejected: results.flatMap((r) => r.rejected),
-          ...(errors.length ? { error: errors[errors.length - 1] } : {}),
-        } satisfies SinkOutcome;
+        return combineOutcomes(this.name, results);
       },
     };
   }

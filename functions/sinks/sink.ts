@@ -43,6 +43,26 @@ export interface ResultSink {
   prepare(batch: SinkBatch): PreparedWrite;
 }
 
+/** What one request of a sink came to. */
+export interface RequestOutcome {
+  readonly written: number;
+  readonly failed: readonly number[];
+  readonly rejected: readonly SinkRejection[];
+  readonly error?: string;
+}
+
+/** A sink's outcome from its requests' outcomes; the last error stands for all. */
+export function combineOutcomes(sink: string, results: readonly RequestOutcome[]): SinkOutcome {
+  const errors = results.map((r) => r.error).filter((e) => e !== undefined);
+  return {
+    sink,
+    written: results.reduce((n, r) => n + r.written, 0),
+    failed: results.flatMap((r) => r.failed),
+    rejected: results.flatMap((r) => r.rejected),
+    ...(errors.length ? { error: errors[errors.length - 1] } : {}),
+  };
+}
+
 export function errorText(error: unknown): string {
   const e = error as { name?: string; message?: string };
   return `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;

@@ -9,7 +9,7 @@
 import { WriteRecordsCommand, type _Record, type RejectedRecord, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { TIMESTREAM_MAX_RECORDS_PER_WRITE, TimestreamRecordBuilder } from '../../core/stored-result.js';
 import { DEFAULT_RETRY_POLICY, inParallel, isTransientAwsError, withRetries, type RetryPolicy } from './retry.js';
-import { errorText, type PreparedWrite, type ResultSink, type SinkBatch, type SinkOutcome, type SinkRejection } from './sink.js';
+import { combineOutcomes, errorText, type PreparedWrite, type RequestOutcome, type ResultSink, type SinkBatch, type SinkRejection } from './sink.js';
 
 export interface TimestreamSinkOptions {
   readonly client: TimestreamWriteClient;
@@ -26,7 +26,6 @@ interface Chunk {
   readonly indices: number[];
 }
 
-type ChunkResult = { written: number; failed: number[]; rejected: SinkRejection[]; error?: string };
 
 export class TimestreamSink implements ResultSink {
   readonly name = 'timestream';
@@ -50,19 +49,12 @@ export class TimestreamSink implements ResultSink {
           chunks.map((c) => () => this.write(c)),
           this.options.concurrency ?? 8,
         );
-        const errors = results.map((r) => r.error).filter((e) => e !== undefined);
-        return {
-          sink: this.name,
-          written: results.reduce((n, r) => n + r.written, 0),
-          failed: results.flatMap((r) => r.failed),
-          rejected: results.flatMap((r) => r.rejected),
-          ...(errors.length ? { error: errors[errors.length - 1] } : {}),
-        } satisfies SinkOutcome;
+        return combineOutcomes(this.name, results);
       },
     };
   }
 
-  private async write(chunk: Chunk): Promise<ChunkResult> {
+  private async write(chunk: Chunk): Promise<RequestOutcome> {
     const { client, database, table } = this.options;
     try {
       await withRetries(
@@ -86,7 +78,7 @@ export class TimestreamSink implements ResultSink {
   }
 
   /** The records not named were written; a newer version already stored counts as written. */
-  private inspectRejections(chunk: Chunk, rejected: readonly RejectedRecord[]): ChunkResult {
+  private inspectRejections(chunk: Chunk, rejected: readonly RejectedRecord[]): RequestOutcome {
     const rejections: SinkRejection[] = [];
     for (const r of rejected) {
       const index = r.RecordIndex ?? -1;
