@@ -26,7 +26,6 @@ interface Chunk {
   readonly indices: number[];
 }
 
-
 export class TimestreamSink implements ResultSink {
   readonly name = 'timestream';
 
