@@ -4,7 +4,7 @@
  * sending to a local Kinesis endpoint (moto). CPU time from /proc/<pid>/stat over the window,
  * resident memory sampled every second, bytes and PUT payload units from what reached the stream.
  */
-import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { awsClientSettings } from '../core/aws.js';
 import { decodeWireRecord } from '../core/wire.js';
 import { startMoto } from '../local/moto.js';
 import type { RunningServer } from '../local/process.js';
+import { readStreamRecords } from '../local/read-stream.js';
 import type { BenchArea, BenchResult } from './types.js';
 
 const MEASURE_SECONDS = Number(process.env.VIGIL_BENCH_AGENT_SECONDS ?? 60);
@@ -143,24 +144,15 @@ function memoryKb(pid: number): { rssKb: number; rssAnonKb: number } {
 /** Records, bytes and PUT units per partition key (host) in the stream. */
 async function trafficByHost(kinesis: KinesisClient, stream: string): Promise<Record<string, HostTraffic>> {
   const byHost: Record<string, HostTraffic> = {};
-  const shards = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
-  for (const shard of shards.Shards ?? []) {
-    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
-    while (iterator) {
-      const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      for (const record of page.Records ?? []) {
-        const host = record.PartitionKey!;
-        const t = (byHost[host] ??= { records: 0, bytes: 0, units: 0, maxUnitsPerRecord: 0, samples: 0 });
-        const units = putUnits({ data: record.Data! });
-        t.records++;
-        t.bytes += record.Data!.length;
-        t.units += units;
-        t.maxUnitsPerRecord = Math.max(t.maxUnitsPerRecord, units);
-        t.samples += decodeWireRecord(record.Data!).samples.length;
-      }
-      if (!page.Records?.length) break;
-      iterator = page.NextShardIterator;
-    }
+  for (const record of await readStreamRecords(kinesis, stream)) {
+    const host = record.PartitionKey!;
+    const t = (byHost[host] ??= { records: 0, bytes: 0, units: 0, maxUnitsPerRecord: 0, samples: 0 });
+    const units = putUnits({ data: record.Data! });
+    t.records++;
+    t.bytes += record.Data!.length;
+    t.units += units;
+    t.maxUnitsPerRecord = Math.max(t.maxUnitsPerRecord, units);
+    t.samples += decodeWireRecord(record.Data!).samples.length;
   }
   return byHost;
 }

@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
 import { KinesisPoller, type KinesisPollerOptions } from '../../local/kinesis-poller.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
+import { until } from '../poll.js';
 
 useLocalAws();
 let kinesis: KinesisClient;
@@ -31,14 +32,6 @@ async function streamWith(n: number): Promise<string> {
 }
 
 const valueOf = (r: KinesisStreamRecord): number => Number(Buffer.from(r.kinesis.data, 'base64').toString());
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function run(streamName: string, handler: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>, options: Partial<KinesisPollerOptions> = {}): Promise<KinesisPoller> {
   poller = new KinesisPoller({ client: kinesis, streamName, handler, idlePollMs: 20, retryDelayMs: 10, ...options });

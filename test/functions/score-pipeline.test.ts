@@ -26,6 +26,7 @@ import { publishModel } from '../../models/publish.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
 import { encode, features, quietTools, wireRecord, zscoreModel } from './fixtures.js';
 import { TimestreamRecordingProxy } from './recording-proxy.js';
+import { until } from '../poll.js';
 
 const endpoint = useLocalAws();
 const prometheus = inject('prometheusUrl');
@@ -100,16 +101,6 @@ async function pipeline(): Promise<Pipeline> {
     return out.Records!.map((r) => r.SequenceNumber!);
   };
   return { models, stream, bucket, queueUrl: QueueUrl!, proxy, poller, put };
-}
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const measure = (r: _Record, name: string): string | undefined => r.MeasureValues?.find((m) => m.Name === name)?.Value;

@@ -31,6 +31,7 @@ import { directoryBytes, functionAssetDir, LAMBDA_UNZIPPED_LIMIT_BYTES } from '.
 import { attr, DataType, encodeModel, tensor } from '../../models/onnx/proto.js';
 import { synthVigil } from './synth.js';
 import type { Synthesized } from './synth.js';
+import { until } from '../poll.js';
 
 const MB = 1024 * 1024;
 const TARGET_BYTES = 60 * MB;
@@ -219,13 +220,3 @@ async function promQuery(prometheus: string, promql: string): Promise<{ metric: 
   return answer.data.result;
 }
 
-/** Polls `probe` until it gives a value (bounded: fails after `timeoutMs`). */
-async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
