@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
 import { featureSetFor, featureSetMismatch } from '../../core/features.js';
-import { ONNX_INPUT, ONNX_OUTPUT, severityOf } from '../../core/manifest.js';
+import { ONNX_INPUT, ONNX_OUTPUT, severityOf, type Manifest } from '../../core/manifest.js';
 import { buildManifest, readModelDir, writeModelDir } from '../../models/artifact.js';
 import { DataType, attr, encodeModel, tensor } from '../../models/onnx/proto.js';
 import { fetchCurrentModel, listModels, publishModel, rollbackModel } from '../../models/publish.js';
@@ -46,6 +46,22 @@ function zScoreModel(): Uint8Array {
   });
 }
 
+/** The z-score model with the manifest a person publishing it would write. */
+function zScoreArtifact(version?: string): { onnx: Uint8Array; manifest: Manifest } {
+  const onnx = zScoreModel();
+  const manifest = buildManifest({
+    name: 'zscore-byom',
+    ...(version ? { version } : {}),
+    onnx,
+    featureSet,
+    threshold: 0.5,
+    severity: { low: 0.5, medium: 0.7, high: 0.9, critical: 0.99 },
+    baseline: { center: mean, scale: std },
+    training: { algorithm: 'z-score (hand-built ONNX)', rows: 0, params: {} },
+  });
+  return { onnx, manifest };
+}
+
 const expected = (row: readonly number[]): number => 1 / (1 + Math.exp(-(Math.max(...row.map((x, k) => Math.abs(x - mean[k]!) / std[k]!)) - 3)));
 
 const dirs: string[] = [];
@@ -53,17 +69,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 describe('bring your own model', () => {
   it('publishes a hand-built z-score ONNX model, fetches it from S3 and scores it with onnxruntime', async () => {
-    const onnx = zScoreModel();
-    const manifest = buildManifest({
-      name: 'zscore-byom',
-      version: uniqueName('byom'),
-      onnx,
-      featureSet,
-      threshold: 0.5,
-      severity: { low: 0.5, medium: 0.7, high: 0.9, critical: 0.99 },
-      baseline: { center: mean, scale: std },
-      training: { algorithm: 'z-score (hand-built ONNX)', rows: 0, params: {} },
-    });
+    const { onnx, manifest } = zScoreArtifact(uniqueName('byom'));
     // Through a model directory, as `vigil publish --model DIR` reads it.
     const dir = mkdtempSync(join(tmpdir(), 'vigil-byom-'));
     dirs.push(dir);
@@ -96,16 +102,7 @@ describe('bring your own model', () => {
     const rows = Array.from({ length: 300 }, (_, r) => Array.from({ length: F }, (_, k) => mean[k]! + std[k]! * Math.sin(r * (k + 1))));
     const forest = trainModel(rows, featureSet, { trees: 10, name: 'forest' });
     await publishModel(s3, { ...location, onnx: forest.onnx, manifest: forest.manifest });
-    const onnx = zScoreModel();
-    const byom = buildManifest({
-      name: 'zscore-byom',
-      onnx,
-      featureSet,
-      threshold: 0.5,
-      severity: { low: 0.5, medium: 0.7, high: 0.9, critical: 0.99 },
-      baseline: { center: mean, scale: std },
-      training: { algorithm: 'z-score (hand-built ONNX)', rows: 0, params: {} },
-    });
+    const { onnx, manifest: byom } = zScoreArtifact();
     await publishModel(s3, { ...location, onnx, manifest: byom });
     expect((await fetchCurrentModel(s3, location)).manifest.name).toBe('zscore-byom');
     expect((await listModels(s3, location)).map((m) => m.name).sort()).toEqual(['forest', 'zscore-byom']);
