@@ -4,6 +4,11 @@
  * score every row causally with the same feature pipeline the agent runs. Rows of the
  * probationary period get score 0 (they are training data, not scored).
  *
+ * Training leaves out the feature pipeline's first day (models/features/warm-up.ts), as `vigil
+ * train` does. Each score is reported as an incident onset (models/onset.ts): a row scoring no
+ * higher than a row of the past day reports 0, so an incident is reported when it starts or
+ * worsens, not on every row it lasts.
+ *
  * Retraining: once a day (of the file's time) the forest is refitted on every row seen so far, as
  * the production path can with a nightly training job (train on stored history, publish, the
  * scoring function picks up the new model). The score of row i only ever comes from a model
@@ -18,6 +23,8 @@ import { dirname, join, relative } from 'node:path';
 import { featureSetFor, type FeatureSet } from '../core/features.js';
 import { readMetricCsv, type MetricCsv } from './csv.js';
 import { FeaturePipeline, type FeatureOptions } from './features/pipeline.js';
+import { firstTrainingRow } from './features/warm-up.js';
+import { IncidentOnset } from './onset.js';
 import type { ExtremenessBranch, ReachOptions } from './extremeness.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { baselineOf, calibrate, extremenessBranchOf, modelScores } from './train.js';
@@ -26,6 +33,8 @@ export const PROBATION_FRACTION = 0.15;
 export const PROBATION_MAX_ROWS = 750;
 /** A nightly training job: the production path retrains on the history it has stored. */
 export const DEFAULT_RETRAIN_EVERY_MS = 24 * 3_600_000;
+/** An incident is reported again within a day only if it gets worse (models/onset.ts). */
+export const DEFAULT_ONSET_WINDOW_MS = 24 * 3_600_000;
 /**
  * Where the extremeness branch meets the forest's scale: the forest's 99th training percentile.
  * The output is a continuous score whose threshold the reader picks (NAB sweeps it), so this
@@ -42,6 +51,8 @@ export interface ScoreCsvOptions {
   /** Retrain on every row seen so far once this much time (ms) has passed since the last training; 0 = train once. Default one day. */
   readonly retrainEveryMs?: number;
   readonly features?: Partial<FeatureOptions>;
+  /** Report incident onsets (models/onset.ts) over this window (ms); 0 = every row's own score. Default one day. */
+  readonly onsetWindowMs?: number;
   /** The extremeness branch's calibration, or false for the forest alone. Default as trainModel. */
   readonly extremeness?: Partial<ReachOptions> | false;
 }
@@ -89,6 +100,7 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): F
   const features: Float64Array[] = [];
   const scores = new Float64Array(rows);
   const forestOptions = { seed: options.seed, trees: options.trees, subsample: options.subsample };
+  const onset = new IncidentOnset(options.onsetWindowMs ?? DEFAULT_ONSET_WINDOW_MS);
   let model: CsvModel | undefined;
   let trainedAt = 0;
   for (let i = 0; i < rows; i++) {
@@ -98,10 +110,10 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): F
     const due = i === probation || (i > probation && retrainEveryMs > 0 && csv.timestamps[i]! - trainedAt >= retrainEveryMs);
     if (due) {
       // Rows before i only: the model that scores row i never saw it or anything after it.
-      model = train(features.slice(0, i), pipeline.featureSet, forestOptions, options.extremeness);
+      model = train(features.slice(firstTrainingRow(csv.timestamps, i), i), pipeline.featureSet, forestOptions, options.extremeness);
       trainedAt = csv.timestamps[i]!;
     }
-    if (model) scores[i] = scaledScore(modelScores(model.forest, model.extremeness, [features[i]!])[0]!, model.scale);
+    if (model) scores[i] = onset.push(csv.timestamps[i]!, scaledScore(modelScores(model.forest, model.extremeness, [features[i]!])[0]!, model.scale));
   }
   return scores;
 }
@@ -176,3 +188,4 @@ function csvFilesUnder(dir: string): string[] {
     return name.toLowerCase().endsWith('.csv') ? [path] : [];
   });
 }
+

@@ -3,6 +3,7 @@
  * feature pipeline so the pipelines start warm (recent, long and seasonal normals known) and a
  * sample of the feature rows can train the baseline model.
  */
+import { WARM_UP_MS } from '../../models/features/warm-up.js';
 import { HOST_FEATURE_SET, type FeatureSet } from '../../core/features.js';
 import { FeaturePipeline, type FeatureOptions } from '../../models/features/pipeline.js';
 import type { FleetSample, SimulatedFleet } from './fleet.js';
@@ -32,7 +33,7 @@ export interface BackfillOptions {
   readonly featureOptions?: Partial<FeatureOptions>;
   /** Training rows kept, drawn evenly at random from all hosts after the warm-up (default 20000). */
   readonly maxTrainingRows?: number;
-  /** The first hours only warm the pipelines; their rows are not training rows (default 24, capped at half the history). */
+  /** The first hours only warm the pipelines; their rows are not training rows (default models/features/warm-up.ts: 24, capped at half the history). */
   readonly warmupHours?: number;
   readonly seed?: number;
 }
@@ -54,7 +55,8 @@ export function backfill(fleet: SimulatedFleet, options: BackfillOptions): Backf
   const step = options.intervalSeconds * 1000;
   const ticks = Math.floor((options.days * 86_400_000) / step);
   const from = options.until - ticks * step;
-  const warmupEnd = from + Math.min(options.warmupHours ?? 24, options.days * 12) * 3_600_000;
+  const warmupMs = options.warmupHours === undefined ? WARM_UP_MS : options.warmupHours * 3_600_000;
+  const warmupEnd = from + Math.min(warmupMs, options.days * 12 * 3_600_000);
   const pipelines = new Map(fleet.hostIds.map((host) => [host, new FeaturePipeline(featureSet, options.featureOptions)]));
   const reservoir = new Reservoir<Float64Array>(options.maxTrainingRows ?? 20_000, Random.derive(options.seed ?? 1, 'backfill'));
   let samples = 0;

@@ -10,6 +10,7 @@ interface Flags {
   seed: string;
   trees: string;
   retrainEveryHours: string;
+  onsetHours: string;
 }
 
 export function register(program: Command): void {
@@ -23,6 +24,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the forest', '1')
     .option('--trees <n>', 'trees in the forest', '100')
     .option('--retrain-every-hours <h>', 'retrain on all rows seen so far every this many hours of the file’s time (0 = train once on the probationary period)', '24')
+    .option('--onset-hours <h>', 'report incident onsets: a row scoring no higher than a row of the past this many hours gets 0 (0 = every row its own score)', '24')
     .addHelpText(
       'after',
       `
@@ -43,7 +45,8 @@ function run(flags: Flags): void {
   const options: ScoreCsvOptions = {
     seed: integerFlag('--seed', flags.seed),
     trees: integerFlag('--trees', flags.trees, 1),
-    retrainEveryMs: hoursFlag(flags.retrainEveryHours),
+    retrainEveryMs: hoursFlag('--retrain-every-hours', flags.retrainEveryHours),
+    onsetWindowMs: hoursFlag('--onset-hours', flags.onsetHours),
   };
   if (flags.inDir !== undefined || flags.outDir !== undefined) {
     if (!flags.inDir || !flags.outDir || flags.in || flags.out) throw usage('give --in-dir and --out-dir together (and not --in/--out)');
@@ -66,8 +69,8 @@ function integerFlag(name: string, value: string, min = Number.MIN_SAFE_INTEGER)
   return n;
 }
 
-function hoursFlag(value: string): number {
+function hoursFlag(name: string, value: string): number {
   const hours = Number(value);
-  if (!Number.isFinite(hours) || hours < 0) throw new Error(`--retrain-every-hours must be a number >= 0 (0 = train once); got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(hours) || hours < 0) throw new Error(`${name} must be a number of hours >= 0 (0 = off); got "${value}"`);
   return hours * 3_600_000;
 }

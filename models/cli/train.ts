@@ -7,6 +7,7 @@ import { MANIFEST_FILE, MODEL_FILE } from '../../core/manifest.js';
 import { writeModelDir } from '../artifact.js';
 import { readMetricCsv, type MetricCsv } from '../csv.js';
 import { FeaturePipeline } from '../features/pipeline.js';
+import { firstTrainingRow } from '../features/warm-up.js';
 import { FOREST_DEFAULTS } from '../forest/forest.js';
 import { DEFAULT_CONTAMINATION, DEFAULT_MODEL_NAME, trainModel } from '../train.js';
 
@@ -72,7 +73,8 @@ function run(flags: Flags): void {
   const total = rowCount + options.trees + rowCount; // features, trees, scoring the training rows
   bar?.start(total, 0);
   try {
-    const rows = featureRows(csv, featureSet, (done) => bar?.update(done));
+    // The pipeline's first day is its warm-up, not normal behaviour (models/features/warm-up.ts).
+    const rows = featureRows(csv, featureSet, (done) => bar?.update(done)).slice(firstTrainingRow(csv.timestamps));
     const model = trainModel(rows, featureSet, { ...options, source: resolve(flags.in), onProgress: (done) => bar?.update(rowCount + done) });
     bar?.update(total);
     bar?.stop();

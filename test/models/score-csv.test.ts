@@ -97,10 +97,37 @@ describe('score-csv (NAB protocol)', () => {
     for (let i = 0; i < rows; i++) lines.push(`${T0 / 1000 + i * 300},${((i < 10 * 288 ? 30 : 70) + 3 * random()).toFixed(3)}`);
     const csv = parseMetricCsv(lines.join('\n'));
     const lastDay = (scores: Float64Array) => scores.slice(rows - 288).reduce((a, b) => a + b, 0) / 288;
-    const retrained = scoreMetricCsv(csv, { trees: 30 });
-    const once = scoreMetricCsv(csv, { trees: 30, retrainEveryMs: 0 });
+    // Every row's own score (no onset reporting): this is about what the model considers normal.
+    const retrained = scoreMetricCsv(csv, { trees: 30, onsetWindowMs: 0 });
+    const once = scoreMetricCsv(csv, { trees: 30, retrainEveryMs: 0, onsetWindowMs: 0 });
     expect(lastDay(once)).toBeGreaterThan(0.5);
     expect(lastDay(retrained)).toBeLessThan(0.5);
+  });
+
+  it('reports an incident at its onset, not on every row it lasts', () => {
+    const csv = parseMetricCsv(series(2000, 1500));
+    const high = (scores: Float64Array) => scores.slice(1500, 1506).filter((s) => s > 0.5).length;
+    const onset = scoreMetricCsv(csv, options);
+    const everyRow = scoreMetricCsv(csv, { ...options, onsetWindowMs: 0 });
+    expect(high(everyRow)).toBe(6);
+    expect(high(onset)).toBe(1);
+    expect(onset[1500]).toBe(everyRow[1500]);
+  });
+
+  it('finds a day whose daily rise does not come (training leaves out the first day, when the time-of-day normal is still empty)', () => {
+    // 14 days at 5 minutes: low at night, high from 08:00 to 20:00; on day 11 the rise never comes.
+    const random = rng(5);
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < 14 * 288; i++) {
+      const day = Math.floor(i / 288);
+      const hour = (i % 288) / 12;
+      const high = hour >= 8 && hour < 20 && day !== 11;
+      lines.push(`${T0 / 1000 + i * 300},${((high ? 80 : 20) + 2 * random()).toFixed(3)}`);
+    }
+    const scores = scoreMetricCsv(parseMetricCsv(lines.join('\n')), { ...options, onsetWindowMs: 0 });
+    const missingRise = Math.max(...scores.slice(11 * 288 + 8 * 12, 11 * 288 + 20 * 12));
+    const normalDays = Math.max(...scores.slice(3 * 288, 11 * 288));
+    expect(missingRise).toBeGreaterThan(normalDays);
   });
 
   it('refuses a file too short to train on, saying how many rows it needs', () => {
