@@ -3,6 +3,8 @@
  * Dimensions: host and tags. Measures: raw metrics, score, anomaly flag, severity, confidence,
  * top contributing metric, model version, sequence number. Written idempotently: the same sample
  * scored by the same model gives the same dimensions, time, measures and version.
+ * toTimestreamRecord is the one definition of a stored record; the scoring function writes it as
+ * timestreamCommonAttributes (once per WriteRecords) plus TimestreamRecordBuilder's record.
  */
 import type { _Record, Dimension, MeasureValue } from '@aws-sdk/client-timestream-write';
 import type { ScoredSample } from './scored-sample.js';
@@ -77,53 +79,83 @@ export function toTimestreamRecord(s: ScoredSample): _Record {
 }
 
 /**
- * toTimestreamRecord for the many samples of one batch, faster: records of a host share one
- * Dimensions array, few-valued measures share their objects, and metric measure names are built
- * once per set of metric names. The records are equal to toTimestreamRecord's (the score tests
- * hold them to that); treat them as read-only, as the shared parts are.
+ * What every record of a batch shares: a WriteRecords call sends it once, as CommonAttributes,
+ * and Timestream gives it to each of the call's records. A stored record is these attributes
+ * merged with TimestreamRecordBuilder's record, which equals toTimestreamRecord.
+ */
+export function timestreamCommonAttributes(recordVersion: number): _Record {
+  return { MeasureName: TIMESTREAM_MEASURE_NAME, MeasureValueType: 'MULTI', TimeUnit: 'MILLISECONDS', Version: recordVersion };
+}
+
+/**
+ * toTimestreamRecord for the many samples of one batch, faster, without the attributes every
+ * record shares (timestreamCommonAttributes of the sample's recordVersion): records of a host
+ * share one Dimensions array, few-valued measures share their objects, and metric measure names
+ * are sorted once per set of metric names. Merged with the common attributes, a record equals
+ * toTimestreamRecord's (the score tests hold it to that); treat records as read-only, as the
+ * shared parts are.
  */
 export class TimestreamRecordBuilder {
   private readonly dimensions = new Map<string, { tags: Readonly<Record<string, string>>; dimensions: Dimension[] }[]>();
+  private lastHost: string | undefined;
+  private lastTags: Readonly<Record<string, string>> | undefined;
+  private lastDimensions: Dimension[] = [];
   /** Per result measure (RESULT_MEASURE_LIST order), its shared objects by value. */
   private readonly shared = RESULT_MEASURE_LIST.map(() => new Map<string, MeasureValue>());
-  private metricNames: readonly string[] = [];
-  private sortedMetrics: readonly { readonly name: string; readonly measure: string }[] = [];
+  /** The metric names of the last sample, in its key order; then sorted, and as measure names. */
+  private metricKeys: readonly string[] = [];
+  private sortedMetrics: readonly string[] = [];
+  private metricMeasures: readonly string[] = [];
 
   build(s: ScoredSample): _Record {
-    const measures: MeasureValue[] = [];
-    for (let i = 0; i < RESULT_MEASURE_LIST.length; i++) {
+    const metrics = s.metrics;
+    const sorted = this.sortedMetricNames(metrics);
+    const names = this.metricMeasures;
+    const base = RESULT_MEASURE_LIST.length;
+    const measures = new Array<MeasureValue>(base + sorted.length);
+    for (let i = 0; i < base; i++) {
       const { name, type, value, fewValued } = RESULT_MEASURE_LIST[i]!;
       const text = value(s);
       if (!fewValued) {
-        measures.push({ Name: name, Value: text, Type: type });
+        measures[i] = { Name: name, Value: text, Type: type };
         continue;
       }
       const shared = this.shared[i]!;
       let measure = shared.get(text);
       if (!measure) shared.set(text, (measure = { Name: name, Value: text, Type: type }));
-      measures.push(measure);
+      measures[i] = measure;
     }
-    for (const { name, measure } of this.metricsOf(s.metrics)) measures.push({ Name: measure, Value: String(s.metrics[name]), Type: 'DOUBLE' });
-    return record(s, this.dimensionsOf(s.host, s.tags), measures);
+    for (let k = 0; k < sorted.length; k++) measures[base + k] = { Name: names[k]!, Value: String(metrics[sorted[k]!]), Type: 'DOUBLE' };
+    return { Dimensions: this.dimensionsOf(s.host, s.tags), MeasureValues: measures, Time: String(s.time) };
   }
 
-  /** Metric names sorted, with their measure names; recomputed only when the names change. */
-  private metricsOf(metrics: Readonly<Record<string, number>>): readonly { readonly name: string; readonly measure: string }[] {
-    const names = Object.keys(metrics);
-    const last = this.metricNames;
-    if (names.length !== last.length || names.some((name, i) => name !== last[i])) {
-      this.metricNames = names;
-      this.sortedMetrics = [...names].sort().map((name) => ({ name, measure: `${METRIC_MEASURE_PREFIX}${name}` }));
+  /** The sample's metric names sorted (measure names in metricMeasures); recomputed only when the names change. */
+  private sortedMetricNames(metrics: Readonly<Record<string, number>>): readonly string[] {
+    const keys = this.metricKeys;
+    let i = 0;
+    for (const name in metrics) {
+      if (keys[i] !== name) return this.sortMetricNames(metrics);
+      i++;
     }
+    return i === keys.length ? this.sortedMetrics : this.sortMetricNames(metrics);
+  }
+
+  private sortMetricNames(metrics: Readonly<Record<string, number>>): readonly string[] {
+    this.metricKeys = Object.keys(metrics);
+    this.sortedMetrics = [...this.metricKeys].sort();
+    this.metricMeasures = this.sortedMetrics.map((name) => `${METRIC_MEASURE_PREFIX}${name}`);
     return this.sortedMetrics;
   }
 
   private dimensionsOf(host: string, tags: Readonly<Record<string, string>>): Dimension[] {
+    if (host === this.lastHost && tags === this.lastTags) return this.lastDimensions;
     let variants = this.dimensions.get(host);
     if (!variants) this.dimensions.set(host, (variants = []));
     let found = variants.find((v) => v.tags === tags || sameTags(v.tags, tags));
     if (!found) variants.push((found = { tags, dimensions: timestreamDimensions(host, tags) }));
-    return found.dimensions;
+    this.lastHost = host;
+    this.lastTags = tags;
+    return (this.lastDimensions = found.dimensions);
   }
 }
 

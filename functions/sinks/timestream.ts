@@ -1,13 +1,14 @@
 /**
  * Timestream sink: one multi-measure record per stored sample (core/stored-result.ts), at most 100
- * per WriteRecords, calls in parallel, transient errors retried with backoff. RejectedRecords are
- * inspected: a record already stored by a newer model (higher version) counts as written; any other
- * rejection, like a ValidationException, is reported with Timestream's reason (the caller dead-letters
- * it) rather than retried forever. Writes are idempotent: same dimensions, time,
+ * per WriteRecords with the attributes they share sent once as CommonAttributes, calls in
+ * parallel, transient errors retried with backoff. RejectedRecords are inspected: a record already
+ * stored by a newer model (higher version) counts as written; any other rejection, like a
+ * ValidationException, is reported with Timestream's reason (the caller dead-letters it) rather
+ * than retried forever. Writes are idempotent: same dimensions, time,
  * measures and version on every delivery.
  */
 import { WriteRecordsCommand, type _Record, type RejectedRecord, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import { TIMESTREAM_MAX_RECORDS_PER_WRITE, TimestreamRecordBuilder } from '../../core/stored-result.js';
+import { TIMESTREAM_MAX_RECORDS_PER_WRITE, timestreamCommonAttributes, TimestreamRecordBuilder } from '../../core/stored-result.js';
 import { DEFAULT_RETRY_POLICY, inParallel, isTransientAwsError, withRetries, type RetryPolicy } from './retry.js';
 import { combineOutcomes, errorText, type PreparedWrite, type RequestOutcome, type ResultSink, type SinkBatch, type SinkRejection } from './sink.js';
 
@@ -21,6 +22,10 @@ export interface TimestreamSinkOptions {
 }
 
 interface Chunk {
+  /** The records' version (every record of a chunk has the same); with it, what they share. */
+  readonly version: number;
+  readonly common: _Record;
+  /** The records without what they share. */
   readonly records: _Record[];
   /** Sample index of each record. */
   readonly indices: number[];
@@ -37,7 +42,10 @@ export class TimestreamSink implements ResultSink {
     const builder = new TimestreamRecordBuilder();
     batch.samples.forEach((sample, i) => {
       if (!batch.store[i]) return;
-      if (!chunk || chunk.records.length === TIMESTREAM_MAX_RECORDS_PER_WRITE) chunks.push((chunk = { records: [], indices: [] }));
+      const version = sample.recordVersion;
+      if (!chunk || chunk.records.length === TIMESTREAM_MAX_RECORDS_PER_WRITE || chunk.version !== version) {
+        chunks.push((chunk = { version, common: timestreamCommonAttributes(version), records: [], indices: [] }));
+      }
       chunk.records.push(builder.build(sample));
       chunk.indices.push(i);
     });
@@ -57,7 +65,7 @@ export class TimestreamSink implements ResultSink {
     const { client, database, table } = this.options;
     try {
       await withRetries(
-        () => client.send(new WriteRecordsCommand({ DatabaseName: database, TableName: table, Records: chunk.records })),
+        () => client.send(new WriteRecordsCommand({ DatabaseName: database, TableName: table, CommonAttributes: chunk.common, Records: chunk.records })),
         isTransientAwsError,
         this.options.retry ?? DEFAULT_RETRY_POLICY,
       );
@@ -81,9 +89,8 @@ export class TimestreamSink implements ResultSink {
     const rejections: SinkRejection[] = [];
     for (const r of rejected) {
       const index = r.RecordIndex ?? -1;
-      const record = chunk.records[index];
-      if (!record) continue;
-      if (r.ExistingVersion !== undefined && r.ExistingVersion > (record.Version ?? 0)) {
+      if (!chunk.records[index]) continue;
+      if (r.ExistingVersion !== undefined && r.ExistingVersion > chunk.version) {
         continue;
       }
       rejections.push({ indices: [chunk.indices[index]!], reason: `Timestream rejected the record: ${r.Reason ?? 'no reason given'}` });

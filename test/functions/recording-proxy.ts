@@ -1,6 +1,7 @@
 /**
  * A loopback proxy in front of the AWS endpoint for Timestream: forwards every request, keeps the
- * records of every WriteRecords the endpoint accepted (moto has no Timestream query), and can be
+ * records of every WriteRecords the endpoint accepted, merged with the call's CommonAttributes as
+ * Timestream stores them (moto has no Timestream query), and can be
  * taken "down" (connections reset) to play an outage.
  */
 import { createServer, request, type Server } from 'node:http';
@@ -33,7 +34,9 @@ export class TimestreamRecordingProxy {
           answer.on('data', (c: Buffer) => parts.push(c));
           answer.on('end', () => {
             if (answer.statusCode === 200 && String(req.headers['x-amz-target']).endsWith('.WriteRecords')) {
-              this.accepted.push(...(JSON.parse(body.toString()) as { Records: _Record[] }).Records);
+              // What Timestream stores: each record over the call's CommonAttributes.
+              const { CommonAttributes: common, Records: records } = JSON.parse(body.toString()) as { CommonAttributes?: _Record; Records: _Record[] };
+              this.accepted.push(...records.map((record) => ({ ...common, ...record })));
             }
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             res.end(Buffer.concat(parts));

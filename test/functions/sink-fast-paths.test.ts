@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { toSeries } from '../../core/alert-series.js';
 import { SEVERITIES } from '../../core/manifest.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
-import { TimestreamRecordBuilder, toTimestreamRecord } from '../../core/stored-result.js';
+import { timestreamCommonAttributes, TimestreamRecordBuilder, toTimestreamRecord } from '../../core/stored-result.js';
 import { decodeWriteRequest, encodeWriteRequest } from '../../functions/sinks/remote-write-codec.js';
 import { RemoteWriteEncoder } from '../../functions/sinks/remote-write-samples.js';
 import { requestsByHost } from '../../functions/sinks/prometheus.js';
@@ -92,10 +92,17 @@ describe('RemoteWriteEncoder', () => {
 });
 
 describe('TimestreamRecordBuilder', () => {
-  it('builds records equal to toTimestreamRecord', () => {
+  it('builds records equal to toTimestreamRecord, with the common attributes', () => {
     const samples = generatedSamples(500, 5);
     const builder = new TimestreamRecordBuilder();
-    for (const sample of samples) expect(builder.build(sample)).toEqual(toTimestreamRecord(sample));
+    for (const sample of samples) expect({ ...timestreamCommonAttributes(sample.recordVersion), ...builder.build(sample) }).toEqual(toTimestreamRecord(sample));
+  });
+
+  it('leaves out of each record exactly what the common attributes carry', () => {
+    const [sample] = generatedSamples(1, 7);
+    const record = new TimestreamRecordBuilder().build(sample!);
+    const common = timestreamCommonAttributes(sample!.recordVersion);
+    expect(Object.keys(record).sort()).toEqual(Object.keys(toTimestreamRecord(sample!)).filter((key) => !(key in common)).sort());
   });
 
   it('sorts tag dimensions as the reference does, whatever the key order', () => {

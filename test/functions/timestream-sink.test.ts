@@ -5,6 +5,7 @@
 import { TimestreamWriteClient, type _Record } from '@aws-sdk/client-timestream-write';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
+import { toTimestreamRecord } from '../../core/stored-result.js';
 import type { SinkBatch } from '../../functions/sinks/sink.js';
 import { TimestreamSink } from '../../functions/sinks/timestream.js';
 import { FakeService, type ScriptedResponse, type SeenRequest } from './fake-service.js';
@@ -46,6 +47,20 @@ describe('TimestreamSink', () => {
     expect(new Set(hosts).size).toBe(259);
     expect(hosts).not.toContain('web-7');
     expect(service!.requests[0]!.headers['x-amz-target']).toBe('Timestream_20181101.WriteRecords');
+  });
+
+  it('sends what the records share once per call, and what each record stores is the reference record', async () => {
+    const sink = await sinkAgainst(() => ok);
+    const samples = scored(4).map((s, i) => ({ ...s, recordVersion: i < 3 ? 5 : 6 }));
+    expect(await sink.prepare(batch(samples)).send()).toMatchObject({ written: 4, failed: [] });
+    const calls = service!.requests.map((r) => JSON.parse(r.body.toString()) as { CommonAttributes: _Record; Records: _Record[] });
+    // A call's records share one version: a sample of another model version starts another call.
+    expect(calls.map((c) => [c.CommonAttributes.Version, c.Records.length]).sort()).toEqual([
+      [5, 3],
+      [6, 1],
+    ]);
+    const stored = calls.flatMap((c) => c.Records.map((r) => ({ ...c.CommonAttributes, ...r })));
+    expect(stored.sort((a, b) => Number(a.Time) - Number(b.Time))).toEqual(samples.map(toTimestreamRecord));
   });
 
   it('retries throttling with backoff and then succeeds', async () => {
