@@ -1,10 +1,12 @@
 /**
  * Prometheus remote write 1.0 wire format: a protobuf WriteRequest, snappy block-compressed.
  * The message definition is the subset of prometheus/prompb that remote write 1.0 needs.
+ * Requests are compressed by ./snappy.ts (the hot path) and read back with snappyjs.
  */
 import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
 import type { Series } from '../../core/alert-series.js';
+import { snappyCompress } from './snappy.js';
 
 const root = protobuf.Root.fromJSON({
   nested: {
@@ -197,7 +199,7 @@ export class WriteRequestWriter {
   }
   /** The snappy-compressed request body. */
   finish(): Uint8Array {
-    return snappy.compress(this.out.writtenView());
+    return snappyCompress(this.out.writtenView());
   }
 }
 
