@@ -42,7 +42,7 @@ export async function prepareBatch(records: readonly KinesisStreamRecord[], mode
   const read = readBatch(records, model.scorer.featureCount);
   const readMs = performance.now() - t;
   t = performance.now();
-  const scored = await scoreRecords(read.accepted, model);
+  const scored = await scoreRecords(read.accepted, model, read.features);
   const scoreMs = performance.now() - t;
   t = performance.now();
   const sinkBatch = {

@@ -5,7 +5,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { FEATURE_SET_VERSION } from '../../core/features.js';
 import { WireRecordError, type WireErrorKind } from '../../core/wire.js';
-import { decodeWireRecordFast, type ScoringRecord } from './fast-decode.js';
+import { decodeWireRecordFast, FeatureRows, gunzipRecords, type ScoringRecord } from './fast-decode.js';
 
 export type RejectReason = WireErrorKind | 'feature_set_version' | 'feature_count';
 
@@ -36,6 +36,8 @@ export interface RejectedRecord {
 export interface ReadBatch {
   readonly accepted: AcceptedRecord[];
   readonly rejected: RejectedRecord[];
+  /** The accepted samples' features, in their order: one row of the model's width per sample. */
+  readonly features: Float32Array;
 }
 
 export function originOf(r: KinesisStreamRecord, index: number): RecordOrigin {
@@ -55,26 +57,33 @@ export function originOf(r: KinesisStreamRecord, index: number): RecordOrigin {
 export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureCount: number): ReadBatch {
   const accepted: AcceptedRecord[] = [];
   const rejected: RejectedRecord[] = [];
+  const datas = records.map((r) => Buffer.from(r.kinesis.data, 'base64'));
+  const inflated = gunzipRecords(datas);
+  const rows = new FeatureRows(modelFeatureCount, Math.max(64, records.length * 8));
   records.forEach((r, index) => {
     const origin = originOf(r, index);
     const reject = (reason: RejectReason, message: string): void => {
       rejected.push({ origin, reason, message, dataBase64: r.kinesis.data });
     };
+    const firstRow = rows.rows;
     let record: ScoringRecord;
     try {
-      record = decodeWireRecordFast(Buffer.from(r.kinesis.data, 'base64'));
+      record = decodeWireRecordFast(datas[index]!, rows, inflated[index]);
     } catch (error) {
       if (error instanceof WireRecordError) return reject(error.kind, error.message);
       return reject('garbage', `wire record could not be read: ${(error as Error).message}`);
     }
     if (record.fs !== FEATURE_SET_VERSION) {
+      rows.truncate(firstRow);
       return reject(
         'feature_set_version',
         `record of host ${record.host} carries feature-set version ${record.fs}, this scoring function computes version ${FEATURE_SET_VERSION}: run agent and scoring function from the same vigil release`,
       );
     }
-    const width = record.samples[0]!.f.length;
-    if (width !== modelFeatureCount) {
+    // Read into the rows only when they have the model's width.
+    if (rows.rows - firstRow !== record.samples.length) {
+      rows.truncate(firstRow);
+      const width = record.samples[0]!.f?.length;
       return reject(
         'feature_count',
         `record of host ${record.host} carries ${width} features per sample, the model takes ${modelFeatureCount}: run agent and model from the same vigil release`,
@@ -82,5 +91,5 @@ export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureC
     }
     accepted.push({ origin, record });
   });
-  return { accepted, rejected };
+  return { accepted, rejected, features: rows.matrix() };
 }

@@ -1,6 +1,7 @@
 /**
- * Scoring accepted wire records: every sample's feature vector into one float32 matrix, one model
- * call for the whole batch, then severity, confidence and the top contributing metric per sample.
+ * Scoring accepted wire records: the batch's feature rows (read straight into one float32 matrix,
+ * ReadBatch.features), one model call for the whole batch, then severity, confidence and the top
+ * contributing metric per sample.
  */
 import { confidenceOf, topContributingMetric } from '../../models/explain.js';
 import { severityOf } from '../../core/manifest.js';
@@ -14,22 +15,23 @@ export interface ScoredBatch {
   readonly recordIndex: Int32Array;
 }
 
-export async function scoreRecords(records: readonly AcceptedRecord[], model: LoadedModel): Promise<ScoredBatch> {
+/**
+ * `features`: the samples' feature rows in order (ReadBatch.features); without them, they are
+ * taken from each sample's own features.
+ */
+export async function scoreRecords(records: readonly AcceptedRecord[], model: LoadedModel, features?: Float32Array): Promise<ScoredBatch> {
   const { manifest, scorer } = model;
   const width = scorer.featureCount;
   let rows = 0;
   for (const r of records) rows += r.record.samples.length;
-  const features = new Float32Array(rows * width);
   const recordIndex = new Int32Array(rows);
   let row = 0;
-  for (const r of records) {
-    for (const sample of r.record.samples) {
-      features.set(sample.f, row * width);
-      recordIndex[row] = r.origin.index;
-      row++;
-    }
-  }
-  const scores = await scorer.score(features, rows);
+  for (const r of records) for (let i = 0; i < r.record.samples.length; i++) recordIndex[row++] = r.origin.index;
+  if (features && features.length !== rows * width) throw new Error(`${features.length} feature values for ${rows} samples of ${width} features: the batch was read wrong`);
+  const matrix = features ?? rowsOf(records, rows, width);
+  const scores = await scorer.score(matrix, rows);
+  // Each sample's row, copied out for topContributingMetric (models/explain.ts): cheaper than a view per sample.
+  const rowFeatures = new Float32Array(width);
   const samples: ScoredSample[] = new Array<ScoredSample>(rows);
   row = 0;
   for (const r of records) {
@@ -50,7 +52,7 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
         anomaly: severity !== 'normal',
         severity,
         confidence: confidenceOf(score, manifest),
-        topMetric: topContributingMetric(sample.f, manifest.featureSet, manifest.baseline),
+        topMetric: topContributingMetric(rowOf(matrix, row, rowFeatures), manifest.featureSet, manifest.baseline),
         modelVersion: manifest.version,
         recordVersion: model.createdMs,
       };
@@ -58,4 +60,22 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
     }
   }
   return { samples, recordIndex };
+}
+
+function rowsOf(records: readonly AcceptedRecord[], rows: number, width: number): Float32Array {
+  const matrix = new Float32Array(rows * width);
+  let row = 0;
+  for (const r of records) {
+    for (const sample of r.record.samples) {
+      if (!sample.f) throw new Error(`host ${r.record.host} seq ${sample.seq} came without its features`);
+      matrix.set(sample.f, row++ * width);
+    }
+  }
+  return matrix;
+}
+
+function rowOf(matrix: Float32Array, row: number, into: Float32Array): Float32Array {
+  const start = row * into.length;
+  for (let i = 0; i < into.length; i++) into[i] = matrix[start + i]!;
+  return into;
 }

@@ -1,9 +1,9 @@
 /** The fast wire decoder agrees with core/wire.ts's decodeWireRecord on valid and invalid records. */
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeWireRecord, encodeFeatures, encodeWireRecord, WIRE_MAX_SAMPLES, WireRecordError } from '../../core/wire.js';
-import { conformsToWireRecord, decodeWireRecordFast } from '../../functions/score/fast-decode.js';
-import { sample, wireRecord } from './fixtures.js';
+import { decodeWireRecord, encodeFeatures, encodeWireRecord, WIRE_MAX_SAMPLES, WireRecordError, type WireRecord } from '../../core/wire.js';
+import { conformsToWireRecord, decodeWireRecordFast, FeatureRows, gunzipRecords } from '../../functions/score/fast-decode.js';
+import { sample, WIDTH, wireRecord } from './fixtures.js';
 
 function outcome(decode: (data: Uint8Array) => unknown, data: Uint8Array): unknown {
   try {
@@ -73,29 +73,59 @@ const mutations: Record<string, (r: Json) => void> = {
   'proto key in metrics': (r) => (firstSample(r).m = JSON.parse('{"__proto__": 1}') as Json),
 };
 
-/** The fast decoder with its Float32Array features as arrays, to compare with decodeWireRecord. */
-function asArrays(decode: typeof decodeWireRecordFast): (data: Uint8Array) => unknown {
-  return (data) => {
-    const record = decode(data);
-    return { ...record, samples: record.samples.map((s) => ({ ...s, f: Array.from(s.f) })) };
-  };
+/**
+ * The fast decoder with each sample's features read back from the feature rows (those of its own
+ * width, as the scoring function reads a record for a model of that width), to compare with
+ * decodeWireRecord.
+ */
+function fastDecode(data: Uint8Array, width = WIDTH, inflated?: Uint8Array): WireRecord {
+  const rows = new FeatureRows(width, 2);
+  const record = decodeWireRecordFast(data, rows, inflated);
+  const matrix = rows.matrix();
+  if (rows.rows === 0) return record as WireRecord;
+  expect(rows.rows).toBe(record.samples.length);
+  return { ...record, samples: record.samples.map((s, i) => ({ seq: s.seq, t: s.t, m: s.m, f: Array.from(matrix.subarray(i * width, (i + 1) * width)) })) };
 }
 
 describe('decodeWireRecordFast', () => {
-  it('takes the fast path for a valid record and returns what decodeWireRecord returns, features as float32', () => {
+  it('takes the fast path for a valid record and returns what decodeWireRecord returns, features in the rows', () => {
     const data = gzipSync(Buffer.from(JSON.stringify(valid())));
     expect(conformsToWireRecord(valid())).toBe(true);
-    const fast = decodeWireRecordFast(data);
-    expect(fast.samples.every((s) => s.f instanceof Float32Array)).toBe(true);
-    expect({ ...fast, samples: fast.samples.map((s) => ({ ...s, f: Array.from(s.f) })) }).toEqual(decodeWireRecord(data));
+    const rows = new FeatureRows(WIDTH);
+    const fast = decodeWireRecordFast(data, rows);
+    expect(fast.samples.every((s) => s.f === undefined)).toBe(true);
+    expect(rows.rows).toBe(2);
+    expect(fastDecode(data)).toEqual(decodeWireRecord(data));
+  });
+
+  it('appends to rows already read, growing them, and truncates what a refused record added', () => {
+    const data = gzipSync(Buffer.from(JSON.stringify(valid())));
+    const rows = new FeatureRows(WIDTH, 1);
+    for (let i = 0; i < 5; i++) decodeWireRecordFast(data, rows);
+    expect(rows.rows).toBe(10);
+    const expected = decodeWireRecord(data).samples.map((s) => s.f);
+    expect(Array.from(rows.matrix().subarray(8 * WIDTH))).toEqual(expected.flat());
+    rows.truncate(4);
+    expect(rows.matrix()).toHaveLength(4 * WIDTH);
+  });
+
+  it('reads a record of another width without rows, for the caller to refuse', () => {
+    const data = gzipSync(Buffer.from(JSON.stringify(valid())));
+    const rows = new FeatureRows(WIDTH - 1);
+    const record = decodeWireRecordFast(data, rows);
+    expect(rows.rows).toBe(0);
+    expect(record).toEqual(decodeWireRecord(data));
   });
 
   it.each(Object.entries(mutations))('agrees with decodeWireRecord on: %s', (_name, mutate) => {
     const record = valid();
     mutate(record);
-    for (const data of [gzipSync(Buffer.from(JSON.stringify(record))), Buffer.from(JSON.stringify(record))]) {
-      expect(outcome(asArrays(decodeWireRecordFast), data)).toEqual(outcome(decodeWireRecord, data));
+    const gzip = gzipSync(Buffer.from(JSON.stringify(record)));
+    for (const data of [gzip, Buffer.from(JSON.stringify(record))]) {
+      expect(outcome(fastDecode, data)).toEqual(outcome(decodeWireRecord, data));
     }
+    // Gunzipped with the rest of its batch.
+    expect(outcome((data) => fastDecode(data, WIDTH, gunzipSync(data)), gzip)).toEqual(outcome(decodeWireRecord, gzip));
   });
 
   it.each([
@@ -104,8 +134,46 @@ describe('decodeWireRecordFast', () => {
     ['JSON that is not an object', Buffer.from('[1,2,3]')],
     ['oversize', Buffer.alloc(300 * 1024, 0x20)],
   ])('agrees with decodeWireRecord on %s', (_name, data) => {
-    const fast = outcome(decodeWireRecordFast, data);
+    const fast = outcome(fastDecode, data);
     expect(fast).toEqual(outcome(decodeWireRecord, data));
     expect(fast).toHaveProperty('kind');
+  });
+});
+
+describe('gunzipRecords', () => {
+  const json = (host: string): Buffer => Buffer.from(JSON.stringify({ ...valid(), host }));
+  const gzip = (host: string): Buffer => gzipSync(json(host));
+
+  /** Every record it inflated, it inflated as gunzip of that record alone would. */
+  function expectFaithful(datas: Uint8Array[]): (Buffer | undefined)[] {
+    const out = gunzipRecords(datas);
+    expect(out).toHaveLength(datas.length);
+    out.forEach((bytes, i) => {
+      if (bytes) expect(bytes.equals(gunzipSync(datas[i]!))).toBe(true);
+    });
+    return out;
+  }
+
+  it('inflates the gzip records of a batch, leaving the others to be read on their own', () => {
+    const out = expectFaithful([gzip('a'), json('b'), gzip('c'), gzip('d')]);
+    expect(out.map((b) => b !== undefined)).toEqual([true, false, true, true]);
+  });
+
+  it('leaves every record to be read on its own when one is broken', () => {
+    const broken = gzip('b');
+    broken[broken.length - 12] = broken[broken.length - 12]! ^ 0xff;
+    expect(expectFaithful([gzip('a'), broken, gzip('c')]).every((b) => b === undefined)).toBe(true);
+  });
+
+  it('never shifts outputs between records: several members, bytes after the member, a false length', () => {
+    const twoMembers = Buffer.concat([gzip('b1'), gzip('b2')]);
+    const zeroPadded = Buffer.concat([gzip('c'), Buffer.alloc(7)]);
+    const trailing = Buffer.concat([gzip('d'), Buffer.from('{"x":1}')]);
+    const falseLength = gzip('e');
+    falseLength.writeUInt32LE(falseLength.readUInt32LE(falseLength.length - 4) + 3, falseLength.length - 4);
+    for (const odd of [twoMembers, zeroPadded, trailing, falseLength]) {
+      const out = expectFaithful([gzip('a'), odd, gzip('f')]);
+      expect(out[1]).toBeUndefined();
+    }
   });
 });
