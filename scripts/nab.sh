@@ -3,8 +3,8 @@
 # temporary folder, then NAB's scorer (standard, reward_low_FP_rate, reward_low_FN_rate).
 #   NAB_DIR  the NAB set (default: ../shared/nab next to the repository)
 #   extra arguments go to `vigil score-csv` (e.g. --seed 2)
-# Measured 2026-11-21 with the defaults (seed 1, daily retraining): standard 48.3,
-# reward_low_FP_rate 39.8, reward_low_FN_rate 52.2; seeds 2 and 3: standard 42.6 and 41.7.
+# Measured 2026-11-21 with the defaults (seed 1, daily retraining, 24 h onset reporting):
+# standard 57.3, reward_low_FP_rate 49.9, reward_low_FN_rate 63.5; seeds 2 and 3: standard 58.4 and 58.7.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 nab_dir=${NAB_DIR:-../shared/nab}
