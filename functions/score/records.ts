@@ -59,7 +59,8 @@ export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureC
   const rejected: RejectedRecord[] = [];
   const datas = records.map((r) => Buffer.from(r.kinesis.data, 'base64'));
   const inflated = gunzipRecords(datas);
-  const rows = new FeatureRows(modelFeatureCount, Math.max(64, records.length * 8));
+  // Every record carries at least one sample; the rows grow (doubling) as more are read.
+  const rows = new FeatureRows(modelFeatureCount, Math.max(64, records.length * 2));
   records.forEach((r, index) => {
     const origin = originOf(r, index);
     const reject = (reason: RejectReason, message: string): void => {
