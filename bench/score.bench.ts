@@ -5,10 +5,13 @@
  *   handler's CPU path for a Kinesis batch carrying N samples, SAMPLES_PER_RECORD per wire record:
  *   decode, validate, one ONNX call, severity / confidence / top metric, storage resolution, and
  *   building the Timestream and Prometheus requests. Sink I/O excluded. CPU time from
- *   process.cpuUsage (all threads), so the figure is per core. Wire records are encoded by
- *   encodeWireRecord as the agent sends them (gzip JSON, features as base64 float32); metric values
- *   are full-precision doubles (the agent rounds them to 7 digits), so formatting them for
- *   Timestream costs a little more here than in production.
+ *   process.cpuUsage (all threads), so the figure is per core; the median of at least 9 batches.
+ *   Wire records are encoded by encodeWireRecord as the agent sends them (gzip JSON, features as
+ *   base64 float32); metric values are full-precision doubles (the agent rounds them to 7 digits),
+ *   so the JSON is a little longer here than in production.
+ * - records_per_s_per_core.batch_10000_agent_rounded: the same 10,000 samples made wire samples by
+ *   the agent's own toWireSample (metric values rounded to 7 digits, features to float32), exactly
+ *   what the agent sends.
  * - records_per_s_per_core.batch_10000_one_sample_per_record: the same with one sample per wire
  *   record, as the agent sends without batching (flushSeconds 0).
  * - per_record_path_speedup: CPU of the same 1,000-sample batch the per-record way (zod decode, one
@@ -30,6 +33,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateDatabaseCommand, CreateTableCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { build } from 'esbuild';
+import { toWireSample } from '../agent/wire-sample.js';
 import { awsClientSettings } from '../core/aws.js';
 import { HOST_FEATURE_SET } from '../core/features.js';
 import { HOST_METRICS } from '../core/host-metrics.js';
@@ -68,8 +72,11 @@ function simulatedRows(count: number, seed: number): { values: Record<string, nu
   });
 }
 
-/** A Kinesis batch carrying `samples` samples of 100 hosts, as Lambda delivers it. */
-function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>, start = T0, perRecord = SAMPLES_PER_RECORD): KinesisStreamRecord[] {
+/**
+ * A Kinesis batch carrying `samples` samples of 100 hosts, as Lambda delivers it. `agentRounded`:
+ * wire samples made by the agent's toWireSample (values rounded as the agent sends them).
+ */
+function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>, start = T0, perRecord = SAMPLES_PER_RECORD, agentRounded = false): KinesisStreamRecord[] {
   const records: KinesisStreamRecord[] = [];
   for (let r = 0; r * perRecord < samples; r++) {
     const record: WireRecord = {
@@ -79,7 +86,9 @@ function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>, s
       fs: HOST_FEATURE_SET.version,
       samples: Array.from({ length: Math.min(perRecord, samples - r * perRecord) }, (_, i) => {
         const row = rows[(r * perRecord + i) % rows.length]!;
-        return { seq: r * perRecord + i, t: start + (r * perRecord + i) * 1_000, m: row.values, f: row.features };
+        const seq = r * perRecord + i;
+        const t = start + seq * 1_000;
+        return agentRounded ? toWireSample(seq, t, row.values, Float64Array.from(row.features)) : { seq, t, m: row.values, f: row.features };
       }),
     };
     const sequenceNumber = String(49_600_000_000_000 + r);
@@ -230,7 +239,7 @@ const area: BenchArea = {
     const stageMs: Record<'read' | 'score' | 'build_sink_requests', number[]> = { read: [], score: [], build_sink_requests: [] };
     for (const samples of BATCHES) {
       const records = kinesisBatch(samples, rows);
-      const rounds = Math.max(5, Math.round(50_000 / samples));
+      const rounds = Math.max(9, Math.round(50_000 / samples));
       for (let i = 0; i < 3; i++) await prepareBatch(records, model, sinks, 0, Date.now());
       const seconds: number[] = [];
       for (let i = 0; i < rounds; i++) {
@@ -257,6 +266,18 @@ const area: BenchArea = {
         note: `${samples} samples in ${records.length} Kinesis records; decode..build sink requests; median CPU of ${rounds} rounds`,
       });
     }
+
+    // The same batch as the agent rounds its values.
+    const rounded = kinesisBatch(10_000, rows, T0, SAMPLES_PER_RECORD, true);
+    for (let i = 0; i < 3; i++) await prepareBatch(rounded, model, sinks, 0, Date.now());
+    const roundedSeconds: number[] = [];
+    for (let i = 0; i < 9; i++) roundedSeconds.push(await cpuSeconds(() => prepareBatch(rounded, model, sinks, 0, Date.now())));
+    results.push({
+      metric: 'records_per_s_per_core.batch_10000_agent_rounded',
+      value: Math.round(10_000 / median(roundedSeconds)),
+      unit: 'records/s/core',
+      note: "10000 samples made wire samples by the agent's toWireSample (values rounded as sent); median CPU of 9 rounds",
+    });
 
     // The agent's default (flushSeconds 0) sends each sample as soon as it is taken: one per record.
     const single = kinesisBatch(10_000, rows, T0, 1);
