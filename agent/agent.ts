@@ -42,7 +42,7 @@ export interface AgentOptions {
   readonly random?: () => number;
 }
 
-/** Bound on one read from the spool: far below PutRecords' 5 MiB once compressed. */
+/** Bound on one read from the spool: far below PutRecords' 5 MiB once encoded (a wire sample is smaller than its spooled JSON). */
 const READ_MAX_BYTES = 4 * 1024 * 1024;
 
 export class Agent {

@@ -2,7 +2,8 @@
 import { WireSampleSchema, describeIssues, type WireSample } from '../core/wire.js';
 
 /**
- * Metric values: seven significant digits (about float32 precision), so the JSON stays short.
+ * Metric values: seven significant digits (about float32 precision), so the spooled JSON stays short
+ * and stored values read as the agent measured them.
  * Features travel as float32 (core/wire.ts), what the ONNX model reads: they are rounded to float32
  * here, so a spooled sample and the one the scoring function reads are the same numbers.
  */

@@ -116,7 +116,7 @@ const area: BenchArea = {
         unit: 'PUT units/host-hour',
         note: `default settings (10 s interval, send after each sample): ${defaults.records} records, at most ${defaults.maxUnitsPerRecord} unit per record per flush; target <= 1 per flush`,
       });
-      results.push({ metric: 'bytes_per_host_hour', value: defaults.bytes / hours, unit: 'bytes/host-hour', note: `gzip'd wire records, ${(defaults.bytes / defaults.samples).toFixed(0)} bytes per sample` });
+      results.push({ metric: 'bytes_per_host_hour', value: defaults.bytes / hours, unit: 'bytes/host-hour', note: `wire records, ${(defaults.bytes / defaults.samples).toFixed(0)} bytes per sample` });
       return results;
     } finally {
       for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');

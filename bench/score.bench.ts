@@ -6,9 +6,8 @@
  *   decode, validate, one ONNX call, severity / confidence / top metric, storage resolution, and
  *   building the Timestream and Prometheus requests. Sink I/O excluded. CPU time from
  *   process.cpuUsage (all threads), so the figure is per core; the median of at least 9 batches.
- *   Wire records are encoded by encodeWireRecord as the agent sends them (gzip JSON, features as
- *   base64 float32); metric values are full-precision doubles (the agent rounds them to 7 digits),
- *   so the JSON is a little longer here than in production.
+ *   Wire records are encoded by encodeWireRecord as the agent sends them (binary, wire version 2);
+ *   metric values are full-precision doubles (the agent rounds them to 7 digits).
  *   Measured on the development machine (2 shared cores, Node.js 20; median of 3 runs):
  *   batch_10000 64,000, batch_1000 79,000, batch_100 94,000 (55,000 / 69,000 / 82,000 for the code
  *   before issue 4's work, same runs); stage shares read 31 %, score 23 %, build 45 %.
@@ -17,7 +16,7 @@
  *   what the agent sends (68,000).
  * - records_per_s_per_core.batch_10000_one_sample_per_record: the same with one sample per wire
  *   record, as the agent sends without batching (flushSeconds 0): 45,000 (36,000 before).
- * - per_record_path_speedup: CPU of the same 1,000-sample batch the per-record way (zod decode, one
+ * - per_record_path_speedup: CPU of the same 1,000-sample batch the per-record way (the same decoder, one
  *   ONNX call per wire record, same sink requests) / CPU of the handler path, same run.
  * - stage_share_pct.*: where the handler's time goes at 10,000 samples.
  * - cold_start_ms: a fresh Node process importing the bundled handler (esbuild, as deployed) and
@@ -40,7 +39,7 @@ import { toWireSample } from '../agent/wire-sample.js';
 import { awsClientSettings } from '../core/aws.js';
 import { HOST_FEATURE_SET } from '../core/features.js';
 import { HOST_METRICS } from '../core/host-metrics.js';
-import { decodeWireRecord, encodeWireRecord, type WireRecord } from '../core/wire.js';
+import { encodeWireRecord, readWireRecord, WIRE_VERSION, type WireRecord } from '../core/wire.js';
 import type { ScoredSample } from '../core/scored-sample.js';
 import type { LoadedModel } from '../functions/score/model-cache.js';
 import { createOnnxScorer } from '../functions/score/onnx-scorer.js';
@@ -83,7 +82,7 @@ function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>, s
   const records: KinesisStreamRecord[] = [];
   for (let r = 0; r * perRecord < samples; r++) {
     const record: WireRecord = {
-      v: 1,
+      v: WIRE_VERSION,
       host: `host-${r % 100}`,
       tags: { env: 'prod', role: 'web' },
       fs: HOST_FEATURE_SET.version,
@@ -294,13 +293,13 @@ const area: BenchArea = {
       note: '10000 Kinesis records of one sample each (the agent without batching); median CPU of 5 rounds',
     });
 
-    // Baseline, same run: the per-record way (shared zod decode, one ONNX call per wire record),
+    // Baseline, same run: the per-record way (the same decoder, one ONNX call per wire record),
     // then the same sink requests.
     const baselineRecords = kinesisBatch(1000, rows);
     const naive = async (): Promise<void> => {
       const samples: ScoredSample[] = [];
       for (const [index, r] of baselineRecords.entries()) {
-        const record = decodeWireRecord(Buffer.from(r.kinesis.data, 'base64'));
+        const record = readWireRecord(Buffer.from(r.kinesis.data, 'base64'));
         const one = await scoreRecords([{ origin: originOf(r, index), record }], model);
         samples.push(...one.samples);
       }
@@ -314,7 +313,7 @@ const area: BenchArea = {
       metric: 'per_record_path_speedup',
       value: median(naiveSeconds) / handlerSecondsAt1000,
       unit: 'x',
-      note: 'CPU of the per-record path (zod decode, one ONNX call per wire record, same sink requests) / CPU of the handler path, 1,000 samples',
+      note: 'CPU of the per-record path (one ONNX call per wire record, same decoder and sink requests) / CPU of the handler path, 1,000 samples',
     });
     const stageTotal = Object.values(stageMs).reduce((sum, ms) => sum + median(ms), 0);
     for (const [stage, ms] of Object.entries(stageMs)) {

@@ -1,25 +1,55 @@
 /**
  * The wire record: what the agent puts on Kinesis and the scoring function reads.
  * Several samples of one host travel in one Kinesis record (partition key = host id) to keep PUT
- * payload units down. Encoded as JSON, gzip-compressed by default; decoding accepts both.
- * A sample's identity is (host, seq): a redelivered sample carries the same identity.
- * In memory a sample's feature vector is a number array; on the wire it travels as base64 of
- * little-endian float32 values (what the model reads): a quarter of the JSON numbers' length,
- * and the scoring function reads it without parsing numbers.
+ * payload units down. A sample's identity is (host, seq): a redelivered sample carries the same
+ * identity.
+ *
+ * In memory a record is a WireRecord (validated by WireRecordSchema). On the wire it is binary,
+ * little-endian, uncompressed: the numbers travel as the doubles and float32 values they are, so
+ * the scoring function reads them without parsing text or inflating gzip (version 1, gzip JSON,
+ * spent more CPU there than the model), and a record is smaller than version 1's gzip JSON.
+ *
+ *   offset  size  field
+ *   0       2     magic "VG"
+ *   2       1     wire version (WIRE_VERSION)
+ *   3       1     flags, 0 (reserved)
+ *   4       2     feature-set version `fs` (1..65535)
+ *   6       2     features per sample F
+ *   8       2     samples S (1..WIRE_MAX_SAMPLES)
+ *   10      1     metric names M
+ *   11      1     tags T (0..WIRE_MAX_TAGS)
+ *   12            host: u8 byte length, UTF-8
+ *                 T tags: u8 key length, key, u16 value length, value (UTF-8)
+ *                 M metric names: u8 length, name (ASCII)
+ *                 S samples: f64 seq, f64 t, M f64 metric values (NaN: not measured in this sample)
+ *                 S x F float32 features, sample after sample
+ *
+ * readWireRecord is the one decoder: it checks every rule of WireRecordSchema, by hand on the hot
+ * path (host ids, tag sets and metric names by the shared schemas, once per distinct value), and
+ * its errors name the field, the value and the fix.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { METRIC_NAME_PATTERN } from './host-metrics.js';
 
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 /** Far under Kinesis's 1 MiB record limit, so one record never risks the limit. */
 export const WIRE_MAX_BYTES = 256 * 1024;
-/** Bound on a decompressed record, so a crafted gzip cannot exhaust memory. */
-export const WIRE_MAX_DECODED_BYTES = 4 * 1024 * 1024;
 export const WIRE_MAX_SAMPLES = 1000;
 export const WIRE_MAX_TAGS = 8;
+/** The header fields' widths bound these. */
+export const WIRE_MAX_METRICS = 255;
+export const WIRE_MAX_FEATURE_SET_VERSION = 0xffff;
+export const WIRE_MAX_FEATURES = 0xffff;
 /** Names a tag may not take: they are dimensions or labels of their own. */
 export const RESERVED_TAG_KEYS = ['host', 'metric', 'severity', 'model_version', 'measure_name', 'time', 'job', 'instance'];
+/** Bytes of one feature on the wire (float32, what the model reads). */
+export const WIRE_FEATURE_BYTES = 4;
+
+const MAGIC_0 = 0x56; // 'V'
+const MAGIC_1 = 0x47; // 'G'
+const HEADER_BYTES = 12;
+/** seq and t, as doubles. */
+const SAMPLE_FIXED_BYTES = 16;
 
 const finite = z.number({ error: 'expected a finite number' }).refine(Number.isFinite, 'expected a finite number');
 const MIN_TIME_MS = Date.UTC(2000, 0, 1);
@@ -30,6 +60,7 @@ export const HostIdSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'host id must be 1-128 characters of letters, digits and . _ : - starting with a letter or digit');
 
 const TAG_KEY_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
+const TAG_KEY_RULE = 'tag keys must be lower snake case, 1-32 characters';
 
 /** Keys are checked one by one (not as a zod key schema) so an error names the offending key. */
 export const TagsSchema = z
@@ -38,53 +69,13 @@ export const TagsSchema = z
     const keys = Object.keys(tags);
     if (keys.length > WIRE_MAX_TAGS) ctx.addIssue({ code: 'custom', input: keys.length, message: `at most ${WIRE_MAX_TAGS} tags` });
     for (const key of keys) {
-      if (!TAG_KEY_PATTERN.test(key)) ctx.addIssue({ code: 'custom', path: [key], input: key, message: 'tag keys must be lower snake case, 1-32 characters' });
+      if (!TAG_KEY_PATTERN.test(key)) ctx.addIssue({ code: 'custom', path: [key], input: key, message: TAG_KEY_RULE });
       else if (RESERVED_TAG_KEYS.includes(key)) ctx.addIssue({ code: 'custom', path: [key], input: key, message: `tag key is reserved (${RESERVED_TAG_KEYS.join(', ')})` });
     }
   });
 
-/** Bytes of one feature on the wire (float32). */
-export const WIRE_FEATURE_BYTES = 4;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** A feature vector as it travels: base64 of little-endian float32. Throws when a value does not fit float32. */
-export function encodeFeatures(features: readonly number[], sampleIndex = 0): string {
-  const bytes = Buffer.alloc(features.length * WIRE_FEATURE_BYTES);
-  features.forEach((value, i) => {
-    if (!Number.isFinite(Math.fround(value))) {
-      throw new WireRecordError('invalid', `cannot encode wire record: samples[${sampleIndex}].f[${i}]: ${value} does not fit a float32 (the model's input type): fix the feature pipeline`);
-    }
-    bytes.writeFloatLE(value, i * WIRE_FEATURE_BYTES);
-  });
-  return bytes.toString('base64');
-}
-
-/**
- * A feature vector from its wire text, or the reason it is not one (naming the feature index).
- * Base64 as Node reads it; a text whose decoded length disagrees with its own length (stray
- * characters) is refused rather than read short.
- */
-export function decodeFeatures(text: string): Float32Array | string {
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const bytes = text.length % 4 === 0 ? Buffer.from(text, 'base64') : undefined;
-  if (!bytes || bytes.length !== (text.length / 4) * 3 - padding) return `features must be base64 of little-endian float32 values; this text of ${text.length} characters is not base64`;
-  if (bytes.length % WIRE_FEATURE_BYTES !== 0) return `features must be base64 of little-endian float32 values; ${bytes.length} bytes is not a whole number of them`;
-  const count = bytes.length / WIRE_FEATURE_BYTES;
-  let features: Float32Array;
-  if (LITTLE_ENDIAN && bytes.byteOffset % WIRE_FEATURE_BYTES === 0) {
-    // A view of the decoded bytes (Node's buffer pool keeps them aligned): no copy, no new ArrayBuffer per sample.
-    features = new Float32Array(bytes.buffer, bytes.byteOffset, count);
-  } else {
-    features = new Float32Array(count);
-    for (let i = 0; i < count; i++) features[i] = bytes.readFloatLE(i * WIRE_FEATURE_BYTES);
-  }
-  for (let i = 0; i < features.length; i++) {
-    if (!Number.isFinite(features[i]!)) return `feature ${i} is ${features[i]}, expected a finite number: the sender's feature pipeline is broken`;
-  }
-  return features;
-}
-
-const sampleFields = {
+/** A sample in memory (what the agent builds and spools). */
+export const WireSampleSchema = z.strictObject({
   /** Per-host sequence number: with the host id, the sample's identity. */
   seq: z.number().int('expected an integer').nonnegative('expected 0 or more'),
   /** Sample time, epoch milliseconds. */
@@ -95,55 +86,44 @@ const sampleFields = {
       if (!METRIC_NAME_PATTERN.test(name)) ctx.addIssue({ code: 'custom', path: [name], input: name, message: 'metric names must be lower snake case, 1-63 characters' });
     }
   }),
-};
-
-/** A sample in memory (what the agent builds and spools). */
-export const WireSampleSchema = z.strictObject({
-  ...sampleFields,
-  /** The feature vector, ordered as the feature set `fs` names it. */
-  f: z.array(finite),
+  /** The feature vector, ordered as the feature set `fs` names it; float32 on the wire. */
+  f: z.array(finite).max(WIRE_MAX_FEATURES, `at most ${WIRE_MAX_FEATURES} features`),
 });
 
-/** A sample as it travels: its features as base64 float32 text, read back into numbers. */
-const WireSampleOnWireSchema = z.strictObject({
-  ...sampleFields,
-  f: z.string({ error: 'expected features as base64 float32 text' }).transform((text, ctx) => {
-    const features = decodeFeatures(text);
-    if (typeof features === 'string') {
-      ctx.addIssue({ code: 'custom', input: text, message: features });
-      return z.NEVER;
-    }
-    return Array.from(features);
-  }),
-});
-
-/** A record of samples of either form; every sample carries the same number of features. */
-function recordSchema<S extends z.ZodType<{ f: number[] }, unknown>>(sample: S) {
-  return z
-    .strictObject({
-      v: z.literal(WIRE_VERSION),
-      host: HostIdSchema,
-      tags: TagsSchema.optional(),
-      /** Feature-set version the vectors were computed with (core/features.ts). */
-      fs: z.number().int().positive(),
-      samples: z.array(sample).min(1, 'a record carries at least one sample').max(WIRE_MAX_SAMPLES, `at most ${WIRE_MAX_SAMPLES} samples`),
-    })
-    .superRefine((record, ctx) => {
-      const samples = record.samples as readonly { f: number[] }[];
-      const width = samples[0]?.f.length;
-      samples.forEach((s, i) => {
-        if (s.f.length !== width) {
-          ctx.addIssue({ code: 'custom', path: ['samples', i, 'f'], input: s.f.length, message: `every sample needs the same number of features (${width} in samples[0])` });
-        }
-      });
+/** A record of samples; every sample carries the same number of features. */
+export const WireRecordSchema = z
+  .strictObject({
+    v: z.literal(WIRE_VERSION),
+    host: HostIdSchema,
+    tags: TagsSchema.optional(),
+    /** Feature-set version the vectors were computed with (core/features.ts). */
+    fs: z.number().int().positive().max(WIRE_MAX_FEATURE_SET_VERSION),
+    samples: z.array(WireSampleSchema).min(1, 'a record carries at least one sample').max(WIRE_MAX_SAMPLES, `at most ${WIRE_MAX_SAMPLES} samples`),
+  })
+  .superRefine((record, ctx) => {
+    const width = record.samples[0]?.f.length;
+    record.samples.forEach((s, i) => {
+      if (s.f.length !== width) {
+        ctx.addIssue({ code: 'custom', path: ['samples', i, 'f'], input: s.f.length, message: `every sample needs the same number of features (${width} in samples[0])` });
+      }
     });
-}
-
-export const WireRecordSchema = recordSchema(WireSampleSchema);
-const WireRecordOnWireSchema = recordSchema(WireSampleOnWireSchema);
+  });
 
 export type WireSample = z.infer<typeof WireSampleSchema>;
 export type WireRecord = z.infer<typeof WireRecordSchema>;
+
+/** A record as readWireRecord reads it: the samples without features, which come as one matrix. */
+export interface ReadWireRecord {
+  readonly v: typeof WIRE_VERSION;
+  readonly host: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly fs: number;
+  readonly samples: Omit<WireSample, 'f'>[];
+  /** Features per sample. */
+  readonly width: number;
+  /** Every sample's features, row after row: samples.length rows of `width` values. */
+  readonly features: Float32Array;
+}
 
 export type WireErrorKind = 'garbage' | 'oversize' | 'unsupported_version' | 'invalid';
 
@@ -178,44 +158,208 @@ function preview(value: unknown): string {
 }
 
 /** Validates and encodes a record. Throws WireRecordError when the record is invalid or too large. */
-export function encodeWireRecord(record: WireRecord, options: { compress?: boolean } = {}): Uint8Array {
+export function encodeWireRecord(record: WireRecord): Uint8Array {
   const checked = WireRecordSchema.safeParse(record, { reportInput: true });
   if (!checked.success) throw new WireRecordError('invalid', `cannot encode wire record: ${describeIssues(checked.error.issues)}`);
-  const onWire = { ...checked.data, samples: checked.data.samples.map((sample, i) => ({ ...sample, f: encodeFeatures(sample.f, i) })) };
-  const json = Buffer.from(JSON.stringify(onWire));
-  const bytes = options.compress === false ? json : gzipSync(json, { level: 6 });
-  if (bytes.length > WIRE_MAX_BYTES) {
-    throw new WireRecordError('oversize', `wire record is ${bytes.length} bytes, over the ${WIRE_MAX_BYTES}-byte limit: send fewer samples per record`);
+  const { host, fs, samples } = checked.data;
+  const tags = Object.entries(checked.data.tags ?? {});
+  // Every metric any sample carries, in order of first appearance; a sample without one sends NaN.
+  const metrics = [...new Set(samples.flatMap((s) => Object.keys(s.m)))];
+  if (metrics.length > WIRE_MAX_METRICS) throw new WireRecordError('invalid', `cannot encode wire record: ${metrics.length} distinct metric names, at most ${WIRE_MAX_METRICS} fit a record: send fewer metrics`);
+  const width = samples[0]!.f.length;
+  // The header's texts with the bytes of their length: host, tag keys and values, metric names.
+  const texts: [Buffer, 1 | 2][] = [[Buffer.from(host), 1], ...tags.flatMap(([key, value]): [Buffer, 1 | 2][] => [[Buffer.from(key), 1], [Buffer.from(value), 2]]), ...metrics.map((name): [Buffer, 1 | 2] => [Buffer.from(name), 1])];
+  const size = texts.reduce((n, [text, lengthBytes]) => n + lengthBytes + text.length, HEADER_BYTES) + samples.length * (SAMPLE_FIXED_BYTES + 8 * metrics.length + WIRE_FEATURE_BYTES * width);
+  if (size > WIRE_MAX_BYTES) throw new WireRecordError('oversize', `wire record is ${size} bytes, over the ${WIRE_MAX_BYTES}-byte limit: send fewer samples per record`);
+  const out = Buffer.alloc(size);
+  out[0] = MAGIC_0;
+  out[1] = MAGIC_1;
+  out[2] = WIRE_VERSION;
+  out[3] = 0;
+  out.writeUInt16LE(fs, 4);
+  out.writeUInt16LE(width, 6);
+  out.writeUInt16LE(samples.length, 8);
+  out[10] = metrics.length;
+  out[11] = tags.length;
+  let at = HEADER_BYTES;
+  for (const [text, lengthBytes] of texts) {
+    at = lengthBytes === 1 ? out.writeUInt8(text.length, at) : out.writeUInt16LE(text.length, at);
+    at += text.copy(out, at);
   }
-  return bytes;
+  for (const s of samples) {
+    at = out.writeDoubleLE(s.seq, at);
+    at = out.writeDoubleLE(s.t, at);
+    for (const name of metrics) at = out.writeDoubleLE(Object.hasOwn(s.m, name) ? s.m[name]! : Number.NaN, at);
+  }
+  samples.forEach((s, i) => {
+    s.f.forEach((value, k) => {
+      if (!Number.isFinite(Math.fround(value))) {
+        throw new WireRecordError('invalid', `cannot encode wire record: samples[${i}].f[${k}]: ${value} does not fit a float32 (the model's input type): fix the feature pipeline`);
+      }
+      at = out.writeFloatLE(value, at);
+    });
+  });
+  return out;
 }
 
-/** Decodes and validates one Kinesis record's data. Throws WireRecordError with the reason. */
+/** Decodes and validates one record, its features as a number array per sample. Throws WireRecordError with the reason. */
 export function decodeWireRecord(data: Uint8Array): WireRecord {
+  const { features, width, samples, ...head } = readWireRecord(data);
+  return {
+    ...head,
+    ...(head.tags ? { tags: { ...head.tags } } : {}),
+    samples: samples.map((s, i) => ({ ...s, f: Array.from(features.subarray(i * width, (i + 1) * width)) })),
+  };
+}
+
+/**
+ * What a record's header names (host, tags, metric names) repeats across a fleet's records: each
+ * distinct one is checked by the shared zod schemas once and remembered, by its bytes (bounded,
+ * so a flood of distinct values cannot grow it forever).
+ */
+class Remembered<T> {
+  private readonly seen = new Map<string, T>();
+  constructor(private readonly limit = 10_000) {}
+  get(key: string, read: () => T): T {
+    let value = this.seen.get(key);
+    if (value === undefined) {
+      value = read();
+      if (this.seen.size >= this.limit) this.seen.clear();
+      this.seen.set(key, value);
+    }
+    return value;
+  }
+}
+type Checked<T> = { readonly ok: T } | { readonly error: string };
+const identities = new Remembered<Checked<{ host: string; tags: Readonly<Record<string, string>> | undefined }>>();
+const metricLists = new Remembered<Checked<readonly string[]>>();
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Decodes and validates one record, its features as one float32 matrix. Throws WireRecordError
+ * with the dead-letter reason and a message that names the field, the value and the fix.
+ */
+export function readWireRecord(data: Uint8Array): ReadWireRecord {
   if (data.length > WIRE_MAX_BYTES) {
     throw new WireRecordError('oversize', `wire record is ${data.length} bytes, over the ${WIRE_MAX_BYTES}-byte limit: the sender must split it`);
   }
-  let text: string;
-  try {
-    const isGzip = data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
-    text = Buffer.from(isGzip ? gunzipSync(data, { maxOutputLength: WIRE_MAX_DECODED_BYTES }) : data).toString('utf8');
-  } catch (cause) {
-    throw new WireRecordError('garbage', `wire record is not valid gzip (${(cause as Error).message}): it was not written by a vigil agent`, { cause });
+  checkFormat(data);
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const fs = bytes.readUInt16LE(4);
+  const width = bytes.readUInt16LE(6);
+  const count = bytes.readUInt16LE(8);
+  const metricCount = bytes[10]!;
+  const tagCount = bytes[11]!;
+  // The texts: host, tags, metric names; each length read before it is used.
+  let at = HEADER_BYTES;
+  const identityStart = at;
+  at = skipText(bytes, at, 1, 'host');
+  for (let i = 0; i < tagCount; i++) at = skipText(bytes, skipText(bytes, at, 1, `tag ${i}'s key`), 2, `tag ${i}'s value`);
+  const identityEnd = at;
+  for (let i = 0; i < metricCount; i++) at = skipText(bytes, at, 1, `metric name ${i}`);
+  const expected = at + count * (SAMPLE_FIXED_BYTES + 8 * metricCount) + count * width * WIRE_FEATURE_BYTES;
+  if (bytes.length !== expected) {
+    throw new WireRecordError('garbage', `wire record is ${bytes.length} bytes where its header promises ${expected}: it is truncated or was not written by a vigil agent`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (cause) {
-    throw new WireRecordError('garbage', `wire record is not JSON (starts with ${JSON.stringify(text.slice(0, 20))}): it was not written by a vigil agent`, { cause });
+  if (fs === 0) invalid(`fs: expected a feature-set version of 1 or more (got 0)`);
+  if (count === 0) invalid('samples: a record carries at least one sample (got 0)');
+  if (count > WIRE_MAX_SAMPLES) invalid(`samples: at most ${WIRE_MAX_SAMPLES} samples (got ${count})`);
+  if (tagCount > WIRE_MAX_TAGS) invalid(`tags: at most ${WIRE_MAX_TAGS} tags (got ${tagCount})`);
+  const identity = identities.get(bytes.toString('latin1', identityStart, identityEnd), () => readIdentity(bytes, identityStart, tagCount));
+  if ('error' in identity) invalid(identity.error);
+  const metrics = metricLists.get(bytes.toString('latin1', identityEnd, at), () => readMetricNames(bytes, identityEnd, metricCount));
+  if ('error' in metrics) invalid(metrics.error);
+  const { host, tags } = identity.ok;
+  const names = metrics.ok;
+
+  const samples = new Array<Omit<WireSample, 'f'>>(count);
+  for (let i = 0; i < count; i++) {
+    const seq = bytes.readDoubleLE(at);
+    const t = bytes.readDoubleLE(at + 8);
+    at += SAMPLE_FIXED_BYTES;
+    if (!Number.isSafeInteger(seq) || seq < 0) invalid(`samples[${i}].seq: expected an integer of 0 or more (got ${seq})`);
+    if (!Number.isSafeInteger(t)) invalid(`samples[${i}].t: expected integer epoch milliseconds (got ${t})`);
+    if (t < MIN_TIME_MS) invalid(`samples[${i}].t: time before 2000 (got ${t})`);
+    if (t > MAX_TIME_MS) invalid(`samples[${i}].t: time after 2100 (got ${t})`);
+    const m: Record<string, number> = {};
+    for (let k = 0; k < metricCount; k++, at += 8) {
+      const value = bytes.readDoubleLE(at);
+      if (Number.isFinite(value)) m[names[k]!] = value;
+      else if (value === value) invalid(`samples[${i}].m.${names[k]}: expected a finite number (got ${value})`);
+    }
+    samples[i] = { seq, t, m };
   }
-  const version = typeof parsed === 'object' && parsed !== null ? (parsed as { v?: unknown }).v : undefined;
-  if (version !== WIRE_VERSION) {
+
+  const features = new Float32Array(count * width);
+  if (LITTLE_ENDIAN) new Uint8Array(features.buffer).set(bytes.subarray(at, at + features.byteLength));
+  else for (let k = 0; k < features.length; k++) features[k] = bytes.readFloatLE(at + k * WIRE_FEATURE_BYTES);
+  for (let k = 0; k < features.length; k++) {
+    if (!Number.isFinite(features[k]!)) {
+      invalid(`samples[${Math.floor(k / width)}].f: feature ${k % width} is ${features[k]}, expected a finite number: the sender's feature pipeline is broken`);
+    }
+  }
+  return tags === undefined ? { v: WIRE_VERSION, host, fs, samples, width, features } : { v: WIRE_VERSION, host, tags, fs, samples, width, features };
+}
+
+function invalid(problem: string): never {
+  throw new WireRecordError('invalid', `invalid wire record: ${problem}`);
+}
+
+/** Magic and version; version 1 (gzip or plain JSON) is named as such. */
+function checkFormat(data: Uint8Array): void {
+  if (data.length >= 2 && ((data[0] === 0x1f && data[1] === 0x8b) || data[0] === 0x7b)) {
     throw new WireRecordError(
       'unsupported_version',
-      `wire version ${JSON.stringify(version)} is not supported (this reader takes version ${WIRE_VERSION}): run agent and scoring function from the same vigil release`,
+      `wire record is ${data[0] === 0x7b ? 'JSON' : 'gzip'}, the format of wire version 1; this reader takes version ${WIRE_VERSION}: run agent and scoring function from the same vigil release`,
     );
   }
-  const checked = WireRecordOnWireSchema.safeParse(parsed, { reportInput: true });
-  if (!checked.success) throw new WireRecordError('invalid', `invalid wire record: ${describeIssues(checked.error.issues)}`);
-  return checked.data;
+  if (data.length < HEADER_BYTES || data[0] !== MAGIC_0 || data[1] !== MAGIC_1) {
+    const start = Buffer.from(data.subarray(0, 4)).toString('hex');
+    throw new WireRecordError('garbage', `wire record of ${data.length} bytes does not start with the vigil wire header (starts with 0x${start}): it was not written by a vigil agent`);
+  }
+  if (data[2] !== WIRE_VERSION) {
+    throw new WireRecordError('unsupported_version', `wire version ${data[2]} is not supported (this reader takes version ${WIRE_VERSION}): run agent and scoring function from the same vigil release`);
+  }
+  if (data[3] !== 0) throw new WireRecordError('unsupported_version', `wire record flags 0x${data[3]!.toString(16)} are not supported (this reader knows none): run agent and scoring function from the same vigil release`);
+}
+
+/** The offset after a length-prefixed text, checking that it fits the record. */
+function skipText(bytes: Buffer, at: number, lengthBytes: 1 | 2, what: string): number {
+  if (at + lengthBytes > bytes.length) throw new WireRecordError('garbage', `wire record ends inside its header (at ${what}): it is truncated or was not written by a vigil agent`);
+  const end = at + lengthBytes + (lengthBytes === 1 ? bytes[at]! : bytes.readUInt16LE(at));
+  if (end > bytes.length) throw new WireRecordError('garbage', `wire record ends inside its header (in ${what}): it is truncated or was not written by a vigil agent`);
+  return end;
+}
+
+/** Host and tags from the header's texts (already bounds-checked), validated by the shared schemas. */
+function readIdentity(bytes: Buffer, at: number, tagCount: number): Checked<{ host: string; tags: Readonly<Record<string, string>> | undefined }> {
+  const host = bytes.toString('utf8', at + 1, (at += 1 + bytes[at]!));
+  const hostChecked = HostIdSchema.safeParse(host, { reportInput: true });
+  if (!hostChecked.success) return { error: describeIssues(hostChecked.error.issues.map((issue) => ({ ...issue, path: ['host'] }))) };
+  if (tagCount === 0) return { ok: { host, tags: undefined } };
+  const entries: [string, string][] = [];
+  for (let i = 0; i < tagCount; i++) {
+    const key = bytes.toString('utf8', at + 1, (at += 1 + bytes[at]!));
+    const value = bytes.toString('utf8', at + 2, (at += 2 + bytes.readUInt16LE(at)));
+    // Checked here too: the schema never sees a key like __proto__, which no object keeps as a key.
+    if (!TAG_KEY_PATTERN.test(key)) return { error: `tags.${key}: ${TAG_KEY_RULE} (got ${JSON.stringify(key)})` };
+    if (entries.some(([k]) => k === key)) return { error: `tags.${key}: tag key appears twice` };
+    entries.push([key, value]);
+  }
+  const tags = Object.fromEntries(entries);
+  const checked = TagsSchema.safeParse(tags, { reportInput: true });
+  if (!checked.success) return { error: describeIssues(checked.error.issues.map((issue) => ({ ...issue, path: ['tags', ...issue.path] }))) };
+  return { ok: { host, tags: Object.freeze(tags) } };
+}
+
+function readMetricNames(bytes: Buffer, at: number, count: number): Checked<readonly string[]> {
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = bytes.toString('utf8', at + 1, (at += 1 + bytes[at]!));
+    if (!METRIC_NAME_PATTERN.test(name)) return { error: `m.${name}: metric names must be lower snake case, 1-63 characters (got ${JSON.stringify(name)})` };
+    if (names.includes(name)) return { error: `m.${name}: metric name appears twice in the record's header` };
+    names.push(name);
+  }
+  return { ok: Object.freeze(names) };
 }

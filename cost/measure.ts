@@ -10,7 +10,7 @@ import { toSeries } from '../core/alert-series.js';
 import { FEATURE_SET_VERSION, HOST_FEATURE_SET } from '../core/features.js';
 import type { ScoredSample } from '../core/scored-sample.js';
 import { toTimestreamRecord } from '../core/stored-result.js';
-import { encodeWireRecord, type WireSample } from '../core/wire.js';
+import { encodeWireRecord, WIRE_VERSION, type WireSample } from '../core/wire.js';
 import { backfill } from '../local/simulate/backfill.js';
 import { SimulatedFleet } from '../local/simulate/fleet.js';
 import { trainModel } from '../models/train.js';
@@ -29,7 +29,7 @@ export interface MeasureOptions {
 
 export interface MeasuredSizes {
   readonly samplesPerRecord: number;
-  /** Mean bytes of one Kinesis record (gzip JSON) carrying samplesPerRecord samples. */
+  /** Mean bytes of one Kinesis record (core/wire.ts) carrying samplesPerRecord samples. */
   readonly wireBytesPerRecord: number;
   /** Mean Timestream-metered size of one stored result (time, dimensions, measure names and values). */
   readonly timestreamBytesPerSample: number;
@@ -78,7 +78,7 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
       batch.push(toWireSample(tick, t, sample.values, features));
       pending.set(sample.host, batch);
       if (batch.length === options.samplesPerRecord) {
-        wireBytes += encodeWireRecord({ v: 1, host: sample.host, tags: { ...sample.tags }, fs: FEATURE_SET_VERSION, samples: batch }).length;
+        wireBytes += encodeWireRecord({ v: WIRE_VERSION, host: sample.host, tags: { ...sample.tags }, fs: FEATURE_SET_VERSION, samples: batch }).length;
         records++;
         pending.set(sample.host, []);
       }

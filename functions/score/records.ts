@@ -4,8 +4,7 @@
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { FEATURE_SET_VERSION } from '../../core/features.js';
-import { WireRecordError, type WireErrorKind } from '../../core/wire.js';
-import { decodeWireRecordFast, FeatureRows, gunzipRecords, type ScoringRecord } from './fast-decode.js';
+import { readWireRecord, WireRecordError, type ReadWireRecord, type WireErrorKind } from '../../core/wire.js';
 
 export type RejectReason = WireErrorKind | 'feature_set_version' | 'feature_count';
 
@@ -22,7 +21,7 @@ export interface RecordOrigin {
 
 export interface AcceptedRecord {
   readonly origin: RecordOrigin;
-  readonly record: ScoringRecord;
+  readonly record: ReadWireRecord;
 }
 
 export interface RejectedRecord {
@@ -57,40 +56,39 @@ export function originOf(r: KinesisStreamRecord, index: number): RecordOrigin {
 export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureCount: number): ReadBatch {
   const accepted: AcceptedRecord[] = [];
   const rejected: RejectedRecord[] = [];
-  const datas = records.map((r) => Buffer.from(r.kinesis.data, 'base64'));
-  const inflated = gunzipRecords(datas);
-  // Every record carries at least one sample; the rows grow (doubling) as more are read.
-  const rows = new FeatureRows(modelFeatureCount, Math.max(64, records.length * 2));
+  let rows = 0;
   records.forEach((r, index) => {
     const origin = originOf(r, index);
     const reject = (reason: RejectReason, message: string): void => {
       rejected.push({ origin, reason, message, dataBase64: r.kinesis.data });
     };
-    const firstRow = rows.rows;
-    let record: ScoringRecord;
+    let record: ReadWireRecord;
     try {
-      record = decodeWireRecordFast(datas[index]!, rows, inflated[index]);
+      record = readWireRecord(Buffer.from(r.kinesis.data, 'base64'));
     } catch (error) {
       if (error instanceof WireRecordError) return reject(error.kind, error.message);
       return reject('garbage', `wire record could not be read: ${(error as Error).message}`);
     }
     if (record.fs !== FEATURE_SET_VERSION) {
-      rows.truncate(firstRow);
       return reject(
         'feature_set_version',
         `record of host ${record.host} carries feature-set version ${record.fs}, this scoring function computes version ${FEATURE_SET_VERSION}: run agent and scoring function from the same vigil release`,
       );
     }
-    // Read into the rows only when they have the model's width.
-    if (rows.rows - firstRow !== record.samples.length) {
-      rows.truncate(firstRow);
-      const width = record.samples[0]!.f?.length;
+    if (record.width !== modelFeatureCount) {
       return reject(
         'feature_count',
-        `record of host ${record.host} carries ${width} features per sample, the model takes ${modelFeatureCount}: run agent and model from the same vigil release`,
+        `record of host ${record.host} carries ${record.width} features per sample, the model takes ${modelFeatureCount}: run agent and model from the same vigil release`,
       );
     }
     accepted.push({ origin, record });
+    rows += record.samples.length;
   });
-  return { accepted, rejected, features: rows.matrix() };
+  const features = new Float32Array(rows * modelFeatureCount);
+  let at = 0;
+  for (const { record } of accepted) {
+    features.set(record.features, at);
+    at += record.features.length;
+  }
+  return { accepted, rejected, features };
 }

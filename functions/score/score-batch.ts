@@ -17,7 +17,7 @@ export interface ScoredBatch {
 
 /**
  * `features`: the samples' feature rows in order (ReadBatch.features); without them, they are
- * taken from each sample's own features.
+ * taken from each record's own.
  */
 export async function scoreRecords(records: readonly AcceptedRecord[], model: LoadedModel, features?: Float32Array): Promise<ScoredBatch> {
   const { manifest, scorer } = model;
@@ -64,12 +64,11 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
 
 function rowsOf(records: readonly AcceptedRecord[], rows: number, width: number): Float32Array {
   const matrix = new Float32Array(rows * width);
-  let row = 0;
-  for (const r of records) {
-    for (const sample of r.record.samples) {
-      if (!sample.f) throw new Error(`host ${r.record.host} seq ${sample.seq} came without its features`);
-      matrix.set(sample.f, row++ * width);
-    }
+  let at = 0;
+  for (const { record } of records) {
+    if (record.width !== width) throw new Error(`host ${record.host} sent ${record.width} features per sample, the model takes ${width}`);
+    matrix.set(record.features, at);
+    at += record.features.length;
   }
   return matrix;
 }

@@ -6,6 +6,7 @@
  * quick way to see whether the model catches the incidents, and how fast.
  */
 import { HOST_FEATURE_SET } from '../../core/features.js';
+import { encodeWireRecord, readWireRecord } from '../../core/wire.js';
 import { createOnnxScorer } from '../../functions/score/onnx-scorer.js';
 import type { AcceptedRecord } from '../../functions/score/records.js';
 import { scoreRecords } from '../../functions/score/score-batch.js';
@@ -66,7 +67,8 @@ export async function runOfflineSimulation(options: OfflineRunOptions): Promise<
     for (let t = start; t < start + durationMs; t += intervalSeconds * 1000) {
       const records: AcceptedRecord[] = agents.recordsAt(t).map((record, index) => ({
         origin: { index, shardId: 'simulated', sequenceNumber: String(record.samples[0]!.seq), partitionKey: record.host, eventSourceARN: 'simulated', approximateArrivalTimestamp: t },
-        record,
+        // Through the wire format, as the pipeline reads it.
+        record: readWireRecord(encodeWireRecord(record)),
       }));
       const { samples } = await scoreRecords(records, model);
       for (const scored of samples) {

@@ -5,7 +5,7 @@
  */
 import { toWireSample } from '../../agent/wire-sample.js';
 import { FEATURE_SET_VERSION } from '../../core/features.js';
-import type { WireRecord } from '../../core/wire.js';
+import { WIRE_VERSION, type WireRecord } from '../../core/wire.js';
 import type { FeaturePipeline } from '../../models/features/pipeline.js';
 import type { SimulatedFleet } from './fleet.js';
 
@@ -27,7 +27,7 @@ export class SimulatedAgents {
       const seq = (this.seq.get(sample.host) ?? 0) + 1;
       this.seq.set(sample.host, seq);
       const features = this.pipelines.get(sample.host)!.push(sample);
-      return { v: 1, host: sample.host, tags: { ...sample.tags }, fs: FEATURE_SET_VERSION, samples: [toWireSample(seq, sample.t, sample.values, features)] };
+      return { v: WIRE_VERSION, host: sample.host, tags: { ...sample.tags }, fs: FEATURE_SET_VERSION, samples: [toWireSample(seq, sample.t, sample.values, features)] };
     });
   }
 }

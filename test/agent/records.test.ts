@@ -1,6 +1,6 @@
 /** Packing samples into wire records and PutRecords calls, and the retry delays. */
 import { describe, expect, it } from 'vitest';
-import { decodeWireRecord, type WireSample } from '../../core/wire.js';
+import { decodeWireRecord, WIRE_VERSION, type WireSample } from '../../core/wire.js';
 import { backoffDelay } from '../../agent/sender/backoff.js';
 import { PUT_RECORDS_MAX_BYTES, PUT_UNIT_BYTES, putUnits, toEntries, toPutBatches, type KinesisEntry } from '../../agent/sender/records.js';
 import { roundForWire, toWireSample } from '../../agent/wire-sample.js';
@@ -15,7 +15,7 @@ describe('toEntries', () => {
     expect(entries.every((e) => e.partitionKey === 'web-1')).toBe(true);
     const decoded = entries.map((e) => decodeWireRecord(e.data));
     expect(decoded.flatMap((r) => r.samples.map((s) => s.seq))).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(decoded[0]).toMatchObject({ v: 1, host: 'web-1', tags: { env: 'prod' }, fs: 1 });
+    expect(decoded[0]).toMatchObject({ v: WIRE_VERSION, host: 'web-1', tags: { env: 'prod' }, fs: 1 });
   });
 
   it('splits a record that would exceed one 25 KB PUT payload unit', () => {

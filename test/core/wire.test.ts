@@ -1,12 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeFeatures, decodeWireRecord, encodeFeatures, encodeWireRecord, WIRE_MAX_BYTES, WireRecordError, type WireRecord } from '../../core/wire.js';
+import { decodeWireRecord, encodeWireRecord, readWireRecord, WIRE_MAX_BYTES, WIRE_MAX_SAMPLES, WIRE_VERSION, WireRecordError, type WireRecord } from '../../core/wire.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12);
 
 function record(overrides: Partial<WireRecord> = {}): WireRecord {
   return {
-    v: 1,
+    v: WIRE_VERSION,
     host: 'web-01.eu',
     tags: { env: 'prod', role: 'web' },
     fs: 1,
@@ -18,19 +18,63 @@ function record(overrides: Partial<WireRecord> = {}): WireRecord {
   };
 }
 
+interface RawRecord {
+  version?: number;
+  flags?: number;
+  fs?: number;
+  host?: string;
+  tags?: [string, string][];
+  metrics?: string[];
+  samples?: { seq: number; t: number; m: number[] }[];
+  /** Per sample, its features (every row must have `width` values). */
+  features?: number[][];
+  width?: number;
+}
+
 /**
- * Encodes without validation, as a foreign or broken sender would; feature arrays of numbers
- * become their wire text (base64 float32), anything else is sent as it is.
+ * A record written straight from the layout core/wire.ts documents, without validation, as a
+ * foreign or broken sender would.
  */
-function raw(value: unknown): Uint8Array {
-  if (typeof value === 'string') return Buffer.from(value);
-  const text = JSON.stringify(value, (key, v: unknown) => (key === 'f' && Array.isArray(v) && v.every((x) => typeof x === 'number') ? encodeFeatures(v as number[]) : v));
-  return Buffer.from(text);
+function raw(r: RawRecord = {}): Buffer {
+  const metrics = r.metrics ?? ['cpu_pct', 'mem_used_pct'];
+  const samples = r.samples ?? [
+    { seq: 1, t: T0, m: [12.5, 40] },
+    { seq: 2, t: T0 + 10_000, m: [13, 41] },
+  ];
+  const width = r.width ?? 3;
+  const features = r.features ?? samples.map(() => [0.5, 1, -1]);
+  const text = (s: string, lengthBytes: 1 | 2): Buffer => {
+    const bytes = Buffer.from(s, 'utf8');
+    const length = Buffer.alloc(lengthBytes);
+    if (lengthBytes === 1) length.writeUInt8(bytes.length);
+    else length.writeUInt16LE(bytes.length);
+    return Buffer.concat([length, bytes]);
+  };
+  const header = Buffer.alloc(12);
+  header.write('VG', 0, 'latin1');
+  header[2] = r.version ?? WIRE_VERSION;
+  header[3] = r.flags ?? 0;
+  header.writeUInt16LE(r.fs ?? 1, 4);
+  header.writeUInt16LE(width, 6);
+  header.writeUInt16LE(samples.length, 8);
+  header[10] = metrics.length;
+  const tags = r.tags ?? [['env', 'prod']];
+  header[11] = tags.length;
+  const parts = [header, text(r.host ?? 'web-1', 1), ...tags.flatMap(([k, v]) => [text(k, 1), text(v, 2)]), ...metrics.map((m) => text(m, 1))];
+  for (const s of samples) {
+    const b = Buffer.alloc(16 + 8 * s.m.length);
+    b.writeDoubleLE(s.seq, 0);
+    b.writeDoubleLE(s.t, 8);
+    s.m.forEach((v, k) => b.writeDoubleLE(v, 16 + 8 * k));
+    parts.push(b);
+  }
+  for (const row of features) parts.push(Buffer.from(Float32Array.from(row).buffer));
+  return Buffer.concat(parts);
 }
 
 function rejection(data: Uint8Array): WireRecordError {
   try {
-    decodeWireRecord(data);
+    readWireRecord(data);
   } catch (error) {
     expect(error).toBeInstanceOf(WireRecordError);
     return error as WireRecordError;
@@ -39,10 +83,9 @@ function rejection(data: Uint8Array): WireRecordError {
 }
 
 describe('wire record round trip', () => {
-  it('decodes what it encodes, compressed and plain', () => {
+  it('decodes what it encodes', () => {
     const r = record();
     expect(decodeWireRecord(encodeWireRecord(r))).toEqual(r);
-    expect(decodeWireRecord(encodeWireRecord(r, { compress: false }))).toEqual(r);
   });
 
   it('keeps a record without tags without inventing any', () => {
@@ -50,30 +93,56 @@ describe('wire record round trip', () => {
     expect(decodeWireRecord(encodeWireRecord(untagged))).toEqual(untagged);
   });
 
-  it('compresses a typical minute of samples to well under one 25 KB PUT payload unit', () => {
+  it('keeps a metric a sample did not measure absent, not zero', () => {
+    const r = record({
+      samples: [
+        { seq: 1, t: T0, m: { cpu_pct: 1 }, f: [1] },
+        { seq: 2, t: T0 + 1, m: { mem_used_pct: 2 }, f: [2] },
+        { seq: 3, t: T0 + 2, m: {}, f: [3] },
+      ],
+    });
+    expect(decodeWireRecord(encodeWireRecord(r))).toEqual(r);
+  });
+
+  it('reads the layout it documents: a record written from the layout alone decodes', () => {
+    expect(decodeWireRecord(raw())).toEqual({
+      v: WIRE_VERSION,
+      host: 'web-1',
+      tags: { env: 'prod' },
+      fs: 1,
+      samples: [
+        { seq: 1, t: T0, m: { cpu_pct: 12.5, mem_used_pct: 40 }, f: [0.5, 1, -1] },
+        { seq: 2, t: T0 + 10_000, m: { cpu_pct: 13, mem_used_pct: 41 }, f: [0.5, 1, -1] },
+      ],
+    });
+    expect(Buffer.from(encodeWireRecord(decodeWireRecord(raw()))).equals(raw())).toBe(true);
+  });
+
+  it('gives the features as one float32 matrix, one row per sample', () => {
+    const read = readWireRecord(encodeWireRecord(record()));
+    expect(read.width).toBe(3);
+    expect(Array.from(read.features)).toEqual([0.125, -2, 2 ** 34, 0, 0, 0]);
+    expect(read.samples).toEqual([
+      { seq: 41, t: T0, m: { cpu_pct: 12.5, mem_used_pct: 40 } },
+      { seq: 42, t: T0 + 10_000, m: { cpu_pct: 99, mem_used_pct: 41 } },
+    ]);
+  });
+
+  it('fits a typical minute of samples (6 samples, 10 metrics, 60 features) in a tenth of one 25 KB PUT payload unit', () => {
     const samples = Array.from({ length: 6 }, (_, i) => ({
       seq: i,
       t: T0 + i * 10_000,
       m: Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`metric_${k}`, Math.random() * 100])),
-      f: Array.from({ length: 50 }, () => Math.random() * 4 - 2),
+      f: Array.from({ length: 60 }, () => Math.random() * 4 - 2),
     }));
-    expect(encodeWireRecord(record({ samples })).length).toBeLessThan(25_000 / 4);
+    expect(encodeWireRecord(record({ samples })).length).toBeLessThan(2_500);
   });
 });
 
 describe('features on the wire', () => {
-  it('travel as base64 of little-endian float32 and come back as float32 values', () => {
+  it('travel as float32 and come back as the float32 values', () => {
     const r = record({ samples: [{ seq: 1, t: T0, m: {}, f: [0.1, 1 / 3, -7] }] });
-    const json = JSON.parse(Buffer.from(encodeWireRecord(r, { compress: false })).toString('utf8')) as { samples: { f: string }[] };
-    const bytes = Buffer.from(json.samples[0]!.f, 'base64');
-    expect([bytes.readFloatLE(0), bytes.readFloatLE(4), bytes.readFloatLE(8)]).toEqual([Math.fround(0.1), Math.fround(1 / 3), -7]);
     expect(decodeWireRecord(encodeWireRecord(r)).samples[0]!.f).toEqual([Math.fround(0.1), Math.fround(1 / 3), -7]);
-  });
-
-  it('keeps every decoded vector intact while many more are decoded (they share buffer memory)', () => {
-    const vectors = Array.from({ length: 500 }, (_, i) => Array.from({ length: 1 + (i % 70) }, (_, k) => Math.fround(i * 1000 + k + 0.25)));
-    const decoded = vectors.map((v) => decodeFeatures(encodeFeatures(v)));
-    decoded.forEach((d, i) => expect(Array.from(d as Float32Array)).toEqual(vectors[i]));
   });
 
   it('refuses to encode a feature beyond the float32 range, naming sample and feature', () => {
@@ -81,92 +150,120 @@ describe('features on the wire', () => {
     expect(() => encodeWireRecord(r)).toThrow(/samples\[1\]\.f\[0\]: 1e\+39 does not fit a float32/);
   });
 
-  it('rejects a non-finite feature, naming the sample and the feature index', () => {
-    const bits = Buffer.alloc(12);
-    bits.writeFloatLE(1, 0);
-    bits.writeFloatLE(Number.NaN, 4);
-    bits.writeFloatLE(2, 8);
-    const bad = { ...record(), samples: [record().samples[0], { seq: 42, t: T0, m: {}, f: bits.toString('base64') }] };
-    const error = rejection(raw(bad));
-    expect(error.kind).toBe('invalid');
-    expect(error.message).toContain('samples[1].f: feature 1 is NaN, expected a finite number');
-  });
-
-  it('rejects feature text that is not base64 or not whole float32 values, and features as a JSON array', () => {
-    const withF = (f: unknown): Uint8Array => raw({ ...record(), samples: [{ seq: 1, t: T0, m: {}, f: 'AAAAAAAAAAAAAAAA' }, { seq: 2, t: T0, m: {}, f }] });
-    expect(rejection(withF('AAA*AAAAAAAAAAAA')).message).toContain('samples[1].f: features must be base64 of little-endian float32 values; this text of 16 characters is not base64');
-    expect(rejection(withF('AAAAAAA=')).message).toContain('samples[1].f: features must be base64 of little-endian float32 values; 5 bytes is not a whole number of them');
-    expect(rejection(Buffer.from(JSON.stringify({ ...record(), samples: [{ seq: 1, t: T0, m: {}, f: [1, 2] }] }))).message).toContain('samples[0].f: expected features as base64 float32 text');
-  });
-});
-
-describe('wire record rejections', () => {
-  it('rejects an unknown version with the version found and the fix', () => {
-    const error = rejection(raw({ ...record(), v: 2 }));
-    expect(error.kind).toBe('unsupported_version');
-    expect(error.message).toContain('wire version 2 is not supported');
-  });
-
-  it('rejects a record without a version', () => {
-    const { v: _v, ...noVersion } = record();
-    expect(rejection(raw(noVersion)).kind).toBe('unsupported_version');
-  });
-
-  it('names a missing field', () => {
-    const { host: _host, ...noHost } = record();
-    const error = rejection(raw(noHost));
-    expect(error.kind).toBe('invalid');
-    expect(error.message).toMatch(/host: .*got undefined|host: /);
-  });
-
-  it('names the field, the value and the rule for a non-finite number', () => {
-    // JSON cannot carry Infinity; a sender that writes it produces null or a huge literal.
-    const error = rejection(raw('{"v":1,"host":"h","fs":1,"samples":[{"seq":0,"t":1790000000000,"m":{"cpu_pct":1e999},"f":[1]}]}'));
-    expect(error.kind).toBe('invalid');
-    expect(error.message).toContain('samples[0].m.cpu_pct: expected a finite number');
-    expect(error.message).toContain('Infinity');
-  });
-
-  it('refuses to encode NaN rather than sending null', () => {
+  it('refuses to encode NaN', () => {
     const bad = record();
     bad.samples[0]!.f[1] = Number.NaN;
     expect(() => encodeWireRecord(bad)).toThrow(/samples\[0\]\.f\[1\]: expected a finite number \(got NaN\)/);
   });
 
-  it('names a wrong type with the value given', () => {
-    const bad = { ...record(), samples: [{ seq: 'one', t: T0, m: {}, f: [] }] };
-    expect(rejection(raw(bad)).message).toContain('samples[0].seq');
-    expect(rejection(raw(bad)).message).toContain('"one"');
+  it.each([
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-Infinity', Number.NEGATIVE_INFINITY],
+  ])('rejects a %s feature, naming the sample and the feature index', (name, value) => {
+    const error = rejection(raw({ features: [[1, 2, 3], [1, value, 3]] }));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toContain(`samples[1].f: feature 1 is ${name}, expected a finite number`);
   });
 
-  it('rejects unknown fields, bad host ids, reserved tag keys and ragged feature vectors', () => {
-    expect(rejection(raw({ ...record(), extra: 1 })).message).toContain('extra');
-    expect(rejection(raw({ ...record(), host: '../etc' })).message).toContain('host: host id must');
-    expect(rejection(raw({ ...record(), tags: { host: 'x' } })).message).toContain('tags.host: tag key is reserved');
-    expect(rejection(raw({ ...record(), tags: { Env: 'x' } })).message).toContain('tags.Env: tag keys must be lower snake case');
+  it('refuses to encode ragged feature vectors', () => {
     const ragged = record();
     ragged.samples[1]!.f = [1];
-    expect(rejection(raw(ragged)).message).toContain('samples[1].f: every sample needs the same number of features');
+    expect(() => encodeWireRecord(ragged)).toThrow(/samples\[1\]\.f: every sample needs the same number of features/);
+  });
+});
+
+describe('wire record rejections', () => {
+  it('names version 1 (gzip or plain JSON) as an unsupported version, with the fix', () => {
+    const json = Buffer.from(JSON.stringify({ v: 1, host: 'h', fs: 1, samples: [] }));
+    for (const data of [json, gzipSync(json)]) {
+      const error = rejection(data);
+      expect(error.kind).toBe('unsupported_version');
+      expect(error.message).toMatch(/wire version 1; this reader takes version 2: run agent and scoring function from the same vigil release/);
+    }
   });
 
-  it('rejects a record without samples and a time outside 2000..2100', () => {
-    expect(rejection(raw({ ...record(), samples: [] })).message).toContain('at least one sample');
-    const old = record();
-    old.samples[0]!.t = 5;
-    expect(rejection(raw(old)).message).toContain('samples[0].t: time before 2000');
+  it('rejects another version or unknown flags with what it found', () => {
+    expect(rejection(raw({ version: 3 }))).toMatchObject({ kind: 'unsupported_version', message: expect.stringContaining('wire version 3 is not supported') });
+    expect(rejection(raw({ flags: 1 }))).toMatchObject({ kind: 'unsupported_version', message: expect.stringContaining('flags 0x1') });
+  });
+
+  it('rejects bytes without the header as garbage, showing how they start', () => {
+    const error = rejection(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    expect(error.kind).toBe('garbage');
+    expect(error.message).toContain('0xdeadbeef');
+    expect(rejection(Buffer.alloc(0)).kind).toBe('garbage');
+  });
+
+  it('rejects every truncation of a valid record, and bytes after it, as garbage', () => {
+    const data = raw();
+    for (let length = 0; length < data.length; length++) expect(rejection(data.subarray(0, length)).kind).toBe('garbage');
+    expect(rejection(Buffer.concat([data, Buffer.from([0])])).message).toMatch(/bytes where its header promises/);
+  });
+
+  it('never fails with anything but a WireRecordError on corrupted bytes', () => {
+    const data = raw();
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    for (let trial = 0; trial < 3000; trial++) {
+      const bad = Buffer.from(data);
+      for (let flips = 1 + (next() % 3); flips > 0; flips--) bad[next() % bad.length] = next() % 256;
+      try {
+        readWireRecord(bad);
+      } catch (error) {
+        expect(error).toBeInstanceOf(WireRecordError);
+      }
+    }
+  });
+
+  it.each<[string, RawRecord, string]>([
+    ['a bad host', { host: '../etc' }, 'host: host id must be 1-128 characters'],
+    ['an empty host', { host: '' }, 'host: host id must'],
+    ['a reserved tag key', { tags: [['host', 'x']] }, 'tags.host: tag key is reserved'],
+    ['an upper-case tag key', { tags: [['Env', 'x']] }, 'tags.Env: tag keys must be lower snake case'],
+    ['a __proto__ tag key', { tags: [['__proto__', 'x']] }, 'tags.__proto__: tag keys must be lower snake case'],
+    ['a tag key twice', { tags: [['env', 'a'], ['env', 'b']] }, 'tags.env: tag key appears twice'],
+    ['an empty tag value', { tags: [['env', '']] }, 'tags.env: tag values must not be empty'],
+    ['too many tags', { tags: Array.from({ length: 9 }, (_, i): [string, string] => [`t${i}`, 'x']) }, 'tags: at most 8 tags'],
+    ['a bad metric name', { metrics: ['CPU%'], samples: [{ seq: 1, t: T0, m: [1] }] }, 'm.CPU%: metric names must be lower snake case'],
+    ['a metric name twice', { metrics: ['cpu_pct', 'cpu_pct'] }, 'm.cpu_pct: metric name appears twice'],
+    ['an infinite metric', { samples: [{ seq: 1, t: T0, m: [1, Number.POSITIVE_INFINITY] }] }, 'samples[0].m.mem_used_pct: expected a finite number (got Infinity)'],
+    ['a negative seq', { samples: [{ seq: -1, t: T0, m: [1, 2] }] }, 'samples[0].seq: expected an integer of 0 or more (got -1)'],
+    ['a fraction seq', { samples: [{ seq: 1.5, t: T0, m: [1, 2] }] }, 'samples[0].seq: expected an integer of 0 or more (got 1.5)'],
+    ['a seq beyond safe integers', { samples: [{ seq: 2 ** 60, t: T0, m: [1, 2] }] }, 'samples[0].seq'],
+    ['a time before 2000', { samples: [{ seq: 1, t: 5, m: [1, 2] }] }, 'samples[0].t: time before 2000 (got 5)'],
+    ['a time after 2100', { samples: [{ seq: 1, t: Date.UTC(2100, 0, 1) + 1, m: [1, 2] }] }, 'samples[0].t: time after 2100'],
+    ['a fraction time', { samples: [{ seq: 1, t: T0 + 0.5, m: [1, 2] }] }, 'samples[0].t: expected integer epoch milliseconds'],
+    ['feature-set version 0', { fs: 0 }, 'fs: expected a feature-set version of 1 or more (got 0)'],
+    ['no samples', { samples: [], features: [] }, 'samples: a record carries at least one sample'],
+  ])('rejects %s as invalid, naming the field, the value and the rule', (_name, r, message) => {
+    const error = rejection(raw(r));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toContain(message);
+  });
+
+  it('takes the edges of the rules: times at 2000 and 2100, seq 0 and the largest safe integer, no metrics, no features', () => {
+    const edges = [
+      { seq: 0, t: Date.UTC(2000, 0, 1), m: [] },
+      { seq: Number.MAX_SAFE_INTEGER, t: Date.UTC(2100, 0, 1), m: [] },
+    ];
+    expect(readWireRecord(raw({ metrics: [], samples: edges, width: 0, features: [[], []] })).samples).toEqual(edges.map(({ seq, t }) => ({ seq, t, m: {} })));
+  });
+
+  it('rejects more samples than a record may carry', () => {
+    const samples = Array.from({ length: WIRE_MAX_SAMPLES + 1 }, (_, i) => ({ seq: i, t: T0, m: [] }));
+    expect(rejection(raw({ metrics: [], samples, width: 0, features: samples.map(() => []) })).message).toContain('samples: at most 1000 samples (got 1001)');
   });
 
   it('rejects an oversize record on both sides', () => {
     expect(rejection(new Uint8Array(WIRE_MAX_BYTES + 1)).kind).toBe('oversize');
     const samples = Array.from({ length: 1000 }, (_, i) => ({ seq: i, t: T0 + i, m: { cpu_pct: Math.random() }, f: Array.from({ length: 60 }, Math.random) }));
-    expect(() => encodeWireRecord(record({ samples }), { compress: false })).toThrow(WireRecordError);
-    expect(() => encodeWireRecord(record({ samples }), { compress: false })).toThrow(/over the 262144-byte limit/);
+    expect(() => encodeWireRecord(record({ samples }))).toThrow(WireRecordError);
+    expect(() => encodeWireRecord(record({ samples }))).toThrow(/over the 262144-byte limit/);
   });
 
-  it('rejects garbage bytes, broken gzip and a gzip bomb as garbage', () => {
-    expect(rejection(Buffer.from([0xde, 0xad, 0xbe, 0xef])).kind).toBe('garbage');
-    expect(rejection(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01])).kind).toBe('garbage');
-    expect(rejection(gzipSync(Buffer.alloc(8 * 1024 * 1024, 32))).kind).toBe('garbage');
-    expect(rejection(raw('not json')).message).toContain('not JSON');
+  it('refuses to encode an invalid record, naming the field', () => {
+    expect(() => encodeWireRecord({ ...record(), host: '../etc' })).toThrow(/cannot encode wire record: host: host id must/);
+    expect(() => encodeWireRecord({ ...record(), fs: 70_000 })).toThrow(/fs: /);
   });
 });

@@ -89,7 +89,7 @@ describe('processKinesisBatch', () => {
       origin: { index: 1, shardId: 'shardId-000000000000', sequenceNumber: records[1]!.kinesis.sequenceNumber },
       payloadBase64: records[1]!.kinesis.data,
     });
-    expect(queue.letters[0]!.message).toMatch(/not JSON/);
+    expect(queue.letters[0]!.message).toMatch(/does not start with the vigil wire header/);
   });
 
   it('dead-letters records of another feature-set version or width', async () => {

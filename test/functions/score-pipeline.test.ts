@@ -24,7 +24,7 @@ import { TimestreamSink } from '../../functions/sinks/timestream.js';
 import { KinesisPoller } from '../../local/kinesis-poller.js';
 import { publishModel } from '../../models/publish.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
-import { encode, features, quietTools, wireRecord, zscoreModel } from './fixtures.js';
+import { encode, features, quietTools, sample, wireRecord, zscoreModel } from './fixtures.js';
 import { TimestreamRecordingProxy } from './recording-proxy.js';
 import { until } from '../poll.js';
 
@@ -128,7 +128,11 @@ describe('score function over the wire', () => {
     const p = await pipeline();
     const a = uniqueName('web');
     const b = uniqueName('web');
-    const poison = Buffer.from('{"v":1,"host":"web-x","fs":1,"samples":"many"}');
+    // A well-formed record whose sample time is 5 ms after 1970: invalid.
+    const late = wireRecord('web-x', [sample(1)]);
+    const poison = Buffer.from(encode(late));
+    const at = poison.indexOf(Buffer.from(new Float64Array([late.samples[0]!.t]).buffer));
+    poison.writeDoubleLE(5, at);
     const sequenceNumbers = await p.put([encode(wireRecord(a, recentSamples(3, 2), { env: 'prod' })), poison, encode(wireRecord(b, recentSamples(2)))]);
     await until(() => p.poller.counters.recordsDelivered === 3 || undefined, 'the batch to be taken');
 
@@ -152,7 +156,7 @@ describe('score function over the wire', () => {
     expect(got.Messages).toHaveLength(1);
     const letter = JSON.parse(got.Messages![0]!.Body!) as Record<string, unknown>;
     expect(letter).toMatchObject({ reason: 'invalid', shardId: 'shardId-000000000000', sequenceNumber: sequenceNumbers[1], partitionKey: 'junk', payload: poison.toString('base64'), payloadEncoding: 'base64' });
-    expect(letter.message).toMatch(/samples/);
+    expect(letter.message).toMatch(/samples\[0\]\.t: time before 2000 \(got 5\)/);
   });
 
   it('reports the batch failed while Timestream is down, then stores every record exactly once', async () => {

@@ -21,7 +21,7 @@ import { awsClientSettings } from '../../core/aws.js';
 import { HOST_FEATURE_SET } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { encodeWireRecord } from '../../core/wire.js';
-import type { WireRecord } from '../../core/wire.js';
+import { WIRE_VERSION, type WireRecord } from '../../core/wire.js';
 import type { KinesisHandler } from '../../local/kinesis-poller.js';
 import { KinesisPoller } from '../../local/kinesis-poller.js';
 import { buildManifest } from '../../models/artifact.js';
@@ -146,7 +146,7 @@ describe('bundled handler over the wire', () => {
     const host = uniqueName('web');
     const now = Date.now();
     const record: WireRecord = {
-      v: 1,
+      v: WIRE_VERSION,
       host,
       fs: HOST_FEATURE_SET.version,
       samples: [

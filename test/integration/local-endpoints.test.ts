@@ -6,7 +6,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClien
 import { CreateDatabaseCommand, CreateTableCommand, TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { describe, expect, inject, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
-import { decodeWireRecord, encodeWireRecord, type WireRecord } from '../../core/wire.js';
+import { decodeWireRecord, encodeWireRecord, WIRE_VERSION, type WireRecord } from '../../core/wire.js';
 import { toTimestreamRecord } from '../../core/stored-result.js';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from '../../functions/sinks/remote-write-codec.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
@@ -19,7 +19,7 @@ describe('local AWS endpoint', () => {
     const StreamName = uniqueName('smoke');
     await kinesis.send(new CreateStreamCommand({ StreamName, ShardCount: 1 }));
     await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.5 }, { StreamName });
-    const records: WireRecord[] = [0, 1, 2].map((i) => ({ v: 1, host: `host-${i}`, fs: 1, samples: [{ seq: i, t: Date.UTC(2026, 0, 1) + i, m: { cpu_pct: i }, f: [i, i + 0.5] }] }));
+    const records: WireRecord[] = [0, 1, 2].map((i) => ({ v: WIRE_VERSION, host: `host-${i}`, fs: 1, samples: [{ seq: i, t: Date.UTC(2026, 0, 1) + i, m: { cpu_pct: i }, f: [i, i + 0.5] }] }));
     const put = await kinesis.send(new PutRecordsCommand({ StreamName, Records: records.map((r) => ({ Data: encodeWireRecord(r), PartitionKey: r.host })) }));
     expect(put.FailedRecordCount).toBe(0);
     const shards = await kinesis.send(new ListShardsCommand({ StreamName }));
