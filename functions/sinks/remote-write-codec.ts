@@ -183,23 +183,40 @@ class ProtoWriter {
  * snappy-compressed: no message objects per point.
  */
 export class WriteRequestWriter {
-  private readonly out = new ProtoWriter(64 * 1024);
+  /** The buffer of the last finished writer, taken by the next one: no new (zeroed, grown) buffer per request. */
+  private static spare: ProtoWriter | undefined;
+  private out: ProtoWriter | undefined;
+
+  constructor() {
+    this.out = WriteRequestWriter.spare ?? new ProtoWriter(64 * 1024);
+    WriteRequestWriter.spare = undefined;
+    this.out.at = 0;
+  }
 
   /** One TimeSeries: encoded labels (encodeLabels), then its points, already in time order. */
   timeSeries(labels: Uint8Array, values: ArrayLike<number>, timestamps: ArrayLike<number>): void {
     let length = labels.length;
     // Each point: a Sample message of a tag + double and a tag + varint timestamp (under 128 bytes, so a 1-byte length).
     for (let i = 0; i < timestamps.length; i++) length += 2 + 10 + varintSize(timestamps[i]!);
-    const out = this.out;
+    const out = this.writer();
     out.byte(FIELD_TIMESERIES);
     out.varint(length);
     out.reserve(length);
     out.bytes(labels);
     out.points(values, timestamps);
   }
-  /** The snappy-compressed request body. */
+  /** The snappy-compressed request body; the writer is done. */
   finish(): Uint8Array {
-    return snappyCompress(this.out.writtenView());
+    const out = this.writer();
+    const body = snappyCompress(out.writtenView());
+    this.out = undefined;
+    WriteRequestWriter.spare = out;
+    return body;
+  }
+
+  private writer(): ProtoWriter {
+    if (!this.out) throw new Error('this remote-write request is finished; start another WriteRequestWriter');
+    return this.out;
   }
 }
 

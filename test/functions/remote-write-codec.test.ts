@@ -1,7 +1,7 @@
 /** The remote-write encoder: protobuf + snappy that decodes back to the same series, grouped and in time order. */
 import { describe, expect, it } from 'vitest';
 import { toSeries, type Series } from '../../core/alert-series.js';
-import { decodeWriteRequest, encodeWriteRequest } from '../../functions/sinks/remote-write-codec.js';
+import { decodeWriteRequest, encodeLabels, encodeWriteRequest, WriteRequestWriter } from '../../functions/sinks/remote-write-codec.js';
 
 const sortKey = (s: Series): string => `${JSON.stringify(Object.entries(s.labels).sort())}@${s.timestamp}`;
 
@@ -59,5 +59,30 @@ describe('varints', () => {
     const timestamps = [0, 127, 128, 2 ** 14 - 1, 2 ** 14, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 28 + 127, 2 ** 35 - 1, 2 ** 35, 2 ** 42 - 1, 2 ** 42, 2 ** 49, Number.MAX_SAFE_INTEGER];
     const series: Series[] = timestamps.map((timestamp, i) => ({ labels: { __name__: 'm', i: String(i) }, value: i, timestamp }));
     expect(decodeWriteRequest(encodeWriteRequest(series)).map((s) => s.timestamp)).toEqual(timestamps);
+  });
+});
+
+describe('WriteRequestWriter', () => {
+  const labels = (host: string): Uint8Array => encodeLabels({ __name__: 'm', host });
+
+  it('writes each request whole, whether writers follow or overlap one another (buffers are reused)', () => {
+    const big = new WriteRequestWriter();
+    big.timeSeries(labels('a'), Array.from({ length: 20_000 }, (_, i) => i), Array.from({ length: 20_000 }, (_, i) => 1_795_000_000_000 + i));
+    const overlapping = new WriteRequestWriter();
+    overlapping.timeSeries(labels('b'), [7], [5]);
+    expect(decodeWriteRequest(big.finish())).toHaveLength(20_000);
+    const next = new WriteRequestWriter();
+    next.timeSeries(labels('c'), [1, 2], [10, 20]);
+    expect(decodeWriteRequest(next.finish())).toEqual([
+      { labels: { __name__: 'm', host: 'c' }, value: 1, timestamp: 10 },
+      { labels: { __name__: 'm', host: 'c' }, value: 2, timestamp: 20 },
+    ]);
+    expect(decodeWriteRequest(overlapping.finish())).toEqual([{ labels: { __name__: 'm', host: 'b' }, value: 7, timestamp: 5 }]);
+  });
+
+  it('refuses to write to a finished request', () => {
+    const writer = new WriteRequestWriter();
+    writer.finish();
+    expect(() => writer.timeSeries(labels('a'), [1], [1])).toThrow(/finished/);
   });
 });
