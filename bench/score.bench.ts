@@ -39,7 +39,8 @@ import { toWireSample } from '../agent/wire-sample.js';
 import { awsClientSettings } from '../core/aws.js';
 import { HOST_FEATURE_SET } from '../core/features.js';
 import { HOST_METRICS } from '../core/host-metrics.js';
-import { encodeWireRecord, readWireRecord, WIRE_VERSION, type WireRecord } from '../core/wire.js';
+import { FeatureRows } from '../core/feature-rows.js';
+import { encodeWireRecord, readWireRecordInto, WIRE_VERSION, type WireRecord } from '../core/wire.js';
 import type { ScoredSample } from '../core/scored-sample.js';
 import type { LoadedModel } from '../functions/score/model-cache.js';
 import { createOnnxScorer } from '../functions/score/onnx-scorer.js';
@@ -299,8 +300,9 @@ const area: BenchArea = {
     const naive = async (): Promise<void> => {
       const samples: ScoredSample[] = [];
       for (const [index, r] of baselineRecords.entries()) {
-        const record = readWireRecord(Buffer.from(r.kinesis.data, 'base64'));
-        const one = await scoreRecords([{ origin: originOf(r, index), record }], model);
+        const rows = new FeatureRows(HOST_FEATURE_SET.names.length);
+        const record = readWireRecordInto(Buffer.from(r.kinesis.data, 'base64'), rows);
+        const one = await scoreRecords([{ origin: originOf(r, index), record }], model, rows.matrix());
         samples.push(...one.samples);
       }
       const batch = { samples, store: samples.map(() => true), threshold: manifest.threshold, modelCreatedMs: model.createdMs, scoredAt: Date.now() };

@@ -24,11 +24,12 @@
  *                 S samples: f64 seq, f64 t, M f64 metric values (NaN: not measured in this sample)
  *                 S x F float32 features, sample after sample
  *
- * readWireRecord is the one decoder: it checks every rule of WireRecordSchema, by hand on the hot
- * path (host ids, tag sets and metric names by the shared schemas, once per distinct value), and
- * its errors name the field, the value and the fix.
+ * readWireRecordInto is the one decoder: it checks every rule of WireRecordSchema, by hand on the
+ * hot path (host ids, tag sets and metric names by the shared schemas, once per distinct header),
+ * and its errors name the field, the value and the fix.
  */
 import { z } from 'zod';
+import { FeatureRows } from './feature-rows.js';
 import { METRIC_NAME_PATTERN } from './host-metrics.js';
 
 export const WIRE_VERSION = 2;
@@ -112,8 +113,8 @@ export const WireRecordSchema = z
 export type WireSample = z.infer<typeof WireSampleSchema>;
 export type WireRecord = z.infer<typeof WireRecordSchema>;
 
-/** A record as readWireRecord reads it: the samples without features, which come as one matrix. */
-export interface ReadWireRecord {
+/** A record as readWireRecordInto reads it: the samples without their features, which go to feature rows. */
+export interface WireRecordHead {
   readonly v: typeof WIRE_VERSION;
   readonly host: string;
   readonly tags?: Readonly<Record<string, string>>;
@@ -121,9 +122,10 @@ export interface ReadWireRecord {
   readonly samples: Omit<WireSample, 'f'>[];
   /** Features per sample. */
   readonly width: number;
-  /** Every sample's features, row after row: samples.length rows of `width` values. */
-  readonly features: Float32Array;
 }
+
+/** A record with its features as one matrix: samples.length rows of `width` values. */
+export type ReadWireRecord = WireRecordHead & { readonly features: Float32Array };
 
 export type WireErrorKind = 'garbage' | 'oversize' | 'unsupported_version' | 'invalid';
 
@@ -231,32 +233,40 @@ class Remembered<T> {
   }
 }
 type Checked<T> = { readonly ok: T } | { readonly error: string };
-const identities = new Remembered<Checked<{ host: string; tags: Readonly<Record<string, string>> | undefined }>>();
-const metricLists = new Remembered<Checked<readonly string[]>>();
+interface Header {
+  readonly host: string;
+  readonly tags: Readonly<Record<string, string>> | undefined;
+  readonly metrics: readonly string[];
+}
+const headers = new Remembered<Checked<Header>>();
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Decodes and validates one record, its features as one float32 matrix. Throws WireRecordError with the reason. */
+export function readWireRecord(data: Uint8Array): ReadWireRecord {
+  const rows = new FeatureRows(data.length >= HEADER_BYTES ? data[6]! | (data[7]! << 8) : 0, 1);
+  const head = readWireRecordInto(data, rows);
+  return { ...head, features: rows.matrix() };
+}
 
 /**
- * Decodes and validates one record, its features as one float32 matrix. Throws WireRecordError
- * with the dead-letter reason and a message that names the field, the value and the fix.
+ * Decodes and validates one record. Its samples' features are appended to `rows` when they have
+ * the rows' width; a record of another width is read (and checked) without them, for the caller to
+ * refuse. Throws WireRecordError with the dead-letter reason and a message that names the field,
+ * the value and the fix; `rows` is then as it was.
  */
-export function readWireRecord(data: Uint8Array): ReadWireRecord {
+export function readWireRecordInto(data: Uint8Array, rows: FeatureRows): WireRecordHead {
   if (data.length > WIRE_MAX_BYTES) {
     throw new WireRecordError('oversize', `wire record is ${data.length} bytes, over the ${WIRE_MAX_BYTES}-byte limit: the sender must split it`);
   }
   checkFormat(data);
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const fs = bytes.readUInt16LE(4);
   const width = bytes.readUInt16LE(6);
   const count = bytes.readUInt16LE(8);
   const metricCount = bytes[10]!;
   const tagCount = bytes[11]!;
   // The texts: host, tags, metric names; each length read before it is used.
-  let at = HEADER_BYTES;
-  const identityStart = at;
-  at = skipText(bytes, at, 1, 'host');
+  let at = skipText(bytes, HEADER_BYTES, 1, 'host');
   for (let i = 0; i < tagCount; i++) at = skipText(bytes, skipText(bytes, at, 1, `tag ${i}'s key`), 2, `tag ${i}'s value`);
-  const identityEnd = at;
   for (let i = 0; i < metricCount; i++) at = skipText(bytes, at, 1, `metric name ${i}`);
   const expected = at + count * (SAMPLE_FIXED_BYTES + 8 * metricCount) + count * width * WIRE_FEATURE_BYTES;
   if (bytes.length !== expected) {
@@ -266,12 +276,10 @@ export function readWireRecord(data: Uint8Array): ReadWireRecord {
   if (count === 0) invalid('samples: a record carries at least one sample (got 0)');
   if (count > WIRE_MAX_SAMPLES) invalid(`samples: at most ${WIRE_MAX_SAMPLES} samples (got ${count})`);
   if (tagCount > WIRE_MAX_TAGS) invalid(`tags: at most ${WIRE_MAX_TAGS} tags (got ${tagCount})`);
-  const identity = identities.get(bytes.toString('latin1', identityStart, identityEnd), () => readIdentity(bytes, identityStart, tagCount));
-  if ('error' in identity) invalid(identity.error);
-  const metrics = metricLists.get(bytes.toString('latin1', identityEnd, at), () => readMetricNames(bytes, identityEnd, metricCount));
-  if ('error' in metrics) invalid(metrics.error);
-  const { host, tags } = identity.ok;
-  const names = metrics.ok;
+  // The metric and tag counts are part of the key: the same bytes split into other texts are another header.
+  const header = headers.get(bytes.toString('latin1', 10, at), () => readHeader(bytes, tagCount, metricCount));
+  if ('error' in header) invalid(header.error);
+  const { host, tags, metrics: names } = header.ok;
 
   const samples = new Array<Omit<WireSample, 'f'>>(count);
   for (let i = 0; i < count; i++) {
@@ -291,15 +299,17 @@ export function readWireRecord(data: Uint8Array): ReadWireRecord {
     samples[i] = { seq, t, m };
   }
 
-  const features = new Float32Array(count * width);
-  if (LITTLE_ENDIAN) new Uint8Array(features.buffer).set(bytes.subarray(at, at + features.byteLength));
-  else for (let k = 0; k < features.length; k++) features[k] = bytes.readFloatLE(at + k * WIRE_FEATURE_BYTES);
-  for (let k = 0; k < features.length; k++) {
-    if (!Number.isFinite(features[k]!)) {
-      invalid(`samples[${Math.floor(k / width)}].f: feature ${k % width} is ${features[k]}, expected a finite number: the sender's feature pipeline is broken`);
-    }
+  const bad = width === rows.width ? rows.appendLittleEndian(bytes, at, count) : firstNonFinite(bytes, at, count * width);
+  if (bad !== undefined) {
+    const value = bytes.readFloatLE(at + bad * WIRE_FEATURE_BYTES);
+    invalid(`samples[${Math.floor(bad / width)}].f: feature ${bad % width} is ${value}, expected a finite number: the sender's feature pipeline is broken`);
   }
-  return tags === undefined ? { v: WIRE_VERSION, host, fs, samples, width, features } : { v: WIRE_VERSION, host, tags, fs, samples, width, features };
+  return tags === undefined ? { v: WIRE_VERSION, host, fs, samples, width } : { v: WIRE_VERSION, host, tags, fs, samples, width };
+}
+
+function firstNonFinite(bytes: Buffer, at: number, count: number): number | undefined {
+  for (let k = 0; k < count; k++) if (!Number.isFinite(bytes.readFloatLE(at + k * WIRE_FEATURE_BYTES))) return k;
+  return undefined;
 }
 
 function invalid(problem: string): never {
@@ -332,34 +342,33 @@ function skipText(bytes: Buffer, at: number, lengthBytes: 1 | 2, what: string): 
   return end;
 }
 
-/** Host and tags from the header's texts (already bounds-checked), validated by the shared schemas. */
-function readIdentity(bytes: Buffer, at: number, tagCount: number): Checked<{ host: string; tags: Readonly<Record<string, string>> | undefined }> {
+/** Host, tags and metric names from the header's texts (already bounds-checked), validated by the shared schemas. */
+function readHeader(bytes: Buffer, tagCount: number, metricCount: number): Checked<Header> {
+  let at = HEADER_BYTES;
   const host = bytes.toString('utf8', at + 1, (at += 1 + bytes[at]!));
   const hostChecked = HostIdSchema.safeParse(host, { reportInput: true });
   if (!hostChecked.success) return { error: describeIssues(hostChecked.error.issues.map((issue) => ({ ...issue, path: ['host'] }))) };
-  if (tagCount === 0) return { ok: { host, tags: undefined } };
-  const entries: [string, string][] = [];
-  for (let i = 0; i < tagCount; i++) {
-    const key = bytes.toString('utf8', at + 1, (at += 1 + bytes[at]!));
-    const value = bytes.toString('utf8', at + 2, (at += 2 + bytes.readUInt16LE(at)));
-    // Checked here too: the schema never sees a key like __proto__, which no object keeps as a key.
-    if (!TAG_KEY_PATTERN.test(key)) return { error: `tags.${key}: ${TAG_KEY_RULE} (got ${JSON.stringify(key)})` };
-    if (entries.some(([k]) => k === key)) return { error: `tags.${key}: tag key appears twice` };
-    entries.push([key, value]);
+  let tags: Record<string, string> | undefined;
+  if (tagCount > 0) {
+    const entries: [string, string][] = [];
+    for (let i = 0; i < tagCount; i++) {
+      const key = bytes.toString('utf8', at + 1, (at += 1 + bytes[at]!));
+      const value = bytes.toString('utf8', at + 2, (at += 2 + bytes.readUInt16LE(at)));
+      // Checked here too: the schema never sees a key like __proto__, which no object keeps as a key.
+      if (!TAG_KEY_PATTERN.test(key)) return { error: `tags.${key}: ${TAG_KEY_RULE} (got ${JSON.stringify(key)})` };
+      if (entries.some(([k]) => k === key)) return { error: `tags.${key}: tag key appears twice` };
+      entries.push([key, value]);
+    }
+    tags = Object.fromEntries(entries);
+    const checked = TagsSchema.safeParse(tags, { reportInput: true });
+    if (!checked.success) return { error: describeIssues(checked.error.issues.map((issue) => ({ ...issue, path: ['tags', ...issue.path] }))) };
   }
-  const tags = Object.fromEntries(entries);
-  const checked = TagsSchema.safeParse(tags, { reportInput: true });
-  if (!checked.success) return { error: describeIssues(checked.error.issues.map((issue) => ({ ...issue, path: ['tags', ...issue.path] }))) };
-  return { ok: { host, tags: Object.freeze(tags) } };
-}
-
-function readMetricNames(bytes: Buffer, at: number, count: number): Checked<readonly string[]> {
-  const names: string[] = [];
-  for (let i = 0; i < count; i++) {
+  const metrics: string[] = [];
+  for (let i = 0; i < metricCount; i++) {
     const name = bytes.toString('utf8', at + 1, (at += 1 + bytes[at]!));
     if (!METRIC_NAME_PATTERN.test(name)) return { error: `m.${name}: metric names must be lower snake case, 1-63 characters (got ${JSON.stringify(name)})` };
-    if (names.includes(name)) return { error: `m.${name}: metric name appears twice in the record's header` };
-    names.push(name);
+    if (metrics.includes(name)) return { error: `m.${name}: metric name appears twice in the record's header` };
+    metrics.push(name);
   }
-  return { ok: Object.freeze(names) };
+  return { ok: { host, tags: tags && Object.freeze(tags), metrics: Object.freeze(metrics) } };
 }

@@ -4,7 +4,8 @@
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { FEATURE_SET_VERSION } from '../../core/features.js';
-import { readWireRecord, WireRecordError, type ReadWireRecord, type WireErrorKind } from '../../core/wire.js';
+import { FeatureRows } from '../../core/feature-rows.js';
+import { readWireRecordInto, WireRecordError, type WireErrorKind, type WireRecordHead } from '../../core/wire.js';
 
 export type RejectReason = WireErrorKind | 'feature_set_version' | 'feature_count';
 
@@ -21,7 +22,8 @@ export interface RecordOrigin {
 
 export interface AcceptedRecord {
   readonly origin: RecordOrigin;
-  readonly record: ReadWireRecord;
+  /** Its features are in the batch's feature rows (ReadBatch.features). */
+  readonly record: WireRecordHead;
 }
 
 export interface RejectedRecord {
@@ -56,20 +58,23 @@ export function originOf(r: KinesisStreamRecord, index: number): RecordOrigin {
 export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureCount: number): ReadBatch {
   const accepted: AcceptedRecord[] = [];
   const rejected: RejectedRecord[] = [];
-  let rows = 0;
+  // Every record carries at least one sample; the rows grow (doubling) as more are read.
+  const rows = new FeatureRows(modelFeatureCount, Math.max(64, records.length * 2));
   records.forEach((r, index) => {
     const origin = originOf(r, index);
     const reject = (reason: RejectReason, message: string): void => {
       rejected.push({ origin, reason, message, dataBase64: r.kinesis.data });
     };
-    let record: ReadWireRecord;
+    const firstRow = rows.rows;
+    let record: WireRecordHead;
     try {
-      record = readWireRecord(Buffer.from(r.kinesis.data, 'base64'));
+      record = readWireRecordInto(Buffer.from(r.kinesis.data, 'base64'), rows);
     } catch (error) {
       if (error instanceof WireRecordError) return reject(error.kind, error.message);
       return reject('garbage', `wire record could not be read: ${(error as Error).message}`);
     }
     if (record.fs !== FEATURE_SET_VERSION) {
+      rows.truncate(firstRow);
       return reject(
         'feature_set_version',
         `record of host ${record.host} carries feature-set version ${record.fs}, this scoring function computes version ${FEATURE_SET_VERSION}: run agent and scoring function from the same vigil release`,
@@ -82,13 +87,6 @@ export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureC
       );
     }
     accepted.push({ origin, record });
-    rows += record.samples.length;
   });
-  const features = new Float32Array(rows * modelFeatureCount);
-  let at = 0;
-  for (const { record } of accepted) {
-    features.set(record.features, at);
-    at += record.features.length;
-  }
-  return { accepted, rejected, features };
+  return { accepted, rejected, features: rows.matrix() };
 }

@@ -15,11 +15,8 @@ export interface ScoredBatch {
   readonly recordIndex: Int32Array;
 }
 
-/**
- * `features`: the samples' feature rows in order (ReadBatch.features); without them, they are
- * taken from each record's own.
- */
-export async function scoreRecords(records: readonly AcceptedRecord[], model: LoadedModel, features?: Float32Array): Promise<ScoredBatch> {
+/** `features`: the samples' feature rows, in order (ReadBatch.features). */
+export async function scoreRecords(records: readonly AcceptedRecord[], model: LoadedModel, features: Float32Array): Promise<ScoredBatch> {
   const { manifest, scorer } = model;
   const width = scorer.featureCount;
   let rows = 0;
@@ -27,9 +24,8 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
   const recordIndex = new Int32Array(rows);
   let row = 0;
   for (const r of records) for (let i = 0; i < r.record.samples.length; i++) recordIndex[row++] = r.origin.index;
-  if (features && features.length !== rows * width) throw new Error(`${features.length} feature values for ${rows} samples of ${width} features: the batch was read wrong`);
-  const matrix = features ?? rowsOf(records, rows, width);
-  const scores = await scorer.score(matrix, rows);
+  if (features.length !== rows * width) throw new Error(`${features.length} feature values for ${rows} samples of ${width} features: the batch was read wrong`);
+  const scores = await scorer.score(features, rows);
   // Each sample's row, copied out for topContributingMetric (models/explain.ts): cheaper than a view per sample.
   const rowFeatures = new Float32Array(width);
   const samples: ScoredSample[] = new Array<ScoredSample>(rows);
@@ -52,7 +48,7 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
         anomaly: severity !== 'normal',
         severity,
         confidence: confidenceOf(score, manifest),
-        topMetric: topContributingMetric(rowOf(matrix, row, rowFeatures), manifest.featureSet, manifest.baseline),
+        topMetric: topContributingMetric(rowOf(features, row, rowFeatures), manifest.featureSet, manifest.baseline),
         modelVersion: manifest.version,
         recordVersion: model.createdMs,
       };
@@ -60,17 +56,6 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
     }
   }
   return { samples, recordIndex };
-}
-
-function rowsOf(records: readonly AcceptedRecord[], rows: number, width: number): Float32Array {
-  const matrix = new Float32Array(rows * width);
-  let at = 0;
-  for (const { record } of records) {
-    if (record.width !== width) throw new Error(`host ${record.host} sent ${record.width} features per sample, the model takes ${width}`);
-    matrix.set(record.features, at);
-    at += record.features.length;
-  }
-  return matrix;
 }
 
 function rowOf(matrix: Float32Array, row: number, into: Float32Array): Float32Array {

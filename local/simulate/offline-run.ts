@@ -6,7 +6,8 @@
  * quick way to see whether the model catches the incidents, and how fast.
  */
 import { HOST_FEATURE_SET } from '../../core/features.js';
-import { encodeWireRecord, readWireRecord } from '../../core/wire.js';
+import { FeatureRows } from '../../core/feature-rows.js';
+import { encodeWireRecord, readWireRecordInto } from '../../core/wire.js';
 import { createOnnxScorer } from '../../functions/score/onnx-scorer.js';
 import type { AcceptedRecord } from '../../functions/score/records.js';
 import { scoreRecords } from '../../functions/score/score-batch.js';
@@ -65,12 +66,13 @@ export async function runOfflineSimulation(options: OfflineRunOptions): Promise<
   let healthyAnomalousSamples = 0;
   try {
     for (let t = start; t < start + durationMs; t += intervalSeconds * 1000) {
+      const rows = new FeatureRows(HOST_FEATURE_SET.names.length);
       const records: AcceptedRecord[] = agents.recordsAt(t).map((record, index) => ({
         origin: { index, shardId: 'simulated', sequenceNumber: String(record.samples[0]!.seq), partitionKey: record.host, eventSourceARN: 'simulated', approximateArrivalTimestamp: t },
         // Through the wire format, as the pipeline reads it.
-        record: readWireRecord(encodeWireRecord(record)),
+        record: readWireRecordInto(encodeWireRecord(record), rows),
       }));
-      const { samples } = await scoreRecords(records, model);
+      const { samples } = await scoreRecords(records, model, rows.matrix());
       for (const scored of samples) {
         tracker.observe(scored);
         if (!incidentHosts.has(scored.host)) {

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeWireRecord, encodeWireRecord, readWireRecord, WIRE_MAX_BYTES, WIRE_MAX_SAMPLES, WIRE_VERSION, WireRecordError, type WireRecord } from '../../core/wire.js';
+import { FeatureRows } from '../../core/feature-rows.js';
+import { decodeWireRecord, encodeWireRecord, readWireRecord, readWireRecordInto, WIRE_MAX_BYTES, WIRE_MAX_SAMPLES, WIRE_VERSION, WireRecordError, type WireRecord } from '../../core/wire.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12);
 
@@ -266,4 +267,34 @@ describe('wire record rejections', () => {
     expect(() => encodeWireRecord({ ...record(), host: '../etc' })).toThrow(/cannot encode wire record: host: host id must/);
     expect(() => encodeWireRecord({ ...record(), fs: 70_000 })).toThrow(/fs: /);
   });
+});
+
+describe('readWireRecordInto', () => {
+  it("appends each record's features to the rows, growing them, in order", () => {
+    const rows = new FeatureRows(3, 1);
+    const first = readWireRecordInto(encodeWireRecord(record()), rows);
+    readWireRecordInto(raw(), rows);
+    expect(first).toEqual({ v: WIRE_VERSION, host: 'web-01.eu', tags: { env: 'prod', role: 'web' }, fs: 1, width: 3, samples: record().samples.map(({ f: _f, ...s }) => s) });
+    expect(rows.rows).toBe(4);
+    expect(Array.from(rows.matrix())).toEqual([0.125, -2, 2 ** 34, 0, 0, 0, 0.5, 1, -1, 0.5, 1, -1]);
+  });
+
+  it('reads a record of another width without its features, for the caller to refuse, and still checks them', () => {
+    const rows = new FeatureRows(4);
+    expect(readWireRecordInto(raw(), rows).width).toBe(3);
+    expect(rows.rows).toBe(0);
+    expect(() => readWireRecordInto(raw({ features: [[1, 2, 3], [1, Number.NaN, 3]] }), rows)).toThrow(/samples\[1\]\.f: feature 1 is NaN/);
+  });
+
+  it('leaves the rows as they were when it refuses a record', () => {
+    const rows = new FeatureRows(3);
+    readWireRecordInto(raw(), rows);
+    for (const bad of [raw({ features: [[1, 2, 3], [1, 2, Number.POSITIVE_INFINITY]] }), raw({ samples: [{ seq: 1, t: 5, m: [1, 2] }], features: [[1, 2, 3]] }), raw().subarray(0, 40)]) {
+      expect(() => readWireRecordInto(bad, rows)).toThrow(WireRecordError);
+      expect(rows.rows).toBe(2);
+    }
+    readWireRecordInto(raw({ features: [[7, 8, 9], [7, 8, 9]] }), rows);
+    expect(Array.from(rows.matrix().subarray(6))).toEqual([7, 8, 9, 7, 8, 9]);
+  });
+
 });
