@@ -238,8 +238,6 @@ const area: BenchArea = {
       new TimestreamSink({ client: new TimestreamWriteClient({ region: 'us-east-1' }), database: 'vigil', table: 'host_scores' }),
       new PrometheusSink({ url: 'http://127.0.0.1:9/api/v1/write' }),
     ];
-    // What `cdk deploy` configures unless told otherwise (infra/props.ts).
-    const defaultSinks = sinks.filter((sink) => (STACK_DEFAULTS.sinks as readonly string[]).includes(sink.name));
     const results: BenchResult[] = [];
     let handlerSecondsAt1000 = 0;
     const stageMs: Record<'read' | 'score' | 'build_sink_requests', number[]> = { read: [], score: [], build_sink_requests: [] };
@@ -273,41 +271,19 @@ const area: BenchArea = {
       });
     }
 
-    // The same batch as the agent rounds its values.
-    const rounded = kinesisBatch(10_000, rows, T0, SAMPLES_PER_RECORD, true);
-    for (let i = 0; i < 3; i++) await prepareBatch(rounded, model, sinks, 0, Date.now());
-    const roundedSeconds: number[] = [];
-    for (let i = 0; i < 9; i++) roundedSeconds.push(await cpuSeconds(() => prepareBatch(rounded, model, sinks, 0, Date.now())));
-    results.push({
-      metric: 'records_per_s_per_core.batch_10000_agent_rounded',
-      value: Math.round(10_000 / median(roundedSeconds)),
-      unit: 'records/s/core',
-      note: "10000 samples made wire samples by the agent's toWireSample (values rounded as sent); median CPU of 9 rounds",
-    });
-
-    // The same 10,000-sample batch with only the stack's default sinks.
-    const defaultSinksBatch = kinesisBatch(10_000, rows);
-    for (let i = 0; i < 3; i++) await prepareBatch(defaultSinksBatch, model, defaultSinks, 0, Date.now());
-    const defaultSinksSeconds: number[] = [];
-    for (let i = 0; i < 9; i++) defaultSinksSeconds.push(await cpuSeconds(() => prepareBatch(defaultSinksBatch, model, defaultSinks, 0, Date.now())));
-    results.push({
-      metric: 'records_per_s_per_core.batch_10000_default_sinks',
-      value: Math.round(10_000 / median(defaultSinksSeconds)),
-      unit: 'records/s/core',
-      note: `10000 samples, building only the stack's default sinks' requests (${defaultSinks.map((s) => s.name).join(', ')}); median CPU of 9 rounds`,
-    });
-
+    /** Samples per CPU-second of a 10,000-sample variant: warm-up rounds, then the median of `rounds`. */
+    const variant = async (metric: string, records: KinesisStreamRecord[], variantSinks: typeof sinks, rounds: number, note: string): Promise<void> => {
+      for (let i = 0; i < 3; i++) await prepareBatch(records, model, variantSinks, 0, Date.now());
+      const seconds: number[] = [];
+      for (let i = 0; i < rounds; i++) seconds.push(await cpuSeconds(() => prepareBatch(records, model, variantSinks, 0, Date.now())));
+      results.push({ metric: `records_per_s_per_core.${metric}`, value: Math.round(10_000 / median(seconds)), unit: 'records/s/core', note: `${note}; median CPU of ${rounds} rounds` });
+    };
+    await variant('batch_10000_agent_rounded', kinesisBatch(10_000, rows, T0, SAMPLES_PER_RECORD, true), sinks, 9, "10000 samples made wire samples by the agent's toWireSample (values rounded as sent)");
+    // What `cdk deploy` configures unless told otherwise (infra/props.ts).
+    const defaultSinks = sinks.filter((sink) => (STACK_DEFAULTS.sinks as readonly string[]).includes(sink.name));
+    await variant('batch_10000_default_sinks', kinesisBatch(10_000, rows), defaultSinks, 9, `10000 samples, building only the stack's default sinks' requests (${defaultSinks.map((s) => s.name).join(', ')})`);
     // The agent's default (flushSeconds 0) sends each sample as soon as it is taken: one per record.
-    const single = kinesisBatch(10_000, rows, T0, 1);
-    await prepareBatch(single, model, sinks, 0, Date.now());
-    const singleSeconds: number[] = [];
-    for (let i = 0; i < 5; i++) singleSeconds.push(await cpuSeconds(() => prepareBatch(single, model, sinks, 0, Date.now())));
-    results.push({
-      metric: 'records_per_s_per_core.batch_10000_one_sample_per_record',
-      value: Math.round(10_000 / median(singleSeconds)),
-      unit: 'records/s/core',
-      note: '10000 Kinesis records of one sample each (the agent without batching); median CPU of 5 rounds',
-    });
+    await variant('batch_10000_one_sample_per_record', kinesisBatch(10_000, rows, T0, 1), sinks, 5, '10000 Kinesis records of one sample each (the agent without batching)');
 
     // Baseline, same run: the per-record way (the same decoder, one ONNX call per wire record),
     // then the same sink requests.
