@@ -1,5 +1,6 @@
 /**
- * `vigil`: train, evaluate, publish and inspect models; score CSV files; estimate costs.
+ * `vigil`: train, evaluate, publish and inspect models; score CSV files; estimate costs; read and
+ * redrive the dead-letter queue.
  * Each command lives in its own module and registers itself here.
  */
 import { Command } from 'commander';
@@ -9,6 +10,7 @@ import { register as registerModels } from '../models/cli/models.js';
 import { register as registerScoreCsv } from '../models/cli/score-csv.js';
 import { register as registerEvaluate } from '../models/cli/evaluate.js';
 import { register as registerCost } from '../cost/command.js';
+import { register as registerDeadLetters } from '../functions/cli/dead-letters.js';
 
 const program = new Command('vigil')
   .description('vigil: real-time anomaly detection for a fleet of cloud hosts')
@@ -25,6 +27,7 @@ Examples:
   vigil models rollback --bucket my-vigil-models
   vigil score-csv --in-dir data/ --out-dir results/           the NAB protocol over every CSV
   vigil cost --hosts 1000 --interval 10                       monthly AWS cost, next to CloudWatch
+  vigil dead-letters list --queue $DLQ                        why records were dead-lettered
 
 Every command: vigil COMMAND --help lists its options and more examples.`,
   );
@@ -36,5 +39,6 @@ registerPublish(program);
 registerModels(program);
 registerScoreCsv(program);
 registerCost(program);
+registerDeadLetters(program);
 
 await program.parseAsync(process.argv);
