@@ -58,7 +58,7 @@ export class VigilStack extends Stack {
 
     this.ingest = new IngestStream(this, 'Ingest', { streamMode: config.streamMode, shardCount: config.shardCount, retentionHours: config.streamRetentionHours });
     this.models = new ModelBucket(this, 'Models', { noncurrentVersionDays: config.modelNoncurrentVersionDays, prefix: config.modelPrefix });
-    this.queues = new DeadLetterQueues(this, 'Queues', { retentionDays: config.deadLetterRetentionDays });
+    this.queues = new DeadLetterQueues(this, 'Queues', { retentionDays: config.deadLetterRetentionDays, stream: this.ingest.stream });
     this.alerts = new AlertTopic(this, 'Alerts', { email: config.alarmEmail });
 
     if (config.sinks.includes('prometheus')) {
@@ -129,7 +129,8 @@ export class VigilStack extends Stack {
     out('ModelPrefix', this.config.modelPrefix, 'Key prefix of published models (vigil publish --prefix)');
     out('ModelPublisherPolicyArn', this.models.publisherPolicy.managedPolicyArn, 'Managed policy for whoever publishes models (vigil publish, vigil models)');
     out('AlertTopicArn', this.alerts.topic.topicArn, 'SNS topic of host anomaly alerts and pipeline alarms');
-    out('DeadLetterQueueUrl', this.queues.deadLetters.queueUrl, 'Bad records, each with its reason');
+    out('DeadLetterQueueUrl', this.queues.deadLetters.queueUrl, 'Bad records, each with its reason (vigil dead-letters list --queue)');
+    out('DeadLetterOperatorPolicyArn', this.queues.operatorPolicy.managedPolicyArn, 'Managed policy for whoever reads and redrives dead letters (vigil dead-letters)');
     out('FailedBatchQueueUrl', this.queues.failedBatches.queueUrl, 'Batches the stream trigger gave up on (shard and sequence range)');
     out('ScoreFunctionName', this.score.function.functionName, 'The scoring function');
     out('ScoreLogGroupName', this.score.logGroup.logGroupName, 'Logs of the scoring function (aws logs tail NAME --follow)');

@@ -3,24 +3,38 @@
  * - deadLetters: bad records the scoring function rejects, each with its reason (the function writes it);
  * - failedBatches: batches the event source mapping gave up on after its retries or record age
  *   (Lambda writes the shard and sequence range; the records stay readable in the stream until it expires).
+ * And the managed policy of whoever reads the dead letters and redrives them (`vigil dead-letters`).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { acknowledge } from '../nag.js';
 import { Construct } from 'constructs';
 
 export interface DeadLetterQueuesProps {
   readonly retentionDays: number;
+  /** Where redriven records go: the stream the agents write to. */
+  readonly stream: IStream;
 }
 
 export class DeadLetterQueues extends Construct {
   readonly deadLetters: Queue;
   readonly failedBatches: Queue;
+  readonly operatorPolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: DeadLetterQueuesProps) {
     super(scope, id);
     this.deadLetters = this.terminalQueue('DeadLetters', props.retentionDays);
     this.failedBatches = this.terminalQueue('FailedBatches', props.retentionDays);
+    this.operatorPolicy = new ManagedPolicy(this, 'OperatorPolicy', {
+      description: 'vigil: read the dead-letter queue and put its records back on the vigil stream (vigil dead-letters)',
+      statements: [
+        // The batch calls (DeleteMessageBatch, ChangeMessageVisibilityBatch) are authorised by these actions.
+        new PolicyStatement({ sid: 'ReadDeadLetters', actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'], resources: [this.deadLetters.queueArn] }),
+        new PolicyStatement({ sid: 'RedriveToVigilStream', actions: ['kinesis:PutRecords'], resources: [props.stream.streamArn] }),
+      ],
+    });
   }
 
   private terminalQueue(id: string, retentionDays: number): Queue {

@@ -44,6 +44,19 @@ describe('agent policy', () => {
   });
 });
 
+describe('dead-letter operator policy', () => {
+  it('reads, hides and deletes messages of the dead-letter queue and puts records on this stream, nothing else', () => {
+    const policy = resourcesOf(defaults.template, 'AWS::IAM::ManagedPolicy')[logicalId(defaults, defaults.stack.queues.operatorPolicy)]!.Properties!;
+    expect(policy.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'ReadDeadLetters', Effect: 'Allow', Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.queues.deadLetters), 'Arn'] } },
+        { Sid: 'RedriveToVigilStream', Effect: 'Allow', Action: 'kinesis:PutRecords', Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.ingest.stream), 'Arn'] } },
+      ],
+    });
+  });
+});
+
 describe('model publisher policy', () => {
   it('reads and writes objects under the model prefix and lists only that prefix', () => {
     const policy = resourcesOf(defaults.template, 'AWS::IAM::ManagedPolicy')[logicalId(defaults, defaults.stack.models.publisherPolicy)]!.Properties!;
@@ -319,7 +332,7 @@ describe('alarms', () => {
 describe('outputs', () => {
   it('give the operator the stream, policy, bucket, topic, queues and workspace URLs', () => {
     expect(Object.keys(defaults.template.toJSON().Outputs).sort()).toEqual(
-      ['AgentPolicyArn', 'AlertTopicArn', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl', 'ModelBucketName', 'ModelPrefix', 'ModelPublisherPolicyArn', 'PrometheusQueryUrl', 'PrometheusRemoteWriteUrl', 'PrometheusWorkspaceId', 'ScoreFunctionName', 'ScoreLogGroupName', 'StreamName'].sort(),
+      ['AgentPolicyArn', 'AlertTopicArn', 'DeadLetterOperatorPolicyArn', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl', 'ModelBucketName', 'ModelPrefix', 'ModelPublisherPolicyArn', 'PrometheusQueryUrl', 'PrometheusRemoteWriteUrl', 'PrometheusWorkspaceId', 'ScoreFunctionName', 'ScoreLogGroupName', 'StreamName'].sort(),
     );
     const outputs = everything.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.GrafanaWorkspaceUrl!.Value).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [everything.stack.getLogicalId(everything.stack.grafana!.workspace), 'Endpoint'] }]] });
