@@ -216,13 +216,18 @@ export function decodeWireRecord(data: Uint8Array): WireRecord {
 
 /**
  * What a record's header names (host, tags, metric names) repeats across a fleet's records: each
- * distinct one is checked by the shared zod schemas once and remembered, by its bytes (bounded,
- * so a flood of distinct values cannot grow it forever).
+ * distinct one is checked by the shared zod schemas once and remembered, by its bytes. Bounded in
+ * count and in key length (about 20 MB at most), so a flood of distinct or huge headers cannot
+ * grow it without end; a longer header is read each time.
  */
 class Remembered<T> {
   private readonly seen = new Map<string, T>();
-  constructor(private readonly limit = 10_000) {}
+  constructor(
+    private readonly limit = 10_000,
+    private readonly maxKeyLength = 2_048,
+  ) {}
   get(key: string, read: () => T): T {
+    if (key.length > this.maxKeyLength) return read();
     let value = this.seen.get(key);
     if (value === undefined) {
       value = read();
