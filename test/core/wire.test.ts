@@ -119,6 +119,14 @@ describe('wire record round trip', () => {
     expect(Buffer.from(encodeWireRecord(decodeWireRecord(raw()))).equals(raw())).toBe(true);
   });
 
+  it('carries the most metric names a record may have, and refuses one more', () => {
+    const names = Array.from({ length: 255 }, (_, i) => `metric_${String(i).padStart(3, '0')}_${'x'.repeat(50)}`);
+    const r = record({ samples: [{ seq: 1, t: T0, m: Object.fromEntries(names.map((n, i) => [n, i])), f: [1] }] });
+    for (let i = 0; i < 2; i++) expect(decodeWireRecord(encodeWireRecord(r))).toEqual(r);
+    const tooMany = record({ samples: [{ seq: 1, t: T0, m: Object.fromEntries([...names, 'one_more'].map((n, i) => [n, i])), f: [1] }] });
+    expect(() => encodeWireRecord(tooMany)).toThrow(/256 distinct metric names, at most 255/);
+  });
+
   it('gives the features as one float32 matrix, one row per sample', () => {
     const read = readWireRecord(encodeWireRecord(record()));
     expect(read.width).toBe(3);
