@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'dist/', '.venv/', '.vigil/', 'grafana/dashboards/*.json'] },
+  // .scratch/ is git-ignored scratch work (profiles, experiments).
+  { ignores: ['node_modules/', 'cdk.out/', 'dist/', '.venv/', '.vigil/', '.scratch/', 'grafana/dashboards/*.json'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
