@@ -8,8 +8,8 @@
  *   dev_short    (value - recent normal) / long scale        recent normal: robust EWMA, shortSpan samples
  *   dev_long     (value - long normal) / long scale          long normal: robust EWMA, longSpan samples
  *   dev_seasonal (value - seasonal normal) / seasonal scale  hour-of-day, then hour-of-week normal
- *   rate         (value - previous value) / typical change, less the change the seasonal normal
- *                expects between the two samples' hours when that explains part of it
+ *   rate         (value - previous value - the change the seasonal normal expects between the two
+ *                samples' hours) / typical change
  *   vol_short    log(recent variability / long variability)
  * Scales are robust mean absolute deviations, floored so a flat series does not divide by zero.
  *
@@ -130,16 +130,15 @@ export class FeaturePipeline {
   /**
    * The change since the previous sample that the host's normal does not explain. A step that
    * recurs at the same time every day (a nightly job, office hours starting at 09:00) moves the
-   * seasonal normal from one hour to the next: the change less that expected step, when that is
-   * smaller than the change itself. A change where the season expects none is kept whole (a
-   * step the season expects but that does not come is for dev_seasonal to show).
+   * seasonal normal from one hour to the next: the rate is the change less that expected step.
+   * Inside an hour, and where the season has no history yet, the change is kept whole; a step the
+   * season expects that does not come is a rate too (of the opposite sign).
    */
   private rate(s: MetricState, change: number, season: SeasonalNormal | undefined, buckets: SeasonalBuckets, previousBuckets: SeasonalBuckets | undefined): number {
     if (!season || !previousBuckets || (previousBuckets.day === buckets.day && previousBuckets.week === buckets.week)) return change;
     const previous = seasonalNormal(s.seasonal, previousBuckets);
     if (!previous) return change;
-    const unexplained = change - (season.mean - previous.mean);
-    return Math.abs(unexplained) < Math.abs(change) ? unexplained : change;
+    return change - (season.mean - previous.mean);
   }
 }
 

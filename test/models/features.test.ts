@@ -125,7 +125,7 @@ describe('FeaturePipeline', () => {
     expect(q.push({ t: T0 + 300 * MINUTE, values: { cpu_pct: 30 } })[at(ONE, 'cpu_pct.rate')]).toBeGreaterThan(10);
   });
 
-  it('a step that comes at the same hour every day is not a rate once the time-of-day normal knows it; the same step at another hour is', () => {
+  it('a step that comes at the same hour every day is not a rate once the time-of-day normal knows it; the same step at another hour is, and so is the step that does not come', () => {
     const random = rng(12);
     const p = new FeaturePipeline(ONE);
     // Five-minute samples, 20 at night and 70 from 09:00 to 18:00, for 8 days.
@@ -141,6 +141,10 @@ describe('FeaturePipeline', () => {
     const q = new FeaturePipeline(ONE);
     const shifted = values.map((v, i) => (i >= 7 * 288 + 780 / 5 && i < 7 * 288 + 840 / 5 ? v + 50 : v));
     expect(feed(q, shifted, 5 * MINUTE)[7 * 288 + 780 / 5]![rate]).toBeGreaterThan(10);
+    // A 09:00 step that does not come is a rate too, downwards.
+    const r = new FeaturePipeline(ONE);
+    const late = values.map((v, i) => (i >= nineOnLastDay && i < nineOnLastDay + 12 ? v - 50 : v));
+    expect(feed(r, late, 5 * MINUTE)[nineOnLastDay]![rate]).toBeLessThan(-10);
   });
 
   it('a counter reset (negative rate of a non-negative metric) is treated as missing, not learned', () => {

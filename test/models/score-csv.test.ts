@@ -115,7 +115,11 @@ describe('score-csv (NAB protocol)', () => {
   });
 
   it('the first scored rows are reported only if they score above the training rows of the past day', () => {
-    const csv = parseMetricCsv(series(2000, 1500));
+    // Steady noise: nothing in the first scored rows stands out from the training rows.
+    const random = rng(9);
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < 2000; i++) lines.push(`${T0 / 1000 + i * 300},${(50 + 3 * random()).toFixed(3)}`);
+    const csv = parseMetricCsv(lines.join('\n'));
     const first = probationaryRows(2000);
     const onset = scoreMetricCsv(csv, options);
     const everyRow = scoreMetricCsv(csv, { ...options, onsetWindowMs: 0 });
@@ -123,7 +127,6 @@ describe('score-csv (NAB protocol)', () => {
     expect(everyRow[first]).toBeGreaterThan(0);
     expect(onset[first]).toBe(0);
     expect(onset.slice(first, first + 12).filter((s) => s > 0).length).toBeLessThan(everyRow.slice(first, first + 12).filter((s) => s > 0).length);
-    expect(onset[1500]).toBe(everyRow[1500]);
   });
 
   it('finds a day whose daily rise does not come (training leaves out the first day, when the time-of-day normal is still empty)', () => {
