@@ -6,7 +6,7 @@
  */
 import { HOST_METRICS } from './host-metrics.js';
 
-export const FEATURE_SET_VERSION = 1;
+export const FEATURE_SET_VERSION = 3;
 
 /** Per metric, in this order: how the value compares with the host's own normal. */
 export const PER_METRIC_FEATURES = [
@@ -14,7 +14,7 @@ export const PER_METRIC_FEATURES = [
   'dev_short', // deviation from the recent normal (minutes)
   'dev_long', // deviation from the longer normal (hours)
   'dev_seasonal', // deviation from the same time of day / day of week
-  'rate', // change since the previous sample, scaled
+  'rate', // change since the previous sample less the step the time-of-day normal expects, scaled
   'vol_short', // recent variability against the longer one (log ratio): a calm or a storm
 ] as const;
 

@@ -7,7 +7,8 @@
  * Training leaves out the feature pipeline's first day (models/features/warm-up.ts), as `vigil
  * train` does. Each score is reported as an incident onset (models/onset.ts): a row scoring no
  * higher than a row of the past day reports 0, so an incident is reported when it starts or
- * worsens, not on every row it lasts.
+ * worsens, not on every row it lasts. The onset starts from the first model's scores of the
+ * training rows of the past day, so the first scored rows are compared with history too.
  *
  * Retraining: once a day (of the file's time) the forest is refitted on every row seen so far, as
  * the production path can with a nightly training job (train on stored history, publish, the
@@ -110,12 +111,26 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): F
     const due = i === probation || (i > probation && retrainEveryMs > 0 && csv.timestamps[i]! - trainedAt >= retrainEveryMs);
     if (due) {
       // Rows before i only: the model that scores row i never saw it or anything after it.
-      model = train(features.slice(firstTrainingRow(csv.timestamps, i), i), pipeline.featureSet, forestOptions, options.extremeness);
+      const first = firstTrainingRow(csv.timestamps, i);
+      model = train(features.slice(first, i), pipeline.featureSet, forestOptions, options.extremeness);
+      if (i === probation) primeOnset(onset, model, features, csv.timestamps, first, i);
       trainedAt = csv.timestamps[i]!;
     }
     if (model) scores[i] = onset.push(csv.timestamps[i]!, scaledScore(modelScores(model.forest, model.extremeness, [features[i]!])[0]!, model.scale));
   }
   return scores;
+}
+
+/**
+ * The first model scores the training rows of the past onset window, and the onset starts from
+ * those scores: the first scored rows are reported only if they score higher than the history the
+ * model was trained on, not merely because nothing came before them. A production model has these
+ * scores too (training scores its rows to place its threshold).
+ */
+function primeOnset(onset: IncidentOnset, model: CsvModel, features: readonly Float64Array[], timestamps: ArrayLike<number>, first: number, end: number): void {
+  let j = first;
+  while (j < end && timestamps[j]! < timestamps[end]! - onset.windowMs) j++;
+  modelScores(model.forest, model.extremeness, features.slice(j, end)).forEach((raw, k) => onset.push(timestamps[j + k]!, scaledScore(raw, model.scale)));
 }
 
 interface CsvModel {

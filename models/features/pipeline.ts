@@ -8,7 +8,8 @@
  *   dev_short    (value - recent normal) / long scale        recent normal: robust EWMA, shortSpan samples
  *   dev_long     (value - long normal) / long scale          long normal: robust EWMA, longSpan samples
  *   dev_seasonal (value - seasonal normal) / seasonal scale  hour-of-day, then hour-of-week normal
- *   rate         (value - previous value) / typical change
+ *   rate         (value - previous value - the change the seasonal normal expects between the two
+ *                samples' hours) / typical change
  *   vol_short    log(recent variability / long variability)
  * Scales are robust mean absolute deviations, floored so a flat series does not divide by zero.
  *
@@ -22,7 +23,7 @@
 import { type FeatureSet, PER_METRIC_FEATURES } from '../../core/features.js';
 import { resolveFeatureOptions, type FeatureOptions } from './options.js';
 import { alphaOfSpan, updateEwma } from './robust-ewma.js';
-import { bucketsOf, seasonalNormal, updateSeasonal } from './seasonal.js';
+import { bucketsOf, seasonalNormal, updateSeasonal, type SeasonalBuckets, type SeasonalNormal } from './seasonal.js';
 import { emptyPipelineState, fromSnapshot, toSnapshot, type MetricState, type PipelineState } from './state.js';
 
 export type { FeatureOptions } from './options.js';
@@ -75,6 +76,7 @@ export class FeaturePipeline {
     if (state.lastT !== null && dt > 0 && !gap) {
       state.interval = state.interval === null ? dt : state.interval + INTERVAL_ALPHA * (dt - state.interval);
     }
+    const previousBuckets = state.lastT === null ? undefined : bucketsOf(state.lastT + options.utcOffsetMinutes * 60_000);
     state.lastT = Math.max(sample.t, state.lastT ?? sample.t);
     const buckets = bucketsOf(sample.t + options.utcOffsetMinutes * 60_000);
     const weightMs = state.interval ?? 0;
@@ -86,7 +88,7 @@ export class FeaturePipeline {
       const raw = sample.values[metric];
       const valid = typeof raw === 'number' && Number.isFinite(raw) && !(this.nonNegative[m] && raw < 0);
       const x = valid ? raw : imputed(s);
-      this.features(s, x, valid && !gap, buckets, out, m * PER_METRIC);
+      this.features(s, x, valid && !gap, buckets, previousBuckets, out, m * PER_METRIC);
       if (!valid) return;
       if (s.last !== null && !gap) updateEwma(s.change, Math.abs(x - s.last), this.longAlpha, options.clipMads);
       updateEwma(s.short, x, this.shortAlpha, Infinity);
@@ -108,7 +110,7 @@ export class FeaturePipeline {
     return new FeaturePipeline(featureSet, { ...(restored.options as Partial<FeatureOptions>), ...options }, restored.state);
   }
 
-  private features(s: MetricState, x: number, withRate: boolean, buckets: ReturnType<typeof bucketsOf>, out: Float64Array, at: number): void {
+  private features(s: MetricState, x: number, withRate: boolean, buckets: SeasonalBuckets, previousBuckets: SeasonalBuckets | undefined, out: Float64Array, at: number): void {
     const o = this.options;
     const floor = Math.max(o.absoluteScaleFloor, o.relativeScaleFloor * Math.abs(s.long.mean));
     const longScale = Math.max(s.long.mad, floor);
@@ -121,8 +123,22 @@ export class FeaturePipeline {
     out[at + F.dev_long] = clamp(devLong);
     // A bucket's own spread can be tiny (a quiet hour): a quarter of the long scale bounds it below.
     out[at + F.dev_seasonal] = clamp(season ? (x - season.mean) / Math.max(season.mad, 0.25 * longScale) : devLong);
-    out[at + F.rate] = clamp(withRate && s.last !== null ? (x - s.last) / Math.max(s.change.mean, floor) : 0);
+    out[at + F.rate] = clamp(withRate && s.last !== null ? this.rate(s, x - s.last, season, buckets, previousBuckets) / Math.max(s.change.mean, floor) : 0);
     out[at + F.vol_short] = clamp(s.long.n < 2 ? 0 : Math.log((s.short.mad + floor) / (s.long.mad + floor)));
+  }
+
+  /**
+   * The change since the previous sample that the host's normal does not explain. A step that
+   * recurs at the same time every day (a nightly job, office hours starting at 09:00) moves the
+   * seasonal normal from one hour to the next: the rate is the change less that expected step.
+   * Inside an hour, and where the season has no history yet, the change is kept whole; a step the
+   * season expects that does not come is a rate too (of the opposite sign).
+   */
+  private rate(s: MetricState, change: number, season: SeasonalNormal | undefined, buckets: SeasonalBuckets, previousBuckets: SeasonalBuckets | undefined): number {
+    if (!season || !previousBuckets || (previousBuckets.day === buckets.day && previousBuckets.week === buckets.week)) return change;
+    const previous = seasonalNormal(s.seasonal, previousBuckets);
+    if (!previous) return change;
+    return change - (season.mean - previous.mean);
   }
 }
 

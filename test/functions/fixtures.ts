@@ -2,7 +2,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { HOST_FEATURE_SET, type FeatureSet } from '../../core/features.js';
+import { FEATURE_SET_VERSION, HOST_FEATURE_SET, type FeatureSet } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { encodeWireRecord, WIRE_VERSION, type WireRecord, type WireSample } from '../../core/wire.js';
 import { buildManifest } from '../../models/artifact.js';
@@ -71,7 +71,7 @@ export function sample(seq: number, options: { t?: number; anomalous?: string } 
 }
 
 export function wireRecord(host: string, samples: WireSample[], tags?: Record<string, string>): WireRecord {
-  return { v: WIRE_VERSION, host, fs: 1, samples, ...(tags ? { tags } : {}) };
+  return { v: WIRE_VERSION, host, fs: FEATURE_SET_VERSION, samples, ...(tags ? { tags } : {}) };
 }
 
 export function encode(record: WireRecord): Uint8Array {

@@ -125,6 +125,28 @@ describe('FeaturePipeline', () => {
     expect(q.push({ t: T0 + 300 * MINUTE, values: { cpu_pct: 30 } })[at(ONE, 'cpu_pct.rate')]).toBeGreaterThan(10);
   });
 
+  it('a step that comes at the same hour every day is not a rate once the time-of-day normal knows it; the same step at another hour is, and so is the step that does not come', () => {
+    const random = rng(12);
+    const p = new FeaturePipeline(ONE);
+    // Five-minute samples, 20 at night and 70 from 09:00 to 18:00, for 8 days.
+    const level = (minute: number) => (minute % 1440 >= 540 && minute % 1440 < 1080 ? 70 : 20);
+    const values = Array.from({ length: 8 * 288 }, (_, i) => level(5 * i) + 2 * random());
+    const rows = feed(p, values, 5 * MINUTE);
+    const rate = at(ONE, 'cpu_pct.rate');
+    const nineOnFirstDay = 540 / 5;
+    const nineOnLastDay = 7 * 288 + 540 / 5;
+    expect(rows[nineOnFirstDay]![rate]).toBeGreaterThan(10);
+    expect(Math.abs(rows[nineOnLastDay]![rate]!)).toBeLessThan(3);
+    // The same step at 13:00, an hour the season expects flat, keeps its full size.
+    const q = new FeaturePipeline(ONE);
+    const shifted = values.map((v, i) => (i >= 7 * 288 + 780 / 5 && i < 7 * 288 + 840 / 5 ? v + 50 : v));
+    expect(feed(q, shifted, 5 * MINUTE)[7 * 288 + 780 / 5]![rate]).toBeGreaterThan(10);
+    // A 09:00 step that does not come is a rate too, downwards.
+    const r = new FeaturePipeline(ONE);
+    const late = values.map((v, i) => (i >= nineOnLastDay && i < nineOnLastDay + 12 ? v - 50 : v));
+    expect(feed(r, late, 5 * MINUTE)[nineOnLastDay]![rate]).toBeLessThan(-10);
+  });
+
   it('a counter reset (negative rate of a non-negative metric) is treated as missing, not learned', () => {
     const set = featureSetFor(['net_rx_bps']);
     const random = rng(8);

@@ -114,6 +114,21 @@ describe('score-csv (NAB protocol)', () => {
     expect(onset[1500]).toBe(everyRow[1500]);
   });
 
+  it('the first scored rows are reported only if they score above the training rows of the past day', () => {
+    // Steady noise: nothing in the first scored rows stands out from the training rows.
+    const random = rng(9);
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < 2000; i++) lines.push(`${T0 / 1000 + i * 300},${(50 + 3 * random()).toFixed(3)}`);
+    const csv = parseMetricCsv(lines.join('\n'));
+    const first = probationaryRows(2000);
+    const onset = scoreMetricCsv(csv, options);
+    const everyRow = scoreMetricCsv(csv, { ...options, onsetWindowMs: 0 });
+    // Without the training rows' scores the first scored row would always be reported.
+    expect(everyRow[first]).toBeGreaterThan(0);
+    expect(onset[first]).toBe(0);
+    expect(onset.slice(first, first + 12).filter((s) => s > 0).length).toBeLessThan(everyRow.slice(first, first + 12).filter((s) => s > 0).length);
+  });
+
   it('finds a day whose daily rise does not come (training leaves out the first day, when the time-of-day normal is still empty)', () => {
     // 14 days at 5 minutes: low at night, high from 08:00 to 20:00; on day 11 the rise never comes.
     const random = rng(5);
