@@ -1,7 +1,7 @@
 /** The Isolation Forest: reproducible, subsampled, scores like the package, refuses bad rows. */
 import type { IsolationTreeNode } from 'ml-isolation-forest';
 import { describe, expect, it } from 'vitest';
-import { averagePathLength, trainForest } from '../../models/forest/forest.js';
+import { averagePathLength, heightLimit, trainForest, type FlatTree } from '../../models/forest/forest.js';
 import { seededRandom } from '../../models/forest/random.js';
 
 /** Rows of a correlated 3-feature Gaussian cluster around (10, -5, 0). */
@@ -16,6 +16,19 @@ function cluster(n: number, seed: number): number[][] {
 
 function leaves(node: IsolationTreeNode): IsolationTreeNode[] {
   return node.isLeafNode() ? [node] : [...leaves(node.left!), ...leaves(node.right!)];
+}
+
+function leafDepths(tree: FlatTree): number[] {
+  const depths: number[] = [];
+  const visit = (node: number, depth: number): void => {
+    if (tree.left[node]! < 0) depths.push(depth);
+    else {
+      visit(tree.left[node]!, depth + 1);
+      visit(tree.right[node]!, depth + 1);
+    }
+  };
+  visit(0, 0);
+  return depths;
 }
 
 describe('trainForest', () => {
@@ -50,9 +63,11 @@ describe('trainForest', () => {
       firstLeafSets.push(JSON.stringify(sampled.map((r) => r.join()).sort()));
     }
     expect(new Set(firstLeafSets).size).toBe(trees.length);
-    // ml-isolation-forest grows while depth <= ceil(log2(n)): leaves at most one level deeper.
+    // The paper's height limit ceil(log2(n)) = 7: no leaf deeper, and every tree reaches it here.
+    for (const tree of forest.trees) expect(Math.max(...leafDepths(tree))).toBe(heightLimit(128));
+    expect(heightLimit(128)).toBe(7);
     const longest = Math.max(...forest.trees.flatMap((t) => [...t.pathLength].filter((_, i) => t.left[i]! < 0)));
-    expect(longest).toBeLessThanOrEqual(Math.ceil(Math.log2(128)) + 1 + averagePathLength(128));
+    expect(longest).toBeLessThanOrEqual(7 + averagePathLength(128));
   });
 
   it('uses all rows when there are fewer than the subsample size', () => {
