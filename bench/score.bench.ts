@@ -8,16 +8,19 @@
  *   process.cpuUsage (all threads), so the figure is per core; the median of at least 9 batches.
  *   Wire records are encoded by encodeWireRecord as the agent sends them (binary, wire version 2);
  *   metric values are full-precision doubles (the agent rounds them to 7 digits).
- *   Measured on the development machine (2 shared cores, Node.js 20; median of 3 runs):
- *   batch_10000 64,000, batch_1000 79,000, batch_100 94,000 (55,000 / 69,000 / 82,000 for the code
- *   before issue 4's work, same runs); stage shares read 31 %, score 23 %, build 45 %.
+ *   Measured on the development machine (2 shared cores, Node.js 20; median of 3 runs, each right
+ *   after a run of the code before wire version 2): batch_10000 70,000, batch_1000 102,000,
+ *   batch_100 102,000 (50,000 / 61,000 / 61,000 for the code before); stage shares read 13 %,
+ *   score 26 %, build 61 %.
  * - records_per_s_per_core.batch_10000_agent_rounded: the same 10,000 samples made wire samples by
  *   the agent's own toWireSample (metric values rounded to 7 digits, features to float32), exactly
- *   what the agent sends (68,000).
+ *   what the agent sends (71,000; 55,000 before).
+ * - records_per_s_per_core.batch_10000_default_sinks: the same batch building only the requests of
+ *   the sinks `cdk deploy` configures by default (Prometheus): 118,000.
  * - records_per_s_per_core.batch_10000_one_sample_per_record: the same with one sample per wire
- *   record, as the agent sends without batching (flushSeconds 0): 45,000 (36,000 before).
- * - per_record_path_speedup: CPU of the same 1,000-sample batch the per-record way (the same decoder, one
- *   ONNX call per wire record, same sink requests) / CPU of the handler path, same run.
+ *   record, as the agent sends by default (flushSeconds 0): 58,000 (37,000 before).
+ * - per_record_path_speedup: CPU of the same 1,000-sample batch the per-record way (the same
+ *   decoder, one ONNX call per wire record, same sink requests) / CPU of the handler path, same run.
  * - stage_share_pct.*: where the handler's time goes at 10,000 samples.
  * - cold_start_ms: a fresh Node process importing the bundled handler (esbuild, as deployed) and
  *   answering its first invocation: model pointer + files downloaded from a local moto_server,
