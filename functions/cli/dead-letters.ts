@@ -3,6 +3,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
 import { awsClientSettings } from '../../core/aws.js';
+import { printTable } from '../../models/cli/models.js';
 import { receiveDeadLetters, redriveDeadLetters, releaseLetters, type ReceivedLetter } from '../score/dead-letter-redrive.js';
 
 interface QueueFlags {
@@ -89,10 +90,11 @@ function printLetters(letters: readonly ReceivedLetter[], queueUrl: string): voi
       (l.body?.message ?? l.problem ?? '').slice(0, 160),
     ];
   });
-  const table = [['reason', 'host', 'samples', 'dead-lettered', 'message'], ...rows];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  for (const row of table) console.log(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  printTable([['reason', 'host', 'samples', 'dead-lettered', 'message'], ...rows]);
   const byReason = new Map<string, number>();
-  for (const l of letters) byReason.set(l.body?.reason ?? 'not a vigil dead letter', (byReason.get(l.body?.reason ?? 'not a vigil dead letter') ?? 0) + 1);
+  for (const l of letters) {
+    const reason = l.body?.reason ?? 'not a vigil dead letter';
+    byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+  }
   console.log(`\n${letters.length} letters: ${[...byReason].map(([reason, n]) => `${n} ${reason}`).join(', ')}`);
 }

@@ -9,21 +9,9 @@
  */
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import { toPutBatches, type KinesisEntry } from '../../agent/sender/records.js';
 import { readWireRecord } from '../../core/wire.js';
-import type { DeadLetterBody } from './dead-letter.js';
-
-/** What a letter's body must hold to be read as a vigil dead letter. */
-const DeadLetterBodySchema = z.looseObject({
-  reason: z.string(),
-  message: z.string(),
-  shardId: z.string(),
-  sequenceNumber: z.string(),
-  partitionKey: z.string(),
-  deadLetteredAt: z.string(),
-  payload: z.string().optional(),
-});
+import { DeadLetterBodySchema, type DeadLetterBody } from './dead-letter.js';
 
 /** What a readable payload holds. */
 export interface RecordSummary {
@@ -74,7 +62,7 @@ function readLetter(messageId: string, receiptHandle: string, text: string): Rec
   }
   const checked = DeadLetterBodySchema.safeParse(json);
   if (!checked.success) return { messageId, receiptHandle, problem: `not a vigil dead letter: ${checked.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}` };
-  const body = checked.data as unknown as DeadLetterBody;
+  const body = checked.data;
   if (body.payload === undefined) return { messageId, receiptHandle, body };
   try {
     const record = readWireRecord(Buffer.from(body.payload, 'base64'));

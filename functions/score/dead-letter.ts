@@ -7,6 +7,7 @@
  * reported as batch item failures, so they are delivered and dead-lettered again, never lost.
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, inParallel, isTransientAwsError, withRetries, type RetryPolicy } from '../sinks/retry.js';
 import { errorText } from '../sinks/sink.js';
 import type { RecordOrigin } from './records.js';
@@ -27,20 +28,22 @@ export interface DeadLetter {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-export interface DeadLetterBody {
-  readonly reason: string;
-  readonly message: string;
-  readonly shardId: string;
-  readonly sequenceNumber: string;
-  readonly partitionKey: string;
-  readonly eventSourceARN: string;
-  readonly approximateArrivalTimestamp: number;
-  readonly deadLetteredAt: string;
-  readonly payload?: string;
-  readonly payloadEncoding?: 'base64';
-  readonly payloadTruncated?: { readonly head: string; readonly base64Chars: number; readonly readFrom: string };
-  readonly details?: Readonly<Record<string, unknown>>;
-}
+/** One dead-letter message's JSON body: what deadLetterBody writes and `vigil dead-letters` reads back. */
+export const DeadLetterBodySchema = z.object({
+  reason: z.string(),
+  message: z.string(),
+  shardId: z.string(),
+  sequenceNumber: z.string(),
+  partitionKey: z.string(),
+  eventSourceARN: z.string(),
+  approximateArrivalTimestamp: z.number(),
+  deadLetteredAt: z.string(),
+  payload: z.string().optional(),
+  payloadEncoding: z.literal('base64').optional(),
+  payloadTruncated: z.object({ head: z.string(), base64Chars: z.number(), readFrom: z.string() }).optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type DeadLetterBody = z.infer<typeof DeadLetterBodySchema>;
 
 export function deadLetterBody(letter: DeadLetter, now: Date): DeadLetterBody {
   const { origin, payloadBase64 } = letter;
