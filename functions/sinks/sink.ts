@@ -35,7 +35,10 @@ export interface SinkOutcome {
 export interface PreparedWrite {
   /** How many requests `send` makes (at most). */
   readonly requests: number;
+  /** Sends the requests, once; then frees what they held (buffers the next batch reuses). */
   send(): Promise<SinkOutcome>;
+  /** Frees what the requests hold without sending them (for sinks whose requests hold anything). */
+  discard?(): void;
 }
 
 export interface ResultSink {

@@ -7,9 +7,10 @@
  * than retried forever. Writes are idempotent: same dimensions, time,
  * measures and version on every delivery.
  */
-import { WriteRecordsCommand, type _Record, type RejectedRecord, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import { TIMESTREAM_MAX_RECORDS_PER_WRITE, timestreamCommonAttributes, TimestreamRecordBuilder } from '../../core/stored-result.js';
+import { WriteRecordsCommand, type RejectedRecord, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { TIMESTREAM_MAX_RECORDS_PER_WRITE } from '../../core/stored-result.js';
 import { DEFAULT_RETRY_POLICY, inParallel, isTransientAwsError, withRetries, type RetryPolicy } from './retry.js';
+import { WriteRecordsBodyWriter } from './timestream-body.js';
 import { combineOutcomes, errorText, type PreparedWrite, type RequestOutcome, type ResultSink, type SinkBatch, type SinkRejection } from './sink.js';
 
 export interface TimestreamSinkOptions {
@@ -22,11 +23,10 @@ export interface TimestreamSinkOptions {
 }
 
 interface Chunk {
-  /** The records' version (every record of a chunk has the same); with it, what they share. */
+  /** The records' version (every record of a chunk has the same). */
   readonly version: number;
-  readonly common: _Record;
-  /** The records without what they share. */
-  readonly records: _Record[];
+  /** The WriteRecords request body (timestream-body.ts), set once the chunk is full. */
+  body: Uint8Array;
   /** Sample index of each record. */
   readonly indices: number[];
 }
@@ -39,24 +39,39 @@ export class TimestreamSink implements ResultSink {
   prepare(batch: SinkBatch): PreparedWrite {
     const chunks: Chunk[] = [];
     let chunk: Chunk | undefined;
-    const builder = new TimestreamRecordBuilder();
+    const writer = new WriteRecordsBodyWriter(this.options.database, this.options.table, batch.samples.length);
     batch.samples.forEach((sample, i) => {
       if (!batch.store[i]) return;
       const version = sample.recordVersion;
-      if (!chunk || chunk.records.length === TIMESTREAM_MAX_RECORDS_PER_WRITE || chunk.version !== version) {
-        chunks.push((chunk = { version, common: timestreamCommonAttributes(version), records: [], indices: [] }));
+      if (!chunk || chunk.indices.length === TIMESTREAM_MAX_RECORDS_PER_WRITE || chunk.version !== version) {
+        if (chunk) chunk.body = writer.end();
+        writer.begin(version);
+        chunks.push((chunk = { version, body: NO_BODY, indices: [] }));
       }
-      chunk.records.push(builder.build(sample));
+      writer.record(sample);
       chunk.indices.push(i);
     });
+    if (chunk) chunk.body = writer.end();
+    let done = false;
     return {
       requests: chunks.length,
       send: async () => {
-        const results = await inParallel(
-          chunks.map((c) => () => this.write(c)),
-          this.options.concurrency ?? 8,
-        );
-        return combineOutcomes(this.name, results);
+        if (done) throw new Error('this Timestream write was already sent or discarded; prepare the batch again');
+        done = true;
+        try {
+          const results = await inParallel(
+            chunks.map((c) => () => this.write(c)),
+            this.options.concurrency ?? 8,
+          );
+          return combineOutcomes(this.name, results);
+        } finally {
+          writer.release();
+        }
+      },
+      discard: () => {
+        if (done) return;
+        done = true;
+        writer.release();
       },
     };
   }
@@ -65,11 +80,11 @@ export class TimestreamSink implements ResultSink {
     const { client, database, table } = this.options;
     try {
       await withRetries(
-        () => client.send(new WriteRecordsCommand({ DatabaseName: database, TableName: table, CommonAttributes: chunk.common, Records: chunk.records })),
+        () => client.send(withBody(new WriteRecordsCommand({ DatabaseName: database, TableName: table, Records: [] }), chunk.body)),
         isTransientAwsError,
         this.options.retry ?? DEFAULT_RETRY_POLICY,
       );
-      return { written: chunk.records.length, failed: [], rejected: [] };
+      return { written: chunk.indices.length, failed: [], rejected: [] };
     } catch (error) {
       const rejectedRecords = (error as { name?: string; RejectedRecords?: RejectedRecord[] }).RejectedRecords;
       if ((error as { name?: string }).name === 'RejectedRecordsException' && rejectedRecords) {
@@ -89,12 +104,32 @@ export class TimestreamSink implements ResultSink {
     const rejections: SinkRejection[] = [];
     for (const r of rejected) {
       const index = r.RecordIndex ?? -1;
-      if (!chunk.records[index]) continue;
+      if (chunk.indices[index] === undefined) continue;
       if (r.ExistingVersion !== undefined && r.ExistingVersion > chunk.version) {
         continue;
       }
       rejections.push({ indices: [chunk.indices[index]!], reason: `Timestream rejected the record: ${r.Reason ?? 'no reason given'}` });
     }
-    return { written: chunk.records.length - rejections.length, failed: [], rejected: rejections };
+    return { written: chunk.indices.length - rejections.length, failed: [], rejected: rejections };
   }
+}
+
+const NO_BODY = new Uint8Array(0);
+
+/**
+ * The command sends `body` (written by WriteRecordsBodyWriter) instead of serialising its input,
+ * which names only the database and table (the body carries the records). Replaced before signing and before the content length
+ * is taken, so both cover these bytes; every retry sends them again.
+ */
+function withBody(command: WriteRecordsCommand, body: Uint8Array): WriteRecordsCommand {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { body?: unknown; headers?: Record<string, string> };
+      request.body = body;
+      if (request.headers) request.headers['content-length'] = String(body.byteLength);
+      return next(args);
+    },
+    { step: 'build', priority: 'high', name: 'vigilWriteRecordsBody' },
+  );
+  return command;
 }

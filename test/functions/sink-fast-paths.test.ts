@@ -1,23 +1,26 @@
 /**
  * The sinks' fast paths build exactly what the reference mappings build: RemoteWriteEncoder the
- * bytes of encodeWriteRequest(toSeries(...)), TimestreamRecordBuilder the records of
- * toTimestreamRecord, on generated samples that vary hosts, tag sets and their key order,
- * metric sets, anomalies and time order.
+ * bytes of encodeWriteRequest(toSeries(...)), WriteRecordsBodyWriter request bodies whose records
+ * are those of toTimestreamRecord, on generated samples that vary hosts, tag sets and their key
+ * order, metric sets, anomalies and time order.
  */
 import { describe, expect, it } from 'vitest';
 import { toSeries } from '../../core/alert-series.js';
 import { SEVERITIES } from '../../core/manifest.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
-import { timestreamCommonAttributes, TimestreamRecordBuilder, toTimestreamRecord } from '../../core/stored-result.js';
+import type { _Record } from '@aws-sdk/client-timestream-write';
+import { timestreamCommonAttributes, toTimestreamRecord } from '../../core/stored-result.js';
 import { decodeWriteRequest, encodeWriteRequest } from '../../functions/sinks/remote-write-codec.js';
 import { RemoteWriteEncoder } from '../../functions/sinks/remote-write-samples.js';
 import { requestsByHost } from '../../functions/sinks/prometheus.js';
 import type { SinkBatch } from '../../functions/sinks/sink.js';
+import { WriteRecordsBodyWriter } from '../../functions/sinks/timestream-body.js';
 import { seededRandom } from '../../models/forest/random.js';
 
 const T0 = Date.UTC(2026, 10, 21);
 // Tag keys whose locale order differs from code-point order ('a_b' / 'ab'), in two key orders.
-const TAG_SETS: Record<string, string>[] = [{}, { env: 'prod', role: 'web' }, { role: 'web', env: 'prod' }, { ab: '1', a_b: '2', zone: 'ü-1' }, { env: 'staging' }];
+// Values JSON must escape ('"', '\\', a control character) and non-ASCII text.
+const TAG_SETS: Record<string, string>[] = [{}, { env: 'prod', role: 'web' }, { role: 'web', env: 'prod' }, { ab: '1', a_b: '2', zone: 'ü-1' }, { env: 'staging' }, { team: 'a "b" \\ c\t' }];
 const METRICS = ['cpu_pct', 'mem_used_pct', 'disk_used_pct', 'net_rx_bps', 'a_b', 'ab'];
 
 function generatedSamples(count: number, seed: number): ScoredSample[] {
@@ -34,8 +37,8 @@ function generatedSamples(count: number, seed: number): ScoredSample[] {
       host,
       tags: { ...pick(TAG_SETS) },
       seq: i,
-      // Unique per sample, often out of order within a host.
-      time: T0 + (random() < 0.3 ? count - i : i) * 1000 + (i % 2),
+      // Unique per sample (odd seconds counting down, even ones up), often out of order within a host.
+      time: T0 + (random() < 0.3 ? 2 * (count - i) + 1 : 2 * i) * 1000,
       metrics,
       score: Math.fround(random()),
       anomaly: severity !== 'normal',
@@ -91,27 +94,70 @@ describe('RemoteWriteEncoder', () => {
   });
 });
 
-describe('TimestreamRecordBuilder', () => {
-  it('builds records equal to toTimestreamRecord, with the common attributes', () => {
-    const samples = generatedSamples(500, 5);
-    const builder = new TimestreamRecordBuilder();
-    for (const sample of samples) expect({ ...timestreamCommonAttributes(sample.recordVersion), ...builder.build(sample) }).toEqual(toTimestreamRecord(sample));
+interface WriteRecordsBody {
+  DatabaseName: string;
+  TableName: string;
+  CommonAttributes: _Record;
+  Records: _Record[];
+}
+const parsed = (body: Uint8Array): WriteRecordsBody => JSON.parse(Buffer.from(body).toString('utf8')) as WriteRecordsBody;
+
+describe('WriteRecordsBodyWriter', () => {
+  it('writes bodies whose records, with the common attributes, equal toTimestreamRecord', () => {
+    const samples = generatedSamples(500, 5).map((s, i) => ({ ...s, recordVersion: 1_795_000_000_000 + Math.floor(i / 150) }));
+    // A small first buffer, so bodies are written across its growth.
+    const writer = new WriteRecordsBodyWriter('vigil', 'host_scores', 1);
+    const bodies: { version: number; body: Uint8Array; samples: typeof samples }[] = [];
+    for (let start = 0; start < samples.length; start += 50) {
+      const group = samples.slice(start, start + 50);
+      writer.begin(group[0]!.recordVersion);
+      for (const sample of group) writer.record({ ...sample, recordVersion: group[0]!.recordVersion });
+      bodies.push({ version: group[0]!.recordVersion, body: writer.end(), samples: group });
+    }
+    for (const { version, body, samples: group } of bodies) {
+      const request = parsed(body);
+      expect(request.DatabaseName).toBe('vigil');
+      expect(request.TableName).toBe('host_scores');
+      expect(request.CommonAttributes).toEqual(timestreamCommonAttributes(version));
+      expect(request.Records.map((r) => ({ ...request.CommonAttributes, ...r }))).toEqual(group.map((s) => toTimestreamRecord({ ...s, recordVersion: version })));
+    }
   });
 
   it('leaves out of each record exactly what the common attributes carry', () => {
     const [sample] = generatedSamples(1, 7);
-    const record = new TimestreamRecordBuilder().build(sample!);
+    const writer = new WriteRecordsBodyWriter('vigil', 'host_scores', 1);
+    writer.begin(sample!.recordVersion);
+    writer.record(sample!);
+    const [record] = parsed(writer.end()).Records;
     const common = timestreamCommonAttributes(sample!.recordVersion);
-    expect(Object.keys(record).sort()).toEqual(Object.keys(toTimestreamRecord(sample!)).filter((key) => !(key in common)).sort());
+    expect(Object.keys(record!).sort()).toEqual(Object.keys(toTimestreamRecord(sample!)).filter((key) => !(key in common)).sort());
   });
 
   it('sorts tag dimensions as the reference does, whatever the key order', () => {
     const [sample] = generatedSamples(1, 6);
-    const builder = new TimestreamRecordBuilder();
-    const first = builder.build({ ...sample!, tags: { ab: '1', a_b: '2' } });
-    const second = builder.build({ ...sample!, tags: { a_b: '2', ab: '1' } });
-    expect(second.Dimensions).toEqual(first.Dimensions);
-    expect(first.Dimensions).toEqual(toTimestreamRecord({ ...sample!, tags: { ab: '1', a_b: '2' } }).Dimensions);
-    expect(builder.build({ ...sample!, tags: { a_b: '3', ab: '1' } }).Dimensions).toContainEqual({ Name: 'a_b', Value: '3' });
+    const writer = new WriteRecordsBodyWriter('vigil', 'host_scores', 1);
+    writer.begin(sample!.recordVersion);
+    for (const tags of [{ ab: '1', a_b: '2' }, { a_b: '2', ab: '1' }, { a_b: '3', ab: '1' }]) writer.record({ ...sample!, tags });
+    const [first, second, third] = parsed(writer.end()).Records;
+    expect(second!.Dimensions).toEqual(first!.Dimensions);
+    expect(first!.Dimensions).toEqual(toTimestreamRecord({ ...sample!, tags: { ab: '1', a_b: '2' } }).Dimensions);
+    expect(third!.Dimensions).toContainEqual({ Name: 'a_b', Value: '3' });
+  });
+
+  it('hands its buffer to the next writer once released, and is then done', () => {
+    const [a, b] = generatedSamples(2, 10);
+    const first = new WriteRecordsBodyWriter('vigil', 'host_scores', 1);
+    first.begin(a!.recordVersion);
+    first.record(a!);
+    const firstBody = first.end();
+    first.release();
+    expect(() => first.begin(a!.recordVersion)).toThrow(/released/);
+    const second = new WriteRecordsBodyWriter('vigil', 'host_scores', 1);
+    second.begin(b!.recordVersion);
+    second.record(b!);
+    const secondBody = second.end();
+    // The same memory: the first body may no longer be sent once its writer is released.
+    expect(secondBody.buffer).toBe(firstBody.buffer);
+    expect(parsed(secondBody).Records.map((r) => ({ ...timestreamCommonAttributes(b!.recordVersion), ...r }))).toEqual([toTimestreamRecord(b!)]);
   });
 });

@@ -63,6 +63,17 @@ describe('TimestreamSink', () => {
     expect(stored.sort((a, b) => Number(a.Time) - Number(b.Time))).toEqual(samples.map(toTimestreamRecord));
   });
 
+  it('sends a prepared write once: again, or after it was discarded, is an error', async () => {
+    const sink = await sinkAgainst(() => ok);
+    const prepared = sink.prepare(batch(scored(2)));
+    await prepared.send();
+    await expect(prepared.send()).rejects.toThrow(/already sent or discarded; prepare the batch again/);
+    const discarded = sink.prepare(batch(scored(2)));
+    discarded.discard?.();
+    await expect(discarded.send()).rejects.toThrow(/already sent or discarded/);
+    expect(service!.requests).toHaveLength(1);
+  });
+
   it('retries throttling with backoff and then succeeds', async () => {
     const throttled = { status: 400, body: JSON.stringify({ __type: 'com.amazonaws.timestream.v20181101#ThrottlingException', message: 'slow down' }) };
     const sink = await sinkAgainst((_r, i) => (i < 2 ? throttled : ok));

@@ -1,0 +1,191 @@
+/**
+ * WriteRecords request bodies written straight as JSON bytes, for the scoring function's hot path.
+ * Given record objects, the SDK's serialiser took about 17 µs per record, more than reading and
+ * scoring the sample; here a record is a few copies of cached bytes (dimensions per host and tag
+ * set, text measures per value, the gaps between numbers per metric set) and the numbers' text.
+ * The SDK sends the bytes as the request body (timestream.ts).
+ *
+ * A body's records, merged with its CommonAttributes, equal toTimestreamRecord of the same samples
+ * (core/stored-result.ts, the one definition of a stored record; test/functions/sink-fast-paths.test.ts
+ * holds the two to that).
+ */
+import type { ScoredSample } from '../../core/scored-sample.js';
+import { METRIC_MEASURE_PREFIX, RESULT_MEASURE_LIST, timestreamCommonAttributes, timestreamDimensions } from '../../core/stored-result.js';
+
+const utf8 = new TextEncoder();
+const bytesOf = (text: string): Uint8Array => utf8.encode(text);
+const COMMA = 0x2c;
+const RECORD_END = bytesOf('"}');
+const BODY_END = bytesOf(']}');
+
+// A record's measures are its text result measures, then a run of numbers: the numeric result
+// measures and the raw metrics (core/stored-result.ts orders them so).
+const TEXT_MEASURES = RESULT_MEASURE_LIST.filter((m) => m.type === 'VARCHAR' || m.type === 'BOOLEAN');
+const NUMERIC_MEASURES = RESULT_MEASURE_LIST.filter((m) => m.type === 'DOUBLE' || m.type === 'BIGINT');
+if ([...TEXT_MEASURES, ...NUMERIC_MEASURES].some((m, i) => m !== RESULT_MEASURE_LIST[i])) {
+  throw new Error('core/stored-result.ts must list the text result measures before the numeric ones');
+}
+
+/**
+ * The bytes around a record's numbers, for one metric set: gaps[0] opens the first number's value,
+ * gaps[j] closes number j - 1 and opens number j, and the last gap closes the last number, the
+ * measures, and opens the time. Numbers' text needs no JSON escaping.
+ */
+function numberGaps(metricNames: readonly string[]): Uint8Array[] {
+  const numbers = [...NUMERIC_MEASURES.map(({ name, type }) => ({ name, type })), ...metricNames.map((name) => ({ name: METRIC_MEASURE_PREFIX + name, type: 'DOUBLE' }))];
+  return [...numbers, undefined].map((number, j) => {
+    const previous = numbers[j - 1];
+    const close = previous ? `","Type":${JSON.stringify(previous.type)}}` : '';
+    return bytesOf(number ? `${close},{"Name":${JSON.stringify(number.name)},"Value":"` : `${close}],"Time":"`);
+  });
+}
+
+/**
+ * The buffer of the last released writer, taken by the next one. A new buffer per batch (megabytes,
+ * outside the JavaScript heap) made V8 run full garbage collections to account for it.
+ */
+let spare: Buffer | undefined;
+const RELEASED = Buffer.alloc(0);
+
+/** Writes the WriteRecords bodies of one batch into one growable buffer, until released. */
+export class WriteRecordsBodyWriter {
+  private buffer: Buffer;
+  private position = 0;
+  private requestStart = 0;
+  private records = 0;
+  /** Per host, its tag sets' record heads: `{"Dimensions":[...],"MeasureValues":[`. */
+  private readonly heads = new Map<string, { tags: Readonly<Record<string, string>>; head: Uint8Array }[]>();
+  private lastHost: string | undefined;
+  private lastTags: Readonly<Record<string, string>> | undefined;
+  private lastHead: Uint8Array = new Uint8Array(0);
+  /** Per text measure, the JSON of each value seen (they take few values: severities, metric names, model versions). */
+  private readonly texts = TEXT_MEASURES.map(() => new Map<string, Uint8Array>());
+  /** The metric names of the last sample in its key order; sorted; and the gaps of its number run. */
+  private metricKeys: readonly string[] = [];
+  private sortedMetrics: readonly string[] = [];
+  private gaps: readonly Uint8Array[] = [];
+
+  constructor(
+    private readonly database: string,
+    private readonly table: string,
+    expectedRecords: number,
+  ) {
+    const size = Math.max(64 * 1024, expectedRecords * 1024);
+    this.buffer = spare && spare.length >= size ? spare : Buffer.allocUnsafe(size);
+    spare = undefined;
+  }
+
+  /** Gives the buffer to the next writer: call it once every body has been sent or dropped. */
+  release(): void {
+    if (this.buffer !== RELEASED && (!spare || spare.length < this.buffer.length)) spare = this.buffer;
+    this.buffer = RELEASED;
+    this.position = this.requestStart = 0;
+  }
+
+  /** Starts a request body whose records all have `version`. */
+  begin(version: number): void {
+    if (this.buffer === RELEASED) throw new Error('this WriteRecordsBodyWriter was released; write the batch with a new one');
+    this.requestStart = this.position;
+    this.records = 0;
+    const common = JSON.stringify(timestreamCommonAttributes(version));
+    this.bytes(bytesOf(`{"DatabaseName":${JSON.stringify(this.database)},"TableName":${JSON.stringify(this.table)},"CommonAttributes":${common},"Records":[`));
+  }
+
+  /** Appends the sample's record (without what CommonAttributes carries) to the current body. */
+  record(s: ScoredSample): void {
+    if (this.records++ > 0) this.byte(COMMA);
+    this.bytes(this.headOf(s.host, s.tags));
+    for (let i = 0; i < TEXT_MEASURES.length; i++) {
+      const { name, type, value } = TEXT_MEASURES[i]!;
+      const text = value(s);
+      const texts = this.texts[i]!;
+      let json = texts.get(text);
+      if (!json) texts.set(text, (json = bytesOf(`${i > 0 ? ',' : ''}${JSON.stringify({ Name: name, Value: text, Type: type })}`)));
+      this.bytes(json);
+    }
+    const metrics = s.metrics;
+    const sorted = this.sortedMetricNames(metrics);
+    const gaps = this.gaps;
+    for (let j = 0; j < NUMERIC_MEASURES.length; j++) {
+      this.bytes(gaps[j]!);
+      this.ascii(NUMERIC_MEASURES[j]!.value(s));
+    }
+    for (let k = 0; k < sorted.length; k++) {
+      this.bytes(gaps[NUMERIC_MEASURES.length + k]!);
+      this.ascii(String(metrics[sorted[k]!]));
+    }
+    this.bytes(gaps[gaps.length - 1]!);
+    this.ascii(String(s.time));
+    this.bytes(RECORD_END);
+  }
+
+  /** Ends the current body. Its bytes stay valid while later bodies are written. */
+  end(): Uint8Array {
+    this.bytes(BODY_END);
+    return this.buffer.subarray(this.requestStart, this.position);
+  }
+
+  private headOf(host: string, tags: Readonly<Record<string, string>>): Uint8Array {
+    if (host === this.lastHost && tags === this.lastTags) return this.lastHead;
+    let variants = this.heads.get(host);
+    if (!variants) this.heads.set(host, (variants = []));
+    let found = variants.find((v) => v.tags === tags || sameTags(v.tags, tags));
+    if (!found) variants.push((found = { tags, head: bytesOf(`{"Dimensions":${JSON.stringify(timestreamDimensions(host, tags))},"MeasureValues":[`) }));
+    this.lastHost = host;
+    this.lastTags = tags;
+    return (this.lastHead = found.head);
+  }
+
+  /** The sample's metric names sorted; recomputed, with the gaps, only when the names change. */
+  private sortedMetricNames(metrics: Readonly<Record<string, number>>): readonly string[] {
+    const keys = this.metricKeys;
+    let i = 0;
+    for (const name in metrics) {
+      if (keys[i] !== name) return this.sortMetricNames(metrics);
+      i++;
+    }
+    return i === keys.length && this.gaps.length ? this.sortedMetrics : this.sortMetricNames(metrics);
+  }
+
+  private sortMetricNames(metrics: Readonly<Record<string, number>>): readonly string[] {
+    this.metricKeys = Object.keys(metrics);
+    this.sortedMetrics = [...this.metricKeys].sort();
+    this.gaps = numberGaps(this.sortedMetrics);
+    return this.sortedMetrics;
+  }
+
+  private byte(b: number): void {
+    if (this.position === this.buffer.length) this.grow(1);
+    this.buffer[this.position++] = b;
+  }
+
+  private bytes(b: Uint8Array): void {
+    if (this.position + b.length > this.buffer.length) this.grow(b.length);
+    this.buffer.set(b, this.position);
+    this.position += b.length;
+  }
+
+  /** Text of one-byte characters only: a number's. */
+  private ascii(text: string): void {
+    if (this.position + text.length > this.buffer.length) this.grow(text.length);
+    const buffer = this.buffer;
+    let p = this.position;
+    for (let i = 0; i < text.length; i++) buffer[p++] = text.charCodeAt(i);
+    this.position = p;
+  }
+
+  /** A larger buffer holding the current body so far; bodies already ended keep the old one. */
+  private grow(needed: number): void {
+    const current = this.buffer.subarray(this.requestStart, this.position);
+    const next = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, current.length + needed));
+    next.set(current);
+    this.buffer = next;
+    this.position = current.length;
+    this.requestStart = 0;
+  }
+}
+
+function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+}
