@@ -28,6 +28,8 @@
  * - rss_mb: that process's resident memory after it also handled a 10,000-sample batch (log sink).
  * - sink_io_ms_per_1000.*: the sink I/O the throughput figures exclude, timed separately: each sink
  *   writing 1,000 samples to a local endpoint (moto_server, Prometheus).
+ * - sink_send_cpu_us_per_sample.*: this process's CPU while each sink sends those samples: what
+ *   sending costs the function beyond the throughput figures (serialising, signing, HTTP).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -155,7 +157,7 @@ async function againstLocalEndpoints(
   manifest: Parameters<typeof publishModel>[1]['manifest'],
   rows: ReturnType<typeof simulatedRows>,
   model: LoadedModel,
-): Promise<{ coldMs: number[]; rssMb: number[]; importMs: number[]; sinkMs: Record<string, number[]> }> {
+): Promise<{ coldMs: number[]; rssMb: number[]; importMs: number[]; sinkIo: Awaited<ReturnType<typeof sinkIo>> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-score-'));
   const bundleDir = join(PROJECT_ROOT, '.vigil', 'bench-score');
   mkdirSync(bundleDir, { recursive: true });
@@ -201,8 +203,8 @@ async function againstLocalEndpoints(
       if (result.failures) throw new Error(`the cold-start process reported ${result.failures} batch item failures; see its output:\n${out}`);
       return result;
     });
-    const sinkMs = await sinkIo(settings, join(dataDir, 'prometheus'), rows, model);
-    return { coldMs: results.map((r) => r.importMs + r.firstInvokeMs), rssMb: results.map((r) => r.rssMb), importMs: results.map((r) => r.importMs), sinkMs };
+    const io = await sinkIo(settings, join(dataDir, 'prometheus'), rows, model);
+    return { coldMs: results.map((r) => r.importMs + r.firstInvokeMs), rssMb: results.map((r) => r.rssMb), importMs: results.map((r) => r.importMs), sinkIo: io };
   } finally {
     await moto.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -210,8 +212,11 @@ async function againstLocalEndpoints(
   }
 }
 
-/** Wall time of each sink writing the same 1,000 recent samples (rewrites are idempotent). */
-async function sinkIo(settings: ReturnType<typeof awsClientSettings>, prometheusDir: string, rows: ReturnType<typeof simulatedRows>, model: LoadedModel): Promise<Record<string, number[]>> {
+/**
+ * Each sink writing the same 1,000 recent samples (rewrites are idempotent): wall time, and this
+ * process's CPU time while sending (serialising, signing, HTTP; the service runs elsewhere).
+ */
+async function sinkIo(settings: ReturnType<typeof awsClientSettings>, prometheusDir: string, rows: ReturnType<typeof simulatedRows>, model: LoadedModel): Promise<Record<string, { wallMs: number[]; cpuMs: number[] }>> {
   const timestream = new TimestreamWriteClient({ ...settings, maxAttempts: 1 });
   await timestream.send(new CreateDatabaseCommand({ DatabaseName: 'vigil' }));
   await timestream.send(new CreateTableCommand({ DatabaseName: 'vigil', TableName: 'host_scores' }));
@@ -219,19 +224,25 @@ async function sinkIo(settings: ReturnType<typeof awsClientSettings>, prometheus
   try {
     const sinks = [new TimestreamSink({ client: timestream, database: 'vigil', table: 'host_scores' }), new PrometheusSink({ url: `${prometheus.url}/api/v1/write` })];
     const records = kinesisBatch(1000, rows, Date.now() - 1_000 * 1000);
-    const ms: Record<string, number[]> = {};
+    // One scoring time, so every round writes the same values (the lag series depends on it).
+    const scoredAt = Date.now();
+    const timings: Record<string, { wallMs: number[]; cpuMs: number[] }> = {};
     for (const sink of sinks) {
-      ms[sink.name] = [];
+      const timing = (timings[sink.name] = { wallMs: [] as number[], cpuMs: [] as number[] });
       for (let i = 0; i < 6; i++) {
         // A prepared write is sent once; the same samples again rewrite the same records.
-        const { write } = (await prepareBatch(records, model, [sink], 0, Date.now())).writes[0]!;
+        const { write } = (await prepareBatch(records, model, [sink], 0, scoredAt)).writes[0]!;
         const start = performance.now();
+        const cpu = process.cpuUsage();
         const outcome = await write.send();
+        const used = process.cpuUsage(cpu);
         if (outcome.failed.length || outcome.rejected.length) throw new Error(`${sink.name} did not take the bench batch: ${outcome.error ?? JSON.stringify(outcome.rejected[0])}`);
-        if (i > 0) ms[sink.name]!.push(performance.now() - start);
+        if (i === 0) continue;
+        timing.wallMs.push(performance.now() - start);
+        timing.cpuMs.push((used.user + used.system) / 1000);
       }
     }
-    return ms;
+    return timings;
   } finally {
     await prometheus.stop();
   }
@@ -332,12 +343,21 @@ const area: BenchArea = {
     results.push(
       { metric: 'cold_start_ms', value: Math.round(median(cold.coldMs)), unit: 'ms', note: `fresh process: import bundled handler (median ${Math.round(median(cold.importMs))} ms) + first invocation incl. model download from moto and session; median of ${COLD_RUNS}; ${load}` },
       { metric: 'rss_mb', value: Math.round(median(cold.rssMb)), unit: 'MB', note: 'RSS of that process after also handling a 10,000-sample batch' },
-      ...Object.entries(cold.sinkMs).map(([sink, ms]) => ({
-        metric: `sink_io_ms_per_1000.${sink}`,
-        value: Math.round(median(ms)),
-        unit: 'ms',
-        note: `wall time of the ${sink} sink writing 1,000 samples to a local ${sink === 'timestream' ? 'moto_server' : 'Prometheus'} (excluded above); median of 5`,
-      })),
+      ...Object.entries(cold.sinkIo).flatMap(([sink, { wallMs, cpuMs }]) => [
+        {
+          metric: `sink_io_ms_per_1000.${sink}`,
+          value: Math.round(median(wallMs)),
+          unit: 'ms',
+          note: `wall time of the ${sink} sink writing 1,000 samples to a local ${sink === 'timestream' ? 'moto_server' : 'Prometheus'} (excluded above); median of 5`,
+        },
+        {
+          metric: `sink_send_cpu_us_per_sample.${sink}`,
+          // ms per 1,000 samples = µs per sample.
+          value: Number(median(cpuMs).toFixed(2)),
+          unit: 'us',
+          note: `this process's CPU while the ${sink} sink sends those 1,000 samples (serialise, sign, HTTP), per sample; excluded above`,
+        },
+      ]),
       { metric: 'model_onnx_bytes', value: onnx.byteLength, unit: 'bytes', note: `default model: ${String(manifest.training.params.trees)} trees` },
     );
     await model.scorer.release();

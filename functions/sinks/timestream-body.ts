@@ -41,6 +41,16 @@ function numberGaps(metricNames: readonly string[]): Uint8Array[] {
 }
 
 /**
+ * Record heads (`{"Dimensions":[...],"MeasureValues":[`) by host and tag set, and the JSON of text
+ * measures by value, kept across batches: a function instance sees the same hosts batch after
+ * batch. Bounded: each is cleared, between records, once it holds this many.
+ */
+const CACHE_LIMIT = 10_000;
+const heads = new Map<string, { tags: Readonly<Record<string, string>>; head: Uint8Array }[]>();
+let headCount = 0;
+const texts = TEXT_MEASURES.map(() => new Map<string, Uint8Array>());
+
+/**
  * The buffer of the last released writer, taken by the next one. A new buffer per batch (megabytes,
  * outside the JavaScript heap) made V8 run full garbage collections to account for it.
  */
@@ -53,13 +63,9 @@ export class WriteRecordsBodyWriter {
   private position = 0;
   private requestStart = 0;
   private records = 0;
-  /** Per host, its tag sets' record heads: `{"Dimensions":[...],"MeasureValues":[`. */
-  private readonly heads = new Map<string, { tags: Readonly<Record<string, string>>; head: Uint8Array }[]>();
   private lastHost: string | undefined;
   private lastTags: Readonly<Record<string, string>> | undefined;
   private lastHead: Uint8Array = new Uint8Array(0);
-  /** Per text measure, the JSON of each value seen (they take few values: severities, metric names, model versions). */
-  private readonly texts = TEXT_MEASURES.map(() => new Map<string, Uint8Array>());
   /** The metric names of the last sample in its key order; sorted; and the gaps of its number run. */
   private metricKeys: readonly string[] = [];
   private sortedMetrics: readonly string[] = [];
@@ -98,9 +104,13 @@ export class WriteRecordsBodyWriter {
     for (let i = 0; i < TEXT_MEASURES.length; i++) {
       const { name, type, value } = TEXT_MEASURES[i]!;
       const text = value(s);
-      const texts = this.texts[i]!;
-      let json = texts.get(text);
-      if (!json) texts.set(text, (json = bytesOf(`${i > 0 ? ',' : ''}${JSON.stringify({ Name: name, Value: text, Type: type })}`)));
+      // Text measures take few values: severities, metric names, model versions.
+      const known = texts[i]!;
+      let json = known.get(text);
+      if (!json) {
+        if (known.size >= CACHE_LIMIT) known.clear();
+        known.set(text, (json = bytesOf(`${i > 0 ? ',' : ''}${JSON.stringify({ Name: name, Value: text, Type: type })}`)));
+      }
       this.bytes(json);
     }
     const metrics = s.metrics;
@@ -127,10 +137,17 @@ export class WriteRecordsBodyWriter {
 
   private headOf(host: string, tags: Readonly<Record<string, string>>): Uint8Array {
     if (host === this.lastHost && tags === this.lastTags) return this.lastHead;
-    let variants = this.heads.get(host);
-    if (!variants) this.heads.set(host, (variants = []));
+    if (headCount >= CACHE_LIMIT) {
+      heads.clear();
+      headCount = 0;
+    }
+    let variants = heads.get(host);
+    if (!variants) heads.set(host, (variants = []));
     let found = variants.find((v) => v.tags === tags || sameTags(v.tags, tags));
-    if (!found) variants.push((found = { tags, head: bytesOf(`{"Dimensions":${JSON.stringify(timestreamDimensions(host, tags))},"MeasureValues":[`) }));
+    if (!found) {
+      variants.push((found = { tags, head: bytesOf(`{"Dimensions":${JSON.stringify(timestreamDimensions(host, tags))},"MeasureValues":[`) }));
+      headCount++;
+    }
     this.lastHost = host;
     this.lastTags = tags;
     return (this.lastHead = found.head);

@@ -144,6 +144,20 @@ describe('WriteRecordsBodyWriter', () => {
     expect(third!.Dimensions).toContainEqual({ Name: 'a_b', Value: '3' });
   });
 
+  it('stays equal to the reference when more hosts pass than it keeps record heads for', () => {
+    const samples = generatedSamples(10_100, 11).map((s, i) => ({ ...s, host: `fleet-${i}` }));
+    const writer = new WriteRecordsBodyWriter('vigil', 'host_scores', samples.length);
+    const version = samples[0]!.recordVersion;
+    const records: _Record[] = [];
+    for (let start = 0; start < samples.length; start += 100) {
+      writer.begin(version);
+      for (const sample of samples.slice(start, start + 100)) writer.record(sample);
+      records.push(...parsed(writer.end()).Records);
+    }
+    writer.release();
+    expect(records.map((r) => ({ ...timestreamCommonAttributes(version), ...r }))).toEqual(samples.map(toTimestreamRecord));
+  });
+
   it('hands its buffer to the next writer once released, and is then done', () => {
     const [a, b] = generatedSamples(2, 10);
     const first = new WriteRecordsBodyWriter('vigil', 'host_scores', 1);
