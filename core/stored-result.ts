@@ -31,23 +31,26 @@ export const RESULT_MEASURES = {
 /** Raw metric measures are stored under this prefix so they cannot collide with result measures. */
 export const METRIC_MEASURE_PREFIX = 'm_';
 
-/**
- * Each result measure's value as Timestream takes it, in the order records carry them: the text
- * ones, then the numbers, which the raw metrics follow (the scoring function writes the numbers as
- * one run, functions/sinks/timestream-body.ts).
- */
-const RESULT_MEASURE_VALUES: { readonly [K in keyof typeof RESULT_MEASURES]: (s: ScoredSample) => string } = {
+type TextMeasure = 'anomaly' | 'severity' | 'top_metric' | 'model_version';
+type NumericMeasure = Exclude<keyof typeof RESULT_MEASURES, TextMeasure>;
+const TEXT_VALUES: { readonly [K in TextMeasure]: (s: ScoredSample) => string } = {
   anomaly: (s) => String(s.anomaly),
   severity: (s) => s.severity,
   top_metric: (s) => s.topMetric,
   model_version: (s) => s.modelVersion,
-  score: (s) => String(s.score),
-  confidence: (s) => String(s.confidence),
-  seq: (s) => String(s.seq),
 };
-const RESULT_MEASURE_NAMES = Object.keys(RESULT_MEASURE_VALUES) as (keyof typeof RESULT_MEASURES)[];
-/** The result measures in record order: name, Timestream type, and the value's text for a sample. */
-export const RESULT_MEASURE_LIST = RESULT_MEASURE_NAMES.map((name) => ({ name, type: RESULT_MEASURES[name], value: RESULT_MEASURE_VALUES[name] }));
+/** Timestream takes a number as its text, String(n). */
+const NUMBER_VALUES: { readonly [K in NumericMeasure]: (s: ScoredSample) => number } = {
+  score: (s) => s.score,
+  confidence: (s) => s.confidence,
+  seq: (s) => s.seq,
+};
+/**
+ * A record's measures, in order: the text result measures, the numeric ones, then the raw metrics;
+ * so the numbers are one run, which the scoring function writes at once (functions/sinks/timestream-body.ts).
+ */
+export const TEXT_RESULT_MEASURES = (Object.keys(TEXT_VALUES) as TextMeasure[]).map((name) => ({ name, type: RESULT_MEASURES[name], text: TEXT_VALUES[name] }));
+export const NUMERIC_RESULT_MEASURES = (Object.keys(NUMBER_VALUES) as NumericMeasure[]).map((name) => ({ name, type: RESULT_MEASURES[name], number: NUMBER_VALUES[name] }));
 
 /** A record's dimensions: host, then the tags sorted by name. */
 export function timestreamDimensions(host: string, tags: Readonly<Record<string, string>>): Dimension[] {
@@ -62,7 +65,8 @@ export function timestreamDimensions(host: string, tags: Readonly<Record<string,
 /** The one definition of a sample's stored record. */
 export function toTimestreamRecord(s: ScoredSample): _Record {
   const measures: MeasureValue[] = [
-    ...RESULT_MEASURE_NAMES.map((name) => ({ Name: name, Value: RESULT_MEASURE_VALUES[name](s), Type: RESULT_MEASURES[name] })),
+    ...TEXT_RESULT_MEASURES.map(({ name, type, text }) => ({ Name: name, Value: text(s), Type: type })),
+    ...NUMERIC_RESULT_MEASURES.map(({ name, type, number }) => ({ Name: name, Value: String(number(s)), Type: type })),
     ...Object.keys(s.metrics)
       .sort()
       .map((name) => ({ Name: `${METRIC_MEASURE_PREFIX}${name}`, Value: String(s.metrics[name]), Type: 'DOUBLE' as const })),

@@ -10,7 +10,7 @@
  * holds the two to that).
  */
 import type { ScoredSample } from '../../core/scored-sample.js';
-import { METRIC_MEASURE_PREFIX, RESULT_MEASURE_LIST, timestreamCommonAttributes, timestreamDimensions } from '../../core/stored-result.js';
+import { METRIC_MEASURE_PREFIX, NUMERIC_RESULT_MEASURES, TEXT_RESULT_MEASURES, timestreamCommonAttributes, timestreamDimensions } from '../../core/stored-result.js';
 
 const utf8 = new TextEncoder();
 const bytesOf = (text: string): Uint8Array => utf8.encode(text);
@@ -18,21 +18,15 @@ const COMMA = 0x2c;
 const RECORD_END = bytesOf('"}');
 const BODY_END = bytesOf(']}');
 
-// A record's measures are its text result measures, then a run of numbers: the numeric result
-// measures and the raw metrics (core/stored-result.ts orders them so).
-const TEXT_MEASURES = RESULT_MEASURE_LIST.filter((m) => m.type === 'VARCHAR' || m.type === 'BOOLEAN');
-const NUMERIC_MEASURES = RESULT_MEASURE_LIST.filter((m) => m.type === 'DOUBLE' || m.type === 'BIGINT');
-if ([...TEXT_MEASURES, ...NUMERIC_MEASURES].some((m, i) => m !== RESULT_MEASURE_LIST[i])) {
-  throw new Error('core/stored-result.ts must list the text result measures before the numeric ones');
-}
 
 /**
- * The bytes around a record's numbers, for one metric set: gaps[0] opens the first number's value,
- * gaps[j] closes number j - 1 and opens number j, and the last gap closes the last number, the
- * measures, and opens the time. Numbers' text needs no JSON escaping.
+ * A record is its head (dimensions), its text measures, then a run of numbers: the numeric result
+ * measures, the raw metrics and the time. gaps[0] opens the first number's value, gaps[j] closes
+ * number j - 1 and opens number j, and the last gap closes the measures and opens the time; for one
+ * metric set. Numbers' text needs no JSON escaping.
  */
 function numberGaps(metricNames: readonly string[]): Uint8Array[] {
-  const numbers = [...NUMERIC_MEASURES.map(({ name, type }) => ({ name, type })), ...metricNames.map((name) => ({ name: METRIC_MEASURE_PREFIX + name, type: 'DOUBLE' }))];
+  const numbers = [...NUMERIC_RESULT_MEASURES.map(({ name, type }) => ({ name, type })), ...metricNames.map((name) => ({ name: METRIC_MEASURE_PREFIX + name, type: 'DOUBLE' }))];
   return [...numbers, undefined].map((number, j) => {
     const previous = numbers[j - 1];
     const close = previous ? `","Type":${JSON.stringify(previous.type)}}` : '';
@@ -48,7 +42,7 @@ function numberGaps(metricNames: readonly string[]): Uint8Array[] {
 const CACHE_LIMIT = 10_000;
 const heads = new Map<string, { tags: Readonly<Record<string, string>>; head: Uint8Array }[]>();
 let headCount = 0;
-const texts = TEXT_MEASURES.map(() => new Map<string, Uint8Array>());
+const texts = TEXT_RESULT_MEASURES.map(() => new Map<string, Uint8Array>());
 
 /**
  * The buffer of the last released writer, taken by the next one. A new buffer per batch (megabytes,
@@ -101,9 +95,9 @@ export class WriteRecordsBodyWriter {
   record(s: ScoredSample): void {
     if (this.records++ > 0) this.byte(COMMA);
     this.bytes(this.headOf(s.host, s.tags));
-    for (let i = 0; i < TEXT_MEASURES.length; i++) {
-      const { name, type, value } = TEXT_MEASURES[i]!;
-      const text = value(s);
+    for (let i = 0; i < TEXT_RESULT_MEASURES.length; i++) {
+      const { name, type, text: textOf } = TEXT_RESULT_MEASURES[i]!;
+      const text = textOf(s);
       // Text measures take few values: severities, metric names, model versions.
       const known = texts[i]!;
       let json = known.get(text);
@@ -116,12 +110,12 @@ export class WriteRecordsBodyWriter {
     const metrics = s.metrics;
     const sorted = this.sortedMetricNames(metrics);
     const gaps = this.gaps;
-    for (let j = 0; j < NUMERIC_MEASURES.length; j++) {
+    for (let j = 0; j < NUMERIC_RESULT_MEASURES.length; j++) {
       this.bytes(gaps[j]!);
-      this.ascii(NUMERIC_MEASURES[j]!.value(s));
+      this.ascii(String(NUMERIC_RESULT_MEASURES[j]!.number(s)));
     }
     for (let k = 0; k < sorted.length; k++) {
-      this.bytes(gaps[NUMERIC_MEASURES.length + k]!);
+      this.bytes(gaps[NUMERIC_RESULT_MEASURES.length + k]!);
       this.ascii(String(metrics[sorted[k]!]));
     }
     this.bytes(gaps[gaps.length - 1]!);
