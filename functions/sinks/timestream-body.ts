@@ -60,9 +60,10 @@ export class WriteRecordsBodyWriter {
   private lastHost: string | undefined;
   private lastTags: Readonly<Record<string, string>> | undefined;
   private lastHead: Uint8Array = new Uint8Array(0);
-  /** The metric names of the last sample in its key order; sorted; and the gaps of its number run. */
+  /** The metric names of the last sample in its key order; each one's place in sorted order; the values in that order; the gaps of its number run. */
   private metricKeys: readonly string[] = [];
-  private sortedMetrics: readonly string[] = [];
+  private sortedAt: readonly number[] = [];
+  private metricValues: number[] = [];
   private gaps: readonly Uint8Array[] = [];
 
   constructor(
@@ -107,16 +108,16 @@ export class WriteRecordsBodyWriter {
       }
       this.bytes(json);
     }
-    const metrics = s.metrics;
-    const sorted = this.sortedMetricNames(metrics);
+    const count = this.readMetrics(s.metrics);
+    const values = this.metricValues;
     const gaps = this.gaps;
     for (let j = 0; j < NUMERIC_RESULT_MEASURES.length; j++) {
       this.bytes(gaps[j]!);
       this.ascii(String(NUMERIC_RESULT_MEASURES[j]!.number(s)));
     }
-    for (let k = 0; k < sorted.length; k++) {
+    for (let k = 0; k < count; k++) {
       this.bytes(gaps[NUMERIC_RESULT_MEASURES.length + k]!);
-      this.ascii(String(metrics[sorted[k]!]));
+      this.ascii(String(values[k]));
     }
     this.bytes(gaps[gaps.length - 1]!);
     this.ascii(String(s.time));
@@ -147,22 +148,32 @@ export class WriteRecordsBodyWriter {
     return (this.lastHead = found.head);
   }
 
-  /** The sample's metric names sorted; recomputed, with the gaps, only when the names change. */
-  private sortedMetricNames(metrics: Readonly<Record<string, number>>): readonly string[] {
+  /**
+   * The sample's metric values into metricValues, in the order of their sorted names; returns how
+   * many. Walks the metrics in their own key order (for-in reads each value without a lookup by
+   * name); the sorted order and the gaps are recomputed only when the names change.
+   */
+  private readMetrics(metrics: Readonly<Record<string, number>>): number {
     const keys = this.metricKeys;
+    const sortedAt = this.sortedAt;
+    const values = this.metricValues;
     let i = 0;
     for (const name in metrics) {
       if (keys[i] !== name) return this.sortMetricNames(metrics);
+      values[sortedAt[i]!] = metrics[name]!;
       i++;
     }
-    return i === keys.length && this.gaps.length ? this.sortedMetrics : this.sortMetricNames(metrics);
+    return i === keys.length && this.gaps.length ? i : this.sortMetricNames(metrics);
   }
 
-  private sortMetricNames(metrics: Readonly<Record<string, number>>): readonly string[] {
-    this.metricKeys = Object.keys(metrics);
-    this.sortedMetrics = [...this.metricKeys].sort();
-    this.gaps = numberGaps(this.sortedMetrics);
-    return this.sortedMetrics;
+  private sortMetricNames(metrics: Readonly<Record<string, number>>): number {
+    const keys = Object.keys(metrics);
+    const sorted = [...keys].sort();
+    this.metricKeys = keys;
+    this.sortedAt = keys.map((name) => sorted.indexOf(name));
+    this.metricValues = sorted.map((name) => metrics[name]!);
+    this.gaps = numberGaps(sorted);
+    return keys.length;
   }
 
   private byte(b: number): void {
