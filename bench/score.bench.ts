@@ -50,7 +50,6 @@ import type { ScoredSample } from '../core/scored-sample.js';
 import type { LoadedModel } from '../functions/score/model-cache.js';
 import { createOnnxScorer } from '../functions/score/onnx-scorer.js';
 import { prepareBatch, type PreparedBatch } from '../functions/score/process-batch.js';
-import { originOf } from '../functions/score/records.js';
 import { scoreRecords } from '../functions/score/score-batch.js';
 import { PrometheusSink } from '../functions/sinks/prometheus.js';
 import { TimestreamSink } from '../functions/sinks/timestream.js';
@@ -318,7 +317,7 @@ const area: BenchArea = {
       for (const [index, r] of baselineRecords.entries()) {
         const rows = new FeatureRows(HOST_FEATURE_SET.names.length);
         const record = readWireRecordInto(Buffer.from(r.kinesis.data, 'base64'), rows);
-        const one = await scoreRecords([{ origin: originOf(r, index), record }], model, rows.matrix());
+        const one = await scoreRecords([{ index, record }], model, rows.matrix());
         samples.push(...one.samples);
       }
       const batch = { samples, store: samples.map(() => true), threshold: manifest.threshold, modelCreatedMs: model.createdMs, scoredAt: Date.now() };

@@ -21,7 +21,8 @@ export interface RecordOrigin {
 }
 
 export interface AcceptedRecord {
-  readonly origin: RecordOrigin;
+  /** Position in the event's Records (originOf gives the rest, when a failure must name it). */
+  readonly index: number;
   /** Its features are in the batch's feature rows (ReadBatch.features). */
   readonly record: WireRecordHead;
 }
@@ -61,9 +62,8 @@ export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureC
   // Every record carries at least one sample; the rows grow (doubling) as more are read.
   const rows = new FeatureRows(modelFeatureCount, Math.max(64, records.length * 2));
   records.forEach((r, index) => {
-    const origin = originOf(r, index);
     const reject = (reason: RejectReason, message: string): void => {
-      rejected.push({ origin, reason, message, dataBase64: r.kinesis.data });
+      rejected.push({ origin: originOf(r, index), reason, message, dataBase64: r.kinesis.data });
     };
     const firstRow = rows.rows;
     let record: WireRecordHead;
@@ -86,7 +86,7 @@ export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureC
         `record of host ${record.host} carries ${record.width} features per sample, the model takes ${modelFeatureCount}: run agent and model from the same vigil release`,
       );
     }
-    accepted.push({ origin, record });
+    accepted.push({ index, record });
   });
   return { accepted, rejected, features: rows.matrix() };
 }

@@ -23,7 +23,7 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
   for (const r of records) rows += r.record.samples.length;
   const recordIndex = new Int32Array(rows);
   let row = 0;
-  for (const r of records) for (let i = 0; i < r.record.samples.length; i++) recordIndex[row++] = r.origin.index;
+  for (const r of records) for (let i = 0; i < r.record.samples.length; i++) recordIndex[row++] = r.index;
   if (features.length !== rows * width) throw new Error(`${features.length} feature values for ${rows} samples of ${width} features: the batch was read wrong`);
   const scores = await scorer.score(features, rows);
   // Each sample's row, copied out for topContributingMetric (models/explain.ts): cheaper than a view per sample.

@@ -68,7 +68,7 @@ export async function runOfflineSimulation(options: OfflineRunOptions): Promise<
     for (let t = start; t < start + durationMs; t += intervalSeconds * 1000) {
       const rows = new FeatureRows(HOST_FEATURE_SET.names.length);
       const records: AcceptedRecord[] = agents.recordsAt(t).map((record, index) => ({
-        origin: { index, shardId: 'simulated', sequenceNumber: String(record.samples[0]!.seq), partitionKey: record.host, eventSourceARN: 'simulated', approximateArrivalTimestamp: t },
+        index,
         // Through the wire format, as the pipeline reads it.
         record: readWireRecordInto(encodeWireRecord(record), rows),
       }));
