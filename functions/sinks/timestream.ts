@@ -1,10 +1,11 @@
 /**
  * Timestream sink: one multi-measure record per stored sample (core/stored-result.ts), at most 100
  * per WriteRecords with the attributes they share sent once as CommonAttributes, calls in
- * parallel, transient errors retried with backoff. RejectedRecords are inspected: a record already
- * stored by a newer model (higher version) counts as written; any other rejection, like a
- * ValidationException, is reported with Timestream's reason (the caller dead-letters it) rather
- * than retried forever. Writes are idempotent: same dimensions, time,
+ * parallel, transient errors retried with backoff. `prepare` writes each request's body as JSON
+ * bytes (timestream-body.ts), which the SDK then sends as they are. RejectedRecords are inspected:
+ * a record already stored by a newer model (higher version) counts as written; any other
+ * rejection, like a ValidationException, is reported with Timestream's reason (the caller
+ * dead-letters it) rather than retried forever. Writes are idempotent: same dimensions, time,
  * measures and version on every delivery.
  */
 import { WriteRecordsCommand, type RejectedRecord, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
@@ -118,8 +119,9 @@ const NO_BODY = new Uint8Array(0);
 
 /**
  * The command sends `body` (written by WriteRecordsBodyWriter) instead of serialising its input,
- * which names only the database and table (the body carries the records). Replaced before signing and before the content length
- * is taken, so both cover these bytes; every retry sends them again.
+ * which names only the database and table (the body carries the records). The body is replaced
+ * before signing and before the content length is taken, so both cover these bytes; every retry
+ * sends them again.
  */
 function withBody(command: WriteRecordsCommand, body: Uint8Array): WriteRecordsCommand {
   command.middlewareStack.add(
