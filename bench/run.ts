@@ -3,8 +3,12 @@
  *   --only AREA   run one area (repeatable)
  *   --json FILE   also write { "<area>.<metric>": { value, unit } }
  * Speeds are measured against a baseline in the same run and reported as ratios where one exists.
+ * An area that declares nodeOptions runs in a child process started with them (--area-results is
+ * how that child hands its results back).
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +17,7 @@ import type { BenchArea, BenchResult } from './types.js';
 const USAGE = 'usage: npm run bench [-- --only AREA ...] [-- --json FILE]';
 let parsed;
 try {
-  parsed = parseArgs({ options: { only: { type: 'string', multiple: true }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  parsed = parseArgs({ options: { only: { type: 'string', multiple: true }, json: { type: 'string' }, 'area-results': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
 } catch (error) {
   console.error(`${(error as Error).message}\n${USAGE}`);
   process.exit(2);
@@ -40,8 +44,12 @@ for (const only of values.only ?? []) {
 const chosen = areas.filter((a) => !values.only || values.only.includes(a.area));
 const results: Record<string, BenchResult> = {};
 for (const area of chosen) {
-  console.error(`running ${area.area}: ${area.description}`);
-  for (const r of await area.run()) results[`${area.area}.${r.metric}`] = r;
+  if (!values['area-results']) console.error(`running ${area.area}: ${area.description}${area.nodeOptions ? ` (NODE_OPTIONS=${area.nodeOptions})` : ''}`);
+  for (const r of await runArea(area)) results[`${area.area}.${r.metric}`] = r;
+}
+if (values['area-results']) {
+  writeFileSync(values['area-results'], JSON.stringify(Object.values(results)));
+  process.exit(0);
 }
 const rows = Object.entries(results).map(([key, r]) => [key, formatValue(r.value), r.unit, r.note ?? '']);
 const header = ['metric', 'value', 'unit', 'how'];
@@ -51,6 +59,22 @@ console.log([line(header), `|${widths.map((w, i) => (i === 1 ? `${'-'.repeat(w +
 if (values.json) {
   writeFileSync(values.json, `${JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, r]) => [k, { value: r.value, unit: r.unit }])), null, 2)}\n`);
   console.error(`wrote ${values.json}`);
+}
+
+/** The area's results, measured in this process or, with its own Node options, in a child. */
+async function runArea(area: BenchArea): Promise<BenchResult[]> {
+  if (!area.nodeOptions || process.env.NODE_OPTIONS === area.nodeOptions) return area.run();
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+  try {
+    const file = join(dir, 'results.json');
+    execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, '--only', area.area, '--area-results', file], {
+      env: { ...process.env, NODE_OPTIONS: area.nodeOptions },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    return JSON.parse(readFileSync(file, 'utf8')) as BenchResult[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function formatValue(v: number): string {

@@ -53,6 +53,7 @@ import { prepareBatch, type PreparedBatch } from '../functions/score/process-bat
 import { scoreRecords } from '../functions/score/score-batch.js';
 import { PrometheusSink } from '../functions/sinks/prometheus.js';
 import { TimestreamSink } from '../functions/sinks/timestream.js';
+import { SCORE_FUNCTION_NODE_OPTIONS } from '../infra/constructs/score-function.js';
 import { DEFAULTS as STACK_DEFAULTS } from '../infra/props.js';
 import { PROJECT_ROOT, startMoto } from '../local/moto.js';
 import { startPrometheus } from '../local/prometheus.js';
@@ -196,6 +197,7 @@ async function againstLocalEndpoints(
           POWERTOOLS_LOG_LEVEL: 'SILENT',
           POWERTOOLS_METRICS_DISABLED: 'true',
           NODE_NO_WARNINGS: '1',
+          NODE_OPTIONS: SCORE_FUNCTION_NODE_OPTIONS,
         },
       });
       const result = JSON.parse(out.trim().split('\n').pop()!) as { importMs: number; firstInvokeMs: number; rssMb: number; failures: number };
@@ -249,6 +251,8 @@ async function sinkIo(settings: ReturnType<typeof awsClientSettings>, prometheus
 
 const area: BenchArea = {
   area: 'score',
+  // As deployed: the function's NODE_OPTIONS change V8's young generation, and so the figures.
+  nodeOptions: SCORE_FUNCTION_NODE_OPTIONS,
   description: `score handler CPU path at ${BATCHES.join(' / ')} samples (${SAMPLES_PER_RECORD} per wire record), default model; cold start against moto`,
   async run() {
     const training = simulatedRows(10_000, 7);

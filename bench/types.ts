@@ -11,6 +11,11 @@ export interface BenchResult {
 export interface BenchArea {
   area: string;
   description: string;
+  /**
+   * The Node options the measured code runs with when deployed (NODE_OPTIONS); the runner runs the
+   * area in a process of its own with them. V8's heap options cannot change once a process runs.
+   */
+  nodeOptions?: string;
   run(): Promise<BenchResult[]>;
 }
 
