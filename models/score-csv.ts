@@ -15,9 +15,10 @@
  * scoring function picks up the new model). The score of row i only ever comes from a model
  * trained on rows before i.
  *
- * Each model is the hybrid of models/train.ts: the forest's score, max the extremeness branch
- * (models/extremeness.ts) calibrated on the same rows, so a single feature far beyond its training
- * range scores high even where the forest barely reacts.
+ * Each model is the hybrid of models/train.ts: the extremeness branch (models/extremeness.ts)
+ * calibrated on the same rows, plus a share of the forest's score above it, so a single feature far
+ * beyond its training range scores high even where the forest barely reacts, and the forest adds
+ * evidence without deciding alone.
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

@@ -13,17 +13,21 @@
  *   absolute deviation when over half the values are equal; 1 for a constant feature; at least
  *   the 95th-percentile distance from the median / 1.96, so a heavy-tailed sparse metric does not
  *   look extreme in every burst), which models/explain.ts uses to name the metric that made a sample anomalous;
- * - the hybrid model score (models/extremeness.ts): the ONNX model outputs max(forest score,
- *   extremeness score), where a single feature far beyond its own training range (by default three times
- *   its 99.9th-percentile distance from the median, at least 3 robust scales) reaches the threshold
- *   on its own. The forest alone barely reacts when one of many features is extreme.
+ * - the hybrid model score (models/extremeness.ts): the ONNX model outputs the extremeness score
+ *   plus FOREST_WEIGHT of the forest's score above it, where a single feature far beyond its own
+ *   training range (by default three times its 99.9th-percentile distance from the median, at least
+ *   3 robust scales) reaches the forest's threshold on its own. The forest alone barely reacts when
+ *   one of many features is extreme. The extremeness score is anchored at the threshold calibrated
+ *   on the forest's training scores; the model's threshold and severity cut points are then
+ *   calibrated the same way on the hybrid's training scores (never above the forest's: the hybrid
+ *   is at most the larger of the two scores).
  */
 import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 import { buildManifest } from './artifact.js';
 import { FOREST_DEFAULTS, trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { exportForestToOnnx, roundUpToFloat32 } from './onnx/export.js';
-import { DEFAULT_REACH_OPTIONS, extremenessFeatures, extremenessRate, hybridScore, reachOf, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
+import { DEFAULT_REACH_OPTIONS, FOREST_WEIGHT, extremenessFeatures, extremenessRate, hybridScore, reachOf, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
 
 export interface TrainOptions extends ForestOptions {
   /** Expected share of anomalies in the training data; sets the threshold. Default 0.01. */
@@ -47,7 +51,7 @@ export interface TrainedModel {
   readonly forest: Forest;
   /** The extremeness branch inside the ONNX model, when there is one. */
   readonly extremeness?: ExtremenessBranch;
-  /** The model's score in JS, as the ONNX model computes it (the forest, max the extremeness branch). */
+  /** The model's score in JS, as the ONNX model computes it (the extremeness branch plus a share of the forest's score above it). */
   score(rows: readonly ArrayLike<number>[]): Float64Array;
 }
 
@@ -60,7 +64,7 @@ export interface TrainedModel {
 export const DEFAULT_CONTAMINATION = 0.002;
 export const DEFAULT_MODEL_NAME = 'vigil-host';
 export const ALGORITHM = 'isolation-forest (ml-isolation-forest 0.1.0, subsampled, seeded)';
-export const HYBRID_ALGORITHM = `${ALGORITHM} max per-feature extremeness`;
+export const HYBRID_ALGORITHM = `per-feature extremeness + ${FOREST_WEIGHT} x the excess of ${ALGORITHM}`;
 const SCORE_CHUNK = 5_000;
 /** Above the largest ONNX-vs-JS score difference (the parity test bounds it by 1e-6). */
 const THRESHOLD_MARGIN = 1e-6;
@@ -83,11 +87,12 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
     scores.set(forest.score(rows.slice(start, start + SCORE_CHUNK)), start);
     options.onProgress?.(forestOptions.trees + Math.min(rows.length, start + SCORE_CHUNK), total);
   }
-  const { threshold, severity } = calibrate(scores, contamination);
+  const forestCalibration = calibrate(scores, contamination);
   const name = options.name ?? DEFAULT_MODEL_NAME;
   const baseline = baselineOf(rows, width);
   const reachOptions = options.extremeness === false ? undefined : { ...DEFAULT_REACH_OPTIONS, ...options.extremeness };
-  const extremeness = reachOptions && extremenessBranchOf(rows, featureSet, baseline, threshold, reachOptions);
+  const extremeness = reachOptions && extremenessBranchOf(rows, featureSet, baseline, forestCalibration.threshold, reachOptions);
+  const { threshold, severity } = extremeness ? calibrate(hybridScores(scores, rows, extremeness), contamination) : forestCalibration;
   const onnx = exportForestToOnnx(forest, {
     metadata: { name, feature_set_version: String(featureSet.version), feature_names: featureSet.names.join(',') },
     ...(extremeness ? { extremeness } : {}),
@@ -108,7 +113,9 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
         subsample: forestOptions.subsample,
         rowsPerTree: forest.sampleSize,
         contamination,
-        ...(reachOptions ? { extremenessTail: reachOptions.tail, extremenessMargin: reachOptions.margin, extremenessMinimumScales: reachOptions.minimumScales } : {}),
+        ...(reachOptions
+          ? { extremenessTail: reachOptions.tail, extremenessMargin: reachOptions.margin, extremenessMinimumScales: reachOptions.minimumScales, extremenessAnchor: forestCalibration.threshold, forestWeight: FOREST_WEIGHT }
+          : {}),
       },
       ...(options.source ? { source: options.source } : {}),
     },
@@ -130,12 +137,16 @@ export function extremenessBranchOf(
   return { features, center: features.map((f) => baseline.center[f]!), reach: reachOf(rows, features, baseline, options), threshold };
 }
 
-/** The forest's scores, max the extremeness branch's when there is one (models/extremeness.ts). */
+/** The model's scores: the forest's, combined with the extremeness branch's when there is one (models/extremeness.ts). */
 export function modelScores(forest: Forest, extremeness: ExtremenessBranch | undefined, rows: readonly ArrayLike<number>[]): Float64Array {
   const scores = forest.score(rows);
-  if (!extremeness) return scores;
+  return extremeness ? hybridScores(scores, rows, extremeness) : scores;
+}
+
+/** The hybrid scores of rows whose forest scores are known (models/extremeness.ts). */
+export function hybridScores(forestScores: Float64Array, rows: readonly ArrayLike<number>[], extremeness: ExtremenessBranch): Float64Array {
   const rate = extremenessRate(extremeness.threshold);
-  return scores.map((s, r) => hybridScore(s, rows[r]!, extremeness, rate));
+  return forestScores.map((s, r) => hybridScore(s, rows[r]!, extremeness, rate));
 }
 
 /** Threshold and severity cut points from the training scores (see the top of this file). */

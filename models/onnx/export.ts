@@ -7,11 +7,12 @@
  * which is 2^(-E[h] / c(n)), the package's anomaly score.
  *
  * With an extremeness branch (models/extremeness.ts, the hybrid model score), the forest's score
- * column is combined by Max with, per row:
+ * column is combined with the extremeness score, per row:
  *
  *   features -> Gather the branch's features -> IsNaN / Where (NaN -> center) -> Sub center -> Abs -> Div reach
  *   -> ReduceMax over features (axes as an attribute at opset 17) -> Mul ln(1 - threshold) -> Exp
- *   -> 1 - that
+ *   -> 1 - that = extremeness score
+ *   score = extremeness score + FOREST_WEIGHT x Relu(forest score - extremeness score)
  *
  * all standard ops, so every consumer of the model file (scoring function, evaluate) scores the same.
  *
@@ -24,7 +25,7 @@
 import { DataType, attr, encodeModel, tensor, type Node } from './proto.js';
 import { ONNX_INPUT, ONNX_OUTPUT } from '../../core/manifest.js';
 import type { Forest } from '../forest/forest.js';
-import { extremenessRate, type ExtremenessBranch } from '../extremeness.js';
+import { FOREST_WEIGHT, extremenessRate, type ExtremenessBranch } from '../extremeness.js';
 
 export const TREE_ENSEMBLE_OPSET = 3;
 export const DEFAULT_OPSET = 17;
@@ -33,7 +34,7 @@ export interface ExportOptions {
   /** Stored as ONNX metadata (model name, version, feature names...). */
   readonly metadata?: Record<string, string>;
   readonly docString?: string;
-  /** Adds the extremeness branch: score = max(forest score, extremeness score). */
+  /** Adds the extremeness branch: score = extremeness score + FOREST_WEIGHT x max(0, forest score - extremeness score). */
   readonly extremeness?: ExtremenessBranch;
 }
 
@@ -61,6 +62,7 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
       tensor.float('reach', [n], branch.reach),
       tensor.float('log_one_minus_threshold', [], [extremenessRate(branch.threshold)]),
       tensor.float('one', [], [1]),
+      tensor.float('forest_weight', [], [FOREST_WEIGHT]),
     );
   }
   return encodeModel({
@@ -77,7 +79,7 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
   });
 }
 
-/** The extremeness branch (models/extremeness.ts) and its Max with the forest's score column [N, 1]. */
+/** The extremeness branch (models/extremeness.ts) and its combination with the forest's score column [N, 1]. */
 function extremenessNodes(forestScore: string, output: string): Node[] {
   return [
     { opType: 'Gather', input: [ONNX_INPUT, 'branch_features'], output: ['branch_input'], attribute: [attr.int('axis', 1)] },
@@ -90,7 +92,10 @@ function extremenessNodes(forestScore: string, output: string): Node[] {
     { opType: 'Mul', input: ['extremeness', 'log_one_minus_threshold'], output: ['log_normal_share'] },
     { opType: 'Exp', input: ['log_normal_share'], output: ['normal_share'] },
     { opType: 'Sub', input: ['one', 'normal_share'], output: ['extremeness_score'] },
-    { opType: 'Max', input: [forestScore, 'extremeness_score'], output: [output] },
+    { opType: 'Sub', input: [forestScore, 'extremeness_score'], output: ['forest_excess'] },
+    { opType: 'Relu', input: ['forest_excess'], output: ['forest_excess_above_zero'] },
+    { opType: 'Mul', input: ['forest_excess_above_zero', 'forest_weight'], output: ['forest_share'] },
+    { opType: 'Add', input: ['extremeness_score', 'forest_share'], output: [output] },
   ];
 }
 

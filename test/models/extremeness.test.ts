@@ -3,9 +3,9 @@ import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
 import { ONNX_INPUT, ONNX_OUTPUT, parseManifest } from '../../core/manifest.js';
-import { extremenessFeatures, extremenessOf, extremenessRate, extremenessScore, reachOf } from '../../models/extremeness.js';
+import { FOREST_WEIGHT, combinedScore, extremenessFeatures, extremenessOf, extremenessRate, extremenessScore, reachOf } from '../../models/extremeness.js';
 import { seededRandom } from '../../models/forest/random.js';
-import { trainModel, type TrainedModel } from '../../models/train.js';
+import { DEFAULT_CONTAMINATION, calibrate, trainModel, type TrainedModel } from '../../models/train.js';
 
 const featureSet = featureSetFor(['cpu_pct', 'net_rx_bps']);
 const F = featureSet.names.length;
@@ -15,10 +15,12 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.le
 const ordinary = (): number[] => Array.from({ length: F }, (_, f) => gaussian() * (f + 1) + f * 10);
 
 let model: TrainedModel;
+let training: number[][];
 let session: ort.InferenceSession;
 beforeAll(async () => {
+  training = Array.from({ length: 3000 }, () => ordinary());
   model = trainModel(
-    Array.from({ length: 3000 }, () => ordinary()),
+    training,
     featureSet,
     { seed: 9, trees: 50 },
   );
@@ -49,6 +51,14 @@ describe('extremeness branch', () => {
     expect(extremenessOf([0, 0, Number.NEGATIVE_INFINITY, -5], branch)).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('combines: the extremeness score, plus FOREST_WEIGHT of the forest score above it, never above the larger of the two', () => {
+    expect(combinedScore(0.4, 0.7)).toBeCloseTo(0.7, 6); // the forest below: the extremeness score alone
+    expect(combinedScore(0.6, 0.2)).toBeCloseTo(0.2 + FOREST_WEIGHT * 0.4, 6);
+    expect(combinedScore(0.5, 0)).toBeCloseTo(FOREST_WEIGHT * 0.5, 6);
+    expect(combinedScore(1, 1)).toBe(1);
+    for (const [f, e] of [[0.9, 0.1], [0.3, 0.31], [0.55, 0.55]] as const) expect(combinedScore(f, e)).toBeLessThanOrEqual(Math.fround(Math.max(f, e)));
+  });
+
   it('looks at the value features of every metric, not at the variability ratio', () => {
     const features = extremenessFeatures(featureSet);
     expect(features.map((f) => featureSet.names[f])).toEqual(featureSet.names.filter((name) => !name.endsWith('.vol_short')));
@@ -64,11 +74,13 @@ describe('extremeness branch', () => {
 });
 
 describe('hybrid model (trainModel)', () => {
-  it('records the branch in the manifest and keeps the threshold of the forest', () => {
+  it('records the branch in the manifest, anchors it at the forest threshold, calibrates the threshold on the hybrid scores', () => {
     const m = parseManifest(JSON.parse(JSON.stringify(model.manifest)));
-    expect(m.training.algorithm).toMatch(/max per-feature extremeness/);
-    expect(m.training.params).toMatchObject({ extremenessTail: 0.001, extremenessMargin: 3, extremenessMinimumScales: 3 });
-    expect(model.extremeness?.threshold).toBe(m.threshold);
+    expect(m.training.algorithm).toMatch(/per-feature extremeness \+ 0.3 x the excess of isolation-forest/);
+    expect(m.training.params).toMatchObject({ extremenessTail: 0.001, extremenessMargin: 3, extremenessMinimumScales: 3, extremenessAnchor: model.extremeness!.threshold, forestWeight: FOREST_WEIGHT });
+    expect(model.extremeness!.threshold).toBe(calibrate(model.forest.score(training), DEFAULT_CONTAMINATION).threshold);
+    expect(m.threshold).toBe(calibrate(model.score(training), DEFAULT_CONTAMINATION).threshold);
+    expect(m.threshold).toBeLessThanOrEqual(model.extremeness!.threshold);
     expect(model.extremeness?.features).toEqual(extremenessFeatures(featureSet));
     expect(model.extremeness?.reach).toHaveLength(model.extremeness!.features.length);
   });
@@ -83,7 +95,7 @@ describe('hybrid model (trainModel)', () => {
     expect(hybrid).toBeGreaterThan(forestOnly);
   });
 
-  it('keeps normal rows at the forest score: about the contamination share flagged', () => {
+  it('flags about the contamination share of normal rows', () => {
     const fresh = Array.from({ length: 3000 }, () => ordinary());
     const flagged = [...model.score(fresh)].filter((s) => s >= model.manifest.threshold).length / fresh.length;
     expect(flagged).toBeLessThan(0.03);

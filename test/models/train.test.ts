@@ -38,7 +38,7 @@ describe('trainModel', () => {
   });
 
   it('calibrates the threshold so about `contamination` of the training rows are flagged', () => {
-    const flagged = [...model.forest.score(rows)].filter((s) => s >= model.manifest.threshold).length / rows.length;
+    const flagged = [...model.score(rows)].filter((s) => s >= model.manifest.threshold).length / rows.length;
     expect(flagged).toBeGreaterThan(0.8 * DEFAULT_CONTAMINATION);
     expect(flagged).toBeLessThanOrEqual(DEFAULT_CONTAMINATION);
     const loose = trainModel(rows, featureSet, { seed: 3, contamination: 0.1 });
@@ -52,7 +52,7 @@ describe('trainModel', () => {
     expect(sha256Hex(trainModel(rows, featureSet, { seed: 4 }).onnx)).not.toBe(sha256Hex(model.onnx));
   });
 
-  it('scores through onnxruntime like the JS model (forest max extremeness); an anomaly gets a severity and its metric is named', async () => {
+  it('scores through onnxruntime like the JS model (forest and extremeness); an anomaly gets a severity and its metric is named', async () => {
     const session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
     const normal = rows[0]!;
     const anomaly = [...normal];
@@ -70,7 +70,7 @@ describe('trainModel', () => {
   it('flags no training row of a flat series (all scores tie), in JS or in ONNX', async () => {
     const flat = Array.from({ length: 500 }, () => Array.from({ length: width }, (_, k) => k));
     const model = trainModel(flat, featureSet, { trees: 20 });
-    expect(Math.max(...model.forest.score(flat))).toBeLessThan(model.manifest.threshold);
+    expect(Math.max(...model.score(flat))).toBeLessThan(model.manifest.threshold);
     const session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
     const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', Float32Array.from(flat[0]!), [1, width]) });
     expect(severityOf((out[ONNX_OUTPUT]!.data as Float32Array)[0]!, model.manifest)).toBe('normal');
