@@ -18,12 +18,12 @@ const COMMA = 0x2c;
 const RECORD_END = bytesOf('"}');
 const BODY_END = bytesOf(']}');
 
-
 /**
  * A record is its head (dimensions), its text measures, then a run of numbers: the numeric result
  * measures, the raw metrics and the time. gaps[0] opens the first number's value, gaps[j] closes
  * number j - 1 and opens number j, and the last gap closes the measures and opens the time; for one
- * metric set. Numbers' text needs no JSON escaping.
+ * metric set. Numbers' text (String() of a finite number, as scored samples carry) needs no JSON
+ * escaping.
  */
 function numberGaps(metricNames: readonly string[]): Uint8Array[] {
   const numbers = [...NUMERIC_RESULT_MEASURES.map(({ name, type }) => ({ name, type })), ...metricNames.map((name) => ({ name: METRIC_MEASURE_PREFIX + name, type: 'DOUBLE' }))];
@@ -60,7 +60,10 @@ export class WriteRecordsBodyWriter {
   private lastHost: string | undefined;
   private lastTags: Readonly<Record<string, string>> | undefined;
   private lastHead: Uint8Array = new Uint8Array(0);
-  /** The metric names of the last sample in its key order; each one's place in sorted order; the values in that order; the gaps of its number run. */
+  /**
+   * The last sample's metric names in its key order, each one's place in sorted order, the values
+   * in that order, and the gaps of its number run.
+   */
   private metricKeys: readonly string[] = [];
   private sortedAt: readonly number[] = [];
   private metricValues: number[] = [];
@@ -71,6 +74,7 @@ export class WriteRecordsBodyWriter {
     private readonly table: string,
     expectedRecords: number,
   ) {
+    // About 1 KB a record; a spare too small for the batch is dropped for a new one.
     const size = Math.max(64 * 1024, expectedRecords * 1024);
     this.buffer = spare && spare.length >= size ? spare : Buffer.allocUnsafe(size);
     spare = undefined;
