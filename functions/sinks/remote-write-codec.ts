@@ -1,31 +1,10 @@
 /**
- * Prometheus remote write 1.0 wire format: a protobuf WriteRequest, snappy block-compressed.
- * The message definition is the subset of prometheus/prompb that remote write 1.0 needs.
- * Requests are compressed by ./snappy.ts (the hot path) and read back with snappyjs.
+ * Prometheus remote write 1.0 wire format: a protobuf WriteRequest, snappy block-compressed,
+ * written by hand (the message definition is in remote-write-decode.ts, which reads requests back).
+ * Requests are compressed by ./snappy.ts.
  */
-import protobuf from 'protobufjs';
-import snappy from 'snappyjs';
 import type { Series } from '../../core/alert-series.js';
 import { snappyCompress } from './snappy.js';
-
-const root = protobuf.Root.fromJSON({
-  nested: {
-    prometheus: {
-      nested: {
-        WriteRequest: { fields: { timeseries: { rule: 'repeated', type: 'TimeSeries', id: 1 } } },
-        TimeSeries: {
-          fields: {
-            labels: { rule: 'repeated', type: 'Label', id: 1 },
-            samples: { rule: 'repeated', type: 'Sample', id: 2 },
-          },
-        },
-        Label: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
-        Sample: { fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 } } },
-      },
-    },
-  },
-});
-const WriteRequest = root.lookupType('prometheus.WriteRequest');
 
 export const REMOTE_WRITE_HEADERS = {
   'Content-Type': 'application/x-protobuf',
@@ -250,14 +229,3 @@ const FIELD_LABEL_NAME = (1 << 3) | 2;
 const FIELD_LABEL_VALUE = (2 << 3) | 2;
 const FIELD_SAMPLE_VALUE = (1 << 3) | 1; // 64-bit: double
 const FIELD_SAMPLE_TIMESTAMP = (2 << 3) | 0; // varint: int64
-
-/** The inverse, for tests and the local tools. */
-export function decodeWriteRequest(body: Uint8Array): Series[] {
-  const message = WriteRequest.toObject(WriteRequest.decode(snappy.uncompress(body)), { longs: Number }) as {
-    timeseries?: { labels?: { name: string; value: string }[]; samples?: { value?: number; timestamp?: number }[] }[];
-  };
-  return (message.timeseries ?? []).flatMap((ts) => {
-    const labels = Object.fromEntries((ts.labels ?? []).map((l) => [l.name, l.value]));
-    return (ts.samples ?? []).map((s) => ({ labels, value: s.value ?? 0, timestamp: s.timestamp ?? 0 }));
-  });
-}

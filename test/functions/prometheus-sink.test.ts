@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
-import { decodeWriteRequest } from '../../functions/sinks/remote-write-codec.js';
+import { decodeWriteRequest } from '../../functions/sinks/remote-write-decode.js';
 import { PrometheusSink, requestsByHost } from '../../functions/sinks/prometheus.js';
 import { regionOf, sigv4Signer } from '../../functions/sinks/sigv4.js';
 import type { SinkBatch } from '../../functions/sinks/sink.js';

@@ -1,7 +1,8 @@
 /** The remote-write encoder: protobuf + snappy that decodes back to the same series, grouped and in time order. */
 import { describe, expect, it } from 'vitest';
 import { toSeries, type Series } from '../../core/alert-series.js';
-import { decodeWriteRequest, encodeLabels, encodeWriteRequest, WriteRequestWriter } from '../../functions/sinks/remote-write-codec.js';
+import { encodeLabels, encodeWriteRequest, WriteRequestWriter } from '../../functions/sinks/remote-write-codec.js';
+import { decodeWriteRequest } from '../../functions/sinks/remote-write-decode.js';
 
 const sortKey = (s: Series): string => `${JSON.stringify(Object.entries(s.labels).sort())}@${s.timestamp}`;
 
