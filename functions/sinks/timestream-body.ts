@@ -11,6 +11,7 @@
  */
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { METRIC_MEASURE_PREFIX, NUMERIC_RESULT_MEASURES, TEXT_RESULT_MEASURES, timestreamCommonAttributes, timestreamDimensions } from '../../core/stored-result.js';
+import { writeNumberText } from './number-text.js';
 
 const utf8 = new TextEncoder();
 const bytesOf = (text: string): Uint8Array => utf8.encode(text);
@@ -117,14 +118,14 @@ export class WriteRecordsBodyWriter {
     const gaps = this.gaps;
     for (let j = 0; j < NUMERIC_RESULT_MEASURES.length; j++) {
       this.bytes(gaps[j]!);
-      this.ascii(String(NUMERIC_RESULT_MEASURES[j]!.number(s)));
+      this.number(NUMERIC_RESULT_MEASURES[j]!.number(s));
     }
     for (let k = 0; k < count; k++) {
       this.bytes(gaps[NUMERIC_RESULT_MEASURES.length + k]!);
-      this.ascii(String(values[k]));
+      this.number(values[k]!);
     }
     this.bytes(gaps[gaps.length - 1]!);
-    this.ascii(String(s.time));
+    this.number(s.time);
     this.bytes(RECORD_END);
   }
 
@@ -189,6 +190,18 @@ export class WriteRecordsBodyWriter {
     if (this.position + b.length > this.buffer.length) this.grow(b.length);
     this.buffer.set(b, this.position);
     this.position += b.length;
+  }
+
+  /** String(n)'s text: written directly where number-text.ts can, else through String(). */
+  private number(n: number): void {
+    this.reserve(24);
+    const end = writeNumberText(this.buffer, this.position, n);
+    if (end >= 0) this.position = end;
+    else this.ascii(String(n));
+  }
+
+  private reserve(bytes: number): void {
+    if (this.position + bytes > this.buffer.length) this.grow(bytes);
   }
 
   /** Text of one-byte characters only: a number's. */
