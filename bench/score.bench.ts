@@ -10,17 +10,17 @@
  *   encoded by encodeWireRecord as the agent sends them (binary, wire version 2); metric values are
  *   full-precision doubles (the agent rounds them to 7 digits).
  *   Measured on the development machine (2 shared cores, Node.js 20; median of 3 runs, each right
- *   after a run of the code before the Timestream body writer): batch_10000 88,000, batch_1000
- *   89,000, batch_100 91,000 (65,000 / 96,000 / 96,000 for the code before, whose Timestream
- *   requests the SDK still had to serialise while sending); stage shares read 10 %, score 30 %,
- *   build 60 %.
+ *   after a run of the code before the Timestream body writer): batch_10000 84,000, batch_1000
+ *   86,000, batch_100 83,000 (66,000 / 98,000 / 99,000 for the code before, whose Timestream
+ *   requests the SDK still had to serialise while sending); stage shares read 10 %, score 32 %,
+ *   build 58 %.
  * - records_per_s_per_core.batch_10000_agent_rounded: the same 10,000 samples made wire samples by
  *   the agent's own toWireSample (metric values rounded to 7 digits, features to float32), exactly
- *   what the agent sends (91,000; 69,000 before).
+ *   what the agent sends (99,000; 69,000 before).
  * - records_per_s_per_core.batch_10000_default_sinks: the same batch building only the requests of
- *   the sinks `cdk deploy` configures by default (Prometheus): 150,000 (118,000 before).
+ *   the sinks `cdk deploy` configures by default (Prometheus): 143,000 (115,000 before).
  * - records_per_s_per_core.batch_10000_one_sample_per_record: the same with one sample per wire
- *   record, as the agent sends by default (flushSeconds 0): 71,000 (58,000 before).
+ *   record, as the agent sends by default (flushSeconds 0): 67,000 (57,000 before).
  * - per_record_path_speedup: CPU of the same 1,000-sample batch the per-record way (the same
  *   decoder, one ONNX call per wire record, same sink requests) / CPU of the handler path, same run.
  * - stage_share_pct.*: where the handler's time goes at 10,000 samples.
