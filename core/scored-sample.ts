@@ -20,3 +20,14 @@ export interface ScoredSample {
   /** The Timestream record version: the model's creation time in ms, so a newer model's rescore wins. */
   readonly recordVersion: number;
 }
+
+/** Equal tag sets, whatever their key order (sinks order tags by name anyway). */
+export function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  let count = 0;
+  for (const key in a) {
+    if (a[key] !== b[key]) return false;
+    count++;
+  }
+  return count === Object.keys(b).length;
+}

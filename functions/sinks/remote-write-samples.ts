@@ -9,7 +9,7 @@
  * remote-write-samples.test.ts holds the two to that.
  */
 import { visitSeries } from '../../core/alert-series.js';
-import type { ScoredSample } from '../../core/scored-sample.js';
+import { sameTags, type ScoredSample } from '../../core/scored-sample.js';
 import { encodeLabels, WriteRequestWriter } from './remote-write-codec.js';
 import type { SinkBatch } from './sink.js';
 
@@ -132,17 +132,6 @@ export class RemoteWriteEncoder {
     }
     return found;
   }
-}
-
-/** Equal tag sets, whatever their key order (label sets are sorted by name anyway). */
-function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  if (a === b) return true;
-  let count = 0;
-  for (const key in a) {
-    if (a[key] !== b[key]) return false;
-    count++;
-  }
-  return count === Object.keys(b).length;
 }
 
 /** Points sorted by time, stably, as encodeWriteRequest orders them. */

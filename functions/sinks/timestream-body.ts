@@ -9,7 +9,7 @@
  * (core/stored-result.ts, the one definition of a stored record; test/functions/sink-fast-paths.test.ts
  * holds the two to that).
  */
-import type { ScoredSample } from '../../core/scored-sample.js';
+import { sameTags, type ScoredSample } from '../../core/scored-sample.js';
 import { METRIC_MEASURE_PREFIX, NUMERIC_RESULT_MEASURES, TEXT_RESULT_MEASURES, timestreamCommonAttributes, timestreamDimensions } from '../../core/stored-result.js';
 import { writeNumberText } from './number-text.js';
 
@@ -143,7 +143,7 @@ export class WriteRecordsBodyWriter {
     }
     let variants = heads.get(host);
     if (!variants) heads.set(host, (variants = []));
-    let found = variants.find((v) => v.tags === tags || sameTags(v.tags, tags));
+    let found = variants.find((v) => sameTags(v.tags, tags));
     if (!found) {
       variants.push((found = { tags, head: bytesOf(`{"Dimensions":${JSON.stringify(timestreamDimensions(host, tags))},"MeasureValues":[`) }));
       headCount++;
@@ -182,12 +182,12 @@ export class WriteRecordsBodyWriter {
   }
 
   private byte(b: number): void {
-    if (this.position === this.buffer.length) this.grow(1);
+    this.reserve(1);
     this.buffer[this.position++] = b;
   }
 
   private bytes(b: Uint8Array): void {
-    if (this.position + b.length > this.buffer.length) this.grow(b.length);
+    this.reserve(b.length);
     this.buffer.set(b, this.position);
     this.position += b.length;
   }
@@ -206,7 +206,7 @@ export class WriteRecordsBodyWriter {
 
   /** Text of one-byte characters only: a number's. */
   private ascii(text: string): void {
-    if (this.position + text.length > this.buffer.length) this.grow(text.length);
+    this.reserve(text.length);
     const buffer = this.buffer;
     let p = this.position;
     for (let i = 0; i < text.length; i++) buffer[p++] = text.charCodeAt(i);
@@ -222,9 +222,4 @@ export class WriteRecordsBodyWriter {
     this.position = current.length;
     this.requestStart = 0;
   }
-}
-
-function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
 }

@@ -26,10 +26,10 @@ export interface TimestreamSinkOptions {
 interface Chunk {
   /** The records' version (every record of a chunk has the same). */
   readonly version: number;
-  /** The WriteRecords request body (timestream-body.ts), set once the chunk is full. */
-  body: Uint8Array;
   /** Sample index of each record. */
   readonly indices: number[];
+  /** The WriteRecords request body (timestream-body.ts). */
+  readonly body: Uint8Array;
 }
 
 export class TimestreamSink implements ResultSink {
@@ -39,20 +39,23 @@ export class TimestreamSink implements ResultSink {
 
   prepare(batch: SinkBatch): PreparedWrite {
     const chunks: Chunk[] = [];
-    let chunk: Chunk | undefined;
     const writer = new WriteRecordsBodyWriter(this.options.database, this.options.table, batch.samples.length);
+    let open: { version: number; indices: number[] } | undefined;
+    const close = (): void => {
+      if (open) chunks.push({ ...open, body: writer.end() });
+    };
     batch.samples.forEach((sample, i) => {
       if (!batch.store[i]) return;
       const version = sample.recordVersion;
-      if (!chunk || chunk.indices.length === TIMESTREAM_MAX_RECORDS_PER_WRITE || chunk.version !== version) {
-        if (chunk) chunk.body = writer.end();
+      if (!open || open.indices.length === TIMESTREAM_MAX_RECORDS_PER_WRITE || open.version !== version) {
+        close();
         writer.begin(version);
-        chunks.push((chunk = { version, body: NO_BODY, indices: [] }));
+        open = { version, indices: [] };
       }
       writer.record(sample);
-      chunk.indices.push(i);
+      open.indices.push(i);
     });
-    if (chunk) chunk.body = writer.end();
+    close();
     let done = false;
     return {
       requests: chunks.length,
@@ -114,8 +117,6 @@ export class TimestreamSink implements ResultSink {
     return { written: chunk.indices.length - rejections.length, failed: [], rejected: rejections };
   }
 }
-
-const NO_BODY = new Uint8Array(0);
 
 /**
  * The command sends `body` (written by WriteRecordsBodyWriter) instead of serialising its input,
