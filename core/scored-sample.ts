@@ -9,6 +9,7 @@ export interface ScoredSample {
   /** Sample time, epoch milliseconds. */
   readonly time: number;
   readonly metrics: Readonly<Record<string, number>>;
+  /** The model's float32 score as its shortest decimal (core/float32-decimal.ts), as are confidence's. */
   readonly score: number;
   readonly anomaly: boolean;
   readonly severity: Severity;

@@ -1,9 +1,11 @@
 /**
  * Scoring accepted wire records: the batch's feature rows (read straight into one float32 matrix,
  * ReadBatch.features), one model call for the whole batch, then severity, confidence and the top
- * contributing metric per sample.
+ * contributing metric per sample. Score and confidence are float32 quantities, carried as their
+ * shortest decimals (core/float32-decimal.ts).
  */
 import { confidenceOf, topContributingMetric } from '../../models/explain.js';
+import { float32Decimal } from '../../core/float32-decimal.js';
 import { severityOf } from '../../core/manifest.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import type { LoadedModel } from './model-cache.js';
@@ -33,9 +35,9 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
   for (const r of records) {
     const { host, tags = {} } = r.record;
     for (const sample of r.record.samples) {
-      const score = scores[row]!;
+      const score = float32Decimal(scores[row]!);
       if (!Number.isFinite(score)) {
-        throw new Error(`model ${manifest.name} ${manifest.version} returned the score ${score} for host ${host} seq ${sample.seq}: the model is broken; roll back with \`vigil models rollback\``);
+        throw new Error(`model ${manifest.name} ${manifest.version} returned the score ${scores[row]} for host ${host} seq ${sample.seq}: the model is broken; roll back with \`vigil models rollback\``);
       }
       const severity = severityOf(score, manifest);
       samples[row] = {
@@ -47,7 +49,7 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
         score,
         anomaly: severity !== 'normal',
         severity,
-        confidence: confidenceOf(score, manifest),
+        confidence: float32Decimal(confidenceOf(score, manifest)),
         topMetric: topContributingMetric(rowOf(features, row, rowFeatures), manifest.featureSet, manifest.baseline),
         modelVersion: manifest.version,
         recordVersion: model.createdMs,

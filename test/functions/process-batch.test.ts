@@ -8,6 +8,7 @@ import type { ScoredSample } from '../../core/scored-sample.js';
 import type { DeadLetter, DeadLetterResult } from '../../functions/score/dead-letter.js';
 import { ModelUnavailableError, type LoadedModel } from '../../functions/score/model-cache.js';
 import { createOnnxScorer } from '../../functions/score/onnx-scorer.js';
+import { float32Decimal } from '../../core/float32-decimal.js';
 import { processKinesisBatch, type ScoreDependencies } from '../../functions/score/process-batch.js';
 import type { ResultSink, SinkBatch, SinkOutcome } from '../../functions/sinks/sink.js';
 import { encode, kinesisRecords, quietTools, sample, T0, WIDTH, wireRecord, zscoreModel } from './fixtures.js';
@@ -72,6 +73,12 @@ describe('processKinesisBatch', () => {
     const [normal, anomalous] = sink.stored;
     expect(normal!.score).toBeCloseTo(0.1, 5);
     expect(anomalous!.score).toBeCloseTo(0.1 * 0.9 + 20 * 0.1, 4); // nine metrics at 0.1, one at 20: the mean
+    // Float32 quantities as their shortest decimals: 0.10000001, not 0.10000000149011612.
+    for (const s of sink.stored) {
+      expect(float32Decimal(s.score)).toBe(s.score);
+      expect(float32Decimal(s.confidence)).toBe(s.confidence);
+      expect(String(s.score).replace(/^[0.]+|\./g, '').length).toBeLessThanOrEqual(9);
+    }
     expect(anomalous).toMatchObject({ tags: { env: 'prod' }, time: T0 + 20_000, metrics: { cpu_pct: 99, mem_used_pct: 40 }, modelVersion: 'z1', recordVersion: T0 });
     expect(anomalous!.confidence).toBeGreaterThan(0.5);
   });
