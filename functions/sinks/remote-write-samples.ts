@@ -6,7 +6,7 @@
  *
  * The request equals encodeWriteRequest(toSeries(...) of the same samples): the same time series in
  * the same order (first appearance), the same points in time order. test/functions/
- * remote-write-samples.test.ts holds the two to that.
+ * sink-fast-paths.test.ts holds the two to that.
  */
 import { visitSeries } from '../../core/alert-series.js';
 import { sameTags, type ScoredSample } from '../../core/scored-sample.js';
