@@ -7,16 +7,17 @@ import type { Manifest } from '../core/manifest.js';
 
 /**
  * The metric whose features lie furthest from the training baseline, in robust z units
- * (|x - center| / scale), summed over that metric's features.
+ * (|x - center| / scale), summed over that metric's features. `offset`: where the row starts in
+ * `features` (a batch's feature matrix, read in place).
  */
-export function topContributingMetric(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline']): string {
+export function topContributingMetric(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline'], offset = 0): string {
   const perMetric = featureSet.names.length / featureSet.metrics.length;
   let best = featureSet.metrics[0]!;
   let bestDistance = -1;
   for (let m = 0; m < featureSet.metrics.length; m++) {
     let distance = 0;
     for (let k = m * perMetric; k < (m + 1) * perMetric; k++) {
-      distance += Math.abs(features[k]! - baseline.center[k]!) / baseline.scale[k]!;
+      distance += Math.abs(features[offset + k]! - baseline.center[k]!) / baseline.scale[k]!;
     }
     if (distance > bestDistance) {
       bestDistance = distance;

@@ -28,8 +28,6 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
   for (const r of records) for (let i = 0; i < r.record.samples.length; i++) recordIndex[row++] = r.index;
   if (features.length !== rows * width) throw new Error(`${features.length} feature values for ${rows} samples of ${width} features: the batch was read wrong`);
   const scores = await scorer.score(features, rows);
-  // Each sample's row, copied out for topContributingMetric (models/explain.ts): cheaper than a view per sample.
-  const rowFeatures = new Float32Array(width);
   const samples: ScoredSample[] = new Array<ScoredSample>(rows);
   row = 0;
   for (const r of records) {
@@ -50,7 +48,7 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
         anomaly: severity !== 'normal',
         severity,
         confidence: float32Decimal(confidenceOf(score, manifest)),
-        topMetric: topContributingMetric(rowOf(features, row, rowFeatures), manifest.featureSet, manifest.baseline),
+        topMetric: topContributingMetric(features, manifest.featureSet, manifest.baseline, row * width),
         modelVersion: manifest.version,
         recordVersion: model.createdMs,
       };
@@ -58,10 +56,4 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
     }
   }
   return { samples, recordIndex };
-}
-
-function rowOf(matrix: Float32Array, row: number, into: Float32Array): Float32Array {
-  const start = row * into.length;
-  for (let i = 0; i < into.length; i++) into[i] = matrix[start + i]!;
-  return into;
 }
