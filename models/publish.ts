@@ -92,12 +92,17 @@ async function readPointerWithTag(s3: S3Client, { bucket, prefix }: ModelLocatio
 /** Downloads one published version and checks its manifest and ONNX bytes. */
 export async function fetchModelVersion(s3: S3Client, { bucket, prefix }: ModelLocation, version: string): Promise<{ manifest: Manifest; onnx: Uint8Array }> {
   const keys = modelKeys(prefix, version);
-  const manifestBytes = await getObjectOrUndefined(s3, bucket, keys.manifest);
+  // Both at once (a scoring function's cold start waits one round trip less); the manifest's
+  // problems are still reported first.
+  const [manifestGet, modelGet] = await Promise.allSettled([getObjectOrUndefined(s3, bucket, keys.manifest), getObjectOrUndefined(s3, bucket, keys.model)]);
+  if (manifestGet.status === 'rejected') throw manifestGet.reason;
+  const manifestBytes = manifestGet.value;
   if (!manifestBytes) {
     throw new Error(`model version ${version} is not published: ${s3Url(bucket, keys.manifest)} does not exist; run \`vigil models list\` for the published versions`);
   }
   const manifest = parseManifest(parseJson(manifestBytes, s3Url(bucket, keys.manifest)), s3Url(bucket, keys.manifest));
-  const onnx = await getObjectOrUndefined(s3, bucket, keys.model);
+  if (modelGet.status === 'rejected') throw modelGet.reason;
+  const onnx = modelGet.value;
   if (!onnx) {
     throw new Error(`${s3Url(bucket, keys.model)} is missing although its manifest exists: publish model ${version} again with \`vigil publish\``);
   }
