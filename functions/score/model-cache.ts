@@ -43,6 +43,8 @@ export interface ModelCacheOptions {
   readonly source: ModelSource;
   readonly recheckMs: number;
   readonly createScorer: (onnx: Uint8Array, featureCount: number, source: string) => Promise<BatchScorer>;
+  /** What createScorer needs before any model (loading its runtime): done while the model downloads. */
+  readonly prepareScorer?: () => Promise<unknown>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => number;
@@ -103,7 +105,8 @@ export class ModelCache {
   }
 
   private async load(): Promise<LoadedModel> {
-    const { manifest, onnx } = await this.options.source.fetch();
+    // A cold start loads the scorer's runtime while the model downloads.
+    const [{ manifest, onnx }] = await Promise.all([this.options.source.fetch(), this.options.prepareScorer?.()]);
     const mismatch = featureSetMismatch(HOST_FEATURE_SET, manifest.featureSet);
     if (mismatch) throw new Error(`model ${manifest.name} ${manifest.version} cannot score this fleet's features: ${mismatch}`);
     const scorer = await this.options.createScorer(onnx, manifest.featureSet.names.length, `${manifest.name} ${manifest.version}`);

@@ -3,8 +3,22 @@
  * One intra-op thread: a Lambda function (or a small host) has one or two vCPUs, and extra
  * threads only contend with the event loop.
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { ONNX_INPUT, ONNX_OUTPUT } from '../../core/manifest.js';
+
+let runtime: Promise<typeof Ort> | undefined;
+
+/**
+ * onnxruntime-node, loaded on first use rather than at import: its native library takes tens of
+ * milliseconds to load, which a cold start spends while the model downloads (model-cache.ts).
+ */
+export function loadOnnxRuntime(): Promise<typeof Ort> {
+  runtime ??= import('onnxruntime-node').catch((cause: unknown) => {
+    runtime = undefined;
+    throw new Error(`onnxruntime-node cannot be loaded: ${(cause as Error).message}; the function's asset must carry it (infra/onnxruntime-bundle.ts), locally run \`npm ci\``, { cause });
+  });
+  return runtime;
+}
 
 export interface BatchScorer {
   readonly featureCount: number;
@@ -14,7 +28,8 @@ export interface BatchScorer {
 }
 
 export async function createOnnxScorer(onnx: Uint8Array, featureCount: number, source: string): Promise<BatchScorer> {
-  let session: ort.InferenceSession;
+  const ort = await loadOnnxRuntime();
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
   } catch (cause) {

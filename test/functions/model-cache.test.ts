@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { ModelCache, ModelUnavailableError, type ModelSource } from '../../functions/score/model-cache.js';
-import { createOnnxScorer } from '../../functions/score/onnx-scorer.js';
+import { createOnnxScorer, loadOnnxRuntime } from '../../functions/score/onnx-scorer.js';
 import { quietTools, zscoreModel } from './fixtures.js';
 
 /** A source whose published model the test replaces or breaks, counting the reads. */
@@ -48,6 +48,36 @@ describe('ModelCache', () => {
     expect(next.manifest.version).toBe('v2');
     expect(next.createdMs).toBe(Date.parse(next.manifest.createdAt));
     expect(Array.from(await next.scorer.score(new Float32Array(next.scorer.featureCount).fill(1), 1))[0]).toBeCloseTo(2, 5);
+  });
+
+  it("prepares the scorer (loads its runtime) while the model downloads, not after", async () => {
+    const events: string[] = [];
+    let arrive!: () => void;
+    const source = new TestSource();
+    const slow: ModelSource = {
+      description: source.description,
+      currentVersion: () => source.currentVersion(),
+      fetch: async () => {
+        events.push('download started');
+        await new Promise<void>((resolve) => (arrive = resolve));
+        events.push('download done');
+        return source.fetch();
+      },
+    };
+    const models = new ModelCache({
+      source: slow,
+      recheckMs: 1000,
+      createScorer: async (...args) => (events.push('scorer created'), createOnnxScorer(...args)),
+      prepareScorer: async () => {
+        events.push('runtime loading');
+        await loadOnnxRuntime();
+        events.push('runtime loaded');
+        arrive();
+      },
+      ...quietTools(),
+    });
+    expect((await models.current()).manifest.version).toBe('v1');
+    expect(events).toEqual(['download started', 'runtime loading', 'runtime loaded', 'download done', 'scorer created']);
   });
 
   it('keeps scoring with the last good model when a load fails, and counts the failure', async () => {
