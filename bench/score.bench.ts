@@ -7,20 +7,19 @@
  *   building the Timestream and Prometheus request bodies as they are sent. Sink I/O excluded.
  *   CPU time from process.cpuUsage (all threads), so the figure is per core; the median of at
  *   least 9 batches. Run with the function's NODE_OPTIONS (nodeOptions below). Wire records are
- *   encoded by encodeWireRecord as the agent sends them (binary, wire version 2); metric values are
- *   full-precision doubles (the agent rounds them to 7 digits).
+ *   what the agent sends: its toWireSample (metric values rounded to 7 significant digits,
+ *   features float32) encoded by encodeWireRecord (binary, wire version 2).
  *   Measured on the development machine (2 shared cores, Node.js 20; median of 3 runs, each right
- *   after a run of the code before the Timestream body writer): batch_10000 84,000, batch_1000
- *   86,000, batch_100 83,000 (66,000 / 98,000 / 99,000 for the code before, whose Timestream
- *   requests the SDK still had to serialise while sending); stage shares read 10 %, score 32 %,
- *   build 58 %.
- * - records_per_s_per_core.batch_10000_agent_rounded: the same 10,000 samples made wire samples by
- *   the agent's own toWireSample (metric values rounded to 7 digits, features to float32), exactly
- *   what the agent sends (99,000; 69,000 before).
+ *   after a run of the code before this version, e625015, with this same bench): batch_10000
+ *   104,000, batch_1000 107,000, batch_100 91,000 (91,000 / 97,000 / 82,000 for the code before);
+ *   stage shares read 13 %, score 42 %, build 45 % (13 / 34 / 53 before).
+ * - records_per_s_per_core.batch_10000_full_precision: the same 10,000 samples with metric values
+ *   as full-precision doubles, which no vigil agent sends; each takes V8's String() in the
+ *   Timestream body (81,000; 75,000 before).
  * - records_per_s_per_core.batch_10000_default_sinks: the same batch building only the requests of
- *   the sinks `cdk deploy` configures by default (Prometheus): 143,000 (115,000 before).
+ *   the sinks `cdk deploy` configures by default (Prometheus): 137,000 (137,000 before).
  * - records_per_s_per_core.batch_10000_one_sample_per_record: the same with one sample per wire
- *   record, as the agent sends by default (flushSeconds 0): 67,000 (57,000 before).
+ *   record, as the agent sends by default (flushSeconds 0): 88,000 (69,000 before).
  * - per_record_path_speedup: CPU of the same 1,000-sample batch the per-record way (the same
  *   decoder, one ONNX call per wire record, same sink requests) / CPU of the handler path, same run.
  * - stage_share_pct.*: where the handler's time goes at 10,000 samples.
@@ -89,13 +88,13 @@ function simulatedRows(count: number, seed: number): { values: Record<string, nu
  */
 type WireValues = 'as-sent' | 'full-precision';
 
-/** A Kinesis batch carrying `samples` samples of 100 hosts, as Lambda delivers it. */
-function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>, start = T0, perRecord = SAMPLES_PER_RECORD, values: WireValues = 'as-sent'): KinesisStreamRecord[] {
+/** A Kinesis batch carrying `samples` samples of `hosts` hosts (record after record), as Lambda delivers it. */
+function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>, start = T0, perRecord = SAMPLES_PER_RECORD, values: WireValues = 'as-sent', hosts = 100): KinesisStreamRecord[] {
   const records: KinesisStreamRecord[] = [];
   for (let r = 0; r * perRecord < samples; r++) {
     const record: WireRecord = {
       v: WIRE_VERSION,
-      host: `host-${r % 100}`,
+      host: `host-${r % hosts}`,
       tags: { env: 'prod', role: 'web' },
       fs: HOST_FEATURE_SET.version,
       samples: Array.from({ length: Math.min(perRecord, samples - r * perRecord) }, (_, i) => {
@@ -317,6 +316,8 @@ const area: BenchArea = {
     await variant('batch_10000_default_sinks', kinesisBatch(10_000, rows), defaultSinks, 9, `10000 samples, building only the stack's default sinks' requests (${defaultSinks.map((s) => s.name).join(', ')})`);
     // The agent's default (flushSeconds 0) sends each sample as soon as it is taken: one per record.
     await variant('batch_10000_one_sample_per_record', kinesisBatch(10_000, rows, T0, 1), sinks, 5, '10000 Kinesis records of one sample each (the agent without batching)');
+    // A busy shard: more hosts than a batch has samples of each (a shard takes up to 1,000 records a second).
+    await variant('batch_10000_5000_hosts', kinesisBatch(10_000, rows, T0, 1, 'as-sent', 5_000), sinks, 5, '10000 Kinesis records of one sample each from 5,000 hosts (2 samples a host)');
 
     // Baseline, same run: the per-record way (the same decoder, one ONNX call per wire record),
     // then the same sink requests.

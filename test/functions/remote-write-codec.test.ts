@@ -20,6 +20,15 @@ describe('encodeWriteRequest', () => {
     expect(decoded.find((s) => s.labels.__name__ === 'üñí')?.value).toBe(Number.MAX_VALUE);
   });
 
+  it('round-trips labels of any UTF-8 text and of lengths past one varint byte', () => {
+    const series: Series[] = [
+      { labels: { __name__: 'm', host: 'h', team: '日本語 🚀', note: 'x'.repeat(200), long_name_for_a_tag: 'é'.repeat(70) }, value: 1, timestamp: 5 },
+      { labels: { __name__: 'm', host: 'h' }, value: 2, timestamp: 6 },
+    ];
+    const decoded = decodeWriteRequest(encodeWriteRequest(series));
+    expect(decoded.map(sortKey).sort()).toEqual(series.map(sortKey).sort());
+  });
+
   it('groups one label set into one time series, samples in time order, labels sorted by name', () => {
     const series: Series[] = [3, 1, 2].map((t) => ({ labels: { z: '1', __name__: 'm', a: '2' }, value: t, timestamp: t }));
     const decoded = decodeWriteRequest(encodeWriteRequest(series));
