@@ -71,9 +71,10 @@ describe('function asset (arm64, as deployed)', () => {
     expect(files).toEqual(['index.mjs', 'index.mjs.map', 'node_modules']);
     expect(readdirSync(join(arm64, 'node_modules')).sort()).toEqual(['onnxruntime-common', 'onnxruntime-node']);
     const bundle = readFileSync(join(arm64, 'index.mjs'), 'utf8');
-    // Every module the bundle imports is Node's own or onnxruntime-node, so the SDK is inside it,
-    // at the project's versions rather than the Lambda runtime's.
-    const imported = [...new Set([...bundle.matchAll(/\bfrom\s*"([^"]+)"/g)].map((m) => m[1]!))];
+    // Every module the bundle imports (statically, or like onnxruntime-node on first use) is Node's
+    // own or onnxruntime-node, so the SDK is inside it, at the project's versions rather than the
+    // Lambda runtime's.
+    const imported = [...new Set([...bundle.matchAll(/\b(?:from\s*|import\s*\(\s*)"([^"]+)"/g)].map((m) => m[1]!))];
     expect(imported.filter((name) => !name.startsWith('node:') && !['buffer', 'onnxruntime-node'].includes(name))).toEqual([]);
     expect(imported).toContain('onnxruntime-node');
     expect(bundle).toContain('AmazonSQS');
