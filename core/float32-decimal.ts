@@ -1,7 +1,7 @@
 /**
  * A float32 quantity as the shortest decimal that reads back as the same float32, held as the
  * double of that decimal. The model scores in float32; widened to a double, a score prints as 17
- * digits (0.37012344670295715) of which only the first 7 to 9 mean anything. Scored samples carry
+ * digits (0.3701234459877014) of which only the first 7 to 9 mean anything. Scored samples carry
  * score and confidence this way, so every sink stores and shows 0.37012345, and its text (at most 9
  * significant digits, String() of it) is cheap to write (functions/sinks/number-text.ts).
  */
@@ -17,8 +17,8 @@ export function float32Decimal(x: number): number {
   const f = Math.fround(x);
   const a = f < 0 ? -f : f;
   if (!(a >= 1e-12 && a < 1e21)) return f;
-  // Decimal exponent of the leading digit; a product's rounding may put it one off, which only
-  // costs a digit more or a step more below.
+  // Decimal exponent of the leading digit (log10's rounding next to a power of ten could put it one
+  // off, which costs a digit more at worst: every candidate is checked below).
   const lead = Math.floor(Math.log10(a));
   // Any shorter decimal that reads back as f is the nearest one at 6 digits too (with trailing zeros,
   // stripped by the division): a float32 interval holds at most one decimal of 6 digits.

@@ -122,6 +122,7 @@ function utf8Length(text: string): number {
   return text.length;
 }
 
+/** `text` (`bytes` long in UTF-8) at `at`: ASCII by hand, other text through Buffer.write. */
 function writeText(out: Buffer, at: number, text: string, bytes: number): number {
   if (bytes !== text.length) return at + out.write(text, at, bytes, 'utf8');
   for (let i = 0; i < bytes; i++) out[at + i] = text.charCodeAt(i);
