@@ -29,9 +29,9 @@ export const ASSUMPTIONS = {
   // Per invocation: the event's way in and out of the handler plus one round trip each to the
   // Prometheus and Timestream endpoints, which run in parallel within AWS.
   msPerInvocation: 60,
-  // Per sample: `npm run bench -- --only score` measures about 58,000 samples per CPU-second for
-  // decode, ONNX scoring and building both sinks' requests with one sample per record (0.017 ms;
-  // about 0.03 ms on the 0.58 vCPU of a 1 GB function) and about 0.09 ms of sink I/O per sample
+  // Per sample: `npm run bench -- --only score` measures about 92,000 samples per CPU-second for
+  // decode, ONNX scoring and building both sinks' requests with one sample per record (0.011 ms;
+  // about 0.02 ms on the 0.58 vCPU of a 1 GB function) and about 0.08 ms of sink I/O per sample
   // against local endpoints: 0.3 leaves a wide margin for sink round trips within AWS.
   msPerSample: 0.3,
   logBytesPerInvocation: 700, // START, END, REPORT lines and one metrics (EMF) line
