@@ -2,6 +2,53 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers (README "Where things are"). Shared layers hold what more than one deployable needs;
+ * the deployables (agent, functions, models, infra, grafana) import shared layers only, never each
+ * other, so each one's bundle holds only what it runs. Entry points (bin, cli, cost, local, bench,
+ * test, scripts) put the pieces together. Each folder may import itself and the folders listed.
+ */
+const SHARED = ['core', 'features', 'model-store', 'simulate'];
+const ENTRY_POINTS = ['bin', 'cli', 'cost', 'local', 'bench', 'test', 'scripts'];
+const TOP_FOLDERS = [...SHARED, 'agent', 'functions', 'models', 'infra', 'grafana', ...ENTRY_POINTS, 'types'];
+const MAY_IMPORT = {
+  core: [],
+  features: ['core'],
+  'model-store': ['core'],
+  simulate: ['core', 'features'],
+  agent: ['core', 'features'],
+  functions: ['core', 'model-store'],
+  models: ['core', 'features', 'model-store'],
+  infra: ['core'],
+  grafana: ['core'],
+  cost: ['core', 'features', 'model-store', 'simulate', 'models'],
+  cli: ['core', 'features', 'model-store', 'simulate', 'models', 'functions', 'infra', 'cost'],
+};
+/** Folder depth of the deepest source file; relative imports are matched with exactly as many `../` as the file is deep. */
+const MAX_DEPTH = 4;
+
+function layerRules() {
+  return Object.entries(MAY_IMPORT).flatMap(([folder, allowed]) => {
+    const forbidden = TOP_FOLDERS.filter((f) => f !== folder && f !== 'types' && !allowed.includes(f));
+    return Array.from({ length: MAX_DEPTH }, (_, depth) => ({
+      files: [`${folder}/${'*/'.repeat(depth)}*.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                regex: `^${'\\.\\./'.repeat(depth + 1)}(${forbidden.join('|')})/`,
+                message: `${folder}/ imports ${allowed.length ? allowed.join(', ') : 'nothing outside itself'} only (layers in eslint.config.js): move what both need into a shared layer`,
+              },
+            ],
+          },
+        ],
+      },
+    }));
+  });
+}
+
 export default tseslint.config(
   // .scratch/ is git-ignored scratch work (profiles, experiments).
   { ignores: ['node_modules/', 'cdk.out/', 'dist/', '.venv/', '.vigil/', '.scratch/', 'grafana/dashboards/*.json'] },
@@ -17,4 +64,5 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...layerRules(),
 );

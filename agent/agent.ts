@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import { awsClientSettings } from '../core/aws.js';
 import { HOST_FEATURE_SET } from '../core/features.js';
 import type { WireSample } from '../core/wire.js';
-import type { FeaturePipeline } from '../models/features/pipeline.js';
+import type { FeaturePipeline } from '../features/pipeline.js';
 import { HostCollector } from './collectors/host-collector.js';
 import type { AgentConfig } from './config.js';
 import { loadAgentState, saveAgentState } from './feature-state.js';
 import type { Logger } from './log.js';
 import { sleep } from './sender/backoff.js';
 import { KinesisSender } from './sender/kinesis-sender.js';
-import { toEntries, type KinesisEntry } from './sender/records.js';
+import { toEntries, type KinesisEntry } from '../core/kinesis-records.js';
 import { Spool } from './spool/spool.js';
-import { toWireSample } from './wire-sample.js';
+import { toWireSample } from '../core/wire-sample.js';
 
 /** The agent's own health, logged periodically and at shutdown. */
 export interface AgentCounters {

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { HOST_FEATURE_SET } from '../core/features.js';
-import { FeaturePipeline } from '../models/features/pipeline.js';
+import { FeaturePipeline } from '../features/pipeline.js';
 import { readJsonFile, writeFileAtomic } from './durable-file.js';
 import type { Logger } from './log.js';
 

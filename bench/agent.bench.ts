@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AGENT_NODE_FLAGS, buildAgentBundle } from '../agent/build.js';
-import { putUnits } from '../agent/sender/records.js';
+import { putUnits } from '../core/kinesis-records.js';
 import { awsClientSettings } from '../core/aws.js';
 import { decodeWireRecord } from '../core/wire.js';
 import { startMoto } from '../local/moto.js';

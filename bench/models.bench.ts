@@ -9,7 +9,7 @@
 import * as ort from 'onnxruntime-node';
 import { HOST_FEATURE_SET } from '../core/features.js';
 import { ONNX_INPUT, ONNX_OUTPUT } from '../core/manifest.js';
-import { FeaturePipeline } from '../models/features/pipeline.js';
+import { FeaturePipeline } from '../features/pipeline.js';
 import { seededRandom } from '../models/forest/random.js';
 import { trainModel } from '../models/train.js';
 import { median, type BenchArea, type BenchResult } from './types.js';

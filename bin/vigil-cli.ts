@@ -4,13 +4,13 @@
  * Each command lives in its own module and registers itself here.
  */
 import { Command } from 'commander';
-import { register as registerTrain } from '../models/cli/train.js';
-import { register as registerPublish } from '../models/cli/publish.js';
-import { register as registerModels } from '../models/cli/models.js';
-import { register as registerScoreCsv } from '../models/cli/score-csv.js';
-import { register as registerEvaluate } from '../models/cli/evaluate.js';
-import { register as registerCost } from '../cost/command.js';
-import { register as registerDeadLetters } from '../functions/cli/dead-letters.js';
+import { register as registerTrain } from '../cli/train.js';
+import { register as registerPublish } from '../cli/publish.js';
+import { register as registerModels } from '../cli/models.js';
+import { register as registerScoreCsv } from '../cli/score-csv.js';
+import { register as registerEvaluate } from '../cli/evaluate.js';
+import { register as registerCost } from '../cli/cost.js';
+import { register as registerDeadLetters } from '../cli/dead-letters.js';
 
 const program = new Command('vigil')
   .description('vigil: real-time anomaly detection for a fleet of cloud hosts')

@@ -1,6 +1,6 @@
 /**
  * The feature-set contract: an ordered, versioned list of named features.
- * The feature pipeline (models/features/) computes exactly these, in this order; the agent sends them,
+ * The feature pipeline (features/) computes exactly these, in this order; the agent sends them,
  * training fits on them, the scoring function checks a model's manifest against them.
  * Bump FEATURE_SET_VERSION whenever a name, the order or the meaning of a feature changes.
  */

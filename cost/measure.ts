@@ -5,14 +5,14 @@
  * model trainModel builds.
  */
 import type { _Record } from '@aws-sdk/client-timestream-write';
-import { toWireSample } from '../agent/wire-sample.js';
+import { toWireSample } from '../core/wire-sample.js';
 import { toSeries } from '../core/alert-series.js';
 import { FEATURE_SET_VERSION, HOST_FEATURE_SET } from '../core/features.js';
 import type { ScoredSample } from '../core/scored-sample.js';
 import { toTimestreamRecord } from '../core/stored-result.js';
 import { encodeWireRecord, WIRE_VERSION, type WireSample } from '../core/wire.js';
-import { backfill } from '../local/simulate/backfill.js';
-import { SimulatedFleet } from '../local/simulate/fleet.js';
+import { backfill } from '../simulate/backfill.js';
+import { SimulatedFleet } from '../simulate/fleet.js';
 import { trainModel } from '../models/train.js';
 
 export interface MeasureOptions {

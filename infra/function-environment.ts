@@ -2,23 +2,8 @@
  * The score function's environment, exactly the variables functions/score/config.ts parses, built
  * from the stack's resources and props in one place.
  */
+import { METRICS_NAMESPACE, SCORE_SERVICE_NAME } from '../core/score-function.js';
 import type { Sink } from './props.js';
-
-/** POWERTOOLS_SERVICE_NAME: also the `service` dimension of the function's metrics. */
-export const SCORE_SERVICE_NAME = 'vigil-score';
-/** POWERTOOLS_METRICS_NAMESPACE of the function's metrics. */
-export const METRICS_NAMESPACE = 'vigil';
-/**
- * Metrics the function emits (functions/score/process-batch.ts) that mean the pipeline is unwell.
- * Per sink, `<Sink>SamplesFailed` counts results a sink did not take after its retries.
- */
-export const HEALTH_METRICS = {
-  sinkFailed: (sink: Sink): string => `${sink.charAt(0).toUpperCase()}${sink.slice(1)}SamplesFailed`,
-  /** A batch handed back because no model could be loaded (none published, or a broken one). */
-  batchesWithoutModel: 'BatchesWithoutModel',
-  /** Dead letters the queue did not take (their records are delivered again). */
-  deadLetterFailures: 'DeadLetterFailures',
-} as const;
 
 export interface ScoreEnvironmentInput {
   readonly modelBucket: string;

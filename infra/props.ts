@@ -5,10 +5,11 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Token } from 'aws-cdk-lib';
+import { DEFAULT_MODEL_PREFIX, DEPLOYED_SINKS, type DeployedSink } from '../core/score-function.js';
 
 /** Where the scoring function writes results. */
-export const SINKS = ['prometheus', 'timestream'] as const;
-export type Sink = (typeof SINKS)[number];
+export const SINKS = DEPLOYED_SINKS;
+export type Sink = DeployedSink;
 
 export const STREAM_MODES = ['on-demand', 'provisioned'] as const;
 export type StreamMode = (typeof STREAM_MODES)[number];
@@ -154,7 +155,7 @@ export const DEFAULTS = {
   sinks: ['prometheus'],
   timestreamMemoryRetentionHours: 24,
   timestreamMagneticRetentionDays: 365,
-  modelPrefix: 'models',
+  modelPrefix: DEFAULT_MODEL_PREFIX,
   modelRecheckSeconds: 60,
   modelNoncurrentVersionDays: 90,
   normalResolutionSeconds: 0,

@@ -14,24 +14,24 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '../agent/log.js';
 import { KinesisSender } from '../agent/sender/kinesis-sender.js';
 import { awsClientSettings } from '../core/aws.js';
+import { DEFAULT_MODEL_PREFIX } from '../core/score-function.js';
 import { HOST_FEATURE_SET } from '../core/features.js';
 import type { ScoredSample } from '../core/scored-sample.js';
 import { encodeWireRecord } from '../core/wire.js';
-import { fetchCurrentModel, publishModel } from '../models/publish.js';
+import { fetchCurrentModel, publishModel } from '../model-store/s3-store.js';
 import { trainModel } from '../models/train.js';
 import { startMoto, PROJECT_ROOT } from './moto.js';
 import type { RunningServer } from './process.js';
 import { startAlertmanager, startPrometheus, which } from './prometheus.js';
 import { ensureLocalResources } from './resources.js';
 import type { WorkerMessage } from './score-worker.js';
-import { backfill } from './simulate/backfill.js';
-import { DetectionTracker, type DetectionReport } from './simulate/detection.js';
-import { SimulatedFleet } from './simulate/fleet.js';
-import { INCIDENT_KINDS, planIncidents } from './simulate/incidents.js';
-import { SimulatedAgents } from './simulate/simulated-agents.js';
+import { backfill } from '../simulate/backfill.js';
+import { DetectionTracker, type DetectionReport } from '../simulate/detection.js';
+import { SimulatedFleet } from '../simulate/fleet.js';
+import { INCIDENT_KINDS, planIncidents } from '../simulate/incidents.js';
+import { SimulatedAgents } from '../simulate/simulated-agents.js';
 import { renderView } from './view.js';
 
-const MODEL_PREFIX = 'models';
 const RULE_FILE = join(PROJECT_ROOT, 'grafana', 'alerts', 'vigil-rules.yml');
 /** Hosts simulated (history only) to train the baseline model when no simulation is asked for. */
 const TRAINING_HOSTS = 8;
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   say(`simulated ${options.historyDays} days of history for ${fleet.hostIds.length} hosts (${history.samples.toLocaleString('en-US')} samples) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const s3 = new S3Client(awsClientSettings());
-  const location = { bucket: resources.bucket, prefix: MODEL_PREFIX };
+  const location = { bucket: resources.bucket, prefix: DEFAULT_MODEL_PREFIX };
   const published = await fetchCurrentModel(s3, location).catch(() => undefined);
   if (published) {
     say(`model: ${published.manifest.name} ${published.manifest.version} (already published)`);
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     const t1 = Date.now();
     const model = trainModel(history.rows, HOST_FEATURE_SET, { seed: options.seed, source: `simulated fleet, ${options.historyDays} days` });
     await publishModel(s3, { ...location, onnx: model.onnx, manifest: model.manifest });
-    say(`model: trained ${model.manifest.version} on ${history.rows.length.toLocaleString('en-US')} rows in ${((Date.now() - t1) / 1000).toFixed(1)} s and published to s3://${resources.bucket}/${MODEL_PREFIX}/`);
+    say(`model: trained ${model.manifest.version} on ${history.rows.length.toLocaleString('en-US')} rows in ${((Date.now() - t1) / 1000).toFixed(1)} s and published to s3://${resources.bucket}/${DEFAULT_MODEL_PREFIX}/`);
   }
 
   // The score function, in its own process as in Lambda.
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
       ...process.env,
       VIGIL_STREAM: resources.stream,
       VIGIL_MODEL_BUCKET: resources.bucket,
-      VIGIL_MODEL_PREFIX: MODEL_PREFIX,
+      VIGIL_DEFAULT_MODEL_PREFIX: DEFAULT_MODEL_PREFIX,
       VIGIL_MODEL_RECHECK_SECONDS: '10',
       VIGIL_SINKS: prometheusUrl ? 'timestream,prometheus' : 'timestream,log',
       VIGIL_TIMESTREAM_DATABASE: resources.database,

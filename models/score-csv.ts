@@ -4,7 +4,7 @@
  * score every row causally with the same feature pipeline the agent runs. Rows of the
  * probationary period get score 0 (they are training data, not scored).
  *
- * Training leaves out the feature pipeline's first day (models/features/warm-up.ts), as `vigil
+ * Training leaves out the feature pipeline's first day (features/warm-up.ts), as `vigil
  * train` does. Each score is reported as an incident onset (models/onset.ts): a row scoring no
  * higher than a row of the past day reports 0, so an incident is reported when it starts or
  * worsens, not on every row it lasts. The onset starts from the first model's scores of the
@@ -24,8 +24,8 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { featureSetFor, type FeatureSet } from '../core/features.js';
 import { readMetricCsv, type MetricCsv } from './csv.js';
-import { FeaturePipeline, type FeatureOptions } from './features/pipeline.js';
-import { firstTrainingRow } from './features/warm-up.js';
+import { FeaturePipeline, type FeatureOptions } from '../features/pipeline.js';
+import { firstTrainingRow } from '../features/warm-up.js';
 import { IncidentOnset } from './onset.js';
 import type { ExtremenessBranch, ReachOptions } from './extremeness.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';

@@ -12,7 +12,7 @@
  * - baseline per feature: median and robust scale (1.4826 x median absolute deviation; the mean
  *   absolute deviation when over half the values are equal; 1 for a constant feature; at least
  *   the 95th-percentile distance from the median / 1.96, so a heavy-tailed sparse metric does not
- *   look extreme in every burst), which models/explain.ts uses to name the metric that made a sample anomalous;
+ *   look extreme in every burst), which model-store/explain.ts uses to name the metric that made a sample anomalous;
  * - the hybrid model score (models/extremeness.ts): the ONNX model outputs the extremeness score
  *   plus FOREST_WEIGHT of the forest's score above it, where a single feature far beyond its own
  *   training range (by default three times its 99.9th-percentile distance from the median, at least
@@ -24,7 +24,7 @@
  */
 import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
-import { buildManifest } from './artifact.js';
+import { buildManifest } from '../model-store/artifact.js';
 import { FOREST_DEFAULTS, trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { exportForestToOnnx, roundUpToFloat32 } from './onnx/export.js';
 import { DEFAULT_REACH_OPTIONS, FOREST_WEIGHT, extremenessFeatures, extremenessRate, hybridScore, reachOf, type ExtremenessBranch, type ReachOptions } from './extremeness.js';

@@ -4,10 +4,10 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { HOST_FEATURE_SET } from '../../core/features.js';
-import { FeaturePipeline } from '../../models/features/pipeline.js';
+import { FeaturePipeline } from '../../features/pipeline.js';
 import { HostCollector } from '../collectors/host-collector.js';
 import type { AgentConfig } from '../config.js';
-import { toWireSample } from '../wire-sample.js';
+import { toWireSample } from '../../core/wire-sample.js';
 
 export async function dryRun(config: AgentConfig, options: { count?: number; write?: (line: string) => void } = {}): Promise<void> {
   const write = options.write ?? ((line: string) => process.stdout.write(line));

@@ -8,7 +8,7 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../log.js';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff.js';
-import { toPutBatches, type KinesisEntry } from './records.js';
+import { toPutBatches, type KinesisEntry } from '../../core/kinesis-records.js';
 
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'LimitExceededException', 'ThrottlingException', 'KMSThrottlingException']);
 

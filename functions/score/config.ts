@@ -3,10 +3,9 @@
  * A bad value fails the first invocation with a message naming the variable, the value and the fix.
  */
 import { z } from 'zod';
+import { DEFAULT_MODEL_PREFIX, SINK_NAMES, type SinkName } from '../../core/score-function.js';
 import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';
 
-export const SINK_NAMES = ['timestream', 'prometheus', 'log'] as const;
-export type SinkName = (typeof SINK_NAMES)[number];
 
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -21,7 +20,7 @@ const wholeSeconds = (fallback: number) =>
 const EnvSchema = z
   .object({
     VIGIL_MODEL_BUCKET: z.string({ error: 'is not set' }).regex(BUCKET_PATTERN, 'is not an S3 bucket name'),
-    VIGIL_MODEL_PREFIX: z.string().default('models'),
+    VIGIL_MODEL_PREFIX: z.string().default(DEFAULT_MODEL_PREFIX),
     VIGIL_MODEL_RECHECK_SECONDS: wholeSeconds(60),
     VIGIL_SINKS: z
       .string({ error: 'is not set' })
@@ -33,8 +32,6 @@ const EnvSchema = z
     VIGIL_PROMETHEUS_SIGV4: boolean.optional(),
     VIGIL_DEAD_LETTER_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'is not set to an SQS queue URL' }),
     VIGIL_NORMAL_RESOLUTION_SECONDS: wholeSeconds(0),
-    POWERTOOLS_SERVICE_NAME: z.string().min(1).default('vigil-score'),
-    POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).default('vigil'),
   })
   .superRefine((env, ctx) => {
     if (env.VIGIL_SINKS.includes('prometheus') && !env.VIGIL_PROMETHEUS_URL) {
@@ -62,8 +59,6 @@ export interface ScoreConfig {
   readonly deadLetterQueueUrl: string;
   /** 0: store every normal sample; else at most about one normal sample per host per this many ms. */
   readonly normalResolutionMs: number;
-  readonly serviceName: string;
-  readonly metricsNamespace: string;
 }
 
 export class ConfigError extends Error {
@@ -95,7 +90,5 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ScoreConfig {
       : {}),
     deadLetterQueueUrl: e.VIGIL_DEAD_LETTER_QUEUE_URL,
     normalResolutionMs: e.VIGIL_NORMAL_RESOLUTION_SECONDS * 1000,
-    serviceName: e.POWERTOOLS_SERVICE_NAME,
-    metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
   };
 }

@@ -9,7 +9,7 @@
  */
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { toPutBatches, type KinesisEntry } from '../../agent/sender/records.js';
+import { toPutBatches, type KinesisEntry } from '../../core/kinesis-records.js';
 import { readWireRecord } from '../../core/wire.js';
 import { DeadLetterBodySchema, type DeadLetterBody } from './dead-letter.js';
 

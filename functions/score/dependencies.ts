@@ -13,7 +13,7 @@ import { TimestreamSink } from '../sinks/timestream.js';
 import type { ScoreConfig } from './config.js';
 import { DeadLetterQueue } from './dead-letter.js';
 import { ModelCache } from './model-cache.js';
-import { createOnnxScorer, loadOnnxRuntime } from './onnx-scorer.js';
+import { createOnnxScorer, loadOnnxRuntime } from '../../model-store/onnx-scorer.js';
 import type { ScoreDependencies } from './process-batch.js';
 import { s3ModelSource } from './s3-model-source.js';
 

@@ -6,9 +6,10 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { SCORE_METRICS } from '../../core/score-function.js';
 import { featureSetMismatch, HOST_FEATURE_SET } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
-import type { BatchScorer } from './onnx-scorer.js';
+import type { BatchScorer } from '../../model-store/onnx-scorer.js';
 
 export interface ModelSource {
   /** Where models come from, for messages, e.g. s3://bucket/models/current.json. */
@@ -91,11 +92,11 @@ export class ModelCache {
       const previous = this.model;
       this.model = next;
       logger.info('scoring model loaded', { modelVersion: next.manifest.version, modelName: next.manifest.name, previousVersion: previous?.manifest.version, source: source.description });
-      metrics.addMetric('ModelLoaded', MetricUnit.Count, 1);
+      metrics.addMetric(SCORE_METRICS.modelLoaded, MetricUnit.Count, 1);
       await previous?.scorer.release();
     } catch (error) {
       this.lastError = (error as Error).message;
-      metrics.addMetric('ModelLoadFailed', MetricUnit.Count, 1);
+      metrics.addMetric(SCORE_METRICS.modelLoadFailed, MetricUnit.Count, 1);
       logger.error(this.model ? 'model load failed; scoring continues with the last good model' : 'model load failed; no model to score with', {
         error: error as Error,
         keptVersion: this.model?.manifest.version,

@@ -11,6 +11,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { SCORE_METRICS, sinkMetric } from '../../core/score-function.js';
 import type { PreparedWrite, ResultSink, SinkOutcome } from '../sinks/sink.js';
 import type { DeadLetter, DeadLetterResult } from './dead-letter.js';
 import { ModelUnavailableError, type LoadedModel } from './model-cache.js';
@@ -60,8 +61,8 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
   const { logger, metrics } = deps;
   const records = event.Records ?? [];
   if (records.length === 0) return { batchItemFailures: [] };
-  metrics.addMetric('BatchSize', MetricUnit.Count, records.length);
-  metrics.addMetric('RecordsIn', MetricUnit.Count, records.length);
+  metrics.addMetric(SCORE_METRICS.batchSize, MetricUnit.Count, records.length);
+  metrics.addMetric(SCORE_METRICS.recordsIn, MetricUnit.Count, records.length);
 
   let model: LoadedModel;
   try {
@@ -69,7 +70,7 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
   } catch (error) {
     if (!(error instanceof ModelUnavailableError)) throw error;
     // Nothing can be scored: hand the whole batch back, it is delivered again.
-    metrics.addMetric('BatchesWithoutModel', MetricUnit.Count, 1);
+    metrics.addMetric(SCORE_METRICS.batchesWithoutModel, MetricUnit.Count, 1);
     logger.error('no model to score with; the batch is handed back to be delivered again', { error });
     return failFrom(records, 0);
   }
@@ -78,22 +79,21 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
 
   const prepared = await prepareBatch(records, model, deps.sinks, deps.normalResolutionMs, (deps.now ?? Date.now)());
   const { read, scored, writes, timings } = prepared;
-  metrics.addMetric('ReadTime', MetricUnit.Milliseconds, timings.readMs);
-  metrics.addMetric('ScoreTime', MetricUnit.Milliseconds, timings.scoreMs);
-  metrics.addMetric('BuildTime', MetricUnit.Milliseconds, timings.buildMs);
-  metrics.addMetric('SamplesScored', MetricUnit.Count, scored.samples.length);
+  metrics.addMetric(SCORE_METRICS.readTime, MetricUnit.Milliseconds, timings.readMs);
+  metrics.addMetric(SCORE_METRICS.scoreTime, MetricUnit.Milliseconds, timings.scoreMs);
+  metrics.addMetric(SCORE_METRICS.buildTime, MetricUnit.Milliseconds, timings.buildMs);
+  metrics.addMetric(SCORE_METRICS.samplesScored, MetricUnit.Count, scored.samples.length);
   // Which model scored, as a dimension of its own metric: shows a model switch on a graph.
-  metrics.singleMetric().addDimension('modelVersion', model.manifest.version).addMetric('SamplesScoredByModel', MetricUnit.Count, scored.samples.length);
-  metrics.addMetric('Anomalies', MetricUnit.Count, scored.samples.reduce((n, s) => n + (s.anomaly ? 1 : 0), 0));
+  metrics.singleMetric().addDimension('modelVersion', model.manifest.version).addMetric(SCORE_METRICS.samplesScoredByModel, MetricUnit.Count, scored.samples.length);
+  metrics.addMetric(SCORE_METRICS.anomalies, MetricUnit.Count, scored.samples.reduce((n, s) => n + (s.anomaly ? 1 : 0), 0));
 
   const t = performance.now();
   const outcomes = await Promise.all(writes.map(({ sink, write }) => timed(sink.name, write, metrics)));
   let firstFailed = records.length;
   for (const outcome of outcomes) {
-    const name = capitalize(outcome.sink);
-    metrics.addMetric(`${name}SamplesWritten`, MetricUnit.Count, outcome.written);
-    metrics.addMetric(`${name}SamplesFailed`, MetricUnit.Count, outcome.failed.length);
-    metrics.addMetric(`${name}SamplesRejected`, MetricUnit.Count, outcome.rejected.reduce((n, r) => n + r.indices.length, 0));
+    metrics.addMetric(sinkMetric(outcome.sink, 'SamplesWritten'), MetricUnit.Count, outcome.written);
+    metrics.addMetric(sinkMetric(outcome.sink, 'SamplesFailed'), MetricUnit.Count, outcome.failed.length);
+    metrics.addMetric(sinkMetric(outcome.sink, 'SamplesRejected'), MetricUnit.Count, outcome.rejected.reduce((n, r) => n + r.indices.length, 0));
     if (outcome.failed.length) {
       logger.error('sink failed after retries; its records will be delivered again', { sink: outcome.sink, samples: outcome.failed.length, error: outcome.error });
     }
@@ -108,7 +108,7 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
     ...refusedResults(outcomes, scored, records),
   ].filter((letter) => letter.origin.index < firstFailed);
   const sent = letters.length ? await deps.deadLetters.send(letters) : { sent: 0, failed: [] };
-  metrics.addMetric('WriteTime', MetricUnit.Milliseconds, performance.now() - t);
+  metrics.addMetric(SCORE_METRICS.writeTime, MetricUnit.Milliseconds, performance.now() - t);
   for (const [i, letter] of letters.entries()) {
     const log = { reason: letter.reason, message: letter.message, shardId: letter.origin.shardId, sequenceNumber: letter.origin.sequenceNumber, ...(letter.details ? { sink: letter.details.sink } : {}) };
     if (sent.failed.includes(i)) logger.error('dead letter not taken by the queue; its record will be delivered again', log);
@@ -116,9 +116,9 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
   }
   for (const i of sent.failed) firstFailed = Math.min(firstFailed, letters[i]!.origin.index);
   const deadLettered = letters.filter((l, i) => l.payloadBase64 !== undefined && !sent.failed.includes(i)).length;
-  metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, deadLettered);
-  metrics.addMetric('ResultsDeadLettered', MetricUnit.Count, letters.filter((l, i) => l.payloadBase64 === undefined && !sent.failed.includes(i)).length);
-  metrics.addMetric('DeadLetterFailures', MetricUnit.Count, sent.failed.length);
+  metrics.addMetric(SCORE_METRICS.recordsDeadLettered, MetricUnit.Count, deadLettered);
+  metrics.addMetric(SCORE_METRICS.resultsDeadLettered, MetricUnit.Count, letters.filter((l, i) => l.payloadBase64 === undefined && !sent.failed.includes(i)).length);
+  metrics.addMetric(SCORE_METRICS.deadLetterFailures, MetricUnit.Count, sent.failed.length);
   if (sent.error) logger.error('dead-letter queue did not take every message; those records will be delivered again', { error: sent.error });
 
   const summary = { records: records.length, samples: scored.samples.length, deadLettered, ...timings };
@@ -126,7 +126,7 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
     logger.info('batch scored', summary);
     return { batchItemFailures: [] };
   }
-  metrics.addMetric('BatchItemFailures', MetricUnit.Count, 1);
+  metrics.addMetric(SCORE_METRICS.batchItemFailures, MetricUnit.Count, 1);
   logger.warn('batch partly failed; delivery resumes from the first failed record', { ...summary, failedFrom: records[firstFailed]!.kinesis.sequenceNumber });
   return failFrom(records, firstFailed);
 }
@@ -141,7 +141,7 @@ async function timed(name: string, write: PreparedWrite, metrics: Metrics): Prom
   try {
     return await write.send();
   } finally {
-    metrics.addMetric(`${capitalize(name)}Latency`, MetricUnit.Milliseconds, performance.now() - t);
+    metrics.addMetric(sinkMetric(name, 'Latency'), MetricUnit.Milliseconds, performance.now() - t);
   }
 }
 
@@ -171,8 +171,4 @@ function refusedResults(outcomes: readonly SinkOutcome[], scored: ScoredBatch, r
     }
   }
   return letters;
-}
-
-function capitalize(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
 }

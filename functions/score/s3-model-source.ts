@@ -1,7 +1,7 @@
 /** The published models in S3 (written by `vigil publish`) as the scoring function's model source. */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { pointerKey } from '../../core/model-store.js';
-import { fetchCurrentModel, readPointer, type ModelLocation } from '../../models/publish.js';
+import { pointerKey } from '../../model-store/layout.js';
+import { fetchCurrentModel, readPointer, type ModelLocation } from '../../model-store/s3-store.js';
 import type { ModelSource } from './model-cache.js';
 
 export function s3ModelSource(s3: S3Client, location: ModelLocation): ModelSource {

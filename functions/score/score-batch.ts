@@ -4,7 +4,7 @@
  * contributing metric per sample. Score and confidence are float32 quantities, carried as their
  * shortest decimals (core/float32-decimal.ts).
  */
-import { confidenceOf, topContributingMetric } from '../../models/explain.js';
+import { confidenceOf, topContributingMetric } from '../../model-store/explain.js';
 import { float32Decimal } from '../../core/float32-decimal.js';
 import { severityOf } from '../../core/manifest.js';
 import type { ScoredSample } from '../../core/scored-sample.js';

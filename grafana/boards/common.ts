@@ -9,6 +9,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import { SERIES } from '../../core/alert-series.js';
 import { SEVERITIES } from '../../core/manifest.js';
+import { METRICS_NAMESPACE, SCORE_SERVICE_NAME } from '../../core/score-function.js';
 import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
 import { DATASOURCE_TYPES, DATASOURCE_UIDS } from './uids.js';
 
@@ -102,9 +103,9 @@ export function scoreFunctionMetric(metricName: string, refId: string, label = m
     .metricQueryType(cloudwatch.MetricQueryType.Search)
     .metricEditorMode(cloudwatch.MetricEditorMode.Builder)
     .region('default')
-    .namespace(SCORE_METRICS.namespace)
+    .namespace(METRICS_NAMESPACE)
     .metricName(metricName)
-    .dimensions({ service: SCORE_METRICS.service })
+    .dimensions({ service: SCORE_SERVICE_NAME })
     .matchExact(true)
     .statistic('Sum')
     .label(label)
@@ -126,25 +127,6 @@ export function lambdaMetric(metricName: string, statistic: string, refId: strin
     .statistic(statistic)
     .refId(refId);
 }
-
-/**
- * The scoring function's own metrics (Powertools for AWS Lambda, EMF): the namespace and service
- * set in infra/function-environment.ts, the metric names added in functions/score/process-batch.ts.
- */
-export const SCORE_METRICS = {
-  namespace: 'vigil',
-  service: 'vigil-score',
-  recordsIn: 'RecordsIn',
-  samplesScored: 'SamplesScored',
-  anomalies: 'Anomalies',
-  deadLettered: 'RecordsDeadLettered',
-  deadLetterFailures: 'DeadLetterFailures',
-  batchItemFailures: 'BatchItemFailures',
-  modelLoadFailed: 'ModelLoadFailed',
-  /** Per sink, prefixed with its capitalised name: PrometheusSamplesFailed, TimestreamSamplesRejected, ... */
-  sinkSamplesFailed: (sink: string) => `${sink}SamplesFailed`,
-  sinkSamplesRejected: (sink: string) => `${sink}SamplesRejected`,
-} as const;
 
 const SEVERITY_COLORS = ['green', 'yellow', 'orange', 'red', 'dark-red'] as const;
 

@@ -9,15 +9,15 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { SERIES } from '../../core/alert-series.js';
+import { DEPLOYED_SINKS, SCORE_METRICS, sinkMetric } from '../../core/score-function.js';
 import { PRODUCTION_TIMINGS } from '../alerts/rules.js';
 import { promDuration } from '../alerts/duration.js';
 import {
-  datasourceVariable, DS, lambdaMetric, newDashboard, promInstant, promQuery, promTable, SCORE_METRICS, scoreFunctionMetric, tagsVariable, thresholds,
+  datasourceVariable, DS, lambdaMetric, newDashboard, promInstant, promQuery, promTable, scoreFunctionMetric, tagsVariable, thresholds,
 } from './common.js';
 import { DASHBOARD_UIDS } from './uids.js';
 
 const recent = promDuration(PRODUCTION_TIMINGS.silentAfterSeconds);
-const SINKS = ['Prometheus', 'Timestream'] as const;
 
 /** Until grafana:publish is told the deployed name (VIGIL_SCORE_FUNCTION_NAME). */
 export const DEFAULT_SCORE_FUNCTION_NAME = 'vigil-score';
@@ -81,7 +81,7 @@ function deadLettered(): timeseries.PanelBuilder {
     .title('Dead-lettered records')
     .description('Records sent to the dead-letter queue with their reason, and dead-letter sends that failed (those records are retried).')
     .datasource(DS.cloudwatch)
-    .withTarget(scoreFunctionMetric(SCORE_METRICS.deadLettered, 'A', 'dead-lettered'))
+    .withTarget(scoreFunctionMetric(SCORE_METRICS.recordsDeadLettered, 'A', 'dead-lettered'))
     .withTarget(scoreFunctionMetric(SCORE_METRICS.deadLetterFailures, 'B', 'dead-letter send failures'))
     .drawStyle(common.GraphDrawStyle.Bars)
     .height(8)
@@ -95,9 +95,9 @@ function sinkFailures(): timeseries.PanelBuilder {
     .datasource(DS.cloudwatch);
   let ref = 0;
   const nextRef = (): string => String.fromCharCode(65 + ref++);
-  for (const sink of SINKS) {
-    panel.withTarget(scoreFunctionMetric(SCORE_METRICS.sinkSamplesFailed(sink), nextRef(), `${sink} failed`));
-    panel.withTarget(scoreFunctionMetric(SCORE_METRICS.sinkSamplesRejected(sink), nextRef(), `${sink} rejected`));
+  for (const sink of DEPLOYED_SINKS) {
+    panel.withTarget(scoreFunctionMetric(sinkMetric(sink, 'SamplesFailed'), nextRef(), `${sink} failed`));
+    panel.withTarget(scoreFunctionMetric(sinkMetric(sink, 'SamplesRejected'), nextRef(), `${sink} rejected`));
   }
   return panel.withTarget(scoreFunctionMetric(SCORE_METRICS.batchItemFailures, nextRef(), 'batches failed')).drawStyle(common.GraphDrawStyle.Bars).height(8).span(12);
 }

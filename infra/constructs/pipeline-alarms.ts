@@ -11,7 +11,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HEALTH_METRICS, METRICS_NAMESPACE, SCORE_SERVICE_NAME } from '../function-environment.js';
+import { METRICS_NAMESPACE, SCORE_METRICS, SCORE_SERVICE_NAME, sinkMetric } from '../../core/score-function.js';
 import type { Sink } from '../props.js';
 
 export interface PipelineAlarmsProps {
@@ -51,15 +51,15 @@ export class PipelineAlarms extends Construct {
       metric: props.failedBatches.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: minute }),
     });
     for (const sink of props.sinks) {
-      this.add(`${HEALTH_METRICS.sinkFailed(sink)}`, `the ${sink} sink did not take results after retries (their records are delivered again)`, {
-        metric: functionMetric(HEALTH_METRICS.sinkFailed(sink)),
+      this.add(sinkMetric(sink, 'SamplesFailed'), `the ${sink} sink did not take results after retries (their records are delivered again)`, {
+        metric: functionMetric(sinkMetric(sink, 'SamplesFailed')),
       });
     }
     this.add('BatchesWithoutModel', 'batches could not be scored for lack of a loadable model: publish one with `vigil publish`', {
-      metric: functionMetric(HEALTH_METRICS.batchesWithoutModel),
+      metric: functionMetric(SCORE_METRICS.batchesWithoutModel),
     });
     this.add('DeadLetterFailures', 'the dead-letter queue did not take bad records (they are delivered again)', {
-      metric: functionMetric(HEALTH_METRICS.deadLetterFailures),
+      metric: functionMetric(SCORE_METRICS.deadLetterFailures),
     });
 
     const action = new SnsAction(props.topic);

@@ -5,10 +5,10 @@
  */
 import { featureSetFor, featureSetMismatch } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
-import { createOnnxScorer } from '../../functions/score/onnx-scorer.js';
-import { readModelDir } from '../artifact.js';
+import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
+import { readModelDir } from '../../model-store/artifact.js';
 import { readMetricCsv, type MetricCsv } from '../csv.js';
-import { FeaturePipeline, type FeatureOptions } from '../features/pipeline.js';
+import { FeaturePipeline, type FeatureOptions } from '../../features/pipeline.js';
 import { readLabels, type Labels } from './labels.js';
 import { metricsAt, rocAuc, rocCurve, thresholdSweep, windowDetections, type PointMetrics, type WindowDetection } from './metrics.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HOST_FEATURE_SET } from '../../core/features.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
-import { FeaturePipeline } from '../../models/features/pipeline.js';
+import { FeaturePipeline } from '../../features/pipeline.js';
 import { FEATURE_STATE_FILE, loadAgentState, saveAgentState } from '../../agent/feature-state.js';
 import type { Logger } from '../../agent/log.js';
 

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeWireRecord, WIRE_VERSION, type WireSample } from '../../core/wire.js';
 import { backoffDelay } from '../../agent/sender/backoff.js';
-import { PUT_RECORDS_MAX_BYTES, PUT_UNIT_BYTES, putUnits, toEntries, toPutBatches, type KinesisEntry } from '../../agent/sender/records.js';
-import { roundForWire, toWireSample } from '../../agent/wire-sample.js';
+import { PUT_RECORDS_MAX_BYTES, PUT_UNIT_BYTES, putUnits, toEntries, toPutBatches, type KinesisEntry } from '../../core/kinesis-records.js';
+import { roundForWire, toWireSample } from '../../core/wire-sample.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const sample = (seq: number, width = 60): WireSample => ({ seq, t: T0 + seq * 10_000, m: { cpu_pct: seq % 100 }, f: Array.from({ length: width }, (_, i) => Math.sin(seq * 7 + i) * 1000) });

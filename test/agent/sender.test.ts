@@ -3,7 +3,7 @@ import type { KinesisClient, PutRecordsCommand, PutRecordsCommandOutput } from '
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../agent/log.js';
 import { KinesisSender } from '../../agent/sender/kinesis-sender.js';
-import type { KinesisEntry } from '../../agent/sender/records.js';
+import type { KinesisEntry } from '../../core/kinesis-records.js';
 
 const entry = (i: number): KinesisEntry => ({ data: Buffer.from(`record-${i}`), partitionKey: 'h', samples: 1 });
 const fast = { baseMs: 1, throttledBaseMs: 2, capMs: 5 };

@@ -3,7 +3,7 @@ import { toSeries, SERIES } from '../../core/alert-series.js';
 import { featureSetFor, featureSetMismatch, HOST_FEATURE_SET, PER_METRIC_FEATURES } from '../../core/features.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
 import { parseManifest, severityOf, type Manifest } from '../../core/manifest.js';
-import { modelKeys, parsePointer, pointerKey } from '../../core/model-store.js';
+import { modelKeys, parsePointer, pointerKey } from '../../model-store/layout.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { TIMESTREAM_MEASURE_NAME, toTimestreamRecord } from '../../core/stored-result.js';
 

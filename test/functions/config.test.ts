@@ -14,8 +14,6 @@ describe('parseConfig', () => {
       timestream: { database: 'vigil', table: 'host_scores' },
       deadLetterQueueUrl: base.VIGIL_DEAD_LETTER_QUEUE_URL,
       normalResolutionMs: 0,
-      serviceName: 'vigil-score',
-      metricsNamespace: 'vigil',
     });
   });
 

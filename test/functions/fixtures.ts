@@ -5,7 +5,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { FEATURE_SET_VERSION, HOST_FEATURE_SET, type FeatureSet } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { encodeWireRecord, WIRE_VERSION, type WireRecord, type WireSample } from '../../core/wire.js';
-import { buildManifest } from '../../models/artifact.js';
+import { buildManifest } from '../../model-store/artifact.js';
 import { attr, DataType, encodeModel, tensor } from '../../models/onnx/proto.js';
 
 export const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { ModelCache, ModelUnavailableError, type ModelSource } from '../../functions/score/model-cache.js';
-import { createOnnxScorer, loadOnnxRuntime } from '../../functions/score/onnx-scorer.js';
+import { createOnnxScorer, loadOnnxRuntime } from '../../model-store/onnx-scorer.js';
 import { quietTools, zscoreModel } from './fixtures.js';
 
 /** A source whose published model the test replaces or breaks, counting the reads. */

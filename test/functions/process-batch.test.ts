@@ -7,7 +7,7 @@ import { FEATURE_SET_VERSION } from '../../core/features.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import type { DeadLetter, DeadLetterResult } from '../../functions/score/dead-letter.js';
 import { ModelUnavailableError, type LoadedModel } from '../../functions/score/model-cache.js';
-import { createOnnxScorer } from '../../functions/score/onnx-scorer.js';
+import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
 import { float32Decimal } from '../../core/float32-decimal.js';
 import { processKinesisBatch, type ScoreDependencies } from '../../functions/score/process-batch.js';
 import type { ResultSink, SinkBatch, SinkOutcome } from '../../functions/sinks/sink.js';

@@ -2,12 +2,9 @@
  * The stack and the score function agree: the environment the stack gives the function parses with
  * the function's own configuration schema, and the alarms watch metrics the function emits.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/score/config.js';
-import { HEALTH_METRICS, METRICS_NAMESPACE, SCORE_SERVICE_NAME } from '../../infra/function-environment.js';
-import { PROJECT_ROOT } from '../../infra/vigil-stack.js';
+import { METRICS_NAMESPACE, SCORE_SERVICE_NAME } from '../../core/score-function.js';
 import { CONFIGURATIONS, onlyResource, synthVigil } from './synth.js';
 
 /** Deploy-time values CloudFormation would put in place of the intrinsics, plausible for each attribute. */
@@ -40,8 +37,8 @@ describe('score function contract', () => {
     const config = parseConfig(env);
     expect(config.sinks).toEqual(stack.config.sinks);
     expect(config.modelPrefix).toBe(stack.config.modelPrefix);
-    expect(config.serviceName).toBe(SCORE_SERVICE_NAME);
-    expect(config.metricsNamespace).toBe(METRICS_NAMESPACE);
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe(SCORE_SERVICE_NAME);
+    expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
     if (stack.config.sinks.includes('prometheus')) {
       expect(config.prometheus).toEqual({ url: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-0123/api/v1/remote_write', sigv4: true });
     }
@@ -49,15 +46,5 @@ describe('score function contract', () => {
       expect(config.timestream.database).not.toBe('vigil');
       expect(config.timestream.table).toMatch(/timestreamtable\w+-name/);
     }
-  });
-
-  it('the alarms watch metric names the function emits', () => {
-    // The names are literals (or `${Sink}SamplesFailed`) in the function's batch processing.
-    const source = readFileSync(join(PROJECT_ROOT, 'functions', 'score', 'process-batch.ts'), 'utf8');
-    expect(source).toContain(`'${HEALTH_METRICS.batchesWithoutModel}'`);
-    expect(source).toContain(`'${HEALTH_METRICS.deadLetterFailures}'`);
-    expect(source).toContain('`${name}SamplesFailed`');
-    expect(HEALTH_METRICS.sinkFailed('prometheus')).toBe('PrometheusSamplesFailed');
-    expect(HEALTH_METRICS.sinkFailed('timestream')).toBe('TimestreamSamplesFailed');
   });
 });

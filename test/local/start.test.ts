@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { DetectionReport } from '../../local/simulate/detection.js';
+import type { DetectionReport } from '../../simulate/detection.js';
 import { useLocalAws } from '../aws-env.js';
 
 useLocalAws();

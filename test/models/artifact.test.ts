@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MANIFEST_FILE, MODEL_FILE } from '../../core/manifest.js';
-import { readModelDir, sha256Hex, writeModelDir } from '../../models/artifact.js';
+import { readModelDir, sha256Hex, writeModelDir } from '../../model-store/artifact.js';
 import { fakeModel } from './fake-model.js';
 
 const dirs: string[] = [];

@@ -12,9 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
 import { featureSetFor, featureSetMismatch } from '../../core/features.js';
 import { ONNX_INPUT, ONNX_OUTPUT, severityOf, type Manifest } from '../../core/manifest.js';
-import { buildManifest, readModelDir, writeModelDir } from '../../models/artifact.js';
+import { buildManifest, readModelDir, writeModelDir } from '../../model-store/artifact.js';
 import { DataType, attr, encodeModel, tensor } from '../../models/onnx/proto.js';
-import { fetchCurrentModel, listModels, publishModel, rollbackModel } from '../../models/publish.js';
+import { fetchCurrentModel, listModels, publishModel, rollbackModel } from '../../model-store/s3-store.js';
 import { trainModel } from '../../models/train.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
 

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
 import { HOST_FEATURE_SET } from '../../core/features.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
-import { readModelDir } from '../../models/artifact.js';
+import { readModelDir } from '../../model-store/artifact.js';
 import { seededRandom } from '../../models/forest/random.js';
-import { fetchCurrentModel } from '../../models/publish.js';
+import { fetchCurrentModel } from '../../model-store/s3-store.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
 
 useLocalAws();

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
-import { writeModelDir } from '../../models/artifact.js';
+import { writeModelDir } from '../../model-store/artifact.js';
 import { parseMetricCsv } from '../../models/csv.js';
 import { evaluateModel } from '../../models/evaluate/evaluate.js';
 import { readLabels } from '../../models/evaluate/labels.js';
 import { metricsAt, rocAuc, rocCurve, thresholdSweep, windowDetections } from '../../models/evaluate/metrics.js';
 import { renderReport } from '../../models/evaluate/report.js';
-import { FeaturePipeline } from '../../models/features/pipeline.js';
+import { FeaturePipeline } from '../../features/pipeline.js';
 import { trainModel } from '../../models/train.js';
 
 const T0 = Date.UTC(2026, 0, 5);

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { featureSetFor } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
-import { buildManifest } from '../../models/artifact.js';
+import { buildManifest } from '../../model-store/artifact.js';
 
 export function fakeModel(name = 'test-model', onnx: Uint8Array = randomBytes(64)): { onnx: Uint8Array; manifest: Manifest } {
   const featureSet = featureSetFor(['cpu_pct']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { featureSetFor, FEATURE_SET_VERSION, HOST_FEATURE_SET, PER_METRIC_FEATURES } from '../../core/features.js';
-import { FeaturePipeline, type RawSample } from '../../models/features/pipeline.js';
+import { FeaturePipeline, type RawSample } from '../../features/pipeline.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 5); // a Monday, 00:00 UTC

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
-import { modelKeys, pointerKey } from '../../core/model-store.js';
-import { PointerChangedError, fetchCurrentModel, listModels, publishModel, readPointer, rollbackModel } from '../../models/publish.js';
+import { modelKeys, pointerKey } from '../../model-store/layout.js';
+import { PointerChangedError, fetchCurrentModel, listModels, publishModel, readPointer, rollbackModel } from '../../model-store/s3-store.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
 import { fakeModel } from './fake-model.js';
 

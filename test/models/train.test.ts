@@ -3,8 +3,8 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
 import { ONNX_INPUT, ONNX_OUTPUT, parseManifest, severityOf } from '../../core/manifest.js';
-import { sha256Hex } from '../../models/artifact.js';
-import { topContributingMetric } from '../../models/explain.js';
+import { sha256Hex } from '../../model-store/artifact.js';
+import { topContributingMetric } from '../../model-store/explain.js';
 import { seededRandom } from '../../models/forest/random.js';
 import { baselineOf, calibrate, DEFAULT_CONTAMINATION, trainModel } from '../../models/train.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstTrainingRow } from '../../models/features/warm-up.js';
+import { firstTrainingRow } from '../../features/warm-up.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const times = (rows: number, stepMs: number) => Array.from({ length: rows }, (_, i) => T0 + i * stepMs);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HOST_FEATURE_SET } from '../../core/features.js';
-import { backfill, history } from '../../local/simulate/backfill.js';
-import { SimulatedFleet } from '../../local/simulate/fleet.js';
+import { backfill, history } from '../../simulate/backfill.js';
+import { SimulatedFleet } from '../../simulate/fleet.js';
 
 const START = Date.UTC(2026, 10, 21, 12);
 

@@ -5,7 +5,7 @@
  * when detection breaks.
  */
 import { describe, expect, it } from 'vitest';
-import { runOfflineSimulation, type OfflineRunResult } from '../../local/simulate/offline-run.js';
+import { runOfflineSimulation, type OfflineRunResult } from '../../local/offline-simulation.js';
 
 describe('detection quality on the simulated fleet (10 hosts, 10 s interval, 300 s with 5 incidents)', () => {
   let result: OfflineRunResult;

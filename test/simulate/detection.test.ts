@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
-import { DetectionTracker } from '../../local/simulate/detection.js';
-import type { Incident } from '../../local/simulate/incidents.js';
+import { DetectionTracker } from '../../simulate/detection.js';
+import type { Incident } from '../../simulate/incidents.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12);
 const HOSTS = ['a', 'b', 'c'];

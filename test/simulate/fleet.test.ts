@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HOST_METRICS } from '../../core/host-metrics.js';
-import { SimulatedFleet, type FleetSample } from '../../local/simulate/fleet.js';
-import { INCIDENT_KINDS, planIncidents, type Incident, type IncidentKind } from '../../local/simulate/incidents.js';
+import { SimulatedFleet, type FleetSample } from '../../simulate/fleet.js';
+import { INCIDENT_KINDS, planIncidents, type Incident, type IncidentKind } from '../../simulate/incidents.js';
 
 const MONDAY = Date.UTC(2026, 10, 16); // a Monday, 00:00 UTC
 const HOUR = 3_600_000;

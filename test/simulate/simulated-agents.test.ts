@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HOST_FEATURE_SET } from '../../core/features.js';
 import { decodeWireRecord, encodeWireRecord } from '../../core/wire.js';
-import { backfill } from '../../local/simulate/backfill.js';
-import { SimulatedFleet } from '../../local/simulate/fleet.js';
-import { SimulatedAgents } from '../../local/simulate/simulated-agents.js';
+import { backfill } from '../../simulate/backfill.js';
+import { SimulatedFleet } from '../../simulate/fleet.js';
+import { SimulatedAgents } from '../../simulate/simulated-agents.js';
 
 const START = Date.UTC(2026, 10, 21, 9);
 

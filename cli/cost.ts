@@ -1,9 +1,9 @@
 /** `vigil cost`: the monthly AWS cost of the pipeline for a fleet, per component and per host. */
 import type { Command } from 'commander';
 import { DEFAULTS as STACK } from '../infra/props.js';
-import { formatComparison, formatEstimate } from './format.js';
-import { measureSizes } from './measure.js';
-import { estimateCost, type CostInputs, type CostSink, type StreamMode } from './model.js';
+import { formatComparison, formatEstimate } from '../cost/format.js';
+import { measureSizes } from '../cost/measure.js';
+import { estimateCost, type CostInputs, type CostSink, type StreamMode } from '../cost/model.js';
 
 interface Flags {
   hosts: string;

@@ -2,11 +2,12 @@
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
-import { awsClientSettings } from '../../core/aws.js';
-import { HOST_FEATURE_SET, featureSetMismatch } from '../../core/features.js';
-import { MANIFEST_FILE, MODEL_FILE } from '../../core/manifest.js';
-import { readModelDir } from '../artifact.js';
-import { publishModel, s3Url } from '../publish.js';
+import { awsClientSettings } from '../core/aws.js';
+import { HOST_FEATURE_SET, featureSetMismatch } from '../core/features.js';
+import { MANIFEST_FILE, MODEL_FILE } from '../core/manifest.js';
+import { DEFAULT_MODEL_PREFIX } from '../core/score-function.js';
+import { readModelDir } from '../model-store/artifact.js';
+import { publishModel, s3Url } from '../model-store/s3-store.js';
 
 /** Where models live: flags, else the scoring function's own environment variables. */
 export interface LocationFlags {
@@ -18,7 +19,7 @@ export interface LocationFlags {
 export function addLocationOptions(command: Command): Command {
   return command
     .option('--bucket <bucket>', 'S3 bucket of the models ($VIGIL_MODEL_BUCKET when set)', process.env.VIGIL_MODEL_BUCKET)
-    .option('--prefix <prefix>', 'key prefix of the models ($VIGIL_MODEL_PREFIX when set)', process.env.VIGIL_MODEL_PREFIX ?? 'models')
+    .option('--prefix <prefix>', 'key prefix of the models ($VIGIL_MODEL_PREFIX when set)', process.env.VIGIL_MODEL_PREFIX ?? DEFAULT_MODEL_PREFIX)
     .option('--region <region>', 'AWS region ($AWS_REGION when not given)');
 }
 

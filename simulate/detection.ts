@@ -6,7 +6,7 @@
  * anomalous samples). A silent host raises its alarm when it has sent nothing for
  * `silenceSeconds`, as an absent-data alert rule does.
  */
-import type { ScoredSample } from '../../core/scored-sample.js';
+import type { ScoredSample } from '../core/scored-sample.js';
 import type { Incident, IncidentKind } from './incidents.js';
 
 export interface DetectionOptions {
@@ -15,7 +15,7 @@ export interface DetectionOptions {
   /**
    * Consecutive anomalous samples that make an alarm (default 2). With 1, a model calibrated to
    * flag 1% of normal samples raises an alarm every few minutes on a 20-host fleet; two in a row
-   * cut that about tenfold for one interval of delay (local/simulate/check-detection.ts).
+   * cut that about tenfold for one interval of delay (local/check-detection.ts).
    */
   readonly confirmSamples?: number;
   /** No sample for this long is a silent host (default 3 intervals). */

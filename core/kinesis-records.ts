@@ -3,7 +3,7 @@
  * each record kept within one 25 KB PUT payload unit when it can be, and the entries grouped into
  * PutRecords calls within the API limits (500 entries, 5 MiB).
  */
-import { encodeWireRecord, WIRE_MAX_SAMPLES, WIRE_VERSION, WireRecordError, type WireSample } from '../../core/wire.js';
+import { encodeWireRecord, WIRE_MAX_SAMPLES, WIRE_VERSION, WireRecordError, type WireSample } from './wire.js';
 
 /** Kinesis bills PutRecords by 25 KB payload units per record. */
 export const PUT_UNIT_BYTES = 25 * 1024;

@@ -5,18 +5,18 @@
  * function's own scoring code (ONNX), into the detection tracker. No AWS, no waiting: the
  * quick way to see whether the model catches the incidents, and how fast.
  */
-import { HOST_FEATURE_SET } from '../../core/features.js';
-import { FeatureRows } from '../../core/feature-rows.js';
-import { encodeWireRecord, readWireRecordInto } from '../../core/wire.js';
-import { createOnnxScorer } from '../../functions/score/onnx-scorer.js';
-import type { AcceptedRecord } from '../../functions/score/records.js';
-import { scoreRecords } from '../../functions/score/score-batch.js';
-import { trainModel } from '../../models/train.js';
-import { backfill } from './backfill.js';
-import { DetectionTracker, type DetectionReport } from './detection.js';
-import { SimulatedFleet } from './fleet.js';
-import { planIncidents, type IncidentKind } from './incidents.js';
-import { SimulatedAgents } from './simulated-agents.js';
+import { HOST_FEATURE_SET } from '../core/features.js';
+import { FeatureRows } from '../core/feature-rows.js';
+import { encodeWireRecord, readWireRecordInto } from '../core/wire.js';
+import { createOnnxScorer } from '../model-store/onnx-scorer.js';
+import type { AcceptedRecord } from '../functions/score/records.js';
+import { scoreRecords } from '../functions/score/score-batch.js';
+import { trainModel } from '../models/train.js';
+import { backfill } from '../simulate/backfill.js';
+import { DetectionTracker, type DetectionReport } from '../simulate/detection.js';
+import { SimulatedFleet } from '../simulate/fleet.js';
+import { planIncidents, type IncidentKind } from '../simulate/incidents.js';
+import { SimulatedAgents } from '../simulate/simulated-agents.js';
 
 export interface OfflineRunOptions {
   readonly hosts: number;

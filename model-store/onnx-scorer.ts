@@ -4,7 +4,7 @@
  * threads only contend with the event loop.
  */
 import type * as Ort from 'onnxruntime-node';
-import { ONNX_INPUT, ONNX_OUTPUT } from '../../core/manifest.js';
+import { ONNX_INPUT, ONNX_OUTPUT } from '../core/manifest.js';
 
 let runtime: Promise<typeof Ort> | undefined;
 

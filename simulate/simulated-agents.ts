@@ -3,10 +3,10 @@
  * feature pipeline and becomes a wire record, exactly as the real agent builds it (per-host
  * sequence numbers, the agent's wire sample rounding). What `npm start --simulate` puts on Kinesis.
  */
-import { toWireSample } from '../../agent/wire-sample.js';
-import { FEATURE_SET_VERSION } from '../../core/features.js';
-import { WIRE_VERSION, type WireRecord } from '../../core/wire.js';
-import type { FeaturePipeline } from '../../models/features/pipeline.js';
+import { toWireSample } from '../core/wire-sample.js';
+import { FEATURE_SET_VERSION } from '../core/features.js';
+import { WIRE_VERSION, type WireRecord } from '../core/wire.js';
+import type { FeaturePipeline } from '../features/pipeline.js';
 import type { SimulatedFleet } from './fleet.js';
 
 export class SimulatedAgents {

@@ -1,6 +1,6 @@
 /** `vigil score-csv`: the NAB protocol over a CSV file or a folder of them. */
 import type { Command } from 'commander';
-import { scoreCsvDir, scoreCsvFile, type ScoreCsvOptions } from '../score-csv.js';
+import { scoreCsvDir, scoreCsvFile, type ScoreCsvOptions } from '../models/score-csv.js';
 
 interface Flags {
   in?: string;

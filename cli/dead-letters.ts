@@ -2,9 +2,9 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
-import { awsClientSettings } from '../../core/aws.js';
-import { printTable } from '../../models/cli/models.js';
-import { receiveDeadLetters, redriveDeadLetters, releaseLetters, type ReceivedLetter } from '../score/dead-letter-redrive.js';
+import { awsClientSettings } from '../core/aws.js';
+import { printTable } from './table.js';
+import { receiveDeadLetters, redriveDeadLetters, releaseLetters, type ReceivedLetter } from '../functions/score/dead-letter-redrive.js';
 
 interface QueueFlags {
   queue?: string;

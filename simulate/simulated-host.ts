@@ -3,7 +3,7 @@
  * of HOST_METRICS, the way the agent's collectors would report them. Stateful (smooth noise, the
  * load average's memory), so samples must come in time order.
  */
-import type { HostMetric } from '../../core/host-metrics.js';
+import type { HostMetric } from '../core/host-metrics.js';
 import { dailyLoad, localClock } from './daily-pattern.js';
 import type { HostProfile } from './host-profile.js';
 import type { IncidentEffect } from './incidents.js';

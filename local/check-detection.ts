@@ -1,12 +1,12 @@
 /**
  * How well the pipeline detects the simulator's incidents, over several seeds, offline:
- *   npx tsx local/simulate/check-detection.ts --hosts 20 --seeds 5 [--duration 300] [--interval 10]
+ *   npx tsx local/check-detection.ts --hosts 20 --seeds 5 [--duration 300] [--interval 10]
  *     [--history-days 2] [--confirm 2] [--contamination 0.01] [--json FILE]
  * One line per seed (each a different fleet, incident plan and start time), then the totals.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runOfflineSimulation, type OfflineRunResult } from './offline-run.js';
+import { runOfflineSimulation, type OfflineRunResult } from './offline-simulation.js';
 
 const { values } = parseArgs({
   options: {

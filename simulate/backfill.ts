@@ -3,9 +3,9 @@
  * feature pipeline so the pipelines start warm (recent, long and seasonal normals known) and a
  * sample of the feature rows can train the baseline model.
  */
-import { WARM_UP_MS } from '../../models/features/warm-up.js';
-import { HOST_FEATURE_SET, type FeatureSet } from '../../core/features.js';
-import { FeaturePipeline, type FeatureOptions } from '../../models/features/pipeline.js';
+import { WARM_UP_MS } from '../features/warm-up.js';
+import { HOST_FEATURE_SET, type FeatureSet } from '../core/features.js';
+import { FeaturePipeline, type FeatureOptions } from '../features/pipeline.js';
 import type { FleetSample, SimulatedFleet } from './fleet.js';
 import { Random } from './random.js';
 
@@ -33,7 +33,7 @@ export interface BackfillOptions {
   readonly featureOptions?: Partial<FeatureOptions>;
   /** Training rows kept, drawn evenly at random from all hosts after the warm-up (default 20000). */
   readonly maxTrainingRows?: number;
-  /** The first hours only warm the pipelines; their rows are not training rows (default models/features/warm-up.ts: 24, capped at half the history). */
+  /** The first hours only warm the pipelines; their rows are not training rows (default features/warm-up.ts: 24, capped at half the history). */
   readonly warmupHours?: number;
   readonly seed?: number;
 }

@@ -1,5 +1,5 @@
 /**
- * Published models in S3 (layout in core/model-store.ts): every version under its own key, never
+ * Published models in S3 (layout in model-store/layout.ts): every version under its own key, never
  * overwritten, and one "current" pointer object that the scoring function follows. Publishing and
  * rolling back replace the pointer in a single PutObject, so a reader sees the old model or the new
  * one, never a mix. That PutObject is conditional on the pointer read just before (S3 conditional
@@ -10,7 +10,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseManifest, type Manifest } from '../core/manifest.js';
-import { modelKeys, parsePointer, pointerKey, type Pointer } from '../core/model-store.js';
+import { modelKeys, parsePointer, pointerKey, type Pointer } from './layout.js';
 import { verifyModelBytes } from './artifact.js';
 
 export interface ModelLocation {

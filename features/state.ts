@@ -3,8 +3,8 @@
  * a restart. The snapshot names the feature set it belongs to; restoring it for another one fails.
  */
 import { z } from 'zod';
-import type { FeatureSet } from '../../core/features.js';
-import { describeIssues } from '../../core/wire.js';
+import type { FeatureSet } from '../core/features.js';
+import { describeIssues } from '../core/wire.js';
 import type { FeatureOptions } from './options.js';
 import { emptyEwma, type EwmaState } from './robust-ewma.js';
 import { DAY_BUCKETS, emptySeasonal, WEEK_BUCKETS, type SeasonalState } from './seasonal.js';

@@ -1,8 +1,8 @@
 /** `vigil evaluate`: a model against labelled history, with an HTML report. */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { evaluateModel } from '../evaluate/evaluate.js';
-import { renderReport } from '../evaluate/report.js';
+import { evaluateModel } from '../models/evaluate/evaluate.js';
+import { renderReport } from '../models/evaluate/report.js';
 
 interface Flags {
   model: string;

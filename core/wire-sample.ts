@@ -1,5 +1,5 @@
 /** A collected sample and its features as the wire sample the spool keeps and Kinesis carries. */
-import { WireSampleSchema, describeIssues, type WireSample } from '../core/wire.js';
+import { WireSampleSchema, describeIssues, type WireSample } from './wire.js';
 
 /**
  * Metric values: seven significant digits (about float32 precision), so the spooled JSON stays short

@@ -4,8 +4,8 @@
  * the pointer in one PutObject, so readers see the old model or the new one, never a mix.
  */
 import { z } from 'zod';
-import { MANIFEST_FILE, MODEL_FILE } from './manifest.js';
-import { describeIssues } from './wire.js';
+import { MANIFEST_FILE, MODEL_FILE } from '../core/manifest.js';
+import { describeIssues } from '../core/wire.js';
 
 export const CURRENT_POINTER_FILE = 'current.json';
 

@@ -20,7 +20,7 @@
  *     restarts from the long normal; long and seasonal normals keep their history;
  *   - time going backwards (clock step, replay): the sample is scored as if no time had passed.
  */
-import { type FeatureSet, PER_METRIC_FEATURES } from '../../core/features.js';
+import { type FeatureSet, PER_METRIC_FEATURES } from '../core/features.js';
 import { resolveFeatureOptions, type FeatureOptions } from './options.js';
 import { alphaOfSpan, updateEwma } from './robust-ewma.js';
 import { bucketsOf, seasonalNormal, updateSeasonal, type SeasonalBuckets, type SeasonalNormal } from './seasonal.js';

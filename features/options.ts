@@ -2,7 +2,7 @@
  * Tuning of the feature pipeline. Horizons are counted in samples (the agent samples at a fixed
  * interval; CSV files have their own), seasonal memory in days and weeks of wall-clock time.
  */
-import { HOST_METRICS } from '../../core/host-metrics.js';
+import { HOST_METRICS } from '../core/host-metrics.js';
 
 export interface FeatureOptions {
   /** Span (samples) of the recent normal: pandas-style EWMA span, alpha = 2 / (span + 1). */

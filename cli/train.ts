@@ -2,14 +2,14 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { HOST_FEATURE_SET, featureSetFor, type FeatureSet } from '../../core/features.js';
-import { MANIFEST_FILE, MODEL_FILE } from '../../core/manifest.js';
-import { writeModelDir } from '../artifact.js';
-import { readMetricCsv, type MetricCsv } from '../csv.js';
+import { HOST_FEATURE_SET, featureSetFor, type FeatureSet } from '../core/features.js';
+import { MANIFEST_FILE, MODEL_FILE } from '../core/manifest.js';
+import { writeModelDir } from '../model-store/artifact.js';
+import { readMetricCsv, type MetricCsv } from '../models/csv.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
-import { FOREST_DEFAULTS } from '../forest/forest.js';
-import { DEFAULT_CONTAMINATION, DEFAULT_MODEL_NAME, trainModel } from '../train.js';
+import { FOREST_DEFAULTS } from '../models/forest/forest.js';
+import { DEFAULT_CONTAMINATION, DEFAULT_MODEL_NAME, trainModel } from '../models/train.js';
 
 interface Flags {
   in: string;
@@ -73,7 +73,7 @@ function run(flags: Flags): void {
   const total = rowCount + options.trees + rowCount; // features, trees, scoring the training rows
   bar?.start(total, 0);
   try {
-    // The pipeline's first day is its warm-up, not normal behaviour (models/features/warm-up.ts).
+    // The pipeline's first day is its warm-up, not normal behaviour (features/warm-up.ts).
     const rows = featureRows(csv, featureSet, (done) => bar?.update(done)).slice(firstTrainingRow(csv.timestamps));
     const model = trainModel(rows, featureSet, { ...options, source: resolve(flags.in), onProgress: (done) => bar?.update(rowCount + done) });
     bar?.update(total);

@@ -1,6 +1,7 @@
 /** `vigil models list` and `vigil models rollback`: the published models in S3. */
 import type { Command } from 'commander';
-import { listModels, rollbackModel, s3Url } from '../publish.js';
+import { listModels, rollbackModel, s3Url } from '../model-store/s3-store.js';
+import { printTable } from './table.js';
 import { addLocationOptions, locationOf, type LocationFlags } from './publish.js';
 
 export function register(program: Command): void {
@@ -50,10 +51,4 @@ Examples:
         cmd.error(`models rollback: ${(error as Error).message}`);
       }
     });
-}
-
-/** Rows as aligned columns, the first row the header. */
-export function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
 }
