@@ -5,13 +5,15 @@ import type { Command } from 'commander';
 import { HOST_FEATURE_SET, featureSetFor, type FeatureSet } from '../core/features.js';
 import { MANIFEST_FILE, MODEL_FILE } from '../core/manifest.js';
 import { writeModelDir } from '../model-store/artifact.js';
-import { readMetricCsv, type MetricCsv } from '../models/csv.js';
+import { readMetricCsv } from '../models/csv.js';
+import { featureRowsOf } from '../models/csv-features.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { FOREST_DEFAULTS } from '../models/forest/forest.js';
 import { DEFAULT_CONTAMINATION, DEFAULT_MODEL_NAME, trainModel } from '../models/train.js';
+import { addRowClockOptions, rowClockOf, type RowClockFlags } from './row-clock.js';
 
-interface Flags {
+interface Flags extends RowClockFlags {
   in: string;
   out: string;
   seed: string;
@@ -26,8 +28,7 @@ interface Flags {
 const PROGRESS_MIN_ROWS = 20_000;
 
 export function register(program: Command): void {
-  program
-    .command('train')
+  addRowClockOptions(program.command('train'))
     .description(`train an anomaly model on CSV history; writes ${MODEL_FILE} and ${MANIFEST_FILE} into --out`)
     .requiredOption('--in <file>', 'CSV: a timestamp column and one or more metric columns (also timestamp,value and timestamp,cpu_usage)')
     .requiredOption('--out <dir>', 'model directory to write')
@@ -45,7 +46,8 @@ feature order, ready for \`vigil publish\`; other columns give a model for those
 
 Examples:
   $ vigil train --in history/web-1.csv --out models/web
-  $ vigil train --in cpu.csv --seed 7 --contamination 0.02 --out /tmp/cpu-model`,
+  $ vigil train --in cpu.csv --seed 7 --contamination 0.02 --out /tmp/cpu-model
+  $ vigil train --in machine-1-1.txt --interval-seconds 60 --start 2019-01-01T00:00:00Z --out /tmp/m11`,
     )
     .action((flags: Flags, command: Command) => {
       try {
@@ -65,7 +67,7 @@ function run(flags: Flags): void {
     name: flags.name,
     ...(flags.version ? { version: flags.version } : {}),
   };
-  const csv = readMetricCsv(flags.in);
+  const csv = readMetricCsv(flags.in, rowClockOf(flags));
   const rowCount = csv.timestamps.length;
   if (rowCount < 2) throw new Error(`${flags.in} has ${rowCount} data row(s); training needs at least 2 (better: days of history, one row per sample)`);
   const featureSet = featureSetOf(csv.metrics);
@@ -74,7 +76,7 @@ function run(flags: Flags): void {
   bar?.start(total, 0);
   try {
     // The pipeline's first day is its warm-up, not normal behaviour (features/warm-up.ts).
-    const rows = featureRows(csv, featureSet, (done) => bar?.update(done)).slice(firstTrainingRow(csv.timestamps));
+    const rows = featureRowsOf(csv, new FeaturePipeline(featureSet), (done) => bar?.update(done)).slice(firstTrainingRow(csv.timestamps));
     const model = trainModel(rows, featureSet, { ...options, source: resolve(flags.in), onProgress: (done) => bar?.update(rowCount + done) });
     bar?.update(total);
     bar?.stop();
@@ -91,19 +93,6 @@ function run(flags: Flags): void {
 function featureSetOf(metrics: readonly string[]): FeatureSet {
   const sameAsHost = metrics.length === HOST_FEATURE_SET.metrics.length && HOST_FEATURE_SET.metrics.every((m) => metrics.includes(m));
   return sameAsHost ? HOST_FEATURE_SET : featureSetFor(metrics);
-}
-
-/** One feature vector per CSV row, computed causally as the agent would. */
-function featureRows(csv: MetricCsv, featureSet: FeatureSet, onRow: (done: number) => void): Float64Array[] {
-  const pipeline = new FeaturePipeline(featureSet);
-  const rows: Float64Array[] = [];
-  for (let i = 0; i < csv.timestamps.length; i++) {
-    const values: Record<string, number> = {};
-    for (const metric of featureSet.metrics) values[metric] = csv.columns[metric]![i]!;
-    rows.push(pipeline.push({ t: csv.timestamps[i]!, values }));
-    if (i % 1000 === 999) onRow(i + 1);
-  }
-  return rows;
 }
 
 function integerFlag(name: string, value: string, min = Number.MIN_SAFE_INTEGER): number {

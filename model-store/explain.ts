@@ -28,6 +28,19 @@ export function topContributingMetric(features: ArrayLike<number>, featureSet: F
 }
 
 /**
+ * Every metric's distance from the training baseline (as topContributingMetric measures it), in
+ * feature-set order: the ranking behind the top contributing metric.
+ */
+export function metricDistances(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline'], offset = 0): Float64Array {
+  const perMetric = featureSet.names.length / featureSet.metrics.length;
+  const distances = new Float64Array(featureSet.metrics.length);
+  for (let m = 0; m < featureSet.metrics.length; m++) {
+    for (let k = m * perMetric; k < (m + 1) * perMetric; k++) distances[m]! += Math.abs(features[offset + k]! - baseline.center[k]!) / baseline.scale[k]!;
+  }
+  return distances;
+}
+
+/**
  * 0..1: where the score sits between the threshold and the critical cut point, for anomalies;
  * between the threshold and the lowest score for normal samples (how sure it is normal).
  */

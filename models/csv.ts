@@ -5,6 +5,11 @@
  * `YYYY-MM-DD HH:MM[:SS]` (UTC), or epoch seconds / milliseconds. Rows stay in file order. An empty cell, `NaN` or `null`
  * is a missing value (the feature pipeline imputes it); any other non-number is an error.
  * Every error names the file, the line and how to fix it.
+ *
+ * Files without timestamps (one row per sample at a fixed interval, as exported by many tools and
+ * data sets) are read with a clock: row i is at clock.startMs + i x clock.intervalMs. Their first
+ * line is either a header of metric names or, when every cell is a number, already data: the
+ * columns are then numbered m1, m2, ... in file order.
  */
 import { readFileSync } from 'node:fs';
 import { METRIC_NAME_PATTERN } from '../core/host-metrics.js';
@@ -32,28 +37,49 @@ export class CsvError extends Error {
   }
 }
 
-export function readMetricCsv(path: string): MetricCsv {
+/** Times for a file without a timestamp column: row i is at startMs + i x intervalMs. */
+export interface RowClock {
+  readonly startMs: number;
+  readonly intervalMs: number;
+}
+
+/** Name of the 1-based column k of a file without a header. */
+export const numberedColumn = (k: number): string => `m${k}`;
+
+export function readMetricCsv(path: string, clock?: RowClock): MetricCsv {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new Error(`cannot read ${path}: ${(error as Error).message}: check the path`, { cause: error });
   }
-  return parseMetricCsv(text, path);
+  return parseMetricCsv(text, path, clock);
 }
 
 const MISSING = new Set(['', 'nan', 'null', 'na']);
 
 /** Parses CSV text; `file` names the source in errors. */
-export function parseMetricCsv(text: string, file = '(csv)'): MetricCsv {
+export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock): MetricCsv {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const headerIndex = lines.findIndex((l) => l.trim() !== '');
-  if (headerIndex < 0) throw new CsvError(file, 1, 'the file is empty', 'write a header such as `timestamp,cpu_pct` and one row per sample');
+  const firstIndex = lines.findIndex((l) => l.trim() !== '');
+  if (firstIndex < 0) throw new CsvError(file, 1, 'the file is empty', 'write a header such as `timestamp,cpu_pct` and one row per sample');
+  const firstCells = splitRow(lines[firstIndex]!).map((h) => h.trim());
+  // Without a clock every file has a header; with one, an all-numeric first line is data.
+  const headerless = clock !== undefined && firstCells.every((cell) => MISSING.has(cell.toLowerCase()) || !Number.isNaN(Number(cell)));
+  const headerIndex = headerless ? firstIndex - 1 : firstIndex;
   const headerLine = headerIndex + 1;
-  const header = splitRow(lines[headerIndex]!).map((h) => h.trim());
+  const header = headerless ? firstCells.map((_, k) => numberedColumn(k + 1)) : firstCells;
   const timeColumn = header.findIndex((h) => h.toLowerCase() === 'timestamp');
-  if (timeColumn < 0) {
-    throw new CsvError(file, headerLine, `no timestamp column in the header (${header.join(',')})`, 'the header must name a `timestamp` column, e.g. `timestamp,cpu_pct`');
+  if (clock && timeColumn >= 0) {
+    throw new CsvError(file, headerLine, 'the file has a timestamp column and a fixed interval was given too', 'leave out the interval to use the file\'s timestamps');
+  }
+  if (!clock && timeColumn < 0) {
+    throw new CsvError(
+      file,
+      headerLine,
+      `no timestamp column in the header (${header.join(',')})`,
+      'the header must name a `timestamp` column, e.g. `timestamp,cpu_pct`; for a file with one row per sample at a fixed interval and no timestamps, give the interval (--interval-seconds)',
+    );
   }
   const metrics = header.filter((_, i) => i !== timeColumn);
   if (metrics.length === 0) throw new CsvError(file, headerLine, 'no metric column in the header', 'add at least one metric column, e.g. `timestamp,value`');
@@ -77,12 +103,18 @@ export function parseMetricCsv(text: string, file = '(csv)'): MetricCsv {
     if (cells.length !== header.length) {
       throw new CsvError(file, line, `${cells.length} fields where the header has ${header.length} (${header.join(',')})`, 'give every row one value per header column (leave a cell empty for a missing value)');
     }
-    const t = parseTimestamp(cells[timeColumn]!.trim());
-    if (t === undefined) {
-      throw new CsvError(file, line, `unparsable timestamp "${cells[timeColumn]}"`, 'use ISO 8601 (2026-01-05T10:00:00Z), `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds/milliseconds');
+    if (clock) {
+      const t = clock.startMs + timestamps.length * clock.intervalMs;
+      timestamps.push(t);
+      timestampText.push(new Date(t).toISOString());
+    } else {
+      const t = parseTimestamp(cells[timeColumn]!.trim());
+      if (t === undefined) {
+        throw new CsvError(file, line, `unparsable timestamp "${cells[timeColumn]}"`, 'use ISO 8601 (2026-01-05T10:00:00Z), `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds/milliseconds');
+      }
+      timestamps.push(t);
+      timestampText.push(cells[timeColumn]!.trim());
     }
-    timestamps.push(t);
-    timestampText.push(cells[timeColumn]!.trim());
     let k = 0;
     for (let c = 0; c < cells.length; c++) {
       if (c === timeColumn) continue;

@@ -17,4 +17,10 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 node bin/vigil.js score-csv --in-dir "$nab_dir/data" --out-dir "$out" "$@" >/dev/null
-python3 "$nab_dir/score.py" "$out" --data-dir "$nab_dir/data" --windows "$nab_dir/labels/combined_windows.json" --profiles "$nab_dir/config/profiles.json"
+score() { python3 "$nab_dir/score.py" "$out" --data-dir "$nab_dir/data" --windows "$nab_dir/labels/combined_windows.json" --profiles "$nab_dir/config/profiles.json" "$@"; }
+score
+# Per category, the threshold optimised on that category (as NAB's published per-category figures).
+for category in "$nab_dir"/data/*/; do
+  echo "== $(basename "$category")"
+  score --files "$(basename "$category")"
+done

@@ -7,8 +7,10 @@ import { featureSetFor, featureSetMismatch } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
 import { readModelDir } from '../../model-store/artifact.js';
-import { readMetricCsv, type MetricCsv } from '../csv.js';
+import { readMetricCsv, type MetricCsv, type RowClock } from '../csv.js';
+import { featureRowsOf } from '../csv-features.js';
 import { FeaturePipeline, type FeatureOptions } from '../../features/pipeline.js';
+import { firstTrainingRow } from '../../features/warm-up.js';
 import { readLabels, type Labels } from './labels.js';
 import { metricsAt, rocAuc, rocCurve, thresholdSweep, windowDetections, type PointMetrics, type WindowDetection } from './metrics.js';
 
@@ -17,7 +19,17 @@ export interface EvaluateOptions {
   readonly input: string;
   readonly labels: string;
   readonly labelsKey?: string;
-  /** Leading rows left out of the metrics while the feature pipeline warms up. Default 0. */
+  /**
+   * History just before `input` (for example the file the model was trained on): the feature
+   * pipeline runs through it first, so the evaluated rows start with a warm pipeline.
+   */
+  readonly history?: string;
+  /** For files without timestamps: the clock of `history`, or of `input` when there is no history; `input` continues it. */
+  readonly clock?: RowClock;
+  /**
+   * Leading rows left out of the metrics while the feature pipeline warms up. Default: none after
+   * a history, else the warm-up training leaves out too (features/warm-up.ts).
+   */
   readonly skipRows?: number;
   readonly features?: Partial<FeatureOptions>;
 }
@@ -28,6 +40,8 @@ export interface Evaluation {
   readonly manifest: Manifest;
   readonly csv: MetricCsv;
   readonly scores: Float32Array;
+  /** The feature vector of each evaluated row. */
+  readonly features: readonly Float64Array[];
   readonly labels: Labels;
   readonly skipRows: number;
   /** At the manifest's threshold. */
@@ -47,39 +61,41 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   const featureSet = featureSetFor(manifest.featureSet.metrics);
   const mismatch = featureSetMismatch(featureSet, manifest.featureSet);
   if (mismatch) throw new Error(`model ${options.modelDir}: ${mismatch}`);
-  const csv = readMetricCsv(options.input);
-  const missing = featureSet.metrics.filter((m) => !csv.metrics.includes(m));
-  if (missing.length > 0) {
-    throw new Error(
-      `${options.input}:1: no column for ${missing.join(', ')}, which the model ${manifest.name} was trained on (it has ${csv.metrics.join(', ')}): evaluate on a CSV with columns timestamp,${featureSet.metrics.join(',')}`,
-    );
+  const history = options.history === undefined ? undefined : readMetricCsv(options.history, options.clock);
+  const clock = options.clock && history ? { ...options.clock, startMs: options.clock.startMs + history.timestamps.length * options.clock.intervalMs } : options.clock;
+  const csv = readMetricCsv(options.input, clock);
+  for (const [file, table] of [[options.input, csv], ...(history ? [[options.history!, history] as const] : [])] as const) {
+    const missing = featureSet.metrics.filter((m) => !table.metrics.includes(m));
+    if (missing.length > 0) {
+      throw new Error(
+        `${file}:1: no column for ${missing.join(', ')}, which the model ${manifest.name} was trained on (it has ${table.metrics.join(', ')}): evaluate on a CSV with columns timestamp,${featureSet.metrics.join(',')}`,
+      );
+    }
   }
-  const labels = readLabels(options.labels, csv, options.input, options.labelsKey);
-  const skipRows = options.skipRows ?? 0;
+  const labels = readLabels(options.labels, csv, options.input, options.labelsKey, clock);
+  const skipRows = options.skipRows ?? (history ? 0 : firstTrainingRow(csv.timestamps));
   if (!Number.isInteger(skipRows) || skipRows < 0 || skipRows >= csv.timestamps.length) {
     throw new Error(`skip rows must be an integer from 0 to ${csv.timestamps.length - 1} (the file has ${csv.timestamps.length} rows); got ${skipRows}`);
   }
 
-  const scores = await scoreRows(csv, featureSet.metrics, onnx, featureSet.names.length, options);
+  const pipeline = new FeaturePipeline(featureSet, options.features);
+  if (history) featureRowsOf(history, pipeline);
+  const features = featureRowsOf(csv, pipeline);
+  const scores = await scoreRows(features, onnx, featureSet.names.length, options.modelDir);
   const s = scores.subarray(skipRows);
   const l = labels.perRow.subarray(skipRows);
   const sweep = thresholdSweep(s, l);
   const atThreshold = metricsAt(s, l, manifest.threshold);
   const best = sweep.reduce((a, b) => (b.f1 > a.f1 ? b : a), atThreshold);
   const windows = windowDetections(scores, labels.windows.filter((w) => w.end >= skipRows).map((w) => ({ start: Math.max(w.start, skipRows), end: w.end })), manifest.threshold);
-  return { input: options.input, modelDir: options.modelDir, manifest, csv, scores, labels, skipRows, atThreshold, best, sweep, auc: rocAuc(s, l), roc: rocCurve(s, l), windows };
+  return { input: options.input, modelDir: options.modelDir, manifest, csv, scores, features, labels, skipRows, atThreshold, best, sweep, auc: rocAuc(s, l), roc: rocCurve(s, l), windows };
 }
 
-async function scoreRows(csv: MetricCsv, metrics: readonly string[], onnx: Uint8Array, width: number, options: EvaluateOptions): Promise<Float32Array> {
-  const pipeline = new FeaturePipeline(featureSetFor(metrics), options.features);
-  const rows = csv.timestamps.length;
+async function scoreRows(featureRows: readonly Float64Array[], onnx: Uint8Array, width: number, source: string): Promise<Float32Array> {
+  const rows = featureRows.length;
   const features = new Float32Array(rows * width);
-  for (let i = 0; i < rows; i++) {
-    const values: Record<string, number> = {};
-    for (const m of metrics) values[m] = csv.columns[m]![i]!;
-    features.set(pipeline.push({ t: csv.timestamps[i]!, values }), i * width);
-  }
-  const scorer = await createOnnxScorer(onnx, width, options.modelDir);
+  featureRows.forEach((row, i) => features.set(row, i * width));
+  const scorer = await createOnnxScorer(onnx, width, source);
   try {
     const scores = new Float32Array(rows);
     for (let start = 0; start < rows; start += BATCH_ROWS) {

@@ -3,10 +3,12 @@
  *  - NAB windows JSON ({ "<relative path of the file>": [["start", "end"], ...] }), the key chosen
  *    by --labels-key, else the key the input path ends with, else the only key;
  *  - or a CSV with a timestamp column and a 0/1 label column (`label`, `anomaly` or `is_anomaly`),
- *    matched by timestamp (the evaluated CSV itself may carry the label column).
+ *    matched by timestamp (the evaluated CSV itself may carry the label column);
+ *  - for an evaluated file without timestamps (read with a RowClock), a file of one 0/1 per row,
+ *    with or without a header, read with the same clock.
  */
 import { readFileSync } from 'node:fs';
-import { parseMetricCsv, parseTimestamp, type MetricCsv } from '../csv.js';
+import { parseMetricCsv, parseTimestamp, type MetricCsv, type RowClock } from '../csv.js';
 import type { Window } from './metrics.js';
 
 export interface Labels {
@@ -19,14 +21,14 @@ export interface Labels {
 
 export const LABEL_COLUMNS = ['label', 'anomaly', 'is_anomaly'];
 
-export function readLabels(path: string, csv: MetricCsv, inputPath: string, key?: string): Labels {
+export function readLabels(path: string, csv: MetricCsv, inputPath: string, key?: string, clock?: RowClock): Labels {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new Error(`cannot read labels ${path}: ${(error as Error).message}: check the path`, { cause: error });
   }
-  return path.toLowerCase().endsWith('.json') ? windowLabels(text, path, csv, inputPath, key) : columnLabels(text, path, csv);
+  return path.toLowerCase().endsWith('.json') ? windowLabels(text, path, csv, inputPath, key) : columnLabels(text, path, csv, clock);
 }
 
 function windowLabels(text: string, path: string, csv: MetricCsv, inputPath: string, key?: string): Labels {
@@ -71,8 +73,8 @@ function windowLabels(text: string, path: string, csv: MetricCsv, inputPath: str
   return { perRow, windows, description: `${path} [${chosen}]: ${entries.length} windows` };
 }
 
-function columnLabels(text: string, path: string, csv: MetricCsv): Labels {
-  const table = parseMetricCsv(text, path);
+function columnLabels(text: string, path: string, csv: MetricCsv, clock?: RowClock): Labels {
+  const table = parseMetricCsv(text, path, clock);
   const column = LABEL_COLUMNS.find((c) => table.metrics.includes(c)) ?? (table.metrics.length === 1 ? table.metrics[0] : undefined);
   if (column === undefined) {
     throw new Error(`${path}:1: no label column among [${table.metrics.join(', ')}]: name the 0/1 column one of ${LABEL_COLUMNS.join(', ')}`);

@@ -107,3 +107,18 @@ export function windowDetections(scores: ArrayLike<number>, windows: readonly Wi
     return { window, firstDetection: undefined };
   });
 }
+
+/**
+ * False-alarm episodes: runs of consecutive flagged rows (score >= threshold) outside every
+ * labelled row. An operator is paged once per run, so this counts pages for nothing.
+ */
+export function falseAlarmEpisodes(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number): number {
+  let episodes = 0;
+  let inEpisode = false;
+  for (let i = 0; i < scores.length; i++) {
+    const falseAlarm = scores[i]! >= threshold && !labels[i];
+    if (falseAlarm && !inEpisode) episodes++;
+    inEpisode = falseAlarm;
+  }
+  return episodes;
+}

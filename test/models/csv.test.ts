@@ -68,4 +68,21 @@ describe('readMetricCsv', () => {
     expect(parseTimestamp('2026-13-01 00:00')).toBeUndefined();
     expect(parseTimestamp('-5')).toBeUndefined();
   });
+
+  it('reads a file without timestamps on a fixed clock: headerless columns are numbered, a header names them', () => {
+    const clock = { startMs: Date.UTC(2019, 0, 1), intervalMs: 60_000 };
+    const bare = readMetricCsv(file('bare.txt', '0.5,1\n0.25,\n0.75,3\n'), clock);
+    expect(bare.metrics).toEqual(['m1', 'm2']);
+    expect(bare.timestamps).toEqual([0, 1, 2].map((i) => Date.UTC(2019, 0, 1, 0, i)));
+    expect(bare.timestampText[1]).toBe('2019-01-01T00:01:00.000Z');
+    expect([...bare.columns.m2!]).toEqual([1, NaN, 3]);
+    const named = readMetricCsv(file('named.txt', 'cpu_pct,mem_used_pct\n1,2\n'), clock);
+    expect(named.metrics).toEqual(['cpu_pct', 'mem_used_pct']);
+    expect(named.timestamps).toEqual([clock.startMs]);
+  });
+
+  it('names the interval as the fix for a file without a timestamp column, and refuses both at once', () => {
+    expect(() => readMetricCsv(file('no-time.txt', '0.5,1\n'))).toThrow(/no-time\.txt:1: no timestamp column in the header \(0\.5,1\).*give the interval \(--interval-seconds\)/);
+    expect(() => readMetricCsv(file('both.csv', 'timestamp,cpu_pct\n2026-01-05T10:00:00Z,1\n'), { startMs: 0, intervalMs: 1000 })).toThrow(/both\.csv:1: the file has a timestamp column and a fixed interval was given too/);
+  });
 });

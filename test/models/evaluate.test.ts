@@ -7,7 +7,7 @@ import { writeModelDir } from '../../model-store/artifact.js';
 import { parseMetricCsv } from '../../models/csv.js';
 import { evaluateModel } from '../../models/evaluate/evaluate.js';
 import { readLabels } from '../../models/evaluate/labels.js';
-import { metricsAt, rocAuc, rocCurve, thresholdSweep, windowDetections } from '../../models/evaluate/metrics.js';
+import { falseAlarmEpisodes, metricsAt, rocAuc, rocCurve, thresholdSweep, windowDetections } from '../../models/evaluate/metrics.js';
 import { renderReport } from '../../models/evaluate/report.js';
 import { FeaturePipeline } from '../../features/pipeline.js';
 import { trainModel } from '../../models/train.js';
@@ -66,6 +66,18 @@ describe('evaluation metrics', () => {
     expect(thresholds).toEqual([...new Set(thresholds)].sort((a, b) => a - b));
     expect(thresholds[thresholds.length - 1]).toBe(0.9);
     expect(windowDetections(scores, [{ start: 2, end: 4 }, { start: 0, end: 1 }], 0.5).map((w) => w.firstDetection)).toEqual([3, undefined]);
+  });
+});
+
+describe('false-alarm episodes', () => {
+  it.each([
+    ['no flag', [0.1, 0.2, 0.1], [0, 0, 0], 0],
+    ['one run of flagged normal rows', [0.9, 0.9, 0.1], [0, 0, 0], 1],
+    ['two runs split by a normal score', [0.9, 0.1, 0.9], [0, 0, 0], 2],
+    ['flags inside an incident are not false alarms', [0.9, 0.9, 0.9], [0, 1, 0], 2],
+    ['at the threshold counts as flagged', [0.5], [0], 1],
+  ])('%s', (_name, scores, labels, expected) => {
+    expect(falseAlarmEpisodes(scores, labels, 0.5)).toBe(expected);
   });
 });
 
@@ -129,5 +141,34 @@ describe('vigil evaluate', () => {
     const other = join(dir, 'other.csv');
     writeFileSync(other, `timestamp,value\n${stamp(0)},1\n`);
     await expect(evaluateModel({ modelDir, input: other, labels: labelsPath })).rejects.toThrow(/other\.csv:1: no column for cpu_pct, mem_used_pct, which the model test-host was trained on .* evaluate on a CSV with columns timestamp,cpu_pct,mem_used_pct/);
+  });
+
+  it('leaves out the first day of the feature warm-up unless told otherwise', async () => {
+    const e = await evaluateModel({ modelDir, input, labels: labelsPath });
+    expect(e.skipRows).toBe(288); // one day of 5-minute rows
+    expect((await evaluateModel({ modelDir, input, labels: labelsPath, skipRows: 0 })).skipRows).toBe(0);
+  });
+
+  it('continues the pipeline from a history file, for files without timestamps and per-row labels', async () => {
+    // The same rows without their timestamp column, on a 5-minute clock; the training file is the history.
+    const bare = (text: string) => text.trim().split('\n').slice(1).map((line) => line.split(',').slice(1).join(',')).join('\n') + '\n';
+    const historyFile = join(dir, 'train.txt');
+    writeFileSync(historyFile, `cpu_pct,mem_used_pct\n${bare(history(2000, [], 1))}`);
+    const testFile = join(dir, 'test.txt');
+    writeFileSync(testFile, `cpu_pct,mem_used_pct\n${bare(readFileSync(input, 'utf8'))}`);
+    const rowLabels = join(dir, 'test-labels.txt');
+    writeFileSync(rowLabels, `${Array.from({ length: 1500 }, (_, i) => (labelled(i) ? 1 : 0)).join('\n')}\n`);
+    const clock = { startMs: T0, intervalMs: STEP };
+    const warm = await evaluateModel({ modelDir, input: testFile, labels: rowLabels, history: historyFile, clock });
+    expect(warm.skipRows).toBe(0);
+    expect(warm.csv.timestamps[0]).toBe(T0 + 2000 * STEP);
+    expect(warm.labels.windows).toEqual([{ start: 700, end: 711 }, { start: 1200, end: 1209 }]);
+    expect(warm.windows.map((w) => w.firstDetection !== undefined)).toEqual([true, true]);
+    // The pipeline's state carries on from the history, as on a host: the first row's features are
+    // those of a pipeline that saw the training rows first.
+    const carried = new FeaturePipeline(featureSet);
+    train.timestamps.forEach((t, i) => carried.push({ t, values: { cpu_pct: train.columns.cpu_pct![i]!, mem_used_pct: train.columns.mem_used_pct![i]! } }));
+    const first = parseMetricCsv(readFileSync(input, 'utf8'));
+    expect([...warm.features[0]!]).toEqual([...carried.push({ t: T0 + 2000 * STEP, values: { cpu_pct: first.columns.cpu_pct![0]!, mem_used_pct: first.columns.mem_used_pct![0]! } })]);
   });
 });
