@@ -1,13 +1,15 @@
 /**
  * Agent configuration: a YAML or JSON file, then environment variables (VIGIL_AGENT_<KEY>), then
  * command-line flags, each overriding the one before; validated by ONE zod schema at start.
- * Errors name the key, the value, where it came from and the rule. No secrets here: AWS
+ * Errors list every problem at once, each naming the key, the value, where it came from, the rule
+ * and what to do (core/config-problems.ts). No secrets here: AWS
  * credentials come from the SDK's standard provider chain (an EC2 instance role in production).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { formatConfigProblems, showValue, type ConfigProblem } from '../core/config-problems.js';
 import { HostIdSchema, TagsSchema } from '../core/wire.js';
 import { LOG_LEVELS } from './log.js';
 
@@ -104,15 +106,30 @@ export function loadConfig(sources: ConfigSources = {}): AgentConfig {
   }
   const checked = AgentConfigSchema.safeParse(merged);
   if (checked.success) return checked.data;
-  const problems = checked.error.issues.map((issue) => {
+  const problems = checked.error.issues.flatMap((issue): ConfigProblem[] => {
     if (issue.code === 'unrecognized_keys') {
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}: the keys are ${CONFIG_KEYS.join(', ')}`;
+      return issue.keys.map((key) => ({
+        key,
+        value: merged[key],
+        source: origin[key],
+        problem: 'unknown key',
+        fix: `remove it, or rename it to one of the keys: ${CONFIG_KEYS.join(', ')}`,
+      }));
     }
     const key = String(issue.path[0] ?? '(config)');
     const where = issue.path.length > 1 ? `${key}.${issue.path.slice(1).join('.')}` : key;
-    return `${where} = ${JSON.stringify(merged[key])} (from ${origin[key] ?? 'default'}): ${issue.message}`;
+    return [{ key: where, value: merged[key], source: origin[key] ?? 'default', problem: issue.message, fix: fixFor(key, origin[key]) }];
   });
-  throw new ConfigError(`invalid agent configuration:\n  ${problems.join('\n  ')}`);
+  throw new ConfigError(formatConfigProblems('invalid agent configuration', problems));
+}
+
+/** What to do about a bad value: correct it where it was given, or leave it out for the default. */
+function fixFor(key: string, origin: string | undefined): string {
+  const schema = (AgentConfigSchema.shape as Record<string, z.ZodType | undefined>)[key];
+  const fallback = schema?.safeParse(undefined);
+  const orDefault = fallback?.success && fallback.data !== undefined ? `, or leave it out for the default (${showValue(fallback.data)})` : '';
+  if (!origin) return `set it in the config file, ${envName(key as AgentConfigKey)} or its flag`;
+  return `correct it in the ${origin}${orDefault}`;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

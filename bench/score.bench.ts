@@ -9,19 +9,16 @@
  *   least 9 batches. Run with the function's NODE_OPTIONS (nodeOptions below). Wire records are
  *   what the agent sends: its toWireSample (metric values rounded to 7 significant digits,
  *   features float32) encoded by encodeWireRecord (binary, wire version 2).
- *   Measured on the development machine (2 shared cores, Node.js 20; median of 3 runs, each right
- *   after a run of the code before this version, e625015, with this same bench): batch_10000
- *   125,000, batch_1000 114,000, batch_100 99,000 (100,000 / 98,000 / 89,000 for the code before);
- *   stage shares read 12 %, score 42 %, build 45 % (13 / 35 / 53 before).
  * - records_per_s_per_core.batch_10000_full_precision: the same 10,000 samples with metric values
  *   as full-precision doubles, which no vigil agent sends; each takes V8's String() in the
- *   Timestream body (88,000; 78,000 before).
+ *   Timestream body.
  * - records_per_s_per_core.batch_10000_default_sinks: the same batch building only the requests of
- *   the sinks `cdk deploy` configures by default (Prometheus): 156,000 (150,000 before).
+ *   the sinks `cdk deploy` configures by default (Prometheus).
  * - records_per_s_per_core.batch_10000_one_sample_per_record: the same with one sample per wire
- *   record, as the agent sends by default (flushSeconds 0): 92,000 (77,000 before).
+ *   record, as the agent sends by default (flushSeconds 0).
  * - records_per_s_per_core.batch_10000_5000_hosts: one sample per record from 5,000 hosts, a busy
- *   shard's batch: 76,000 (6,000 before, when the Prometheus label cache held 2,000 hosts).
+ *   shard's batch.
+ * The figures measured with this bench, and their history: docs/performance.md.
  * - per_record_path_speedup: CPU of the same 1,000-sample batch the per-record way (the same
  *   decoder, one ONNX call per wire record, same sink requests) / CPU of the handler path, same run.
  * - stage_share_pct.*: where the handler's time goes at 10,000 samples.

@@ -3,6 +3,7 @@
  * or a "context" block in cdk.json. Command-line values arrive as strings and are converted here;
  * a key that is not a vigil setting is an error (a typo must not fall back to a default unnoticed).
  */
+import { formatConfigProblems, type ConfigProblem } from '../core/config-problems.js';
 import { SettingsError } from './props.js';
 import type { VigilProps } from './props.js';
 
@@ -47,21 +48,23 @@ export const SETTING_NAMES = Object.keys(SETTINGS) as (keyof VigilProps)[];
  */
 export function propsFromContext(context: Readonly<Record<string, unknown>>): VigilProps {
   const props: Record<string, unknown> = {};
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
   for (const [key, raw] of Object.entries(context)) {
     if (key.includes(':') || key.includes('/') || (APP_SETTINGS as readonly string[]).includes(key)) continue;
     const kind = SETTINGS[key as keyof VigilProps];
     if (!kind) {
-      problems.push(`context key ${key} is not a vigil setting: use one of ${[...SETTING_NAMES, ...APP_SETTINGS].join(', ')}`);
+      problems.push({ key, value: raw, source: 'CDK context', problem: 'not a vigil setting', fix: `use one of ${[...SETTING_NAMES, ...APP_SETTINGS].join(', ')}` });
       continue;
     }
     const value = convert(kind, raw);
-    if (value === undefined) problems.push(`context ${key} is ${JSON.stringify(raw)}: ${HOW[kind](key)}`);
+    if (value === undefined) problems.push({ key, value: raw, source: 'CDK context', problem: `not ${KIND_NAMES[kind]}`, fix: HOW[kind](key) });
     else props[key] = value;
   }
-  if (problems.length > 0) throw new SettingsError(`invalid vigil context:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0) throw new SettingsError(formatConfigProblems('invalid vigil context', problems));
   return props as VigilProps;
 }
+
+const KIND_NAMES: Record<Kind, string> = { number: 'a number', boolean: 'true or false', string: 'text', list: 'a list' };
 
 const HOW: Record<Kind, (key: string) => string> = {
   number: (key) => `give a number, e.g. -c ${key}=2`,

@@ -1,10 +1,12 @@
 /**
  * The settings an operator gives the vigil stack, their defaults in one place, and their validation.
  * Validation runs at synth time and reports every bad setting at once, each naming the prop, the
- * value given and what to do, so `cdk synth` fails before CloudFormation does.
+ * value given, what is wrong and what to do (core/config-problems.ts), so `cdk synth` fails before
+ * CloudFormation does.
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Token } from 'aws-cdk-lib';
+import { formatConfigProblem, formatConfigProblems, showValue, type ConfigProblem } from '../core/config-problems.js';
 import { DEFAULT_MODEL_PREFIX, DEPLOYED_SINKS, type DeployedSink } from '../core/score-function.js';
 
 /** Where the scoring function writes results. */
@@ -186,39 +188,47 @@ export class SettingsError extends Error {
 
 export class VigilPropsError extends SettingsError {
   override name = 'VigilPropsError';
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid vigil stack props:\n  - ${problems.join('\n  - ')}`);
+  /** Each problem as one line of the message. */
+  readonly problems: readonly string[];
+  constructor(readonly details: readonly ConfigProblem[]) {
+    super(formatConfigProblems('invalid vigil stack props', details));
+    this.problems = details.map(formatConfigProblem);
   }
 }
 
 /** Applies defaults and checks every prop; throws a VigilPropsError listing every problem found. */
 export function resolveProps(props: VigilProps, defaultRulesFile: string): VigilConfig {
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
   const streamMode = props.streamMode ?? DEFAULTS.streamMode;
   const sinks = props.sinks ?? DEFAULTS.sinks;
 
   if (!STREAM_MODES.includes(streamMode)) {
-    problems.push(`streamMode is ${show(streamMode)}: use 'on-demand' or 'provisioned'`);
+    problems.push({ key: 'streamMode', value: streamMode, problem: 'not a stream mode', fix: `use 'on-demand' or 'provisioned'` });
   }
   if (props.shardCount !== undefined && streamMode !== 'provisioned') {
-    problems.push(`shardCount is ${show(props.shardCount)} but streamMode is ${show(streamMode)}: set streamMode to 'provisioned', or leave shardCount out (on-demand streams scale by themselves)`);
+    problems.push({
+      key: 'shardCount',
+      value: props.shardCount,
+      problem: `only a provisioned stream has shards, and streamMode is ${showValue(streamMode)}`,
+      fix: `set streamMode to 'provisioned', or leave shardCount out (on-demand streams scale by themselves)`,
+    });
   }
   const shardCount = streamMode === 'provisioned' ? (props.shardCount ?? DEFAULTS.provisionedShardCount) : undefined;
   if (shardCount !== undefined) checkInteger(problems, 'shardCount', shardCount, 1, 10_000, 'one shard takes 1 MB/s or 1,000 records/s');
   checkInteger(problems, 'streamRetentionHours', props.streamRetentionHours, 24, 8_760, 'Kinesis keeps records 24 hours to 365 days');
 
   if (!Array.isArray(sinks) || sinks.length === 0) {
-    problems.push(`sinks is ${show(sinks)}: give at least one of ${SINKS.map((s) => `'${s}'`).join(', ')}`);
+    problems.push({ key: 'sinks', value: sinks, problem: 'names no sink', fix: `give at least one of ${SINKS.map((s) => `'${s}'`).join(', ')}` });
   } else {
     for (const sink of sinks) {
-      if (!SINKS.includes(sink)) problems.push(`sinks contains ${show(sink)}: each sink is one of ${SINKS.map((s) => `'${s}'`).join(', ')}`);
+      if (!SINKS.includes(sink)) problems.push({ key: 'sinks', value: sinks, problem: `unknown sink ${showValue(sink)}`, fix: `each sink is one of ${SINKS.map((s) => `'${s}'`).join(', ')}` });
     }
-    if (new Set(sinks).size !== sinks.length) problems.push(`sinks is ${show(sinks)}: name each sink once`);
+    if (new Set(sinks).size !== sinks.length) problems.push({ key: 'sinks', value: sinks, problem: 'names a sink more than once', fix: 'name each sink once' });
   }
   const timestream = Array.isArray(sinks) && sinks.includes('timestream');
   for (const name of ['timestreamMemoryRetentionHours', 'timestreamMagneticRetentionDays'] as const) {
     if (props[name] !== undefined && !timestream) {
-      problems.push(`${name} is ${show(props[name])} but sinks is ${show(sinks)}: add 'timestream' to sinks, or leave ${name} out`);
+      problems.push({ key: name, value: props[name], problem: `only the 'timestream' sink uses it, and sinks is ${showValue(sinks)}`, fix: `add 'timestream' to sinks, or leave ${name} out` });
     }
   }
   checkInteger(problems, 'timestreamMemoryRetentionHours', props.timestreamMemoryRetentionHours, 1, 8_766, 'Timestream keeps the memory store 1 hour to 1 year');
@@ -226,7 +236,12 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
 
   const modelPrefix = props.modelPrefix ?? DEFAULTS.modelPrefix;
   if (!isToken(modelPrefix) && !S3_PREFIX.test(modelPrefix)) {
-    problems.push(`modelPrefix is ${show(modelPrefix)}: use S3 key segments of letters, digits and !_.*'()- joined by '/', with no leading or trailing slash, e.g. 'models' or 'vigil/models'`);
+    problems.push({
+      key: 'modelPrefix',
+      value: modelPrefix,
+      problem: 'not an S3 key prefix',
+      fix: `use S3 key segments of letters, digits and !_.*'()- joined by '/', with no leading or trailing slash, e.g. 'models' or 'vigil/models'`,
+    });
   }
   checkInteger(problems, 'modelRecheckSeconds', props.modelRecheckSeconds, 1, 86_400, 'a warm function rereads the model pointer this often');
   checkInteger(problems, 'modelNoncurrentVersionDays', props.modelNoncurrentVersionDays, 1, 3_650, 'days to keep replaced object versions for recovery');
@@ -243,20 +258,30 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
 
   const logRetentionDays = props.logRetentionDays ?? DEFAULTS.logRetentionDays;
   if (!isToken(logRetentionDays) && !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-    problems.push(`logRetentionDays is ${show(logRetentionDays)}: use a value CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`);
+    problems.push({ key: 'logRetentionDays', value: logRetentionDays, problem: 'not a CloudWatch Logs retention', fix: `use a value CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}` });
   }
 
   const streamRetentionHours = props.streamRetentionHours ?? DEFAULTS.streamRetentionHours;
   const maxRecordAgeSeconds = props.maxRecordAgeSeconds ?? DEFAULTS.maxRecordAgeSeconds;
   if (!isToken(maxRecordAgeSeconds) && !isToken(streamRetentionHours) && maxRecordAgeSeconds > streamRetentionHours * 3600) {
-    problems.push(`maxRecordAgeSeconds is ${show(maxRecordAgeSeconds)}, longer than the stream keeps records (streamRetentionHours ${show(streamRetentionHours)} = ${streamRetentionHours * 3600} s): lower maxRecordAgeSeconds or raise streamRetentionHours`);
+    problems.push({
+      key: 'maxRecordAgeSeconds',
+      value: maxRecordAgeSeconds,
+      problem: `longer than the stream keeps records (streamRetentionHours ${showValue(streamRetentionHours)} = ${streamRetentionHours * 3600} s)`,
+      fix: 'lower maxRecordAgeSeconds or raise streamRetentionHours',
+    });
   }
 
   if (props.alarmEmail !== undefined && !isToken(props.alarmEmail) && !EMAIL.test(props.alarmEmail)) {
-    problems.push(`alarmEmail is ${show(props.alarmEmail)}: give one email address such as ops@example.com, or leave it out and subscribe to the AlertTopicArn output yourself`);
+    problems.push({
+      key: 'alarmEmail',
+      value: props.alarmEmail,
+      problem: 'not one email address',
+      fix: 'give one email address such as ops@example.com, or leave it out and subscribe to the AlertTopicArn output yourself',
+    });
   }
   for (const name of ['grafana', 'tracing'] as const) {
-    if (props[name] !== undefined && typeof props[name] !== 'boolean') problems.push(`${name} is ${show(props[name])}: use true or false`);
+    if (props[name] !== undefined && typeof props[name] !== 'boolean') problems.push({ key: name, value: props[name], problem: 'not a boolean', fix: 'use true or false' });
   }
 
   if (problems.length > 0) throw new VigilPropsError(problems);
@@ -288,11 +313,15 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
   };
 }
 
-function checkInteger(problems: string[], name: string, value: number | undefined, min: number, max: number, why: string): void {
+function checkInteger(problems: ConfigProblem[], name: string, value: number | undefined, min: number, max: number, why: string): void {
   if (value === undefined || isToken(value)) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${name} is ${show(value)}: use a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')} (${why})`);
-  }
+  const problem =
+    typeof value !== 'number' ? 'not a number'
+    : !Number.isInteger(value) ? 'not a whole number'
+    : value < min ? `less than ${min.toLocaleString('en-US')}`
+    : value > max ? `more than ${max.toLocaleString('en-US')}`
+    : undefined;
+  if (problem) problems.push({ key: name, value, problem, fix: `use a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')} (${why})` });
 }
 
 /** Values resolved only at deploy time (CloudFormation parameters) cannot be checked here. */
@@ -300,6 +329,3 @@ function isToken(value: unknown): boolean {
   return (typeof value === 'string' || typeof value === 'number') && Token.isUnresolved(value);
 }
 
-function show(value: unknown): string {
-  return value === undefined ? 'undefined' : JSON.stringify(value);
-}

@@ -1,6 +1,7 @@
 /**
  * Explaining a score: which raw metric made the sample anomalous, and how sure the model is.
- * Used wherever samples are scored (scoring function, evaluation, local tools).
+ * The scoring function attaches both to every scored sample (functions/score/score-batch.ts); the
+ * top metric reads the per-feature baseline that training writes into the manifest (models/train.ts).
  */
 import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';

@@ -1,8 +1,10 @@
 /**
  * The scoring function's configuration: every environment variable it reads, in one zod schema.
- * A bad value fails the first invocation with a message naming the variable, the value and the fix.
+ * A bad value fails the first invocation with a message listing every bad variable, each with its
+ * value, what is wrong and the fix (core/config-problems.ts).
  */
 import { z } from 'zod';
+import { formatConfigProblems, type ConfigProblem } from '../../core/config-problems.js';
 import { DEFAULT_MODEL_PREFIX, SINK_NAMES, type SinkName } from '../../core/score-function.js';
 import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';
 
@@ -19,23 +21,23 @@ const wholeSeconds = (fallback: number) =>
 
 const EnvSchema = z
   .object({
-    VIGIL_MODEL_BUCKET: z.string({ error: 'is not set' }).regex(BUCKET_PATTERN, 'is not an S3 bucket name'),
+    VIGIL_MODEL_BUCKET: z.string({ error: 'expected text' }).regex(BUCKET_PATTERN, 'not an S3 bucket name'),
     VIGIL_MODEL_PREFIX: z.string().default(DEFAULT_MODEL_PREFIX),
     VIGIL_MODEL_RECHECK_SECONDS: wholeSeconds(60),
     VIGIL_SINKS: z
-      .string({ error: 'is not set' })
+      .string({ error: 'expected text' })
       .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
       .pipe(z.array(z.enum(SINK_NAMES, { error: `unknown sink (known: ${SINK_NAMES.join(', ')})` })).min(1, 'names no sink')),
-    VIGIL_TIMESTREAM_DATABASE: z.string().min(1).default(DEFAULT_TIMESTREAM_DATABASE),
-    VIGIL_TIMESTREAM_TABLE: z.string().min(1).default(DEFAULT_TIMESTREAM_TABLE),
-    VIGIL_PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'is not an http(s) URL' }).optional(),
+    VIGIL_TIMESTREAM_DATABASE: z.string().min(1, 'is empty').default(DEFAULT_TIMESTREAM_DATABASE),
+    VIGIL_TIMESTREAM_TABLE: z.string().min(1, 'is empty').default(DEFAULT_TIMESTREAM_TABLE),
+    VIGIL_PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).optional(),
     VIGIL_PROMETHEUS_SIGV4: boolean.optional(),
-    VIGIL_DEAD_LETTER_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'is not set to an SQS queue URL' }),
+    VIGIL_DEAD_LETTER_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'not an SQS queue URL' }),
     VIGIL_NORMAL_RESOLUTION_SECONDS: wholeSeconds(0),
   })
   .superRefine((env, ctx) => {
     if (env.VIGIL_SINKS.includes('prometheus') && !env.VIGIL_PROMETHEUS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['VIGIL_PROMETHEUS_URL'], message: 'is not set, and VIGIL_SINKS includes prometheus' });
+      ctx.addIssue({ code: 'custom', path: ['VIGIL_PROMETHEUS_URL'], message: 'VIGIL_SINKS includes prometheus, which needs it' });
     }
   });
 
@@ -43,6 +45,8 @@ const FIXES: Record<string, string> = {
   VIGIL_MODEL_BUCKET: 'set it to the bucket `vigil publish` writes models to',
   VIGIL_MODEL_RECHECK_SECONDS: 'set it to how often (seconds) to look for a newly published model, e.g. 60',
   VIGIL_SINKS: `set it to a comma list of ${SINK_NAMES.join(', ')}, e.g. timestream,prometheus`,
+  VIGIL_TIMESTREAM_DATABASE: `set it to the Timestream database name, or leave it out for the default (${DEFAULT_TIMESTREAM_DATABASE})`,
+  VIGIL_TIMESTREAM_TABLE: `set it to the Timestream table name, or leave it out for the default (${DEFAULT_TIMESTREAM_TABLE})`,
   VIGIL_PROMETHEUS_URL: 'set it to the remote-write URL, e.g. https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-.../api/v1/remote_write',
   VIGIL_PROMETHEUS_SIGV4: 'set it to true (Amazon Managed Service for Prometheus) or false (a plain Prometheus)',
   VIGIL_DEAD_LETTER_QUEUE_URL: 'set it to the URL of the SQS queue that takes bad records',
@@ -69,13 +73,14 @@ export class ConfigError extends Error {
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): ScoreConfig {
   const checked = EnvSchema.safeParse(env);
   if (!checked.success) {
-    const problems = checked.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? '(environment)');
-      const value = env[name];
-      const fix = FIXES[name];
-      return `${name}${value === undefined ? '' : `=${JSON.stringify(value)}`} ${issue.message}${fix ? `: ${fix}` : ''}`;
+    const problems = checked.error.issues.map((issue): ConfigProblem => {
+      const key = String(issue.path[0] ?? '(environment)');
+      const value = env[key];
+      // A variable that is not set needs no more words than "is not set" and the fix.
+      const problem = value === undefined && issue.code === 'invalid_type' ? undefined : issue.message;
+      return { key, value, ...(problem ? { problem } : {}), fix: FIXES[key] ?? 'correct it, or leave it out for the default' };
     });
-    throw new ConfigError(`the score function's configuration is invalid: ${problems.join('; ')}`);
+    throw new ConfigError(formatConfigProblems("the score function's configuration is invalid", problems));
   }
   const e = checked.data;
   const prometheusUrl = e.VIGIL_PROMETHEUS_URL;

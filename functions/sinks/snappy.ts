@@ -5,9 +5,7 @@
  * 32-bit integer hashing (Math.imul), 4-byte loads through a DataView, one hash table and one
  * output buffer reused across calls, long literal runs copied with TypedArray.set, short ones in
  * 4-byte words, matches compared 8 bytes a step. About 1.6 times as fast as snappyjs's compress on
- * remote-write requests; the word copies and 8-byte steps made it 1.1 (a host's 100 samples a
- * request: 0.87 against 0.98 us a sample) to 1.4 times (one or two samples a host, where label
- * bytes dominate: 1.20 against 1.65 us) as fast, same output. Any snappy decoder reads the output
+ * remote-write requests (docs/performance.md), same output. Any snappy decoder reads the output
  * (test/functions/snappy.test.ts decodes it with snappyjs).
  */
 

@@ -15,9 +15,8 @@
  * - Leaf path length is depth + c(rows in the leaf). The package grows while depth <= ceil(log2(n)),
  *   so its leaves sit up to one level deeper than the paper's height limit ceil(log2(n)). Here each
  *   tree is cut at the paper's limit: a node at depth ceil(log2(n)) becomes a leaf holding the rows
- *   of the subtree below it (the tree the paper grows, the same split draws above the limit). Half
- *   the nodes, faster scoring, and slightly better on NAB (seeds 1-3, standard 63.7 -> 64.1,
- *   reward low FP 56.3 -> 57.4, reward low FN 68.7 -> 69.3).
+ *   of the subtree below it (the tree the paper grows, the same split draws above the limit): half
+ *   the nodes and faster scoring (its effect on detection: docs/detection.md, experiment log).
  *   Empty leaves (c(0) = 0) occur.
  * - A row goes left when x < split, right otherwise. So NaN goes right at every split (NaN < s is
  *   false), +Infinity right, -Infinity left; the ONNX export does the same (models/onnx/export.ts).

@@ -35,7 +35,7 @@ describe('vigil-agent CLI', () => {
     expect(help.stdout).toMatch(/check \[options\]/);
     expect(help.stdout).toMatch(/Examples:[\s\S]*--dry-run/);
     expect(bad.code).toBe(78);
-    expect(bad.stderr).toMatch(/intervalSeconds = "often" \(from flag --interval\): expected a number of seconds/);
+    expect(bad.stderr).toMatch(/intervalSeconds is "often" \(from flag --interval\): expected a number of seconds/);
   });
 
   it('--dry-run prints samples with every host metric and named features, and writes nothing', async () => {

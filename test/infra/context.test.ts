@@ -19,15 +19,15 @@ describe('propsFromContext', () => {
   });
 
   it('reports a key that is not a setting, with the known ones', () => {
-    expect(() => propsFromContext({ alarmEmial: 'ops@example.com' })).toThrow(/context key alarmEmial is not a vigil setting: use one of .*alarmEmail/);
+    expect(() => propsFromContext({ alarmEmial: 'ops@example.com' })).toThrow(/alarmEmial is "ops@example.com" \(from CDK context\): not a vigil setting; use one of .*alarmEmail/);
   });
 
   it.each([
-    ['shardCount', 'two', 'give a number, e.g. -c shardCount=2'],
-    ['grafana', 'yes', 'give true or false, e.g. -c grafana=true'],
-    ['sinks', 42, 'give a comma-separated list'],
+    ['shardCount', 'two', 'not a number; give a number, e.g. -c shardCount=2'],
+    ['grafana', 'yes', 'not true or false; give true or false, e.g. -c grafana=true'],
+    ['sinks', 42, 'not a list; give a comma-separated list'],
   ])('reports %s=%j with the way to write it', (key, value, fix) => {
-    expect(() => propsFromContext({ [key]: value })).toThrow(`context ${key} is ${JSON.stringify(value)}: ${fix}`);
+    expect(() => propsFromContext({ [key]: value })).toThrow(`${key} is ${JSON.stringify(value)} (from CDK context): ${fix}`);
   });
 
   it('knows every setting that has a default', () => {

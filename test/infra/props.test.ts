@@ -44,33 +44,33 @@ describe('resolveProps', () => {
   });
 
   it.each([
-    [{ batchSize: 0 }, 'batchSize is 0: use a whole number from 1 to 10,000'],
-    [{ batchSize: 10_001 }, 'batchSize is 10001: use a whole number from 1 to 10,000'],
-    [{ batchSize: 2.5 }, 'batchSize is 2.5: use a whole number'],
-    [{ streamMode: 'provisioned', shardCount: 0 }, 'shardCount is 0: use a whole number from 1 to 10,000'],
-    [{ shardCount: 2 }, `shardCount is 2 but streamMode is "on-demand": set streamMode to 'provisioned'`],
-    [{ streamMode: 'burst' as never }, `streamMode is "burst": use 'on-demand' or 'provisioned'`],
-    [{ streamRetentionHours: 12 }, 'streamRetentionHours is 12: use a whole number from 24 to 8,760'],
-    [{ sinks: [] }, `sinks is []: give at least one of 'prometheus', 'timestream'`],
-    [{ sinks: ['influx' as never] }, `sinks contains "influx": each sink is one of 'prometheus', 'timestream'`],
-    [{ sinks: ['prometheus', 'prometheus'] }, 'sinks is ["prometheus","prometheus"]: name each sink once'],
-    [{ timestreamMemoryRetentionHours: 24 }, `timestreamMemoryRetentionHours is 24 but sinks is ["prometheus"]: add 'timestream' to sinks`],
-    [{ sinks: ['timestream'], timestreamMemoryRetentionHours: 9_000 }, 'timestreamMemoryRetentionHours is 9000: use a whole number from 1 to 8,766'],
-    [{ sinks: ['timestream'], timestreamMagneticRetentionDays: 0 }, 'timestreamMagneticRetentionDays is 0: use a whole number from 1 to 73,000'],
-    [{ modelPrefix: '/models/' }, `modelPrefix is "/models/": use S3 key segments`],
-    [{ functionMemoryMb: 64 }, 'functionMemoryMb is 64: use a whole number from 128 to 10,240'],
-    [{ functionTimeoutSeconds: 901 }, 'functionTimeoutSeconds is 901: use a whole number from 1 to 900'],
-    [{ maxBatchingWindowSeconds: 301 }, 'maxBatchingWindowSeconds is 301: use a whole number from 0 to 300'],
-    [{ retryAttempts: -1 }, 'retryAttempts is -1: use a whole number from 0 to 10,000'],
-    [{ maxRecordAgeSeconds: 30 }, 'maxRecordAgeSeconds is 30: use a whole number from 60 to 604,800'],
-    [{ maxRecordAgeSeconds: 100_000 }, 'maxRecordAgeSeconds is 100000, longer than the stream keeps records (streamRetentionHours 24 = 86400 s): lower maxRecordAgeSeconds or raise streamRetentionHours'],
-    [{ parallelizationFactor: 11 }, 'parallelizationFactor is 11: use a whole number from 1 to 10'],
-    [{ deadLetterRetentionDays: 15 }, 'deadLetterRetentionDays is 15: use a whole number from 1 to 14'],
-    [{ logRetentionDays: 10 }, 'logRetentionDays is 10: use a value CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30'],
-    [{ alarmEmail: 'ops at example.com' }, 'alarmEmail is "ops at example.com": give one email address such as ops@example.com'],
-    [{ alarmEmail: 'a@b.com,c@d.com' }, 'alarmEmail is "a@b.com,c@d.com": give one email address'],
-    [{ iteratorAgeAlarmSeconds: 5 }, 'iteratorAgeAlarmSeconds is 5: use a whole number from 10 to 86,400'],
-    [{ grafana: 'yes' as never }, 'grafana is "yes": use true or false'],
+    [{ batchSize: 0 }, 'batchSize is 0: less than 1; use a whole number from 1 to 10,000'],
+    [{ batchSize: 10_001 }, 'batchSize is 10001: more than 10,000; use a whole number from 1 to 10,000'],
+    [{ batchSize: 2.5 }, 'batchSize is 2.5: not a whole number; use a whole number'],
+    [{ streamMode: 'provisioned', shardCount: 0 }, 'shardCount is 0: less than 1; use a whole number from 1 to 10,000'],
+    [{ shardCount: 2 }, `shardCount is 2: only a provisioned stream has shards, and streamMode is "on-demand"; set streamMode to 'provisioned'`],
+    [{ streamMode: 'burst' as never }, `streamMode is "burst": not a stream mode; use 'on-demand' or 'provisioned'`],
+    [{ streamRetentionHours: 12 }, 'streamRetentionHours is 12: less than 24; use a whole number from 24 to 8,760'],
+    [{ sinks: [] }, `sinks is []: names no sink; give at least one of 'prometheus', 'timestream'`],
+    [{ sinks: ['influx' as never] }, `sinks is ["influx"]: unknown sink "influx"; each sink is one of 'prometheus', 'timestream'`],
+    [{ sinks: ['prometheus', 'prometheus'] }, 'sinks is ["prometheus","prometheus"]: names a sink more than once; name each sink once'],
+    [{ timestreamMemoryRetentionHours: 24 }, `timestreamMemoryRetentionHours is 24: only the 'timestream' sink uses it, and sinks is ["prometheus"]; add 'timestream' to sinks`],
+    [{ sinks: ['timestream'], timestreamMemoryRetentionHours: 9_000 }, 'timestreamMemoryRetentionHours is 9000: more than 8,766; use a whole number from 1 to 8,766'],
+    [{ sinks: ['timestream'], timestreamMagneticRetentionDays: 0 }, 'timestreamMagneticRetentionDays is 0: less than 1; use a whole number from 1 to 73,000'],
+    [{ modelPrefix: '/models/' }, `modelPrefix is "/models/": not an S3 key prefix; use S3 key segments`],
+    [{ functionMemoryMb: 64 }, 'functionMemoryMb is 64: less than 128; use a whole number from 128 to 10,240'],
+    [{ functionTimeoutSeconds: 901 }, 'functionTimeoutSeconds is 901: more than 900; use a whole number from 1 to 900'],
+    [{ maxBatchingWindowSeconds: 301 }, 'maxBatchingWindowSeconds is 301: more than 300; use a whole number from 0 to 300'],
+    [{ retryAttempts: -1 }, 'retryAttempts is -1: less than 0; use a whole number from 0 to 10,000'],
+    [{ maxRecordAgeSeconds: 30 }, 'maxRecordAgeSeconds is 30: less than 60; use a whole number from 60 to 604,800'],
+    [{ maxRecordAgeSeconds: 100_000 }, 'maxRecordAgeSeconds is 100000: longer than the stream keeps records (streamRetentionHours 24 = 86400 s); lower maxRecordAgeSeconds or raise streamRetentionHours'],
+    [{ parallelizationFactor: 11 }, 'parallelizationFactor is 11: more than 10; use a whole number from 1 to 10'],
+    [{ deadLetterRetentionDays: 15 }, 'deadLetterRetentionDays is 15: more than 14; use a whole number from 1 to 14'],
+    [{ logRetentionDays: 10 }, 'logRetentionDays is 10: not a CloudWatch Logs retention; use a value CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30'],
+    [{ alarmEmail: 'ops at example.com' }, 'alarmEmail is "ops at example.com": not one email address; give one email address such as ops@example.com'],
+    [{ alarmEmail: 'a@b.com,c@d.com' }, 'alarmEmail is "a@b.com,c@d.com": not one email address; give one email address'],
+    [{ iteratorAgeAlarmSeconds: 5 }, 'iteratorAgeAlarmSeconds is 5: less than 10; use a whole number from 10 to 86,400'],
+    [{ grafana: 'yes' as never }, 'grafana is "yes": not a boolean; use true or false'],
   ] as [VigilProps, string][])('rejects %j naming the prop, the value and the fix', (props, message) => {
     const problems = problemsOf(props);
     expect(problems).toHaveLength(1);
@@ -100,7 +100,7 @@ describe('resolveProps', () => {
 describe('VigilStack', () => {
   it('fails at synth with the validation message before creating any resource', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    expect(() => new VigilStack(app, 'Vigil', { batchSize: 20_000 })).toThrow(/invalid vigil stack props:\n {2}- batchSize is 20000: use a whole number from 1 to 10,000/);
+    expect(() => new VigilStack(app, 'Vigil', { batchSize: 20_000 })).toThrow(/invalid vigil stack props:\n {2}- batchSize is 20000: more than 10,000; use a whole number from 1 to 10,000/);
   });
 
   it('names a missing or broken alert rule file and the fix', () => {
