@@ -3,10 +3,7 @@
 # temporary folder, then NAB's scorer (standard, reward_low_FP_rate, reward_low_FN_rate).
 #   NAB_DIR  the NAB set (default: ../shared/nab next to the repository)
 #   extra arguments go to `vigil score-csv` (e.g. --seed 2)
-# Measured 2026-12-02 with the defaults (seed 1, daily retraining, 24 h onset reporting, feature set 3,
-# trees cut at the paper's height limit, the forest weighted 0.3 above the extremeness score):
-# standard 71.4, reward_low_FP_rate 63.7, reward_low_FN_rate 75.6; seeds 2 and 3: 71.0 / 62.8 / 75.3
-# and 71.6 / 64.1 / 75.7 (average of seeds 1-3: 71.3 / 63.5 / 75.5; before the weighting 64.1 / 57.4 / 69.3).
+# Current figures and their history: docs/detection.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 nab_dir=${NAB_DIR:-../shared/nab}
