@@ -78,7 +78,7 @@ export async function closedPort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-/** The sample indices of every outcome field, each once. */
+/** The samples an outcome names as not written: failed, then rejected. */
 function accounted(outcome: SinkOutcome): number[] {
   return [...outcome.failed, ...outcome.rejected.flatMap((r) => r.indices)];
 }
