@@ -8,7 +8,7 @@
 import { REMOTE_WRITE_HEADERS } from './remote-write-codec.js';
 import { RemoteWriteEncoder } from './remote-write-samples.js';
 import { DEFAULT_RETRY_POLICY, inParallel, withRetries, type RetryPolicy } from './retry.js';
-import { combineOutcomes, errorText, type PreparedWrite, type ResultSink, type SinkBatch, type SinkRejection } from './sink.js';
+import { combineOutcomes, errorText, sendOnce, type PreparedWrite, type ResultSink, type SinkBatch, type SinkRejection } from './sink.js';
 import type { RequestSigner } from './sigv4.js';
 
 export interface PrometheusSinkOptions {
@@ -39,24 +39,21 @@ export class PrometheusSink implements ResultSink {
   prepare(batch: SinkBatch): PreparedWrite {
     const encoder = new RemoteWriteEncoder(batch);
     const requests = requestsByHost(batch, this.options.samplesPerRequest ?? 500).map((indices) => ({ body: encoder.encode(indices), indices }));
-    return {
-      requests: requests.length,
-      send: async () => {
-        const results = await inParallel(
-          requests.map((r) => async () => {
-            try {
-              await withRetries(() => this.post(r.body), (e) => !(e instanceof PermanentRejection), this.options.retry ?? DEFAULT_RETRY_POLICY);
-              return { written: r.indices.length, failed: [] as number[], rejected: [] as SinkRejection[] };
-            } catch (error) {
-              if (error instanceof PermanentRejection) return { written: 0, failed: [], rejected: [{ indices: r.indices, reason: error.message }] };
-              return { written: 0, failed: r.indices, rejected: [], error: `remote write to ${this.url.origin}${this.url.pathname} failed after retries: ${errorText(error)}` };
-            }
-          }),
-          this.options.concurrency ?? 4,
-        );
-        return combineOutcomes(this.name, results);
-      },
-    };
+    return sendOnce('Prometheus', requests.length, async () => {
+      const results = await inParallel(
+        requests.map((r) => async () => {
+          try {
+            await withRetries(() => this.post(r.body), (e) => !(e instanceof PermanentRejection), this.options.retry ?? DEFAULT_RETRY_POLICY);
+            return { written: r.indices.length, failed: [] as number[], rejected: [] as SinkRejection[] };
+          } catch (error) {
+            if (error instanceof PermanentRejection) return { written: 0, failed: [], rejected: [{ indices: r.indices, reason: error.message }] };
+            return { written: 0, failed: r.indices, rejected: [], error: `remote write to ${this.url.origin}${this.url.pathname} failed after retries: ${errorText(error)}` };
+          }
+        }),
+        this.options.concurrency ?? 4,
+      );
+      return combineOutcomes(this.name, results);
+    });
   }
 
   private async post(body: Uint8Array): Promise<void> {

@@ -35,10 +35,43 @@ export interface SinkOutcome {
 export interface PreparedWrite {
   /** How many requests `send` makes (at most). */
   readonly requests: number;
-  /** Sends the requests, once; then frees what they held (buffers the next batch reuses). */
+  /**
+   * Sends the requests, once; then frees what they held (buffers the next batch reuses). Sending
+   * again, or after `discard`, is refused (the promise rejects) and sends nothing.
+   */
   send(): Promise<SinkOutcome>;
   /** Frees what the requests hold without sending them (for sinks whose requests hold anything). */
   discard?(): void;
+}
+
+/**
+ * A PreparedWrite that keeps its rules: `send` runs once, then `release` frees what the requests
+ * hold; `discard` (there when there is something to release) releases without sending. `what`
+ * names the write in the refusal ("this Timestream write was already sent or discarded").
+ */
+export function sendOnce(what: string, requests: number, send: () => Promise<SinkOutcome>, release?: () => void): PreparedWrite {
+  let done = false;
+  return {
+    requests,
+    send: async () => {
+      if (done) throw new Error(`this ${what} write was already sent or discarded; prepare the batch again`);
+      done = true;
+      try {
+        return await send();
+      } finally {
+        release?.();
+      }
+    },
+    ...(release
+      ? {
+          discard: () => {
+            if (done) return;
+            done = true;
+            release();
+          },
+        }
+      : {}),
+  };
 }
 
 export interface ResultSink {

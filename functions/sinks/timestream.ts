@@ -12,7 +12,7 @@ import { WriteRecordsCommand, type RejectedRecord, type TimestreamWriteClient } 
 import { TIMESTREAM_MAX_RECORDS_PER_WRITE } from '../../core/stored-result.js';
 import { DEFAULT_RETRY_POLICY, inParallel, isTransientAwsError, withRetries, type RetryPolicy } from './retry.js';
 import { WriteRecordsBodyWriter } from './timestream-body.js';
-import { combineOutcomes, errorText, type PreparedWrite, type RequestOutcome, type ResultSink, type SinkBatch, type SinkRejection } from './sink.js';
+import { combineOutcomes, errorText, sendOnce, type PreparedWrite, type RequestOutcome, type ResultSink, type SinkBatch, type SinkRejection } from './sink.js';
 
 export interface TimestreamSinkOptions {
   readonly client: TimestreamWriteClient;
@@ -56,28 +56,18 @@ export class TimestreamSink implements ResultSink {
       open.indices.push(i);
     });
     close();
-    let done = false;
-    return {
-      requests: chunks.length,
-      send: async () => {
-        if (done) throw new Error('this Timestream write was already sent or discarded; prepare the batch again');
-        done = true;
-        try {
-          const results = await inParallel(
-            chunks.map((c) => () => this.write(c)),
-            this.options.concurrency ?? 8,
-          );
-          return combineOutcomes(this.name, results);
-        } finally {
-          writer.release();
-        }
+    return sendOnce(
+      'Timestream',
+      chunks.length,
+      async () => {
+        const results = await inParallel(
+          chunks.map((c) => () => this.write(c)),
+          this.options.concurrency ?? 8,
+        );
+        return combineOutcomes(this.name, results);
       },
-      discard: () => {
-        if (done) return;
-        done = true;
-        writer.release();
-      },
-    };
+      () => writer.release(),
+    );
   }
 
   private async write(chunk: Chunk): Promise<RequestOutcome> {

@@ -1,8 +1,9 @@
 /**
  * processKinesisBatch with a real ONNX model and in-memory sinks and dead-letter queue: scoring,
- * dead letters, partial batch failures, storage resolution.
+ * dead letters, partial batch failures, storage resolution, and the metrics and logs it reports.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FEATURE_SET_VERSION } from '../../core/features.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import type { DeadLetter, DeadLetterResult } from '../../functions/score/dead-letter.js';
@@ -162,5 +163,129 @@ describe('processKinesisBatch', () => {
       await processKinesisBatch({ Records: records }, deps({ sinks: [split], normalResolutionMs: 60_000 }));
     }
     expect(split.stored.map((s) => s.seq)).toEqual([0, 4, 6]);
+  });
+});
+
+/** Every metric (name to values) and log line (level, message, attributes) a batch reports. */
+function observe(d: ScoreDependencies): { metrics: Map<string, number[]>; dimensions: unknown[][]; metadata: unknown[][]; logs: unknown[][]; keys: unknown[] } {
+  const metrics = new Map<string, number[]>();
+  const dimensions: unknown[][] = [];
+  const metadata: unknown[][] = [];
+  const logs: unknown[][] = [];
+  const keys: unknown[] = [];
+  vi.spyOn(Metrics.prototype, 'addMetric').mockImplementation(function (this: Metrics, name: string, _unit: unknown, value: number) {
+    metrics.set(name, [...(metrics.get(name) ?? []), value]);
+    return this;
+  });
+  vi.spyOn(Metrics.prototype, 'addDimension').mockImplementation(function (this: Metrics, ...args: unknown[]) {
+    dimensions.push(args);
+    return this;
+  });
+  vi.spyOn(Metrics.prototype, 'addMetadata').mockImplementation(function (this: Metrics, ...args: unknown[]) {
+    metadata.push(args);
+    return this;
+  });
+  for (const level of ['info', 'warn', 'error'] as const) {
+    vi.spyOn(d.logger, level).mockImplementation((message: unknown, ...rest: unknown[]) => void logs.push([level, message, ...rest]));
+  }
+  vi.spyOn(d.logger, 'appendKeys').mockImplementation((k) => void keys.push(k));
+  return { metrics, dimensions, metadata, logs, keys };
+}
+
+const timing = { readMs: expect.any(Number), scoreMs: expect.any(Number), buildMs: expect.any(Number) };
+const timeMetrics = { ReadTime: [expect.any(Number)], ScoreTime: [expect.any(Number)], BuildTime: [expect.any(Number)], WriteTime: [expect.any(Number)] };
+
+describe('what processKinesisBatch reports', () => {
+  afterEach(() => void vi.restoreAllMocks());
+
+  it('counts, per sink and per kind of dead letter, and logs each failure, each letter and the partial answer', async () => {
+    // r0: seq 2 refused by the sink; r1: junk; r2: stored; r3: the sink fails it; r4: junk after the first failed record.
+    const sink = new MemorySink('memory', (s) => s.host === 'web-3', (s) => s.seq === 2);
+    const records = kinesisRecords([
+      encode(wireRecord('web-1', [sample(1), sample(2, { anomalous: 'cpu_pct' })])),
+      Buffer.from('junk 1'),
+      encode(wireRecord('web-2', [sample(1)])),
+      encode(wireRecord('web-3', [sample(1)])),
+      Buffer.from('junk 4'),
+    ]);
+    const d = deps({ sinks: [sink] });
+    const seen = observe(d);
+    expect(await processKinesisBatch({ Records: records }, d)).toEqual({ batchItemFailures: [{ itemIdentifier: records[3]!.kinesis.sequenceNumber }] });
+    expect(Object.fromEntries(seen.metrics)).toEqual({
+      ...timeMetrics,
+      BatchSize: [5], RecordsIn: [5], SamplesScored: [4], SamplesScoredByModel: [4], Anomalies: [1],
+      MemorySamplesWritten: [2], MemorySamplesFailed: [1], MemorySamplesRejected: [1], MemoryLatency: [expect.any(Number)],
+      RecordsDeadLettered: [1], ResultsDeadLettered: [1], DeadLetterFailures: [0], BatchItemFailures: [1],
+    });
+    expect(seen.dimensions).toEqual([['modelVersion', 'z1']]);
+    expect(seen.metadata).toEqual([['modelVersion', 'z1']]);
+    expect(seen.keys).toEqual([{ modelVersion: 'z1' }]);
+    const at = (i: number): { shardId: string; sequenceNumber: string } => ({ shardId: 'shardId-000000000000', sequenceNumber: records[i]!.kinesis.sequenceNumber });
+    expect(seen.logs).toEqual([
+      ['error', 'sink failed after retries; its records will be delivered again', { sink: 'memory', samples: 1, error: 'down' }],
+      ['warn', 'dead-lettered', { reason: 'garbage', message: expect.any(String), ...at(1) }],
+      ['warn', 'dead-lettered', { reason: 'sink_rejected', message: 'too old', ...at(0), sink: 'memory' }],
+      ['warn', 'batch partly failed; delivery resumes from the first failed record', { records: 5, samples: 4, deadLettered: 1, ...timing, failedFrom: records[3]!.kinesis.sequenceNumber }],
+    ]);
+  });
+
+  it('logs each letter the queue did not take and counts none of them as dead-lettered', async () => {
+    const records = kinesisRecords([encode(wireRecord('web-1', [sample(1)])), Buffer.from('junk 1'), Buffer.from('junk 2')]);
+    const d = deps({ deadLetters: new MemoryQueue(true) });
+    const seen = observe(d);
+    expect(await processKinesisBatch({ Records: records }, d)).toEqual({ batchItemFailures: [{ itemIdentifier: records[1]!.kinesis.sequenceNumber }] });
+    expect(Object.fromEntries(seen.metrics)).toEqual({
+      ...timeMetrics,
+      BatchSize: [3], RecordsIn: [3], SamplesScored: [1], SamplesScoredByModel: [1], Anomalies: [0],
+      RecordsDeadLettered: [0], ResultsDeadLettered: [0], DeadLetterFailures: [2], BatchItemFailures: [1],
+    });
+    const letter = (i: number): unknown[] => ['error', 'dead letter not taken by the queue; its record will be delivered again', { reason: 'garbage', message: expect.any(String), shardId: 'shardId-000000000000', sequenceNumber: records[i]!.kinesis.sequenceNumber }];
+    expect(seen.logs).toEqual([
+      letter(1),
+      letter(2),
+      ['error', 'dead-letter queue did not take every message; those records will be delivered again', { error: 'queue down' }],
+      ['warn', 'batch partly failed; delivery resumes from the first failed record', { records: 3, samples: 1, deadLettered: 0, ...timing, failedFrom: records[1]!.kinesis.sequenceNumber }],
+    ]);
+  });
+
+  it('logs a batch that went through as scored, with the latency of every sink', async () => {
+    const records = kinesisRecords([encode(wireRecord('web-1', [sample(1)]))]);
+    const d = deps({ sinks: [new MemorySink('memory'), new MemorySink('other')] });
+    const seen = observe(d);
+    expect(await processKinesisBatch({ Records: records }, d)).toEqual({ batchItemFailures: [] });
+    expect(Object.fromEntries(seen.metrics)).toEqual({
+      ...timeMetrics,
+      BatchSize: [1], RecordsIn: [1], SamplesScored: [1], SamplesScoredByModel: [1], Anomalies: [0],
+      MemorySamplesWritten: [1], MemorySamplesFailed: [0], MemorySamplesRejected: [0], MemoryLatency: [expect.any(Number)],
+      OtherSamplesWritten: [1], OtherSamplesFailed: [0], OtherSamplesRejected: [0], OtherLatency: [expect.any(Number)],
+      RecordsDeadLettered: [0], ResultsDeadLettered: [0], DeadLetterFailures: [0],
+    });
+    expect(seen.logs).toEqual([['info', 'batch scored', { records: 1, samples: 1, deadLettered: 0, ...timing }]]);
+  });
+
+  it('counts and logs a batch handed back for want of a model, and nothing else', async () => {
+    const records = kinesisRecords([encode(wireRecord('web-1', [sample(1)])), encode(wireRecord('web-2', [sample(1)]))]);
+    const error = new ModelUnavailableError('none');
+    const d = deps({ models: { current: async (): Promise<LoadedModel> => Promise.reject(error) } });
+    const seen = observe(d);
+    expect(await processKinesisBatch({ Records: records }, d)).toEqual({ batchItemFailures: [{ itemIdentifier: records[0]!.kinesis.sequenceNumber }] });
+    expect(Object.fromEntries(seen.metrics)).toEqual({ BatchSize: [2], RecordsIn: [2], BatchesWithoutModel: [1] });
+    expect(seen.logs).toEqual([['error', 'no model to score with; the batch is handed back to be delivered again', { error }]]);
+  });
+
+  it('reports nothing for an empty batch', async () => {
+    const d = deps();
+    const seen = observe(d);
+    expect(await processKinesisBatch({ Records: [] }, d)).toEqual({ batchItemFailures: [] });
+    expect(seen.metrics.size + seen.logs.length).toBe(0);
+  });
+
+  it('names the model in the log keys before the sinks write (the log sink logs with the same logger)', async () => {
+    const d = deps();
+    const seen = observe(d);
+    const keysWhenSent: unknown[][] = [];
+    const sink: ResultSink = { name: 'probe', prepare: () => ({ requests: 0, send: async () => (keysWhenSent.push([...seen.keys]), { sink: 'probe', written: 0, failed: [], rejected: [] }) }) };
+    await processKinesisBatch({ Records: kinesisRecords([encode(wireRecord('web-1', [sample(1)]))]) }, { ...d, sinks: [sink] });
+    expect(keysWhenSent).toEqual([[{ modelVersion: 'z1' }]]);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The Prometheus sink: remote write to the real local Prometheus (queried back), SigV4 signing and
- * the retry / rejection rules against a scripted endpoint.
+ * the retry rules against a scripted endpoint. The rules every sink keeps (send once, failed /
+ * rejected, a refusal for good against the real Prometheus) are in sink-contract.test.ts.
  */
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
@@ -82,14 +83,5 @@ describe('PrometheusSink', () => {
     expect(outcome.failed).toEqual([0, 1]);
     expect(outcome.error).toMatch(/answered 503 Service Unavailable: overloaded/);
     expect(service.requests).toHaveLength(3);
-  });
-
-  it('reports a 400 as a rejection with Prometheus\'s answer, without retrying', async () => {
-    service = await new FakeService(() => ({ status: 400, body: 'out of bounds' })).start();
-    const sink = new PrometheusSink({ url: `${service.url}/api/v1/write`, retry: fast });
-    const now = Date.now();
-    const outcome = await sink.prepare(batch(scored('web-1', 2, now), now)).send();
-    expect(outcome).toMatchObject({ failed: [], rejected: [{ indices: [0, 1], reason: 'Prometheus answered 400 Bad Request: out of bounds' }] });
-    expect(service.requests).toHaveLength(1);
   });
 });

@@ -2,7 +2,8 @@
  * A loopback proxy in front of the AWS endpoint for Timestream: forwards every request, keeps the
  * records of every WriteRecords the endpoint accepted, merged with the call's CommonAttributes as
  * Timestream stores them (moto has no Timestream query), and can be
- * taken "down" (connections reset) to play an outage.
+ * taken "down" (connections reset) to play an outage. It forwards any HTTP request (Prometheus
+ * remote write too) and counts what it forwarded; only WriteRecords calls are recorded.
  */
 import { createServer, request, type Server } from 'node:http';
 import type { _Record } from '@aws-sdk/client-timestream-write';
@@ -12,6 +13,8 @@ export class TimestreamRecordingProxy {
   readonly accepted: _Record[] = [];
   down = false;
   refused = 0;
+  /** Requests forwarded to the endpoint. */
+  forwarded = 0;
   url = '';
   private server: Server | undefined;
 
@@ -29,6 +32,7 @@ export class TimestreamRecordingProxy {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
+        this.forwarded++;
         const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
           const parts: Buffer[] = [];
           answer.on('data', (c: Buffer) => parts.push(c));

@@ -1,6 +1,7 @@
 /**
  * The Timestream sink over the wire against a scripted Timestream endpoint: chunking, retries on
  * throttling, RejectedRecords inspection, failure after retries. (moto never throttles or rejects.)
+ * The rules every sink keeps (send once, discard, failed / rejected) are in sink-contract.test.ts.
  */
 import { TimestreamWriteClient, type _Record } from '@aws-sdk/client-timestream-write';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -63,17 +64,6 @@ describe('TimestreamSink', () => {
     expect(stored.sort((a, b) => Number(a.Time) - Number(b.Time))).toEqual(samples.map(toTimestreamRecord));
   });
 
-  it('sends a prepared write once: again, or after it was discarded, is an error', async () => {
-    const sink = await sinkAgainst(() => ok);
-    const prepared = sink.prepare(batch(scored(2)));
-    await prepared.send();
-    await expect(prepared.send()).rejects.toThrow(/already sent or discarded; prepare the batch again/);
-    const discarded = sink.prepare(batch(scored(2)));
-    discarded.discard?.();
-    await expect(discarded.send()).rejects.toThrow(/already sent or discarded/);
-    expect(service!.requests).toHaveLength(1);
-  });
-
   it('retries throttling with backoff and then succeeds', async () => {
     const throttled = { status: 400, body: JSON.stringify({ __type: 'com.amazonaws.timestream.v20181101#ThrottlingException', message: 'slow down' }) };
     const sink = await sinkAgainst((_r, i) => (i < 2 ? throttled : ok));
@@ -110,12 +100,5 @@ describe('TimestreamSink', () => {
     expect(outcome.failed).toEqual([0, 1]);
     expect(outcome.error).toMatch(/WriteRecords to vigil\.scores failed after retries: InternalServerException: boom/);
     expect(service!.requests).toHaveLength(3);
-  });
-
-  it('does not retry a request Timestream will never accept', async () => {
-    const sink = await sinkAgainst(() => ({ status: 400, body: JSON.stringify({ __type: 'ValidationException', message: 'bad dimension' }) }));
-    const outcome = await sink.prepare(batch(scored(2))).send();
-    expect(outcome).toMatchObject({ written: 0, failed: [], rejected: [{ indices: [0, 1], reason: 'Timestream refused the request: ValidationException: bad dimension' }] });
-    expect(service!.requests).toHaveLength(1);
   });
 });
