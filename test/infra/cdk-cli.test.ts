@@ -44,8 +44,8 @@ describe('npx cdk synth', () => {
   it('stops on a bad setting with the setting, its value and the fix, and no stack trace', { timeout: 120_000 }, () => {
     const run = cdk('synth', '--quiet', '-c', 'batchSize=0', '-c', 'alarmEmail=ops');
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('batchSize is 0: use a whole number from 1 to 10,000');
-    expect(run.stderr).toContain('alarmEmail is "ops": give one email address such as ops@example.com');
+    expect(run.stderr).toContain('batchSize is 0: less than 1; use a whole number from 1 to 10,000');
+    expect(run.stderr).toContain('alarmEmail is "ops": not one email address; give one email address such as ops@example.com');
     expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 });
