@@ -73,7 +73,9 @@ export class Agent {
     this.pipeline = saved.pipeline;
     this.nextSeq = Math.max(saved.nextSeq, lastSpooledSeq(this.spool) + 1);
     this.collector = new HostCollector({ procRoot: config.procRoot, detail: config.detail });
-    this.ownKinesis = options.kinesis ? undefined : new KinesisClient(awsClientSettings({ ...(config.region ? { region: config.region } : {}), maxAttempts: 1 }));
+    this.ownKinesis = options.kinesis
+      ? undefined
+      : new KinesisClient(awsClientSettings({ ...(config.region ? { region: config.region } : {}), maxAttempts: 1 }));
     this.sender = new KinesisSender({
       client: options.kinesis ?? this.ownKinesis!,
       stream: config.stream,
@@ -85,7 +87,15 @@ export class Agent {
   counters(): AgentCounters {
     const spool = this.spool.stats();
     const s = this.sender.counters;
-    return { ...this.local, recordsSent: s.recordsSent, recordsRetried: s.recordsRetried, putCallsFailed: s.callsFailed, throttled: s.throttled, dropped: spool.dropped, pending: spool.pending };
+    return {
+      ...this.local,
+      recordsSent: s.recordsSent,
+      recordsRetried: s.recordsRetried,
+      putCallsFailed: s.callsFailed,
+      throttled: s.throttled,
+      dropped: spool.dropped,
+      pending: spool.pending,
+    };
   }
 
   /** Runs until stop(); then sends what it can within shutdownTimeoutSeconds and saves its state. */
@@ -95,7 +105,13 @@ export class Agent {
     const sending = this.sendLoop();
     await this.sampleLoop();
     const timeout = new AbortController();
-    const drained = await Promise.race([sending.then(() => true), sleep(this.config.shutdownTimeoutSeconds * 1000, timeout.signal).then(() => false, () => true)]);
+    const drained = await Promise.race([
+      sending.then(() => true),
+      sleep(this.config.shutdownTimeoutSeconds * 1000, timeout.signal).then(
+        () => false,
+        () => true,
+      ),
+    ]);
     timeout.abort();
     if (!drained) {
       this.abort.abort(new Error('shutdown timeout'));
@@ -156,7 +172,11 @@ export class Agent {
       this.spool.append(Buffer.from(JSON.stringify(sample)));
     } catch (error) {
       this.local.spoolErrors++;
-      this.log.error('cannot write the sample to the spool; it is lost (disk full or not writable?)', { error, seq: sample.seq, spoolDir: this.config.spoolDir });
+      this.log.error('cannot write the sample to the spool; it is lost (disk full or not writable?)', {
+        error,
+        seq: sample.seq,
+        spoolDir: this.config.spoolDir,
+      });
       return;
     }
     this.nextSeq++;
@@ -177,7 +197,7 @@ export class Agent {
   private async sendLoop(): Promise<void> {
     const maxSamples = this.config.samplesPerRecord * 500;
     const flushMs = this.config.flushSeconds * 1000;
-    for (let failures = 0; ; ) {
+    for (let failures = 0; ;) {
       try {
         const batch = this.spool.read(maxSamples, READ_MAX_BYTES);
         if (batch.entries.length === 0) {

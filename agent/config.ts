@@ -16,7 +16,8 @@ import { LOG_LEVELS } from './log.js';
 /** Read when no --config / VIGIL_AGENT_CONFIG is given and the file exists. */
 export const DEFAULT_CONFIG_FILE = '/etc/vigil/agent.yaml';
 
-const seconds = (min: number, max: number) => z.number({ error: 'expected a number of seconds' }).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const seconds = (min: number, max: number) =>
+  z.number({ error: 'expected a number of seconds' }).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
 export const AgentConfigSchema = z.strictObject({
   /** Kinesis stream name; needed to send (not for --dry-run). */
@@ -56,9 +57,23 @@ export type AgentConfigKey = keyof AgentConfig;
 
 /** How a text value (environment, flag) becomes the key's type. */
 const KEY_TYPES: Record<AgentConfigKey, 'string' | 'number' | 'boolean' | 'tags'> = {
-  stream: 'string', region: 'string', host: 'string', tags: 'tags', intervalSeconds: 'number', flushSeconds: 'number',
-  startJitter: 'boolean', spoolDir: 'string', spoolMaxMb: 'number', logLevel: 'string', procRoot: 'string', detail: 'boolean',
-  samplesPerRecord: 'number', maxBackoffSeconds: 'number', shutdownTimeoutSeconds: 'number', stateSaveSeconds: 'number', healthLogSeconds: 'number',
+  stream: 'string',
+  region: 'string',
+  host: 'string',
+  tags: 'tags',
+  intervalSeconds: 'number',
+  flushSeconds: 'number',
+  startJitter: 'boolean',
+  spoolDir: 'string',
+  spoolMaxMb: 'number',
+  logLevel: 'string',
+  procRoot: 'string',
+  detail: 'boolean',
+  samplesPerRecord: 'number',
+  maxBackoffSeconds: 'number',
+  shutdownTimeoutSeconds: 'number',
+  stateSaveSeconds: 'number',
+  healthLogSeconds: 'number',
 };
 export const CONFIG_KEYS = Object.keys(KEY_TYPES) as AgentConfigKey[];
 
@@ -137,7 +152,10 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new ConfigError(`cannot read the config file ${path} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): fix the path given by --config or VIGIL_AGENT_CONFIG`, { cause });
+    throw new ConfigError(
+      `cannot read the config file ${path} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): fix the path given by --config or VIGIL_AGENT_CONFIG`,
+      { cause },
+    );
   }
   let parsed: unknown;
   try {
@@ -146,7 +164,10 @@ function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError(`config file ${path} is not valid YAML or JSON: ${(cause as Error).message}`, { cause });
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a mapping of keys (${CONFIG_KEYS.join(', ')}); got ${Array.isArray(parsed) ? 'a list' : typeof parsed}`);
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError(
+      `config file ${path} must hold a mapping of keys (${CONFIG_KEYS.join(', ')}); got ${Array.isArray(parsed) ? 'a list' : typeof parsed}`,
+    );
   return parsed as Record<string, unknown>;
 }
 
@@ -167,7 +188,10 @@ function fromText(key: AgentConfigKey, text: string): unknown {
 /** `env=prod,team=web` to { env: 'prod', team: 'web' }; a pair without `=` is kept so the error names it. */
 export function parseTags(text: string): Record<string, string> {
   const tags: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = pair.indexOf('=');
     if (eq < 0) throw new ConfigError(`tag ${JSON.stringify(pair)} has no "=": write tags as key=value, separated by commas`);
     tags[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
@@ -177,6 +201,9 @@ export function parseTags(text: string): Record<string, string> {
 
 /** The host name as a valid host id (letters, digits and . _ : - only). */
 function defaultHostId(): string {
-  const id = hostname().replace(/[^A-Za-z0-9._:-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128);
+  const id = hostname()
+    .replace(/[^A-Za-z0-9._:-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 128);
   return id || 'unknown-host';
 }

@@ -64,7 +64,22 @@ const area: BenchArea = {
 
       for (const interval of INTERVALS) {
         const host = `bench-${interval}s`;
-        const args = [...AGENT_NODE_FLAGS, bundle, 'run', '--stream', stream, '--host', host, '--interval', String(interval), '--no-start-jitter', '--spool-dir', join(dataDir, host), '--log-level', 'warn'];
+        const args = [
+          ...AGENT_NODE_FLAGS,
+          bundle,
+          'run',
+          '--stream',
+          stream,
+          '--host',
+          host,
+          '--interval',
+          String(interval),
+          '--no-start-jitter',
+          '--spool-dir',
+          join(dataDir, host),
+          '--log-level',
+          'warn',
+        ];
         const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
         const stderr: string[] = [];
         child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
@@ -74,7 +89,8 @@ const area: BenchArea = {
       // Warm-up: both agents started, primed and delivered their first sample.
       const deadline = Date.now() + 60_000;
       while (Object.keys(await trafficByHost(kinesis, stream)).length < agents.length) {
-        if (Date.now() > deadline) throw new Error(`agents did not deliver a first sample within 60 s; their logs:\n${agents.map((a) => a.stderr.join('')).join('\n')}`);
+        if (Date.now() > deadline)
+          throw new Error(`agents did not deliver a first sample within 60 s; their logs:\n${agents.map((a) => a.stderr.join('')).join('\n')}`);
         if (agents.some((a) => a.child.exitCode !== null)) throw new Error(`an agent exited early:\n${agents.map((a) => a.stderr.join('')).join('\n')}`);
         await delay(500);
       }
@@ -106,7 +122,12 @@ const area: BenchArea = {
       }));
       const maxRss = Math.max(...agents.map((a) => a.maxRssKb)) / 1024;
       const maxAnon = Math.max(...agents.map((a) => a.maxRssAnonKb)) / 1024;
-      results.push({ metric: 'rss_mb', value: maxRss, unit: 'MB', note: `peak VmRSS of either agent (of which ${maxAnon.toFixed(1)} MB private, the rest shared pages of the node binary); target <= 64` });
+      results.push({
+        metric: 'rss_mb',
+        value: maxRss,
+        unit: 'MB',
+        note: `peak VmRSS of either agent (of which ${maxAnon.toFixed(1)} MB private, the rest shared pages of the node binary); target <= 64`,
+      });
       const defaults = traffic[`bench-${INTERVALS[0]}s`];
       if (!defaults || defaults.samples === 0) throw new Error('no samples of the 10 s agent reached the stream');
       const hours = (defaults.samples * INTERVALS[0] * 1000) / HOUR_MS;
@@ -116,7 +137,12 @@ const area: BenchArea = {
         unit: 'PUT units/host-hour',
         note: `default settings (10 s interval, send after each sample): ${defaults.records} records, at most ${defaults.maxUnitsPerRecord} unit per record per flush; target <= 1 per flush`,
       });
-      results.push({ metric: 'bytes_per_host_hour', value: defaults.bytes / hours, unit: 'bytes/host-hour', note: `wire records, ${(defaults.bytes / defaults.samples).toFixed(0)} bytes per sample` });
+      results.push({
+        metric: 'bytes_per_host_hour',
+        value: defaults.bytes / hours,
+        unit: 'bytes/host-hour',
+        note: `wire records, ${(defaults.bytes / defaults.samples).toFixed(0)} bytes per sample`,
+      });
       return results;
     } finally {
       for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');

@@ -58,10 +58,30 @@ const area: BenchArea = {
     }
     const ratios = decode.map((d, i) => d / baseline[i]!);
     return [
-      { metric: 'wire_decode_samples_per_s', value: Math.round((RECORDS * SAMPLES_PER_RECORD) / (median(decode) / 1000)), unit: 'samples/s', note: 'decode + validate, median of 5 rounds' },
-      { metric: 'wire_validation_cost_ratio', value: median(ratios), unit: 'x', note: 'decode+validate time / gunzip+JSON.parse time of version 1, paired per round' },
-      { metric: 'wire_bytes_per_sample', value: Math.round(data.reduce((n, d) => n + d.length, 0) / (RECORDS * SAMPLES_PER_RECORD)), unit: 'bytes', note: `binary, ${SAMPLES_PER_RECORD} samples a record` },
-      { metric: 'wire_v1_bytes_per_sample', value: Math.round(version1.reduce((n, d) => n + d.length, 0) / (RECORDS * SAMPLES_PER_RECORD)), unit: 'bytes', note: `the same as version 1's gzip JSON` },
+      {
+        metric: 'wire_decode_samples_per_s',
+        value: Math.round((RECORDS * SAMPLES_PER_RECORD) / (median(decode) / 1000)),
+        unit: 'samples/s',
+        note: 'decode + validate, median of 5 rounds',
+      },
+      {
+        metric: 'wire_validation_cost_ratio',
+        value: median(ratios),
+        unit: 'x',
+        note: 'decode+validate time / gunzip+JSON.parse time of version 1, paired per round',
+      },
+      {
+        metric: 'wire_bytes_per_sample',
+        value: Math.round(data.reduce((n, d) => n + d.length, 0) / (RECORDS * SAMPLES_PER_RECORD)),
+        unit: 'bytes',
+        note: `binary, ${SAMPLES_PER_RECORD} samples a record`,
+      },
+      {
+        metric: 'wire_v1_bytes_per_sample',
+        value: Math.round(version1.reduce((n, d) => n + d.length, 0) / (RECORDS * SAMPLES_PER_RECORD)),
+        unit: 'bytes',
+        note: `the same as version 1's gzip JSON`,
+      },
     ];
   },
 };

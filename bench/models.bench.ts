@@ -62,13 +62,15 @@ const area: BenchArea = {
     }
 
     const session = await ort.InferenceSession.create(model.onnx, SESSION_OPTIONS);
-    const score = async (): Promise<Float32Array> => (await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', flat, [ROWS, F]) }))[ONNX_OUTPUT]!.data as Float32Array;
+    const score = async (): Promise<Float32Array> =>
+      (await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', flat, [ROWS, F]) }))[ONNX_OUTPUT]!.data as Float32Array;
     // The ONNX model is the hybrid (forest and extremeness branch): checked against its JS reference,
     // whose forest part is the same trees predict() walks.
     const check = await score();
     const reference = model.score(batch);
     const worst = reference.reduce((w, s, i) => Math.max(w, Math.abs(s - check[i]!)), 0);
-    if (worst > 1e-6) throw new Error(`the ONNX model and its JS reference disagree by ${worst} on the benchmark rows: run the parity test (test/models/onnx-export.test.ts)`);
+    if (worst > 1e-6)
+      throw new Error(`the ONNX model and its JS reference disagree by ${worst} on the benchmark rows: run the parity test (test/models/onnx-export.test.ts)`);
 
     const onnxTimes: number[] = [];
     const packageTimes: number[] = [];
@@ -83,10 +85,30 @@ const area: BenchArea = {
     const onnxMs = median(onnxTimes);
     const packageMs = median(packageTimes);
     return [
-      { metric: 'onnx_vs_js_speedup', value: packageMs / onnxMs, unit: 'x', note: `predict() ${packageMs.toFixed(1)} ms / onnxruntime ${onnxMs.toFixed(1)} ms, ${ROWS} rows x ${F} features, median of ${RUNS}` },
-      { metric: 'onnx_vs_forest_score_speedup', value: median(jsTimes) / onnxMs, unit: 'x', note: `vigil's flat-array Forest.score ${median(jsTimes).toFixed(1)} ms / onnxruntime, same rows` },
-      { metric: 'session_create_ms', value: median(createTimes), unit: 'ms', note: `InferenceSession.create from bytes, median of ${RUNS}, ${model.forest.trees.length} trees` },
-      { metric: 'onnx_bytes', value: model.onnx.byteLength, unit: 'bytes', note: `model.onnx of the default model (${model.forest.trees.length} trees, ${model.forest.sampleSize} rows per tree)` },
+      {
+        metric: 'onnx_vs_js_speedup',
+        value: packageMs / onnxMs,
+        unit: 'x',
+        note: `predict() ${packageMs.toFixed(1)} ms / onnxruntime ${onnxMs.toFixed(1)} ms, ${ROWS} rows x ${F} features, median of ${RUNS}`,
+      },
+      {
+        metric: 'onnx_vs_forest_score_speedup',
+        value: median(jsTimes) / onnxMs,
+        unit: 'x',
+        note: `vigil's flat-array Forest.score ${median(jsTimes).toFixed(1)} ms / onnxruntime, same rows`,
+      },
+      {
+        metric: 'session_create_ms',
+        value: median(createTimes),
+        unit: 'ms',
+        note: `InferenceSession.create from bytes, median of ${RUNS}, ${model.forest.trees.length} trees`,
+      },
+      {
+        metric: 'onnx_bytes',
+        value: model.onnx.byteLength,
+        unit: 'bytes',
+        note: `model.onnx of the default model (${model.forest.trees.length} trees, ${model.forest.sampleSize} rows per tree)`,
+      },
     ];
   },
 };

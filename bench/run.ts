@@ -17,14 +17,18 @@ import type { BenchArea, BenchResult } from './types.js';
 const USAGE = 'usage: npm run bench [-- --only AREA ...] [-- --json FILE]';
 let parsed;
 try {
-  parsed = parseArgs({ options: { only: { type: 'string', multiple: true }, json: { type: 'string' }, 'area-results': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  parsed = parseArgs({
+    options: { only: { type: 'string', multiple: true }, json: { type: 'string' }, 'area-results': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
 } catch (error) {
   console.error(`${(error as Error).message}\n${USAGE}`);
   process.exit(2);
 }
 const { values } = parsed;
 const dir = import.meta.dirname;
-const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort();
 const areas: BenchArea[] = [];
 for (const file of files) {
   const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default: BenchArea };
@@ -57,7 +61,10 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[
 const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
 console.log([line(header), `|${widths.map((w, i) => (i === 1 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`, ...rows.map(line)].join('\n'));
 if (values.json) {
-  writeFileSync(values.json, `${JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, r]) => [k, { value: r.value, unit: r.unit }])), null, 2)}\n`);
+  writeFileSync(
+    values.json,
+    `${JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, r]) => [k, { value: r.value, unit: r.unit }])), null, 2)}\n`,
+  );
   console.error(`wrote ${values.json}`);
 }
 

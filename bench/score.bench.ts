@@ -88,7 +88,14 @@ function simulatedRows(count: number, seed: number): { values: Record<string, nu
 type WireValues = 'as-sent' | 'full-precision';
 
 /** A Kinesis batch carrying `samples` samples of `hosts` hosts (record after record), as Lambda delivers it. */
-function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>, start = T0, perRecord = SAMPLES_PER_RECORD, values: WireValues = 'as-sent', hosts = 100): KinesisStreamRecord[] {
+function kinesisBatch(
+  samples: number,
+  rows: ReturnType<typeof simulatedRows>,
+  start = T0,
+  perRecord = SAMPLES_PER_RECORD,
+  values: WireValues = 'as-sent',
+  hosts = 100,
+): KinesisStreamRecord[] {
   const records: KinesisStreamRecord[] = [];
   for (let r = 0; r * perRecord < samples; r++) {
     const record: WireRecord = {
@@ -105,7 +112,13 @@ function kinesisBatch(samples: number, rows: ReturnType<typeof simulatedRows>, s
     };
     const sequenceNumber = String(49_600_000_000_000 + r);
     records.push({
-      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: record.host, sequenceNumber, data: Buffer.from(encodeWireRecord(record)).toString('base64'), approximateArrivalTimestamp: T0 / 1000 },
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: record.host,
+        sequenceNumber,
+        data: Buffer.from(encodeWireRecord(record)).toString('base64'),
+        approximateArrivalTimestamp: T0 / 1000,
+      },
       eventSource: 'aws:kinesis',
       eventVersion: '1.0',
       eventID: `shardId-000000000000:${sequenceNumber}`,
@@ -208,7 +221,12 @@ async function againstLocalEndpoints(
       return result;
     });
     const io = await sinkIo(settings, join(dataDir, 'prometheus'), rows, model);
-    return { coldMs: results.map((r) => r.importMs + r.firstInvokeMs), rssMb: results.map((r) => r.rssMb), importMs: results.map((r) => r.importMs), sinkIo: io };
+    return {
+      coldMs: results.map((r) => r.importMs + r.firstInvokeMs),
+      rssMb: results.map((r) => r.rssMb),
+      importMs: results.map((r) => r.importMs),
+      sinkIo: io,
+    };
   } finally {
     await moto.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -220,13 +238,21 @@ async function againstLocalEndpoints(
  * Each sink writing the same 1,000 recent samples (rewrites are idempotent): wall time, and this
  * process's CPU time while sending (serialising, signing, HTTP; the service runs elsewhere).
  */
-async function sinkIo(settings: ReturnType<typeof awsClientSettings>, prometheusDir: string, rows: ReturnType<typeof simulatedRows>, model: LoadedModel): Promise<Record<string, { wallMs: number[]; cpuMs: number[] }>> {
+async function sinkIo(
+  settings: ReturnType<typeof awsClientSettings>,
+  prometheusDir: string,
+  rows: ReturnType<typeof simulatedRows>,
+  model: LoadedModel,
+): Promise<Record<string, { wallMs: number[]; cpuMs: number[] }>> {
   const timestream = new TimestreamWriteClient({ ...settings, maxAttempts: 1 });
   await timestream.send(new CreateDatabaseCommand({ DatabaseName: 'vigil' }));
   await timestream.send(new CreateTableCommand({ DatabaseName: 'vigil', TableName: 'host_scores' }));
   const prometheus = await startPrometheus({ dataDir: prometheusDir });
   try {
-    const sinks = [new TimestreamSink({ client: timestream, database: 'vigil', table: 'host_scores' }), new PrometheusSink({ url: `${prometheus.url}/api/v1/write` })];
+    const sinks = [
+      new TimestreamSink({ client: timestream, database: 'vigil', table: 'host_scores' }),
+      new PrometheusSink({ url: `${prometheus.url}/api/v1/write` }),
+    ];
     const records = kinesisBatch(1000, rows, Date.now() - 1_000 * 1000);
     // One scoring time, so every round writes the same values (the lag series depends on it).
     const scoredAt = Date.now();
@@ -240,7 +266,8 @@ async function sinkIo(settings: ReturnType<typeof awsClientSettings>, prometheus
         const cpu = process.cpuUsage();
         const outcome = await write.send();
         const used = process.cpuUsage(cpu);
-        if (outcome.failed.length || outcome.rejected.length) throw new Error(`${sink.name} did not take the bench batch: ${outcome.error ?? JSON.stringify(outcome.rejected[0])}`);
+        if (outcome.failed.length || outcome.rejected.length)
+          throw new Error(`${sink.name} did not take the bench batch: ${outcome.error ?? JSON.stringify(outcome.rejected[0])}`);
         if (i === 0) continue;
         timing.wallMs.push(performance.now() - start);
         timing.cpuMs.push((used.user + used.system) / 1000);
@@ -263,7 +290,11 @@ const area: BenchArea = {
       training.map((r) => r.features),
       HOST_FEATURE_SET,
     );
-    const model: LoadedModel = { manifest, scorer: await createOnnxScorer(onnx, HOST_FEATURE_SET.names.length, 'bench'), createdMs: Date.parse(manifest.createdAt) };
+    const model: LoadedModel = {
+      manifest,
+      scorer: await createOnnxScorer(onnx, HOST_FEATURE_SET.names.length, 'bench'),
+      createdMs: Date.parse(manifest.createdAt),
+    };
     const rows = simulatedRows(12_000, 11).slice(2_000);
     const sinks = [
       new TimestreamSink({ client: new TimestreamWriteClient({ region: 'us-east-1' }), database: 'vigil', table: 'host_scores' }),
@@ -307,16 +338,45 @@ const area: BenchArea = {
       for (let i = 0; i < 3; i++) await prepareUnsent(records, model, variantSinks, 0, Date.now());
       const seconds: number[] = [];
       for (let i = 0; i < rounds; i++) seconds.push(await cpuSeconds(() => prepareUnsent(records, model, variantSinks, 0, Date.now())));
-      results.push({ metric: `records_per_s_per_core.${metric}`, value: Math.round(10_000 / median(seconds)), unit: 'records/s/core', note: `${note}; median CPU of ${rounds} rounds` });
+      results.push({
+        metric: `records_per_s_per_core.${metric}`,
+        value: Math.round(10_000 / median(seconds)),
+        unit: 'records/s/core',
+        note: `${note}; median CPU of ${rounds} rounds`,
+      });
     };
-    await variant('batch_10000_full_precision', kinesisBatch(10_000, rows, T0, SAMPLES_PER_RECORD, 'full-precision'), sinks, 9, '10000 samples whose metric values are full-precision doubles (no vigil agent sends these)');
+    await variant(
+      'batch_10000_full_precision',
+      kinesisBatch(10_000, rows, T0, SAMPLES_PER_RECORD, 'full-precision'),
+      sinks,
+      9,
+      '10000 samples whose metric values are full-precision doubles (no vigil agent sends these)',
+    );
     // What `cdk deploy` configures unless told otherwise (infra/props.ts).
     const defaultSinks = sinks.filter((sink) => (STACK_DEFAULTS.sinks as readonly string[]).includes(sink.name));
-    await variant('batch_10000_default_sinks', kinesisBatch(10_000, rows), defaultSinks, 9, `10000 samples, building only the stack's default sinks' requests (${defaultSinks.map((s) => s.name).join(', ')})`);
+    await variant(
+      'batch_10000_default_sinks',
+      kinesisBatch(10_000, rows),
+      defaultSinks,
+      9,
+      `10000 samples, building only the stack's default sinks' requests (${defaultSinks.map((s) => s.name).join(', ')})`,
+    );
     // The agent's default (flushSeconds 0) sends each sample as soon as it is taken: one per record.
-    await variant('batch_10000_one_sample_per_record', kinesisBatch(10_000, rows, T0, 1), sinks, 5, '10000 Kinesis records of one sample each (the agent without batching)');
+    await variant(
+      'batch_10000_one_sample_per_record',
+      kinesisBatch(10_000, rows, T0, 1),
+      sinks,
+      5,
+      '10000 Kinesis records of one sample each (the agent without batching)',
+    );
     // A busy shard: more hosts than a batch has samples of each (a shard takes up to 1,000 records a second).
-    await variant('batch_10000_5000_hosts', kinesisBatch(10_000, rows, T0, 1, 'as-sent', 5_000), sinks, 5, '10000 Kinesis records of one sample each from 5,000 hosts (2 samples a host)');
+    await variant(
+      'batch_10000_5000_hosts',
+      kinesisBatch(10_000, rows, T0, 1, 'as-sent', 5_000),
+      sinks,
+      5,
+      '10000 Kinesis records of one sample each from 5,000 hosts (2 samples a host)',
+    );
 
     // Baseline, same run: the per-record way (the same decoder, one ONNX call per wire record),
     // then the same sink requests.
@@ -343,13 +403,23 @@ const area: BenchArea = {
     });
     const stageTotal = Object.values(stageMs).reduce((sum, ms) => sum + median(ms), 0);
     for (const [stage, ms] of Object.entries(stageMs)) {
-      results.push({ metric: `stage_share_pct.${stage}`, value: Math.round((100 * median(ms)) / stageTotal), unit: '%', note: `median share of the handler's time, 10,000 samples` });
+      results.push({
+        metric: `stage_share_pct.${stage}`,
+        value: Math.round((100 * median(ms)) / stageTotal),
+        unit: '%',
+        note: `median share of the handler's time, 10,000 samples`,
+      });
     }
 
     const load = `machine load ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`;
     const cold = await againstLocalEndpoints(onnx, manifest, rows, model);
     results.push(
-      { metric: 'cold_start_ms', value: Math.round(median(cold.coldMs)), unit: 'ms', note: `fresh process: import bundled handler (median ${Math.round(median(cold.importMs))} ms) + first invocation incl. model download from moto and session; median of ${COLD_RUNS}; ${load}` },
+      {
+        metric: 'cold_start_ms',
+        value: Math.round(median(cold.coldMs)),
+        unit: 'ms',
+        note: `fresh process: import bundled handler (median ${Math.round(median(cold.importMs))} ms) + first invocation incl. model download from moto and session; median of ${COLD_RUNS}; ${load}`,
+      },
       { metric: 'rss_mb', value: Math.round(median(cold.rssMb)), unit: 'MB', note: 'RSS of that process after also handling a 10,000-sample batch' },
       ...Object.entries(cold.sinkIo).flatMap(([sink, { wallMs, cpuMs }]) => [
         {

@@ -46,7 +46,8 @@ Examples:
       const config = configFromFlags(flags);
       if (!flags.dryRun) return runAgent(config);
       const count = flags.count === undefined ? undefined : Number(flags.count);
-      if (count !== undefined && !(Number.isInteger(count) && count > 0)) throw new ConfigError(`--count ${JSON.stringify(flags.count)}: expected a whole number above 0`);
+      if (count !== undefined && !(Number.isInteger(count) && count > 0))
+        throw new ConfigError(`--count ${JSON.stringify(flags.count)}: expected a whole number above 0`);
       return dryRun(config, { ...(count ? { count } : {}) });
     });
   });

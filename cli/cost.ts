@@ -45,7 +45,9 @@ const STREAM_MODES: readonly StreamMode[] = ['on-demand', 'provisioned'];
 export function register(program: Command): void {
   program
     .command('cost')
-    .description('monthly AWS cost of the pipeline per component and per host, from measured sample sizes and dated list prices, next to CloudWatch anomaly detection')
+    .description(
+      'monthly AWS cost of the pipeline per component and per host, from measured sample sizes and dated list prices, next to CloudWatch anomaly detection',
+    )
     .requiredOption('--hosts <n>', 'hosts in the fleet; a comma list (100,1000,10000) prints a Markdown table comparing the sizes')
     .option('--interval <seconds>', 'seconds between two samples of a host', '10')
     .option('--samples-per-record <n>', "samples the agent packs into one Kinesis record (1 = the agent's default, send each sample at once)", '1')
@@ -87,7 +89,10 @@ simulated samples with the pipeline's own encoders each time the command runs.`,
 }
 
 export function parseInputs(flags: Flags): CostInputs {
-  const sinks = flags.sinks.split(',').map((s) => s.trim()).filter(Boolean);
+  const sinks = flags.sinks
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const sink of sinks) {
     if (!SINK_NAMES.includes(sink as CostSink)) throw new Error(`--sinks: unknown sink "${sink}"; choose from ${SINK_NAMES.join(', ')}`);
   }

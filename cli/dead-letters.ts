@@ -14,13 +14,18 @@ interface QueueFlags {
 
 function addQueueOptions(command: Command): Command {
   return command
-    .option('--queue <url>', 'dead-letter queue URL (DeadLetterQueueUrl output; $VIGIL_DEAD_LETTER_QUEUE_URL when set)', process.env.VIGIL_DEAD_LETTER_QUEUE_URL)
+    .option(
+      '--queue <url>',
+      'dead-letter queue URL (DeadLetterQueueUrl output; $VIGIL_DEAD_LETTER_QUEUE_URL when set)',
+      process.env.VIGIL_DEAD_LETTER_QUEUE_URL,
+    )
     .option('--max <n>', 'most letters to read', '1000')
     .option('--region <region>', 'AWS region ($AWS_REGION when not given)');
 }
 
 function queueOf(flags: QueueFlags, commandName: string): { sqs: SQSClient; queueUrl: string; max: number } {
-  if (!flags.queue) throw new Error(`no queue: pass --queue URL (the stack's DeadLetterQueueUrl output) or set VIGIL_DEAD_LETTER_QUEUE_URL (see vigil ${commandName} --help)`);
+  if (!flags.queue)
+    throw new Error(`no queue: pass --queue URL (the stack's DeadLetterQueueUrl output) or set VIGIL_DEAD_LETTER_QUEUE_URL (see vigil ${commandName} --help)`);
   const max = Number(flags.max);
   if (!Number.isInteger(max) || max < 1) throw new Error(`--max ${flags.max} is not a whole number of letters of 1 or more`);
   return { sqs: new SQSClient(awsClientSettings(flags.region ? { region: flags.region } : {})), queueUrl: flags.queue, max };
@@ -50,7 +55,14 @@ Examples:
         const { sqs, queueUrl, max } = queueOf(flags, 'dead-letters list');
         const received = await receiveDeadLetters(sqs, queueUrl, max);
         await releaseLetters(sqs, queueUrl, received);
-        if (flags.json) console.log(JSON.stringify(received.map(({ receiptHandle: _r, ...letter }) => letter), null, 2));
+        if (flags.json)
+          console.log(
+            JSON.stringify(
+              received.map(({ receiptHandle: _r, ...letter }) => letter),
+              null,
+              2,
+            ),
+          );
         else printLetters(received, queueUrl);
       } catch (error) {
         cmd.error(`dead-letters list: ${(error as Error).message}`);
@@ -63,11 +75,17 @@ Examples:
     .action(async (flags: QueueFlags & { stream: string; reason: string }, cmd: Command) => {
       try {
         const { sqs, queueUrl, max } = queueOf(flags, 'dead-letters redrive');
-        const reasons = flags.reason.split(',').map((r) => r.trim()).filter(Boolean);
+        const reasons = flags.reason
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean);
         const kinesis = new KinesisClient(awsClientSettings(flags.region ? { region: flags.region } : {}));
         const result = await redriveDeadLetters(sqs, kinesis, { queueUrl, streamName: flags.stream, reasons, max });
         console.log(`redriven: ${result.redriven} records put back on ${flags.stream}, their letters deleted`);
-        if (result.notDeleted) console.log(`${result.notDeleted} of those letters were not deleted: they return to the queue, and redriving them again is harmless (writes are idempotent)`);
+        if (result.notDeleted)
+          console.log(
+            `${result.notDeleted} of those letters were not deleted: they return to the queue, and redriving them again is harmless (writes are idempotent)`,
+          );
         for (const [why, n] of Object.entries(result.left)) console.log(`left in the queue: ${n} (${why})`);
       } catch (error) {
         cmd.error(`dead-letters redrive: ${(error as Error).message}`);

@@ -32,8 +32,14 @@ export function register(program: Command): void {
     .option('--labels-key <key>', 'which key of the windows JSON (default: the one the --in path ends with)')
     .option('--report <file>', 'where to write the HTML report', 'evaluation.html')
     .option('--history <file>', 'history just before --in (e.g. the training file): the features warm up on it first')
-    .option('--skip-rows <n>', 'leading rows left out of the metrics while the features warm up (default: none after --history, else the first day, as training leaves out)')
-    .option('--scores-out <file>', 'write one row per --in row: timestamp,score,flag (score >= the model threshold),top_metrics (the 10 most anomalous metrics as metric:distance, space-separated)')
+    .option(
+      '--skip-rows <n>',
+      'leading rows left out of the metrics while the features warm up (default: none after --history, else the first day, as training leaves out)',
+    )
+    .option(
+      '--scores-out <file>',
+      'write one row per --in row: timestamp,score,flag (score >= the model threshold),top_metrics (the 10 most anomalous metrics as metric:distance, space-separated)',
+    )
     .option('--json', 'print the metrics as JSON instead of text')
     .addHelpText(
       'after',
@@ -57,7 +63,15 @@ Examples:
 async function run(flags: Flags): Promise<void> {
   const skipRows = flags.skipRows === undefined ? undefined : Number(flags.skipRows);
   if (skipRows !== undefined && (!Number.isInteger(skipRows) || skipRows < 0)) throw new Error(`--skip-rows must be an integer >= 0; got "${flags.skipRows}"`);
-  const e = await evaluateModel({ modelDir: flags.model, input: flags.in, labels: flags.labels, labelsKey: flags.labelsKey, history: flags.history, clock: rowClockOf(flags), skipRows });
+  const e = await evaluateModel({
+    modelDir: flags.model,
+    input: flags.in,
+    labels: flags.labels,
+    labelsKey: flags.labelsKey,
+    history: flags.history,
+    clock: rowClockOf(flags),
+    skipRows,
+  });
   writeFileSync(flags.report, renderReport(e));
   if (flags.scoresOut) writeFileSync(flags.scoresOut, scoresCsv(e));
   const found = e.windows.filter((w) => w.firstDetection !== undefined).length;
@@ -81,12 +95,19 @@ async function run(flags: Flags): Promise<void> {
     return;
   }
   const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
-  console.log(`${e.input}: ${summary.rows} rows scored by ${e.manifest.name} ${e.manifest.version}${e.skipRows ? ` (the first ${e.skipRows} rows left out: feature warm-up)` : ''}`);
-  console.log(`at threshold ${e.manifest.threshold.toFixed(4)}: incidents found ${found}/${e.windows.length}, false-alarm episodes ${falseAlarms} (runs of flagged normal rows)`);
-  console.log(`at threshold ${e.manifest.threshold.toFixed(4)}: precision ${f(summary.precision)}  recall ${f(summary.recall)}  F1 ${f(summary.f1)}  ROC AUC ${f(summary.rocAuc)}  windows found ${found}/${e.windows.length}`);
+  console.log(
+    `${e.input}: ${summary.rows} rows scored by ${e.manifest.name} ${e.manifest.version}${e.skipRows ? ` (the first ${e.skipRows} rows left out: feature warm-up)` : ''}`,
+  );
+  console.log(
+    `at threshold ${e.manifest.threshold.toFixed(4)}: incidents found ${found}/${e.windows.length}, false-alarm episodes ${falseAlarms} (runs of flagged normal rows)`,
+  );
+  console.log(
+    `at threshold ${e.manifest.threshold.toFixed(4)}: precision ${f(summary.precision)}  recall ${f(summary.recall)}  F1 ${f(summary.f1)}  ROC AUC ${f(summary.rocAuc)}  windows found ${found}/${e.windows.length}`,
+  );
   console.log(`best F1 over the sweep: ${f(e.best.f1)} at threshold ${e.best.threshold.toFixed(4)}`);
   console.log('threshold  precision  recall  F1');
-  for (const p of [...e.sweep].reverse()) console.log(`${p.threshold.toFixed(4).padStart(9)}  ${f(p.precision).padStart(9)}  ${f(p.recall).padStart(6)}  ${f(p.f1)}`);
+  for (const p of [...e.sweep].reverse())
+    console.log(`${p.threshold.toFixed(4).padStart(9)}  ${f(p.precision).padStart(9)}  ${f(p.recall).padStart(6)}  ${f(p.f1)}`);
   console.log(`report: ${flags.report}`);
   if (flags.scoresOut) console.log(`scores: ${flags.scoresOut}`);
 }
@@ -98,7 +119,9 @@ function scoresCsv(e: Evaluation): string {
   e.scores.forEach((score, i) => {
     const distances = metricDistances(e.features[i]!, featureSet, e.manifest.baseline);
     const ranked = [...distances.keys()].sort((a, b) => distances[b]! - distances[a]!).slice(0, RANKED_METRICS);
-    lines.push(`${e.csv.timestampText[i]},${score},${score >= e.manifest.threshold ? 1 : 0},${ranked.map((m) => `${featureSet.metrics[m]}:${distances[m]!.toPrecision(4)}`).join(' ')}`);
+    lines.push(
+      `${e.csv.timestampText[i]},${score},${score >= e.manifest.threshold ? 1 : 0},${ranked.map((m) => `${featureSet.metrics[m]}:${distances[m]!.toPrecision(4)}`).join(' ')}`,
+    );
   });
   return lines.join('\n') + '\n';
 }

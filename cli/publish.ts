@@ -25,7 +25,11 @@ export function addLocationOptions(command: Command): Command {
 
 export function locationOf(flags: LocationFlags, commandName: string): { s3: S3Client; bucket: string; prefix: string } {
   if (!flags.bucket) throw new Error(`no bucket: pass --bucket BUCKET or set VIGIL_MODEL_BUCKET (see vigil ${commandName} --help)`);
-  return { s3: new S3Client(awsClientSettings(flags.region ? { region: flags.region } : {})), bucket: flags.bucket, prefix: flags.prefix.replace(/^\/+|\/+$/g, '') };
+  return {
+    s3: new S3Client(awsClientSettings(flags.region ? { region: flags.region } : {})),
+    bucket: flags.bucket,
+    prefix: flags.prefix.replace(/^\/+|\/+$/g, ''),
+  };
 }
 
 interface Flags extends LocationFlags {
@@ -71,5 +75,7 @@ async function run(flags: Flags): Promise<void> {
   }
   const pointer = await publishModel(s3, { bucket, prefix, onnx, manifest });
   console.log(`published ${manifest.name} version ${pointer.version} to ${s3Url(bucket, pointer.model)}`);
-  console.log(`current -> ${pointer.version}${pointer.previous ? ` (previous: ${pointer.previous}; undo with \`vigil models rollback --bucket ${bucket}\`)` : ''}`);
+  console.log(
+    `current -> ${pointer.version}${pointer.previous ? ` (previous: ${pointer.previous}; undo with \`vigil models rollback --bucket ${bucket}\`)` : ''}`,
+  );
 }

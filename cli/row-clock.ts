@@ -11,7 +11,10 @@ export const DEFAULT_START = '1970-01-01T00:00:00Z';
 
 export function addRowClockOptions(command: Command): Command {
   return command
-    .option('--interval-seconds <s>', 'the file has no timestamp column: one row per sample, this many seconds apart (a header of metric names is optional; without one the columns are m1, m2, ...)')
+    .option(
+      '--interval-seconds <s>',
+      'the file has no timestamp column: one row per sample, this many seconds apart (a header of metric names is optional; without one the columns are m1, m2, ...)',
+    )
     .option('--start <time>', `with --interval-seconds: the time of the first row (ISO 8601 or epoch seconds; default ${DEFAULT_START})`);
 }
 

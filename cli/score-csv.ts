@@ -23,8 +23,16 @@ export function register(program: Command): void {
     .option('--out-dir <dir>', 'output folder for --in-dir (same relative paths)')
     .option('--seed <n>', 'seed of the forest', '1')
     .option('--trees <n>', 'trees in the forest', '100')
-    .option('--retrain-every-hours <h>', 'retrain on all rows seen so far every this many hours of the file’s time (0 = train once on the probationary period)', '24')
-    .option('--onset-hours <h>', 'report incident onsets: a row scoring no higher than a row of the past this many hours gets 0 (0 = every row its own score)', '24')
+    .option(
+      '--retrain-every-hours <h>',
+      'retrain on all rows seen so far every this many hours of the file’s time (0 = train once on the probationary period)',
+      '24',
+    )
+    .option(
+      '--onset-hours <h>',
+      'report incident onsets: a row scoring no higher than a row of the past this many hours gets 0 (0 = every row its own score)',
+      '24',
+    )
     .addHelpText(
       'after',
       `

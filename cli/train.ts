@@ -71,7 +71,10 @@ function run(flags: Flags): void {
   const rowCount = csv.timestamps.length;
   if (rowCount < 2) throw new Error(`${flags.in} has ${rowCount} data row(s); training needs at least 2 (better: days of history, one row per sample)`);
   const featureSet = featureSetOf(csv.metrics);
-  const bar = rowCount >= PROGRESS_MIN_ROWS ? new cliProgress.SingleBar({ stream: process.stderr, format: 'training {bar} {percentage}% | {value}/{total}' }, cliProgress.Presets.shades_classic) : undefined;
+  const bar =
+    rowCount >= PROGRESS_MIN_ROWS
+      ? new cliProgress.SingleBar({ stream: process.stderr, format: 'training {bar} {percentage}% | {value}/{total}' }, cliProgress.Presets.shades_classic)
+      : undefined;
   const total = rowCount + options.trees + rowCount; // features, trees, scoring the training rows
   bar?.start(total, 0);
   try {
@@ -83,7 +86,9 @@ function run(flags: Flags): void {
     writeModelDir(flags.out, model);
     const m = model.manifest;
     console.log(`wrote ${flags.out}/${MODEL_FILE} (${m.onnx.bytes} bytes) and ${flags.out}/${MANIFEST_FILE}`);
-    console.log(`model ${m.name} version ${m.version}: ${m.training.rows} rows, ${m.featureSet.names.length} features (${m.featureSet.metrics.join(', ')}), threshold ${m.threshold.toFixed(4)}`);
+    console.log(
+      `model ${m.name} version ${m.version}: ${m.training.rows} rows, ${m.featureSet.names.length} features (${m.featureSet.metrics.join(', ')}), threshold ${m.threshold.toFixed(4)}`,
+    );
   } finally {
     bar?.stop();
   }

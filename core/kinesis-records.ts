@@ -35,7 +35,13 @@ export function toEntries(header: RecordHeader, samples: readonly WireSample[], 
 function pack(header: RecordHeader, samples: readonly WireSample[], out: KinesisEntry[]): void {
   let data: Uint8Array | undefined;
   try {
-    data = encodeWireRecord({ v: WIRE_VERSION, host: header.host, ...(header.tags && Object.keys(header.tags).length > 0 ? { tags: { ...header.tags } } : {}), fs: header.fs, samples: [...samples] });
+    data = encodeWireRecord({
+      v: WIRE_VERSION,
+      host: header.host,
+      ...(header.tags && Object.keys(header.tags).length > 0 ? { tags: { ...header.tags } } : {}),
+      fs: header.fs,
+      samples: [...samples],
+    });
   } catch (error) {
     // Over the wire record limit: split like an over-unit record; anything else is the caller's to handle.
     if (!(error instanceof WireRecordError && error.kind === 'oversize' && samples.length > 1)) throw error;

@@ -50,7 +50,11 @@ const NUMBER_VALUES: { readonly [K in NumericMeasure]: (s: ScoredSample) => numb
  * so the numbers are one run, which the scoring function writes at once (functions/sinks/timestream-body.ts).
  */
 export const TEXT_RESULT_MEASURES = (Object.keys(TEXT_VALUES) as TextMeasure[]).map((name) => ({ name, type: RESULT_MEASURES[name], text: TEXT_VALUES[name] }));
-export const NUMERIC_RESULT_MEASURES = (Object.keys(NUMBER_VALUES) as NumericMeasure[]).map((name) => ({ name, type: RESULT_MEASURES[name], number: NUMBER_VALUES[name] }));
+export const NUMERIC_RESULT_MEASURES = (Object.keys(NUMBER_VALUES) as NumericMeasure[]).map((name) => ({
+  name,
+  type: RESULT_MEASURES[name],
+  number: NUMBER_VALUES[name],
+}));
 
 /** A record's dimensions: host, then the tags sorted by name. */
 export function timestreamDimensions(host: string, tags: Readonly<Record<string, string>>): Dimension[] {

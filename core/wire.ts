@@ -71,7 +71,8 @@ export const TagsSchema = z
     if (keys.length > WIRE_MAX_TAGS) ctx.addIssue({ code: 'custom', input: keys.length, message: `at most ${WIRE_MAX_TAGS} tags` });
     for (const key of keys) {
       if (!TAG_KEY_PATTERN.test(key)) ctx.addIssue({ code: 'custom', path: [key], input: key, message: TAG_KEY_RULE });
-      else if (RESERVED_TAG_KEYS.includes(key)) ctx.addIssue({ code: 'custom', path: [key], input: key, message: `tag key is reserved (${RESERVED_TAG_KEYS.join(', ')})` });
+      else if (RESERVED_TAG_KEYS.includes(key))
+        ctx.addIssue({ code: 'custom', path: [key], input: key, message: `tag key is reserved (${RESERVED_TAG_KEYS.join(', ')})` });
     }
   });
 
@@ -84,7 +85,8 @@ export const WireSampleSchema = z.strictObject({
   /** Raw metric values by name. */
   m: z.record(z.string(), finite).superRefine((metrics, ctx) => {
     for (const name of Object.keys(metrics)) {
-      if (!METRIC_NAME_PATTERN.test(name)) ctx.addIssue({ code: 'custom', path: [name], input: name, message: 'metric names must be lower snake case, 1-63 characters' });
+      if (!METRIC_NAME_PATTERN.test(name))
+        ctx.addIssue({ code: 'custom', path: [name], input: name, message: 'metric names must be lower snake case, 1-63 characters' });
     }
   }),
   /** The feature vector, ordered as the feature set `fs` names it; float32 on the wire. */
@@ -105,7 +107,12 @@ export const WireRecordSchema = z
     const width = record.samples[0]?.f.length;
     record.samples.forEach((s, i) => {
       if (s.f.length !== width) {
-        ctx.addIssue({ code: 'custom', path: ['samples', i, 'f'], input: s.f.length, message: `every sample needs the same number of features (${width} in samples[0])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['samples', i, 'f'],
+          input: s.f.length,
+          message: `every sample needs the same number of features (${width} in samples[0])`,
+        });
       }
     });
   });
@@ -167,12 +174,26 @@ export function encodeWireRecord(record: WireRecord): Uint8Array {
   const tags = Object.entries(checked.data.tags ?? {});
   // Every metric any sample carries, in order of first appearance; a sample without one sends NaN.
   const metrics = [...new Set(samples.flatMap((s) => Object.keys(s.m)))];
-  if (metrics.length > WIRE_MAX_METRICS) throw new WireRecordError('invalid', `cannot encode wire record: ${metrics.length} distinct metric names, at most ${WIRE_MAX_METRICS} fit a record: send fewer metrics`);
+  if (metrics.length > WIRE_MAX_METRICS)
+    throw new WireRecordError(
+      'invalid',
+      `cannot encode wire record: ${metrics.length} distinct metric names, at most ${WIRE_MAX_METRICS} fit a record: send fewer metrics`,
+    );
   const width = samples[0]!.f.length;
   // The header's texts with the bytes of their length: host, tag keys and values, metric names.
-  const texts: [Buffer, 1 | 2][] = [[Buffer.from(host), 1], ...tags.flatMap(([key, value]): [Buffer, 1 | 2][] => [[Buffer.from(key), 1], [Buffer.from(value), 2]]), ...metrics.map((name): [Buffer, 1 | 2] => [Buffer.from(name), 1])];
-  const size = texts.reduce((n, [text, lengthBytes]) => n + lengthBytes + text.length, HEADER_BYTES) + samples.length * (SAMPLE_FIXED_BYTES + 8 * metrics.length + WIRE_FEATURE_BYTES * width);
-  if (size > WIRE_MAX_BYTES) throw new WireRecordError('oversize', `wire record is ${size} bytes, over the ${WIRE_MAX_BYTES}-byte limit: send fewer samples per record`);
+  const texts: [Buffer, 1 | 2][] = [
+    [Buffer.from(host), 1],
+    ...tags.flatMap(([key, value]): [Buffer, 1 | 2][] => [
+      [Buffer.from(key), 1],
+      [Buffer.from(value), 2],
+    ]),
+    ...metrics.map((name): [Buffer, 1 | 2] => [Buffer.from(name), 1]),
+  ];
+  const size =
+    texts.reduce((n, [text, lengthBytes]) => n + lengthBytes + text.length, HEADER_BYTES) +
+    samples.length * (SAMPLE_FIXED_BYTES + 8 * metrics.length + WIRE_FEATURE_BYTES * width);
+  if (size > WIRE_MAX_BYTES)
+    throw new WireRecordError('oversize', `wire record is ${size} bytes, over the ${WIRE_MAX_BYTES}-byte limit: send fewer samples per record`);
   const out = Buffer.alloc(size);
   out[0] = MAGIC_0;
   out[1] = MAGIC_1;
@@ -196,7 +217,10 @@ export function encodeWireRecord(record: WireRecord): Uint8Array {
   samples.forEach((s, i) => {
     s.f.forEach((value, k) => {
       if (!Number.isFinite(Math.fround(value))) {
-        throw new WireRecordError('invalid', `cannot encode wire record: samples[${i}].f[${k}]: ${value} does not fit a float32 (the model's input type): fix the feature pipeline`);
+        throw new WireRecordError(
+          'invalid',
+          `cannot encode wire record: samples[${i}].f[${k}]: ${value} does not fit a float32 (the model's input type): fix the feature pipeline`,
+        );
       }
       at = out.writeFloatLE(value, at);
     });
@@ -275,7 +299,10 @@ export function readWireRecordInto(data: Uint8Array, rows: FeatureRows): WireRec
   for (let i = 0; i < metricCount; i++) at = skipText(bytes, at, 1, `metric name ${i}`);
   const expected = at + count * (SAMPLE_FIXED_BYTES + 8 * metricCount) + count * width * WIRE_FEATURE_BYTES;
   if (bytes.length !== expected) {
-    throw new WireRecordError('garbage', `wire record is ${bytes.length} bytes where its header promises ${expected}: it is truncated or was not written by a vigil agent`);
+    throw new WireRecordError(
+      'garbage',
+      `wire record is ${bytes.length} bytes where its header promises ${expected}: it is truncated or was not written by a vigil agent`,
+    );
   }
   if (fs === 0) invalid(`fs: expected a feature-set version of 1 or more (got 0)`);
   if (count === 0) invalid('samples: a record carries at least one sample (got 0)');
@@ -331,19 +358,31 @@ function checkFormat(data: Uint8Array): void {
   }
   if (data.length < HEADER_BYTES || data[0] !== MAGIC_0 || data[1] !== MAGIC_1) {
     const start = Buffer.from(data.subarray(0, 4)).toString('hex');
-    throw new WireRecordError('garbage', `wire record of ${data.length} bytes does not start with the vigil wire header (starts with 0x${start}): it was not written by a vigil agent`);
+    throw new WireRecordError(
+      'garbage',
+      `wire record of ${data.length} bytes does not start with the vigil wire header (starts with 0x${start}): it was not written by a vigil agent`,
+    );
   }
   if (data[2] !== WIRE_VERSION) {
-    throw new WireRecordError('unsupported_version', `wire version ${data[2]} is not supported (this reader takes version ${WIRE_VERSION}): run agent and scoring function from the same vigil release`);
+    throw new WireRecordError(
+      'unsupported_version',
+      `wire version ${data[2]} is not supported (this reader takes version ${WIRE_VERSION}): run agent and scoring function from the same vigil release`,
+    );
   }
-  if (data[3] !== 0) throw new WireRecordError('unsupported_version', `wire record flags 0x${data[3]!.toString(16)} are not supported (this reader knows none): run agent and scoring function from the same vigil release`);
+  if (data[3] !== 0)
+    throw new WireRecordError(
+      'unsupported_version',
+      `wire record flags 0x${data[3]!.toString(16)} are not supported (this reader knows none): run agent and scoring function from the same vigil release`,
+    );
 }
 
 /** The offset after a length-prefixed text, checking that it fits the record. */
 function skipText(bytes: Buffer, at: number, lengthBytes: 1 | 2, what: string): number {
-  if (at + lengthBytes > bytes.length) throw new WireRecordError('garbage', `wire record ends inside its header (at ${what}): it is truncated or was not written by a vigil agent`);
+  if (at + lengthBytes > bytes.length)
+    throw new WireRecordError('garbage', `wire record ends inside its header (at ${what}): it is truncated or was not written by a vigil agent`);
   const end = at + lengthBytes + (lengthBytes === 1 ? bytes[at]! : bytes.readUInt16LE(at));
-  if (end > bytes.length) throw new WireRecordError('garbage', `wire record ends inside its header (in ${what}): it is truncated or was not written by a vigil agent`);
+  if (end > bytes.length)
+    throw new WireRecordError('garbage', `wire record ends inside its header (in ${what}): it is truncated or was not written by a vigil agent`);
   return end;
 }
 

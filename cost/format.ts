@@ -51,12 +51,32 @@ export function formatComparison(estimates: readonly CostEstimate[]): string {
   return [
     `Monthly AWS cost at one sample every ${first.inputs.intervalSeconds} s per host (${PRICES_REGION} list prices as of ${PRICES_AS_OF}; sinks: ${first.inputs.sinks.join(', ')}; Kinesis ${first.inputs.streamMode}):`,
     '',
-    row('', estimates.map((e) => `${e.inputs.hosts.toLocaleString('en-US')} hosts`)),
+    row(
+      '',
+      estimates.map((e) => `${e.inputs.hosts.toLocaleString('en-US')} hosts`),
+    ),
     `|---|${estimates.map(() => '---:').join('|')}|`,
-    ...components.map((c) => row(c, estimates.map((e) => dollars(componentCost(e, c))))),
-    row('**vigil total**', estimates.map((e) => `**${dollars(e.totalUsd)}**`)),
-    row('vigil per host', estimates.map((e) => dollars(e.perHostUsd))),
-    row('**CloudWatch metrics + anomaly detection alarms**', estimates.map((e) => `**${dollars(e.cloudwatch.totalUsd)}**`)),
-    row('CloudWatch per host', estimates.map((e) => dollars(e.cloudwatch.perHostUsd))),
+    ...components.map((c) =>
+      row(
+        c,
+        estimates.map((e) => dollars(componentCost(e, c))),
+      ),
+    ),
+    row(
+      '**vigil total**',
+      estimates.map((e) => `**${dollars(e.totalUsd)}**`),
+    ),
+    row(
+      'vigil per host',
+      estimates.map((e) => dollars(e.perHostUsd)),
+    ),
+    row(
+      '**CloudWatch metrics + anomaly detection alarms**',
+      estimates.map((e) => `**${dollars(e.cloudwatch.totalUsd)}**`),
+    ),
+    row(
+      'CloudWatch per host',
+      estimates.map((e) => dollars(e.cloudwatch.perHostUsd)),
+    ),
   ].join('\n');
 }

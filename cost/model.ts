@@ -108,8 +108,18 @@ export function estimateCost(inputs: CostInputs, measured: MeasuredSizes): CostE
   const samplesPerInvocation = samplesPerMonth / invocationsPerMonth;
   const secondsPerInvocation = (inputs.lambdaMsPerInvocation + inputs.lambdaMsPerSample * samplesPerInvocation) / 1000;
   const gbSeconds = invocationsPerMonth * secondsPerInvocation * (inputs.functionMemoryMb / 1024);
-  add('Lambda (arm64)', 'requests', `${count(invocationsPerMonth)} invocations (${samplesPerInvocation.toFixed(1)} samples each)`, (invocationsPerMonth / 1e6) * PRICES.lambda.requestsPerMillion);
-  add('Lambda (arm64)', 'duration', `${count(gbSeconds)} GB-s (${(secondsPerInvocation * 1000).toFixed(0)} ms at ${inputs.functionMemoryMb} MB)`, tieredCost(gbSeconds, PRICES.lambda.arm64GbSecond));
+  add(
+    'Lambda (arm64)',
+    'requests',
+    `${count(invocationsPerMonth)} invocations (${samplesPerInvocation.toFixed(1)} samples each)`,
+    (invocationsPerMonth / 1e6) * PRICES.lambda.requestsPerMillion,
+  );
+  add(
+    'Lambda (arm64)',
+    'duration',
+    `${count(gbSeconds)} GB-s (${(secondsPerInvocation * 1000).toFixed(0)} ms at ${inputs.functionMemoryMb} MB)`,
+    tieredCost(gbSeconds, PRICES.lambda.arm64GbSecond),
+  );
   const logBytes = invocationsPerMonth * inputs.logBytesPerInvocation;
   add('CloudWatch Logs', 'function logs', gb(logBytes), (logBytes / GIB) * PRICES.cloudwatchLogs.ingestPerGb);
 
@@ -123,8 +133,18 @@ export function estimateCost(inputs: CostInputs, measured: MeasuredSizes): CostE
     const memoryGbHours = ((bytesPerHour * inputs.timestreamMemoryRetentionHours) / GIB) * HOURS_PER_MONTH;
     const magneticBytes = bytesPerHour * 24 * inputs.timestreamMagneticRetentionDays;
     add('Timestream', 'writes', `${count(writes)} writes of 1 KB (${recordsPerCall} records per call)`, (writes / 1e6) * t.writesPerMillion);
-    add('Timestream', 'memory store', `${count(memoryGbHours)} GB-hours (${inputs.timestreamMemoryRetentionHours} h kept)`, memoryGbHours * t.memoryStoreGbHour);
-    add('Timestream', 'magnetic store', `${gb(magneticBytes)} once ${inputs.timestreamMagneticRetentionDays} days are kept`, (magneticBytes / GIB) * t.magneticStoreGbMonth);
+    add(
+      'Timestream',
+      'memory store',
+      `${count(memoryGbHours)} GB-hours (${inputs.timestreamMemoryRetentionHours} h kept)`,
+      memoryGbHours * t.memoryStoreGbHour,
+    );
+    add(
+      'Timestream',
+      'magnetic store',
+      `${gb(magneticBytes)} once ${inputs.timestreamMagneticRetentionDays} days are kept`,
+      (magneticBytes / GIB) * t.magneticStoreGbMonth,
+    );
   }
 
   // Amazon Managed Service for Prometheus
@@ -132,7 +152,12 @@ export function estimateCost(inputs: CostInputs, measured: MeasuredSizes): CostE
     const p = PRICES.prometheus;
     const ingested = samplesPerMonth * measured.seriesSamplesPerSample;
     const storedBytes = (ingested / DAYS_PER_MONTH) * p.retentionDays * p.storedBytesPerSample + inputs.hosts * measured.seriesLabelBytesPerHost;
-    add('Managed Prometheus', 'samples ingested', `${count(ingested)} samples (${measured.seriesSamplesPerSample.toFixed(2)} per host sample)`, tieredCost(ingested, p.ingestPerSample));
+    add(
+      'Managed Prometheus',
+      'samples ingested',
+      `${count(ingested)} samples (${measured.seriesSamplesPerSample.toFixed(2)} per host sample)`,
+      tieredCost(ingested, p.ingestPerSample),
+    );
     add('Managed Prometheus', 'storage', `${gb(storedBytes)} once ${p.retentionDays} days are kept`, (storedBytes / GIB) * p.storageGbMonth);
   }
 
@@ -145,7 +170,12 @@ export function estimateCost(inputs: CostInputs, measured: MeasuredSizes): CostE
 
   // Managed Grafana
   const g = PRICES.grafana;
-  add('Managed Grafana', 'users', `${inputs.grafanaEditors} editors, ${inputs.grafanaViewers} viewers`, inputs.grafanaEditors * g.editorMonth + inputs.grafanaViewers * g.viewerMonth);
+  add(
+    'Managed Grafana',
+    'users',
+    `${inputs.grafanaEditors} editors, ${inputs.grafanaViewers} viewers`,
+    inputs.grafanaEditors * g.editorMonth + inputs.grafanaViewers * g.viewerMonth,
+  );
 
   const totalUsd = lines.reduce((sum, line) => sum + line.usd, 0);
   return { inputs, measured, samplesPerMonth, lines, totalUsd, perHostUsd: totalUsd / inputs.hosts, cloudwatch: cloudwatchCost(inputs) };
@@ -181,7 +211,17 @@ function validate(inputs: CostInputs): void {
     const value = inputs[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new Error(`${key} must be a number > 0; got ${String(value)}`);
   }
-  const nonNegative: (keyof CostInputs)[] = ['maxBatchingWindowSeconds', 'lambdaMsPerInvocation', 'lambdaMsPerSample', 'logBytesPerInvocation', 'timestreamMemoryRetentionHours', 'timestreamMagneticRetentionDays', 'modelVersionsKept', 'grafanaEditors', 'grafanaViewers'];
+  const nonNegative: (keyof CostInputs)[] = [
+    'maxBatchingWindowSeconds',
+    'lambdaMsPerInvocation',
+    'lambdaMsPerSample',
+    'logBytesPerInvocation',
+    'timestreamMemoryRetentionHours',
+    'timestreamMagneticRetentionDays',
+    'modelVersionsKept',
+    'grafanaEditors',
+    'grafanaViewers',
+  ];
   for (const key of nonNegative) {
     const value = inputs[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`${key} must be a number >= 0; got ${String(value)}`);

@@ -51,11 +51,15 @@ export function resolveFeatureOptions(overrides: Partial<FeatureOptions> = {}): 
   for (const key of POSITIVE_NUMBERS) {
     const value = options[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new Error(`feature option ${key} must be a finite number > 0; got ${String(value)}: pass a positive number or leave it out for the default (${DEFAULT_FEATURE_OPTIONS[key]})`);
+      throw new Error(
+        `feature option ${key} must be a finite number > 0; got ${String(value)}: pass a positive number or leave it out for the default (${DEFAULT_FEATURE_OPTIONS[key]})`,
+      );
     }
   }
   if (options.shortSpan < 1 || options.longSpan < options.shortSpan) {
-    throw new Error(`feature options need 1 <= shortSpan <= longSpan; got shortSpan ${options.shortSpan}, longSpan ${options.longSpan}: make the long horizon at least as long as the short one`);
+    throw new Error(
+      `feature options need 1 <= shortSpan <= longSpan; got shortSpan ${options.shortSpan}, longSpan ${options.longSpan}: make the long horizon at least as long as the short one`,
+    );
   }
   if (!(options.relativeScaleFloor >= 0 && Number.isFinite(options.relativeScaleFloor))) {
     throw new Error(`feature option relativeScaleFloor must be a finite number >= 0; got ${String(options.relativeScaleFloor)}`);

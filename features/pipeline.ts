@@ -110,7 +110,15 @@ export class FeaturePipeline {
     return new FeaturePipeline(featureSet, { ...(restored.options as Partial<FeatureOptions>), ...options }, restored.state);
   }
 
-  private features(s: MetricState, x: number, withRate: boolean, buckets: SeasonalBuckets, previousBuckets: SeasonalBuckets | undefined, out: Float64Array, at: number): void {
+  private features(
+    s: MetricState,
+    x: number,
+    withRate: boolean,
+    buckets: SeasonalBuckets,
+    previousBuckets: SeasonalBuckets | undefined,
+    out: Float64Array,
+    at: number,
+  ): void {
     const o = this.options;
     const floor = Math.max(o.absoluteScaleFloor, o.relativeScaleFloor * Math.abs(s.long.mean));
     const longScale = Math.max(s.long.mad, floor);
@@ -134,7 +142,13 @@ export class FeaturePipeline {
    * Inside an hour, and where the season has no history yet, the change is kept whole; a step the
    * season expects that does not come is a rate too (of the opposite sign).
    */
-  private rate(s: MetricState, change: number, season: SeasonalNormal | undefined, buckets: SeasonalBuckets, previousBuckets: SeasonalBuckets | undefined): number {
+  private rate(
+    s: MetricState,
+    change: number,
+    season: SeasonalNormal | undefined,
+    buckets: SeasonalBuckets,
+    previousBuckets: SeasonalBuckets | undefined,
+  ): number {
     if (!season || !previousBuckets || (previousBuckets.day === buckets.day && previousBuckets.week === buckets.week)) return change;
     const previous = seasonalNormal(s.seasonal, previousBuckets);
     if (!previous) return change;

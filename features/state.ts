@@ -85,17 +85,25 @@ export function toSnapshot(featureSet: FeatureSet, options: FeatureOptions, stat
 export function fromSnapshot(featureSet: FeatureSet, json: unknown): { state: PipelineState; options: Record<string, unknown> } {
   const parsed = SnapshotSchema.safeParse(json, { reportInput: true });
   if (!parsed.success) {
-    throw new Error(`feature pipeline state is not a valid ${SNAPSHOT_FORMAT} snapshot: ${describeIssues(parsed.error.issues)}: delete the saved state to start afresh`);
+    throw new Error(
+      `feature pipeline state is not a valid ${SNAPSHOT_FORMAT} snapshot: ${describeIssues(parsed.error.issues)}: delete the saved state to start afresh`,
+    );
   }
   const snap = parsed.data;
   if (snap.featureSetVersion !== featureSet.version) {
-    throw new Error(`feature pipeline state is for feature-set version ${snap.featureSetVersion}, this code computes version ${featureSet.version}: delete the saved state to start afresh`);
+    throw new Error(
+      `feature pipeline state is for feature-set version ${snap.featureSetVersion}, this code computes version ${featureSet.version}: delete the saved state to start afresh`,
+    );
   }
   if (snap.metrics.join(',') !== featureSet.metrics.join(',')) {
-    throw new Error(`feature pipeline state is for metrics [${snap.metrics.join(', ')}], this feature set has [${featureSet.metrics.join(', ')}]: delete the saved state to start afresh`);
+    throw new Error(
+      `feature pipeline state is for metrics [${snap.metrics.join(', ')}], this feature set has [${featureSet.metrics.join(', ')}]: delete the saved state to start afresh`,
+    );
   }
   if (snap.state.length !== featureSet.metrics.length) {
-    throw new Error(`feature pipeline state holds ${snap.state.length} metric states for ${featureSet.metrics.length} metrics: delete the saved state to start afresh`);
+    throw new Error(
+      `feature pipeline state holds ${snap.state.length} metric states for ${featureSet.metrics.length} metrics: delete the saved state to start afresh`,
+    );
   }
   const ewma = ([mean, mad, n]: readonly number[]): EwmaState => ({ mean: mean!, mad: mad!, n: n! });
   const bucket = ([mean, mad, n, covered]: readonly number[]) => ({ mean: mean!, mad: mad!, n: n!, covered: covered! });

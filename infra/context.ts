@@ -53,7 +53,13 @@ export function propsFromContext(context: Readonly<Record<string, unknown>>): Vi
     if (key.includes(':') || key.includes('/') || (APP_SETTINGS as readonly string[]).includes(key)) continue;
     const kind = SETTINGS[key as keyof VigilProps];
     if (!kind) {
-      problems.push({ key, value: raw, source: 'CDK context', problem: 'not a vigil setting', fix: `use one of ${[...SETTING_NAMES, ...APP_SETTINGS].join(', ')}` });
+      problems.push({
+        key,
+        value: raw,
+        source: 'CDK context',
+        problem: 'not a vigil setting',
+        fix: `use one of ${[...SETTING_NAMES, ...APP_SETTINGS].join(', ')}`,
+      });
       continue;
     }
     const value = convert(kind, raw);
@@ -87,7 +93,11 @@ function convert(kind: Kind, raw: unknown): unknown {
       return typeof raw === 'string' ? raw : undefined;
     case 'list':
       if (Array.isArray(raw) && raw.every((item) => typeof item === 'string')) return raw;
-      if (typeof raw === 'string') return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      if (typeof raw === 'string')
+        return raw
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== '');
       return undefined;
   }
 }

@@ -221,18 +221,43 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
     problems.push({ key: 'sinks', value: sinks, problem: 'names no sink', fix: `give at least one of ${SINKS.map((s) => `'${s}'`).join(', ')}` });
   } else {
     for (const sink of sinks) {
-      if (!SINKS.includes(sink)) problems.push({ key: 'sinks', value: sinks, problem: `unknown sink ${showValue(sink)}`, fix: `each sink is one of ${SINKS.map((s) => `'${s}'`).join(', ')}` });
+      if (!SINKS.includes(sink))
+        problems.push({
+          key: 'sinks',
+          value: sinks,
+          problem: `unknown sink ${showValue(sink)}`,
+          fix: `each sink is one of ${SINKS.map((s) => `'${s}'`).join(', ')}`,
+        });
     }
     if (new Set(sinks).size !== sinks.length) problems.push({ key: 'sinks', value: sinks, problem: 'names a sink more than once', fix: 'name each sink once' });
   }
   const timestream = Array.isArray(sinks) && sinks.includes('timestream');
   for (const name of ['timestreamMemoryRetentionHours', 'timestreamMagneticRetentionDays'] as const) {
     if (props[name] !== undefined && !timestream) {
-      problems.push({ key: name, value: props[name], problem: `only the 'timestream' sink uses it, and sinks is ${showValue(sinks)}`, fix: `add 'timestream' to sinks, or leave ${name} out` });
+      problems.push({
+        key: name,
+        value: props[name],
+        problem: `only the 'timestream' sink uses it, and sinks is ${showValue(sinks)}`,
+        fix: `add 'timestream' to sinks, or leave ${name} out`,
+      });
     }
   }
-  checkInteger(problems, 'timestreamMemoryRetentionHours', props.timestreamMemoryRetentionHours, 1, 8_766, 'Timestream keeps the memory store 1 hour to 1 year');
-  checkInteger(problems, 'timestreamMagneticRetentionDays', props.timestreamMagneticRetentionDays, 1, 73_000, 'Timestream keeps the magnetic store 1 day to 200 years');
+  checkInteger(
+    problems,
+    'timestreamMemoryRetentionHours',
+    props.timestreamMemoryRetentionHours,
+    1,
+    8_766,
+    'Timestream keeps the memory store 1 hour to 1 year',
+  );
+  checkInteger(
+    problems,
+    'timestreamMagneticRetentionDays',
+    props.timestreamMagneticRetentionDays,
+    1,
+    73_000,
+    'Timestream keeps the magnetic store 1 day to 200 years',
+  );
 
   const modelPrefix = props.modelPrefix ?? DEFAULTS.modelPrefix;
   if (!isToken(modelPrefix) && !S3_PREFIX.test(modelPrefix)) {
@@ -258,7 +283,12 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
 
   const logRetentionDays = props.logRetentionDays ?? DEFAULTS.logRetentionDays;
   if (!isToken(logRetentionDays) && !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-    problems.push({ key: 'logRetentionDays', value: logRetentionDays, problem: 'not a CloudWatch Logs retention', fix: `use a value CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}` });
+    problems.push({
+      key: 'logRetentionDays',
+      value: logRetentionDays,
+      problem: 'not a CloudWatch Logs retention',
+      fix: `use a value CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
+    });
   }
 
   const streamRetentionHours = props.streamRetentionHours ?? DEFAULTS.streamRetentionHours;
@@ -281,7 +311,8 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
     });
   }
   for (const name of ['grafana', 'tracing'] as const) {
-    if (props[name] !== undefined && typeof props[name] !== 'boolean') problems.push({ key: name, value: props[name], problem: 'not a boolean', fix: 'use true or false' });
+    if (props[name] !== undefined && typeof props[name] !== 'boolean')
+      problems.push({ key: name, value: props[name], problem: 'not a boolean', fix: 'use true or false' });
   }
 
   if (problems.length > 0) throw new VigilPropsError(problems);
@@ -316,16 +347,20 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
 function checkInteger(problems: ConfigProblem[], name: string, value: number | undefined, min: number, max: number, why: string): void {
   if (value === undefined || isToken(value)) return;
   const problem =
-    typeof value !== 'number' ? 'not a number'
-    : !Number.isInteger(value) ? 'not a whole number'
-    : value < min ? `less than ${min.toLocaleString('en-US')}`
-    : value > max ? `more than ${max.toLocaleString('en-US')}`
-    : undefined;
-  if (problem) problems.push({ key: name, value, problem, fix: `use a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')} (${why})` });
+    typeof value !== 'number'
+      ? 'not a number'
+      : !Number.isInteger(value)
+        ? 'not a whole number'
+        : value < min
+          ? `less than ${min.toLocaleString('en-US')}`
+          : value > max
+            ? `more than ${max.toLocaleString('en-US')}`
+            : undefined;
+  if (problem)
+    problems.push({ key: name, value, problem, fix: `use a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')} (${why})` });
 }
 
 /** Values resolved only at deploy time (CloudFormation parameters) cannot be checked here. */
 function isToken(value: unknown): boolean {
   return (typeof value === 'string' || typeof value === 'number') && Token.isUnresolved(value);
 }
-

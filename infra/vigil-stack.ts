@@ -56,7 +56,11 @@ export class VigilStack extends Stack {
     const config = resolveProps(props, DEFAULT_RULES_FILE);
     this.config = config;
 
-    this.ingest = new IngestStream(this, 'Ingest', { streamMode: config.streamMode, shardCount: config.shardCount, retentionHours: config.streamRetentionHours });
+    this.ingest = new IngestStream(this, 'Ingest', {
+      streamMode: config.streamMode,
+      shardCount: config.shardCount,
+      retentionHours: config.streamRetentionHours,
+    });
     this.models = new ModelBucket(this, 'Models', { noncurrentVersionDays: config.modelNoncurrentVersionDays, prefix: config.modelPrefix });
     this.queues = new DeadLetterQueues(this, 'Queues', { retentionDays: config.deadLetterRetentionDays, stream: this.ingest.stream });
     this.alerts = new AlertTopic(this, 'Alerts', { email: config.alarmEmail });
@@ -130,7 +134,11 @@ export class VigilStack extends Stack {
     out('ModelPublisherPolicyArn', this.models.publisherPolicy.managedPolicyArn, 'Managed policy for whoever publishes models (vigil publish, vigil models)');
     out('AlertTopicArn', this.alerts.topic.topicArn, 'SNS topic of host anomaly alerts and pipeline alarms');
     out('DeadLetterQueueUrl', this.queues.deadLetters.queueUrl, 'Bad records, each with its reason (vigil dead-letters list --queue)');
-    out('DeadLetterOperatorPolicyArn', this.queues.operatorPolicy.managedPolicyArn, 'Managed policy for whoever reads and redrives dead letters (vigil dead-letters)');
+    out(
+      'DeadLetterOperatorPolicyArn',
+      this.queues.operatorPolicy.managedPolicyArn,
+      'Managed policy for whoever reads and redrives dead letters (vigil dead-letters)',
+    );
     out('FailedBatchQueueUrl', this.queues.failedBatches.queueUrl, 'Batches the stream trigger gave up on (shard and sequence range)');
     out('ScoreFunctionName', this.score.function.functionName, 'The scoring function');
     out('ScoreLogGroupName', this.score.logGroup.logGroupName, 'Logs of the scoring function (aws logs tail NAME --follow)');

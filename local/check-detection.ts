@@ -59,6 +59,11 @@ const delays = all.flatMap((i) => (i.secondsToDetection === null ? [] : [i.secon
 const median = delays.length ? (delays[(delays.length - 1) >> 1]! + delays[delays.length >> 1]!) / 2 : null;
 console.log(
   `all seeds: ${delays.length}/${all.length} incidents detected, median ${median?.toFixed(1) ?? '-'} s; ` +
-    `false alarms on hosts without incident ${results.reduce((s, r) => s + r.report.falseAlarmsOnHealthyHosts, 0)}; missed: ${all.filter((i) => !i.detected).map((i) => i.kind).join(', ') || 'none'}`,
+    `false alarms on hosts without incident ${results.reduce((s, r) => s + r.report.falseAlarmsOnHealthyHosts, 0)}; missed: ${
+      all
+        .filter((i) => !i.detected)
+        .map((i) => i.kind)
+        .join(', ') || 'none'
+    }`,
 );
 if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);

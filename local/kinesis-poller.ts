@@ -95,9 +95,12 @@ export class KinesisPoller {
       ...options,
     };
     const { batchSize, batchingWindowMs, maxRetries } = this.options;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new Error(`batchSize ${batchSize} is out of range: use 1 to 10000 records, as Lambda allows`);
-    if (!(batchingWindowMs >= 0 && batchingWindowMs <= 300_000)) throw new Error(`batchingWindowMs ${batchingWindowMs} is out of range: use 0 to 300000 ms, as Lambda allows`);
-    if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new Error(`maxRetries ${maxRetries} must be a whole number >= 0: the local poller never retries forever`);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+      throw new Error(`batchSize ${batchSize} is out of range: use 1 to 10000 records, as Lambda allows`);
+    if (!(batchingWindowMs >= 0 && batchingWindowMs <= 300_000))
+      throw new Error(`batchingWindowMs ${batchingWindowMs} is out of range: use 0 to 300000 ms, as Lambda allows`);
+    if (!Number.isInteger(maxRetries) || maxRetries < 0)
+      throw new Error(`maxRetries ${maxRetries} must be a whole number >= 0: the local poller never retries forever`);
   }
 
   /** Finds the shards and starts one reading loop per shard; returns once reading has begun. */

@@ -19,7 +19,10 @@ export function ensureMoto(): string {
     execFileSync('python3', ['-m', 'venv', VENV_DIR], { stdio: 'inherit' });
     execFileSync(join(VENV_DIR, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', MOTO_REQUIREMENT], { stdio: 'inherit' });
   } catch (cause) {
-    throw new Error(`could not install ${MOTO_REQUIREMENT} into ${VENV_DIR}: install python3 with venv and pip (apt-get install python3-venv), or set AWS_ENDPOINT_URL to a running endpoint such as LocalStack`, { cause });
+    throw new Error(
+      `could not install ${MOTO_REQUIREMENT} into ${VENV_DIR}: install python3 with venv and pip (apt-get install python3-venv), or set AWS_ENDPOINT_URL to a running endpoint such as LocalStack`,
+      { cause },
+    );
   }
   return MOTO_BIN;
 }

@@ -59,7 +59,10 @@ export async function runOfflineSimulation(options: OfflineRunOptions): Promise<
 
   const incidents = planIncidents({ hosts: fleet.hostIds, from: start, until: start + durationMs, seed, ...(options.kinds ? { kinds: options.kinds } : {}) });
   fleet.inject(incidents);
-  const tracker = new DetectionTracker(incidents, fleet.hostIds, start, { intervalSeconds, ...(options.confirmSamples ? { confirmSamples: options.confirmSamples } : {}) });
+  const tracker = new DetectionTracker(incidents, fleet.hostIds, start, {
+    intervalSeconds,
+    ...(options.confirmSamples ? { confirmSamples: options.confirmSamples } : {}),
+  });
   const incidentHosts = new Set(incidents.map((i) => i.host));
   const agents = new SimulatedAgents(fleet, history.pipelines);
   let healthySamples = 0;

@@ -79,7 +79,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`${options.name} was not ready on ${url}${options.readyPath} within ${options.timeoutMs ?? 30_000} ms; its log (${logFile}) ends:\n${tail(logFile)}`);
+      throw new Error(
+        `${options.name} was not ready on ${url}${options.readyPath} within ${options.timeoutMs ?? 30_000} ms; its log (${logFile}) ends:\n${tail(logFile)}`,
+      );
     }
     await delay(Math.min(50 * 2 ** attempt, 500));
   }

@@ -33,9 +33,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     global: { evaluation_interval: options.evaluationInterval ?? '15s', scrape_interval: '1m' },
     storage: { tsdb: { out_of_order_time_window: '2h' } },
     ...(options.ruleFiles ? { rule_files: options.ruleFiles } : {}),
-    ...(options.alertmanagerUrl
-      ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(options.alertmanagerUrl).host] }] }] } }
-      : {}),
+    ...(options.alertmanagerUrl ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(options.alertmanagerUrl).host] }] }] } } : {}),
   };
   return startServer({
     name: 'prometheus',

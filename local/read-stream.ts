@@ -5,7 +5,8 @@ export async function readStreamRecords(kinesis: KinesisClient, stream: string):
   const records: _Record[] = [];
   const shards = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
   for (const shard of shards.Shards ?? []) {
-    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' })))
+      .ShardIterator;
     while (iterator) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
       if (!page.Records?.length) break;

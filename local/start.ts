@@ -46,11 +46,13 @@ interface StartOptions {
   historyDays: number;
 }
 
-const whole = (name: string, min: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}; got "${value}"`);
-  return n;
-};
+const whole =
+  (name: string, min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}; got "${value}"`);
+    return n;
+  };
 
 const program = new Command('npm start --')
   .description('run the whole vigil pipeline on this machine (no AWS account needed)')
@@ -145,7 +147,9 @@ async function main(): Promise<void> {
   const simulated = options.simulate > 0 ? fleet.hostIds : [];
   const t0 = Date.now();
   const history = backfill(fleet, { until: liveFrom, days: options.historyDays, intervalSeconds: interval, seed: options.seed });
-  say(`simulated ${options.historyDays} days of history for ${fleet.hostIds.length} hosts (${history.samples.toLocaleString('en-US')} samples) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  say(
+    `simulated ${options.historyDays} days of history for ${fleet.hostIds.length} hosts (${history.samples.toLocaleString('en-US')} samples) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   const s3 = new S3Client(awsClientSettings());
   const location = { bucket: resources.bucket, prefix: DEFAULT_MODEL_PREFIX };
@@ -156,7 +160,9 @@ async function main(): Promise<void> {
     const t1 = Date.now();
     const model = trainModel(history.rows, HOST_FEATURE_SET, { seed: options.seed, source: `simulated fleet, ${options.historyDays} days` });
     await publishModel(s3, { ...location, onnx: model.onnx, manifest: model.manifest });
-    say(`model: trained ${model.manifest.version} on ${history.rows.length.toLocaleString('en-US')} rows in ${((Date.now() - t1) / 1000).toFixed(1)} s and published to s3://${resources.bucket}/${DEFAULT_MODEL_PREFIX}/`);
+    say(
+      `model: trained ${model.manifest.version} on ${history.rows.length.toLocaleString('en-US')} rows in ${((Date.now() - t1) / 1000).toFixed(1)} s and published to s3://${resources.bucket}/${DEFAULT_MODEL_PREFIX}/`,
+    );
   }
 
   // The score function, in its own process as in Lambda.
@@ -186,15 +192,37 @@ async function main(): Promise<void> {
     const agentLog = openSync(join(runDir, 'agent.log'), 'a');
     const agent = spawn(
       process.execPath,
-      [join(PROJECT_ROOT, 'bin', 'vigil-agent.js'), 'run', '--stream', resources.stream, '--interval', String(interval), '--spool-dir', join(runDir, 'agent'), '--tag', 'env=local', '--no-start-jitter'],
+      [
+        join(PROJECT_ROOT, 'bin', 'vigil-agent.js'),
+        'run',
+        '--stream',
+        resources.stream,
+        '--interval',
+        String(interval),
+        '--spool-dir',
+        join(runDir, 'agent'),
+        '--tag',
+        'env=local',
+        '--no-start-jitter',
+      ],
       { stdio: ['ignore', agentLog, agentLog], env: process.env },
     );
     child('agent', agent);
   }
 
   // The simulated hosts: their agents' work (features, wire records, PutRecords) in this process.
-  const incidents = options.simulate > 0 ? planIncidents({ hosts: simulated, from: liveFrom, until: liveFrom + (options.duration ?? 360) * 1000, seed: options.seed, kinds: INCIDENT_KINDS.slice(0, options.simulate) }) : [];
-  if (options.simulate > 0 && options.simulate < INCIDENT_KINDS.length) notes.push(`${options.simulate} simulated hosts carry ${incidents.length} of the ${INCIDENT_KINDS.length} incident kinds (one host each)`);
+  const incidents =
+    options.simulate > 0
+      ? planIncidents({
+          hosts: simulated,
+          from: liveFrom,
+          until: liveFrom + (options.duration ?? 360) * 1000,
+          seed: options.seed,
+          kinds: INCIDENT_KINDS.slice(0, options.simulate),
+        })
+      : [];
+  if (options.simulate > 0 && options.simulate < INCIDENT_KINDS.length)
+    notes.push(`${options.simulate} simulated hosts carry ${incidents.length} of the ${INCIDENT_KINDS.length} incident kinds (one host each)`);
   fleet.inject(incidents);
   const tracker = options.simulate > 0 ? new DetectionTracker(incidents, simulated, liveFrom, { intervalSeconds: interval }) : undefined;
   const agents = new SimulatedAgents(fleet, history.pipelines);
@@ -202,7 +230,9 @@ async function main(): Promise<void> {
   const abort = new AbortController();
   let simulatedSent = 0;
   const tick = async (): Promise<void> => {
-    const entries = agents.recordsAt(Math.floor(Date.now() / 1000) * 1000).map((record) => ({ data: encodeWireRecord(record), partitionKey: record.host, samples: record.samples.length }));
+    const entries = agents
+      .recordsAt(Math.floor(Date.now() / 1000) * 1000)
+      .map((record) => ({ data: encodeWireRecord(record), partitionKey: record.host, samples: record.samples.length }));
     if (entries.length > 0) await sender.put(entries, { signal: abort.signal });
     simulatedSent += entries.length;
   };
@@ -234,11 +264,21 @@ async function main(): Promise<void> {
     const now = Date.now();
     tracker?.checkAll(now);
     const counters = { scored, anomalies: anomalies.length, invocations: workerCounters.invocations ?? 0, discarded, simulated_records: simulatedSent };
-    const detected = tracker ? tracker.report(now).incidents.filter((i) => i.detected).map((i) => `detected ${i.kind} on ${i.host} after ${i.secondsToDetection} s`) : [];
-    if (interactive) process.stdout.write(`\x1b[2J\x1b[H${renderView({ latest, anomalies, counters, notes: [...notes, ...detected, `logs and data: ${relative(process.cwd(), runDir)}`] }, now)}\n`);
+    const detected = tracker
+      ? tracker
+          .report(now)
+          .incidents.filter((i) => i.detected)
+          .map((i) => `detected ${i.kind} on ${i.host} after ${i.secondsToDetection} s`)
+      : [];
+    if (interactive)
+      process.stdout.write(
+        `\x1b[2J\x1b[H${renderView({ latest, anomalies, counters, notes: [...notes, ...detected, `logs and data: ${relative(process.cwd(), runDir)}`] }, now)}\n`,
+      );
   };
   const viewTimer = setInterval(draw, 1000);
-  const progressTimer = interactive ? undefined : setInterval(() => say(`${Math.round((Date.now() - startedAt) / 1000)} s: ${scored} samples scored, ${anomalies.length} anomalous`), 30_000);
+  const progressTimer = interactive
+    ? undefined
+    : setInterval(() => say(`${Math.round((Date.now() - startedAt) / 1000)} s: ${scored} samples scored, ${anomalies.length} anomalous`), 30_000);
   for (const note of notes) say(note);
 
   let stopping = false;
@@ -256,16 +296,24 @@ async function main(): Promise<void> {
     if (report) {
       const endedAt = Date.now();
       for (const i of report.incidents) {
-        const outcome = i.detected ? `detected after ${i.secondsToDetection} s (top metric ${i.topMetric})` : Date.parse(i.start) > endedAt ? 'not started before the run ended' : 'NOT detected';
+        const outcome = i.detected
+          ? `detected after ${i.secondsToDetection} s (top metric ${i.topMetric})`
+          : Date.parse(i.start) > endedAt
+            ? 'not started before the run ended'
+            : 'NOT detected';
         say(`  ${i.kind.padEnd(14)} on ${i.host.padEnd(14)} ${outcome}`);
       }
-      say(`  detected ${report.detected}/${report.incidents.length}, median ${report.medianSecondsToDetection ?? '-'} s to detection, ${report.falseAlarmsOnHealthyHosts} false alarms on healthy hosts (${report.falseAlarms} in all)`);
+      say(
+        `  detected ${report.detected}/${report.incidents.length}, median ${report.medianSecondsToDetection ?? '-'} s to detection, ${report.falseAlarmsOnHealthyHosts} false alarms on healthy hosts (${report.falseAlarms} in all)`,
+      );
       if (options.report) {
         writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
         say(`report written to ${options.report}`);
       }
     }
-    say(`Logs (score function, agent) and Prometheus data are in ${relative(process.cwd(), runDir)}; the local AWS endpoint kept its data in memory and has stopped.`);
+    say(
+      `Logs (score function, agent) and Prometheus data are in ${relative(process.cwd(), runDir)}; the local AWS endpoint kept its data in memory and has stopped.`,
+    );
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('Ctrl-C'));

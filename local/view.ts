@@ -25,7 +25,9 @@ function format(metric: string, value: number | undefined): string {
 export function renderView(state: ViewState, now: number, options: { color?: boolean; maxHosts?: number } = {}): string {
   const color = options.color ?? true;
   const paint = (severity: ScoredSample['severity'], text: string): string => (color ? `${COLOR[severity]}${text}${RESET}` : text);
-  const header = ['host'.padEnd(18), ...SHOWN_METRICS.map((m) => m.padStart(15)), 'score'.padStart(7), 'severity'.padStart(9), '  top metric', '  age'].join('');
+  const header = ['host'.padEnd(18), ...SHOWN_METRICS.map((m) => m.padStart(15)), 'score'.padStart(7), 'severity'.padStart(9), '  top metric', '  age'].join(
+    '',
+  );
   const hosts = [...state.latest.values()].sort((a, b) => b.score - a.score || a.host.localeCompare(b.host)).slice(0, options.maxHosts ?? 25);
   const rows = hosts.map((s) =>
     [
@@ -37,8 +39,14 @@ export function renderView(state: ViewState, now: number, options: { color?: boo
       `${Math.max(0, Math.round((now - s.time) / 1000))}s`.padStart(5),
     ].join(''),
   );
-  const anomalies = state.anomalies.slice(-8).map((s) => paint(s.severity, `  ${new Date(s.time).toISOString().slice(11, 19)}  ${s.host}  ${s.severity}  score ${s.score.toFixed(3)}  top metric ${s.topMetric}`));
-  const counters = Object.entries(state.counters).map(([k, v]) => `${k} ${v}`).join('  ·  ');
+  const anomalies = state.anomalies
+    .slice(-8)
+    .map((s) =>
+      paint(s.severity, `  ${new Date(s.time).toISOString().slice(11, 19)}  ${s.host}  ${s.severity}  score ${s.score.toFixed(3)}  top metric ${s.topMetric}`),
+    );
+  const counters = Object.entries(state.counters)
+    .map(([k, v]) => `${k} ${v}`)
+    .join('  ·  ');
   return [
     `vigil — ${state.latest.size} hosts  ·  ${counters}`,
     '',

@@ -45,7 +45,9 @@ export function readModelDir(dir: string): ModelArtifact {
   const manifestPath = join(dir, MANIFEST_FILE);
   for (const path of [manifestPath, modelPath]) {
     if (!existsSync(path)) {
-      throw new Error(`${path} does not exist: a model directory holds ${MODEL_FILE} and ${MANIFEST_FILE}; create one with \`vigil train --in FILE.csv --out ${dir}\``);
+      throw new Error(
+        `${path} does not exist: a model directory holds ${MODEL_FILE} and ${MANIFEST_FILE}; create one with \`vigil train --in FILE.csv --out ${dir}\``,
+      );
     }
   }
   let json: unknown;

@@ -38,6 +38,7 @@ export type Pointer = z.infer<typeof PointerSchema>;
 
 export function parsePointer(json: unknown, source: string): Pointer {
   const checked = PointerSchema.safeParse(json, { reportInput: true });
-  if (!checked.success) throw new Error(`${source} is not a vigil model pointer: ${describeIssues(checked.error.issues)}; publish a model with \`vigil publish\``);
+  if (!checked.success)
+    throw new Error(`${source} is not a vigil model pointer: ${describeIssues(checked.error.issues)}; publish a model with \`vigil publish\``);
   return checked.data;
 }

@@ -15,7 +15,10 @@ let runtime: Promise<typeof Ort> | undefined;
 export function loadOnnxRuntime(): Promise<typeof Ort> {
   runtime ??= import('onnxruntime-node').catch((cause: unknown) => {
     runtime = undefined;
-    throw new Error(`onnxruntime-node cannot be loaded: ${(cause as Error).message}; the function's asset must carry it (infra/onnxruntime-bundle.ts), locally run \`npm ci\``, { cause });
+    throw new Error(
+      `onnxruntime-node cannot be loaded: ${(cause as Error).message}; the function's asset must carry it (infra/onnxruntime-bundle.ts), locally run \`npm ci\``,
+      { cause },
+    );
   });
   return runtime;
 }
@@ -48,7 +51,9 @@ export async function createOnnxScorer(onnx: Uint8Array, featureCount: number, s
       const input = new ort.Tensor('float32', features.subarray(0, rows * featureCount), [rows, featureCount]);
       const output = (await session.run({ [ONNX_INPUT]: input }, [ONNX_OUTPUT]))[ONNX_OUTPUT];
       if (!output || !(output.data instanceof Float32Array) || output.data.length !== rows) {
-        throw new Error(`the model ${source} returned ${output ? `${output.type} data of ${output.data.length} values` : 'no score'} for ${rows} rows; the model contract needs float32 [N] scores: re-export it`);
+        throw new Error(
+          `the model ${source} returned ${output ? `${output.type} data of ${output.data.length} values` : 'no score'} for ${rows} rows; the model contract needs float32 [N] scores: re-export it`,
+        );
       }
       return output.data;
     },

@@ -98,7 +98,9 @@ export async function fetchModelVersion(s3: S3Client, { bucket, prefix }: ModelL
   if (manifestGet.status === 'rejected') throw manifestGet.reason;
   const manifestBytes = manifestGet.value;
   if (!manifestBytes) {
-    throw new Error(`model version ${version} is not published: ${s3Url(bucket, keys.manifest)} does not exist; run \`vigil models list\` for the published versions`);
+    throw new Error(
+      `model version ${version} is not published: ${s3Url(bucket, keys.manifest)} does not exist; run \`vigil models list\` for the published versions`,
+    );
   }
   const manifest = parseManifest(parseJson(manifestBytes, s3Url(bucket, keys.manifest)), s3Url(bucket, keys.manifest));
   if (modelGet.status === 'rejected') throw modelGet.reason;
@@ -132,9 +134,11 @@ export async function listModels(s3: S3Client, location: ModelLocation): Promise
   const versions: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: versionsPrefix, Delimiter: '/', ContinuationToken: token })).catch((error: unknown) => {
-      throw s3Error(error, bucket, versionsPrefix);
-    });
+    const page = await s3
+      .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: versionsPrefix, Delimiter: '/', ContinuationToken: token }))
+      .catch((error: unknown) => {
+        throw s3Error(error, bucket, versionsPrefix);
+      });
     for (const common of page.CommonPrefixes ?? []) versions.push(common.Prefix!.slice(versionsPrefix.length).replace(/\/$/, ''));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -145,7 +149,14 @@ export async function listModels(s3: S3Client, location: ModelLocation): Promise
     const bytes = await getObjectOrUndefined(s3, bucket, key);
     if (!bytes) continue; // an upload in progress: the model is there, its manifest not yet
     const manifest = parseManifest(parseJson(bytes, s3Url(bucket, key)), s3Url(bucket, key));
-    infos.push({ version, name: manifest.name, createdAt: manifest.createdAt, sha256: manifest.onnx.sha256, bytes: manifest.onnx.bytes, current: current?.version === version });
+    infos.push({
+      version,
+      name: manifest.name,
+      createdAt: manifest.createdAt,
+      sha256: manifest.onnx.sha256,
+      bytes: manifest.onnx.bytes,
+      current: current?.version === version,
+    });
   }
   return infos.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.version.localeCompare(b.version));
 }
@@ -160,15 +171,24 @@ export async function rollbackModel(s3: S3Client, options: ModelLocation & { to?
   if (!read || !current) throw new Error(`nothing to roll back: ${s3Url(options.bucket, pointerKey(options.prefix))} does not exist; ${PUBLISH_HINT}`);
   const target = options.to ?? current.previous;
   if (!target) {
-    throw new Error(`version ${current.version} records no previous version: name the version to roll back to with --to VERSION (\`vigil models list\` shows them)`);
+    throw new Error(
+      `version ${current.version} records no previous version: name the version to roll back to with --to VERSION (\`vigil models list\` shows them)`,
+    );
   }
-  if (target === current.version) throw new Error(`version ${target} is already current: name another version with --to VERSION (\`vigil models list\` shows them)`);
+  if (target === current.version)
+    throw new Error(`version ${target} is already current: name another version with --to VERSION (\`vigil models list\` shows them)`);
   const { manifest } = await fetchModelVersion(s3, options, target);
   return writePointer(s3, options, manifest, current.version, read.etag);
 }
 
 /** Replaces the pointer if it still has ETag `expected` (or still does not exist when undefined). */
-async function writePointer(s3: S3Client, { bucket, prefix }: ModelLocation, manifest: Manifest, previous: string | undefined, expected: string | undefined): Promise<Pointer> {
+async function writePointer(
+  s3: S3Client,
+  { bucket, prefix }: ModelLocation,
+  manifest: Manifest,
+  previous: string | undefined,
+  expected: string | undefined,
+): Promise<Pointer> {
   const keys = modelKeys(prefix, manifest.version);
   const pointer: Pointer = {
     schema: 1,
@@ -195,7 +215,10 @@ async function writePointer(s3: S3Client, { bucket, prefix }: ModelLocation, man
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 412 || status === 409 || (error as { name?: string }).name === 'PreconditionFailed') {
-      throw new PointerChangedError(`${s3Url(bucket, key)} changed while this command ran (another publish or rollback at the same time): run \`vigil models list\` and try again`, { cause: error });
+      throw new PointerChangedError(
+        `${s3Url(bucket, key)} changed while this command ran (another publish or rollback at the same time): run \`vigil models list\` and try again`,
+        { cause: error },
+      );
     }
     throw s3Error(error, bucket, key, 'write');
   }
@@ -227,8 +250,11 @@ async function getTaggedObject(s3: S3Client, bucket: string, key: string): Promi
 }
 
 function s3Error(error: unknown, bucket: string, key: string, action: 'read' | 'write' = 'read'): Error {
-  if ((error as { name?: string }).name === 'NoSuchBucket') return new Error(`bucket ${bucket} does not exist: create it or pass the right --bucket`, { cause: error });
-  return new Error(`cannot ${action} ${s3Url(bucket, key)}: ${(error as Error).message}; check the credentials and their S3 permissions on this bucket`, { cause: error });
+  if ((error as { name?: string }).name === 'NoSuchBucket')
+    return new Error(`bucket ${bucket} does not exist: create it or pass the right --bucket`, { cause: error });
+  return new Error(`cannot ${action} ${s3Url(bucket, key)}: ${(error as Error).message}; check the credentials and their S3 permissions on this bucket`, {
+    cause: error,
+  });
 }
 
 function parseJson(bytes: Uint8Array, source: string): unknown {

@@ -71,7 +71,12 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock): 
   const header = headerless ? firstCells.map((_, k) => numberedColumn(k + 1)) : firstCells;
   const timeColumn = header.findIndex((h) => h.toLowerCase() === 'timestamp');
   if (clock && timeColumn >= 0) {
-    throw new CsvError(file, headerLine, 'the file has a timestamp column and a fixed interval was given too', 'leave out the interval to use the file\'s timestamps');
+    throw new CsvError(
+      file,
+      headerLine,
+      'the file has a timestamp column and a fixed interval was given too',
+      "leave out the interval to use the file's timestamps",
+    );
   }
   if (!clock && timeColumn < 0) {
     throw new CsvError(
@@ -86,7 +91,12 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock): 
   const seen = new Set<string>();
   for (const m of metrics) {
     if (!METRIC_NAME_PATTERN.test(m)) {
-      throw new CsvError(file, headerLine, `column name "${m}" is not a valid metric name`, 'use lower snake case names of 1-63 letters, digits and _ starting with a letter, e.g. `cpu_pct`');
+      throw new CsvError(
+        file,
+        headerLine,
+        `column name "${m}" is not a valid metric name`,
+        'use lower snake case names of 1-63 letters, digits and _ starting with a letter, e.g. `cpu_pct`',
+      );
     }
     if (seen.has(m)) throw new CsvError(file, headerLine, `column "${m}" appears twice`, 'give every column its own name');
     seen.add(m);
@@ -101,7 +111,12 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock): 
     const line = i + 1;
     const cells = splitRow(raw);
     if (cells.length !== header.length) {
-      throw new CsvError(file, line, `${cells.length} fields where the header has ${header.length} (${header.join(',')})`, 'give every row one value per header column (leave a cell empty for a missing value)');
+      throw new CsvError(
+        file,
+        line,
+        `${cells.length} fields where the header has ${header.length} (${header.join(',')})`,
+        'give every row one value per header column (leave a cell empty for a missing value)',
+      );
     }
     if (clock) {
       const t = clock.startMs + timestamps.length * clock.intervalMs;
@@ -110,7 +125,12 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock): 
     } else {
       const t = parseTimestamp(cells[timeColumn]!.trim());
       if (t === undefined) {
-        throw new CsvError(file, line, `unparsable timestamp "${cells[timeColumn]}"`, 'use ISO 8601 (2026-01-05T10:00:00Z), `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds/milliseconds');
+        throw new CsvError(
+          file,
+          line,
+          `unparsable timestamp "${cells[timeColumn]}"`,
+          'use ISO 8601 (2026-01-05T10:00:00Z), `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds/milliseconds',
+        );
       }
       timestamps.push(t);
       timestampText.push(cells[timeColumn]!.trim());
@@ -121,7 +141,12 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock): 
       const cell = cells[c]!.trim();
       const v = MISSING.has(cell.toLowerCase()) ? NaN : Number(cell);
       if (Number.isNaN(v) && !MISSING.has(cell.toLowerCase())) {
-        throw new CsvError(file, line, `non-numeric value "${cell}" in column ${header[c]}`, 'write a number (e.g. 42.5), or leave the cell empty for a missing value');
+        throw new CsvError(
+          file,
+          line,
+          `non-numeric value "${cell}" in column ${header[c]}`,
+          'write a number (e.g. 42.5), or leave the cell empty for a missing value',
+        );
       }
       values[k++]!.push(v);
     }

@@ -93,7 +93,9 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): F
   const rows = csv.timestamps.length;
   const probation = probationaryRows(rows);
   if (probation < 2) {
-    throw new Error(`${rows} rows leave ${probation} for the probationary period; training needs at least 2: give it at least ${Math.ceil(2 / PROBATION_FRACTION)} rows`);
+    throw new Error(
+      `${rows} rows leave ${probation} for the probationary period; training needs at least 2: give it at least ${Math.ceil(2 / PROBATION_FRACTION)} rows`,
+    );
   }
   const retrainEveryMs = options.retrainEveryMs ?? DEFAULT_RETRAIN_EVERY_MS;
   if (!(retrainEveryMs >= 0)) throw new Error(`retrainEveryMs must be >= 0 (0 = train once); got ${retrainEveryMs}`);
@@ -204,4 +206,3 @@ function csvFilesUnder(dir: string): string[] {
     return name.toLowerCase().endsWith('.csv') ? [path] : [];
   });
 }
-

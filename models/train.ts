@@ -27,7 +27,16 @@ import type { Manifest } from '../core/manifest.js';
 import { buildManifest } from '../model-store/artifact.js';
 import { FOREST_DEFAULTS, trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { exportForestToOnnx, roundUpToFloat32 } from './onnx/export.js';
-import { DEFAULT_REACH_OPTIONS, FOREST_WEIGHT, extremenessFeatures, extremenessRate, hybridScore, reachOf, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
+import {
+  DEFAULT_REACH_OPTIONS,
+  FOREST_WEIGHT,
+  extremenessFeatures,
+  extremenessRate,
+  hybridScore,
+  reachOf,
+  type ExtremenessBranch,
+  type ReachOptions,
+} from './extremeness.js';
 
 export interface TrainOptions extends ForestOptions {
   /** Expected share of anomalies in the training data; sets the threshold. Default 0.01. */
@@ -75,10 +84,16 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
   const width = featureSet.names.length;
   rows.forEach((row, r) => {
     if (row.length !== width) {
-      throw new Error(`training row ${r} has ${row.length} values, the feature set has ${width} (${featureSet.names.join(', ')}): compute the rows with the feature pipeline for this feature set`);
+      throw new Error(
+        `training row ${r} has ${row.length} values, the feature set has ${width} (${featureSet.names.join(', ')}): compute the rows with the feature pipeline for this feature set`,
+      );
     }
   });
-  const forestOptions = { trees: options.trees ?? FOREST_DEFAULTS.trees, subsample: options.subsample ?? FOREST_DEFAULTS.subsample, seed: options.seed ?? FOREST_DEFAULTS.seed };
+  const forestOptions = {
+    trees: options.trees ?? FOREST_DEFAULTS.trees,
+    subsample: options.subsample ?? FOREST_DEFAULTS.subsample,
+    seed: options.seed ?? FOREST_DEFAULTS.seed,
+  };
   const total = forestOptions.trees + rows.length;
   const forest = trainForest(rows, forestOptions);
   options.onProgress?.(forestOptions.trees, total);
@@ -114,7 +129,13 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
         rowsPerTree: forest.sampleSize,
         contamination,
         ...(reachOptions
-          ? { extremenessTail: reachOptions.tail, extremenessMargin: reachOptions.margin, extremenessMinimumScales: reachOptions.minimumScales, extremenessAnchor: forestCalibration.threshold, forestWeight: FOREST_WEIGHT }
+          ? {
+              extremenessTail: reachOptions.tail,
+              extremenessMargin: reachOptions.margin,
+              extremenessMinimumScales: reachOptions.minimumScales,
+              extremenessAnchor: forestCalibration.threshold,
+              forestWeight: FOREST_WEIGHT,
+            }
           : {}),
       },
       ...(options.source ? { source: options.source } : {}),

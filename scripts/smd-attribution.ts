@@ -19,7 +19,9 @@ if (!resultsDir || !dataDir) {
 }
 
 const hits = SHARES.map(() => [] as number[]);
-for (const file of readdirSync(resultsDir).filter((f) => f.endsWith('.csv')).sort()) {
+for (const file of readdirSync(resultsDir)
+  .filter((f) => f.endsWith('.csv'))
+  .sort()) {
   const machine = basename(file, '.csv');
   const labelFile = join(dataDir, 'interpretation_label', `${machine}.txt`);
   if (!existsSync(labelFile)) continue;

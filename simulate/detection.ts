@@ -87,7 +87,8 @@ export class DetectionTracker {
     startedAt: number,
     private readonly options: DetectionOptions,
   ) {
-    if (!(options.intervalSeconds > 0)) throw new Error(`intervalSeconds must be > 0; got ${options.intervalSeconds}: pass the hosts' sampling interval, e.g. 10`);
+    if (!(options.intervalSeconds > 0))
+      throw new Error(`intervalSeconds must be > 0; got ${options.intervalSeconds}: pass the hosts' sampling interval, e.g. 10`);
     this.confirmSamples = options.confirmSamples ?? 2;
     if (!Number.isInteger(this.confirmSamples) || this.confirmSamples < 1) {
       throw new Error(`confirmSamples must be a whole number >= 1; got ${this.confirmSamples}`);
@@ -96,7 +97,8 @@ export class DetectionTracker {
     this.graceMs = (options.graceSeconds ?? 120) * 1000;
     for (const host of hosts) this.hosts.set(host, { lastSeen: startedAt, anomalousRun: 0, silentAlarmRaised: false });
     for (const incident of incidents) {
-      if (!this.hosts.has(incident.host)) throw new Error(`incident ${incident.id} is on host "${incident.host}", which is not among the ${hosts.length} hosts watched`);
+      if (!this.hosts.has(incident.host))
+        throw new Error(`incident ${incident.id} is on host "${incident.host}", which is not among the ${hosts.length} hosts watched`);
     }
   }
 
@@ -113,7 +115,11 @@ export class DetectionTracker {
     for (const incident of open) this.detections.set(incident.id, { at: sample.time, topMetric: sample.topMetric });
     // One alarm per run of anomalous samples: count a false alarm only where the run is confirmed.
     if (state.anomalousRun === this.confirmSamples && this.windowsAt(sample.host, sample.time).length === 0) {
-      this.falseAlarmList.push({ host: sample.host, at: new Date(sample.time).toISOString(), reason: `anomalous (score ${sample.score.toFixed(3)}, top metric ${sample.topMetric})` });
+      this.falseAlarmList.push({
+        host: sample.host,
+        at: new Date(sample.time).toISOString(),
+        reason: `anomalous (score ${sample.score.toFixed(3)}, top metric ${sample.topMetric})`,
+      });
     }
   }
 

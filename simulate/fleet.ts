@@ -51,7 +51,9 @@ export class SimulatedFleet {
     const known = new Set(this.hostIds);
     for (const incident of incidents) {
       if (!known.has(incident.host)) {
-        throw new Error(`incident ${incident.id} names host "${incident.host}", which is not in this fleet (${this.hostIds.slice(0, 5).join(', ')}...): plan incidents with fleet.hostIds`);
+        throw new Error(
+          `incident ${incident.id} names host "${incident.host}", which is not in this fleet (${this.hostIds.slice(0, 5).join(', ')}...): plan incidents with fleet.hostIds`,
+        );
       }
       if (!(incident.end > incident.start)) {
         throw new Error(`incident ${incident.id} ends (${incident.end}) before it starts (${incident.start}): give it a positive duration`);

@@ -18,7 +18,8 @@ export class SimulatedAgents {
     private readonly pipelines: ReadonlyMap<string, FeaturePipeline>,
   ) {
     const missing = fleet.hostIds.filter((host) => !pipelines.has(host));
-    if (missing.length > 0) throw new Error(`no feature pipeline for simulated hosts ${missing.join(', ')}: pass the pipelines backfill() returned for this fleet`);
+    if (missing.length > 0)
+      throw new Error(`no feature pipeline for simulated hosts ${missing.join(', ')}: pass the pipelines backfill() returned for this fleet`);
   }
 
   /** One wire record per reporting host at `timeMs` (one sample each); call with increasing times. */
@@ -27,7 +28,13 @@ export class SimulatedAgents {
       const seq = (this.seq.get(sample.host) ?? 0) + 1;
       this.seq.set(sample.host, seq);
       const features = this.pipelines.get(sample.host)!.push(sample);
-      return { v: WIRE_VERSION, host: sample.host, tags: { ...sample.tags }, fs: FEATURE_SET_VERSION, samples: [toWireSample(seq, sample.t, sample.values, features)] };
+      return {
+        v: WIRE_VERSION,
+        host: sample.host,
+        tags: { ...sample.tags },
+        fs: FEATURE_SET_VERSION,
+        samples: [toWireSample(seq, sample.t, sample.values, features)],
+      };
     });
   }
 }

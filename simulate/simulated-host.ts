@@ -57,7 +57,9 @@ export class SimulatedHost {
   /** The metrics at `timeMs` under `effect` (the host's active incidents), or undefined while silent. */
   sample(timeMs: number, effect: IncidentEffect = {}): HostMetricValues | undefined {
     if (this.lastTime !== undefined && timeMs <= this.lastTime) {
-      throw new Error(`host ${this.profile.id}: samples must move forward in time; got ${new Date(timeMs).toISOString()} after ${new Date(this.lastTime).toISOString()}`);
+      throw new Error(
+        `host ${this.profile.id}: samples must move forward in time; got ${new Date(timeMs).toISOString()} after ${new Date(this.lastTime).toISOString()}`,
+      );
     }
     const stepSeconds = this.lastTime === undefined ? DEFAULT_STEP_SECONDS : (timeMs - this.lastTime) / 1000;
     this.lastTime = timeMs;
@@ -88,7 +90,8 @@ export class SimulatedHost {
 
     const diskUsed = p.diskBasePct + this.logGrowth(timeMs) + 0.003 * white() + (effect.diskUsedAddPct ?? 0);
 
-    const throughput = (peak: number, floor: number, noise: number, spread: number): number => peak * (floor + (1 - floor) * load) * Math.exp(noise + spread * white());
+    const throughput = (peak: number, floor: number, noise: number, spread: number): number =>
+      peak * (floor + (1 - floor) * load) * Math.exp(noise + spread * white());
     const diskRead = throughput(p.diskReadPeakBps, 0.15, n.diskRead, 0.25) + (20 * pressure + 30 * swapping) * 1_000_000;
     const diskWrite = throughput(p.diskWritePeakBps, 0.2, n.diskWrite, 0.2) + (effect.diskWriteAddBps ?? 0) * (1 + 0.05 * white()) + 20 * swapping * 1_000_000;
     const netRx = throughput(p.netRxPeakBps, 0.08, n.netRx, 0.12) * (effect.netRxFactor ?? 1);

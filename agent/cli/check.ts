@@ -55,7 +55,9 @@ export async function checkAgent(config: AgentConfig): Promise<CheckResult[]> {
         const credentials = await kinesis.config.credentials();
         return `found (access key ${credentials.accessKeyId.slice(0, 4)}…)`;
       } catch (cause) {
-        throw new Error(`no AWS credentials (${(cause as Error).message}): attach an instance role to this host, or configure a profile for the agent's user`, { cause });
+        throw new Error(`no AWS credentials (${(cause as Error).message}): attach an instance role to this host, or configure a profile for the agent's user`, {
+          cause,
+        });
       }
     });
     if (!found) return results;
@@ -68,8 +70,12 @@ export async function checkAgent(config: AgentConfig): Promise<CheckResult[]> {
         return `${stream} is ${status} with ${summary.StreamDescriptionSummary?.OpenShardCount ?? '?'} open shards`;
       } catch (cause) {
         const name = (cause as Error).name;
-        if (name === 'ResourceNotFoundException') throw new Error(`stream ${stream} does not exist in ${await kinesis.config.region()}: create it or fix stream/region`, { cause });
-        if (name === 'AccessDeniedException') throw new Error(`not allowed to describe ${stream} (${(cause as Error).message}): grant kinesis:DescribeStreamSummary and kinesis:PutRecords on it`, { cause });
+        if (name === 'ResourceNotFoundException')
+          throw new Error(`stream ${stream} does not exist in ${await kinesis.config.region()}: create it or fix stream/region`, { cause });
+        if (name === 'AccessDeniedException')
+          throw new Error(`not allowed to describe ${stream} (${(cause as Error).message}): grant kinesis:DescribeStreamSummary and kinesis:PutRecords on it`, {
+            cause,
+          });
         throw cause;
       }
     });

@@ -113,7 +113,12 @@ function cpuModeShares(before: CpuTimes, after: CpuTimes): Record<(typeof CPU_MO
 }
 
 /** Per-device rates for devices present in both readings (a device that just appeared has no rate yet). */
-function ratesOf<T, K extends string>(before: Map<string, T>, after: Map<string, T>, seconds: number, fields: Record<K, (counters: T) => number>): Map<string, Record<K, number>> {
+function ratesOf<T, K extends string>(
+  before: Map<string, T>,
+  after: Map<string, T>,
+  seconds: number,
+  fields: Record<K, (counters: T) => number>,
+): Map<string, Record<K, number>> {
   const rates = new Map<string, Record<K, number>>();
   for (const [name, now] of after) {
     const then = before.get(name);
@@ -133,6 +138,9 @@ function sum<K extends string>(rates: Map<string, Record<K, number>>, key: K): n
 
 /** A device or interface name inside a metric name: lower snake case, within the name length limit. */
 function metricName(raw: string): string | undefined {
-  const name = raw.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+  const name = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 63);
   return METRIC_NAME_PATTERN.test(name) ? name : undefined;
 }

@@ -14,7 +14,10 @@ export class ProcSource {
     try {
       return readFileSync(path, 'latin1');
     } catch (cause) {
-      throw new Error(`cannot read ${path} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): the agent needs a Linux /proc; set procRoot to where it is mounted`, { cause });
+      throw new Error(
+        `cannot read ${path} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): the agent needs a Linux /proc; set procRoot to where it is mounted`,
+        { cause },
+      );
     }
   }
 

@@ -72,14 +72,26 @@ export class KinesisSender {
         const codes = [...new Set(results.map((r) => r.ErrorCode).filter(Boolean))] as string[];
         throttled = codes.some((code) => THROTTLING.has(code));
         this.counters.throttled += results.filter((r) => r.ErrorCode && THROTTLING.has(r.ErrorCode)).length;
-        this.options.log.warn('PutRecords partly failed; resending only the failed records', { stream: this.options.stream, failed: failed.length, of: pending.length, codes, attempt });
+        this.options.log.warn('PutRecords partly failed; resending only the failed records', {
+          stream: this.options.stream,
+          failed: failed.length,
+          of: pending.length,
+          codes,
+          attempt,
+        });
         pending = failed;
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         this.counters.callsFailed++;
         const name = (error as Error).name;
         throttled = THROTTLING.has(name);
-        this.options.log.warn('PutRecords failed; retrying with backoff (the samples stay in the spool)', { stream: this.options.stream, records: pending.length, error: `${name}: ${(error as Error).message}`, attempt, hint: hintFor(name, this.options.stream) });
+        this.options.log.warn('PutRecords failed; retrying with backoff (the samples stay in the spool)', {
+          stream: this.options.stream,
+          records: pending.length,
+          error: `${name}: ${(error as Error).message}`,
+          attempt,
+          hint: hintFor(name, this.options.stream),
+        });
       }
       this.counters.recordsRetried += pending.length;
       await sleep(backoffDelay(attempt, throttled, this.backoff), signal);
@@ -90,7 +102,9 @@ export class KinesisSender {
 
 /** What an operator can do about a failure that will not fix itself. */
 function hintFor(errorName: string, stream: string): string | undefined {
-  if (errorName === 'ResourceNotFoundException') return `stream ${stream} does not exist in this account and region: create it or fix "stream"/"region" in the agent config`;
-  if (errorName === 'AccessDeniedException' || errorName === 'UnrecognizedClientException') return 'the credentials may not write to the stream: grant kinesis:PutRecords on it to the instance role';
+  if (errorName === 'ResourceNotFoundException')
+    return `stream ${stream} does not exist in this account and region: create it or fix "stream"/"region" in the agent config`;
+  if (errorName === 'AccessDeniedException' || errorName === 'UnrecognizedClientException')
+    return 'the credentials may not write to the stream: grant kinesis:PutRecords on it to the instance role';
   return undefined;
 }

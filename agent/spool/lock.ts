@@ -15,7 +15,9 @@ export function acquireSpoolLock(dir: string): () => void {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const owner = Number(readFileSync(path, 'utf8').trim());
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner)) {
-      throw new Error(`spool ${dir} is in use by another agent (pid ${owner}): stop that one, or give this one its own spoolDir (remove ${path} only if pid ${owner} is not an agent)`);
+      throw new Error(
+        `spool ${dir} is in use by another agent (pid ${owner}): stop that one, or give this one its own spoolDir (remove ${path} only if pid ${owner} is not an agent)`,
+      );
     }
     writeFileSync(path, mine);
   }

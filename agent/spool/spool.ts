@@ -69,7 +69,8 @@ export class Spool {
   private releaseLock: (() => void) | undefined;
 
   private constructor(options: SpoolOptions) {
-    if (!(options.maxBytes >= 2 * MIN_SEGMENT_BYTES)) throw new Error(`spool size ${options.maxBytes} bytes is too small: give at least ${2 * MIN_SEGMENT_BYTES} bytes`);
+    if (!(options.maxBytes >= 2 * MIN_SEGMENT_BYTES))
+      throw new Error(`spool size ${options.maxBytes} bytes is too small: give at least ${2 * MIN_SEGMENT_BYTES} bytes`);
     this.dir = options.dir;
     this.maxBytes = options.maxBytes;
     this.segmentBytes = Math.max(MIN_SEGMENT_BYTES, Math.min(options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, Math.floor(options.maxBytes / 8)));
@@ -109,7 +110,10 @@ export class Spool {
       while (entries.length < maxEntries && index < segment.first + segment.count) {
         const frame = decodeFrame(buffer, at);
         if (!frame) break;
-        if ('damaged' in frame) throw new Error(`spool segment ${segment.path} is damaged at byte ${offset + at} (${frame.damaged}) although it was intact when opened: is another process writing to ${this.dir}?`);
+        if ('damaged' in frame)
+          throw new Error(
+            `spool segment ${segment.path} is damaged at byte ${offset + at} (${frame.damaged}) although it was intact when opened: is another process writing to ${this.dir}?`,
+          );
         if (entries.length > 0 && bytes + frame.end - at > maxBytes) break;
         first ??= index;
         entries.push(Buffer.from(frame.payload));
@@ -178,7 +182,9 @@ export class Spool {
   private load(): void {
     mkdirSync(this.dir, { recursive: true });
     this.releaseLock = acquireSpoolLock(this.dir);
-    const names = readdirSync(this.dir).filter((name) => /^\d{16}\.seg$/.test(name)).sort();
+    const names = readdirSync(this.dir)
+      .filter((name) => /^\d{16}\.seg$/.test(name))
+      .sort();
     for (const name of names) this.segments.push(this.scan({ first: Number(name.slice(0, 16)), count: 0, bytes: 0, path: join(this.dir, name) }));
     const saved = readCursor(join(this.dir, 'cursor.json'), this.log);
     this.dropped = saved?.dropped ?? 0;
@@ -207,7 +213,12 @@ export class Spool {
         const frame = decodeFrame(buffer.subarray(0, got), at);
         if (!frame) break;
         if ('damaged' in frame) {
-          this.log.warn('spool: damaged entry (torn write from a crash?); cutting it off and continuing', { segment: segment.path, offset: at, bytesCut: got - at, reason: frame.damaged });
+          this.log.warn('spool: damaged entry (torn write from a crash?); cutting it off and continuing', {
+            segment: segment.path,
+            offset: at,
+            bytesCut: got - at,
+            reason: frame.damaged,
+          });
           ftruncateSync(fd, at);
           fdatasyncSync(fd);
           break;

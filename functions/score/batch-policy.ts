@@ -29,7 +29,11 @@ export function firstFailedRecord(recordCount: number, outcomes: readonly Pick<S
  * Results a sink refused for good, as dead letters: one per record and sink, naming the sink and
  * the refused samples (what identifies them, not their metrics).
  */
-export function refusedResults(outcomes: readonly Pick<SinkOutcome, 'sink' | 'rejected'>[], scored: Pick<ScoredBatch, 'samples' | 'recordIndex'>, records: readonly KinesisStreamRecord[]): DeadLetter[] {
+export function refusedResults(
+  outcomes: readonly Pick<SinkOutcome, 'sink' | 'rejected'>[],
+  scored: Pick<ScoredBatch, 'samples' | 'recordIndex'>,
+  records: readonly KinesisStreamRecord[],
+): DeadLetter[] {
   const letters: DeadLetter[] = [];
   for (const outcome of outcomes) {
     for (const rejection of outcome.rejected) {

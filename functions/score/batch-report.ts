@@ -44,8 +44,15 @@ export class BatchReport {
     metrics.addMetric(SCORE_METRICS.buildTime, MetricUnit.Milliseconds, timings.buildMs);
     metrics.addMetric(SCORE_METRICS.samplesScored, MetricUnit.Count, scored.samples.length);
     // Which model scored, as a dimension of its own metric: shows a model switch on a graph.
-    metrics.singleMetric().addDimension('modelVersion', this.modelVersion).addMetric(SCORE_METRICS.samplesScoredByModel, MetricUnit.Count, scored.samples.length);
-    metrics.addMetric(SCORE_METRICS.anomalies, MetricUnit.Count, scored.samples.reduce((n, s) => n + (s.anomaly ? 1 : 0), 0));
+    metrics
+      .singleMetric()
+      .addDimension('modelVersion', this.modelVersion)
+      .addMetric(SCORE_METRICS.samplesScoredByModel, MetricUnit.Count, scored.samples.length);
+    metrics.addMetric(
+      SCORE_METRICS.anomalies,
+      MetricUnit.Count,
+      scored.samples.reduce((n, s) => n + (s.anomaly ? 1 : 0), 0),
+    );
   }
 
   sinkLatency(sink: string, ms: number): void {
@@ -56,9 +63,17 @@ export class BatchReport {
     for (const outcome of outcomes) {
       this.metrics.addMetric(sinkMetric(outcome.sink, 'SamplesWritten'), MetricUnit.Count, outcome.written);
       this.metrics.addMetric(sinkMetric(outcome.sink, 'SamplesFailed'), MetricUnit.Count, outcome.failed.length);
-      this.metrics.addMetric(sinkMetric(outcome.sink, 'SamplesRejected'), MetricUnit.Count, outcome.rejected.reduce((n, r) => n + r.indices.length, 0));
+      this.metrics.addMetric(
+        sinkMetric(outcome.sink, 'SamplesRejected'),
+        MetricUnit.Count,
+        outcome.rejected.reduce((n, r) => n + r.indices.length, 0),
+      );
       if (outcome.failed.length) {
-        this.logger.error('sink failed after retries; its records will be delivered again', { sink: outcome.sink, samples: outcome.failed.length, error: outcome.error });
+        this.logger.error('sink failed after retries; its records will be delivered again', {
+          sink: outcome.sink,
+          samples: outcome.failed.length,
+          error: outcome.error,
+        });
       }
     }
   }
@@ -68,7 +83,13 @@ export class BatchReport {
     const { logger, metrics } = this;
     metrics.addMetric(SCORE_METRICS.writeTime, MetricUnit.Milliseconds, writeMs);
     for (const [i, letter] of letters.entries()) {
-      const log = { reason: letter.reason, message: letter.message, shardId: letter.origin.shardId, sequenceNumber: letter.origin.sequenceNumber, ...(letter.details ? { sink: letter.details.sink } : {}) };
+      const log = {
+        reason: letter.reason,
+        message: letter.message,
+        shardId: letter.origin.shardId,
+        sequenceNumber: letter.origin.sequenceNumber,
+        ...(letter.details ? { sink: letter.details.sink } : {}),
+      };
       if (sent.failed.includes(i)) logger.error('dead letter not taken by the queue; its record will be delivered again', log);
       else logger.warn('dead-lettered', log);
     }

@@ -8,7 +8,6 @@ import { formatConfigProblems, type ConfigProblem } from '../../core/config-prob
 import { DEFAULT_MODEL_PREFIX, SINK_NAMES, type SinkName } from '../../core/score-function.js';
 import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';
 
-
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 const boolean = z.enum(['true', 'false'], { error: 'expected true or false' }).transform((v) => v === 'true');
@@ -26,7 +25,12 @@ const EnvSchema = z
     VIGIL_MODEL_RECHECK_SECONDS: wholeSeconds(60),
     VIGIL_SINKS: z
       .string({ error: 'expected text' })
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.enum(SINK_NAMES, { error: `unknown sink (known: ${SINK_NAMES.join(', ')})` })).min(1, 'names no sink')),
     VIGIL_TIMESTREAM_DATABASE: z.string().min(1, 'is empty').default(DEFAULT_TIMESTREAM_DATABASE),
     VIGIL_TIMESTREAM_TABLE: z.string().min(1, 'is empty').default(DEFAULT_TIMESTREAM_TABLE),

@@ -14,9 +14,17 @@ import { processKinesisBatch, type ScoreDependencies } from './process-batch.js'
 export type ScoreHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
 /** A middy handler around `dependencies` (built on first use; a failed build is retried next time). */
-export function createScoreHandler(dependencies: (logger: Logger, metrics: Metrics) => ScoreDependencies | Promise<ScoreDependencies>, tools?: { logger?: Logger; metrics?: Metrics }): ScoreHandler {
+export function createScoreHandler(
+  dependencies: (logger: Logger, metrics: Metrics) => ScoreDependencies | Promise<ScoreDependencies>,
+  tools?: { logger?: Logger; metrics?: Metrics },
+): ScoreHandler {
   const logger = tools?.logger ?? new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SCORE_SERVICE_NAME });
-  const metrics = tools?.metrics ?? new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SCORE_SERVICE_NAME });
+  const metrics =
+    tools?.metrics ??
+    new Metrics({
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+      serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SCORE_SERVICE_NAME,
+    });
   let built: Promise<ScoreDependencies> | undefined;
   const deps = (): Promise<ScoreDependencies> => {
     built ??= Promise.resolve()

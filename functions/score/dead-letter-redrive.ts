@@ -44,7 +44,12 @@ export async function receiveDeadLetters(sqs: SQSClient, queueUrl: string, max: 
   const letters: ReceivedLetter[] = [];
   while (letters.length < max) {
     const got = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(SQS_BATCH, max - letters.length), VisibilityTimeout: hideSeconds, WaitTimeSeconds: 1 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.min(SQS_BATCH, max - letters.length),
+        VisibilityTimeout: hideSeconds,
+        WaitTimeSeconds: 1,
+      }),
     );
     const messages = got.Messages ?? [];
     if (messages.length === 0) break;
@@ -61,13 +66,23 @@ function readLetter(messageId: string, receiptHandle: string, text: string): Rec
     return { messageId, receiptHandle, problem: `not a vigil dead letter: the body is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})` };
   }
   const checked = DeadLetterBodySchema.safeParse(json);
-  if (!checked.success) return { messageId, receiptHandle, problem: `not a vigil dead letter: ${checked.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}` };
+  if (!checked.success)
+    return {
+      messageId,
+      receiptHandle,
+      problem: `not a vigil dead letter: ${checked.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`,
+    };
   const body = checked.data;
   if (body.payload === undefined) return { messageId, receiptHandle, body };
   try {
     const record = readWireRecord(Buffer.from(body.payload, 'base64'));
     const seqs = record.samples.map((s) => s.seq);
-    return { messageId, receiptHandle, body, record: { host: record.host, samples: seqs.length, firstSeq: Math.min(...seqs), lastSeq: Math.max(...seqs), firstTime: record.samples[0]!.t } };
+    return {
+      messageId,
+      receiptHandle,
+      body,
+      record: { host: record.host, samples: seqs.length, firstSeq: Math.min(...seqs), lastSeq: Math.max(...seqs), firstTime: record.samples[0]!.t },
+    };
   } catch (error) {
     return { messageId, receiptHandle, body, record: { error: (error as Error).message } };
   }
@@ -111,7 +126,13 @@ export async function redriveDeadLetters(
   const chosen: ReceivedLetter[] = [];
   const keep: ReceivedLetter[] = [];
   for (const letter of letters) {
-    const why = !letter.body ? 'not a vigil dead letter' : !options.reasons.includes(letter.body.reason) ? `reason ${letter.body.reason} not chosen` : letter.body.payload === undefined ? `reason ${letter.body.reason}, no payload to redrive` : undefined;
+    const why = !letter.body
+      ? 'not a vigil dead letter'
+      : !options.reasons.includes(letter.body.reason)
+        ? `reason ${letter.body.reason} not chosen`
+        : letter.body.payload === undefined
+          ? `reason ${letter.body.reason}, no payload to redrive`
+          : undefined;
     if (why) {
       count(why);
       keep.push(letter);
@@ -119,12 +140,18 @@ export async function redriveDeadLetters(
   }
   const put: ReceivedLetter[] = [];
   // Entries in the letters' order: toPutBatches keeps it, so each batch maps back to its letters.
-  const entries: KinesisEntry[] = chosen.map((l) => ({ data: Buffer.from(l.body!.payload!, 'base64'), partitionKey: l.body!.partitionKey, samples: l.record && 'samples' in l.record ? l.record.samples : 0 }));
+  const entries: KinesisEntry[] = chosen.map((l) => ({
+    data: Buffer.from(l.body!.payload!, 'base64'),
+    partitionKey: l.body!.partitionKey,
+    samples: l.record && 'samples' in l.record ? l.record.samples : 0,
+  }));
   let next = 0;
   try {
     for (const batch of toPutBatches(entries)) {
       const batchLetters = chosen.slice(next, (next += batch.length));
-      const out = await kinesis.send(new PutRecordsCommand({ StreamName: options.streamName, Records: batch.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })) }));
+      const out = await kinesis.send(
+        new PutRecordsCommand({ StreamName: options.streamName, Records: batch.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })) }),
+      );
       (out.Records ?? []).forEach((entry, i) => {
         if (entry.ErrorCode) {
           count(`Kinesis refused: ${entry.ErrorCode}`);
@@ -136,7 +163,10 @@ export async function redriveDeadLetters(
     // What was not put stays in the queue; what was put is deleted, then the error is reported.
     const unput = chosen.filter((l) => !put.includes(l) && !keep.includes(l));
     await finish(sqs, options.queueUrl, put, [...keep, ...unput]);
-    throw new Error(`PutRecords to ${options.streamName} failed after ${put.length} records were put (their letters deleted): ${(error as Error).message}; ${unput.length} letters stay in the queue`, { cause: error });
+    throw new Error(
+      `PutRecords to ${options.streamName} failed after ${put.length} records were put (their letters deleted): ${(error as Error).message}; ${unput.length} letters stay in the queue`,
+      { cause: error },
+    );
   }
   const notDeleted = await finish(sqs, options.queueUrl, put, keep);
   return { redriven: put.length, notDeleted, left };

@@ -22,7 +22,11 @@ export function buildSinks(config: ScoreConfig, logger: Logger): ResultSink[] {
     switch (name) {
       case 'timestream':
         // Retries are the sink's own (with backoff), so the SDK makes one attempt per call.
-        return new TimestreamSink({ client: new TimestreamWriteClient(awsClientSettings({ maxAttempts: 1 })), database: config.timestream.database, table: config.timestream.table });
+        return new TimestreamSink({
+          client: new TimestreamWriteClient(awsClientSettings({ maxAttempts: 1 })),
+          database: config.timestream.database,
+          table: config.timestream.table,
+        });
       case 'prometheus': {
         const { url, sigv4 } = config.prometheus!;
         return new PrometheusSink({ url, ...(sigv4 ? { sign: sigv4Signer(regionOf(new URL(url))) } : {}) });

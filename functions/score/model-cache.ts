@@ -70,7 +70,9 @@ export class ModelCache {
       await this.pending;
     }
     if (!this.model) {
-      throw new ModelUnavailableError(`no model could be loaded from ${this.options.source.description} (see the error logged before): publish one with \`vigil publish\``);
+      throw new ModelUnavailableError(
+        `no model could be loaded from ${this.options.source.description} (see the error logged before): publish one with \`vigil publish\``,
+      );
     }
     return this.model;
   }
@@ -91,7 +93,12 @@ export class ModelCache {
       this.lastError = undefined;
       const previous = this.model;
       this.model = next;
-      logger.info('scoring model loaded', { modelVersion: next.manifest.version, modelName: next.manifest.name, previousVersion: previous?.manifest.version, source: source.description });
+      logger.info('scoring model loaded', {
+        modelVersion: next.manifest.version,
+        modelName: next.manifest.name,
+        previousVersion: previous?.manifest.version,
+        source: source.description,
+      });
       metrics.addMetric(SCORE_METRICS.modelLoaded, MetricUnit.Count, 1);
       await previous?.scorer.release();
     } catch (error) {

@@ -35,7 +35,13 @@ export interface PreparedBatch {
 }
 
 /** The CPU part of a batch, without I/O: decode, validate, score, build every sink's requests. */
-export async function prepareBatch(records: readonly KinesisStreamRecord[], model: LoadedModel, sinks: readonly ResultSink[], normalResolutionMs: number, scoredAt: number): Promise<PreparedBatch> {
+export async function prepareBatch(
+  records: readonly KinesisStreamRecord[],
+  model: LoadedModel,
+  sinks: readonly ResultSink[],
+  normalResolutionMs: number,
+  scoredAt: number,
+): Promise<PreparedBatch> {
   let t = performance.now();
   const read = readBatch(records, model.scorer.featureCount);
   const readMs = performance.now() - t;
@@ -86,7 +92,10 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
   const firstFailed = firstFailedAfterLetters(failedBySinks, letters, sent.failed);
 
   const answer = batchAnswer(records, firstFailed);
-  report.answered({ records: records.length, samples: scored.samples.length, deadLettered: counts.records, ...timings }, answer.batchItemFailures[0]?.itemIdentifier);
+  report.answered(
+    { records: records.length, samples: scored.samples.length, deadLettered: counts.records, ...timings },
+    answer.batchItemFailures[0]?.itemIdentifier,
+  );
   return answer;
 }
 

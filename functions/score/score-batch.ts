@@ -35,7 +35,9 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
     for (const sample of r.record.samples) {
       const score = float32Decimal(scores[row]!);
       if (!Number.isFinite(score)) {
-        throw new Error(`model ${manifest.name} ${manifest.version} returned the score ${scores[row]} for host ${host} seq ${sample.seq}: the model is broken; roll back with \`vigil models rollback\``);
+        throw new Error(
+          `model ${manifest.name} ${manifest.version} returned the score ${scores[row]} for host ${host} seq ${sample.seq}: the model is broken; roll back with \`vigil models rollback\``,
+        );
       }
       const severity = severityOf(score, manifest);
       samples[row] = {

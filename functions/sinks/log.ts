@@ -17,8 +17,16 @@ export class LogSink implements ResultSink {
         if (!s.anomaly) continue;
         anomalies++;
         this.logger.info('anomaly', {
-          host: s.host, tags: s.tags, seq: s.seq, time: new Date(s.time).toISOString(), score: s.score, severity: s.severity,
-          confidence: s.confidence, topMetric: s.topMetric, value: s.metrics[s.topMetric], modelVersion: s.modelVersion,
+          host: s.host,
+          tags: s.tags,
+          seq: s.seq,
+          time: new Date(s.time).toISOString(),
+          score: s.score,
+          severity: s.severity,
+          confidence: s.confidence,
+          topMetric: s.topMetric,
+          value: s.metrics[s.topMetric],
+          modelVersion: s.modelVersion,
         });
       }
       this.logger.info('scored batch', { samples: batch.samples.length, anomalies, threshold: batch.threshold });

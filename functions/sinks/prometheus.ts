@@ -43,11 +43,20 @@ export class PrometheusSink implements ResultSink {
       const results = await inParallel(
         requests.map((r) => async () => {
           try {
-            await withRetries(() => this.post(r.body), (e) => !(e instanceof PermanentRejection), this.options.retry ?? DEFAULT_RETRY_POLICY);
+            await withRetries(
+              () => this.post(r.body),
+              (e) => !(e instanceof PermanentRejection),
+              this.options.retry ?? DEFAULT_RETRY_POLICY,
+            );
             return { written: r.indices.length, failed: [] as number[], rejected: [] as SinkRejection[] };
           } catch (error) {
             if (error instanceof PermanentRejection) return { written: 0, failed: [], rejected: [{ indices: r.indices, reason: error.message }] };
-            return { written: 0, failed: r.indices, rejected: [], error: `remote write to ${this.url.origin}${this.url.pathname} failed after retries: ${errorText(error)}` };
+            return {
+              written: 0,
+              failed: r.indices,
+              rejected: [],
+              error: `remote write to ${this.url.origin}${this.url.pathname} failed after retries: ${errorText(error)}`,
+            };
           }
         }),
         this.options.concurrency ?? 4,

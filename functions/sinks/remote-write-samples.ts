@@ -53,7 +53,10 @@ class HostSeries {
 
   private newSlot(name: string, extraLabel: string | undefined, extraValue: string | undefined): SeriesSlot {
     // The labels toSeries gives the series.
-    const labels = extraLabel === undefined ? { __name__: name, ...this.tags, host: this.host } : { __name__: name, ...this.tags, host: this.host, [extraLabel]: extraValue! };
+    const labels =
+      extraLabel === undefined
+        ? { __name__: name, ...this.tags, host: this.host }
+        : { __name__: name, ...this.tags, host: this.host, [extraLabel]: extraValue! };
     return { name, extraLabel, extraValue, labels: encodeLabels(labels), request: 0, values: NO_POINTS, timestamps: NO_POINTS };
   }
 }

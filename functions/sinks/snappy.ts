@@ -134,7 +134,12 @@ function compressBlock(input: Uint8Array, view: DataView, base: number, size: nu
         let matched = 4;
         // 8 bytes a step (two 4-byte loads: unrolled, as fast as one), then the bytes of the first differing word.
         const room = end - ip - 8;
-        while (matched <= room && view.getInt32(ip + matched, true) === view.getInt32(candidate + matched, true) && view.getInt32(ip + matched + 4, true) === view.getInt32(candidate + matched + 4, true)) matched += 8;
+        while (
+          matched <= room &&
+          view.getInt32(ip + matched, true) === view.getInt32(candidate + matched, true) &&
+          view.getInt32(ip + matched + 4, true) === view.getInt32(candidate + matched + 4, true)
+        )
+          matched += 8;
         matched = matchTail(input, view, ip, candidate, matched, end);
         op = emitCopy(out, op, ip - candidate, matched);
         ip += matched;

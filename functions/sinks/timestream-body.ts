@@ -10,7 +10,13 @@
  * holds the two to that).
  */
 import { sameTags, type ScoredSample } from '../../core/scored-sample.js';
-import { METRIC_MEASURE_PREFIX, NUMERIC_RESULT_MEASURES, TEXT_RESULT_MEASURES, timestreamCommonAttributes, timestreamDimensions } from '../../core/stored-result.js';
+import {
+  METRIC_MEASURE_PREFIX,
+  NUMERIC_RESULT_MEASURES,
+  TEXT_RESULT_MEASURES,
+  timestreamCommonAttributes,
+  timestreamDimensions,
+} from '../../core/stored-result.js';
 import { writeNumberText } from './number-text.js';
 
 const utf8 = new TextEncoder();
@@ -27,7 +33,10 @@ const BODY_END = bytesOf(']}');
  * escaping.
  */
 function numberGaps(metricNames: readonly string[]): Uint8Array[] {
-  const numbers = [...NUMERIC_RESULT_MEASURES.map(({ name, type }) => ({ name, type })), ...metricNames.map((name) => ({ name: METRIC_MEASURE_PREFIX + name, type: 'DOUBLE' }))];
+  const numbers = [
+    ...NUMERIC_RESULT_MEASURES.map(({ name, type }) => ({ name, type })),
+    ...metricNames.map((name) => ({ name: METRIC_MEASURE_PREFIX + name, type: 'DOUBLE' })),
+  ];
   return [...numbers, undefined].map((number, j) => {
     const previous = numbers[j - 1];
     const close = previous ? `","Type":${JSON.stringify(previous.type)}}` : '';

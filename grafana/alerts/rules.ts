@@ -92,7 +92,9 @@ function hostQuery(promql: string, print: string, otherwise: string): string {
 
 /** Severity level (vigil_anomaly_severity) to its name, as a Go template over $value. */
 function severityNameOfValue(): string {
-  const levels = SEVERITIES.map((name, level) => ({ name, level })).filter((s) => s.level > 0).reverse();
+  const levels = SEVERITIES.map((name, level) => ({ name, level }))
+    .filter((s) => s.level > 0)
+    .reverse();
   const [first, ...rest] = levels;
   return `{{ if ge $value ${first!.level}.0 }}${first!.name}${rest.map((s) => `{{ else if ge $value ${s.level}.0 }}${s.name}`).join('')}{{ else }}normal{{ end }}`;
 }
@@ -105,8 +107,7 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS): RuleFile {
   const allowance = promDuration(t.arrivalAllowanceSeconds);
   const silentAfter = promDuration(t.silentAfterSeconds);
   const silentMemory = promDuration(t.silentMemorySeconds);
-  const topMetric = (window: string): string =>
-    hostQuery(`topk(1, sum_over_time(${SERIES.topMetric}{host=%q}[${window}]))`, 'label "metric"', 'unknown');
+  const topMetric = (window: string): string => hostQuery(`topk(1, sum_over_time(${SERIES.topMetric}{host=%q}[${window}]))`, 'label "metric"', 'unknown');
   const latestScore = hostQuery(`${SERIES.score}{host=%q}`, 'value | printf "%.3f"', 'n/a');
   const latestThreshold = hostQuery(`${SERIES.threshold}{host=%q}`, 'value | printf "%.3f"', 'n/a');
 
@@ -147,8 +148,7 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS): RuleFile {
       {
         alert: ALERT_NAMES.highAnomalyRate,
         expr:
-          `avg_over_time(${SERIES.anomaly}[${rateWindow}]) > ${t.rateLimit}\n` +
-          `and count_over_time(${SERIES.anomaly}[${rateWindow}]) >= ${t.rateMinSamples}`,
+          `avg_over_time(${SERIES.anomaly}[${rateWindow}]) > ${t.rateLimit}\n` + `and count_over_time(${SERIES.anomaly}[${rateWindow}]) >= ${t.rateMinSamples}`,
         labels: { severity: 'medium', component: 'host' },
         annotations: {
           summary: `Host {{ $labels.host }}: {{ $value | humanizePercentage }} of samples anomalous in ${rateWindow}`,

@@ -139,9 +139,7 @@ export const SEVERITY_MAPPINGS: dashboard.ValueMapping[] = [
 ];
 
 export function thresholds(steps: [number | null, string][]): dashboard.ThresholdsConfigBuilder {
-  return new dashboard.ThresholdsConfigBuilder()
-    .mode(dashboard.ThresholdsMode.Absolute)
-    .steps(steps.map(([value, color]) => ({ value, color })));
+  return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps.map(([value, color]) => ({ value, color })));
 }
 
 export function newDashboard(title: string, uid: string, description: string): dashboard.DashboardBuilder {

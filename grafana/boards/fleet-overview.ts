@@ -13,7 +13,18 @@ import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
 import { PRODUCTION_TIMINGS } from '../alerts/rules.js';
 import { promDuration } from '../alerts/duration.js';
 import {
-  datasourceVariable, DS, hostVariable, newDashboard, promInstant, promQuery, promTable, RESULTS_TABLE, SEVERITY_MAPPINGS, tagsVariable, thresholds, TimestreamQueryBuilder,
+  datasourceVariable,
+  DS,
+  hostVariable,
+  newDashboard,
+  promInstant,
+  promQuery,
+  promTable,
+  RESULTS_TABLE,
+  SEVERITY_MAPPINGS,
+  tagsVariable,
+  thresholds,
+  TimestreamQueryBuilder,
 } from './common.js';
 import { DASHBOARD_UIDS } from './uids.js';
 
@@ -23,7 +34,9 @@ const silentAfter = promDuration(PRODUCTION_TIMINGS.silentAfterSeconds);
 const silentMemory = promDuration(PRODUCTION_TIMINGS.silentMemorySeconds);
 /** Click a host to open its detail dashboard over the same time range. */
 const hostLink = [
-  new dashboard.DashboardLinkBuilder('Host detail').type(dashboard.DashboardLinkType.Link).url(`/d/${DASHBOARD_UIDS.hostDetail}?var-host=\${__data.fields.host}&\${__url_time_range}`),
+  new dashboard.DashboardLinkBuilder('Host detail')
+    .type(dashboard.DashboardLinkType.Link)
+    .url(`/d/${DASHBOARD_UIDS.hostDetail}?var-host=\${__data.fields.host}&\${__url_time_range}`),
 ];
 
 function hostsReporting(): stat.PanelBuilder {
@@ -42,7 +55,12 @@ function hostsAnomalousNow(): stat.PanelBuilder {
     .description('Hosts whose latest sample is anomalous.')
     .datasource(DS.prometheus)
     .withTarget(promInstant(`count(max by (host) (last_over_time(${SERIES.anomaly}{${hosts}}[${silentAfter}])) == 1) or vector(0)`))
-    .thresholds(thresholds([[null, 'green'], [1, 'red']]))
+    .thresholds(
+      thresholds([
+        [null, 'green'],
+        [1, 'red'],
+      ]),
+    )
     .colorMode(common.BigValueColorMode.Background)
     .height(5)
     .span(6);
@@ -54,7 +72,12 @@ function hostsSilentCount(): stat.PanelBuilder {
     .description(`Hosts that reported in the last ${silentMemory} but not in the last ${silentAfter}.`)
     .datasource(DS.prometheus)
     .withTarget(promInstant(`count(${silentHostsExpr()}) or vector(0)`))
-    .thresholds(thresholds([[null, 'green'], [1, 'red']]))
+    .thresholds(
+      thresholds([
+        [null, 'green'],
+        [1, 'red'],
+      ]),
+    )
     .colorMode(common.BigValueColorMode.Background)
     .height(5)
     .span(6);
@@ -79,7 +102,13 @@ function mostAnomalousNow(): bargauge.PanelBuilder {
     .withTarget(promInstant(`topk(10, max by (host) (last_over_time(${SERIES.score}{${hosts}}[${silentAfter}])))`, '{{host}}'))
     .min(0)
     .max(1)
-    .thresholds(thresholds([[null, 'green'], [0.5, 'orange'], [0.6, 'red']]))
+    .thresholds(
+      thresholds([
+        [null, 'green'],
+        [0.5, 'orange'],
+        [0.6, 'red'],
+      ]),
+    )
     .orientation(common.VizOrientation.Horizontal)
     .dataLinks(hostLink)
     .height(10)
@@ -89,12 +118,15 @@ function mostAnomalousNow(): bargauge.PanelBuilder {
 function rateByHostTable(): table.PanelBuilder {
   return new table.PanelBuilder()
     .title('Anomaly rate by host, past hour')
-    .description('Share of each host\'s samples in the past hour that were anomalous, highest first, with its current severity.')
+    .description("Share of each host's samples in the past hour that were anomalous, highest first, with its current severity.")
     .datasource(DS.prometheus)
     .withTarget(promTable(`sort_desc(avg by (host) (avg_over_time(${SERIES.anomaly}{${hosts}}[1h])))`, 'A'))
     .withTarget(promTable(`max by (host) (last_over_time(${SERIES.severity}{${hosts}}[${silentAfter}]))`, 'B'))
     .withTransformation({ id: 'merge', options: {} })
-    .withTransformation({ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { 'Value #A': 'anomaly rate', 'Value #B': 'severity now' } } })
+    .withTransformation({
+      id: 'organize',
+      options: { excludeByName: { Time: true }, renameByName: { 'Value #A': 'anomaly rate', 'Value #B': 'severity now' } },
+    })
     .overrideByName('anomaly rate', [{ id: 'unit', value: 'percentunit' }])
     .overrideByName('severity now', [{ id: 'mappings', value: SEVERITY_MAPPINGS }])
     .dataLinks(hostLink)
@@ -109,7 +141,13 @@ function rateByHostOverTime(): statushistory.PanelBuilder {
     .datasource(DS.prometheus)
     .withTarget(promQuery(`avg by (host) (avg_over_time(${SERIES.anomaly}{${hosts}}[$__interval]))`, '{{host}}').interval('1m'))
     .unit('percentunit')
-    .thresholds(thresholds([[null, 'green'], [0.01, 'yellow'], [0.1, 'red']]))
+    .thresholds(
+      thresholds([
+        [null, 'green'],
+        [0.01, 'yellow'],
+        [0.1, 'red'],
+      ]),
+    )
     .height(12)
     .span(24);
 }

@@ -12,7 +12,17 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import { SERIES } from '../../core/alert-series.js';
 import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
 import {
-  datasourceVariable, DS, hostVariable, newDashboard, promInstant, promQuery, RESULTS_TABLE, SEVERITY_MAPPINGS, tagsVariable, thresholds, TimestreamQueryBuilder,
+  datasourceVariable,
+  DS,
+  hostVariable,
+  newDashboard,
+  promInstant,
+  promQuery,
+  RESULTS_TABLE,
+  SEVERITY_MAPPINGS,
+  tagsVariable,
+  thresholds,
+  TimestreamQueryBuilder,
 } from './common.js';
 import { DASHBOARD_UIDS } from './uids.js';
 
@@ -54,7 +64,13 @@ function confidence(): gauge.PanelBuilder {
     .unit('percentunit')
     .min(0)
     .max(1)
-    .thresholds(thresholds([[null, 'red'], [0.6, 'orange'], [0.8, 'green']]))
+    .thresholds(
+      thresholds([
+        [null, 'red'],
+        [0.6, 'orange'],
+        [0.8, 'green'],
+      ]),
+    )
     .height(5)
     .span(4);
 }
@@ -66,7 +82,12 @@ function anomalyCount(): stat.PanelBuilder {
     .datasource(DS.prometheus)
     .withTarget(promInstant(`sum(sum_over_time(${SERIES.anomaly}{${host}}[$__range]))`))
     .decimals(0)
-    .thresholds(thresholds([[null, 'green'], [1, 'orange']]))
+    .thresholds(
+      thresholds([
+        [null, 'green'],
+        [1, 'orange'],
+      ]),
+    )
     .height(5)
     .span(5);
 }
@@ -78,7 +99,13 @@ function anomalyRate(): stat.PanelBuilder {
     .datasource(DS.prometheus)
     .withTarget(promInstant(`avg(avg_over_time(${SERIES.anomaly}{${host}}[$__range]))`))
     .unit('percentunit')
-    .thresholds(thresholds([[null, 'green'], [0.05, 'orange'], [0.1, 'red']]))
+    .thresholds(
+      thresholds([
+        [null, 'green'],
+        [0.05, 'orange'],
+        [0.1, 'red'],
+      ]),
+    )
     .height(5)
     .span(5);
 }
@@ -119,7 +146,12 @@ function rollingAnomalyRate(): timeseries.PanelBuilder {
     .unit('percentunit')
     .min(0)
     .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line))
-    .thresholds(thresholds([[null, 'green'], [0.1, 'red']]))
+    .thresholds(
+      thresholds([
+        [null, 'green'],
+        [0.1, 'red'],
+      ]),
+    )
     .height(8)
     .span(12);
 }
@@ -174,7 +206,11 @@ function anomalyHistory(): table.PanelBuilder {
 }
 
 export function hostDetailDashboard(): dashboard.DashboardBuilder {
-  return newDashboard('vigil / Host detail', DASHBOARD_UIDS.hostDetail, 'One host: anomaly status, confidence, the metric behind it, and each metric against its expected band.')
+  return newDashboard(
+    'vigil / Host detail',
+    DASHBOARD_UIDS.hostDetail,
+    'One host: anomaly status, confidence, the metric behind it, and each metric against its expected band.',
+  )
     .withVariable(datasourceVariable('prometheus', 'Prometheus'))
     .withVariable(datasourceVariable('timestream', 'Timestream'))
     .withVariable(hostVariable(false))

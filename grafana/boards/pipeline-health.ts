@@ -13,7 +13,16 @@ import { DEPLOYED_SINKS, SCORE_METRICS, sinkMetric } from '../../core/score-func
 import { PRODUCTION_TIMINGS } from '../alerts/rules.js';
 import { promDuration } from '../alerts/duration.js';
 import {
-  datasourceVariable, DS, lambdaMetric, newDashboard, promInstant, promQuery, promTable, scoreFunctionMetric, tagsVariable, thresholds,
+  datasourceVariable,
+  DS,
+  lambdaMetric,
+  newDashboard,
+  promInstant,
+  promQuery,
+  promTable,
+  scoreFunctionMetric,
+  tagsVariable,
+  thresholds,
 } from './common.js';
 import { DASHBOARD_UIDS } from './uids.js';
 
@@ -54,13 +63,20 @@ function recordsIn(): timeseries.PanelBuilder {
 function resultLag(): timeseries.PanelBuilder {
   return new timeseries.PanelBuilder()
     .title('Result lag (sample time to scoring)')
-    .description(`The median and slowest host's latest lag; VigilPipelineLagging fires when the median stays above ${promDuration(PRODUCTION_TIMINGS.lagLimitSeconds)}.`)
+    .description(
+      `The median and slowest host's latest lag; VigilPipelineLagging fires when the median stays above ${promDuration(PRODUCTION_TIMINGS.lagLimitSeconds)}.`,
+    )
     .datasource(DS.prometheus)
     .withTarget(promQuery(`quantile(0.5, last_over_time(${SERIES.lag}[${recent}]))`, 'median host', 'A'))
     .withTarget(promQuery(`max(last_over_time(${SERIES.lag}[${recent}]))`, 'slowest host', 'B'))
     .unit('s')
     .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line))
-    .thresholds(thresholds([[null, 'green'], [PRODUCTION_TIMINGS.lagLimitSeconds, 'red']]))
+    .thresholds(
+      thresholds([
+        [null, 'green'],
+        [PRODUCTION_TIMINGS.lagLimitSeconds, 'red'],
+      ]),
+    )
     .height(8)
     .span(12);
 }
@@ -91,7 +107,9 @@ function deadLettered(): timeseries.PanelBuilder {
 function sinkFailures(): timeseries.PanelBuilder {
   const panel = new timeseries.PanelBuilder()
     .title('Sink failures')
-    .description('Samples a sink failed to write after retries (their batch is delivered again) or refused for good (dead-lettered), and batches reported failed to Lambda.')
+    .description(
+      'Samples a sink failed to write after retries (their batch is delivered again) or refused for good (dead-lettered), and batches reported failed to Lambda.',
+    )
     .datasource(DS.cloudwatch);
   let ref = 0;
   const nextRef = (): string => String.fromCharCode(65 + ref++);
@@ -99,13 +117,17 @@ function sinkFailures(): timeseries.PanelBuilder {
     panel.withTarget(scoreFunctionMetric(sinkMetric(sink, 'SamplesFailed'), nextRef(), `${sink} failed`));
     panel.withTarget(scoreFunctionMetric(sinkMetric(sink, 'SamplesRejected'), nextRef(), `${sink} rejected`));
   }
-  return panel.withTarget(scoreFunctionMetric(SCORE_METRICS.batchItemFailures, nextRef(), 'batches failed')).drawStyle(common.GraphDrawStyle.Bars).height(8).span(12);
+  return panel
+    .withTarget(scoreFunctionMetric(SCORE_METRICS.batchItemFailures, nextRef(), 'batches failed'))
+    .drawStyle(common.GraphDrawStyle.Bars)
+    .height(8)
+    .span(12);
 }
 
 function modelVersions(): table.PanelBuilder {
   return new table.PanelBuilder()
     .title('Model in use')
-    .description('Hosts scored by each model version in the last few minutes, with the model\'s creation time.')
+    .description("Hosts scored by each model version in the last few minutes, with the model's creation time.")
     .datasource(DS.prometheus)
     .withTarget(promTable(`count by (model_version) (last_over_time(${SERIES.modelCreated}[${recent}]))`, 'A'))
     .withTarget(promTable(`max by (model_version) (last_over_time(${SERIES.modelCreated}[${recent}])) * 1000`, 'B'))
@@ -123,7 +145,12 @@ function modelAge(): stat.PanelBuilder {
     .datasource(DS.prometheus)
     .withTarget(promInstant(`time() - max(last_over_time(${SERIES.modelCreated}[${recent}]))`))
     .unit('s')
-    .thresholds(thresholds([[null, 'green'], [PRODUCTION_TIMINGS.modelMaxAgeSeconds, 'red']]))
+    .thresholds(
+      thresholds([
+        [null, 'green'],
+        [PRODUCTION_TIMINGS.modelMaxAgeSeconds, 'red'],
+      ]),
+    )
     .height(6)
     .span(6);
 }
@@ -134,13 +161,22 @@ function modelLoadFailures(): stat.PanelBuilder {
     .description('Failed model loads in the selected range: the function keeps scoring with the last good model.')
     .datasource(DS.cloudwatch)
     .withTarget(scoreFunctionMetric(SCORE_METRICS.modelLoadFailed, 'A', 'model load failures'))
-    .thresholds(thresholds([[null, 'green'], [1, 'red']]))
+    .thresholds(
+      thresholds([
+        [null, 'green'],
+        [1, 'red'],
+      ]),
+    )
     .height(6)
     .span(6);
 }
 
 export function pipelineHealthDashboard(scoreFunctionName = DEFAULT_SCORE_FUNCTION_NAME): dashboard.DashboardBuilder {
-  return newDashboard('vigil / Pipeline health', DASHBOARD_UIDS.pipelineHealth, 'The scoring path: throughput, lag and iterator age, dead letters, sink failures, the model in use.')
+  return newDashboard(
+    'vigil / Pipeline health',
+    DASHBOARD_UIDS.pipelineHealth,
+    'The scoring path: throughput, lag and iterator age, dead letters, sink failures, the model in use.',
+  )
     .withVariable(datasourceVariable('prometheus', 'Prometheus'))
     .withVariable(datasourceVariable('cloudwatch', 'CloudWatch'))
     .withVariable(scoreFunctionVariable(scoreFunctionName))

@@ -5,8 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';
 
-const url = (example: string) =>
-  z.url({ protocol: /^https?$/, error: `expected an http(s) URL such as ${example}` }).transform((u) => u.replace(/\/+$/, ''));
+const url = (example: string) => z.url({ protocol: /^https?$/, error: `expected an http(s) URL such as ${example}` }).transform((u) => u.replace(/\/+$/, ''));
 
 export const PublishEnvSchema = z.object({
   GRAFANA_URL: url('https://g-abc123def4.grafana-workspace.us-east-1.amazonaws.com'),
@@ -15,13 +14,17 @@ export const PublishEnvSchema = z.object({
   VIGIL_PROMETHEUS_QUERY_URL: url('https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-0123abcd/'),
   /** SigV4 for AMP; by default on exactly when the URL is an amazonaws.com one. */
   VIGIL_PROMETHEUS_SIGV4: z.enum(['true', 'false'], { error: 'expected true or false' }).optional(),
-  AWS_REGION: z.string({ error: 'required: the region of the stack (Timestream, CloudWatch, AMP), e.g. us-east-1' }).regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as us-east-1'),
+  AWS_REGION: z
+    .string({ error: 'required: the region of the stack (Timestream, CloudWatch, AMP), e.g. us-east-1' })
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as us-east-1'),
   VIGIL_TIMESTREAM_DATABASE: z.string().min(1).default(DEFAULT_TIMESTREAM_DATABASE),
   VIGIL_TIMESTREAM_TABLE: z.string().min(1).default(DEFAULT_TIMESTREAM_TABLE),
   /** The scoring function's name (the stack's ScoreFunctionName output), for the iterator-age panel. */
   VIGIL_SCORE_FUNCTION_NAME: z.string().min(1).optional(),
   /** How Grafana signs its AWS calls: the workspace's IAM role in Amazon Managed Grafana, else the SDK's default chain. */
-  VIGIL_GRAFANA_AWS_AUTH: z.enum(['ec2_iam_role', 'default'], { error: 'expected ec2_iam_role (Amazon Managed Grafana workspace role) or default (AWS SDK chain)' }).default('ec2_iam_role'),
+  VIGIL_GRAFANA_AWS_AUTH: z
+    .enum(['ec2_iam_role', 'default'], { error: 'expected ec2_iam_role (Amazon Managed Grafana workspace role) or default (AWS SDK chain)' })
+    .default('ec2_iam_role'),
   /** Folder the dashboards go to. */
   VIGIL_GRAFANA_FOLDER: z.string().min(1).default('vigil'),
 });

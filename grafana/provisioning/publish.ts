@@ -45,7 +45,9 @@ export async function publishToGrafana(config: PublishConfig, dashboards: readon
       report.unchanged.push(what);
     } else {
       if (existing.readOnly) {
-        throw new Error(`${what} in Grafana is provisioned from a file (read-only) and differs from what vigil needs; change it in that file or delete it there`);
+        throw new Error(
+          `${what} in Grafana is provisioned from a file (read-only) and differs from what vigil needs; change it in that file or delete it there`,
+        );
       }
       // Settings someone added in Grafana (other jsonData keys) are kept; vigil's own are set.
       await api.send('PUT', `/api/datasources/uid/${wanted.uid}`, { ...wanted, id: existing.id, jsonData: { ...existing.jsonData, ...wanted.jsonData } });
@@ -60,7 +62,12 @@ export async function publishToGrafana(config: PublishConfig, dashboards: readon
       report.unchanged.push(what);
       continue;
     }
-    await api.send('POST', '/api/dashboards/db', { dashboard: { ...model, id: null }, folderUid: FOLDER_UID, overwrite: true, message: 'published by vigil grafana:publish' });
+    await api.send('POST', '/api/dashboards/db', {
+      dashboard: { ...model, id: null },
+      folderUid: FOLDER_UID,
+      overwrite: true,
+      message: 'published by vigil grafana:publish',
+    });
     (existing ? report.updated : report.created).push(what);
   }
   return report;

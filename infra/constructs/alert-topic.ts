@@ -40,12 +40,11 @@ export class AlertTopic extends Construct {
 
     if (props.email) {
       const subscription = this.topic.addSubscription(new EmailSubscription(props.email));
-      acknowledge(subscription,
-        {
-          id: 'Serverless-SNSRedrivePolicy',
-          reason: "An email subscription: SNS retries delivery itself and counts failures in the topic's NumberOfNotificationsFailed metric; a redrive queue would only hold alerts nobody reads.",
-        },
-      );
+      acknowledge(subscription, {
+        id: 'Serverless-SNSRedrivePolicy',
+        reason:
+          "An email subscription: SNS retries delivery itself and counts failures in the topic's NumberOfNotificationsFailed metric; a redrive queue would only hold alerts nobody reads.",
+      });
     }
   }
 
@@ -62,9 +61,7 @@ export class AlertTopic extends Construct {
    * The key statement carries no source conditions: SNS makes the KMS call, as AWS documents it.
    */
   private allowService(service: string, actions: string[], conditions: Record<string, Record<string, string>>): void {
-    this.topic.addToResourcePolicy(
-      new PolicyStatement({ principals: [new ServicePrincipal(service)], actions, resources: [this.topic.topicArn], conditions }),
-    );
+    this.topic.addToResourcePolicy(new PolicyStatement({ principals: [new ServicePrincipal(service)], actions, resources: [this.topic.topicArn], conditions }));
     this.key.addToResourcePolicy(
       new PolicyStatement({ principals: [new ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
     );

@@ -31,7 +31,11 @@ export class DeadLetterQueues extends Construct {
       description: 'vigil: read the dead-letter queue and put its records back on the vigil stream (vigil dead-letters)',
       statements: [
         // The batch calls (DeleteMessageBatch, ChangeMessageVisibilityBatch) are authorised by these actions.
-        new PolicyStatement({ sid: 'ReadDeadLetters', actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'], resources: [this.deadLetters.queueArn] }),
+        new PolicyStatement({
+          sid: 'ReadDeadLetters',
+          actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'],
+          resources: [this.deadLetters.queueArn],
+        }),
         new PolicyStatement({ sid: 'RedriveToVigilStream', actions: ['kinesis:PutRecords'], resources: [props.stream.streamArn] }),
       ],
     });
@@ -44,11 +48,9 @@ export class DeadLetterQueues extends Construct {
       retentionPeriod: Duration.days(retentionDays),
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const reason = 'This queue is itself the end of the line for records that could not be scored; its depth is alarmed on, and a queue behind it would only move the same messages.';
-    acknowledge(queue,
-      { id: 'AwsSolutions-SQS3', reason },
-      { id: 'Serverless-SQSRedrivePolicy', reason },
-    );
+    const reason =
+      'This queue is itself the end of the line for records that could not be scored; its depth is alarmed on, and a queue behind it would only move the same messages.';
+    acknowledge(queue, { id: 'AwsSolutions-SQS3', reason }, { id: 'Serverless-SQSRedrivePolicy', reason });
     return queue;
   }
 }

@@ -35,7 +35,8 @@ export class GrafanaWorkspace extends Construct {
     );
     acknowledge(this.role, {
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: "cloudwatch:GetMetricData and ListMetrics (the dashboards' pipeline-health panels) and Timestream's account-level actions support no resource-level permission; the role only reads.",
+      reason:
+        "cloudwatch:GetMetricData and ListMetrics (the dashboards' pipeline-health panels) and Timestream's account-level actions support no resource-level permission; the role only reads.",
     });
     this.workspace = new CfnWorkspace(this, 'Workspace', {
       accountAccessType: 'CURRENT_ACCOUNT',

@@ -31,12 +31,11 @@ export class IngestStream extends Construct {
       // Records are transient telemetry; nothing to keep once the stack is gone.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledge(this.stream,
-      {
-        id: 'AwsSolutions-KDS3',
-        reason: 'The stream is encrypted with the AWS managed key aws/kinesis on purpose: agents then need no KMS grant on their instance role (the agent policy stays PutRecords on this stream only) and no per-call KMS charges accrue.',
-      },
-    );
+    acknowledge(this.stream, {
+      id: 'AwsSolutions-KDS3',
+      reason:
+        'The stream is encrypted with the AWS managed key aws/kinesis on purpose: agents then need no KMS grant on their instance role (the agent policy stays PutRecords on this stream only) and no per-call KMS charges accrue.',
+    });
 
     this.agentPolicy = new ManagedPolicy(this, 'AgentPolicy', {
       description: 'vigil agents: put metric records on the vigil stream only',

@@ -44,12 +44,11 @@ export class ModelBucket extends Construct {
       // Models are the operator's work: a stack deletion leaves them (infra/README.md says how to remove them).
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    acknowledge(this.bucket,
-      {
-        id: 'AwsSolutions-S1',
-        reason: 'Only `vigil publish` (operators) writes and only the scoring function reads this bucket; versioning keeps every published model and CloudTrail records the API calls, so a second bucket of server access logs would add cost without adding an audit trail.',
-      },
-    );
+    acknowledge(this.bucket, {
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only `vigil publish` (operators) writes and only the scoring function reads this bucket; versioning keeps every published model and CloudTrail records the API calls, so a second bucket of server access logs would add cost without adding an audit trail.',
+    });
 
     this.publisherPolicy = new ManagedPolicy(this, 'PublisherPolicy', {
       description: 'vigil: publish, list and roll back models in the vigil model bucket',
@@ -58,7 +57,12 @@ export class ModelBucket extends Construct {
         this.listStatement(),
       ],
     });
-    acknowledge(this.publisherPolicy, this.modelObjectsAcknowledgement('Publishing writes a new version directory and the pointer under the model prefix, and listing or rolling back reads them, so the policy covers objects under the prefix, and only there.'));
+    acknowledge(
+      this.publisherPolicy,
+      this.modelObjectsAcknowledgement(
+        'Publishing writes a new version directory and the pointer under the model prefix, and listing or rolling back reads them, so the policy covers objects under the prefix, and only there.',
+      ),
+    );
   }
 
   /**
@@ -67,7 +71,12 @@ export class ModelBucket extends Construct {
    */
   grantModelRead(role: Role): void {
     role.addToPrincipalPolicy(new PolicyStatement({ sid: 'ReadPublishedModels', actions: ['s3:GetObject'], resources: [this.modelObjectsArn()] }));
-    acknowledge(role, this.modelObjectsAcknowledgement(`Model versions are published under ${this.prefix}/versions/<version>/ after the function is deployed, so the function reads objects under the model prefix, and only there.`));
+    acknowledge(
+      role,
+      this.modelObjectsAcknowledgement(
+        `Model versions are published under ${this.prefix}/versions/<version>/ after the function is deployed, so the function reads objects under the model prefix, and only there.`,
+      ),
+    );
     role.addToPrincipalPolicy(this.listStatement());
   }
 

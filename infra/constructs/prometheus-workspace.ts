@@ -85,23 +85,31 @@ export function alertmanagerConfig(topicArn: string, region: string): string {
 /** The rule file's text after checking it is a Prometheus rule file, so a broken one fails at synth, not in AWS. */
 export function readRuleFile(path: string): string {
   if (!existsSync(path)) {
-    throw new SettingsError(`alertRulesFile: no file at ${path}; write the Prometheus rule file there (grafana/alerts/vigil-rules.yml in this repository) or pass alertRulesFile`);
+    throw new SettingsError(
+      `alertRulesFile: no file at ${path}; write the Prometheus rule file there (grafana/alerts/vigil-rules.yml in this repository) or pass alertRulesFile`,
+    );
   }
   const text = readFileSync(path, 'utf8');
   let doc: unknown;
   try {
     doc = parse(text);
   } catch (error) {
-    throw new SettingsError(`alertRulesFile ${path} is not valid YAML (${(error as Error).message}); check it with \`promtool check rules ${path}\``, { cause: error });
+    throw new SettingsError(`alertRulesFile ${path} is not valid YAML (${(error as Error).message}); check it with \`promtool check rules ${path}\``, {
+      cause: error,
+    });
   }
   const groups = (doc as { groups?: unknown } | null)?.groups;
   if (!Array.isArray(groups) || groups.length === 0) {
-    throw new SettingsError(`alertRulesFile ${path} has no rule groups (expected a top-level \`groups:\` list); check it with \`promtool check rules ${path}\``);
+    throw new SettingsError(
+      `alertRulesFile ${path} has no rule groups (expected a top-level \`groups:\` list); check it with \`promtool check rules ${path}\``,
+    );
   }
   groups.forEach((group: unknown, index) => {
     const { name, rules } = (group ?? {}) as { name?: unknown; rules?: unknown };
     if (typeof name !== 'string' || !Array.isArray(rules) || rules.length === 0) {
-      throw new SettingsError(`alertRulesFile ${path}: group ${index + 1} needs a \`name\` and a non-empty \`rules\` list; check it with \`promtool check rules ${path}\``);
+      throw new SettingsError(
+        `alertRulesFile ${path}: group ${index + 1} needs a \`name\` and a non-empty \`rules\` list; check it with \`promtool check rules ${path}\``,
+      );
     }
   });
   return text;

@@ -106,22 +106,31 @@ export class ScoreFunction extends Construct {
       },
     });
 
-    const invokedByStreamOnly = 'The function is invoked only by the Kinesis event source mapping, synchronously; a batch it fails goes to the mapping\'s SQS on-failure destination (FailedBatches) and bad records to the DeadLetters queue, so an asynchronous-invocation DLQ or destination would never receive anything.';
+    const invokedByStreamOnly =
+      "The function is invoked only by the Kinesis event source mapping, synchronously; a batch it fails goes to the mapping's SQS on-failure destination (FailedBatches) and bad records to the DeadLetters queue, so an asynchronous-invocation DLQ or destination would never receive anything.";
     if (props.tracing) {
       acknowledge(this.role, {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'Active tracing (prop tracing) needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permission.',
       });
     }
-    const nodeVersion = 'Node.js 22 is the runtime vigil is built and tested for (its code, its esbuild target node22 and onnxruntime-node 1.30 native binaries); moving to a newer Node.js runtime is a deliberate project upgrade, not a deploy-time default.';
-    acknowledge(this.function,
+    const nodeVersion =
+      'Node.js 22 is the runtime vigil is built and tested for (its code, its esbuild target node22 and onnxruntime-node 1.30 native binaries); moving to a newer Node.js runtime is a deliberate project upgrade, not a deploy-time default.';
+    acknowledge(
+      this.function,
       { id: 'Serverless-LambdaDLQ', reason: invokedByStreamOnly },
       { id: 'Serverless-LambdaAsyncFailureDestination', reason: invokedByStreamOnly },
       { id: 'AwsSolutions-L1', reason: nodeVersion },
       { id: 'Serverless-LambdaLatestVersion', reason: nodeVersion },
       ...(props.tracing
         ? []
-        : [{ id: 'Serverless-LambdaTracing', reason: 'X-Ray is opt-in (prop tracing): a stream-triggered function invoked every second would record millions of traces a month; the pipeline\'s health is watched by this stack\'s CloudWatch alarms.' }]),
+        : [
+            {
+              id: 'Serverless-LambdaTracing',
+              reason:
+                "X-Ray is opt-in (prop tracing): a stream-triggered function invoked every second would record millions of traces a month; the pipeline's health is watched by this stack's CloudWatch alarms.",
+            },
+          ]),
     );
   }
 

@@ -25,12 +25,10 @@ export class TimestreamStore extends Construct {
     super(scope, id);
     this.database = new CfnDatabase(this, 'Database');
     this.database.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    acknowledge(this.database,
-      {
-        id: 'AwsSolutions-TS3',
-        reason: 'Timestream always encrypts at rest; the AWS owned key is used so the scoring function needs no KMS grant and writes cost no KMS requests.',
-      },
-    );
+    acknowledge(this.database, {
+      id: 'AwsSolutions-TS3',
+      reason: 'Timestream always encrypts at rest; the AWS owned key is used so the scoring function needs no KMS grant and writes cost no KMS requests.',
+    });
     this.table = new CfnTable(this, 'Table', {
       databaseName: this.database.ref,
       retentionProperties: {
@@ -42,21 +40,19 @@ export class TimestreamStore extends Construct {
     this.table.applyRemovalPolicy(RemovalPolicy.RETAIN);
     acknowledge(this, {
       id: 'CloudFormation-Validate::W3697',
-      reason: 'Timestream for LiveAnalytics is in maintenance mode (no new customers since 2025-06-20); it stays an opt-in sink (prop sinks) for accounts that already use it, off by default.',
+      reason:
+        'Timestream for LiveAnalytics is in maintenance mode (no new customers since 2025-06-20); it stays an opt-in sink (prop sinks) for accounts that already use it, off by default.',
     });
   }
 
   /** WriteRecords on this table (DescribeEndpoints has no resource-level permission). */
   grantWrite(role: Role): void {
-    role.addToPrincipalPolicy(
-      new PolicyStatement({ sid: 'WriteScoredSamples', actions: ['timestream:WriteRecords'], resources: [this.table.attrArn] }),
-    );
-    role.addToPrincipalPolicy(
-      new PolicyStatement({ sid: 'DiscoverTimestreamEndpoints', actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),
-    );
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: 'WriteScoredSamples', actions: ['timestream:WriteRecords'], resources: [this.table.attrArn] }));
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: 'DiscoverTimestreamEndpoints', actions: ['timestream:DescribeEndpoints'], resources: ['*'] }));
     acknowledge(role, {
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'timestream:DescribeEndpoints (endpoint discovery before every Timestream write) supports no resource-level permission; the writes themselves are limited to the vigil table.',
+      reason:
+        'timestream:DescribeEndpoints (endpoint discovery before every Timestream write) supports no resource-level permission; the writes themselves are limited to the vigil table.',
     });
   }
 
@@ -70,7 +66,11 @@ export class TimestreamStore extends Construct {
       }),
     );
     role.addToPrincipalPolicy(
-      new PolicyStatement({ sid: 'BrowseVigilDatabase', actions: ['timestream:DescribeDatabase', 'timestream:ListTables'], resources: [this.database.attrArn] }),
+      new PolicyStatement({
+        sid: 'BrowseVigilDatabase',
+        actions: ['timestream:DescribeDatabase', 'timestream:ListTables'],
+        resources: [this.database.attrArn],
+      }),
     );
     role.addToPrincipalPolicy(
       new PolicyStatement({
@@ -81,7 +81,8 @@ export class TimestreamStore extends Construct {
     );
     acknowledge(role, {
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: "timestream:DescribeEndpoints, SelectValues and ListDatabases support no resource-level permission and Grafana's Timestream data source calls them; queries themselves are limited to the vigil table.",
+      reason:
+        "timestream:DescribeEndpoints, SelectValues and ListDatabases support no resource-level permission and Grafana's Timestream data source calls them; queries themselves are limited to the vigil table.",
     });
   }
 }

@@ -62,7 +62,8 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   const mismatch = featureSetMismatch(featureSet, manifest.featureSet);
   if (mismatch) throw new Error(`model ${options.modelDir}: ${mismatch}`);
   const history = options.history === undefined ? undefined : readMetricCsv(options.history, options.clock);
-  const clock = options.clock && history ? { ...options.clock, startMs: options.clock.startMs + history.timestamps.length * options.clock.intervalMs } : options.clock;
+  const clock =
+    options.clock && history ? { ...options.clock, startMs: options.clock.startMs + history.timestamps.length * options.clock.intervalMs } : options.clock;
   const csv = readMetricCsv(options.input, clock);
   for (const [file, table] of [[options.input, csv], ...(history ? [[options.history!, history] as const] : [])] as const) {
     const missing = featureSet.metrics.filter((m) => !table.metrics.includes(m));
@@ -87,8 +88,27 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   const sweep = thresholdSweep(s, l);
   const atThreshold = metricsAt(s, l, manifest.threshold);
   const best = sweep.reduce((a, b) => (b.f1 > a.f1 ? b : a), atThreshold);
-  const windows = windowDetections(scores, labels.windows.filter((w) => w.end >= skipRows).map((w) => ({ start: Math.max(w.start, skipRows), end: w.end })), manifest.threshold);
-  return { input: options.input, modelDir: options.modelDir, manifest, csv, scores, features, labels, skipRows, atThreshold, best, sweep, auc: rocAuc(s, l), roc: rocCurve(s, l), windows };
+  const windows = windowDetections(
+    scores,
+    labels.windows.filter((w) => w.end >= skipRows).map((w) => ({ start: Math.max(w.start, skipRows), end: w.end })),
+    manifest.threshold,
+  );
+  return {
+    input: options.input,
+    modelDir: options.modelDir,
+    manifest,
+    csv,
+    scores,
+    features,
+    labels,
+    skipRows,
+    atThreshold,
+    best,
+    sweep,
+    auc: rocAuc(s, l),
+    roc: rocCurve(s, l),
+    windows,
+  };
 }
 
 async function scoreRows(featureRows: readonly Float64Array[], onnx: Uint8Array, width: number, source: string): Promise<Float32Array> {

@@ -36,7 +36,10 @@ function windowLabels(text: string, path: string, csv: MetricCsv, inputPath: str
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${path} is not valid JSON (${(error as Error).message}): give NAB windows JSON such as {"dir/file.csv": [["2014-04-10 07:15:00", "2014-04-11 16:45:00"]]}`, { cause: error });
+    throw new Error(
+      `${path} is not valid JSON (${(error as Error).message}): give NAB windows JSON such as {"dir/file.csv": [["2014-04-10 07:15:00", "2014-04-11 16:45:00"]]}`,
+      { cause: error },
+    );
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new Error(`${path}: expected an object keyed by file name, got ${Array.isArray(json) ? 'an array' : typeof json}: give NAB windows JSON`);
@@ -46,7 +49,9 @@ function windowLabels(text: string, path: string, csv: MetricCsv, inputPath: str
   const normalized = inputPath.replaceAll('\\', '/');
   const chosen = key ?? keys.find((k) => normalized === k || normalized.endsWith(`/${k}`)) ?? (keys.length === 1 ? keys[0] : undefined);
   if (chosen === undefined || !(chosen in all)) {
-    throw new Error(`${path} has no windows for ${key ?? inputPath} (keys: ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}): pass --labels-key with one of its keys`);
+    throw new Error(
+      `${path} has no windows for ${key ?? inputPath} (keys: ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}): pass --labels-key with one of its keys`,
+    );
   }
   const entries = all[chosen];
   if (!Array.isArray(entries)) throw new Error(`${path}: "${chosen}" must be a list of [start, end] pairs; got ${typeof entries}`);
@@ -57,7 +62,9 @@ function windowLabels(text: string, path: string, csv: MetricCsv, inputPath: str
     const start = typeof a === 'string' ? parseTimestamp(a.trim()) : undefined;
     const end = typeof b === 'string' ? parseTimestamp(b.trim()) : undefined;
     if (start === undefined || end === undefined || end < start) {
-      throw new Error(`${path}: window ${w} of "${chosen}" (${JSON.stringify(pair)}) is not a [start, end] pair of timestamps with start <= end: fix that window`);
+      throw new Error(
+        `${path}: window ${w} of "${chosen}" (${JSON.stringify(pair)}) is not a [start, end] pair of timestamps with start <= end: fix that window`,
+      );
     }
     let first = -1;
     let last = -1;
@@ -83,14 +90,19 @@ function columnLabels(text: string, path: string, csv: MetricCsv, clock?: RowClo
   const byTime = new Map<number, number>();
   table.timestamps.forEach((t, i) => {
     const v = values[i]!;
-    if (v !== 0 && v !== 1) throw new Error(`${path}:${i + 2}: label ${Number.isNaN(v) ? '(empty)' : v} in column ${column} is not 0 or 1: write 1 for anomalous rows and 0 for normal ones`);
+    if (v !== 0 && v !== 1)
+      throw new Error(
+        `${path}:${i + 2}: label ${Number.isNaN(v) ? '(empty)' : v} in column ${column} is not 0 or 1: write 1 for anomalous rows and 0 for normal ones`,
+      );
     byTime.set(t, Math.max(v, byTime.get(t) ?? 0));
   });
   const perRow = new Uint8Array(csv.timestamps.length);
   csv.timestamps.forEach((t, i) => {
     const v = byTime.get(t);
     if (v === undefined) {
-      throw new Error(`${path}: no label for timestamp ${csv.timestampText[i]} (row ${i + 1} of the evaluated file): give every row of the evaluated file a label`);
+      throw new Error(
+        `${path}: no label for timestamp ${csv.timestampText[i]} (row ${i + 1} of the evaluated file): give every row of the evaluated file a label`,
+      );
     }
     perRow[i] = v;
   });

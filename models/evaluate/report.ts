@@ -7,13 +7,26 @@ import { escapeXml, lineChart } from './svg.js';
 import type { Evaluation } from './evaluate.js';
 import type { PointMetrics } from './metrics.js';
 
-const COLORS = { series: '#2b6cb0', score: '#6b46c1', threshold: '#c53030', detection: '#e53e3e', window: 'rgba(237, 137, 54, 0.22)', precision: '#2f855a', recall: '#dd6b20', f1: '#6b46c1' };
+const COLORS = {
+  series: '#2b6cb0',
+  score: '#6b46c1',
+  threshold: '#c53030',
+  detection: '#e53e3e',
+  window: 'rgba(237, 137, 54, 0.22)',
+  precision: '#2f855a',
+  recall: '#dd6b20',
+  f1: '#6b46c1',
+};
 const MAX_METRIC_CHARTS = 6;
 
 export function renderReport(e: Evaluation): string {
   const t = e.csv.timestamps;
   const span = t.length ? t[t.length - 1]! - t[0]! : 0;
-  const formatTime = (x: number) => new Date(x).toISOString().slice(0, span > 3 * 86_400_000 ? 10 : 16).replace('T', ' ');
+  const formatTime = (x: number) =>
+    new Date(x)
+      .toISOString()
+      .slice(0, span > 3 * 86_400_000 ? 10 : 16)
+      .replace('T', ' ');
   const index = Float64Array.from(t);
   const bands = e.labels.windows.map((w) => ({ from: t[w.start]!, to: t[w.end]!, color: COLORS.window }));
   const detections: { at: number; color: string }[] = [];
@@ -21,7 +34,14 @@ export function renderReport(e: Evaluation): string {
   const metrics = e.manifest.featureSet.metrics;
 
   const charts = metrics.slice(0, MAX_METRIC_CHARTS).map((m) =>
-    lineChart({ title: `${m}: labelled windows shaded, detections in red`, x: index, lines: [{ values: e.csv.columns[m]!, color: COLORS.series, label: m }], bands, markers: detections, formatX: formatTime }),
+    lineChart({
+      title: `${m}: labelled windows shaded, detections in red`,
+      x: index,
+      lines: [{ values: e.csv.columns[m]!, color: COLORS.series, label: m }],
+      bands,
+      markers: detections,
+      formatX: formatTime,
+    }),
   );
   const scoreChart = lineChart({
     title: 'anomaly score and the model threshold',
@@ -62,7 +82,10 @@ export function renderReport(e: Evaluation): string {
   const found = e.windows.filter((w) => w.firstDetection !== undefined).length;
   const windowRows = e.windows
     .map((w, k) => {
-      const detectedAt = w.firstDetection === undefined ? 'missed' : `${e.csv.timestampText[w.firstDetection]} (${(((w.firstDetection - w.window.start) / Math.max(1, w.window.end - w.window.start)) * 100).toFixed(0)}% into the window)`;
+      const detectedAt =
+        w.firstDetection === undefined
+          ? 'missed'
+          : `${e.csv.timestampText[w.firstDetection]} (${(((w.firstDetection - w.window.start) / Math.max(1, w.window.end - w.window.start)) * 100).toFixed(0)}% into the window)`;
       return `<tr><td>${k + 1}</td><td>${escapeXml(e.csv.timestampText[w.window.start]!)}</td><td>${escapeXml(e.csv.timestampText[w.window.end]!)}</td><td class="${w.firstDetection === undefined ? 'bad' : 'good'}">${escapeXml(detectedAt)}</td></tr>`;
     })
     .join('');

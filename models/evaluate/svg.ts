@@ -39,11 +39,22 @@ export function lineChart(o: ChartOptions): string {
   const plotH = height - PAD.top - PAD.bottom;
   const xMin = n ? o.x[0]! : 0;
   const xMax = n ? o.x[n - 1]! : 1;
-  const [yMin, yMax] = o.yRange ?? finiteRange(o.lines.map((l) => l.values), o.rules?.map((r) => r.y) ?? []);
+  const [yMin, yMax] =
+    o.yRange ??
+    finiteRange(
+      o.lines.map((l) => l.values),
+      o.rules?.map((r) => r.y) ?? [],
+    );
   const sx = (x: number) => PAD.left + (xMax > xMin ? ((x - xMin) / (xMax - xMin)) * plotW : plotW / 2);
   const sy = (y: number) => PAD.top + plotH - (yMax > yMin ? ((Math.max(yMin, Math.min(yMax, y)) - yMin) / (yMax - yMin)) * plotH : plotH / 2);
-  const keep = downsample(o.lines.map((l) => l.values), n, o.maxPoints ?? 1500);
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeXml(o.title)}">`];
+  const keep = downsample(
+    o.lines.map((l) => l.values),
+    n,
+    o.maxPoints ?? 1500,
+  );
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeXml(o.title)}">`,
+  ];
   parts.push(`<text x="${PAD.left}" y="18" class="title">${escapeXml(o.title)}</text>`);
   for (const band of o.bands ?? []) {
     const x0 = sx(band.from);
@@ -51,7 +62,9 @@ export function lineChart(o: ChartOptions): string {
   }
   for (const tick of ticks(yMin, yMax, 5)) {
     const y = sy(tick).toFixed(1);
-    parts.push(`<line x1="${PAD.left}" x2="${width - PAD.right}" y1="${y}" y2="${y}" class="grid"/><text x="${PAD.left - 6}" y="${y}" class="ylabel">${formatNumber(tick)}</text>`);
+    parts.push(
+      `<line x1="${PAD.left}" x2="${width - PAD.right}" y1="${y}" y2="${y}" class="grid"/><text x="${PAD.left - 6}" y="${y}" class="ylabel">${formatNumber(tick)}</text>`,
+    );
   }
   for (let k = 0; k <= 5 && n > 0; k++) {
     const x = xMin + ((xMax - xMin) * k) / 5;
@@ -68,11 +81,15 @@ export function lineChart(o: ChartOptions): string {
   }
   const first = o.lines[0];
   for (const marker of first ? (o.markers ?? []) : []) {
-    parts.push(`<circle cx="${sx(o.x[marker.at]!).toFixed(1)}" cy="${sy(finiteOr(first!.values[marker.at]!, yMin)).toFixed(1)}" r="2.6" fill="${marker.color}"/>`);
+    parts.push(
+      `<circle cx="${sx(o.x[marker.at]!).toFixed(1)}" cy="${sy(finiteOr(first!.values[marker.at]!, yMin)).toFixed(1)}" r="2.6" fill="${marker.color}"/>`,
+    );
   }
   let legendX = PAD.left + 260;
   for (const line of o.lines) {
-    parts.push(`<rect x="${legendX}" y="10" width="14" height="3" fill="${line.color}"/><text x="${legendX + 18}" y="15" class="legend">${escapeXml(line.label)}</text>`);
+    parts.push(
+      `<rect x="${legendX}" y="10" width="14" height="3" fill="${line.color}"/><text x="${legendX + 18}" y="15" class="legend">${escapeXml(line.label)}</text>`,
+    );
     legendX += 30 + 7 * line.label.length;
   }
   parts.push(`<rect x="${PAD.left}" y="${PAD.top}" width="${plotW}" height="${plotH}" class="frame"/></svg>`);

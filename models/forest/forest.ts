@@ -146,7 +146,9 @@ function checkRows(rows: readonly ArrayLike<number>[]): number {
     for (let f = 0; f < width; f++) {
       // Finite as float32 too: the model's input type; 1e39 would become Infinity there.
       if (!Number.isFinite(Math.fround(row[f]!))) {
-        throw new Error(`training row ${r}, feature ${f} is ${row[f]}: training needs finite float32 values (|x| < 3.4e38); compute the features with the feature pipeline`);
+        throw new Error(
+          `training row ${r}, feature ${f} is ${row[f]}: training needs finite float32 values (|x| < 3.4e38); compute the features with the feature pipeline`,
+        );
       }
     }
   });

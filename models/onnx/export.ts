@@ -51,7 +51,12 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
   const initializers = [tensor.float('minus_ln2_over_c', [], [-Math.LN2 / forest.normaliser]), tensor.int64('flat_shape', [1], [-1])];
   if (branch) {
     const n = branch.features.length;
-    if (n === 0 || branch.center.length !== n || branch.reach.length !== n || branch.features.some((f) => !(Number.isInteger(f) && f >= 0 && f < forest.features))) {
+    if (
+      n === 0 ||
+      branch.center.length !== n ||
+      branch.reach.length !== n ||
+      branch.features.some((f) => !(Number.isInteger(f) && f >= 0 && f < forest.features))
+    ) {
       throw new Error(
         `the extremeness branch needs feature indices in 0..${forest.features - 1} and one center and one reach per index; got ${n} indices, ${branch.center.length} centers, ${branch.reach.length} reaches`,
       );

@@ -29,7 +29,10 @@ async function agentCli(args: string[]): Promise<{ code: number; stdout: string;
 
 describe('vigil-agent CLI', () => {
   it('--help lists every command with examples; a bad value exits 78 naming key, value and rule', { timeout: 60_000 }, async () => {
-    const [help, bad] = await Promise.all([agentCli(['--help']), agentCli(['run', '--interval', 'often', '--spool-dir', mkdtempSync(join(tmpdir(), 'vigil-cli-'))])]);
+    const [help, bad] = await Promise.all([
+      agentCli(['--help']),
+      agentCli(['run', '--interval', 'often', '--spool-dir', mkdtempSync(join(tmpdir(), 'vigil-cli-'))]),
+    ]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/run \[options\]/);
     expect(help.stdout).toMatch(/check \[options\]/);
@@ -55,7 +58,13 @@ describe('vigil-agent CLI', () => {
     await createStream(stream);
     const base = { ...loadConfig({ env: {} }), spoolDir: mkdtempSync(join(tmpdir(), 'vigil-check-')) };
     const good = await checkAgent({ ...base, stream });
-    expect(good.map((r) => [r.name, r.ok])).toEqual([['config', true], ['collectors', true], ['spool', true], ['credentials', true], ['stream', true]]);
+    expect(good.map((r) => [r.name, r.ok])).toEqual([
+      ['config', true],
+      ['collectors', true],
+      ['spool', true],
+      ['credentials', true],
+      ['stream', true],
+    ]);
     expect(good.at(-1)!.detail).toMatch(/ACTIVE/);
     const missing = await checkAgent({ ...base, stream: `${stream}-missing` });
     expect(missing.at(-1)).toMatchObject({ name: 'stream', ok: false });

@@ -21,13 +21,39 @@ interface Reading {
 function writeProc(root: string, r: Reading, mountPath: string): void {
   mkdirSync(join(root, 'net'), { recursive: true });
   const cpuLine = (prefix: string, v: number[]) => `${prefix} ${v.join(' ')} 0 0`;
-  writeFileSync(join(root, 'stat'), [cpuLine('cpu ', r.cpu), cpuLine('cpu0', r.cpu.map((x) => x / 2)), cpuLine('cpu1', r.cpu.map((x) => x / 2)), 'intr 1 2 3', 'ctxt 100', ''].join('\n'));
+  writeFileSync(
+    join(root, 'stat'),
+    [
+      cpuLine('cpu ', r.cpu),
+      cpuLine(
+        'cpu0',
+        r.cpu.map((x) => x / 2),
+      ),
+      cpuLine(
+        'cpu1',
+        r.cpu.map((x) => x / 2),
+      ),
+      'intr 1 2 3',
+      'ctxt 100',
+      '',
+    ].join('\n'),
+  );
   writeFileSync(join(root, 'loadavg'), '3.00 2.00 1.00 2/345 6789\n');
-  writeFileSync(join(root, 'meminfo'), 'MemTotal:       1000000 kB\nMemFree:         100000 kB\nMemAvailable:    250000 kB\nSwapTotal:       200000 kB\nSwapFree:        150000 kB\n');
-  const disk = (major: number, minor: number, name: string, read: number, written: number) => `   ${major}       ${minor} ${name} 10 0 ${read} 5 20 0 ${written} 7 0 9 12`;
+  writeFileSync(
+    join(root, 'meminfo'),
+    'MemTotal:       1000000 kB\nMemFree:         100000 kB\nMemAvailable:    250000 kB\nSwapTotal:       200000 kB\nSwapFree:        150000 kB\n',
+  );
+  const disk = (major: number, minor: number, name: string, read: number, written: number) =>
+    `   ${major}       ${minor} ${name} 10 0 ${read} 5 20 0 ${written} 7 0 9 12`;
   writeFileSync(
     join(root, 'diskstats'),
-    [disk(8, 0, 'sda', ...r.sdaSectors), disk(8, 1, 'sda1', r.sdaSectors[0], r.sdaSectors[1]), disk(7, 0, 'loop0', 999_999, 999_999), disk(253, 0, 'dm-0', 5_000, 5_000), ''].join('\n'),
+    [
+      disk(8, 0, 'sda', ...r.sdaSectors),
+      disk(8, 1, 'sda1', r.sdaSectors[0], r.sdaSectors[1]),
+      disk(7, 0, 'loop0', 999_999, 999_999),
+      disk(253, 0, 'dm-0', 5_000, 5_000),
+      '',
+    ].join('\n'),
   );
   const e = r.eth0;
   writeFileSync(
@@ -64,7 +90,14 @@ describe('counters', () => {
 
 describe('parsers', () => {
   it('diskstats keeps whole physical devices only (no partitions, loop or device-mapper)', () => {
-    const text = ['8 0 sda 1 0 10 0 1 0 20 0 0 0 0', '8 1 sda1 1 0 10 0 1 0 20 0 0 0 0', '259 0 nvme0n1 1 0 4 0 1 0 2 0 0 0 0', '259 1 nvme0n1p1 1 0 4 0 1 0 2 0 0 0 0', '7 0 loop0 1 0 4 0 1 0 2 0 0 0 0', '253 0 dm-0 1 0 4 0 1 0 2 0 0 0 0'].join('\n');
+    const text = [
+      '8 0 sda 1 0 10 0 1 0 20 0 0 0 0',
+      '8 1 sda1 1 0 10 0 1 0 20 0 0 0 0',
+      '259 0 nvme0n1 1 0 4 0 1 0 2 0 0 0 0',
+      '259 1 nvme0n1p1 1 0 4 0 1 0 2 0 0 0 0',
+      '7 0 loop0 1 0 4 0 1 0 2 0 0 0 0',
+      '253 0 dm-0 1 0 4 0 1 0 2 0 0 0 0',
+    ].join('\n');
     expect([...parseDiskstats(text).keys()]).toEqual(['sda', 'nvme0n1']);
     expect(parseDiskstats(text).get('sda')).toEqual({ readBytes: 10 * 512, writtenBytes: 20 * 512 });
   });
@@ -81,8 +114,12 @@ describe('parsers', () => {
     expect(() => parseMeminfo('Foo: 1 kB\n')).toThrow(/meminfo.*MemTotal/);
   });
   it('mounts keeps local real filesystems (not pseudo or network ones), one per device, and unescapes paths', () => {
-    const text = '/dev/sda1 / ext4 rw 0 0\n/dev/sda1 /var/lib/docker ext4 rw 0 0\n/dev/sdb1 /data\\040disk xfs rw 0 0\noverlay /x overlay rw 0 0\nfiler:/home /home nfs4 rw 0 0\n';
-    expect(parseMounts(text)).toEqual([{ device: '/dev/sda1', path: '/' }, { device: '/dev/sdb1', path: '/data disk' }]);
+    const text =
+      '/dev/sda1 / ext4 rw 0 0\n/dev/sda1 /var/lib/docker ext4 rw 0 0\n/dev/sdb1 /data\\040disk xfs rw 0 0\noverlay /x overlay rw 0 0\nfiler:/home /home nfs4 rw 0 0\n';
+    expect(parseMounts(text)).toEqual([
+      { device: '/dev/sda1', path: '/' },
+      { device: '/dev/sdb1', path: '/data disk' },
+    ]);
   });
 });
 

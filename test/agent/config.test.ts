@@ -28,14 +28,26 @@ describe('agent config', () => {
 
   it('reads JSON files too, and tags from the environment as key=value pairs', () => {
     const path = file('agent.json', JSON.stringify({ stream: 's', spoolMaxMb: 2 }));
-    expect(loadConfig({ file: path, env: { VIGIL_AGENT_TAGS: 'env=prod, team=web' } })).toMatchObject({ stream: 's', spoolMaxMb: 2, tags: { env: 'prod', team: 'web' } });
+    expect(loadConfig({ file: path, env: { VIGIL_AGENT_TAGS: 'env=prod, team=web' } })).toMatchObject({
+      stream: 's',
+      spoolMaxMb: 2,
+      tags: { env: 'prod', team: 'web' },
+    });
   });
 
   it('a bad value names the key, the value, where it came from and the rule', () => {
-    expect(() => loadConfig({ env: { VIGIL_AGENT_INTERVAL_SECONDS: 'ten' } })).toThrow(/intervalSeconds is "ten" \(from environment VIGIL_AGENT_INTERVAL_SECONDS\): expected a number of seconds; correct it in the environment VIGIL_AGENT_INTERVAL_SECONDS, or leave it out for the default \(10\)/);
-    expect(() => loadConfig({ env: {}, flags: { intervalSeconds: '0.01' } })).toThrow(/intervalSeconds is 0.01 \(from flag --interval-seconds\): must be at least 0.1; correct it in the flag --interval-seconds/);
+    expect(() => loadConfig({ env: { VIGIL_AGENT_INTERVAL_SECONDS: 'ten' } })).toThrow(
+      /intervalSeconds is "ten" \(from environment VIGIL_AGENT_INTERVAL_SECONDS\): expected a number of seconds; correct it in the environment VIGIL_AGENT_INTERVAL_SECONDS, or leave it out for the default \(10\)/,
+    );
+    expect(() => loadConfig({ env: {}, flags: { intervalSeconds: '0.01' } })).toThrow(
+      /intervalSeconds is 0.01 \(from flag --interval-seconds\): must be at least 0.1; correct it in the flag --interval-seconds/,
+    );
     const path = file('agent.yaml', 'logLevel: loud\n');
-    expect(() => loadConfig({ file: path, env: {} })).toThrow(new RegExp(`logLevel is "loud" \\(from file ${path}\\): expected one of debug, info, warn, error; correct it in the file ${path}, or leave it out for the default \\("info"\\)`));
+    expect(() => loadConfig({ file: path, env: {} })).toThrow(
+      new RegExp(
+        `logLevel is "loud" \\(from file ${path}\\): expected one of debug, info, warn, error; correct it in the file ${path}, or leave it out for the default \\("info"\\)`,
+      ),
+    );
   });
 
   it('a reserved or malformed tag key is rejected with the rule', () => {
@@ -45,7 +57,9 @@ describe('agent config', () => {
 
   it('unknown keys are named with the list of known ones (catches typos)', () => {
     const path = file('agent.yaml', 'streem: x\n');
-    expect(() => loadConfig({ file: path, env: {} })).toThrow(/streem is "x" \(from file .*\): unknown key; remove it, or rename it to one of the keys: stream, region/);
+    expect(() => loadConfig({ file: path, env: {} })).toThrow(
+      /streem is "x" \(from file .*\): unknown key; remove it, or rename it to one of the keys: stream, region/,
+    );
   });
 
   it('every problem is reported at once, as a ConfigError', () => {

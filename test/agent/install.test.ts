@@ -15,7 +15,10 @@ describe('agent/install.sh', () => {
     const bundle = await buildAgentBundle(join(work, 'vigil-agent.mjs'));
     const root = join(work, 'root');
     const env = { ...process.env, VIGIL_INSTALL_ROOT: root };
-    execFileSync('bash', [INSTALL, '--bundle', bundle, '--stream', 'vigil-metrics', '--region', 'eu-west-1', '--tag', 'env=prod', '--tag', 'team=web'], { env, stdio: 'pipe' });
+    execFileSync('bash', [INSTALL, '--bundle', bundle, '--stream', 'vigil-metrics', '--region', 'eu-west-1', '--tag', 'env=prod', '--tag', 'team=web'], {
+      env,
+      stdio: 'pipe',
+    });
 
     expect(readFileSync(join(root, 'opt/vigil-agent/vigil-agent.mjs'))).toEqual(readFileSync(bundle));
     const unit = readFileSync(join(root, 'etc/systemd/system/vigil-agent.service'), 'utf8');

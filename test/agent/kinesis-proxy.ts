@@ -107,7 +107,11 @@ export class KinesisProxy {
     }
     if (held) return; // the agent waits for an answer that never comes (until it is killed)
     let next = 0;
-    const results = input.Records.map((_, i) => (failed.includes(i) ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'failed on purpose by the test proxy' } : upstream.Records[next++]!));
+    const results = input.Records.map((_, i) =>
+      failed.includes(i)
+        ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'failed on purpose by the test proxy' }
+        : upstream.Records[next++]!,
+    );
     const failedCount = results.filter((r) => 'ErrorCode' in r && r.ErrorCode).length;
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ FailedRecordCount: failedCount, Records: results }));
   }
@@ -125,7 +129,8 @@ export class KinesisProxy {
         response.on('end', () => {
           const out: Record<string, string> = {};
           for (const [key, value] of Object.entries(response.headers)) {
-            if (value !== undefined && !['content-length', 'transfer-encoding', 'connection'].includes(key)) out[key] = Array.isArray(value) ? value.join(', ') : value;
+            if (value !== undefined && !['content-length', 'transfer-encoding', 'connection'].includes(key))
+              out[key] = Array.isArray(value) ? value.join(', ') : value;
           }
           resolve({ status: response.statusCode ?? 502, headers: out, body: Buffer.concat(parts) });
         });

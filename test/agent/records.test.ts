@@ -6,11 +6,20 @@ import { PUT_RECORDS_MAX_BYTES, PUT_UNIT_BYTES, putUnits, toEntries, toPutBatche
 import { roundForWire, toWireSample } from '../../core/wire-sample.js';
 
 const T0 = Date.UTC(2026, 0, 1);
-const sample = (seq: number, width = 60): WireSample => ({ seq, t: T0 + seq * 10_000, m: { cpu_pct: seq % 100 }, f: Array.from({ length: width }, (_, i) => Math.sin(seq * 7 + i) * 1000) });
+const sample = (seq: number, width = 60): WireSample => ({
+  seq,
+  t: T0 + seq * 10_000,
+  m: { cpu_pct: seq % 100 },
+  f: Array.from({ length: width }, (_, i) => Math.sin(seq * 7 + i) * 1000),
+});
 
 describe('toEntries', () => {
   it('packs consecutive samples of a host into records keyed by the host, order kept', () => {
-    const entries = toEntries({ host: 'web-1', tags: { env: 'prod' }, fs: 1 }, Array.from({ length: 7 }, (_, i) => sample(i)), 3);
+    const entries = toEntries(
+      { host: 'web-1', tags: { env: 'prod' }, fs: 1 },
+      Array.from({ length: 7 }, (_, i) => sample(i)),
+      3,
+    );
     expect(entries.map((e) => e.samples)).toEqual([3, 3, 1]);
     expect(entries.every((e) => e.partitionKey === 'web-1')).toBe(true);
     const decoded = entries.map((e) => decodeWireRecord(e.data));

@@ -30,13 +30,20 @@ describe('KinesisSender', () => {
     const { client, calls } = scripted([
       (records) => ({
         FailedRecordCount: 2,
-        Records: records.map((r) => (r === 'record-1' || r === 'record-3' ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'slow down' } : { SequenceNumber: '1', ShardId: 's' })),
+        Records: records.map((r) =>
+          r === 'record-1' || r === 'record-3'
+            ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'slow down' }
+            : { SequenceNumber: '1', ShardId: 's' },
+        ),
       }),
       ok,
     ]);
     const sender = new KinesisSender({ client, stream: 's', log: silentLogger, backoff: fast });
     expect(await sender.put([0, 1, 2, 3, 4].map(entry))).toBe('sent');
-    expect(calls).toEqual([['record-0', 'record-1', 'record-2', 'record-3', 'record-4'], ['record-1', 'record-3']]);
+    expect(calls).toEqual([
+      ['record-0', 'record-1', 'record-2', 'record-3', 'record-4'],
+      ['record-1', 'record-3'],
+    ]);
     expect(sender.counters).toEqual({ recordsSent: 5, recordsRetried: 2, callsFailed: 0, throttled: 2 });
   });
 

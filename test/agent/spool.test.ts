@@ -65,7 +65,10 @@ describe('Spool', () => {
     const spool = Spool.open({ dir, maxBytes: 1024 * 1024 });
     for (let i = 0; i < 5; i++) spool.append(entry(i));
     spool.close();
-    const segment = join(dir, readdirSync(dir).find((f) => f.endsWith('.seg'))!);
+    const segment = join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.seg'))!,
+    );
     const whole = statSync(segment).size;
     appendFileSync(segment, encodeFrame(entry(5)).subarray(0, 50)); // a crash in the middle of an append
     const log = recordingLog();
@@ -82,11 +85,18 @@ describe('Spool', () => {
     const spool = Spool.open({ dir, maxBytes: 1024 * 1024 });
     for (let i = 0; i < 3; i++) spool.append(entry(i));
     spool.close();
-    const segment = join(dir, readdirSync(dir).find((f) => f.endsWith('.seg'))!);
+    const segment = join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.seg'))!,
+    );
     truncateSync(segment, statSync(segment).size - 1);
     appendFileSync(segment, Buffer.from('!'));
     const log = recordingLog();
-    expect(Spool.open({ dir, maxBytes: 1024 * 1024, log }).read(100).entries.map(seqOf)).toEqual([0, 1]);
+    expect(
+      Spool.open({ dir, maxBytes: 1024 * 1024, log })
+        .read(100)
+        .entries.map(seqOf),
+    ).toEqual([0, 1]);
     expect(log.lines.map((l) => l.fields?.reason)).toContain('checksum mismatch');
   });
 
@@ -126,11 +136,15 @@ describe('Spool', () => {
     spool.close();
     writeFileSync(join(dir, 'cursor.json'), '{"ind');
     const log = recordingLog();
-    expect(Spool.open({ dir, maxBytes: 1024 * 1024, log }).read(10).entries.map(seqOf)).toEqual([0, 1, 2]);
+    expect(
+      Spool.open({ dir, maxBytes: 1024 * 1024, log })
+        .read(10)
+        .entries.map(seqOf),
+    ).toEqual([0, 1, 2]);
     expect(log.lines.some((l) => /cursor file/.test(l.message))).toBe(true);
   });
 
-  it('one agent per spool directory: a second opener is refused naming the owner; a dead owner\'s lock is taken over', () => {
+  it("one agent per spool directory: a second opener is refused naming the owner; a dead owner's lock is taken over", () => {
     const dir = newDir();
     writeFileSync(join(dir, 'lock'), String(process.ppid)); // a live process that is not this one
     expect(() => Spool.open({ dir, maxBytes: 1024 * 1024 })).toThrow(new RegExp(`in use by another agent \\(pid ${process.ppid}\\)`));

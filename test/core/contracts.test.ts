@@ -25,8 +25,18 @@ function manifest(overrides: Record<string, unknown> = {}): Manifest {
 }
 
 const sample: ScoredSample = {
-  host: 'db-2', tags: { role: 'db', env: 'prod' }, seq: 7, time: Date.UTC(2026, 10, 21), metrics: { mem_used_pct: 91, cpu_pct: 3 },
-  score: 0.72, anomaly: true, severity: 'high', confidence: 0.7, topMetric: 'mem_used_pct', modelVersion: 'v9', recordVersion: 1763726400000,
+  host: 'db-2',
+  tags: { role: 'db', env: 'prod' },
+  seq: 7,
+  time: Date.UTC(2026, 10, 21),
+  metrics: { mem_used_pct: 91, cpu_pct: 3 },
+  score: 0.72,
+  anomaly: true,
+  severity: 'high',
+  confidence: 0.7,
+  topMetric: 'mem_used_pct',
+  modelVersion: 'v9',
+  recordVersion: 1763726400000,
 };
 
 describe('feature set', () => {
@@ -59,7 +69,9 @@ describe('model manifest', () => {
   });
 
   it('names the field, value and rule of a bad manifest', () => {
-    expect(() => manifest({ onnx: { file: 'model.onnx', sha256: 'xyz', bytes: 1, input: 'features', output: 'score' } })).toThrow(/onnx\.sha256: expected 64 lower-case hex characters \(got "xyz"\)/);
+    expect(() => manifest({ onnx: { file: 'model.onnx', sha256: 'xyz', bytes: 1, input: 'features', output: 'score' } })).toThrow(
+      /onnx\.sha256: expected 64 lower-case hex characters \(got "xyz"\)/,
+    );
     expect(() => manifest({ severity: { low: 0.5, medium: 0.65, high: 0.7, critical: 0.8 } })).toThrow(/severity: cut points must ascend from the threshold/);
     expect(() => manifest({ baseline: { center: [0], scale: [1] } })).toThrow(/baseline\.center: needs one value per feature/);
     expect(() => manifest({ createdAt: 'yesterday' })).toThrow(/createdAt: expected an ISO-8601 UTC time/);
@@ -77,12 +89,28 @@ describe('model store layout', () => {
 describe('stored result', () => {
   it('maps a scored sample to one multi-measure record with host and tag dimensions', () => {
     const record = toTimestreamRecord(sample);
-    expect(record.Dimensions).toEqual([{ Name: 'host', Value: 'db-2' }, { Name: 'env', Value: 'prod' }, { Name: 'role', Value: 'db' }]);
-    expect(record).toMatchObject({ MeasureName: TIMESTREAM_MEASURE_NAME, MeasureValueType: 'MULTI', Time: String(sample.time), TimeUnit: 'MILLISECONDS', Version: sample.recordVersion });
+    expect(record.Dimensions).toEqual([
+      { Name: 'host', Value: 'db-2' },
+      { Name: 'env', Value: 'prod' },
+      { Name: 'role', Value: 'db' },
+    ]);
+    expect(record).toMatchObject({
+      MeasureName: TIMESTREAM_MEASURE_NAME,
+      MeasureValueType: 'MULTI',
+      Time: String(sample.time),
+      TimeUnit: 'MILLISECONDS',
+      Version: sample.recordVersion,
+    });
     const measures = Object.fromEntries(record.MeasureValues!.map((m) => [m.Name, [m.Value, m.Type]]));
     expect(measures).toMatchObject({
-      score: ['0.72', 'DOUBLE'], anomaly: ['true', 'BOOLEAN'], severity: ['high', 'VARCHAR'], top_metric: ['mem_used_pct', 'VARCHAR'],
-      model_version: ['v9', 'VARCHAR'], seq: ['7', 'BIGINT'], m_cpu_pct: ['3', 'DOUBLE'], m_mem_used_pct: ['91', 'DOUBLE'],
+      score: ['0.72', 'DOUBLE'],
+      anomaly: ['true', 'BOOLEAN'],
+      severity: ['high', 'VARCHAR'],
+      top_metric: ['mem_used_pct', 'VARCHAR'],
+      model_version: ['v9', 'VARCHAR'],
+      seq: ['7', 'BIGINT'],
+      m_cpu_pct: ['3', 'DOUBLE'],
+      m_mem_used_pct: ['91', 'DOUBLE'],
     });
   });
 

@@ -1,7 +1,17 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FeatureRows } from '../../core/feature-rows.js';
-import { decodeWireRecord, encodeWireRecord, readWireRecord, readWireRecordInto, WIRE_MAX_BYTES, WIRE_MAX_SAMPLES, WIRE_VERSION, WireRecordError, type WireRecord } from '../../core/wire.js';
+import {
+  decodeWireRecord,
+  encodeWireRecord,
+  readWireRecord,
+  readWireRecordInto,
+  WIRE_MAX_BYTES,
+  WIRE_MAX_SAMPLES,
+  WIRE_VERSION,
+  WireRecordError,
+  type WireRecord,
+} from '../../core/wire.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12);
 
@@ -155,7 +165,12 @@ describe('features on the wire', () => {
   });
 
   it('refuses to encode a feature beyond the float32 range, naming sample and feature', () => {
-    const r = record({ samples: [{ seq: 1, t: T0, m: {}, f: [0] }, { seq: 2, t: T0, m: {}, f: [1e39] }] });
+    const r = record({
+      samples: [
+        { seq: 1, t: T0, m: {}, f: [0] },
+        { seq: 2, t: T0, m: {}, f: [1e39] },
+      ],
+    });
     expect(() => encodeWireRecord(r)).toThrow(/samples\[1\]\.f\[0\]: 1e\+39 does not fit a float32/);
   });
 
@@ -170,7 +185,14 @@ describe('features on the wire', () => {
     ['Infinity', Number.POSITIVE_INFINITY],
     ['-Infinity', Number.NEGATIVE_INFINITY],
   ])('rejects a %s feature, naming the sample and the feature index', (name, value) => {
-    const error = rejection(raw({ features: [[1, 2, 3], [1, value, 3]] }));
+    const error = rejection(
+      raw({
+        features: [
+          [1, 2, 3],
+          [1, value, 3],
+        ],
+      }),
+    );
     expect(error.kind).toBe('invalid');
     expect(error.message).toContain(`samples[1].f: feature 1 is ${name}, expected a finite number`);
   });
@@ -231,12 +253,25 @@ describe('wire record rejections', () => {
     ['a reserved tag key', { tags: [['host', 'x']] }, 'tags.host: tag key is reserved'],
     ['an upper-case tag key', { tags: [['Env', 'x']] }, 'tags.Env: tag keys must be lower snake case'],
     ['a __proto__ tag key', { tags: [['__proto__', 'x']] }, 'tags.__proto__: tag keys must be lower snake case'],
-    ['a tag key twice', { tags: [['env', 'a'], ['env', 'b']] }, 'tags.env: tag key appears twice'],
+    [
+      'a tag key twice',
+      {
+        tags: [
+          ['env', 'a'],
+          ['env', 'b'],
+        ],
+      },
+      'tags.env: tag key appears twice',
+    ],
     ['an empty tag value', { tags: [['env', '']] }, 'tags.env: tag values must not be empty'],
     ['too many tags', { tags: Array.from({ length: 9 }, (_, i): [string, string] => [`t${i}`, 'x']) }, 'tags: at most 8 tags'],
     ['a bad metric name', { metrics: ['CPU%'], samples: [{ seq: 1, t: T0, m: [1] }] }, 'm.CPU%: metric names must be lower snake case'],
     ['a metric name twice', { metrics: ['cpu_pct', 'cpu_pct'] }, 'm.cpu_pct: metric name appears twice'],
-    ['an infinite metric', { samples: [{ seq: 1, t: T0, m: [1, Number.POSITIVE_INFINITY] }] }, 'samples[0].m.mem_used_pct: expected a finite number (got Infinity)'],
+    [
+      'an infinite metric',
+      { samples: [{ seq: 1, t: T0, m: [1, Number.POSITIVE_INFINITY] }] },
+      'samples[0].m.mem_used_pct: expected a finite number (got Infinity)',
+    ],
     ['a negative seq', { samples: [{ seq: -1, t: T0, m: [1, 2] }] }, 'samples[0].seq: expected an integer of 0 or more (got -1)'],
     ['a fraction seq', { samples: [{ seq: 1.5, t: T0, m: [1, 2] }] }, 'samples[0].seq: expected an integer of 0 or more (got 1.5)'],
     ['a seq beyond safe integers', { samples: [{ seq: 2 ** 60, t: T0, m: [1, 2] }] }, 'samples[0].seq'],
@@ -282,7 +317,14 @@ describe('readWireRecordInto', () => {
     const rows = new FeatureRows(3, 1);
     const first = readWireRecordInto(encodeWireRecord(record()), rows);
     readWireRecordInto(raw(), rows);
-    expect(first).toEqual({ v: WIRE_VERSION, host: 'web-01.eu', tags: { env: 'prod', role: 'web' }, fs: 1, width: 3, samples: record().samples.map(({ f: _f, ...s }) => s) });
+    expect(first).toEqual({
+      v: WIRE_VERSION,
+      host: 'web-01.eu',
+      tags: { env: 'prod', role: 'web' },
+      fs: 1,
+      width: 3,
+      samples: record().samples.map(({ f: _f, ...s }) => s),
+    });
     expect(rows.rows).toBe(4);
     expect(Array.from(rows.matrix())).toEqual([0.125, -2, 2 ** 34, 0, 0, 0, 0.5, 1, -1, 0.5, 1, -1]);
   });
@@ -291,18 +333,44 @@ describe('readWireRecordInto', () => {
     const rows = new FeatureRows(4);
     expect(readWireRecordInto(raw(), rows).width).toBe(3);
     expect(rows.rows).toBe(0);
-    expect(() => readWireRecordInto(raw({ features: [[1, 2, 3], [1, Number.NaN, 3]] }), rows)).toThrow(/samples\[1\]\.f: feature 1 is NaN/);
+    expect(() =>
+      readWireRecordInto(
+        raw({
+          features: [
+            [1, 2, 3],
+            [1, Number.NaN, 3],
+          ],
+        }),
+        rows,
+      ),
+    ).toThrow(/samples\[1\]\.f: feature 1 is NaN/);
   });
 
   it('leaves the rows as they were when it refuses a record', () => {
     const rows = new FeatureRows(3);
     readWireRecordInto(raw(), rows);
-    for (const bad of [raw({ features: [[1, 2, 3], [1, 2, Number.POSITIVE_INFINITY]] }), raw({ samples: [{ seq: 1, t: 5, m: [1, 2] }], features: [[1, 2, 3]] }), raw().subarray(0, 40)]) {
+    for (const bad of [
+      raw({
+        features: [
+          [1, 2, 3],
+          [1, 2, Number.POSITIVE_INFINITY],
+        ],
+      }),
+      raw({ samples: [{ seq: 1, t: 5, m: [1, 2] }], features: [[1, 2, 3]] }),
+      raw().subarray(0, 40),
+    ]) {
       expect(() => readWireRecordInto(bad, rows)).toThrow(WireRecordError);
       expect(rows.rows).toBe(2);
     }
-    readWireRecordInto(raw({ features: [[7, 8, 9], [7, 8, 9]] }), rows);
+    readWireRecordInto(
+      raw({
+        features: [
+          [7, 8, 9],
+          [7, 8, 9],
+        ],
+      }),
+      rows,
+    );
     expect(Array.from(rows.matrix().subarray(6))).toEqual([7, 8, 9, 7, 8, 9]);
   });
-
 });

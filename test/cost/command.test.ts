@@ -27,20 +27,27 @@ describe('vigil cost', () => {
     const out = run.stdout;
     expect(out).toContain('1,000 hosts, one sample every 10 s');
     expect(out).toMatch(/us-east-1, as of \d{4}-\d{2}-\d{2}/);
-    for (const component of ['Kinesis (on-demand)', 'Lambda (arm64)', 'Timestream', 'Managed Prometheus', 'S3', 'Managed Grafana', 'CloudWatch']) expect(out).toContain(component);
+    for (const component of ['Kinesis (on-demand)', 'Lambda (arm64)', 'Timestream', 'Managed Prometheus', 'S3', 'Managed Grafana', 'CloudWatch'])
+      expect(out).toContain(component);
     const [vigilPart, cloudwatchPart] = out.split('The same fleet on CloudWatch');
     const amounts = [...vigilPart!.matchAll(/^(?!total|per host).*\s([\d,]+\.\d{2})$/gm)].map((m) => money(m[1]!));
     const total = money(/^total\s+([\d,]+\.\d{2})$/m.exec(vigilPart!)![1]!);
     const perHost = money(/^per host\s+([\d,]+\.\d{2})$/m.exec(vigilPart!)![1]!);
     expect(amounts.length).toBeGreaterThanOrEqual(12);
-    expect(total).toBeCloseTo(amounts.reduce((a, b) => a + b, 0), 0);
+    expect(total).toBeCloseTo(
+      amounts.reduce((a, b) => a + b, 0),
+      0,
+    );
     expect(perHost).toBeCloseTo(total / 1000, 2);
     const cloudwatchTotal = money(/^total\s+([\d,]+\.\d{2})$/m.exec(cloudwatchPart!)![1]!);
     expect(cloudwatchTotal).toBeGreaterThan(total);
   });
 
   it('--json gives the estimate as data; fewer sinks and more samples per record cost less', async () => {
-    const runs = await Promise.all([vigil('cost', '--hosts', '100', '--json'), vigil('cost', '--hosts', '100', '--sinks', 'prometheus', '--samples-per-record', '6', '--json')]);
+    const runs = await Promise.all([
+      vigil('cost', '--hosts', '100', '--json'),
+      vigil('cost', '--hosts', '100', '--sinks', 'prometheus', '--samples-per-record', '6', '--json'),
+    ]);
     const [full, lean] = runs.map((run) => JSON.parse(run.stdout) as CostEstimate) as [CostEstimate, CostEstimate];
     expect(full.inputs).toMatchObject({ hosts: 100, intervalSeconds: 10, sinks: ['prometheus', 'timestream'] });
     expect(full.measured.samplesPerRecord).toBe(1);
@@ -54,7 +61,10 @@ describe('vigil cost', () => {
     expect(markdown.code).toBe(0);
     const lines = markdown.stdout.trim().split('\n');
     expect(lines).toContain('|  | 100 hosts | 1,000 hosts | 10,000 hosts |');
-    const totals = /^\| \*\*vigil total\*\* \| (.*) \|$/m.exec(markdown.stdout)![1]!.split(' | ').map((cell) => money(cell.replace(/[*$]/g, '')));
+    const totals = /^\| \*\*vigil total\*\* \| (.*) \|$/m
+      .exec(markdown.stdout)![1]!
+      .split(' | ')
+      .map((cell) => money(cell.replace(/[*$]/g, '')));
     expect(totals).toHaveLength(3);
     expect(totals[0]!).toBeLessThan(totals[1]!);
     expect(totals[1]!).toBeLessThan(totals[2]!);
@@ -65,7 +75,11 @@ describe('vigil cost', () => {
   });
 
   it('rejects bad flags with the flag, the value and the choices', async () => {
-    const [noHosts, badHosts, badSink] = await Promise.all([vigil('cost'), vigil('cost', '--hosts', '100,many'), vigil('cost', '--hosts', '10', '--sinks', 'prometheus,influx')]);
+    const [noHosts, badHosts, badSink] = await Promise.all([
+      vigil('cost'),
+      vigil('cost', '--hosts', '100,many'),
+      vigil('cost', '--hosts', '10', '--sinks', 'prometheus,influx'),
+    ]);
     expect(noHosts.code).not.toBe(0);
     expect(noHosts.stderr).toContain("required option '--hosts <n>' not specified");
     expect(badHosts.code).not.toBe(0);

@@ -18,7 +18,15 @@ describe('measured sizes', () => {
     });
     // The example's single value (8 bytes) is a multi-measure value here, counted with its name.
     expect(size + 8).toBe(83);
-    expect(timestreamWriteSize({ MeasureName: 'm', MeasureValues: [{ Name: 'flag', Value: 'true', Type: 'BOOLEAN' }, { Name: 'who', Value: 'héllo', Type: 'VARCHAR' }] })).toBe(8 + 1 + 4 + 1 + 3 + 6);
+    expect(
+      timestreamWriteSize({
+        MeasureName: 'm',
+        MeasureValues: [
+          { Name: 'flag', Value: 'true', Type: 'BOOLEAN' },
+          { Name: 'who', Value: 'héllo', Type: 'VARCHAR' },
+        ],
+      }),
+    ).toBe(8 + 1 + 4 + 1 + 3 + 6);
   });
 
   it('encodes real samples: records grow with the samples they carry, less than linearly (the header is shared)', () => {

@@ -82,7 +82,10 @@ describe('cost model arithmetic', () => {
   });
 
   it('the total is the sum of the lines, and per host divides it by the hosts', () => {
-    expect(e.totalUsd).toBeCloseTo(e.lines.reduce((s, l) => s + l.usd, 0), 9);
+    expect(e.totalUsd).toBeCloseTo(
+      e.lines.reduce((s, l) => s + l.usd, 0),
+      9,
+    );
     expect(e.perHostUsd).toBeCloseTo(e.totalUsd / 1000, 9);
   });
 
@@ -113,7 +116,11 @@ describe('cost model arithmetic', () => {
 
 describe('cost model helpers', () => {
   it('tiered prices charge each unit at its own tier', () => {
-    const tiers = [{ upTo: 10, usd: 1 }, { upTo: 20, usd: 0.5 }, { upTo: Infinity, usd: 0.1 }];
+    const tiers = [
+      { upTo: 10, usd: 1 },
+      { upTo: 20, usd: 0.5 },
+      { upTo: Infinity, usd: 0.1 },
+    ];
     expect(tieredCost(5, tiers)).toBe(5);
     expect(tieredCost(15, tiers)).toBe(12.5);
     expect(tieredCost(120, tiers)).toBeCloseTo(25, 9);

@@ -4,7 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
-import { batchAnswer, deadLetterCounts, firstFailedAfterLetters, firstFailedRecord, lettersToSend, refusedResults } from '../../functions/score/batch-policy.js';
+import {
+  batchAnswer,
+  deadLetterCounts,
+  firstFailedAfterLetters,
+  firstFailedRecord,
+  lettersToSend,
+  refusedResults,
+} from '../../functions/score/batch-policy.js';
 import type { DeadLetter } from '../../functions/score/dead-letter.js';
 import { originOf, type RejectedRecord } from '../../functions/score/records.js';
 import type { SinkOutcome } from '../../functions/sinks/sink.js';
@@ -16,8 +23,18 @@ const RECORD_OF = Int32Array.from([0, 0, 1, 2, 2, 2, 4]);
 
 function scoredSample(i: number): ScoredSample {
   return {
-    host: `web-${RECORD_OF[i]}`, tags: { env: 'prod' }, seq: i, time: T0 + i * 1000, metrics: { cpu_pct: i }, score: 0.5 + i, anomaly: i > 2,
-    severity: i > 2 ? 'high' : 'normal', confidence: 0.9, topMetric: 'cpu_pct', modelVersion: 'm1', recordVersion: 7,
+    host: `web-${RECORD_OF[i]}`,
+    tags: { env: 'prod' },
+    seq: i,
+    time: T0 + i * 1000,
+    metrics: { cpu_pct: i },
+    score: 0.5 + i,
+    anomaly: i > 2,
+    severity: i > 2 ? 'high' : 'normal',
+    confidence: 0.9,
+    topMetric: 'cpu_pct',
+    modelVersion: 'm1',
+    recordVersion: 7,
   };
 }
 const scored = { samples: Array.from(RECORD_OF, (_, i) => scoredSample(i)), recordIndex: RECORD_OF };
@@ -65,9 +82,30 @@ describe('refusedResults', () => {
 
   it.each<[string, SinkOutcome[], DeadLetter[]]>([
     ['nothing refused', [outcome('timestream', [3])], []],
-    ['one letter per record, with the samples of that record', [outcome('prometheus', [], [{ indices: [0, 2, 1, 6], reason: 'out of bounds' }])], [letter('prometheus', 0, 'out of bounds', [0, 1]), letter('prometheus', 1, 'out of bounds', [2]), letter('prometheus', 4, 'out of bounds', [6])]],
-    ['one letter per rejection of a record, each with its reason', [outcome('timestream', [], [{ indices: [3], reason: 'too old' }, { indices: [4], reason: 'too new' }])], [letter('timestream', 2, 'too old', [3]), letter('timestream', 2, 'too new', [4])]],
-    ['one letter per sink that refused a record', [outcome('timestream', [], [{ indices: [3], reason: 'a' }]), outcome('prometheus', [], [{ indices: [5], reason: 'b' }])], [letter('timestream', 2, 'a', [3]), letter('prometheus', 2, 'b', [5])]],
+    [
+      'one letter per record, with the samples of that record',
+      [outcome('prometheus', [], [{ indices: [0, 2, 1, 6], reason: 'out of bounds' }])],
+      [letter('prometheus', 0, 'out of bounds', [0, 1]), letter('prometheus', 1, 'out of bounds', [2]), letter('prometheus', 4, 'out of bounds', [6])],
+    ],
+    [
+      'one letter per rejection of a record, each with its reason',
+      [
+        outcome(
+          'timestream',
+          [],
+          [
+            { indices: [3], reason: 'too old' },
+            { indices: [4], reason: 'too new' },
+          ],
+        ),
+      ],
+      [letter('timestream', 2, 'too old', [3]), letter('timestream', 2, 'too new', [4])],
+    ],
+    [
+      'one letter per sink that refused a record',
+      [outcome('timestream', [], [{ indices: [3], reason: 'a' }]), outcome('prometheus', [], [{ indices: [5], reason: 'b' }])],
+      [letter('timestream', 2, 'a', [3]), letter('prometheus', 2, 'b', [5])],
+    ],
   ])('%s', (_case, outcomes, expected) => {
     expect(refusedResults(outcomes, scored, records)).toEqual(expected);
   });

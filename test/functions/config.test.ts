@@ -32,13 +32,16 @@ describe('parseConfig', () => {
   });
 
   it('names the variable, the value and the fix for every problem', () => {
-    const attempt = (): unknown => parseConfig({ ...base, VIGIL_SINKS: 'timestream,influx', VIGIL_MODEL_RECHECK_SECONDS: 'soon', VIGIL_MODEL_BUCKET: undefined });
+    const attempt = (): unknown =>
+      parseConfig({ ...base, VIGIL_SINKS: 'timestream,influx', VIGIL_MODEL_RECHECK_SECONDS: 'soon', VIGIL_MODEL_BUCKET: undefined });
     expect(attempt).toThrow(/VIGIL_SINKS is "timestream,influx": unknown sink \(known: timestream, prometheus, log\); set it to a comma list/);
     expect(attempt).toThrow(/VIGIL_MODEL_RECHECK_SECONDS is "soon": expected a number of seconds; set it to how often/);
     expect(attempt).toThrow(/VIGIL_MODEL_BUCKET is not set: set it to the bucket/);
   });
 
   it('needs a remote-write URL when the prometheus sink is on', () => {
-    expect(() => parseConfig({ ...base, VIGIL_SINKS: 'prometheus' })).toThrow(/VIGIL_PROMETHEUS_URL is not set: VIGIL_SINKS includes prometheus, which needs it; set it to the remote-write URL/);
+    expect(() => parseConfig({ ...base, VIGIL_SINKS: 'prometheus' })).toThrow(
+      /VIGIL_PROMETHEUS_URL is not set: VIGIL_SINKS includes prometheus, which needs it; set it to the remote-write URL/,
+    );
   });
 });

@@ -38,8 +38,18 @@ const garbage = Buffer.from('not a wire record');
 async function filledQueue(): Promise<string> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('dlq') }));
   const letters: DeadLetter[] = [
-    { reason: 'feature_set_version', message: 'record of host web-1 carries feature-set version 1, this scoring function computes version 2', origin: origin(0, 'web-1'), payloadBase64: wrongVersion.toString('base64') },
-    { reason: 'garbage', message: 'wire record of 17 bytes does not start with the vigil wire header', origin: origin(1, 'junk'), payloadBase64: garbage.toString('base64') },
+    {
+      reason: 'feature_set_version',
+      message: 'record of host web-1 carries feature-set version 1, this scoring function computes version 2',
+      origin: origin(0, 'web-1'),
+      payloadBase64: wrongVersion.toString('base64'),
+    },
+    {
+      reason: 'garbage',
+      message: 'wire record of 17 bytes does not start with the vigil wire header',
+      origin: origin(1, 'junk'),
+      payloadBase64: garbage.toString('base64'),
+    },
     { reason: 'sink_rejected', message: 'Timestream rejected the record', origin: origin(2, 'web-2'), details: { sink: 'timestream', samples: [] } },
   ];
   expect(await new DeadLetterQueue(sqs, QueueUrl!).send(letters)).toMatchObject({ sent: 3 });
@@ -48,7 +58,9 @@ async function filledQueue(): Promise<string> {
 }
 
 async function queueDepth(queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
   return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
 }
 

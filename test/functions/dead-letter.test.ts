@@ -50,18 +50,38 @@ describe('DeadLetterQueue', () => {
     expect(large.payloadTruncated!.readFrom).toMatch(/AT_SEQUENCE_NUMBER 49605 on shardId-000000000001 of arn:aws:kinesis:/);
     const small = bodies.find((b) => b.sequenceNumber === '49602')!;
     expect(Buffer.from(small.payload!, 'base64').toString()).toBe('payload 2');
-    expect(small).toMatchObject({ reason: 'invalid', message: 'record 2 is bad', shardId: 'shardId-000000000001', partitionKey: 'host-2', payloadEncoding: 'base64' });
+    expect(small).toMatchObject({
+      reason: 'invalid',
+      message: 'record 2 is bad',
+      shardId: 'shardId-000000000001',
+      partitionKey: 'host-2',
+      payloadEncoding: 'base64',
+    });
   });
 
   it('reports letters a missing queue did not take, by index, with the error', async () => {
-    const queue = new DeadLetterQueue(sqs, `${process.env.AWS_ENDPOINT_URL}/123456789012/${uniqueName('missing')}`, { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
-    const result = await queue.send([{ reason: 'garbage', message: 'x', origin: origin(0), payloadBase64: 'AA==' }, { reason: 'garbage', message: 'y', origin: origin(1) }]);
+    const queue = new DeadLetterQueue(sqs, `${process.env.AWS_ENDPOINT_URL}/123456789012/${uniqueName('missing')}`, {
+      attempts: 2,
+      baseDelayMs: 1,
+      maxDelayMs: 2,
+    });
+    const result = await queue.send([
+      { reason: 'garbage', message: 'x', origin: origin(0), payloadBase64: 'AA==' },
+      { reason: 'garbage', message: 'y', origin: origin(1) },
+    ]);
     expect(result.failed).toEqual([0, 1]);
     expect(result.error).toMatch(/SendMessageBatch to .* failed after retries/);
   });
 
   it('carries the details of a refused result and no payload when there is none', () => {
     const body = deadLetterBody({ reason: 'sink_rejected', message: 'too old', origin: origin(3), details: { sink: 'timestream' } }, new Date(0));
-    expect(body).toEqual({ ...origin(3), index: undefined, reason: 'sink_rejected', message: 'too old', deadLetteredAt: '1970-01-01T00:00:00.000Z', details: { sink: 'timestream' } });
+    expect(body).toEqual({
+      ...origin(3),
+      index: undefined,
+      reason: 'sink_rejected',
+      message: 'too old',
+      deadLetteredAt: '1970-01-01T00:00:00.000Z',
+      details: { sink: 'timestream' },
+    });
   });
 });

@@ -16,7 +16,10 @@ export const WIDTH = HOST_FEATURE_SET.names.length;
  * Normal test samples (features 0.1) score 0.1 * gain; a sample with one metric's features at 20
  * scores 2 * gain. Threshold 1; severity cut points 1, 1.5, 2, 3.
  */
-export function zscoreModel(options: { name?: string; version?: string; createdAt?: Date; gain?: number; featureSet?: FeatureSet } = {}): { onnx: Uint8Array; manifest: Manifest } {
+export function zscoreModel(options: { name?: string; version?: string; createdAt?: Date; gain?: number; featureSet?: FeatureSet } = {}): {
+  onnx: Uint8Array;
+  manifest: Manifest;
+} {
   const featureSet = options.featureSet ?? HOST_FEATURE_SET;
   const f = featureSet.names.length;
   const gain = options.gain ?? 1;
@@ -83,7 +86,13 @@ export function kinesisRecords(payloads: readonly Uint8Array[], shardId = 'shard
   return payloads.map((data, i) => {
     const sequenceNumber = String(BigInt('49600000000000000000000000000000000000000000000000000000') + BigInt(firstSequence + i));
     return {
-      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `p${i}`, sequenceNumber, data: Buffer.from(data).toString('base64'), approximateArrivalTimestamp: T0 / 1000 },
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: `p${i}`,
+        sequenceNumber,
+        data: Buffer.from(data).toString('base64'),
+        approximateArrivalTimestamp: T0 / 1000,
+      },
       eventSource: 'aws:kinesis',
       eventVersion: '1.0',
       eventID: `${shardId}:${sequenceNumber}`,

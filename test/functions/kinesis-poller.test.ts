@@ -33,7 +33,11 @@ async function streamWith(n: number): Promise<string> {
 
 const valueOf = (r: KinesisStreamRecord): number => Number(Buffer.from(r.kinesis.data, 'base64').toString());
 
-async function run(streamName: string, handler: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>, options: Partial<KinesisPollerOptions> = {}): Promise<KinesisPoller> {
+async function run(
+  streamName: string,
+  handler: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>,
+  options: Partial<KinesisPollerOptions> = {},
+): Promise<KinesisPoller> {
   poller = new KinesisPoller({ client: kinesis, streamName, handler, idlePollMs: 20, retryDelayMs: 10, ...options });
   await poller.start();
   return poller;
@@ -43,10 +47,14 @@ describe('KinesisPoller', () => {
   it('invokes with the Lambda Kinesis event shape, in order, in batches of at most batchSize', async () => {
     const stream = await streamWith(25);
     const events: KinesisStreamEvent[] = [];
-    const p = await run(stream, async (event) => {
-      events.push(event);
-      return { batchItemFailures: [] };
-    }, { batchSize: 10 });
+    const p = await run(
+      stream,
+      async (event) => {
+        events.push(event);
+        return { batchItemFailures: [] };
+      },
+      { batchSize: 10 },
+    );
     await until(() => p.counters.recordsDelivered === 25, '25 records');
     const seen = events.flatMap((e) => e.Records.map(valueOf));
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => i));
@@ -67,13 +75,19 @@ describe('KinesisPoller', () => {
   it('gathers records for the batching window before invoking with fewer than batchSize', async () => {
     const stream = await streamWith(2);
     const sizes: number[] = [];
-    const p = await run(stream, async (event) => {
-      sizes.push(event.Records.length);
-      return { batchItemFailures: [] };
-    }, { batchSize: 100, batchingWindowMs: 1500 });
+    const p = await run(
+      stream,
+      async (event) => {
+        sizes.push(event.Records.length);
+        return { batchItemFailures: [] };
+      },
+      { batchSize: 100, batchingWindowMs: 1500 },
+    );
     await until(() => p.counters.getRecordsCalls > 0, 'the first read');
     // Arrives while the window is open: delivered in the same invocation as the first two.
-    await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: [2, 3, 4].map((i) => ({ Data: Buffer.from(String(i)), PartitionKey: 'host-1' })) }));
+    await kinesis.send(
+      new PutRecordsCommand({ StreamName: stream, Records: [2, 3, 4].map((i) => ({ Data: Buffer.from(String(i)), PartitionKey: 'host-1' })) }),
+    );
     await until(() => p.counters.recordsDelivered === 5, '5 records');
     expect(sizes).toEqual([5]);
   });
@@ -82,17 +96,29 @@ describe('KinesisPoller', () => {
     const stream = await streamWith(6);
     const events: number[][] = [];
     let failOnce = true;
-    const p = await run(stream, async (event) => {
-      events.push(event.Records.map(valueOf));
-      const at = event.Records.find((r) => valueOf(r) === 3);
-      if (at && failOnce) {
-        failOnce = false;
-        return { batchItemFailures: [{ itemIdentifier: event.Records.find((r) => valueOf(r) === 4)!.kinesis.sequenceNumber }, { itemIdentifier: at.kinesis.sequenceNumber }] };
-      }
-      return { batchItemFailures: [] };
-    }, { batchSize: 6 });
+    const p = await run(
+      stream,
+      async (event) => {
+        events.push(event.Records.map(valueOf));
+        const at = event.Records.find((r) => valueOf(r) === 3);
+        if (at && failOnce) {
+          failOnce = false;
+          return {
+            batchItemFailures: [
+              { itemIdentifier: event.Records.find((r) => valueOf(r) === 4)!.kinesis.sequenceNumber },
+              { itemIdentifier: at.kinesis.sequenceNumber },
+            ],
+          };
+        }
+        return { batchItemFailures: [] };
+      },
+      { batchSize: 6 },
+    );
     await until(() => p.counters.recordsDelivered === 6, '6 records');
-    expect(events).toEqual([[0, 1, 2, 3, 4, 5], [3, 4, 5]]);
+    expect(events).toEqual([
+      [0, 1, 2, 3, 4, 5],
+      [3, 4, 5],
+    ]);
     expect(p.counters).toMatchObject({ partialFailures: 1, retries: 1, discardedRecords: 0 });
   });
 
@@ -100,12 +126,16 @@ describe('KinesisPoller', () => {
     const stream = await streamWith(8);
     const delivered: number[] = [];
     const discarded: number[] = [];
-    const p = await run(stream, async (event) => {
-      const values = event.Records.map(valueOf);
-      if (values.includes(5)) throw new Error('poison');
-      delivered.push(...values);
-      return { batchItemFailures: [] };
-    }, { batchSize: 8, maxRetries: 2, onDiscard: (records, reason) => discarded.push(...records.map(valueOf), reason.length) });
+    const p = await run(
+      stream,
+      async (event) => {
+        const values = event.Records.map(valueOf);
+        if (values.includes(5)) throw new Error('poison');
+        delivered.push(...values);
+        return { batchItemFailures: [] };
+      },
+      { batchSize: 8, maxRetries: 2, onDiscard: (records, reason) => discarded.push(...records.map(valueOf), reason.length) },
+    );
     await until(() => p.counters.recordsDelivered === 7 && p.counters.discardedRecords === 1, '7 delivered, 1 discarded');
     expect(delivered.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7]);
     expect(discarded[0]).toBe(5);
@@ -115,7 +145,9 @@ describe('KinesisPoller', () => {
 
   it('refuses settings Lambda does not allow', () => {
     const handler = async (): Promise<KinesisStreamBatchResponse> => ({ batchItemFailures: [] });
-    expect(() => new KinesisPoller({ client: kinesis, streamName: 's', handler, batchSize: 20_000 })).toThrow(/batchSize 20000 is out of range: use 1 to 10000/);
+    expect(() => new KinesisPoller({ client: kinesis, streamName: 's', handler, batchSize: 20_000 })).toThrow(
+      /batchSize 20000 is out of range: use 1 to 10000/,
+    );
     expect(() => new KinesisPoller({ client: kinesis, streamName: 's', handler, maxRetries: -1 })).toThrow(/never retries forever/);
   });
 });

@@ -50,7 +50,7 @@ describe('ModelCache', () => {
     expect(Array.from(await next.scorer.score(new Float32Array(next.scorer.featureCount).fill(1), 1))[0]).toBeCloseTo(2, 5);
   });
 
-  it("prepares the scorer (loads its runtime) while the model downloads, not after", async () => {
+  it('prepares the scorer (loads its runtime) while the model downloads, not after', async () => {
     const events: string[] = [];
     let arrive!: () => void;
     const source = new TestSource();

@@ -34,7 +34,8 @@ describe('writeNumberText', () => {
 
   it("writes String()'s text for whole numbers up to 2^53 - 1, and declines nothing among them", () => {
     const random = seededRandom(2);
-    for (const n of [0, -0, 1, -1, 9, 10, 99, 100, 2 ** 31, 2 ** 32 + 1, 1_795_000_000_123, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]) expect(written(n)).toBe(String(n));
+    for (const n of [0, -0, 1, -1, 9, 10, 99, 100, 2 ** 31, 2 ** 32 + 1, 1_795_000_000_123, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER])
+      expect(written(n)).toBe(String(n));
     for (let i = 0; i < 100_000; i++) {
       const n = Math.floor(random() * 10 ** Math.floor(random() * 16));
       expect(written(n)).toBe(String(n));

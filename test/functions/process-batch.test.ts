@@ -40,7 +40,13 @@ class MemorySink implements ResultSink {
           else if (this.rejectIf(s)) rejected.push(i);
           else this.stored.push(s);
         });
-        return { sink: this.name, written: this.stored.length, failed, rejected: rejected.length ? [{ indices: rejected, reason: 'too old' }] : [], ...(failed.length ? { error: 'down' } : {}) };
+        return {
+          sink: this.name,
+          written: this.stored.length,
+          failed,
+          rejected: rejected.length ? [{ indices: rejected, reason: 'too old' }] : [],
+          ...(failed.length ? { error: 'down' } : {}),
+        };
       },
     };
   }
@@ -57,13 +63,24 @@ class MemoryQueue {
 }
 
 function deps(overrides: Partial<ScoreDependencies> = {}): ScoreDependencies {
-  return { models: { current: async () => model }, sinks: [], deadLetters: new MemoryQueue(), normalResolutionMs: 0, ...quietTools(), now: () => T0 + 60_000, ...overrides };
+  return {
+    models: { current: async () => model },
+    sinks: [],
+    deadLetters: new MemoryQueue(),
+    normalResolutionMs: 0,
+    ...quietTools(),
+    now: () => T0 + 60_000,
+    ...overrides,
+  };
 }
 
 describe('processKinesisBatch', () => {
   it('scores every sample of every record with severity, confidence, top metric and model version', async () => {
     const sink = new MemorySink('memory');
-    const records = kinesisRecords([encode(wireRecord('web-1', [sample(1), sample(2, { anomalous: 'cpu_pct' })], { env: 'prod' })), encode(wireRecord('web-2', [sample(7, { anomalous: 'mem_used_pct' })]))]);
+    const records = kinesisRecords([
+      encode(wireRecord('web-1', [sample(1), sample(2, { anomalous: 'cpu_pct' })], { env: 'prod' })),
+      encode(wireRecord('web-2', [sample(7, { anomalous: 'mem_used_pct' })])),
+    ]);
     const response = await processKinesisBatch({ Records: records }, deps({ sinks: [sink] }));
     expect(response).toEqual({ batchItemFailures: [] });
     expect(sink.stored.map((s) => [s.host, s.seq, s.anomaly, s.severity, s.topMetric])).toEqual([
@@ -80,7 +97,13 @@ describe('processKinesisBatch', () => {
       expect(float32Decimal(s.confidence)).toBe(s.confidence);
       expect(String(s.score).replace(/^[0.]+|\./g, '').length).toBeLessThanOrEqual(9);
     }
-    expect(anomalous).toMatchObject({ tags: { env: 'prod' }, time: T0 + 20_000, metrics: { cpu_pct: 99, mem_used_pct: 40 }, modelVersion: 'z1', recordVersion: T0 });
+    expect(anomalous).toMatchObject({
+      tags: { env: 'prod' },
+      time: T0 + 20_000,
+      metrics: { cpu_pct: 99, mem_used_pct: 40 },
+      modelVersion: 'z1',
+      recordVersion: T0,
+    });
     expect(anomalous!.confidence).toBeGreaterThan(0.5);
   });
 
@@ -107,7 +130,10 @@ describe('processKinesisBatch', () => {
     const records = kinesisRecords([encode({ ...wireRecord('web-2', [sample(1)]), fs: FEATURE_SET_VERSION + 1 }), encode(narrow)]);
     await processKinesisBatch({ Records: records }, deps({ deadLetters: queue }));
     expect(queue.letters.map((l) => [l.reason, l.message])).toEqual([
-      ['feature_set_version', expect.stringMatching(new RegExp(`feature-set version ${FEATURE_SET_VERSION + 1}, this scoring function computes version ${FEATURE_SET_VERSION}`))],
+      [
+        'feature_set_version',
+        expect.stringMatching(new RegExp(`feature-set version ${FEATURE_SET_VERSION + 1}, this scoring function computes version ${FEATURE_SET_VERSION}`)),
+      ],
       ['feature_count', expect.stringMatching(new RegExp(`3 features per sample, the model takes ${WIDTH}:`))],
     ]);
   });
@@ -122,7 +148,12 @@ describe('processKinesisBatch', () => {
   it('dead-letters only the bad records before the first failed one: the rest come again', async () => {
     const queue = new MemoryQueue();
     const sink = new MemorySink('memory', (s) => s.host === 'web-2');
-    const records = kinesisRecords([Buffer.from('junk 0'), encode(wireRecord('web-1', [sample(1)])), encode(wireRecord('web-2', [sample(1)])), Buffer.from('junk 3')]);
+    const records = kinesisRecords([
+      Buffer.from('junk 0'),
+      encode(wireRecord('web-1', [sample(1)])),
+      encode(wireRecord('web-2', [sample(1)])),
+      Buffer.from('junk 3'),
+    ]);
     const response = await processKinesisBatch({ Records: records }, deps({ sinks: [sink], deadLetters: queue }));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[2]!.kinesis.sequenceNumber }]);
     expect(queue.letters.map((l) => l.origin.index)).toEqual([0]);
@@ -136,19 +167,29 @@ describe('processKinesisBatch', () => {
 
   it('dead-letters results a sink refused for good, naming the sink and the samples', async () => {
     const queue = new MemoryQueue();
-    const sink = new MemorySink('memory', () => false, (s) => s.seq === 2);
+    const sink = new MemorySink(
+      'memory',
+      () => false,
+      (s) => s.seq === 2,
+    );
     const records = kinesisRecords([encode(wireRecord('web-1', [sample(1), sample(2)]))]);
     const response = await processKinesisBatch({ Records: records }, deps({ sinks: [sink], deadLetters: queue }));
     expect(response.batchItemFailures).toEqual([]);
     expect(queue.letters).toEqual([
-      expect.objectContaining({ reason: 'sink_rejected', message: 'too old', details: { sink: 'memory', samples: [expect.objectContaining({ host: 'web-1', seq: 2 })] } }),
+      expect.objectContaining({
+        reason: 'sink_rejected',
+        message: 'too old',
+        details: { sink: 'memory', samples: [expect.objectContaining({ host: 'web-1', seq: 2 })] },
+      }),
     ]);
   });
 
   it('hands the whole batch back when no model can be loaded', async () => {
     const records = kinesisRecords([encode(wireRecord('web-1', [sample(1)]))]);
     const models = { current: async (): Promise<LoadedModel> => Promise.reject(new ModelUnavailableError('none')) };
-    expect(await processKinesisBatch({ Records: records }, deps({ models }))).toEqual({ batchItemFailures: [{ itemIdentifier: records[0]!.kinesis.sequenceNumber }] });
+    expect(await processKinesisBatch({ Records: records }, deps({ models }))).toEqual({
+      batchItemFailures: [{ itemIdentifier: records[0]!.kinesis.sequenceNumber }],
+    });
   });
 
   it('stores every anomaly and one normal sample per resolution bucket, the same however the batch is cut', async () => {
@@ -200,7 +241,11 @@ describe('what processKinesisBatch reports', () => {
 
   it('counts, per sink and per kind of dead letter, and logs each failure, each letter and the partial answer', async () => {
     // r0: seq 2 refused by the sink; r1: junk; r2: stored; r3: the sink fails it; r4: junk after the first failed record.
-    const sink = new MemorySink('memory', (s) => s.host === 'web-3', (s) => s.seq === 2);
+    const sink = new MemorySink(
+      'memory',
+      (s) => s.host === 'web-3',
+      (s) => s.seq === 2,
+    );
     const records = kinesisRecords([
       encode(wireRecord('web-1', [sample(1), sample(2, { anomalous: 'cpu_pct' })])),
       Buffer.from('junk 1'),
@@ -213,19 +258,36 @@ describe('what processKinesisBatch reports', () => {
     expect(await processKinesisBatch({ Records: records }, d)).toEqual({ batchItemFailures: [{ itemIdentifier: records[3]!.kinesis.sequenceNumber }] });
     expect(Object.fromEntries(seen.metrics)).toEqual({
       ...timeMetrics,
-      BatchSize: [5], RecordsIn: [5], SamplesScored: [4], SamplesScoredByModel: [4], Anomalies: [1],
-      MemorySamplesWritten: [2], MemorySamplesFailed: [1], MemorySamplesRejected: [1], MemoryLatency: [expect.any(Number)],
-      RecordsDeadLettered: [1], ResultsDeadLettered: [1], DeadLetterFailures: [0], BatchItemFailures: [1],
+      BatchSize: [5],
+      RecordsIn: [5],
+      SamplesScored: [4],
+      SamplesScoredByModel: [4],
+      Anomalies: [1],
+      MemorySamplesWritten: [2],
+      MemorySamplesFailed: [1],
+      MemorySamplesRejected: [1],
+      MemoryLatency: [expect.any(Number)],
+      RecordsDeadLettered: [1],
+      ResultsDeadLettered: [1],
+      DeadLetterFailures: [0],
+      BatchItemFailures: [1],
     });
     expect(seen.dimensions).toEqual([['modelVersion', 'z1']]);
     expect(seen.metadata).toEqual([['modelVersion', 'z1']]);
     expect(seen.keys).toEqual([{ modelVersion: 'z1' }]);
-    const at = (i: number): { shardId: string; sequenceNumber: string } => ({ shardId: 'shardId-000000000000', sequenceNumber: records[i]!.kinesis.sequenceNumber });
+    const at = (i: number): { shardId: string; sequenceNumber: string } => ({
+      shardId: 'shardId-000000000000',
+      sequenceNumber: records[i]!.kinesis.sequenceNumber,
+    });
     expect(seen.logs).toEqual([
       ['error', 'sink failed after retries; its records will be delivered again', { sink: 'memory', samples: 1, error: 'down' }],
       ['warn', 'dead-lettered', { reason: 'garbage', message: expect.any(String), ...at(1) }],
       ['warn', 'dead-lettered', { reason: 'sink_rejected', message: 'too old', ...at(0), sink: 'memory' }],
-      ['warn', 'batch partly failed; delivery resumes from the first failed record', { records: 5, samples: 4, deadLettered: 1, ...timing, failedFrom: records[3]!.kinesis.sequenceNumber }],
+      [
+        'warn',
+        'batch partly failed; delivery resumes from the first failed record',
+        { records: 5, samples: 4, deadLettered: 1, ...timing, failedFrom: records[3]!.kinesis.sequenceNumber },
+      ],
     ]);
   });
 
@@ -236,15 +298,30 @@ describe('what processKinesisBatch reports', () => {
     expect(await processKinesisBatch({ Records: records }, d)).toEqual({ batchItemFailures: [{ itemIdentifier: records[1]!.kinesis.sequenceNumber }] });
     expect(Object.fromEntries(seen.metrics)).toEqual({
       ...timeMetrics,
-      BatchSize: [3], RecordsIn: [3], SamplesScored: [1], SamplesScoredByModel: [1], Anomalies: [0],
-      RecordsDeadLettered: [0], ResultsDeadLettered: [0], DeadLetterFailures: [2], BatchItemFailures: [1],
+      BatchSize: [3],
+      RecordsIn: [3],
+      SamplesScored: [1],
+      SamplesScoredByModel: [1],
+      Anomalies: [0],
+      RecordsDeadLettered: [0],
+      ResultsDeadLettered: [0],
+      DeadLetterFailures: [2],
+      BatchItemFailures: [1],
     });
-    const letter = (i: number): unknown[] => ['error', 'dead letter not taken by the queue; its record will be delivered again', { reason: 'garbage', message: expect.any(String), shardId: 'shardId-000000000000', sequenceNumber: records[i]!.kinesis.sequenceNumber }];
+    const letter = (i: number): unknown[] => [
+      'error',
+      'dead letter not taken by the queue; its record will be delivered again',
+      { reason: 'garbage', message: expect.any(String), shardId: 'shardId-000000000000', sequenceNumber: records[i]!.kinesis.sequenceNumber },
+    ];
     expect(seen.logs).toEqual([
       letter(1),
       letter(2),
       ['error', 'dead-letter queue did not take every message; those records will be delivered again', { error: 'queue down' }],
-      ['warn', 'batch partly failed; delivery resumes from the first failed record', { records: 3, samples: 1, deadLettered: 0, ...timing, failedFrom: records[1]!.kinesis.sequenceNumber }],
+      [
+        'warn',
+        'batch partly failed; delivery resumes from the first failed record',
+        { records: 3, samples: 1, deadLettered: 0, ...timing, failedFrom: records[1]!.kinesis.sequenceNumber },
+      ],
     ]);
   });
 
@@ -255,10 +332,22 @@ describe('what processKinesisBatch reports', () => {
     expect(await processKinesisBatch({ Records: records }, d)).toEqual({ batchItemFailures: [] });
     expect(Object.fromEntries(seen.metrics)).toEqual({
       ...timeMetrics,
-      BatchSize: [1], RecordsIn: [1], SamplesScored: [1], SamplesScoredByModel: [1], Anomalies: [0],
-      MemorySamplesWritten: [1], MemorySamplesFailed: [0], MemorySamplesRejected: [0], MemoryLatency: [expect.any(Number)],
-      OtherSamplesWritten: [1], OtherSamplesFailed: [0], OtherSamplesRejected: [0], OtherLatency: [expect.any(Number)],
-      RecordsDeadLettered: [0], ResultsDeadLettered: [0], DeadLetterFailures: [0],
+      BatchSize: [1],
+      RecordsIn: [1],
+      SamplesScored: [1],
+      SamplesScoredByModel: [1],
+      Anomalies: [0],
+      MemorySamplesWritten: [1],
+      MemorySamplesFailed: [0],
+      MemorySamplesRejected: [0],
+      MemoryLatency: [expect.any(Number)],
+      OtherSamplesWritten: [1],
+      OtherSamplesFailed: [0],
+      OtherSamplesRejected: [0],
+      OtherLatency: [expect.any(Number)],
+      RecordsDeadLettered: [0],
+      ResultsDeadLettered: [0],
+      DeadLetterFailures: [0],
     });
     expect(seen.logs).toEqual([['info', 'batch scored', { records: 1, samples: 1, deadLettered: 0, ...timing }]]);
   });
@@ -284,7 +373,10 @@ describe('what processKinesisBatch reports', () => {
     const d = deps();
     const seen = observe(d);
     const keysWhenSent: unknown[][] = [];
-    const sink: ResultSink = { name: 'probe', prepare: () => ({ requests: 0, send: async () => (keysWhenSent.push([...seen.keys]), { sink: 'probe', written: 0, failed: [], rejected: [] }) }) };
+    const sink: ResultSink = {
+      name: 'probe',
+      prepare: () => ({ requests: 0, send: async () => (keysWhenSent.push([...seen.keys]), { sink: 'probe', written: 0, failed: [], rejected: [] }) }),
+    };
     await processKinesisBatch({ Records: kinesisRecords([encode(wireRecord('web-1', [sample(1)]))]) }, { ...d, sinks: [sink] });
     expect(keysWhenSent).toEqual([[{ modelVersion: 'z1' }]]);
   });

@@ -21,8 +21,18 @@ afterEach(async () => {
 
 function scored(host: string, n: number, now: number): ScoredSample[] {
   return Array.from({ length: n }, (_, i) => ({
-    host, tags: { env: 'test' }, seq: i, time: now - (n - i) * 1000, metrics: { cpu_pct: 10 + i }, score: i === n - 1 ? 1.7 : 0.2, anomaly: i === n - 1,
-    severity: i === n - 1 ? 'medium' : 'normal', confidence: 0.8, topMetric: 'cpu_pct', modelVersion: 'm1', recordVersion: 1,
+    host,
+    tags: { env: 'test' },
+    seq: i,
+    time: now - (n - i) * 1000,
+    metrics: { cpu_pct: 10 + i },
+    score: i === n - 1 ? 1.7 : 0.2,
+    anomaly: i === n - 1,
+    severity: i === n - 1 ? 'medium' : 'normal',
+    confidence: 0.8,
+    topMetric: 'cpu_pct',
+    modelVersion: 'm1',
+    recordVersion: 1,
   }));
 }
 
@@ -51,7 +61,7 @@ describe('PrometheusSink', () => {
     expect((await query(prometheus, `vigil_anomaly_threshold{host="${host}"}`, now)).map((r) => Number(r.value[1]))).toEqual([1]);
   });
 
-  it('packs each host\'s samples into one request where they fit, every sample exactly once', () => {
+  it("packs each host's samples into one request where they fit, every sample exactly once", () => {
     const now = Date.now();
     const samples = [...scored('a', 3, now), ...scored('b', 5, now), ...scored('a', 1, now), ...scored('c', 2, now)];
     const requests = requestsByHost(batch(samples, now), 4);
@@ -69,7 +79,9 @@ describe('PrometheusSink', () => {
     const now = Date.now();
     await sink.prepare(batch(scored('web-1', 1, now), now)).send();
     const request = service.requests[0]!;
-    expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/aps\/aws4_request, SignedHeaders=.*host.*, Signature=[0-9a-f]{64}$/);
+    expect(request.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/aps\/aws4_request, SignedHeaders=.*host.*, Signature=[0-9a-f]{64}$/,
+    );
     expect(request.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
     expect(request.headers['content-encoding']).toBe('snappy');
     expect(decodeWriteRequest(request.body).some((s) => s.labels.__name__ === 'vigil_anomaly_score' && s.labels.host === 'web-1')).toBe(true);

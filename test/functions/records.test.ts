@@ -5,7 +5,13 @@ import { encode, kinesisRecords, sample, WIDTH, wireRecord } from './fixtures.js
 
 describe('readBatch', () => {
   it('reads a short record after a long one without the long one’s bytes, and refuses a cut one', () => {
-    const long = encode(wireRecord('web-long', [1, 2, 3, 4, 5].map((seq) => sample(seq)), { env: 'prod', role: 'web' }));
+    const long = encode(
+      wireRecord(
+        'web-long',
+        [1, 2, 3, 4, 5].map((seq) => sample(seq)),
+        { env: 'prod', role: 'web' },
+      ),
+    );
     const short = encode(wireRecord('web-2', [sample(9)]));
     // The long record's first half: what a reader that kept the long record's bytes would read whole.
     const cut = long.subarray(0, Math.floor(long.length / 2));

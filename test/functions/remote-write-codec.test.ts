@@ -55,7 +55,20 @@ describe('encodeWriteRequest', () => {
 
   it('carries everything toSeries makes of a scored sample', () => {
     const series = toSeries(
-      { host: 'web-1', tags: { env: 'prod' }, seq: 1, time: 1_795_000_000_000, metrics: { cpu_pct: 99, mem_used_pct: 40 }, score: 0.7, anomaly: true, severity: 'high', confidence: 0.9, topMetric: 'cpu_pct', modelVersion: 'm1', recordVersion: 1 },
+      {
+        host: 'web-1',
+        tags: { env: 'prod' },
+        seq: 1,
+        time: 1_795_000_000_000,
+        metrics: { cpu_pct: 99, mem_used_pct: 40 },
+        score: 0.7,
+        anomaly: true,
+        severity: 'high',
+        confidence: 0.9,
+        topMetric: 'cpu_pct',
+        modelVersion: 'm1',
+        recordVersion: 1,
+      },
       0.6,
       1_795_000_001_000,
       1_790_000_000_000,
@@ -66,7 +79,23 @@ describe('encodeWriteRequest', () => {
 
 describe('varints', () => {
   it('round-trips timestamps at every varint length boundary', () => {
-    const timestamps = [0, 127, 128, 2 ** 14 - 1, 2 ** 14, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 28 + 127, 2 ** 35 - 1, 2 ** 35, 2 ** 42 - 1, 2 ** 42, 2 ** 49, Number.MAX_SAFE_INTEGER];
+    const timestamps = [
+      0,
+      127,
+      128,
+      2 ** 14 - 1,
+      2 ** 14,
+      2 ** 21,
+      2 ** 28 - 1,
+      2 ** 28,
+      2 ** 28 + 127,
+      2 ** 35 - 1,
+      2 ** 35,
+      2 ** 42 - 1,
+      2 ** 42,
+      2 ** 49,
+      Number.MAX_SAFE_INTEGER,
+    ];
     const series: Series[] = timestamps.map((timestamp, i) => ({ labels: { __name__: 'm', i: String(i) }, value: i, timestamp }));
     expect(decodeWriteRequest(encodeWriteRequest(series)).map((s) => s.timestamp)).toEqual(timestamps);
   });
@@ -77,7 +106,11 @@ describe('WriteRequestWriter', () => {
 
   it('writes each request whole, whether writers follow or overlap one another (buffers are reused)', () => {
     const big = new WriteRequestWriter();
-    big.timeSeries(labels('a'), Array.from({ length: 20_000 }, (_, i) => i), Array.from({ length: 20_000 }, (_, i) => 1_795_000_000_000 + i));
+    big.timeSeries(
+      labels('a'),
+      Array.from({ length: 20_000 }, (_, i) => i),
+      Array.from({ length: 20_000 }, (_, i) => 1_795_000_000_000 + i),
+    );
     const overlapping = new WriteRequestWriter();
     overlapping.timeSeries(labels('b'), [7], [5]);
     expect(decodeWriteRequest(big.finish())).toHaveLength(20_000);

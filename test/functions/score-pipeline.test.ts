@@ -78,7 +78,12 @@ async function pipeline(): Promise<Pipeline> {
   const deps: ScoreDependencies = {
     models,
     sinks: [
-      new TimestreamSink({ client: new TimestreamWriteClient({ ...awsClientSettings({ maxAttempts: 1 }), endpoint: proxy.url }), database, table: 'host_scores', retry: fastRetry }),
+      new TimestreamSink({
+        client: new TimestreamWriteClient({ ...awsClientSettings({ maxAttempts: 1 }), endpoint: proxy.url }),
+        database,
+        table: 'host_scores',
+        retry: fastRetry,
+      }),
       new PrometheusSink({ url: `${prometheus}/api/v1/write`, retry: fastRetry }),
     ],
     deadLetters: new DeadLetterQueue(sqs, QueueUrl!, fastRetry),
@@ -141,7 +146,14 @@ describe('score function over the wire', () => {
       ['1', 'false', 'normal', expect.any(String)],
       ['2', 'true', 'high', 'cpu_pct'],
     ]);
-    expect(p.proxy.recordsOf(a)[0]).toMatchObject({ Dimensions: [{ Name: 'host', Value: a }, { Name: 'env', Value: 'prod' }], MeasureName: 'vigil_sample', MeasureValueType: 'MULTI' });
+    expect(p.proxy.recordsOf(a)[0]).toMatchObject({
+      Dimensions: [
+        { Name: 'host', Value: a },
+        { Name: 'env', Value: 'prod' },
+      ],
+      MeasureName: 'vigil_sample',
+      MeasureValueType: 'MULTI',
+    });
     expect(p.proxy.recordsOf(b)).toHaveLength(2);
 
     const anomalies = await until(async () => {
@@ -155,7 +167,14 @@ describe('score function over the wire', () => {
     const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: p.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     expect(got.Messages).toHaveLength(1);
     const letter = JSON.parse(got.Messages![0]!.Body!) as Record<string, unknown>;
-    expect(letter).toMatchObject({ reason: 'invalid', shardId: 'shardId-000000000000', sequenceNumber: sequenceNumbers[1], partitionKey: 'junk', payload: poison.toString('base64'), payloadEncoding: 'base64' });
+    expect(letter).toMatchObject({
+      reason: 'invalid',
+      shardId: 'shardId-000000000000',
+      sequenceNumber: sequenceNumbers[1],
+      partitionKey: 'junk',
+      payload: poison.toString('base64'),
+      payloadEncoding: 'base64',
+    });
     expect(letter.message).toMatch(/samples\[0\]\.t: time before 2000 \(got 5\)/);
   });
 
@@ -196,11 +215,15 @@ describe('score function over the wire', () => {
     await publishModel(s3, { bucket: p.bucket, prefix: 'models', ...second });
     // Keep sending until a result carries the new model (the re-check interval is 1 s).
     let seq = 1;
-    const switched = await until(async () => {
-      const t = Date.now();
-      await p.put([wireRecord(host, [{ seq: seq++, t, m: { cpu_pct: 10 }, f: features() }])]);
-      return p.proxy.recordsOf(host).find((r) => measure(r, 'model_version') === 'second');
-    }, 'a result scored by the new model', 15_000);
+    const switched = await until(
+      async () => {
+        const t = Date.now();
+        await p.put([wireRecord(host, [{ seq: seq++, t, m: { cpu_pct: 10 }, f: features() }])]);
+        return p.proxy.recordsOf(host).find((r) => measure(r, 'model_version') === 'second');
+      },
+      'a result scored by the new model',
+      15_000,
+    );
     expect(Number(measure(switched, 'score'))).toBeCloseTo(0.2, 5);
     expect(switched.Version).toBe(Date.parse(second.manifest.createdAt));
     await until(() => p.poller.counters.recordsDelivered === seq || undefined, 'every record to be taken');
@@ -242,9 +265,24 @@ describe('score function over the wire', () => {
     const host = uniqueName('web');
     const records = [encode(wireRecord(host, recentSamples(2, 1)))];
     await p.put(records);
-    const deployed = new KinesisPoller({ client: kinesis, streamName: p.stream, handler, idlePollMs: 20, retryDelayMs: 50, maxRetries: 0, bisectOnError: false });
+    const deployed = new KinesisPoller({
+      client: kinesis,
+      streamName: p.stream,
+      handler,
+      idlePollMs: 20,
+      retryDelayMs: 50,
+      maxRetries: 0,
+      bisectOnError: false,
+    });
     const discarded: string[] = [];
-    const failing = new KinesisPoller({ client: kinesis, streamName: p.stream, handler, idlePollMs: 20, maxRetries: 0, onDiscard: (_r, reason) => discarded.push(reason) });
+    const failing = new KinesisPoller({
+      client: kinesis,
+      streamName: p.stream,
+      handler,
+      idlePollMs: 20,
+      maxRetries: 0,
+      onDiscard: (_r, reason) => discarded.push(reason),
+    });
     await failing.start();
     await until(() => discarded.length === 1 || undefined, 'the misconfigured invocation to fail');
     await failing.stop();

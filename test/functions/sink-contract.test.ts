@@ -35,10 +35,14 @@ sinkContract('timestream', { keepsResolution: true, listsAnomaliesOnly: false, r
     sink: () => new TimestreamSink({ client: timestreamClient(proxy.url), database, table: 'host_scores', retry: fast }),
     requests: () => proxy.forwarded,
     stored: async (hosts) => hosts.flatMap((host) => proxy.recordsOf(host).map((r) => sampleKey(host, Number(r.Time)))),
-    unreachable: async () => new TimestreamSink({ client: timestreamClient(`http://127.0.0.1:${await closedPort()}`), database, table: 'host_scores', retry: fast }),
+    unreachable: async () =>
+      new TimestreamSink({ client: timestreamClient(`http://127.0.0.1:${await closedPort()}`), database, table: 'host_scores', retry: fast }),
     // moto never refuses a record: a scripted endpoint answers as Timestream does to a request it will never accept.
     refusal: async () => {
-      const service = await new FakeService(() => ({ status: 400, body: JSON.stringify({ __type: 'ValidationException', message: 'Measure value exceeds the limit' }) })).start();
+      const service = await new FakeService(() => ({
+        status: 400,
+        body: JSON.stringify({ __type: 'ValidationException', message: 'Measure value exceeds the limit' }),
+      })).start();
       scripted.push(service);
       return {
         sink: new TimestreamSink({ client: timestreamClient(service.url), database, table: 'host_scores', retry: fast }),
@@ -92,13 +96,17 @@ sinkContract('prometheus', { keepsResolution: false, listsAnomaliesOnly: false, 
 sinkContract('log', { keepsResolution: false, listsAnomaliesOnly: true, remote: false, rejects: false, holdsBuffers: false }, async () => {
   const logger = new Logger({ logLevel: 'SILENT' });
   const lines: { message: string; attributes: Record<string, unknown> }[] = [];
-  vi.spyOn(logger, 'info').mockImplementation((...args: unknown[]) => void lines.push({ message: String(args[0]), attributes: args[1] as Record<string, unknown> }));
+  vi.spyOn(logger, 'info').mockImplementation(
+    (...args: unknown[]) => void lines.push({ message: String(args[0]), attributes: args[1] as Record<string, unknown> }),
+  );
   return {
     sink: () => new LogSink(logger),
     // A batch's summary line closes each request.
     requests: () => lines.filter((l) => l.message === 'scored batch').length,
     stored: async (hosts) =>
-      lines.filter((l) => l.message === 'anomaly' && hosts.includes(String(l.attributes.host))).map((l) => sampleKey(String(l.attributes.host), Date.parse(String(l.attributes.time)))),
+      lines
+        .filter((l) => l.message === 'anomaly' && hosts.includes(String(l.attributes.host)))
+        .map((l) => sampleKey(String(l.attributes.host), Date.parse(String(l.attributes.time)))),
     close: async () => {},
   };
 });

@@ -61,8 +61,18 @@ export function contractBatch(hosts: readonly string[], perHost: number, now = D
     Array.from({ length: perHost }, (_, i): ScoredSample => {
       const anomaly = i % 3 === 2;
       return {
-        host, tags: { env: 'contract' }, seq: i, time: now - (perHost - i) * 1000, metrics: { cpu_pct: anomaly ? 97 : 10 + i }, score: anomaly ? 1.6 : 0.2,
-        anomaly, severity: anomaly ? 'medium' : 'normal', confidence: 0.7, topMetric: 'cpu_pct', modelVersion: 'contract', recordVersion: 1_795_000_000_000,
+        host,
+        tags: { env: 'contract' },
+        seq: i,
+        time: now - (perHost - i) * 1000,
+        metrics: { cpu_pct: anomaly ? 97 : 10 + i },
+        score: anomaly ? 1.6 : 0.2,
+        anomaly,
+        severity: anomaly ? 'medium' : 'normal',
+        confidence: 0.7,
+        topMetric: 'cpu_pct',
+        modelVersion: 'contract',
+        recordVersion: 1_795_000_000_000,
       };
     }),
   );
@@ -134,17 +144,20 @@ export function sinkContract(name: string, capabilities: SinkCapabilities, harne
       expect(await storedOf(hosts)).toEqual(held(batch));
     });
 
-    it.skipIf(!capabilities.remote)('an unreachable endpoint fails every sample it writes (delivered again later), with the error: nothing dropped, nothing rejected', async () => {
-      const sink = await harness.unreachable!();
-      const batch = contractBatch(newHosts(3), 5);
-      const outcome = await sink.prepare(batch).send();
-      expect(outcome.written).toBe(0);
-      expect(outcome.rejected).toEqual([]);
-      expect([...outcome.failed].sort((a, b) => a - b)).toEqual(writes(batch));
-      expect(outcome.error).toMatch(/failed after retries/);
-    });
+    it.skipIf(!capabilities.remote)(
+      'an unreachable endpoint fails every sample it writes (delivered again later), with the error: nothing dropped, nothing rejected',
+      async () => {
+        const sink = await harness.unreachable!();
+        const batch = contractBatch(newHosts(3), 5);
+        const outcome = await sink.prepare(batch).send();
+        expect(outcome.written).toBe(0);
+        expect(outcome.rejected).toEqual([]);
+        expect([...outcome.failed].sort((a, b) => a - b)).toEqual(writes(batch));
+        expect(outcome.error).toMatch(/failed after retries/);
+      },
+    );
 
-    it.skipIf(!capabilities.rejects)('a refusal for good rejects the samples with the service\'s reason, once, without retrying: nothing failed', async () => {
+    it.skipIf(!capabilities.rejects)("a refusal for good rejects the samples with the service's reason, once, without retrying: nothing failed", async () => {
       const refusal = await harness.refusal!();
       const before = refusal.requests();
       const write = refusal.sink.prepare(refusal.batch);

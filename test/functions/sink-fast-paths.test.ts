@@ -21,7 +21,14 @@ import { seededRandom } from '../../models/forest/random.js';
 const T0 = Date.UTC(2026, 10, 21);
 // Tag keys whose locale order differs from code-point order ('a_b' / 'ab'), in two key orders.
 // Values JSON must escape ('"', '\\', a control character) and non-ASCII text.
-const TAG_SETS: Record<string, string>[] = [{}, { env: 'prod', role: 'web' }, { role: 'web', env: 'prod' }, { ab: '1', a_b: '2', zone: 'ü-1' }, { env: 'staging' }, { team: 'a "b" \\ c\t' }];
+const TAG_SETS: Record<string, string>[] = [
+  {},
+  { env: 'prod', role: 'web' },
+  { role: 'web', env: 'prod' },
+  { ab: '1', a_b: '2', zone: 'ü-1' },
+  { env: 'staging' },
+  { team: 'a "b" \\ c\t' },
+];
 const METRICS = ['cpu_pct', 'mem_used_pct', 'disk_used_pct', 'net_rx_bps', 'a_b', 'ab'];
 
 function generatedSamples(count: number, seed: number): ScoredSample[] {
@@ -82,7 +89,10 @@ describe('RemoteWriteEncoder', () => {
 
   it('merges a host whose records give its tags in another key order, as the reference does', () => {
     const [a, b] = generatedSamples(2, 9);
-    const samples = [{ ...a!, host: 'h', tags: { env: 'prod', role: 'web' } }, { ...b!, host: 'h', tags: { role: 'web', env: 'prod' } }];
+    const samples = [
+      { ...a!, host: 'h', tags: { env: 'prod', role: 'web' } },
+      { ...b!, host: 'h', tags: { role: 'web', env: 'prod' } },
+    ];
     const batch = sinkBatch(samples);
     const decoded = decodeWriteRequest(new RemoteWriteEncoder(batch).encode([0, 1]));
     expect(decoded).toEqual(decodeWriteRequest(encodeWriteRequest(samples.flatMap((s) => toSeries(s, batch.threshold, batch.scoredAt, batch.modelCreatedMs)))));
@@ -120,7 +130,9 @@ describe('WriteRecordsBodyWriter', () => {
       expect(request.DatabaseName).toBe('vigil');
       expect(request.TableName).toBe('host_scores');
       expect(request.CommonAttributes).toEqual(timestreamCommonAttributes(version));
-      expect(request.Records.map((r) => ({ ...request.CommonAttributes, ...r }))).toEqual(group.map((s) => toTimestreamRecord({ ...s, recordVersion: version })));
+      expect(request.Records.map((r) => ({ ...request.CommonAttributes, ...r }))).toEqual(
+        group.map((s) => toTimestreamRecord({ ...s, recordVersion: version })),
+      );
     }
   });
 
@@ -131,14 +143,23 @@ describe('WriteRecordsBodyWriter', () => {
     writer.record(sample!);
     const [record] = parsed(writer.end()).Records;
     const common = timestreamCommonAttributes(sample!.recordVersion);
-    expect(Object.keys(record!).sort()).toEqual(Object.keys(toTimestreamRecord(sample!)).filter((key) => !(key in common)).sort());
+    expect(Object.keys(record!).sort()).toEqual(
+      Object.keys(toTimestreamRecord(sample!))
+        .filter((key) => !(key in common))
+        .sort(),
+    );
   });
 
   it('sorts tag dimensions as the reference does, whatever the key order', () => {
     const [sample] = generatedSamples(1, 6);
     const writer = new WriteRecordsBodyWriter('vigil', 'host_scores', 1);
     writer.begin(sample!.recordVersion);
-    for (const tags of [{ ab: '1', a_b: '2' }, { a_b: '2', ab: '1' }, { a_b: '3', ab: '1' }]) writer.record({ ...sample!, tags });
+    for (const tags of [
+      { ab: '1', a_b: '2' },
+      { a_b: '2', ab: '1' },
+      { a_b: '3', ab: '1' },
+    ])
+      writer.record({ ...sample!, tags });
     const [first, second, third] = parsed(writer.end()).Records;
     expect(second!.Dimensions).toEqual(first!.Dimensions);
     expect(first!.Dimensions).toEqual(toTimestreamRecord({ ...sample!, tags: { ab: '1', a_b: '2' } }).Dimensions);

@@ -51,7 +51,9 @@ describe('snappyCompress', () => {
   });
 
   it('compresses text about as well as snappyjs', () => {
-    const text = new TextEncoder().encode(Array.from({ length: 3000 }, (_, i) => `vigil_host_metric{host="web-${i % 40}",metric="cpu_pct"} ${(random() * 100).toFixed(3)}`).join('\n'));
+    const text = new TextEncoder().encode(
+      Array.from({ length: 3000 }, (_, i) => `vigil_host_metric{host="web-${i % 40}",metric="cpu_pct"} ${(random() * 100).toFixed(3)}`).join('\n'),
+    );
     expect(roundTrip(text).length).toBeLessThan(snappy.compress(text).length * 1.05);
   });
 

@@ -18,8 +18,18 @@ afterEach(async () => service?.stop());
 
 function scored(n: number): ScoredSample[] {
   return Array.from({ length: n }, (_, i) => ({
-    host: `web-${i}`, tags: {}, seq: i, time: T0 + i, metrics: { cpu_pct: i }, score: 0.1, anomaly: false, severity: 'normal',
-    confidence: 0.9, topMetric: 'cpu_pct', modelVersion: 'm1', recordVersion: 5,
+    host: `web-${i}`,
+    tags: {},
+    seq: i,
+    time: T0 + i,
+    metrics: { cpu_pct: i },
+    score: 0.1,
+    anomaly: false,
+    severity: 'normal',
+    confidence: 0.9,
+    topMetric: 'cpu_pct',
+    modelVersion: 'm1',
+    recordVersion: 5,
   }));
 }
 
@@ -29,7 +39,12 @@ function batch(samples: ScoredSample[], store = samples.map(() => true)): SinkBa
 
 async function sinkAgainst(respond: (request: SeenRequest, index: number) => ScriptedResponse): Promise<TimestreamSink> {
   service = await new FakeService(respond).start();
-  const client = new TimestreamWriteClient({ region: 'us-east-1', endpoint: service.url, maxAttempts: 1, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new TimestreamWriteClient({
+    region: 'us-east-1',
+    endpoint: service.url,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   return new TimestreamSink({ client, database: 'vigil', table: 'scores', retry: fast });
 }
 
@@ -40,7 +55,14 @@ describe('TimestreamSink', () => {
   it('writes at most 100 records per call, only the samples storage keeps', async () => {
     const sink = await sinkAgainst(() => ok);
     const samples = scored(260);
-    const outcome = await sink.prepare(batch(samples, samples.map((_, i) => i !== 7))).send();
+    const outcome = await sink
+      .prepare(
+        batch(
+          samples,
+          samples.map((_, i) => i !== 7),
+        ),
+      )
+      .send();
     expect(outcome).toEqual({ sink: 'timestream', written: 259, failed: [], rejected: [] });
     const sizes = service!.requests.map((r) => written(r).length).sort((a, b) => b - a);
     expect(sizes).toEqual([100, 100, 59]);

@@ -15,7 +15,9 @@ import { RULES_FILE } from '../../grafana/build.js';
 import { which } from '../../local/prometheus.js';
 
 const TESTS_DIR = join('grafana', 'alerts', 'tests');
-const testFiles = readdirSync(TESTS_DIR).filter((f) => f.endsWith('.test.yml')).sort();
+const testFiles = readdirSync(TESTS_DIR)
+  .filter((f) => f.endsWith('.test.yml'))
+  .sort();
 
 function promtool(...args: string[]): string {
   const bin = which('promtool');
@@ -77,15 +79,24 @@ describe('promtool test rules', () => {
   });
 
   it('every alert has a case where it fires and a near miss where it must not', () => {
-    interface AlertTest { alertname: string; exp_alerts?: unknown[] }
+    interface AlertTest {
+      alertname: string;
+      exp_alerts?: unknown[];
+    }
     const cases = testFiles.flatMap((file) => {
       const suite = parse(readFileSync(join(TESTS_DIR, file), 'utf8')) as { tests: { alert_rule_test?: AlertTest[] }[] };
       return suite.tests.flatMap((t) => t.alert_rule_test ?? []);
     });
     for (const alert of Object.values(ALERT_NAMES)) {
       const mine = cases.filter((c) => c.alertname === alert);
-      expect(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${alert} fires somewhere`).toBe(true);
-      expect(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${alert} has a near miss`).toBe(true);
+      expect(
+        mine.some((c) => (c.exp_alerts ?? []).length > 0),
+        `${alert} fires somewhere`,
+      ).toBe(true);
+      expect(
+        mine.some((c) => (c.exp_alerts ?? []).length === 0),
+        `${alert} has a near miss`,
+      ).toBe(true);
     }
   });
 });

@@ -31,9 +31,20 @@ describe('alerts end to end: sink -> Prometheus rules -> Alertmanager -> webhook
     const rulesFile = join(dir, 'vigil-rules.yml');
     writeFileSync(rulesFile, renderRules(FAST));
     webhook = await startWebhookReceiver();
-    const alertmanager = await startAlertmanager({ dataDir: join(dir, 'alertmanager'), webhookUrl: webhook.url, groupWait: '1s', groupInterval: '1s', repeatInterval: '1h' });
+    const alertmanager = await startAlertmanager({
+      dataDir: join(dir, 'alertmanager'),
+      webhookUrl: webhook.url,
+      groupWait: '1s',
+      groupInterval: '1s',
+      repeatInterval: '1h',
+    });
     servers.push(alertmanager);
-    const prometheus = await startPrometheus({ dataDir: join(dir, 'prometheus'), ruleFiles: [rulesFile], alertmanagerUrl: alertmanager.url, evaluationInterval: '1s' });
+    const prometheus = await startPrometheus({
+      dataDir: join(dir, 'prometheus'),
+      ruleFiles: [rulesFile],
+      alertmanagerUrl: alertmanager.url,
+      evaluationInterval: '1s',
+    });
     servers.push(prometheus);
     sink = new PrometheusSink({ url: `${prometheus.url}/api/v1/write` });
   });
@@ -51,10 +62,18 @@ describe('alerts end to end: sink -> Prometheus rules -> Alertmanager -> webhook
     // Sample times on an exact 1 s grid, as an agent stamps them, even if a write runs late on a busy machine.
     const start = Date.now();
     const scored = (name: string, s: number, anomalous: boolean): ScoredSample => ({
-      host: name, tags: { env: 'e2e' }, seq: s, time: start + s * FAST.sampleIntervalSeconds * 1000,
+      host: name,
+      tags: { env: 'e2e' },
+      seq: s,
+      time: start + s * FAST.sampleIntervalSeconds * 1000,
       metrics: { cpu_pct: anomalous ? 97 : 20, mem_used_pct: 41 },
-      score: anomalous ? 0.81 : 0.42, anomaly: anomalous, severity: anomalous ? 'high' : 'normal',
-      confidence: 0.9, topMetric: 'cpu_pct', modelVersion: 'e2e-model', recordVersion: MODEL_CREATED_MS,
+      score: anomalous ? 0.81 : 0.42,
+      anomaly: anomalous,
+      severity: anomalous ? 'high' : 'normal',
+      confidence: 0.9,
+      topMetric: 'cpu_pct',
+      modelVersion: 'e2e-model',
+      recordVersion: MODEL_CREATED_MS,
     });
     const writeOne = async (): Promise<void> => {
       const s = seq++;

@@ -19,7 +19,12 @@ export function panelQueries(model: dashboard.Dashboard): DashboardQuery[] {
   return panels.flatMap((panel) =>
     (panel.targets ?? []).map((target) => {
       const t = target as unknown as Record<string, unknown> & { datasource?: { type?: string } };
-      return { dashboard: model.uid ?? model.title ?? '(untitled)', panel: panel.title ?? '(untitled)', datasourceType: t.datasource?.type ?? panel.datasource?.type ?? '(none)', target: t };
+      return {
+        dashboard: model.uid ?? model.title ?? '(untitled)',
+        panel: panel.title ?? '(untitled)',
+        datasourceType: t.datasource?.type ?? panel.datasource?.type ?? '(none)',
+        target: t,
+      };
     }),
   );
 }
@@ -42,7 +47,9 @@ export function substitute(query: string, values: Readonly<Record<string, string
 
 /** Words a query may use besides column names and aliases. */
 const SQL_WORDS = new Set(
-  'select from where and or not as group by order desc asc limit true false count max min avg sum bin ago between in is null case when then else end having distinct'.split(' '),
+  'select from where and or not as group by order desc asc limit true false count max min avg sum bin ago between in is null case when then else end having distinct'.split(
+    ' ',
+  ),
 );
 
 /** The columns of a stored-result record: its dimensions, measure name, time and measures. */
@@ -68,9 +75,7 @@ export function timestreamQueryProblems(sql: string): string[] {
   if (!new RegExp(`measure_name\\s*=\\s*'${TIMESTREAM_MEASURE_NAME}'`).test(sql)) {
     problems.push(`does not select measure_name = '${TIMESTREAM_MEASURE_NAME}'`);
   }
-  const code = sql
-    .replace(/'[^']*'/g, ' ')
-    .replace(/\$\{?\w+\}?(\.\$\{?\w+\}?)?/g, ' ');
+  const code = sql.replace(/'[^']*'/g, ' ').replace(/\$\{?\w+\}?(\.\$\{?\w+\}?)?/g, ' ');
   const aliases = new Set([...code.matchAll(/\bAS\s+(\w+)/gi)].map((m) => m[1]!.toLowerCase()));
   for (const word of code.match(/\b[A-Za-z_][A-Za-z0-9_]*\b/g) ?? []) {
     const lower = word.toLowerCase();

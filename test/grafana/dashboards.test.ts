@@ -67,9 +67,12 @@ describe('PromQL queries', () => {
 });
 
 describe('Timestream queries', () => {
-  it.each(timestreamQueries.map((q) => [`${q.dashboard} / ${q.panel}`, q] as const))('%s names only the stored-result table, dimensions and measures', (_, q) => {
-    expect(timestreamQueryProblems(String(q.target.rawQuery))).toEqual([]);
-  });
+  it.each(timestreamQueries.map((q) => [`${q.dashboard} / ${q.panel}`, q] as const))(
+    '%s names only the stored-result table, dimensions and measures',
+    (_, q) => {
+      expect(timestreamQueryProblems(String(q.target.rawQuery))).toEqual([]);
+    },
+  );
 
   it('the contract check catches a wrong table, measure name or column', () => {
     expect(timestreamQueryProblems(`SELECT time, cpu FROM other WHERE measure_name = 'metrics'`)).toEqual([
@@ -94,10 +97,18 @@ describe('PromQL queries against a live Prometheus with data written by the Prom
   beforeAll(async () => {
     const modelCreatedMs = now - 3 * 86_400_000;
     const sample = (host: string, seq: number, time: number, anomalous: boolean): ScoredSample => ({
-      host, tags: { env: run }, seq, time,
+      host,
+      tags: { env: run },
+      seq,
+      time,
       metrics: { cpu_pct: anomalous ? 95 : 20 + (seq % 5), mem_used_pct: 40 },
-      score: anomalous ? 0.8 : 0.4, anomaly: anomalous, severity: anomalous ? 'high' : 'normal',
-      confidence: 0.85, topMetric: 'cpu_pct', modelVersion: `${run}-model`, recordVersion: modelCreatedMs,
+      score: anomalous ? 0.8 : 0.4,
+      anomaly: anomalous,
+      severity: anomalous ? 'high' : 'normal',
+      confidence: 0.85,
+      topMetric: 'cpu_pct',
+      modelVersion: `${run}-model`,
+      recordVersion: modelCreatedMs,
     });
     const samples: ScoredSample[] = [];
     // busy: every 15 s for the last 40 minutes, anomalous in runs of four samples out of every ten.

@@ -44,14 +44,17 @@ export async function startFakeGrafana(token: string): Promise<FakeGrafana> {
     }
     if (path === '/api/datasources' && method === 'POST') {
       const uid = String(body.uid);
-      if (datasources.has(uid) || [...datasources.values()].some((d) => d.name === body.name)) return [409, { message: 'data source with the same name or uid already exists' }];
+      if (datasources.has(uid) || [...datasources.values()].some((d) => d.name === body.name))
+        return [409, { message: 'data source with the same name or uid already exists' }];
       const id = nextId++;
       datasources.set(uid, { ...body, id });
       return [200, { id, message: 'Datasource added' }];
     }
     if ((m = /^\/api\/dashboards\/uid\/([\w-]+)$/.exec(path)) && method === 'GET') {
       const stored = dashboards.get(m[1]!);
-      return stored ? [200, { dashboard: stored.dashboard, meta: { folderUid: stored.folderUid, version: stored.version } }] : [404, { message: 'Dashboard not found' }];
+      return stored
+        ? [200, { dashboard: stored.dashboard, meta: { folderUid: stored.folderUid, version: stored.version } }]
+        : [404, { message: 'Dashboard not found' }];
     }
     if (path === '/api/dashboards/db' && method === 'POST') {
       const dashboard = body.dashboard as Record<string, unknown>;
@@ -86,7 +89,10 @@ export async function startFakeGrafana(token: string): Promise<FakeGrafana> {
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    requests, folders, datasources, dashboards,
+    requests,
+    folders,
+    datasources,
+    dashboards,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

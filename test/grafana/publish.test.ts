@@ -37,11 +37,13 @@ describe('grafana:publish', () => {
   it('creates the folder, the three data sources and the three dashboards', async () => {
     const report = await publishToGrafana(config, dashboards());
     expect(report.grafanaVersion).toBe('10.4.0');
-    expect(report.created.sort()).toEqual([
-      ...Object.values(DASHBOARD_UIDS).map((uid) => `dashboard ${uid}`),
-      ...Object.values(DATASOURCE_UIDS).map((uid) => `data source ${uid}`),
-      `folder ${FOLDER_UID}`,
-    ].sort());
+    expect(report.created.sort()).toEqual(
+      [
+        ...Object.values(DASHBOARD_UIDS).map((uid) => `dashboard ${uid}`),
+        ...Object.values(DATASOURCE_UIDS).map((uid) => `data source ${uid}`),
+        `folder ${FOLDER_UID}`,
+      ].sort(),
+    );
     const prometheus = grafana.datasources.get(DATASOURCE_UIDS.prometheus)!;
     expect(prometheus).toMatchObject({
       type: 'prometheus',
@@ -72,7 +74,10 @@ describe('grafana:publish', () => {
   });
 
   it('a changed setting updates only that data source and keeps settings added in Grafana', async () => {
-    grafana.datasources.get(DATASOURCE_UIDS.prometheus)!.jsonData = { ...(grafana.datasources.get(DATASOURCE_UIDS.prometheus)!.jsonData as object), queryTimeout: '60s' };
+    grafana.datasources.get(DATASOURCE_UIDS.prometheus)!.jsonData = {
+      ...(grafana.datasources.get(DATASOURCE_UIDS.prometheus)!.jsonData as object),
+      queryTimeout: '60s',
+    };
     const moved = publishConfigFromEnv(env(grafana.url, { VIGIL_PROMETHEUS_QUERY_URL: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-9999/' }));
     const before = grafana.requests.length;
     const report = await publishToGrafana(moved, dashboards());
@@ -86,7 +91,9 @@ describe('grafana:publish', () => {
 
   it('a wrong token fails naming GRAFANA_TOKEN, and writes nothing', async () => {
     const before = grafana.requests.length;
-    await expect(publishToGrafana({ ...config, token: 'glsa_wrong' }, dashboards())).rejects.toThrow(/rejected the token .*401 invalid API key.*Check GRAFANA_TOKEN/);
+    await expect(publishToGrafana({ ...config, token: 'glsa_wrong' }, dashboards())).rejects.toThrow(
+      /rejected the token .*401 invalid API key.*Check GRAFANA_TOKEN/,
+    );
     expect(writes(grafana, before)).toEqual([]);
   });
 

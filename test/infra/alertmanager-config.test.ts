@@ -22,7 +22,10 @@ describe('Alertmanager definition', () => {
 
   it('wraps an Alertmanager configuration the way Amazon Managed Service for Prometheus takes it', () => {
     expect(Object.keys(definition)).toEqual(['alertmanager_config']);
-    const config = parse(definition.alertmanager_config) as { route: { receiver: string; group_by: string[] }; receivers: { name: string; sns_configs: { topic_arn: string; sigv4: { region: string } }[] }[] };
+    const config = parse(definition.alertmanager_config) as {
+      route: { receiver: string; group_by: string[] };
+      receivers: { name: string; sns_configs: { topic_arn: string; sigv4: { region: string } }[] }[];
+    };
     expect(config.route).toMatchObject({ receiver: 'sns', group_by: ['alertname', 'host'] });
     expect(config.receivers).toEqual([{ name: 'sns', sns_configs: [{ topic_arn: TOPIC, sigv4: { region: 'eu-west-1' } }] }]);
   });

@@ -24,17 +24,44 @@ function cdk(...args: string[]): { status: number | null; stdout: string; stderr
 
 describe('npx cdk synth', () => {
   it('synthesizes every option with nothing unacknowledged', { timeout: 240_000 }, () => {
-    const run = cdk('synth', '--quiet', '-c', 'stackName=VigilCliTest', '-c', 'sinks=prometheus,timestream', '-c', 'grafana=true', '-c', 'alarmEmail=ops@example.com', '-c', 'streamMode=provisioned', '-c', 'shardCount=2');
+    const run = cdk(
+      'synth',
+      '--quiet',
+      '-c',
+      'stackName=VigilCliTest',
+      '-c',
+      'sinks=prometheus,timestream',
+      '-c',
+      'grafana=true',
+      '-c',
+      'alarmEmail=ops@example.com',
+      '-c',
+      'streamMode=provisioned',
+      '-c',
+      'shardCount=2',
+    );
     expect(run.stderr).not.toMatch(/^(ERROR|WARNING)\b/m);
     expect(run.status, run.stderr).toBe(0);
-    const template = JSON.parse(readFileSync(join(outdir, 'VigilCliTest.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const template = JSON.parse(readFileSync(join(outdir, 'VigilCliTest.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
     const types = Object.values(template.Resources).map((r) => r.Type);
-    for (const type of ['AWS::Kinesis::Stream', 'AWS::Lambda::Function', 'AWS::Lambda::EventSourceMapping', 'AWS::APS::Workspace', 'AWS::Timestream::Table', 'AWS::Grafana::Workspace', 'AWS::SNS::Subscription']) {
+    for (const type of [
+      'AWS::Kinesis::Stream',
+      'AWS::Lambda::Function',
+      'AWS::Lambda::EventSourceMapping',
+      'AWS::APS::Workspace',
+      'AWS::Timestream::Table',
+      'AWS::Grafana::Workspace',
+      'AWS::SNS::Subscription',
+    ]) {
       expect(types).toContain(type);
     }
     const stream = Object.values(template.Resources).find((r) => r.Type === 'AWS::Kinesis::Stream')!;
     expect(stream.Properties.ShardCount).toBe(2);
-    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { pluginName: string; conclusion: string; violations: unknown[] }[] };
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { pluginName: string; conclusion: string; violations: unknown[] }[];
+    };
     for (const plugin of report.pluginReports) {
       expect(plugin.violations, plugin.pluginName).toEqual([]);
       expect(plugin.conclusion).toBe('success');

@@ -6,7 +6,14 @@ import { DEFAULTS } from '../../infra/props.js';
 describe('propsFromContext', () => {
   it('converts command-line strings to the props they name', () => {
     expect(
-      propsFromContext({ shardCount: '2', streamMode: 'provisioned', sinks: 'prometheus, timestream', grafana: 'true', tracing: 'false', alarmEmail: 'ops@example.com' }),
+      propsFromContext({
+        shardCount: '2',
+        streamMode: 'provisioned',
+        sinks: 'prometheus, timestream',
+        grafana: 'true',
+        tracing: 'false',
+        alarmEmail: 'ops@example.com',
+      }),
     ).toEqual({ shardCount: 2, streamMode: 'provisioned', sinks: ['prometheus', 'timestream'], grafana: true, tracing: false, alarmEmail: 'ops@example.com' });
   });
 
@@ -19,7 +26,9 @@ describe('propsFromContext', () => {
   });
 
   it('reports a key that is not a setting, with the known ones', () => {
-    expect(() => propsFromContext({ alarmEmial: 'ops@example.com' })).toThrow(/alarmEmial is "ops@example.com" \(from CDK context\): not a vigil setting; use one of .*alarmEmail/);
+    expect(() => propsFromContext({ alarmEmial: 'ops@example.com' })).toThrow(
+      /alarmEmial is "ops@example.com" \(from CDK context\): not a vigil setting; use one of .*alarmEmail/,
+    );
   });
 
   it.each([

@@ -82,7 +82,6 @@ describe('function asset (arm64, as deployed)', () => {
 });
 
 describe('function asset (this machine, to load it)', () => {
-
   it('imports and exports the handler', async () => {
     const mod = (await import(pathToFileURL(join(local, 'index.mjs')).href)) as { handler?: unknown };
     expect(typeof mod.handler).toBe('function');
@@ -157,7 +156,13 @@ describe('bundled handler over the wire', () => {
     };
     const poison = Buffer.from('not a wire record');
     const put = await kinesis.send(
-      new PutRecordsCommand({ StreamName: stream, Records: [{ Data: encodeWireRecord(record), PartitionKey: host }, { Data: poison, PartitionKey: 'poison' }] }),
+      new PutRecordsCommand({
+        StreamName: stream,
+        Records: [
+          { Data: encodeWireRecord(record), PartitionKey: host },
+          { Data: poison, PartitionKey: 'poison' },
+        ],
+      }),
     );
     expect(put.FailedRecordCount).toBe(0);
 
@@ -220,4 +225,3 @@ async function promQuery(prometheus: string, promql: string): Promise<{ metric: 
   const answer = (await (await fetch(url)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
   return answer.data.result;
 }
-

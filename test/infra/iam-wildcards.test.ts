@@ -10,14 +10,35 @@ import { CONFIGURATIONS, synthVigil } from './synth.js';
 
 /** Wildcards accepted on purpose: `<logical id> <action> on <resource>` patterns and why. */
 const ACKNOWLEDGED: { pattern: RegExp; reason: string }[] = [
-  { pattern: /^ScoreRoleDefaultPolicy\w+ timestream:DescribeEndpoints on \*$/, reason: 'endpoint discovery has no resource-level permission; writes are limited to the table' },
-  { pattern: /^ScoreRoleDefaultPolicy\w+ s3:GetObject on <ModelsBucket\w+\.Arn>\/models\/\*$/, reason: 'model versions appear under the prefix after deployment' },
-  { pattern: /^ModelsPublisherPolicy\w+ s3:(GetObject|PutObject) on <ModelsBucket\w+\.Arn>\/models\/\*$/, reason: 'publishing writes new version directories and the pointer under the prefix' },
-  { pattern: /^ScoreRoleDefaultPolicy\w+ xray:(PutTraceSegments|PutTelemetryRecords) on \*$/, reason: 'X-Ray (opt-in tracing) has no resource-level permission' },
-  { pattern: /^GrafanaRoleDefaultPolicy\w+ timestream:(DescribeEndpoints|SelectValues|ListDatabases) on \*$/, reason: "Grafana's Timestream data source; no resource-level permission" },
-  { pattern: /^GrafanaRoleDefaultPolicy\w+ cloudwatch:(GetMetricData|ListMetrics) on \*$/, reason: 'CloudWatch metric reads have no resource-level permission; the dashboards chart pipeline health' },
+  {
+    pattern: /^ScoreRoleDefaultPolicy\w+ timestream:DescribeEndpoints on \*$/,
+    reason: 'endpoint discovery has no resource-level permission; writes are limited to the table',
+  },
+  {
+    pattern: /^ScoreRoleDefaultPolicy\w+ s3:GetObject on <ModelsBucket\w+\.Arn>\/models\/\*$/,
+    reason: 'model versions appear under the prefix after deployment',
+  },
+  {
+    pattern: /^ModelsPublisherPolicy\w+ s3:(GetObject|PutObject) on <ModelsBucket\w+\.Arn>\/models\/\*$/,
+    reason: 'publishing writes new version directories and the pointer under the prefix',
+  },
+  {
+    pattern: /^ScoreRoleDefaultPolicy\w+ xray:(PutTraceSegments|PutTelemetryRecords) on \*$/,
+    reason: 'X-Ray (opt-in tracing) has no resource-level permission',
+  },
+  {
+    pattern: /^GrafanaRoleDefaultPolicy\w+ timestream:(DescribeEndpoints|SelectValues|ListDatabases) on \*$/,
+    reason: "Grafana's Timestream data source; no resource-level permission",
+  },
+  {
+    pattern: /^GrafanaRoleDefaultPolicy\w+ cloudwatch:(GetMetricData|ListMetrics) on \*$/,
+    reason: 'CloudWatch metric reads have no resource-level permission; the dashboards chart pipeline health',
+  },
   { pattern: /^AlertsKey\w+ kms:\* on \* for <AWS::AccountId>$/, reason: 'the default key policy: the account administers its key through IAM' },
-  { pattern: /^AlertsKey\w+ kms:(Decrypt|GenerateDataKey\*) on \* for ((cloudwatch|aps)\.amazonaws\.com,?)+$/, reason: "in a key policy '*' is this key; GenerateDataKey* is how AWS documents SNS publishers" },
+  {
+    pattern: /^AlertsKey\w+ kms:(Decrypt|GenerateDataKey\*) on \* for ((cloudwatch|aps)\.amazonaws\.com,?)+$/,
+    reason: "in a key policy '*' is this key; GenerateDataKey* is how AWS documents SNS publishers",
+  },
 ];
 
 const POLICY_PROPERTIES: Record<string, string> = {
@@ -54,7 +75,9 @@ function principalOf(statement: Statement): string {
   const principal = statement.Principal as Record<string, unknown> | string | undefined;
   if (principal === undefined) return '';
   if (typeof principal === 'string') return principal;
-  return Object.values(principal).map((p) => render(p).replace(/^arn:<AWS::Partition>:iam::(<AWS::AccountId>):root$/, '$1')).join(',');
+  return Object.values(principal)
+    .map((p) => render(p).replace(/^arn:<AWS::Partition>:iam::(<AWS::AccountId>):root$/, '$1'))
+    .join(',');
 }
 
 /** Every wildcard in an Allow statement, as `<logical id> <action> on <resource>[ for <principal>]`. */
@@ -93,7 +116,11 @@ describe('IAM wildcards', () => {
 
   it('are found in the places the acknowledgements describe', () => {
     const found = wildcards(synthVigil(CONFIGURATIONS.everything!).template);
-    for (const { pattern } of ACKNOWLEDGED) expect(found.some((w) => pattern.test(w)), `${pattern}`).toBe(true);
+    for (const { pattern } of ACKNOWLEDGED)
+      expect(
+        found.some((w) => pattern.test(w)),
+        `${pattern}`,
+      ).toBe(true);
   });
 
   it('fail the test when one is added without an acknowledgement', () => {

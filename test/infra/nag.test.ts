@@ -17,11 +17,15 @@ function findings(scope: IConstruct): string[] {
 
 /** Every acknowledgement in the tree as `path: rule id` with its reason. */
 function acknowledgements(scope: IConstruct): { where: string; id: string; reason: string }[] {
-  return scope.node.findAll().flatMap((c) =>
-    c.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ where: c.node.path, id: id.replace(/^annotation::/i, ''), reason }))),
-  );
+  return scope.node
+    .findAll()
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ where: c.node.path, id: id.replace(/^annotation::/i, ''), reason })),
+        ),
+    );
 }
 
 const synthesized = Object.entries(CONFIGURATIONS).map(([name, props]) => [name, synthVigil(props)] as const);

@@ -54,8 +54,14 @@ describe('resolveProps', () => {
     [{ sinks: [] }, `sinks is []: names no sink; give at least one of 'prometheus', 'timestream'`],
     [{ sinks: ['influx' as never] }, `sinks is ["influx"]: unknown sink "influx"; each sink is one of 'prometheus', 'timestream'`],
     [{ sinks: ['prometheus', 'prometheus'] }, 'sinks is ["prometheus","prometheus"]: names a sink more than once; name each sink once'],
-    [{ timestreamMemoryRetentionHours: 24 }, `timestreamMemoryRetentionHours is 24: only the 'timestream' sink uses it, and sinks is ["prometheus"]; add 'timestream' to sinks`],
-    [{ sinks: ['timestream'], timestreamMemoryRetentionHours: 9_000 }, 'timestreamMemoryRetentionHours is 9000: more than 8,766; use a whole number from 1 to 8,766'],
+    [
+      { timestreamMemoryRetentionHours: 24 },
+      `timestreamMemoryRetentionHours is 24: only the 'timestream' sink uses it, and sinks is ["prometheus"]; add 'timestream' to sinks`,
+    ],
+    [
+      { sinks: ['timestream'], timestreamMemoryRetentionHours: 9_000 },
+      'timestreamMemoryRetentionHours is 9000: more than 8,766; use a whole number from 1 to 8,766',
+    ],
     [{ sinks: ['timestream'], timestreamMagneticRetentionDays: 0 }, 'timestreamMagneticRetentionDays is 0: less than 1; use a whole number from 1 to 73,000'],
     [{ modelPrefix: '/models/' }, `modelPrefix is "/models/": not an S3 key prefix; use S3 key segments`],
     [{ functionMemoryMb: 64 }, 'functionMemoryMb is 64: less than 128; use a whole number from 128 to 10,240'],
@@ -63,7 +69,10 @@ describe('resolveProps', () => {
     [{ maxBatchingWindowSeconds: 301 }, 'maxBatchingWindowSeconds is 301: more than 300; use a whole number from 0 to 300'],
     [{ retryAttempts: -1 }, 'retryAttempts is -1: less than 0; use a whole number from 0 to 10,000'],
     [{ maxRecordAgeSeconds: 30 }, 'maxRecordAgeSeconds is 30: less than 60; use a whole number from 60 to 604,800'],
-    [{ maxRecordAgeSeconds: 100_000 }, 'maxRecordAgeSeconds is 100000: longer than the stream keeps records (streamRetentionHours 24 = 86400 s); lower maxRecordAgeSeconds or raise streamRetentionHours'],
+    [
+      { maxRecordAgeSeconds: 100_000 },
+      'maxRecordAgeSeconds is 100000: longer than the stream keeps records (streamRetentionHours 24 = 86400 s); lower maxRecordAgeSeconds or raise streamRetentionHours',
+    ],
     [{ parallelizationFactor: 11 }, 'parallelizationFactor is 11: more than 10; use a whole number from 1 to 10'],
     [{ deadLetterRetentionDays: 15 }, 'deadLetterRetentionDays is 15: more than 14; use a whole number from 1 to 14'],
     [{ logRetentionDays: 10 }, 'logRetentionDays is 10: not a CloudWatch Logs retention; use a value CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30'],
@@ -85,11 +94,22 @@ describe('resolveProps', () => {
   it('accepts the edges of each range', () => {
     expect(() =>
       resolveProps(
-        { batchSize: 10_000, maxBatchingWindowSeconds: 300, retryAttempts: 0, parallelizationFactor: 10, streamRetentionHours: 8_760, maxRecordAgeSeconds: 604_800, functionMemoryMb: 10_240, functionTimeoutSeconds: 900 },
+        {
+          batchSize: 10_000,
+          maxBatchingWindowSeconds: 300,
+          retryAttempts: 0,
+          parallelizationFactor: 10,
+          streamRetentionHours: 8_760,
+          maxRecordAgeSeconds: 604_800,
+          functionMemoryMb: 10_240,
+          functionTimeoutSeconds: 900,
+        },
         RULES,
       ),
     ).not.toThrow();
-    expect(() => resolveProps({ sinks: ['timestream'], timestreamMemoryRetentionHours: 1, timestreamMagneticRetentionDays: 73_000, modelPrefix: 'vigil/models' }, RULES)).not.toThrow();
+    expect(() =>
+      resolveProps({ sinks: ['timestream'], timestreamMemoryRetentionHours: 1, timestreamMagneticRetentionDays: 73_000, modelPrefix: 'vigil/models' }, RULES),
+    ).not.toThrow();
   });
 
   it('leaves values known only at deploy time to CloudFormation', () => {
@@ -100,12 +120,18 @@ describe('resolveProps', () => {
 describe('VigilStack', () => {
   it('fails at synth with the validation message before creating any resource', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    expect(() => new VigilStack(app, 'Vigil', { batchSize: 20_000 })).toThrow(/invalid vigil stack props:\n {2}- batchSize is 20000: more than 10,000; use a whole number from 1 to 10,000/);
+    expect(() => new VigilStack(app, 'Vigil', { batchSize: 20_000 })).toThrow(
+      /invalid vigil stack props:\n {2}- batchSize is 20000: more than 10,000; use a whole number from 1 to 10,000/,
+    );
   });
 
   it('names a missing or broken alert rule file and the fix', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    expect(() => new VigilStack(app, 'Missing', { alertRulesFile: '/nonexistent/rules.yml' })).toThrow(/alertRulesFile: no file at \/nonexistent\/rules.yml; write the Prometheus rule file there/);
-    expect(() => new VigilStack(app, 'NotRules', { alertRulesFile: new URL('../../package.json', import.meta.url).pathname })).toThrow(/has no rule groups \(expected a top-level `groups:` list\)/);
+    expect(() => new VigilStack(app, 'Missing', { alertRulesFile: '/nonexistent/rules.yml' })).toThrow(
+      /alertRulesFile: no file at \/nonexistent\/rules.yml; write the Prometheus rule file there/,
+    );
+    expect(() => new VigilStack(app, 'NotRules', { alertRulesFile: new URL('../../package.json', import.meta.url).pathname })).toThrow(
+      /has no rule groups \(expected a top-level `groups:` list\)/,
+    );
   });
 });

@@ -30,7 +30,7 @@ describe('Kinesis stream', () => {
 });
 
 describe('agent policy', () => {
-  it('allows PutRecords (and the agent\'s stream check) on this stream and nothing else', () => {
+  it("allows PutRecords (and the agent's stream check) on this stream and nothing else", () => {
     const policy = resourcesOf(defaults.template, 'AWS::IAM::ManagedPolicy')[logicalId(defaults, defaults.stack.ingest.agentPolicy)]!.Properties!;
     const stream = { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.ingest.stream), 'Arn'] };
     expect(policy.PolicyDocument).toEqual({
@@ -50,8 +50,18 @@ describe('dead-letter operator policy', () => {
     expect(policy.PolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'ReadDeadLetters', Effect: 'Allow', Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'], Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.queues.deadLetters), 'Arn'] } },
-        { Sid: 'RedriveToVigilStream', Effect: 'Allow', Action: 'kinesis:PutRecords', Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.ingest.stream), 'Arn'] } },
+        {
+          Sid: 'ReadDeadLetters',
+          Effect: 'Allow',
+          Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'],
+          Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.queues.deadLetters), 'Arn'] },
+        },
+        {
+          Sid: 'RedriveToVigilStream',
+          Effect: 'Allow',
+          Action: 'kinesis:PutRecords',
+          Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.ingest.stream), 'Arn'] },
+        },
       ],
     });
   });
@@ -64,8 +74,19 @@ describe('model publisher policy', () => {
     expect(policy.PolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'ReadWriteModels', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/models/*']] } },
-        { Sid: 'ListPublishedModels', Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['models/*'] } } },
+        {
+          Sid: 'ReadWriteModels',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/models/*']] },
+        },
+        {
+          Sid: 'ListPublishedModels',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: { 'Fn::GetAtt': [bucket, 'Arn'] },
+          Condition: { StringLike: { 's3:prefix': ['models/*'] } },
+        },
       ],
     });
   });
@@ -77,10 +98,20 @@ describe('model bucket', () => {
     const props = bucket.Properties!;
     expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(props.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
-    expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(props.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(props.LifecycleConfiguration).toEqual({
       Rules: [
-        expect.objectContaining({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 90 }, ExpiredObjectDeleteMarker: true, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+        expect.objectContaining({
+          Status: 'Enabled',
+          NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+          ExpiredObjectDeleteMarker: true,
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        }),
       ],
     });
     defaults.template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
@@ -270,7 +301,10 @@ describe('alert topic', () => {
             Effect: 'Allow',
             Principal: { Service: 'aps.amazonaws.com' },
             Action: ['sns:GetTopicAttributes', 'sns:Publish'],
-            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [workspaceId, 'Arn'] } }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [workspaceId, 'Arn'] } },
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            },
           }),
         ]),
       },
@@ -301,7 +335,10 @@ describe('Grafana workspace', () => {
     const policy = JSON.stringify(everything.template.toJSON().Resources);
     for (const action of ['aps:QueryMetrics', 'timestream:Select', 'cloudwatch:GetMetricData']) expect(policy).toContain(action);
     const role = everything.template.toJSON().Resources[logicalId(everything, grafana.role)].Properties;
-    expect(role.AssumeRolePolicyDocument.Statement[0]).toMatchObject({ Principal: { Service: 'grafana.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
+    expect(role.AssumeRolePolicyDocument.Statement[0]).toMatchObject({
+      Principal: { Service: 'grafana.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
   });
 });
 
@@ -310,7 +347,17 @@ describe('alarms', () => {
     const alarms = Object.values(resourcesOf(everything.template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties!);
     const names = alarms.map((a) => a.MetricName ?? a.Metrics).sort();
     expect(names).toEqual(
-      ['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesVisible', 'BatchesWithoutModel', 'DeadLetterFailures', 'Errors', 'IteratorAge', 'PrometheusSamplesFailed', 'Throttles', 'TimestreamSamplesFailed'].sort(),
+      [
+        'ApproximateNumberOfMessagesVisible',
+        'ApproximateNumberOfMessagesVisible',
+        'BatchesWithoutModel',
+        'DeadLetterFailures',
+        'Errors',
+        'IteratorAge',
+        'PrometheusSamplesFailed',
+        'Throttles',
+        'TimestreamSamplesFailed',
+      ].sort(),
     );
     const topicRef = { Ref: logicalId(everything, everything.stack.alerts.topic) };
     for (const alarm of alarms) {
@@ -332,10 +379,27 @@ describe('alarms', () => {
 describe('outputs', () => {
   it('give the operator the stream, policy, bucket, topic, queues and workspace URLs', () => {
     expect(Object.keys(defaults.template.toJSON().Outputs).sort()).toEqual(
-      ['AgentPolicyArn', 'AlertTopicArn', 'DeadLetterOperatorPolicyArn', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl', 'ModelBucketName', 'ModelPrefix', 'ModelPublisherPolicyArn', 'PrometheusQueryUrl', 'PrometheusRemoteWriteUrl', 'PrometheusWorkspaceId', 'ScoreFunctionName', 'ScoreLogGroupName', 'StreamName'].sort(),
+      [
+        'AgentPolicyArn',
+        'AlertTopicArn',
+        'DeadLetterOperatorPolicyArn',
+        'DeadLetterQueueUrl',
+        'FailedBatchQueueUrl',
+        'ModelBucketName',
+        'ModelPrefix',
+        'ModelPublisherPolicyArn',
+        'PrometheusQueryUrl',
+        'PrometheusRemoteWriteUrl',
+        'PrometheusWorkspaceId',
+        'ScoreFunctionName',
+        'ScoreLogGroupName',
+        'StreamName',
+      ].sort(),
     );
     const outputs = everything.template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(outputs.GrafanaWorkspaceUrl!.Value).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [everything.stack.getLogicalId(everything.stack.grafana!.workspace), 'Endpoint'] }]] });
+    expect(outputs.GrafanaWorkspaceUrl!.Value).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [everything.stack.getLogicalId(everything.stack.grafana!.workspace), 'Endpoint'] }]],
+    });
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['TimestreamDatabase', 'TimestreamTable', 'GrafanaWorkspaceId']));
   });
 });
@@ -343,7 +407,8 @@ describe('outputs', () => {
 describe('physical names', () => {
   it('are all generated by CloudFormation', () => {
     // Name-like properties that, given a literal, would pin a physical name.
-    const naming = /^(BucketName|QueueName|TopicName|Name|FunctionName|RoleName|ManagedPolicyName|PolicyName|LogGroupName|DatabaseName|TableName|AlarmName|Alias|KeyAlias|AliasName|WorkspaceName)$/;
+    const naming =
+      /^(BucketName|QueueName|TopicName|Name|FunctionName|RoleName|ManagedPolicyName|PolicyName|LogGroupName|DatabaseName|TableName|AlarmName|Alias|KeyAlias|AliasName|WorkspaceName)$/;
     // Names scoped inside one of this stack's resources, not account-wide.
     const scoped = new Set(['AWS::APS::RuleGroupsNamespace.Name', 'AWS::IAM::Policy.PolicyName']);
     for (const s of [defaults, everything, provisioned]) {

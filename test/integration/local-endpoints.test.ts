@@ -1,6 +1,14 @@
 /** One smoke test per service, over the wire, against the endpoints the global setup started. */
 import { randomBytes, createHash } from 'node:crypto';
-import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import {
+  CreateStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+  waitUntilStreamExists,
+} from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateDatabaseCommand, CreateTableCommand, TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
@@ -19,11 +27,18 @@ describe('local AWS endpoint', () => {
     const StreamName = uniqueName('smoke');
     await kinesis.send(new CreateStreamCommand({ StreamName, ShardCount: 1 }));
     await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.5 }, { StreamName });
-    const records: WireRecord[] = [0, 1, 2].map((i) => ({ v: WIRE_VERSION, host: `host-${i}`, fs: 1, samples: [{ seq: i, t: Date.UTC(2026, 0, 1) + i, m: { cpu_pct: i }, f: [i, i + 0.5] }] }));
+    const records: WireRecord[] = [0, 1, 2].map((i) => ({
+      v: WIRE_VERSION,
+      host: `host-${i}`,
+      fs: 1,
+      samples: [{ seq: i, t: Date.UTC(2026, 0, 1) + i, m: { cpu_pct: i }, f: [i, i + 0.5] }],
+    }));
     const put = await kinesis.send(new PutRecordsCommand({ StreamName, Records: records.map((r) => ({ Data: encodeWireRecord(r), PartitionKey: r.host })) }));
     expect(put.FailedRecordCount).toBe(0);
     const shards = await kinesis.send(new ListShardsCommand({ StreamName }));
-    const { ShardIterator } = await kinesis.send(new GetShardIteratorCommand({ StreamName, ShardId: shards.Shards![0]!.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+    const { ShardIterator } = await kinesis.send(
+      new GetShardIteratorCommand({ StreamName, ShardId: shards.Shards![0]!.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
     const got = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
     expect(got.Records!.map((r) => decodeWireRecord(r.Data!))).toEqual(records);
   });
@@ -46,8 +61,18 @@ describe('local AWS endpoint', () => {
     await timestream.send(new CreateDatabaseCommand({ DatabaseName }));
     await timestream.send(new CreateTableCommand({ DatabaseName, TableName: 'results' }));
     const record = toTimestreamRecord({
-      host: 'web-1', tags: { env: 'test' }, seq: 1, time: Date.now(), metrics: { cpu_pct: 12.5 }, score: 0.61, anomaly: true,
-      severity: 'high', confidence: 0.8, topMetric: 'cpu_pct', modelVersion: 'm1', recordVersion: 1,
+      host: 'web-1',
+      tags: { env: 'test' },
+      seq: 1,
+      time: Date.now(),
+      metrics: { cpu_pct: 12.5 },
+      score: 0.61,
+      anomaly: true,
+      severity: 'high',
+      confidence: 0.8,
+      topMetric: 'cpu_pct',
+      modelVersion: 'm1',
+      recordVersion: 1,
     });
     const out = await timestream.send(new WriteRecordsCommand({ DatabaseName, TableName: 'results', Records: [record] }));
     expect(out.RecordsIngested?.Total).toBe(1);

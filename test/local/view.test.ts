@@ -3,14 +3,44 @@ import type { ScoredSample } from '../../core/scored-sample.js';
 import { renderView } from '../../local/view.js';
 
 const base: ScoredSample = {
-  host: 'web-1', tags: {}, seq: 1, time: 1_000_000, metrics: { cpu_pct: 12.34, net_rx_bps: 2_500_000 }, score: 0.41, anomaly: false,
-  severity: 'normal', confidence: 0.9, topMetric: 'cpu_pct', modelVersion: 'v1', recordVersion: 1,
+  host: 'web-1',
+  tags: {},
+  seq: 1,
+  time: 1_000_000,
+  metrics: { cpu_pct: 12.34, net_rx_bps: 2_500_000 },
+  score: 0.41,
+  anomaly: false,
+  severity: 'normal',
+  confidence: 0.9,
+  topMetric: 'cpu_pct',
+  modelVersion: 'v1',
+  recordVersion: 1,
 };
 
 describe('terminal view', () => {
   it('lists hosts most anomalous first, with metrics, score, severity and the top metric of anomalies', () => {
-    const bad: ScoredSample = { ...base, host: 'db-7', score: 0.81, anomaly: true, severity: 'critical', topMetric: 'mem_used_pct', metrics: { mem_used_pct: 97 } };
-    const text = renderView({ latest: new Map([['web-1', base], ['db-7', bad]]), anomalies: [bad], counters: { scored: 2 }, notes: ['prometheus not installed'] }, 1_004_000, { color: false });
+    const bad: ScoredSample = {
+      ...base,
+      host: 'db-7',
+      score: 0.81,
+      anomaly: true,
+      severity: 'critical',
+      topMetric: 'mem_used_pct',
+      metrics: { mem_used_pct: 97 },
+    };
+    const text = renderView(
+      {
+        latest: new Map([
+          ['web-1', base],
+          ['db-7', bad],
+        ]),
+        anomalies: [bad],
+        counters: { scored: 2 },
+        notes: ['prometheus not installed'],
+      },
+      1_004_000,
+      { color: false },
+    );
     const lines = text.split('\n');
     const db = lines.findIndex((l) => l.startsWith('db-7'));
     const web = lines.findIndex((l) => l.startsWith('web-1'));

@@ -16,7 +16,6 @@ function tempDir(): string {
   return dir;
 }
 
-
 describe('sha256Hex', () => {
   it('matches the known digest of "abc"', () => {
     expect(sha256Hex(Buffer.from('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');

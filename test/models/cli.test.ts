@@ -30,7 +30,11 @@ interface Run {
 
 async function vigil(...args: string[]): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], { cwd: work, env: process.env, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], {
+      cwd: work,
+      env: process.env,
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -109,7 +113,9 @@ describe('vigil train / publish / models', () => {
     ]);
     for (const run of [missing, mismatch, noModel, badSeed, noBucket]) expect(run.code, run.stderr).toBe(1);
     expect(missing.stderr).toMatch(/train: cannot read nope\.csv: .*check the path/);
-    expect(mismatch.stderr).toMatch(/publish: cpu-model\/manifest\.json does not fit the agent's features: .*Train on a CSV with the columns timestamp,cpu_pct,.*or pass --any-features/);
+    expect(mismatch.stderr).toMatch(
+      /publish: cpu-model\/manifest\.json does not fit the agent's features: .*Train on a CSV with the columns timestamp,cpu_pct,.*or pass --any-features/,
+    );
     expect(noModel.stderr).toMatch(/nowhere\/manifest\.json does not exist: .*vigil train/);
     expect(badSeed.stderr).toContain('--seed must be an integer; got "abc"');
     expect(noBucket.stderr).toMatch(/models list: bucket .* does not exist: create it or pass the right --bucket/);

@@ -43,20 +43,30 @@ describe('readMetricCsv', () => {
   });
 
   it('names file, line and fix for missing columns', () => {
-    expect(() => readMetricCsv(file('nots.csv', 'time,value\n1,2\n'))).toThrow(/nots\.csv:1: no timestamp column in the header \(time,value\): the header must name a `timestamp` column/);
+    expect(() => readMetricCsv(file('nots.csv', 'time,value\n1,2\n'))).toThrow(
+      /nots\.csv:1: no timestamp column in the header \(time,value\): the header must name a `timestamp` column/,
+    );
     expect(() => readMetricCsv(file('nometric.csv', 'timestamp\n1\n'))).toThrow(/nometric\.csv:1: no metric column/);
-    expect(() => readMetricCsv(file('short.csv', 'timestamp,a,b\n2026-01-05 00:00,1,2\n2026-01-05 00:01,1\n'))).toThrow(/short\.csv:3: 2 fields where the header has 3/);
+    expect(() => readMetricCsv(file('short.csv', 'timestamp,a,b\n2026-01-05 00:00,1,2\n2026-01-05 00:01,1\n'))).toThrow(
+      /short\.csv:3: 2 fields where the header has 3/,
+    );
     expect(() => readMetricCsv(file('dup.csv', 'timestamp,a,a\n1,2,3\n'))).toThrow(/dup\.csv:1: column "a" appears twice/);
-    expect(() => readMetricCsv(file('name.csv', 'timestamp,CPU Usage\n1,2\n'))).toThrow(/name\.csv:1: column name "CPU Usage" is not a valid metric name: use lower snake case/);
+    expect(() => readMetricCsv(file('name.csv', 'timestamp,CPU Usage\n1,2\n'))).toThrow(
+      /name\.csv:1: column name "CPU Usage" is not a valid metric name: use lower snake case/,
+    );
   });
 
   it('names file, line and fix for an unparsable timestamp', () => {
-    expect(() => readMetricCsv(file('ts.csv', 'timestamp,value\n2026-01-05 00:00,1\nyesterday,2\n'))).toThrow(/ts\.csv:3: unparsable timestamp "yesterday": use ISO 8601/);
+    expect(() => readMetricCsv(file('ts.csv', 'timestamp,value\n2026-01-05 00:00,1\nyesterday,2\n'))).toThrow(
+      /ts\.csv:3: unparsable timestamp "yesterday": use ISO 8601/,
+    );
     expect(() => readMetricCsv(file('feb.csv', 'timestamp,value\n2026-02-31 00:00,1\n'))).toThrow(/feb\.csv:2: unparsable timestamp "2026-02-31 00:00"/);
   });
 
   it('names file, line, column and fix for a non-numeric value', () => {
-    expect(() => readMetricCsv(file('num.csv', 'timestamp,a,b\n2026-01-05 00:00,1,2\n\n2026-01-05 00:01,1,high\n'))).toThrow(/num\.csv:4: non-numeric value "high" in column b: write a number/);
+    expect(() => readMetricCsv(file('num.csv', 'timestamp,a,b\n2026-01-05 00:00,1,2\n\n2026-01-05 00:01,1,high\n'))).toThrow(
+      /num\.csv:4: non-numeric value "high" in column b: write a number/,
+    );
   });
 
   it('parses the accepted timestamp forms', () => {
@@ -82,7 +92,11 @@ describe('readMetricCsv', () => {
   });
 
   it('names the interval as the fix for a file without a timestamp column, and refuses both at once', () => {
-    expect(() => readMetricCsv(file('no-time.txt', '0.5,1\n'))).toThrow(/no-time\.txt:1: no timestamp column in the header \(0\.5,1\).*give the interval \(--interval-seconds\)/);
-    expect(() => readMetricCsv(file('both.csv', 'timestamp,cpu_pct\n2026-01-05T10:00:00Z,1\n'), { startMs: 0, intervalMs: 1000 })).toThrow(/both\.csv:1: the file has a timestamp column and a fixed interval was given too/);
+    expect(() => readMetricCsv(file('no-time.txt', '0.5,1\n'))).toThrow(
+      /no-time\.txt:1: no timestamp column in the header \(0\.5,1\).*give the interval \(--interval-seconds\)/,
+    );
+    expect(() => readMetricCsv(file('both.csv', 'timestamp,cpu_pct\n2026-01-05T10:00:00Z,1\n'), { startMs: 0, intervalMs: 1000 })).toThrow(
+      /both\.csv:1: the file has a timestamp column and a fixed interval was given too/,
+    );
   });
 });

@@ -65,7 +65,16 @@ describe('evaluation metrics', () => {
     const thresholds = sweep.map((p) => p.threshold);
     expect(thresholds).toEqual([...new Set(thresholds)].sort((a, b) => a - b));
     expect(thresholds[thresholds.length - 1]).toBe(0.9);
-    expect(windowDetections(scores, [{ start: 2, end: 4 }, { start: 0, end: 1 }], 0.5).map((w) => w.firstDetection)).toEqual([3, undefined]);
+    expect(
+      windowDetections(
+        scores,
+        [
+          { start: 2, end: 4 },
+          { start: 0, end: 1 },
+        ],
+        0.5,
+      ).map((w) => w.firstDetection),
+    ).toEqual([3, undefined]);
   });
 });
 
@@ -86,11 +95,25 @@ describe('labels', () => {
 
   it('reads NAB windows JSON, choosing the key the input path ends with', () => {
     const path = join(dir, 'windows.json');
-    writeFileSync(path, JSON.stringify({ 'web/other.csv': [], 'web/host.csv': [[`${stamp(2)}.000000`, `${stamp(4)}.000000`], [stamp(8), stamp(20)]] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        'web/other.csv': [],
+        'web/host.csv': [
+          [`${stamp(2)}.000000`, `${stamp(4)}.000000`],
+          [stamp(8), stamp(20)],
+        ],
+      }),
+    );
     const labels = readLabels(path, csv, 'data/web/host.csv');
     expect([...labels.perRow]).toEqual([0, 0, 1, 1, 1, 0, 0, 0, 1, 1]);
-    expect(labels.windows).toEqual([{ start: 2, end: 4 }, { start: 8, end: 9 }]);
-    expect(() => readLabels(path, csv, 'data/db/host.csv')).toThrow(/has no windows for data\/db\/host\.csv \(keys: web\/other\.csv, web\/host\.csv\): pass --labels-key/);
+    expect(labels.windows).toEqual([
+      { start: 2, end: 4 },
+      { start: 8, end: 9 },
+    ]);
+    expect(() => readLabels(path, csv, 'data/db/host.csv')).toThrow(
+      /has no windows for data\/db\/host\.csv \(keys: web\/other\.csv, web\/host\.csv\): pass --labels-key/,
+    );
   });
 
   it('reads a 0/1 label column matched by timestamp, naming bad values and unlabelled rows', () => {
@@ -111,12 +134,24 @@ describe('vigil evaluate', () => {
   const featureSet = featureSetFor(metrics);
   const train = parseMetricCsv(history(2000, [], 1));
   const pipeline = new FeaturePipeline(featureSet);
-  const rows = train.timestamps.map((t, i) => pipeline.push({ t, values: { cpu_pct: train.columns.cpu_pct![i]!, mem_used_pct: train.columns.mem_used_pct![i]! } }));
+  const rows = train.timestamps.map((t, i) =>
+    pipeline.push({ t, values: { cpu_pct: train.columns.cpu_pct![i]!, mem_used_pct: train.columns.mem_used_pct![i]! } }),
+  );
   const model = trainModel(rows.slice(100), featureSet, { trees: 50, name: 'test-host', version: 'v1' });
   const modelDir = join(dir, 'model');
   writeModelDir(modelDir, model);
   const input = join(dir, 'host.csv');
-  writeFileSync(input, history(1500, [[700, 712], [1200, 1210]], 2));
+  writeFileSync(
+    input,
+    history(
+      1500,
+      [
+        [700, 712],
+        [1200, 1210],
+      ],
+      2,
+    ),
+  );
   const labelsPath = join(dir, 'host-labels.csv');
   const labelled = (i: number) => (i >= 700 && i < 712) || (i >= 1200 && i < 1210);
   writeFileSync(labelsPath, `timestamp,label\n${Array.from({ length: 1500 }, (_, i) => `${stamp(i)},${labelled(i) ? 1 : 0}`).join('\n')}\n`);
@@ -140,7 +175,9 @@ describe('vigil evaluate', () => {
   it('refuses a CSV without the model’s metric columns, naming file, columns and fix', async () => {
     const other = join(dir, 'other.csv');
     writeFileSync(other, `timestamp,value\n${stamp(0)},1\n`);
-    await expect(evaluateModel({ modelDir, input: other, labels: labelsPath })).rejects.toThrow(/other\.csv:1: no column for cpu_pct, mem_used_pct, which the model test-host was trained on .* evaluate on a CSV with columns timestamp,cpu_pct,mem_used_pct/);
+    await expect(evaluateModel({ modelDir, input: other, labels: labelsPath })).rejects.toThrow(
+      /other\.csv:1: no column for cpu_pct, mem_used_pct, which the model test-host was trained on .* evaluate on a CSV with columns timestamp,cpu_pct,mem_used_pct/,
+    );
   });
 
   it('leaves out the first day of the feature warm-up unless told otherwise', async () => {
@@ -151,7 +188,13 @@ describe('vigil evaluate', () => {
 
   it('continues the pipeline from a history file, for files without timestamps and per-row labels', async () => {
     // The same rows without their timestamp column, on a 5-minute clock; the training file is the history.
-    const bare = (text: string) => text.trim().split('\n').slice(1).map((line) => line.split(',').slice(1).join(',')).join('\n') + '\n';
+    const bare = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',').slice(1).join(','))
+        .join('\n') + '\n';
     const historyFile = join(dir, 'train.txt');
     writeFileSync(historyFile, `cpu_pct,mem_used_pct\n${bare(history(2000, [], 1))}`);
     const testFile = join(dir, 'test.txt');
@@ -162,13 +205,18 @@ describe('vigil evaluate', () => {
     const warm = await evaluateModel({ modelDir, input: testFile, labels: rowLabels, history: historyFile, clock });
     expect(warm.skipRows).toBe(0);
     expect(warm.csv.timestamps[0]).toBe(T0 + 2000 * STEP);
-    expect(warm.labels.windows).toEqual([{ start: 700, end: 711 }, { start: 1200, end: 1209 }]);
+    expect(warm.labels.windows).toEqual([
+      { start: 700, end: 711 },
+      { start: 1200, end: 1209 },
+    ]);
     expect(warm.windows.map((w) => w.firstDetection !== undefined)).toEqual([true, true]);
     // The pipeline's state carries on from the history, as on a host: the first row's features are
     // those of a pipeline that saw the training rows first.
     const carried = new FeaturePipeline(featureSet);
     train.timestamps.forEach((t, i) => carried.push({ t, values: { cpu_pct: train.columns.cpu_pct![i]!, mem_used_pct: train.columns.mem_used_pct![i]! } }));
     const first = parseMetricCsv(readFileSync(input, 'utf8'));
-    expect([...warm.features[0]!]).toEqual([...carried.push({ t: T0 + 2000 * STEP, values: { cpu_pct: first.columns.cpu_pct![0]!, mem_used_pct: first.columns.mem_used_pct![0]! } })]);
+    expect([...warm.features[0]!]).toEqual([
+      ...carried.push({ t: T0 + 2000 * STEP, values: { cpu_pct: first.columns.cpu_pct![0]!, mem_used_pct: first.columns.mem_used_pct![0]! } }),
+    ]);
   });
 });

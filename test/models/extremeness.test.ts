@@ -19,11 +19,7 @@ let training: number[][];
 let session: ort.InferenceSession;
 beforeAll(async () => {
   training = Array.from({ length: 3000 }, () => ordinary());
-  model = trainModel(
-    training,
-    featureSet,
-    { seed: 9, trees: 50 },
-  );
+  model = trainModel(training, featureSet, { seed: 9, trees: 50 });
   session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
 });
 
@@ -56,7 +52,12 @@ describe('extremeness branch', () => {
     expect(combinedScore(0.6, 0.2)).toBeCloseTo(0.2 + FOREST_WEIGHT * 0.4, 6);
     expect(combinedScore(0.5, 0)).toBeCloseTo(FOREST_WEIGHT * 0.5, 6);
     expect(combinedScore(1, 1)).toBe(1);
-    for (const [f, e] of [[0.9, 0.1], [0.3, 0.31], [0.55, 0.55]] as const) expect(combinedScore(f, e)).toBeLessThanOrEqual(Math.fround(Math.max(f, e)));
+    for (const [f, e] of [
+      [0.9, 0.1],
+      [0.3, 0.31],
+      [0.55, 0.55],
+    ] as const)
+      expect(combinedScore(f, e)).toBeLessThanOrEqual(Math.fround(Math.max(f, e)));
   });
 
   it('looks at the value features of every metric, not at the variability ratio', () => {
@@ -77,7 +78,13 @@ describe('hybrid model (trainModel)', () => {
   it('records the branch in the manifest, anchors it at the forest threshold, calibrates the threshold on the hybrid scores', () => {
     const m = parseManifest(JSON.parse(JSON.stringify(model.manifest)));
     expect(m.training.algorithm).toMatch(/per-feature extremeness \+ 0.3 x the excess of isolation-forest/);
-    expect(m.training.params).toMatchObject({ extremenessTail: 0.001, extremenessMargin: 3, extremenessMinimumScales: 3, extremenessAnchor: model.extremeness!.threshold, forestWeight: FOREST_WEIGHT });
+    expect(m.training.params).toMatchObject({
+      extremenessTail: 0.001,
+      extremenessMargin: 3,
+      extremenessMinimumScales: 3,
+      extremenessAnchor: model.extremeness!.threshold,
+      forestWeight: FOREST_WEIGHT,
+    });
     expect(model.extremeness!.threshold).toBe(calibrate(model.forest.score(training), DEFAULT_CONTAMINATION).threshold);
     expect(m.threshold).toBe(calibrate(model.score(training), DEFAULT_CONTAMINATION).threshold);
     expect(m.threshold).toBeLessThanOrEqual(model.extremeness!.threshold);
@@ -128,7 +135,11 @@ describe('hybrid model (trainModel)', () => {
   });
 
   it('can be left out: the forest alone, as before', () => {
-    const plain = trainModel(Array.from({ length: 500 }, () => ordinary()), featureSet, { seed: 9, trees: 10, extremeness: false });
+    const plain = trainModel(
+      Array.from({ length: 500 }, () => ordinary()),
+      featureSet,
+      { seed: 9, trees: 10, extremeness: false },
+    );
     expect(plain.extremeness).toBeUndefined();
     expect(plain.manifest.training.params).not.toHaveProperty('extremenessMargin');
     const rows = [ordinary()];

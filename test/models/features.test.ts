@@ -170,7 +170,10 @@ describe('FeaturePipeline', () => {
 
   it('imputes missing and non-finite values with the recent normal: deviations 0, never NaN', () => {
     const p = new FeaturePipeline(ONE);
-    feed(p, Array.from({ length: 100 }, (_, i) => 40 + (i % 5)));
+    feed(
+      p,
+      Array.from({ length: 100 }, (_, i) => 40 + (i % 5)),
+    );
     for (const bad of [NaN, Infinity, -Infinity, undefined]) {
       const values: Record<string, number> = bad === undefined ? {} : { cpu_pct: bad };
       const f = p.push({ t: T0 + 100 * MINUTE, values });
@@ -198,9 +201,17 @@ describe('FeaturePipeline', () => {
   it('keeps constant-size state (O(1) memory per sample)', () => {
     const p = new FeaturePipeline(ONE);
     const count = () => JSON.stringify(p.snapshot()).split(',').length;
-    feed(p, Array.from({ length: 100 }, (_, i) => i));
+    feed(
+      p,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     const small = count();
-    feed(p, Array.from({ length: 5000 }, (_, i) => i), MINUTE, T0 + 100 * MINUTE);
+    feed(
+      p,
+      Array.from({ length: 5000 }, (_, i) => i),
+      MINUTE,
+      T0 + 100 * MINUTE,
+    );
     expect(count()).toBe(small);
   });
 

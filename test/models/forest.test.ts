@@ -117,8 +117,18 @@ describe('trainForest', () => {
   it('refuses bad training data and bad options with a message naming the problem', () => {
     expect(() => trainForest([[1, 2]])).toThrow(/at least 2 rows; got 1/);
     expect(() => trainForest([[1, 2], [3]])).toThrow(/training row 1 has 1 values, row 0 has 2/);
-    expect(() => trainForest([[1, 2], [3, Number.POSITIVE_INFINITY]])).toThrow(/training row 1, feature 1 is Infinity/);
-    expect(() => trainForest([[1, 2], [3, 1e39]])).toThrow(/training row 1, feature 1 is 1e\+39: training needs finite float32 values/);
+    expect(() =>
+      trainForest([
+        [1, 2],
+        [3, Number.POSITIVE_INFINITY],
+      ]),
+    ).toThrow(/training row 1, feature 1 is Infinity/);
+    expect(() =>
+      trainForest([
+        [1, 2],
+        [3, 1e39],
+      ]),
+    ).toThrow(/training row 1, feature 1 is 1e\+39: training needs finite float32 values/);
     expect(() => trainForest(rows, { trees: 0 })).toThrow(/trees must be a positive integer; got 0/);
     expect(() => trainForest(rows, { subsample: 1 })).toThrow(/subsample must be an integer >= 2; got 1/);
     expect(() => trainForest(rows, { trees: 1 }).score([[1, 2]])).toThrow(/row 0 has 2 values; this forest was trained on 3 features/);

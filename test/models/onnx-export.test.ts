@@ -50,7 +50,11 @@ function parityRows(): { kind: string; row: number[] }[] {
   add('ordinary', 4000, () => undefined);
   add('NaN', 1000, (row) => (row[Math.floor(random() * F)] = Number.NaN));
   add('Infinity', 1000, (row) => (row[Math.floor(random() * F)] = pick([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])));
-  add('huge', 1000, (row) => (row[Math.floor(random() * F)] = pick([1e30, -1e30, 3.4028234663852886e38, -3.4028234663852886e38, 1e300, -1e300, 1e-45, -1e-45, 0])));
+  add(
+    'huge',
+    1000,
+    (row) => (row[Math.floor(random() * F)] = pick([1e30, -1e30, 3.4028234663852886e38, -3.4028234663852886e38, 1e300, -1e300, 1e-45, -1e-45, 0])),
+  );
   // Every feature on a split point of that feature: the float64 split itself, the float32 at or
   // just above it (the exported threshold) and the float32 just below.
   for (const variant of ['split', 'rounded up', 'below'] as const) {

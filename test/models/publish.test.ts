@@ -14,7 +14,6 @@ beforeAll(() => {
   s3 = new S3Client(awsClientSettings());
 });
 
-
 async function newBucket(): Promise<string> {
   const bucket = uniqueName('models');
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -26,7 +25,11 @@ describe('publishModel / fetchCurrentModel', () => {
     const bucket = await newBucket();
     const model = fakeModel('alpha', randomBytes(300_000));
     const pointer = await publishModel(s3, { bucket, prefix: 'vigil/models', ...model });
-    expect(pointer).toMatchObject({ version: model.manifest.version, sha256: model.manifest.onnx.sha256, model: modelKeys('vigil/models', model.manifest.version).model });
+    expect(pointer).toMatchObject({
+      version: model.manifest.version,
+      sha256: model.manifest.onnx.sha256,
+      model: modelKeys('vigil/models', model.manifest.version).model,
+    });
     expect(pointer.previous).toBeUndefined();
     const fetched = await fetchCurrentModel(s3, { bucket, prefix: 'vigil/models' });
     expect(Buffer.from(fetched.onnx).equals(Buffer.from(model.onnx))).toBe(true);
@@ -47,7 +50,9 @@ describe('publishModel / fetchCurrentModel', () => {
 
   it('says how to publish when nothing is published', async () => {
     const bucket = await newBucket();
-    await expect(fetchCurrentModel(s3, { bucket, prefix: 'models' })).rejects.toThrow(`s3://${bucket}/models/current.json does not exist; publish a model with \`vigil publish`);
+    await expect(fetchCurrentModel(s3, { bucket, prefix: 'models' })).rejects.toThrow(
+      `s3://${bucket}/models/current.json does not exist; publish a model with \`vigil publish`,
+    );
   });
 
   it('refuses to publish a manifest that does not describe the bytes', async () => {
@@ -64,9 +69,9 @@ describe('publishModel / fetchCurrentModel', () => {
     const again = await publishModel(s3, { bucket, prefix: '', ...model });
     expect(again.version).toBe(model.manifest.version);
     const impostor = fakeModel();
-    await expect(publishModel(s3, { bucket, prefix: '', onnx: impostor.onnx, manifest: { ...impostor.manifest, version: model.manifest.version } })).rejects.toThrow(
-      /already published .* never overwritten/,
-    );
+    await expect(
+      publishModel(s3, { bucket, prefix: '', onnx: impostor.onnx, manifest: { ...impostor.manifest, version: model.manifest.version } }),
+    ).rejects.toThrow(/already published .* never overwritten/);
     const fetched = await fetchCurrentModel(s3, { bucket, prefix: '' });
     expect(fetched.manifest.onnx.sha256).toBe(model.manifest.onnx.sha256);
   });

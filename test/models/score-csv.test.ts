@@ -65,7 +65,9 @@ describe('score-csv (NAB protocol)', () => {
     writeFileSync(join(root, 'in', 'db.csv'), series(600, 500, 3));
     const done = scoreCsvDir(join(root, 'in'), join(root, 'out'), options);
     expect(done.map((d) => d.output)).toEqual([join(root, 'out', 'db.csv'), join(root, 'out', 'web', 'host-1.csv')]);
-    const out = readFileSync(join(root, 'out', 'web', 'host-1.csv'), 'utf8').trim().split('\n');
+    const out = readFileSync(join(root, 'out', 'web', 'host-1.csv'), 'utf8')
+      .trim()
+      .split('\n');
     const input = text.trim().split('\n');
     expect(out[0]).toBe('timestamp,value,anomaly_score');
     expect(out).toHaveLength(input.length);

@@ -27,7 +27,12 @@ describe('trainModel', () => {
     expect(m.onnx.sha256).toBe(sha256Hex(model.onnx));
     expect(m.onnx.bytes).toBe(model.onnx.byteLength);
     expect(m.featureSet).toEqual({ version: featureSet.version, metrics: featureSet.metrics, names: featureSet.names });
-    expect(m.training).toMatchObject({ rows: 5000, seed: 3, source: 'synthetic', params: { trees: 100, subsample: 256, rowsPerTree: 256, contamination: DEFAULT_CONTAMINATION } });
+    expect(m.training).toMatchObject({
+      rows: 5000,
+      seed: 3,
+      source: 'synthetic',
+      params: { trees: 100, subsample: 256, rowsPerTree: 256, contamination: DEFAULT_CONTAMINATION },
+    });
     expect(m.baseline.center).toHaveLength(width);
     expect(m.version).toBe(`20261121T120000Z-${m.onnx.sha256.slice(0, 8)}`);
     const { threshold, severity } = m;
@@ -84,7 +89,15 @@ describe('trainModel', () => {
   });
 
   it('refuses rows that do not match the feature set, and a bad contamination', () => {
-    expect(() => trainModel([[1, 2], [3, 4]], featureSet)).toThrow(new RegExp(`training row 0 has 2 values, the feature set has ${width} \\(cpu_pct\\.level`));
+    expect(() =>
+      trainModel(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        featureSet,
+      ),
+    ).toThrow(new RegExp(`training row 0 has 2 values, the feature set has ${width} \\(cpu_pct\\.level`));
     expect(() => trainModel(rows, featureSet, { contamination: 0.7 })).toThrow(/contamination must be a share between 0 and 0.5, e.g. 0.01; got 0.7/);
   });
 });

@@ -11,7 +11,14 @@ describe('detection quality on the simulated fleet (10 hosts, 10 s interval, 300
   let result: OfflineRunResult;
 
   it('trains a model on backfilled history and injects one incident of each kind', async () => {
-    result = await runOfflineSimulation({ hosts: 10, seed: 3, historyDays: 1.5, durationSeconds: 300, start: Date.UTC(2026, 10, 18, 15), trainingRows: 10_000 });
+    result = await runOfflineSimulation({
+      hosts: 10,
+      seed: 3,
+      historyDays: 1.5,
+      durationSeconds: 300,
+      start: Date.UTC(2026, 10, 18, 15),
+      trainingRows: 10_000,
+    });
     expect(result.trainingRows).toBe(10_000);
     expect(result.threshold).toBeGreaterThan(0.3);
     expect(result.threshold).toBeLessThan(0.8);

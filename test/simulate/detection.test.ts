@@ -8,13 +8,28 @@ const HOSTS = ['a', 'b', 'c'];
 
 function scored(host: string, time: number, anomaly: boolean, topMetric = 'cpu_pct'): ScoredSample {
   return {
-    host, tags: {}, seq: Math.round((time - T0) / 10_000), time, metrics: { cpu_pct: 1 }, score: anomaly ? 0.7 : 0.4, anomaly,
-    severity: anomaly ? 'high' : 'normal', confidence: 0.8, topMetric, modelVersion: 'm1', recordVersion: 1,
+    host,
+    tags: {},
+    seq: Math.round((time - T0) / 10_000),
+    time,
+    metrics: { cpu_pct: 1 },
+    score: anomaly ? 0.7 : 0.4,
+    anomaly,
+    severity: anomaly ? 'high' : 'normal',
+    confidence: 0.8,
+    topMetric,
+    modelVersion: 'm1',
+    recordVersion: 1,
   };
 }
 
 /** Every host reports every 10 s over [T0, T0 + seconds); `anomalous(host, t)` decides the flag; silent hosts skip. */
-function drive(tracker: DetectionTracker, seconds: number, anomalous: (host: string, t: number) => boolean, silent: (host: string, t: number) => boolean = () => false): void {
+function drive(
+  tracker: DetectionTracker,
+  seconds: number,
+  anomalous: (host: string, t: number) => boolean,
+  silent: (host: string, t: number) => boolean = () => false,
+): void {
   for (let t = T0; t < T0 + seconds * 1000; t += 10_000) {
     for (const host of HOSTS) if (!silent(host, t)) tracker.observe(scored(host, t, anomalous(host, t), host === 'a' ? 'mem_used_pct' : 'cpu_pct'));
     tracker.checkAll(t);
@@ -27,15 +42,46 @@ const silence: Incident = { id: 'quiet', kind: 'host_silent', host: 'b', start: 
 describe('detection tracker', () => {
   it('reports when each incident was detected, what it blamed, and the median delay', () => {
     const tracker = new DetectionTracker([leak, silence], HOSTS, T0, { intervalSeconds: 10 }); // two anomalous samples in a row make an alarm
-    drive(tracker, 300, (host, t) => host === 'a' && t >= T0 + 80_000 && t < T0 + 200_000, (host, t) => host === 'b' && t >= silence.start);
+    drive(
+      tracker,
+      300,
+      (host, t) => host === 'a' && t >= T0 + 80_000 && t < T0 + 200_000,
+      (host, t) => host === 'b' && t >= silence.start,
+    );
     const report = tracker.report(T0 + 300_000);
     expect(report.incidents).toEqual([
       // anomalous from T0+80 s, confirmed by the second sample at T0+90 s: 30 s after the start
-      { id: 'leak', kind: 'memory_leak', host: 'a', start: new Date(leak.start).toISOString(), end: new Date(leak.end).toISOString(), detected: true, secondsToDetection: 30, topMetric: 'mem_used_pct' },
+      {
+        id: 'leak',
+        kind: 'memory_leak',
+        host: 'a',
+        start: new Date(leak.start).toISOString(),
+        end: new Date(leak.end).toISOString(),
+        detected: true,
+        secondsToDetection: 30,
+        topMetric: 'mem_used_pct',
+      },
       // last sample at T0+90 s, silent from T0+95 s: the alarm fires 30 s after the last sample, 25 s in.
-      { id: 'quiet', kind: 'host_silent', host: 'b', start: new Date(silence.start).toISOString(), end: new Date(silence.end).toISOString(), detected: true, secondsToDetection: 25, topMetric: 'silence' },
+      {
+        id: 'quiet',
+        kind: 'host_silent',
+        host: 'b',
+        start: new Date(silence.start).toISOString(),
+        end: new Date(silence.end).toISOString(),
+        detected: true,
+        secondsToDetection: 25,
+        topMetric: 'silence',
+      },
     ]);
-    expect(report).toMatchObject({ hosts: 3, confirmSamples: 2, detected: 2, missed: 0, medianSecondsToDetection: 27.5, falseAlarms: 0, falseAlarmsOnHealthyHosts: 0 });
+    expect(report).toMatchObject({
+      hosts: 3,
+      confirmSamples: 2,
+      detected: 2,
+      missed: 0,
+      medianSecondsToDetection: 27.5,
+      falseAlarms: 0,
+      falseAlarmsOnHealthyHosts: 0,
+    });
   });
 
   it('counts one false alarm per run of anomalous samples outside every incident, on any host', () => {
@@ -67,7 +113,12 @@ describe('detection tracker', () => {
 
   it('a host that stops reporting without an incident is a false alarm', () => {
     const tracker = new DetectionTracker([], HOSTS, T0, { intervalSeconds: 10, silenceSeconds: 45 });
-    drive(tracker, 300, () => false, (host, t) => host === 'c' && t >= T0 + 100_000 && t < T0 + 200_000);
+    drive(
+      tracker,
+      300,
+      () => false,
+      (host, t) => host === 'c' && t >= T0 + 100_000 && t < T0 + 200_000,
+    );
     const report = tracker.report(T0 + 300_000);
     expect(report.falseAlarmList).toEqual([{ host: 'c', at: new Date(T0 + 90_000 + 45_000).toISOString(), reason: 'no sample for 45 s' }]);
   });

@@ -48,14 +48,21 @@ describe('docker-compose.yml', () => {
 
   it('Prometheus takes remote writes, keeps late samples and loads vigil-rules.yml: promtool accepts the config', () => {
     expect(service('prometheus').command).toContain('--web.enable-remote-write-receiver');
-    const config = yamlFile<{ storage: { tsdb: { out_of_order_time_window: string } }; rule_files: string[]; alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] } }>('local/compose/prometheus.yml');
+    const config = yamlFile<{
+      storage: { tsdb: { out_of_order_time_window: string } };
+      rule_files: string[];
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+    }>('local/compose/prometheus.yml');
     expect(config.storage.tsdb.out_of_order_time_window).toBe('2h');
     expect(config.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual(['alertmanager:9093']);
     const rulesInContainer = binds('prometheus').get('./grafana/alerts/vigil-rules.yml');
     expect(rulesInContainer).toBeDefined();
     expect(config.rule_files.some((glob) => new RegExp(`^${glob.replace(/\./g, '\\.').replace(/\*/g, '[^/]*')}$`).test(rulesInContainer!))).toBe(true);
     // Check the config as Prometheus would read it, with the container's rule path pointed at the repo's file.
-    const local = readFileSync(join(ROOT, 'local/compose/prometheus.yml'), 'utf8').replace('/etc/prometheus/rules/*.yml', join(ROOT, 'grafana/alerts/vigil-rules.yml'));
+    const local = readFileSync(join(ROOT, 'local/compose/prometheus.yml'), 'utf8').replace(
+      '/etc/prometheus/rules/*.yml',
+      join(ROOT, 'grafana/alerts/vigil-rules.yml'),
+    );
     writeFileSync(join(work, 'prometheus.yml'), local);
     const out = execFileSync('promtool', ['check', 'config', join(work, 'prometheus.yml')], { encoding: 'utf8' });
     expect(out).toMatch(/SUCCESS: \d+ rules found/);
@@ -70,7 +77,9 @@ describe('docker-compose.yml', () => {
   it("Grafana gets the dashboards' data sources under their fixed uids, and every generated dashboard", () => {
     const provisioning = binds('grafana').get('./local/compose/grafana/provisioning');
     expect(provisioning).toBe('/etc/grafana/provisioning');
-    const { datasources } = yamlFile<{ datasources: { uid: string; type: string; url?: string }[] }>('local/compose/grafana/provisioning/datasources/vigil.yml');
+    const { datasources } = yamlFile<{ datasources: { uid: string; type: string; url?: string }[] }>(
+      'local/compose/grafana/provisioning/datasources/vigil.yml',
+    );
     for (const key of Object.keys(DATASOURCE_UIDS) as (keyof typeof DATASOURCE_UIDS)[]) {
       expect(datasources).toContainEqual(expect.objectContaining({ uid: DATASOURCE_UIDS[key], type: DATASOURCE_TYPES[key] }));
     }

@@ -30,7 +30,8 @@ describe('simulated fleet', () => {
     expect(new Set(samples.map((s) => s.host))).toEqual(new Set(fleet.hostIds));
     const problems: string[] = [];
     for (const sample of samples) {
-      if (Object.keys(sample.values).sort().join() !== [...HOST_METRICS].sort().join()) problems.push(`${sample.host}: metrics ${Object.keys(sample.values).join()}`);
+      if (Object.keys(sample.values).sort().join() !== [...HOST_METRICS].sort().join())
+        problems.push(`${sample.host}: metrics ${Object.keys(sample.values).join()}`);
       for (const [metric, value] of Object.entries(sample.values)) {
         const inRange = Number.isFinite(value) && value >= 0 && (!metric.endsWith('_pct') || value <= 100);
         if (!inRange) problems.push(`${sample.host} ${metric}=${value} at ${new Date(sample.t).toISOString()}`);

@@ -23,7 +23,11 @@ describe('simulated agents', () => {
       expect(record.samples[0]!.f).toHaveLength(HOST_FEATURE_SET.names.length);
       expect(record.tags).toMatchObject({ env: 'sim' });
     }
-    const seqOf = (host: string): number[] => ticks.flat().filter((r) => r.host === host).map((r) => r.samples[0]!.seq);
+    const seqOf = (host: string): number[] =>
+      ticks
+        .flat()
+        .filter((r) => r.host === host)
+        .map((r) => r.samples[0]!.seq);
     expect(seqOf(fleet.hostIds[0]!)).toEqual([1, 2, 3, 4]);
     expect(seqOf(silentHost)).toEqual([1, 2]); // silent for two ticks: nothing sent, nothing numbered
     expect(ticks[3]!.find((r) => r.host === silentHost)!.samples[0]!.t).toBe(START + 30_000);

@@ -39,7 +39,21 @@ describe('agent process killed mid-send', () => {
     const proxy = await KinesisProxy.start(endpoint);
     const spoolDir = mkdtempSync(join(tmpdir(), 'vigil-agent-crash-'));
     const host = uniqueName('crash-host');
-    const args = ['--stream', stream, '--region', 'us-east-1', '--host', host, '--interval', '0.2', '--no-start-jitter', '--spool-dir', spoolDir, '--log-level', 'debug'];
+    const args = [
+      '--stream',
+      stream,
+      '--region',
+      'us-east-1',
+      '--host',
+      host,
+      '--interval',
+      '0.2',
+      '--no-start-jitter',
+      '--spool-dir',
+      spoolDir,
+      '--log-level',
+      'debug',
+    ];
     try {
       const first = startAgentProcess(args, proxy.url);
       await waitFor('the first agent to send 3 calls', () => proxy.calls.length >= 3, 30_000);
@@ -73,7 +87,8 @@ describe('agent process killed mid-send', () => {
       for (const seq of heldSeqs) expect(arrived.filter((s) => s.seq === seq).length).toBe(2);
       expect(second.log.join('')).toMatch(/"msg":"agent stopped"/);
       // Structured logs: every line on stderr is one JSON object with a level and a message.
-      for (const line of second.log.join('').trimEnd().split('\n')) expect(JSON.parse(line)).toMatchObject({ level: expect.any(String), msg: expect.any(String) });
+      for (const line of second.log.join('').trimEnd().split('\n'))
+        expect(JSON.parse(line)).toMatchObject({ level: expect.any(String), msg: expect.any(String) });
     } finally {
       await proxy.close();
     }

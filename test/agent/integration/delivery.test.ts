@@ -108,7 +108,10 @@ describe('agent delivery over the wire', { timeout: 90_000 }, () => {
     const kept = s.agent.counters();
     expect(kept.pending).toBe(kept.spooled);
     await s.proxy.up();
-    const next = new Agent({ ...s.config, stream: s.config.stream! }, { log: createLogger('error', () => {}), kinesis: new KinesisClient({ ...awsClientSettings({ maxAttempts: 1 }), endpoint: s.proxy.url }) });
+    const next = new Agent(
+      { ...s.config, stream: s.config.stream! },
+      { log: createLogger('error', () => {}), kinesis: new KinesisClient({ ...awsClientSettings({ maxAttempts: 1 }), endpoint: s.proxy.url }) },
+    );
     const running = next.run();
     await waitFor('the kept samples sent by the next start', () => next.counters().samplesSent >= kept.spooled);
     next.stop();
