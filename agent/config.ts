@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatConfigProblems, showValue, type ConfigProblem } from '../core/config-problems.js';
 import { HostIdSchema, TagsSchema } from '../core/wire.js';
 import { LOG_LEVELS } from './log.js';

@@ -3,7 +3,7 @@
  * ONNX: input `features` float32 [N, F], output `score` float32 [N], higher = more anomalous.
  * Any model that honours this (trained here, in scikit-learn or PyTorch) can be published and scored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues } from './wire.js';
 
 export const MANIFEST_SCHEMA_VERSION = 1;

@@ -28,7 +28,7 @@
  * hot path (host ids, tag sets and metric names by the shared schemas, once per distinct header),
  * and its errors name the field, the value and the fix.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FeatureRows } from './feature-rows.js';
 import { METRIC_NAME_PATTERN } from './host-metrics.js';
 

@@ -2,7 +2,7 @@
  * The pipeline's state and its plain-JSON snapshot, so the agent can save it and restore it after
  * a restart. The snapshot names the feature set it belongs to; restoring it for another one fails.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FeatureSet } from '../core/features.js';
 import { describeIssues } from '../core/wire.js';
 import type { FeatureOptions } from './options.js';

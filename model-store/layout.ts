@@ -3,7 +3,7 @@
  * `vigil publish` writes a model's files under its own version (never overwritten), then replaces
  * the pointer in one PutObject, so readers see the old model or the new one, never a mix.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MANIFEST_FILE, MODEL_FILE } from '../core/manifest.js';
 import { describeIssues } from '../core/wire.js';
 

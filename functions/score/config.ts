@@ -3,7 +3,7 @@
  * A bad value fails the first invocation with a message listing every bad variable, each with its
  * value, what is wrong and the fix (core/config-problems.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatConfigProblems, type ConfigProblem } from '../../core/config-problems.js';
 import { DEFAULT_MODEL_PREFIX, SINK_NAMES, type SinkName } from '../../core/score-function.js';
 import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';

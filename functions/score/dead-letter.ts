@@ -7,7 +7,7 @@
  * reported as batch item failures, so they are delivered and dead-lettered again, never lost.
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_RETRY_POLICY, inParallel, isTransientAwsError, withRetries, type RetryPolicy } from '../sinks/retry.js';
 import { errorText } from '../sinks/sink.js';
 import type { RecordOrigin } from './records.js';

@@ -2,7 +2,7 @@
  * What `npm run grafana:publish` needs, from environment variables, checked in one schema: errors
  * name the variable, the value given and what to set.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';
 
 const url = (example: string) => z.url({ protocol: /^https?$/, error: `expected an http(s) URL such as ${example}` }).transform((u) => u.replace(/\/+$/, ''));

@@ -34,4 +34,11 @@ describe('layers', () => {
   ])('%s may import: %s', async (file, code) => {
     expect(await layerErrors(file, `${code}\nexport {};\n`)).toEqual([]);
   });
+
+  it("imports zod as a namespace, so the score function's bundle keeps only the parts it uses", async () => {
+    const [named] = await eslint.lintText("import { z } from 'zod';\nexport const s = z.string();\n", { filePath: 'core/example.ts' });
+    expect(named!.messages.map((m) => m.ruleId)).toEqual(['no-restricted-syntax']);
+    const [namespace] = await eslint.lintText("import * as z from 'zod';\nexport const s = z.string();\n", { filePath: 'core/example.ts' });
+    expect(namespace!.messages).toEqual([]);
+  });
 });
