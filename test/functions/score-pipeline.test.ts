@@ -128,8 +128,15 @@ async function promQuery(promql: string): Promise<{ metric: Record<string, strin
   return answer.data.result;
 }
 
+/** The numeric value of each series of an instant query, in answer order. */
+const seriesValues = (result: { value: [number, string] }[]): number[] => result.map((r) => Number(r.value[1]));
+
+/** What a stored Timestream record says of its sample: seq, anomaly flag, severity, top metric. */
+const verdictOf = (r: _Record): (string | undefined)[] => [measure(r, 'seq'), measure(r, 'anomaly'), measure(r, 'severity'), measure(r, 'top_metric')];
+
 describe('score function over the wire', () => {
   it('stores every sample in Timestream and Prometheus, and dead-letters a poison record while its neighbours are stored', async () => {
+    // Arrange: two hosts' good records around a poison record.
     const p = await pipeline();
     const a = uniqueName('web');
     const b = uniqueName('web');
@@ -138,10 +145,13 @@ describe('score function over the wire', () => {
     const poison = Buffer.from(encode(late));
     const at = poison.indexOf(Buffer.from(new Float64Array([late.samples[0]!.t]).buffer));
     poison.writeDoubleLE(5, at);
+    // Act
     const sequenceNumbers = await p.put([encode(wireRecord(a, recentSamples(3, 2), { env: 'prod' })), poison, encode(wireRecord(b, recentSamples(2)))]);
     await until(() => p.poller.counters.recordsDelivered === 3 || undefined, 'the batch to be taken');
 
-    expect(p.proxy.recordsOf(a).map((r) => [measure(r, 'seq'), measure(r, 'anomaly'), measure(r, 'severity'), measure(r, 'top_metric')])).toEqual([
+    // Assert: Timestream, Prometheus, then the dead letter.
+    const verdictsOfA = p.proxy.recordsOf(a).map(verdictOf);
+    expect(verdictsOfA).toEqual([
       ['0', 'false', 'normal', expect.any(String)],
       ['1', 'false', 'normal', expect.any(String)],
       ['2', 'true', 'high', 'cpu_pct'],
@@ -160,9 +170,11 @@ describe('score function over the wire', () => {
       const result = await promQuery(`vigil_anomaly{host="${a}"}`);
       return result.length ? result : undefined;
     }, 'the series in Prometheus');
-    expect(anomalies.map((r) => Number(r.value[1]))).toEqual([1]);
-    expect((await promQuery(`vigil_anomaly_top_metric{host="${a}"}`))[0]?.metric).toMatchObject({ metric: 'cpu_pct', env: 'prod' });
-    expect((await promQuery(`count_over_time(vigil_anomaly_score{host="${b}"}[1h])`)).map((r) => Number(r.value[1]))).toEqual([2]);
+    const topMetricOfA = (await promQuery(`vigil_anomaly_top_metric{host="${a}"}`))[0]?.metric;
+    const scoresOfB = seriesValues(await promQuery(`count_over_time(vigil_anomaly_score{host="${b}"}[1h])`));
+    expect(seriesValues(anomalies)).toEqual([1]);
+    expect(topMetricOfA).toMatchObject({ metric: 'cpu_pct', env: 'prod' });
+    expect(scoresOfB).toEqual([2]);
 
     const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: p.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     expect(got.Messages).toHaveLength(1);
@@ -192,8 +204,10 @@ describe('score function over the wire', () => {
     await until(() => p.poller.counters.recordsDelivered === 4 || undefined, 'every record to be taken');
     for (const host of hosts) {
       const stored = p.proxy.recordsOf(host);
-      expect(stored.map((r) => measure(r, 'seq'))).toEqual(['0', '1', '2', '3', '4']);
-      expect(new Set(stored.map((r) => `${r.Time}/${r.Version}`)).size).toBe(5);
+      const seqs = stored.map((r) => measure(r, 'seq'));
+      const distinctWrites = new Set(stored.map((r) => `${r.Time}/${r.Version}`));
+      expect(seqs).toEqual(['0', '1', '2', '3', '4']);
+      expect(distinctWrites.size).toBe(5);
     }
     expect(p.poller.counters.discardedRecords).toBe(0);
     // Prometheus got the batch on every delivery; identical samples are kept once.
@@ -201,7 +215,7 @@ describe('score function over the wire', () => {
       const result = await promQuery(`count_over_time(vigil_anomaly_score{host=~"${hosts.join('|')}"}[1h])`);
       return result.length === hosts.length ? result : undefined;
     }, 'the series of every host');
-    expect(counts.map((r) => Number(r.value[1]))).toEqual([5, 5, 5, 5]);
+    expect(seriesValues(counts)).toEqual([5, 5, 5, 5]);
   });
 
   it('switches to a newly published model without a restart', async () => {
@@ -296,6 +310,6 @@ describe('score function over the wire', () => {
       const r = await promQuery(`vigil_anomaly_severity{host="${host}"}`);
       return r.length ? r : undefined;
     }, 'the series in Prometheus');
-    expect(result.map((r) => Number(r.value[1]))).toEqual([3]);
+    expect(seriesValues(result)).toEqual([3]);
   });
 });
