@@ -21,18 +21,16 @@
  * forest (which sees the combination of features, vol_short too) adds evidence but no longer
  * decides alone: an Isolation Forest scores the ordinary tail of its training data (a noisy hour,
  * the evening peak) nearly as high as real anomalies, which made the forest-driven rows most of
- * the false alarms. The hybrid never exceeds max(forest score, extremeness score). Measured on NAB
- * (seeds 1-3, standard / reward low FP / reward low FN): the max of the two 64.1 / 57.4 / 69.3;
- * the extremeness score alone 65.3 / 59.6 / 68.8; forest weight 0.1: 69.7 / 63.6 / 74.5; 0.2:
- * 70.4 / 64.6 / 74.8; 0.3: 71.3 / 63.5 / 75.6; 0.4: 70.6 / 62.2 / 75.0; 0.5: 68.6 / 60.0 / 73.6.
+ * the false alarms. The hybrid never exceeds max(forest score, extremeness score). How the weight
+ * was chosen: docs/detection.md.
  *
  * Only the features that measure the value itself take part (level, deviations from the normals,
  * rate of change): vol_short, a log ratio of variabilities, goes far out whenever a spiky metric
- * turns quiet for a while, which is no anomaly on its own (measured on NAB: hundreds of false
- * detections on one file); the forest still sees it. models/onnx/export.ts
- * computes the same arithmetic inside the ONNX graph (IsNaN, Where, Sub, Abs, Div, ReduceMax, Mul,
- * Exp, Sub, then Sub, Relu, Mul, Add for the combination); this module does it step by step in float32 as onnxruntime does, so the two agree
- * (the parity test bounds the difference by 1e-6). A NaN feature carries no evidence: it counts as
+ * turns quiet for a while, which is no anomaly on its own; the forest still sees it.
+ * models/onnx/export.ts computes the same arithmetic inside the ONNX graph (IsNaN, Where, Sub, Abs,
+ * Div, ReduceMax, Mul, Exp, Sub, then Sub, Relu, Mul, Add for the combination); this module does it
+ * step by step in float32 as onnxruntime does, so the two agree (the parity test bounds the
+ * difference by 1e-6). A NaN feature carries no evidence: it counts as
  * its center. ±Infinity and values beyond float32 give E = Infinity and score 1.
  */
 import type { FeatureSet, PerMetricFeature } from '../core/features.js';

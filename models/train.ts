@@ -67,8 +67,7 @@ export interface TrainedModel {
 /**
  * A fleet model scores every host every few seconds: 1% flagged samples would be an anomalous
  * sample per host every quarter of an hour. The extremeness branch catches the gross anomalies
- * on its own, so the forest's threshold can sit higher (measured on the simulated fleet: no false
- * alarm on a healthy host at 0.2%, two at 1%, every incident detected at both).
+ * on its own, so the forest's threshold can sit higher (docs/detection.md has the measurement).
  */
 export const DEFAULT_CONTAMINATION = 0.002;
 export const DEFAULT_MODEL_NAME = 'vigil-host';
