@@ -6,7 +6,7 @@
  */
 import { HOST_METRICS } from './host-metrics.js';
 
-export const FEATURE_SET_VERSION = 3;
+export const FEATURE_SET_VERSION = 4;
 
 /** Per metric, in this order: how the value compares with the host's own normal. */
 export const PER_METRIC_FEATURES = [

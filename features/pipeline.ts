@@ -11,7 +11,9 @@
  *   rate         (value - previous value - the change the seasonal normal expects between the two
  *                samples' hours) / typical change
  *   vol_short    log(recent variability / long variability)
- * Scales are robust mean absolute deviations, floored so a flat series does not divide by zero.
+ * Scales are robust mean absolute deviations, floored so a flat series does not divide by zero, and
+ * at least half the metric's typical non-zero move (STEP_FLOOR), so a quantised or mostly-constant
+ * metric's ordinary step is not an extreme deviation.
  *
  * Explicit cases:
  *   - missing, non-finite, or negative value of a non-negative metric (a counter reset upstream):
@@ -41,6 +43,13 @@ const PER_METRIC = PER_METRIC_FEATURES.length;
 const F = Object.fromEntries(PER_METRIC_FEATURES.map((name, i) => [name, i])) as Record<(typeof PER_METRIC_FEATURES)[number], number>;
 /** How fast the typical sampling interval follows the observed time steps. */
 const INTERVAL_ALPHA = 0.05;
+/**
+ * Share of a metric's typical non-zero move that every deviation scale is at least: a metric that
+ * sits still most of the time (a quantised share, a count, 0 apart from blips) has a robust spread
+ * near 0, and one ordinary step would otherwise be an extreme deviation. For a continuous metric the
+ * typical move (about 1.13 sigma for noise) times this share stays below its spread (0.8 sigma).
+ */
+const STEP_FLOOR = 0.5;
 /** Far inside float32's range, so the ONNX input never becomes Infinity. */
 const MAX_LEVEL = 1e30;
 
@@ -90,7 +99,11 @@ export class FeaturePipeline {
       const x = valid ? raw : imputed(s);
       this.features(s, x, valid && !gap, buckets, previousBuckets, out, m * PER_METRIC);
       if (!valid) return;
-      if (s.last !== null && !gap) updateEwma(s.change, Math.abs(x - s.last), this.longAlpha, options.clipMads);
+      if (s.last !== null && !gap) {
+        const move = Math.abs(x - s.last);
+        updateEwma(s.change, move, this.longAlpha, options.clipMads);
+        if (move > 0) updateEwma(s.step, move, this.longAlpha, options.clipMads);
+      }
       updateEwma(s.short, x, this.shortAlpha, Infinity);
       updateEwma(s.long, x, this.longAlpha, options.clipMads);
       updateSeasonal(s.seasonal, buckets, x, weightMs, options.seasonalDays, options.seasonalWeeks, options.clipMads);
@@ -120,7 +133,7 @@ export class FeaturePipeline {
     at: number,
   ): void {
     const o = this.options;
-    const floor = Math.max(o.absoluteScaleFloor, o.relativeScaleFloor * Math.abs(s.long.mean));
+    const floor = Math.max(o.absoluteScaleFloor, o.relativeScaleFloor * Math.abs(s.long.mean), STEP_FLOOR * s.step.mean);
     const longScale = Math.max(s.long.mad, floor);
     const clamp = (v: number) => (Number.isFinite(v) ? Math.max(-o.maxFeature, Math.min(o.maxFeature, v)) : 0);
     const devLong = s.long.n === 0 ? 0 : (x - s.long.mean) / longScale;

@@ -18,6 +18,12 @@ export interface MetricState {
   long: EwmaState;
   /** Robust scale of the sample-to-sample change, for the rate feature. */
   change: EwmaState;
+  /**
+   * Robust scale of the sample-to-sample changes that are not 0: the size of a typical move. A
+   * quantised or mostly-constant metric (a count, a flag, a share in steps) moves by at least its
+   * step; its deviation scales are floored by this, so one ordinary step is not an extreme.
+   */
+  step: EwmaState;
   seasonal: SeasonalState;
 }
 
@@ -29,7 +35,14 @@ export interface PipelineState {
   metrics: MetricState[];
 }
 
-export const emptyMetricState = (): MetricState => ({ last: null, short: emptyEwma(), long: emptyEwma(), change: emptyEwma(), seasonal: emptySeasonal() });
+export const emptyMetricState = (): MetricState => ({
+  last: null,
+  short: emptyEwma(),
+  long: emptyEwma(),
+  change: emptyEwma(),
+  step: emptyEwma(),
+  seasonal: emptySeasonal(),
+});
 
 export const emptyPipelineState = (metricCount: number): PipelineState => ({
   lastT: null,
@@ -46,6 +59,7 @@ const metricJson = z.strictObject({
   short: ewmaJson,
   long: ewmaJson,
   change: ewmaJson,
+  step: ewmaJson,
   day: z.array(bucketJson).length(DAY_BUCKETS),
   week: z.array(bucketJson).length(WEEK_BUCKETS),
 });
@@ -75,6 +89,7 @@ export function toSnapshot(featureSet: FeatureSet, options: FeatureOptions, stat
       short: ewma(m.short),
       long: ewma(m.long),
       change: ewma(m.change),
+      step: ewma(m.step),
       day: m.seasonal.day.map((b) => [b.mean, b.mad, b.n, b.covered]),
       week: m.seasonal.week.map((b) => [b.mean, b.mad, b.n, b.covered]),
     })),
@@ -117,6 +132,7 @@ export function fromSnapshot(featureSet: FeatureSet, json: unknown): { state: Pi
         short: ewma(m.short),
         long: ewma(m.long),
         change: ewma(m.change),
+        step: ewma(m.step),
         seasonal: { day: m.day.map(bucket), week: m.week.map(bucket) },
       })),
     },

@@ -1,5 +1,6 @@
 /**
  * The extremeness branch of the hybrid model score, and its JS reference.
+ * (E beyond 1 is compressed to 1 + ln E before the mapping below: see compressedExtremeness.)
  *
  * An Isolation Forest with many features barely reacts when ONE feature is extreme, and it scores
  * anything beyond its training range like its most extreme training points. The extremeness branch
@@ -28,9 +29,9 @@
  * rate of change): vol_short, a log ratio of variabilities, goes far out whenever a spiky metric
  * turns quiet for a while, which is no anomaly on its own; the forest still sees it.
  * models/onnx/export.ts computes the same arithmetic inside the ONNX graph (IsNaN, Where, Sub, Abs,
- * Div, ReduceMax, Mul, Exp, Sub, then Sub, Relu, Mul, Add for the combination); this module does it
- * step by step in float32 as onnxruntime does, so the two agree (the parity test bounds the
- * difference by 1e-6). A NaN feature carries no evidence: it counts as
+ * Div, ReduceMax, Max, Log, Add, Min, Mul, Exp, Sub, then Sub, Relu, Mul, Add for the combination);
+ * this module does it step by step in float32 as onnxruntime does, so the two agree (the parity test
+ * bounds the difference by 1e-6). A NaN feature carries no evidence: it counts as
  * its center. ±Infinity and values beyond float32 give E = Infinity and score 1.
  */
 import type { FeatureSet, PerMetricFeature } from '../core/features.js';
@@ -75,7 +76,19 @@ export function extremenessOf(row: ArrayLike<number>, branch: Pick<ExtremenessBr
 
 /** The extremeness score of E, in float32 (see the top of this file). */
 export function extremenessScore(extremeness: number, rate: number): number {
-  return Math.fround(1 - Math.fround(Math.exp(Math.fround(extremeness * rate))));
+  return Math.fround(1 - Math.fround(Math.exp(Math.fround(compressedExtremeness(extremeness) * rate))));
+}
+
+/**
+ * E up to 1, 1 + ln E beyond: min(E, 1 + ln(max(E, 1))), in float32 like the ONNX graph (Max, Log,
+ * Add, Min). Continuous and increasing, unchanged up to E = 1 (where the threshold sits), but far-out
+ * rows no longer all round to a score of exactly 1: in float32, 1 - (1 - threshold)^E is 1 from
+ * E ~ 30 on, so a drifted metric at E = 40 and an outage at E = 4,000 tied and no threshold could
+ * tell them apart (seen on SMD: best thresholds at 0.9999999 and 1.0).
+ */
+export function compressedExtremeness(extremeness: number): number {
+  const log = Math.fround(Math.log(Math.max(extremeness, 1)));
+  return Math.min(extremeness, Math.fround(1 + log));
 }
 
 /** Share of the forest's score above the extremeness score that the hybrid score adds (see the top of this file). */
@@ -104,8 +117,8 @@ export interface ReachOptions {
 export const DEFAULT_REACH_OPTIONS: ReachOptions = { tail: 0.001, margin: 3, minimumScales: 3 };
 
 /**
- * Per feature (by index): margin x the larger of its training |x - center| at the 1 - tail quantile and
- * minimumScales robust scales. Always finite and > 0.
+ * Per feature (by index): margin x the largest of its training |x - center| at the 1 - tail quantile,
+ * its typical excursion (below) and minimumScales robust scales. Always finite and > 0.
  */
 export function reachOf(
   rows: readonly ArrayLike<number>[],
@@ -121,9 +134,25 @@ export function reachOf(
     const center = baseline.center[f]!;
     rows.forEach((row, r) => (deviations[r] = Math.abs(row[f]! - center)));
     deviations.sort();
-    const normalRange = deviations.length === 0 ? 0 : deviations[Math.min(deviations.length - 1, Math.floor((1 - tail) * deviations.length))]!;
-    const reach = margin * Math.max(Number.isFinite(normalRange) ? normalRange : 0, minimumScales * baseline.scale[f]!);
+    const tailRange = deviations.length === 0 ? 0 : deviations[Math.min(deviations.length - 1, Math.floor((1 - tail) * deviations.length))]!;
+    const normalRange = Math.max(Number.isFinite(tailRange) ? tailRange : 0, typicalExcursion(deviations));
+    const reach = margin * Math.max(normalRange, minimumScales * baseline.scale[f]!);
     // Kept a float32 > 0, as the ONNX graph divides by it.
     return Math.max(Math.fround(reach), 1e-30);
   });
+}
+
+/**
+ * The median of the deviations that are not 0 (ascending input): how far a feature typically goes
+ * when it leaves its center. For a continuous feature it is below its tail quantile and changes
+ * nothing; for one that sits at one value in nearly every training row (0 apart from rare blips, a
+ * share that moves in steps) the tail quantile and the MAD are 0 and it is the size of an ordinary
+ * blip or step, so such a blip is not an extreme on its own.
+ */
+function typicalExcursion(sortedDeviations: Float64Array): number {
+  let k = 0;
+  while (k < sortedDeviations.length && !(sortedDeviations[k]! > 0)) k++;
+  if (k === sortedDeviations.length) return 0;
+  const v = sortedDeviations[k + Math.floor((sortedDeviations.length - 1 - k) / 2)]!;
+  return Number.isFinite(v) ? v : 0;
 }

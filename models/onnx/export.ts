@@ -10,7 +10,8 @@
  * column is combined with the extremeness score, per row:
  *
  *   features -> Gather the branch's features -> IsNaN / Where (NaN -> center) -> Sub center -> Abs -> Div reach
- *   -> ReduceMax over features (axes as an attribute at opset 17) -> Mul ln(1 - threshold) -> Exp
+ *   -> ReduceMax over features (axes as an attribute at opset 17) = E -> min(E, 1 + ln(max(E, 1)))
+ *   -> Mul ln(1 - threshold) -> Exp
  *   -> 1 - that = extremeness score
  *   score = extremeness score + FOREST_WEIGHT x Relu(forest score - extremeness score)
  *
@@ -94,7 +95,12 @@ function extremenessNodes(forestScore: string, output: string): Node[] {
     { opType: 'Abs', input: ['deviation'], output: ['distance'] },
     { opType: 'Div', input: ['distance', 'reach'], output: ['reach_share'] },
     { opType: 'ReduceMax', input: ['reach_share'], output: ['extremeness'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 1)] },
-    { opType: 'Mul', input: ['extremeness', 'log_one_minus_threshold'], output: ['log_normal_share'] },
+    // E beyond 1 becomes 1 + ln E: min(E, 1 + ln(max(E, 1))) (models/extremeness.ts compressedExtremeness).
+    { opType: 'Max', input: ['extremeness', 'one'], output: ['extremeness_at_least_one'] },
+    { opType: 'Log', input: ['extremeness_at_least_one'], output: ['log_extremeness'] },
+    { opType: 'Add', input: ['log_extremeness', 'one'], output: ['one_plus_log_extremeness'] },
+    { opType: 'Min', input: ['extremeness', 'one_plus_log_extremeness'], output: ['compressed_extremeness'] },
+    { opType: 'Mul', input: ['compressed_extremeness', 'log_one_minus_threshold'], output: ['log_normal_share'] },
     { opType: 'Exp', input: ['log_normal_share'], output: ['normal_share'] },
     { opType: 'Sub', input: ['one', 'normal_share'], output: ['extremeness_score'] },
     { opType: 'Sub', input: [forestScore, 'extremeness_score'], output: ['forest_excess'] },
