@@ -7,19 +7,23 @@ import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 
 /**
- * The metric whose features lie furthest from the training baseline, in robust z units
- * (|x - center| / scale), summed over that metric's features. `offset`: where the row starts in
+ * How far metric `m`'s features lie from the training baseline, in robust z units
+ * (|x - center| / scale), summed over the metric's features. `offset`: where the row starts in
  * `features` (a batch's feature matrix, read in place).
  */
+function metricDistance(features: ArrayLike<number>, perMetric: number, baseline: Manifest['baseline'], offset: number, m: number): number {
+  let distance = 0;
+  for (let k = m * perMetric; k < (m + 1) * perMetric; k++) distance += Math.abs(features[offset + k]! - baseline.center[k]!) / baseline.scale[k]!;
+  return distance;
+}
+
+/** The metric whose features lie furthest from the training baseline (metricDistance). */
 export function topContributingMetric(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline'], offset = 0): string {
   const perMetric = featureSet.names.length / featureSet.metrics.length;
   let best = featureSet.metrics[0]!;
   let bestDistance = -1;
   for (let m = 0; m < featureSet.metrics.length; m++) {
-    let distance = 0;
-    for (let k = m * perMetric; k < (m + 1) * perMetric; k++) {
-      distance += Math.abs(features[offset + k]! - baseline.center[k]!) / baseline.scale[k]!;
-    }
+    const distance = metricDistance(features, perMetric, baseline, offset, m);
     if (distance > bestDistance) {
       bestDistance = distance;
       best = featureSet.metrics[m]!;
@@ -28,17 +32,10 @@ export function topContributingMetric(features: ArrayLike<number>, featureSet: F
   return best;
 }
 
-/**
- * Every metric's distance from the training baseline (as topContributingMetric measures it), in
- * feature-set order: the ranking behind the top contributing metric.
- */
+/** Every metric's distance from the training baseline, in feature-set order: the ranking behind the top contributing metric. */
 export function metricDistances(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline'], offset = 0): Float64Array {
   const perMetric = featureSet.names.length / featureSet.metrics.length;
-  const distances = new Float64Array(featureSet.metrics.length);
-  for (let m = 0; m < featureSet.metrics.length; m++) {
-    for (let k = m * perMetric; k < (m + 1) * perMetric; k++) distances[m]! += Math.abs(features[offset + k]! - baseline.center[k]!) / baseline.scale[k]!;
-  }
-  return distances;
+  return Float64Array.from(featureSet.metrics, (_, m) => metricDistance(features, perMetric, baseline, offset, m));
 }
 
 /**

@@ -15,113 +15,86 @@
  * test rows (false alarms of the extremeness branch) and on labelled rows.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { featureSetFor } from '../core/features.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
-import { trainModel, type TrainOptions } from '../models/train.js';
+import { readMetricCsv, type RowClock } from '../models/csv.js';
+import { featureRowsOf } from '../models/csv-features.js';
+import { trainModel } from '../models/train.js';
 
-const START = Date.UTC(2019, 0, 1);
-const MINUTE = 60_000;
-
-interface Flags {
-  seed: number;
-  out: string;
-  machines: string[] | undefined;
-  diagnose: boolean;
-  contamination: number | undefined;
-}
-
-function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { seed: 1, out: '', machines: undefined, diagnose: false, contamination: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--seed') flags.seed = Number(next());
-    else if (a === '--out') flags.out = next();
-    else if (a === '--machines') flags.machines = next().split(',');
-    else if (a === '--diagnose') flags.diagnose = true;
-    else if (a === '--contamination') flags.contamination = Number(next());
-    else if (a === '--') continue;
-    else throw new Error(`unknown argument ${a}: use --seed N, --out DIR, --machines a,b, --contamination X, --diagnose`);
-  }
-  if (!flags.out) flags.out = `/tmp/smd-results-seed${flags.seed}`;
-  return flags;
-}
-
-function readRows(path: string): number[][] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => l.split(',').map(Number));
-}
+/** SMD has no timestamps: one row a minute from 2019-01-01T00:00Z, the test half continuing the train half. */
+const CLOCK: RowClock = { startMs: Date.UTC(2019, 0, 1), intervalMs: 60_000 };
 
 function main(): void {
-  const flags = parseFlags(process.argv.slice(2));
+  const { values: flags } = parseArgs({
+    options: {
+      seed: { type: 'string', default: '1' },
+      out: { type: 'string' },
+      machines: { type: 'string' },
+      contamination: { type: 'string' },
+      diagnose: { type: 'boolean', default: false },
+    },
+  });
+  const seed = Number(flags.seed);
+  const out = flags.out ?? join(tmpdir(), `smd-results-seed${seed}`);
   const smdDir = resolve(process.env.SMD_DIR ?? '../shared/smd');
   const machines =
-    flags.machines ??
+    flags.machines?.split(',') ??
     readdirSync(join(smdDir, 'data/test'))
       .filter((f) => f.endsWith('.txt'))
       .map((f) => f.slice(0, -4))
       .sort();
-  mkdirSync(flags.out, { recursive: true });
+  mkdirSync(out, { recursive: true });
   const started = Date.now();
   for (const machine of machines) {
     const t0 = Date.now();
-    const train = readRows(join(smdDir, 'data/train', `${machine}.txt`));
-    const test = readRows(join(smdDir, 'data/test', `${machine}.txt`));
-    const width = train[0]!.length;
-    const metrics = Array.from({ length: width }, (_, k) => `m${k + 1}`);
-    const featureSet = featureSetFor(metrics);
+    const train = readMetricCsv(join(smdDir, 'data/train', `${machine}.txt`), CLOCK);
+    const test = readMetricCsv(join(smdDir, 'data/test', `${machine}.txt`), { ...CLOCK, startMs: CLOCK.startMs + train.timestamps.length * CLOCK.intervalMs });
+    const featureSet = featureSetFor(train.metrics);
     const pipeline = new FeaturePipeline(featureSet);
-    const all = [...train, ...test];
-    const timestamps = all.map((_, i) => START + i * MINUTE);
-    const features = all.map((row, i) => {
-      const values: Record<string, number> = {};
-      metrics.forEach((m, k) => (values[m] = row[k]!));
-      return pipeline.push({ t: timestamps[i]!, values });
+    const trainFeatures = featureRowsOf(train, pipeline);
+    const testFeatures = featureRowsOf(test, pipeline);
+    const model = trainModel(trainFeatures.slice(firstTrainingRow(train.timestamps)), featureSet, {
+      seed,
+      ...(flags.contamination !== undefined ? { contamination: Number(flags.contamination) } : {}),
     });
-    const first = firstTrainingRow(timestamps, train.length);
-    const options: TrainOptions = { seed: flags.seed, ...(flags.contamination !== undefined ? { contamination: flags.contamination } : {}) };
-    const model = trainModel(features.slice(first, train.length), featureSet, options);
-    const testFeatures = features.slice(train.length);
     const scores = model.score(testFeatures);
     const threshold = model.manifest.threshold;
     const lines = ['score,flag'];
     scores.forEach((s) => lines.push(`${s.toFixed(7)},${s >= threshold ? 1 : 0}`));
-    writeFileSync(join(flags.out, `${machine}.csv`), lines.join('\n') + '\n');
+    writeFileSync(join(out, `${machine}.csv`), lines.join('\n') + '\n');
     console.error(
-      `${machine}: ${train.length} train / ${test.length} test rows, threshold ${threshold.toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      `${machine}: ${train.timestamps.length} train / ${test.timestamps.length} test rows, threshold ${threshold.toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
-    if (flags.diagnose && model.extremeness) diagnose(machine, smdDir, model.extremeness, featureSet.names, testFeatures, scores, threshold);
+    if (flags.diagnose && model.extremeness) {
+      const labels = readMetricCsv(join(smdDir, 'data/test_label', `${machine}.txt`), CLOCK).columns.m1!;
+      diagnose(labels, model.extremeness, featureSet.names, testFeatures, scores, threshold);
+    }
   }
   console.error(`all machines: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const report = execFileSync('python3', [join(smdDir, 'score.py'), flags.out, '--data-dir', join(smdDir, 'data'), '--json', join(flags.out, 'score.json')], {
-    encoding: 'utf8',
-  });
+  const report = execFileSync(
+    'python3',
+    [join(smdDir, 'score.py'), out, '--data-dir', join(smdDir, 'data'), '--machines', ...machines, '--json', join(out, 'score.json')],
+    {
+      encoding: 'utf8',
+    },
+  );
   process.stdout.write(report);
 }
 
 /** Which features carry E (the argmax of |x - center| / reach) on flagged normal rows and on labelled rows. */
 function diagnose(
-  machine: string,
-  smdDir: string,
+  labels: ArrayLike<number>,
   branch: { features: readonly number[]; center: readonly number[]; reach: readonly number[] },
   names: readonly string[],
   rows: readonly Float64Array[],
   scores: Float64Array,
   threshold: number,
 ): void {
-  const labels = readFileSync(join(smdDir, 'data/test_label', `${machine}.txt`), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map(Number);
   const falseAlarm = new Map<string, number>();
   const eOver1Normal = new Map<string, number>();
   let normal = 0;

@@ -65,14 +65,8 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   const clock =
     options.clock && history ? { ...options.clock, startMs: options.clock.startMs + history.timestamps.length * options.clock.intervalMs } : options.clock;
   const csv = readMetricCsv(options.input, clock);
-  for (const [file, table] of [[options.input, csv], ...(history ? [[options.history!, history] as const] : [])] as const) {
-    const missing = featureSet.metrics.filter((m) => !table.metrics.includes(m));
-    if (missing.length > 0) {
-      throw new Error(
-        `${file}:1: no column for ${missing.join(', ')}, which the model ${manifest.name} was trained on (it has ${table.metrics.join(', ')}): evaluate on a CSV with columns timestamp,${featureSet.metrics.join(',')}`,
-      );
-    }
-  }
+  requireColumns(options.input, csv, featureSet.metrics, manifest.name);
+  if (history) requireColumns(options.history!, history, featureSet.metrics, manifest.name);
   const labels = readLabels(options.labels, csv, options.input, options.labelsKey, clock);
   const skipRows = options.skipRows ?? (history ? 0 : firstTrainingRow(csv.timestamps));
   if (!Number.isInteger(skipRows) || skipRows < 0 || skipRows >= csv.timestamps.length) {
@@ -109,6 +103,16 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
     roc: rocCurve(s, l),
     windows,
   };
+}
+
+/** Throws naming the file, the missing columns and the fix when `table` lacks one of the model's metrics. */
+function requireColumns(file: string, table: MetricCsv, metrics: readonly string[], modelName: string): void {
+  const missing = metrics.filter((m) => !table.metrics.includes(m));
+  if (missing.length > 0) {
+    throw new Error(
+      `${file}:1: no column for ${missing.join(', ')}, which the model ${modelName} was trained on (it has ${table.metrics.join(', ')}): evaluate on a CSV with columns timestamp,${metrics.join(',')}`,
+    );
+  }
 }
 
 async function scoreRows(featureRows: readonly Float64Array[], onnx: Uint8Array, width: number, source: string): Promise<Float32Array> {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
 import { ONNX_INPUT, ONNX_OUTPUT, parseManifest, severityOf } from '../../core/manifest.js';
 import { sha256Hex } from '../../model-store/artifact.js';
-import { topContributingMetric } from '../../model-store/explain.js';
+import { metricDistances, topContributingMetric } from '../../model-store/explain.js';
 import { seededRandom } from '../../models/forest/random.js';
 import { baselineOf, calibrate, DEFAULT_CONTAMINATION, trainModel } from '../../models/train.js';
 
@@ -70,6 +70,11 @@ describe('trainModel', () => {
     expect(Math.abs(onnx[1]! - js[1]!)).toBeLessThan(1e-6);
     expect(severityOf(onnx[1]!, model.manifest)).not.toBe('normal');
     expect(topContributingMetric(anomaly, featureSet, model.manifest.baseline)).toBe('net_rx_bps');
+    // The ranking behind it: net_rx_bps's six features at 25 scales each, far ahead of the rest.
+    const distances = metricDistances(anomaly, featureSet, model.manifest.baseline);
+    expect(distances).toHaveLength(featureSet.metrics.length);
+    expect(distances[2]).toBeCloseTo(6 * 25, 3);
+    expect(Math.max(...distances.filter((_, m) => m !== 2))).toBeLessThan(distances[2]!);
   });
 
   it('flags no training row of a flat series (all scores tie), in JS or in ONNX', async () => {
