@@ -2,14 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { featureSetFor } from '../core/features.js';
-import { metricDistances } from '../model-store/explain.js';
+import { RANKED_METRICS, metricDistances } from '../model-store/explain.js';
 import { evaluateModel, type Evaluation } from '../models/evaluate/evaluate.js';
 import { falseAlarmEpisodes } from '../models/evaluate/metrics.js';
 import { renderReport } from '../models/evaluate/report.js';
 import { addRowClockOptions, rowClockOf, type RowClockFlags } from './row-clock.js';
 
 /** Metrics listed per row in --scores-out, most anomalous first. */
-const RANKED_METRICS = 10;
 
 interface Flags extends RowClockFlags {
   history?: string;

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .command('score-csv')
     .description('score CSV history causally: train on the probationary period (first 15% of rows, at most 750), then score every row')
     .option('--in <file>', 'one CSV file (timestamp,<metric>...)')
-    .option('--out <file>', 'where to write timestamp,value,anomaly_score for --in')
+    .option('--out <file>', 'where to write timestamp,value,anomaly_score,flag for --in (flag: the model’s own decision at an incident’s onset)')
     .option('--in-dir <dir>', 'a folder: every *.csv under it is scored')
     .option('--out-dir <dir>', 'output folder for --in-dir (same relative paths)')
     .option('--seed <n>', 'seed of the forest', '1')

@@ -17,6 +17,8 @@ export interface ScoredSample {
   readonly confidence: number;
   /** The raw metric whose features lie furthest from the training baseline. */
   readonly topMetric: string;
+  /** The metrics ranked by how far their features lie from the training baseline, most anomalous first (topMetric first; at most 10). */
+  readonly rankedMetrics: readonly string[];
   readonly modelVersion: string;
   /** The Timestream record version: the model's creation time in ms, so a newer model's rescore wins. */
   readonly recordVersion: number;

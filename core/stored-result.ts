@@ -1,7 +1,7 @@
 /**
  * The stored-result contract: one Timestream multi-measure record per sample.
  * Dimensions: host and tags. Measures: raw metrics, score, anomaly flag, severity, confidence,
- * top contributing metric, model version, sequence number. Written idempotently: the same sample
+ * top contributing metric and the metrics ranked (comma-separated), model version, sequence number. Written idempotently: the same sample
  * scored by the same model gives the same dimensions, time, measures and version.
  * toTimestreamRecord is the one definition of a stored record; the scoring function writes it as
  * timestreamCommonAttributes (once per WriteRecords) plus the rest of the record, as JSON bytes
@@ -22,6 +22,7 @@ export const RESULT_MEASURES = {
   anomaly: 'BOOLEAN',
   severity: 'VARCHAR',
   top_metric: 'VARCHAR',
+  ranked_metrics: 'VARCHAR',
   model_version: 'VARCHAR',
   score: 'DOUBLE',
   confidence: 'DOUBLE',
@@ -31,12 +32,13 @@ export const RESULT_MEASURES = {
 /** Raw metric measures are stored under this prefix so they cannot collide with result measures. */
 export const METRIC_MEASURE_PREFIX = 'm_';
 
-type TextMeasure = 'anomaly' | 'severity' | 'top_metric' | 'model_version';
+type TextMeasure = 'anomaly' | 'severity' | 'top_metric' | 'ranked_metrics' | 'model_version';
 type NumericMeasure = Exclude<keyof typeof RESULT_MEASURES, TextMeasure>;
 const TEXT_VALUES: { readonly [K in TextMeasure]: (s: ScoredSample) => string } = {
   anomaly: (s) => String(s.anomaly),
   severity: (s) => s.severity,
   top_metric: (s) => s.topMetric,
+  ranked_metrics: (s) => s.rankedMetrics.join(','),
   model_version: (s) => s.modelVersion,
 };
 /** Timestream takes a number as its text, String(n). */

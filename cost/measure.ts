@@ -93,6 +93,10 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
         severity: 'normal',
         confidence: 0.731,
         topMetric: HOST_FEATURE_SET.metrics[tick % HOST_FEATURE_SET.metrics.length]!,
+        rankedMetrics: [
+          ...HOST_FEATURE_SET.metrics.slice(tick % HOST_FEATURE_SET.metrics.length),
+          ...HOST_FEATURE_SET.metrics.slice(0, tick % HOST_FEATURE_SET.metrics.length),
+        ],
         modelVersion: MODEL_VERSION,
         recordVersion: start,
       };

@@ -1,5 +1,5 @@
 /**
- * Explaining a score: which raw metric made the sample anomalous, and how sure the model is.
+ * Explaining a score: which raw metrics made the sample anomalous, in order, and how sure the model is.
  * The scoring function attaches both to every scored sample (functions/score/score-batch.ts); the
  * top metric reads the per-feature baseline that training writes into the manifest (models/train.ts).
  */
@@ -17,19 +17,16 @@ function metricDistance(features: ArrayLike<number>, perMetric: number, baseline
   return distance;
 }
 
-/** The metric whose features lie furthest from the training baseline (metricDistance). */
-export function topContributingMetric(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline'], offset = 0): string {
-  const perMetric = featureSet.names.length / featureSet.metrics.length;
-  let best = featureSet.metrics[0]!;
-  let bestDistance = -1;
-  for (let m = 0; m < featureSet.metrics.length; m++) {
-    const distance = metricDistance(features, perMetric, baseline, offset, m);
-    if (distance > bestDistance) {
-      bestDistance = distance;
-      best = featureSet.metrics[m]!;
-    }
-  }
-  return best;
+/** How many of the most anomalous metrics a scored sample keeps, in order (all of vigil's ten host metrics). */
+export const RANKED_METRICS = 10;
+
+/** The metrics ranked by metricDistance, most anomalous first, at most RANKED_METRICS: where to look first, then next. */
+export function rankedMetrics(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline'], offset = 0): string[] {
+  const distances = metricDistances(features, featureSet, baseline, offset);
+  return [...distances.keys()]
+    .sort((a, b) => distances[b]! - distances[a]!)
+    .slice(0, RANKED_METRICS)
+    .map((m) => featureSet.metrics[m]!);
 }
 
 /** Every metric's distance from the training baseline, in feature-set order: the ranking behind the top contributing metric. */

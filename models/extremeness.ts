@@ -39,10 +39,15 @@ import type { FeatureSet, PerMetricFeature } from '../core/features.js';
 /** The per-metric features the branch looks at (see the top of this file). */
 export const EXTREMENESS_FEATURES: readonly PerMetricFeature[] = ['level', 'dev_short', 'dev_long', 'dev_seasonal', 'rate'];
 
+/** The per-metric feature a feature name stands for (`cpu_pct.level` -> `level`). */
+export function featureKindOf(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
 /** Indices in the feature vector of the features the branch looks at. */
 export function extremenessFeatures(featureSet: FeatureSet): number[] {
   const wanted = new Set<string>(EXTREMENESS_FEATURES);
-  return featureSet.names.flatMap((name, f) => (wanted.has(name.slice(name.lastIndexOf('.') + 1)) ? [f] : []));
+  return featureSet.names.flatMap((name, f) => (wanted.has(featureKindOf(name)) ? [f] : []));
 }
 
 export interface ExtremenessBranch {
@@ -106,35 +111,52 @@ export function hybridScore(forestScore: number, row: ArrayLike<number>, branch:
 }
 
 export interface ReachOptions {
-  /** Share of training rows a feature's normal range leaves out (its tail quantile is 1 - this). */
+  /** Share of training rows a deviation or rate feature's normal range leaves out (its tail quantile is 1 - this). */
   readonly tail: number;
+  /**
+   * The same for a metric's level. A level is where the training history's own incidents sit for
+   * as long as they last (a disk full for hours, a stuck process at 100% CPU), so its last 0.1% is
+   * often one of them; the deviations and the rate measure change against a normal that follows
+   * the metric, and an incident shows in them only for the rows around its edges. Leaving out the
+   * level's last 1% keeps a few hours of incidents in two weeks of history from widening the
+   * level's normal range.
+   */
+  readonly levelTail: number;
   /** How many times the normal range a feature must go out before it alone is an anomaly. */
   readonly margin: number;
   /** The normal range is at least this many robust scales (a feature calm in training still has noise). */
   readonly minimumScales: number;
 }
 
-export const DEFAULT_REACH_OPTIONS: ReachOptions = { tail: 0.001, margin: 3, minimumScales: 3 };
+export const DEFAULT_REACH_OPTIONS: ReachOptions = { tail: 0.001, levelTail: 0.01, margin: 3, minimumScales: 3 };
 
 /**
- * Per feature (by index): margin x the largest of its training |x - center| at the 1 - tail quantile,
- * its typical excursion (below) and minimumScales robust scales. Always finite and > 0.
+ * Per feature (by index): margin x the largest of its training |x - center| at the 1 - tail quantile
+ * (1 - levelTail for the features `isLevel` marks), its typical excursion (below) and minimumScales
+ * robust scales. Always finite and > 0.
  */
 export function reachOf(
   rows: readonly ArrayLike<number>[],
   features: readonly number[],
   baseline: { readonly center: readonly number[]; readonly scale: readonly number[] },
   options: Partial<ReachOptions> = {},
+  isLevel: readonly boolean[] = [],
 ): number[] {
-  const { tail, margin, minimumScales } = { ...DEFAULT_REACH_OPTIONS, ...options };
-  if (!(tail >= 0 && tail < 1)) throw new Error(`reach tail must be a share in [0, 1); got ${tail}`);
+  const { tail, levelTail, margin, minimumScales } = { ...DEFAULT_REACH_OPTIONS, ...options };
+  for (const [name, share] of [
+    ['tail', tail],
+    ['levelTail', levelTail],
+  ] as const) {
+    if (!(share >= 0 && share < 1)) throw new Error(`reach ${name} must be a share in [0, 1); got ${share}`);
+  }
   if (!(margin > 0 && minimumScales > 0)) throw new Error(`reach margin and minimumScales must be > 0; got ${margin} and ${minimumScales}`);
   const deviations = new Float64Array(rows.length);
-  return features.map((f) => {
+  return features.map((f, k) => {
+    const share = isLevel[k] ? levelTail : tail;
     const center = baseline.center[f]!;
     rows.forEach((row, r) => (deviations[r] = Math.abs(row[f]! - center)));
     deviations.sort();
-    const tailRange = deviations.length === 0 ? 0 : deviations[Math.min(deviations.length - 1, Math.floor((1 - tail) * deviations.length))]!;
+    const tailRange = deviations.length === 0 ? 0 : deviations[Math.min(deviations.length - 1, Math.floor((1 - share) * deviations.length))]!;
     const normalRange = Math.max(Number.isFinite(tailRange) ? tailRange : 0, typicalExcursion(deviations));
     const reach = margin * Math.max(normalRange, minimumScales * baseline.scale[f]!);
     // Kept a float32 > 0, as the ONNX graph divides by it.

@@ -19,6 +19,11 @@
  * calibrated on the same rows, plus a share of the forest's score above it, so a single feature far
  * beyond its training range scores high even where the forest barely reacts, and the forest adds
  * evidence without deciding alone.
+ *
+ * Besides the score, each row gets the model's own decision, `flag`: 1 where the row's score is at
+ * or above the threshold the model calibrated on its training rows (models/train.ts, the default
+ * contamination, no labels) and the row is an incident onset; what an operator would be paged by.
+ * NAB scored on `flag` with a fixed threshold is the detector at its own operating point.
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -29,7 +34,7 @@ import { firstTrainingRow } from '../features/warm-up.js';
 import { IncidentOnset } from './onset.js';
 import type { ExtremenessBranch, ReachOptions } from './extremeness.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
-import { baselineOf, calibrate, extremenessBranchOf, modelScores } from './train.js';
+import { DEFAULT_CONTAMINATION, baselineOf, calibrate, extremenessBranchOf, modelScores } from './train.js';
 
 export const PROBATION_FRACTION = 0.15;
 export const PROBATION_MAX_ROWS = 750;
@@ -88,8 +93,14 @@ export function scaledScore(raw: number, scale: ScoreScale): number {
   return 1 / (1 + Math.exp(-2 * z));
 }
 
-/** One anomaly score in [0, 1] per row, each from that row and earlier rows only (0 in the probationary period). */
-export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): Float64Array {
+/** Per row: the anomaly score in [0, 1] and the model's own decision (0 in the probationary period); each from that row and earlier rows only. */
+export interface ScoredRows {
+  readonly scores: Float64Array;
+  /** 1 where the row scored at or above the model's own threshold and is an incident onset, else 0. */
+  readonly flags: Uint8Array;
+}
+
+export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): ScoredRows {
   const rows = csv.timestamps.length;
   const probation = probationaryRows(rows);
   if (probation < 2) {
@@ -103,6 +114,7 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): F
   const columns = csv.metrics.map((m) => csv.columns[m]!);
   const features: Float64Array[] = [];
   const scores = new Float64Array(rows);
+  const flags = new Uint8Array(rows);
   const forestOptions = { seed: options.seed, trees: options.trees, subsample: options.subsample };
   const onset = new IncidentOnset(options.onsetWindowMs ?? DEFAULT_ONSET_WINDOW_MS);
   let model: CsvModel | undefined;
@@ -119,9 +131,13 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): F
       if (i === probation) primeOnset(onset, model, features, csv.timestamps, first, i);
       trainedAt = csv.timestamps[i]!;
     }
-    if (model) scores[i] = onset.push(csv.timestamps[i]!, scaledScore(modelScores(model.forest, model.extremeness, [features[i]!])[0]!, model.scale));
+    if (model) {
+      const raw = modelScores(model.forest, model.extremeness, [features[i]!])[0]!;
+      scores[i] = onset.push(csv.timestamps[i]!, scaledScore(raw, model.scale));
+      flags[i] = raw >= model.threshold && scores[i]! > 0 ? 1 : 0;
+    }
   }
-  return scores;
+  return { scores, flags };
 }
 
 /**
@@ -140,6 +156,8 @@ interface CsvModel {
   readonly forest: Forest;
   readonly extremeness: ExtremenessBranch | undefined;
   readonly scale: ScoreScale;
+  /** The model's own alerting threshold on its raw scores (calibrated as models/train.ts does). */
+  readonly threshold: number;
 }
 
 function train(rows: Float64Array[], featureSet: FeatureSet, options: ForestOptions, reachOptions: Partial<ReachOptions> | false | undefined): CsvModel {
@@ -152,17 +170,18 @@ function train(rows: Float64Array[], featureSet: FeatureSet, options: ForestOpti
     const threshold = calibrate(forestScores, BRANCH_ANCHOR_CONTAMINATION).threshold;
     extremeness = extremenessBranchOf(rows, featureSet, baselineOf(rows, forest.features), threshold, reachOptions);
   }
-  return { forest, extremeness, scale: scoreScaleOf(extremeness ? modelScores(forest, extremeness, sample) : forestScores) };
+  const sampleScores = extremeness ? modelScores(forest, extremeness, sample) : forestScores;
+  return { forest, extremeness, scale: scoreScaleOf(sampleScores), threshold: calibrate(sampleScores, DEFAULT_CONTAMINATION).threshold };
 }
 
-/** The output CSV: `timestamp,value,anomaly_score` (one metric) or `timestamp,<metrics>,anomaly_score`. */
-export function formatScoredCsv(csv: MetricCsv, scores: ArrayLike<number>): string {
+/** The output CSV: `timestamp,value,anomaly_score,flag` (one metric) or `timestamp,<metrics>,anomaly_score,flag`. */
+export function formatScoredCsv(csv: MetricCsv, { scores, flags }: ScoredRows): string {
   const names = csv.metrics.length === 1 ? ['value'] : csv.metrics;
   const columns = csv.metrics.map((m) => csv.columns[m]!);
-  const lines = [`timestamp,${names.join(',')},anomaly_score`];
+  const lines = [`timestamp,${names.join(',')},anomaly_score,flag`];
   for (let i = 0; i < csv.timestamps.length; i++) {
     const values = columns.map((c) => (Number.isFinite(c[i]) ? String(c[i]) : ''));
-    lines.push(`${csv.timestampText[i]},${values.join(',')},${scores[i]!.toFixed(6)}`);
+    lines.push(`${csv.timestampText[i]},${values.join(',')},${scores[i]!.toFixed(6)},${flags[i]}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -176,9 +195,9 @@ export interface ScoredFile {
 
 export function scoreCsvFile(input: string, output: string, options: ScoreCsvOptions = {}): ScoredFile {
   const csv = readMetricCsv(input);
-  const scores = scoreMetricCsv(csv, options);
+  const scored = scoreMetricCsv(csv, options);
   mkdirSync(dirname(output), { recursive: true });
-  writeFileSync(output, formatScoredCsv(csv, scores));
+  writeFileSync(output, formatScoredCsv(csv, scored));
   return { input, output, rows: csv.timestamps.length, probation: probationaryRows(csv.timestamps.length) };
 }
 

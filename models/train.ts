@@ -15,8 +15,8 @@
  *   look extreme in every burst), which model-store/explain.ts uses to name the metric that made a sample anomalous;
  * - the hybrid model score (models/extremeness.ts): the ONNX model outputs the extremeness score
  *   plus FOREST_WEIGHT of the forest's score above it, where a single feature far beyond its own
- *   training range (by default three times its 99.9th-percentile distance from the median, at least
- *   3 robust scales) reaches the forest's threshold on its own. The forest alone barely reacts when
+ *   training range (by default three times its 99.9th-percentile distance from the median, the 99th
+ *   for a metric's level, at least 3 robust scales) reaches the forest's threshold on its own. The forest alone barely reacts when
  *   one of many features is extreme. The extremeness score is anchored at the threshold calibrated
  *   on the forest's training scores; the model's threshold and severity cut points are then
  *   calibrated the same way on the hybrid's training scores (never above the forest's: the hybrid
@@ -32,6 +32,7 @@ import {
   FOREST_WEIGHT,
   extremenessFeatures,
   extremenessRate,
+  featureKindOf,
   hybridScore,
   reachOf,
   type ExtremenessBranch,
@@ -130,6 +131,7 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
         ...(reachOptions
           ? {
               extremenessTail: reachOptions.tail,
+              extremenessLevelTail: reachOptions.levelTail,
               extremenessMargin: reachOptions.margin,
               extremenessMinimumScales: reachOptions.minimumScales,
               extremenessAnchor: forestCalibration.threshold,
@@ -154,7 +156,8 @@ export function extremenessBranchOf(
   options: Partial<ReachOptions> = {},
 ): ExtremenessBranch {
   const features = extremenessFeatures(featureSet);
-  return { features, center: features.map((f) => baseline.center[f]!), reach: reachOf(rows, features, baseline, options), threshold };
+  const isLevel = features.map((f) => featureKindOf(featureSet.names[f]!) === 'level');
+  return { features, center: features.map((f) => baseline.center[f]!), reach: reachOf(rows, features, baseline, options, isLevel), threshold };
 }
 
 /** The model's scores: the forest's, combined with the extremeness branch's when there is one (models/extremeness.ts). */

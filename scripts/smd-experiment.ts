@@ -36,6 +36,9 @@ function main(): void {
       out: { type: 'string' },
       machines: { type: 'string' },
       contamination: { type: 'string' },
+      tail: { type: 'string' },
+      margin: { type: 'string' },
+      'episodes-per-day': { type: 'string' },
       diagnose: { type: 'boolean', default: false },
     },
   });
@@ -61,9 +64,36 @@ function main(): void {
     const model = trainModel(trainFeatures.slice(firstTrainingRow(train.timestamps)), featureSet, {
       seed,
       ...(flags.contamination !== undefined ? { contamination: Number(flags.contamination) } : {}),
+      extremeness: {
+        ...(flags.tail !== undefined ? { tail: Number(flags.tail) } : {}),
+        ...(flags.margin !== undefined ? { margin: Number(flags.margin) } : {}),
+      },
     });
     const scores = model.score(testFeatures);
-    const threshold = model.manifest.threshold;
+    let threshold = model.manifest.threshold;
+    if (flags['episodes-per-day'] !== undefined) {
+      const trainScores = model.score(trainFeatures.slice(firstTrainingRow(train.timestamps)));
+      const days = trainScores.length / 1440;
+      const budget = Number(flags['episodes-per-day']) * days;
+      const episodes = (thr: number) => {
+        let n = 0;
+        let inside = false;
+        for (const s of trainScores) {
+          if (s >= thr && !inside) n++;
+          inside = s >= thr;
+        }
+        return n;
+      };
+      const sorted = Float64Array.from(trainScores).sort();
+      let lo = 0;
+      let hi = sorted.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (episodes(sorted[mid]! + 1e-6) <= budget) hi = mid;
+        else lo = mid + 1;
+      }
+      threshold = Math.max(threshold, sorted[lo]! + 1e-6);
+    }
     const lines = ['score,flag'];
     scores.forEach((s) => lines.push(`${s.toFixed(7)},${s >= threshold ? 1 : 0}`));
     writeFileSync(join(out, `${machine}.csv`), lines.join('\n') + '\n');

@@ -4,7 +4,7 @@
  * contributing metric per sample. Score and confidence are float32 quantities, carried as their
  * shortest decimals (core/float32-decimal.ts).
  */
-import { confidenceOf, topContributingMetric } from '../../model-store/explain.js';
+import { confidenceOf, rankedMetrics } from '../../model-store/explain.js';
 import { float32Decimal } from '../../core/float32-decimal.js';
 import { severityOf } from '../../core/manifest.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
@@ -40,6 +40,7 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
         );
       }
       const severity = severityOf(score, manifest);
+      const ranked = rankedMetrics(features, manifest.featureSet, manifest.baseline, row * width);
       samples[row] = {
         host,
         tags,
@@ -50,7 +51,8 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
         anomaly: severity !== 'normal',
         severity,
         confidence: float32Decimal(confidenceOf(score, manifest)),
-        topMetric: topContributingMetric(features, manifest.featureSet, manifest.baseline, row * width),
+        topMetric: ranked[0]!,
+        rankedMetrics: ranked,
         modelVersion: manifest.version,
         recordVersion: model.createdMs,
       };

@@ -26,6 +26,7 @@ export class LogSink implements ResultSink {
           confidence: s.confidence,
           topMetric: s.topMetric,
           value: s.metrics[s.topMetric],
+          rankedMetrics: s.rankedMetrics,
           modelVersion: s.modelVersion,
         });
       }

@@ -113,7 +113,7 @@ export class WriteRecordsBodyWriter {
     for (let i = 0; i < TEXT_RESULT_MEASURES.length; i++) {
       const { name, type, text: textOf } = TEXT_RESULT_MEASURES[i]!;
       const text = textOf(s);
-      // Text measures take few values: severities, metric names, model versions.
+      // Text measures take few values: severities, metric names, model versions (rankings more: the cache is bounded).
       const known = texts[i]!;
       let json = known.get(text);
       if (!json) {

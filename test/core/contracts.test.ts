@@ -35,6 +35,7 @@ const sample: ScoredSample = {
   severity: 'high',
   confidence: 0.7,
   topMetric: 'mem_used_pct',
+  rankedMetrics: ['mem_used_pct', 'cpu_pct'],
   modelVersion: 'v9',
   recordVersion: 1763726400000,
 };
@@ -107,6 +108,7 @@ describe('stored result', () => {
       anomaly: ['true', 'BOOLEAN'],
       severity: ['high', 'VARCHAR'],
       top_metric: ['mem_used_pct', 'VARCHAR'],
+      ranked_metrics: ['mem_used_pct,cpu_pct', 'VARCHAR'],
       model_version: ['v9', 'VARCHAR'],
       seq: ['7', 'BIGINT'],
       m_cpu_pct: ['3', 'DOUBLE'],

@@ -33,6 +33,7 @@ function scoredSample(i: number): ScoredSample {
     severity: i > 2 ? 'high' : 'normal',
     confidence: 0.9,
     topMetric: 'cpu_pct',
+    rankedMetrics: ['cpu_pct'],
     modelVersion: 'm1',
     recordVersion: 7,
   };

@@ -31,6 +31,7 @@ function scored(host: string, n: number, now: number): ScoredSample[] {
     severity: i === n - 1 ? 'medium' : 'normal',
     confidence: 0.8,
     topMetric: 'cpu_pct',
+    rankedMetrics: ['cpu_pct'],
     modelVersion: 'm1',
     recordVersion: 1,
   }));

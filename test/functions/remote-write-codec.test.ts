@@ -66,6 +66,7 @@ describe('encodeWriteRequest', () => {
         severity: 'high',
         confidence: 0.9,
         topMetric: 'cpu_pct',
+        rankedMetrics: ['cpu_pct'],
         modelVersion: 'm1',
         recordVersion: 1,
       },

@@ -71,6 +71,7 @@ export function contractBatch(hosts: readonly string[], perHost: number, now = D
         severity: anomaly ? 'medium' : 'normal',
         confidence: 0.7,
         topMetric: 'cpu_pct',
+        rankedMetrics: ['cpu_pct'],
         modelVersion: 'contract',
         recordVersion: 1_795_000_000_000,
       };

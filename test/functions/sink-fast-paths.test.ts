@@ -41,6 +41,8 @@ function generatedSamples(count: number, seed: number): ScoredSample[] {
     const names = random() < 0.8 ? METRICS : [...METRICS].sort(() => random() - 0.5).slice(0, 2 + Math.floor(random() * 4));
     for (const name of names) metrics[name] = random() < 0.1 ? Math.round(random() * 100) : random() * 10 ** Math.floor(random() * 10);
     const severity = random() < 0.2 ? pick(SEVERITIES.slice(1)) : 'normal';
+    const first = Math.floor(random() * names.length);
+    const ranked = [...names.slice(first), ...names.slice(0, first)];
     return {
       host,
       tags: { ...pick(TAG_SETS) },
@@ -52,7 +54,8 @@ function generatedSamples(count: number, seed: number): ScoredSample[] {
       anomaly: severity !== 'normal',
       severity,
       confidence: random(),
-      topMetric: pick(names),
+      topMetric: ranked[0]!,
+      rankedMetrics: ranked,
       modelVersion: random() < 0.9 ? 'v2' : 'v1',
       recordVersion: 1_795_000_000_000,
     };

@@ -28,6 +28,7 @@ function scored(n: number): ScoredSample[] {
     severity: 'normal',
     confidence: 0.9,
     topMetric: 'cpu_pct',
+    rankedMetrics: ['cpu_pct'],
     modelVersion: 'm1',
     recordVersion: 5,
   }));

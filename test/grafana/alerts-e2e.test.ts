@@ -72,6 +72,7 @@ describe('alerts end to end: sink -> Prometheus rules -> Alertmanager -> webhook
       severity: anomalous ? 'high' : 'normal',
       confidence: 0.9,
       topMetric: 'cpu_pct',
+      rankedMetrics: ['cpu_pct'],
       modelVersion: 'e2e-model',
       recordVersion: MODEL_CREATED_MS,
     });

@@ -107,6 +107,7 @@ describe('PromQL queries against a live Prometheus with data written by the Prom
       severity: anomalous ? 'high' : 'normal',
       confidence: 0.85,
       topMetric: 'cpu_pct',
+      rankedMetrics: ['cpu_pct'],
       modelVersion: `${run}-model`,
       recordVersion: modelCreatedMs,
     });

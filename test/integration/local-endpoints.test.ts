@@ -71,6 +71,7 @@ describe('local AWS endpoint', () => {
       severity: 'high',
       confidence: 0.8,
       topMetric: 'cpu_pct',
+      rankedMetrics: ['cpu_pct'],
       modelVersion: 'm1',
       recordVersion: 1,
     });

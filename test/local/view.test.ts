@@ -13,6 +13,7 @@ const base: ScoredSample = {
   severity: 'normal',
   confidence: 0.9,
   topMetric: 'cpu_pct',
+  rankedMetrics: ['cpu_pct'],
   modelVersion: 'v1',
   recordVersion: 1,
 };
@@ -26,6 +27,7 @@ describe('terminal view', () => {
       anomaly: true,
       severity: 'critical',
       topMetric: 'mem_used_pct',
+      rankedMetrics: ['mem_used_pct'],
       metrics: { mem_used_pct: 97 },
     };
     const text = renderView(

@@ -40,7 +40,7 @@ describe('score-csv (NAB protocol)', () => {
 
   it('a planted anomaly scores higher than the normal rows', () => {
     const csv = parseMetricCsv(series(2000, 1500));
-    const scores = scoreMetricCsv(csv, options);
+    const scores = scoreMetricCsv(csv, options).scores;
     const normal = [...scores.slice(probationaryRows(2000), 1490)];
     const planted = Math.max(...scores.slice(1500, 1506));
     expect(planted).toBeGreaterThan(Math.max(...normal));
@@ -49,10 +49,10 @@ describe('score-csv (NAB protocol)', () => {
 
   it('is causal: changing a later row never changes an earlier score', () => {
     const text = series(1200, 900);
-    const a = scoreMetricCsv(parseMetricCsv(text), options);
+    const a = scoreMetricCsv(parseMetricCsv(text), options).scores;
     const lines = text.split('\n');
     lines[1001] = lines[1001]!.replace(/,[^,]*$/, ',500');
-    const b = scoreMetricCsv(parseMetricCsv(lines.join('\n')), options);
+    const b = scoreMetricCsv(parseMetricCsv(lines.join('\n')), options).scores;
     expect([...b.slice(0, 1000)]).toEqual([...a.slice(0, 1000)]);
     expect(b[1000]).not.toBe(a[1000]);
   });
@@ -69,16 +69,34 @@ describe('score-csv (NAB protocol)', () => {
       .trim()
       .split('\n');
     const input = text.trim().split('\n');
-    expect(out[0]).toBe('timestamp,value,anomaly_score');
+    expect(out[0]).toBe('timestamp,value,anomaly_score,flag');
     expect(out).toHaveLength(input.length);
     out.slice(1).forEach((line, i) => {
-      const [timestamp, value, score] = line.split(',');
+      const [timestamp, value, score, flag] = line.split(',');
       const [inTimestamp, inValue] = input[i + 1]!.split(',');
       expect(timestamp).toBe(inTimestamp);
       expect(Number(value)).toBe(Number(inValue));
       expect(Number(score)).toBeGreaterThanOrEqual(0);
       expect(Number(score)).toBeLessThanOrEqual(1);
+      expect(['0', '1']).toContain(flag);
     });
+  });
+
+  it('flags the onset of a planted anomaly at the model’s own threshold, and no row of steady noise', () => {
+    const planted = scoreMetricCsv(parseMetricCsv(series(2000, 1500)), options);
+    const flagged = [...planted.flags.keys()].filter((i) => planted.flags[i] === 1);
+    expect(flagged).toContain(1500);
+    // Only onsets are flagged: never two rows of one incident.
+    expect(flagged.filter((i) => i > 1500 && i < 1506)).toEqual([]);
+    flagged.forEach((i) => expect(planted.scores[i]).toBeGreaterThan(0));
+
+    const random = rng(9);
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < 2000; i++) lines.push(`${T0 / 1000 + i * 300},${(50 + 3 * random()).toFixed(3)}`);
+    const steady = scoreMetricCsv(parseMetricCsv(lines.join('\n')), options);
+    // The own threshold leaves about 0.2% of normal rows above it; onset reporting keeps fewer.
+    const scored = 2000 - probationaryRows(2000);
+    expect(steady.flags.filter((f) => f === 1).length).toBeLessThanOrEqual(Math.ceil(0.005 * scored));
   });
 
   it('places raw scores on the model’s own scale: 0.5 at the 90th percentile of training scores', () => {
@@ -100,8 +118,8 @@ describe('score-csv (NAB protocol)', () => {
     const csv = parseMetricCsv(lines.join('\n'));
     const lastDay = (scores: Float64Array) => scores.slice(rows - 288).reduce((a, b) => a + b, 0) / 288;
     // Every row's own score (no onset reporting): this is about what the model considers normal.
-    const retrained = scoreMetricCsv(csv, { trees: 30, onsetWindowMs: 0 });
-    const once = scoreMetricCsv(csv, { trees: 30, retrainEveryMs: 0, onsetWindowMs: 0 });
+    const retrained = scoreMetricCsv(csv, { trees: 30, onsetWindowMs: 0 }).scores;
+    const once = scoreMetricCsv(csv, { trees: 30, retrainEveryMs: 0, onsetWindowMs: 0 }).scores;
     expect(lastDay(once)).toBeGreaterThan(0.5);
     expect(lastDay(retrained)).toBeLessThan(0.5);
   });
@@ -109,8 +127,8 @@ describe('score-csv (NAB protocol)', () => {
   it('reports an incident at its onset, not on every row it lasts', () => {
     const csv = parseMetricCsv(series(2000, 1500));
     const high = (scores: Float64Array) => scores.slice(1500, 1506).filter((s) => s > 0.5).length;
-    const onset = scoreMetricCsv(csv, options);
-    const everyRow = scoreMetricCsv(csv, { ...options, onsetWindowMs: 0 });
+    const onset = scoreMetricCsv(csv, options).scores;
+    const everyRow = scoreMetricCsv(csv, { ...options, onsetWindowMs: 0 }).scores;
     expect(high(everyRow)).toBe(6);
     expect(high(onset)).toBe(1);
     expect(onset[1500]).toBe(everyRow[1500]);
@@ -123,8 +141,8 @@ describe('score-csv (NAB protocol)', () => {
     for (let i = 0; i < 2000; i++) lines.push(`${T0 / 1000 + i * 300},${(50 + 3 * random()).toFixed(3)}`);
     const csv = parseMetricCsv(lines.join('\n'));
     const first = probationaryRows(2000);
-    const onset = scoreMetricCsv(csv, options);
-    const everyRow = scoreMetricCsv(csv, { ...options, onsetWindowMs: 0 });
+    const onset = scoreMetricCsv(csv, options).scores;
+    const everyRow = scoreMetricCsv(csv, { ...options, onsetWindowMs: 0 }).scores;
     // Without the training rows' scores the first scored row would always be reported.
     expect(everyRow[first]).toBeGreaterThan(0);
     expect(onset[first]).toBe(0);
@@ -141,7 +159,7 @@ describe('score-csv (NAB protocol)', () => {
       const high = hour >= 8 && hour < 20 && day !== 11;
       lines.push(`${T0 / 1000 + i * 300},${((high ? 80 : 20) + 2 * random()).toFixed(3)}`);
     }
-    const scores = scoreMetricCsv(parseMetricCsv(lines.join('\n')), { ...options, onsetWindowMs: 0 });
+    const scores = scoreMetricCsv(parseMetricCsv(lines.join('\n')), { ...options, onsetWindowMs: 0 }).scores;
     const missingRise = Math.max(...scores.slice(11 * 288 + 8 * 12, 11 * 288 + 20 * 12));
     const normalDays = Math.max(...scores.slice(3 * 288, 11 * 288));
     expect(missingRise).toBeGreaterThan(normalDays);

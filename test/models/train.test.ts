@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
 import { ONNX_INPUT, ONNX_OUTPUT, parseManifest, severityOf } from '../../core/manifest.js';
 import { sha256Hex } from '../../model-store/artifact.js';
-import { metricDistances, topContributingMetric } from '../../model-store/explain.js';
+import { metricDistances, rankedMetrics } from '../../model-store/explain.js';
 import { seededRandom } from '../../models/forest/random.js';
 import { baselineOf, calibrate, DEFAULT_CONTAMINATION, trainModel } from '../../models/train.js';
 
@@ -69,12 +69,16 @@ describe('trainModel', () => {
     expect(Math.abs(onnx[0]! - js[0]!)).toBeLessThan(1e-6);
     expect(Math.abs(onnx[1]! - js[1]!)).toBeLessThan(1e-6);
     expect(severityOf(onnx[1]!, model.manifest)).not.toBe('normal');
-    expect(topContributingMetric(anomaly, featureSet, model.manifest.baseline)).toBe('net_rx_bps');
+    expect(rankedMetrics(anomaly, featureSet, model.manifest.baseline)[0]).toBe('net_rx_bps');
     // The ranking behind it: net_rx_bps's six features at 25 scales each, far ahead of the rest.
     const distances = metricDistances(anomaly, featureSet, model.manifest.baseline);
     expect(distances).toHaveLength(featureSet.metrics.length);
     expect(distances[2]).toBeCloseTo(6 * 25, 3);
     expect(Math.max(...distances.filter((_, m) => m !== 2))).toBeLessThan(distances[2]!);
+    // The stored ranking is that order, most anomalous first.
+    const ranked = rankedMetrics(anomaly, featureSet, model.manifest.baseline).map((metric) => distances[featureSet.metrics.indexOf(metric)]!);
+    expect(ranked).toHaveLength(featureSet.metrics.length);
+    expect(ranked).toEqual([...distances].sort((a, b) => b - a));
   });
 
   it('flags no training row of a flat series (all scores tie), in JS or in ONNX', async () => {

@@ -18,6 +18,7 @@ function scored(host: string, time: number, anomaly: boolean, topMetric = 'cpu_p
     severity: anomaly ? 'high' : 'normal',
     confidence: 0.8,
     topMetric,
+    rankedMetrics: [topMetric],
     modelVersion: 'm1',
     recordVersion: 1,
   };
@@ -60,6 +61,7 @@ describe('detection tracker', () => {
         detected: true,
         secondsToDetection: 30,
         topMetric: 'mem_used_pct',
+        rankedMetrics: ['mem_used_pct'],
       },
       // last sample at T0+90 s, silent from T0+95 s: the alarm fires 30 s after the last sample, 25 s in.
       {
@@ -71,6 +73,7 @@ describe('detection tracker', () => {
         detected: true,
         secondsToDetection: 25,
         topMetric: 'silence',
+        rankedMetrics: ['silence'],
       },
     ]);
     expect(report).toMatchObject({
