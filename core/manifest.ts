@@ -41,7 +41,16 @@ export const ManifestSchema = z
     /** Score cut points, each >= threshold and ascending: score >= low is severity low, and so on. */
     severity: z.strictObject({ low: finite, medium: finite, high: finite, critical: finite }),
     /** Per-feature statistics of the training data, aligned with featureSet.names, for attribution. */
-    baseline: z.strictObject({ center: z.array(finite), scale: z.array(finite.refine((s) => s > 0, 'scale must be > 0')) }),
+    baseline: z.strictObject({
+      center: z.array(finite),
+      scale: z.array(finite.refine((s) => s > 0, 'scale must be > 0')),
+      /**
+       * Optional, per feature: how far from its center the feature alone makes a sample anomalous
+       * (the model's own normal range for it; null where the model has none). With it, attribution
+       * ranks metrics by how far beyond their normal range they went, as the score does.
+       */
+      reach: z.array(finite.refine((r) => r > 0, 'reach must be > 0').nullable()).optional(),
+    }),
     training: z.strictObject({
       algorithm: z.string().min(1),
       rows: z.number().int().nonnegative(),
@@ -53,9 +62,10 @@ export const ManifestSchema = z
   })
   .superRefine((m, ctx) => {
     const f = m.featureSet.names.length;
-    for (const key of ['center', 'scale'] as const) {
-      if (m.baseline[key].length !== f) {
-        ctx.addIssue({ code: 'custom', path: ['baseline', key], input: m.baseline[key].length, message: `needs one value per feature (${f})` });
+    for (const key of ['center', 'scale', 'reach'] as const) {
+      const values = m.baseline[key];
+      if (values !== undefined && values.length !== f) {
+        ctx.addIssue({ code: 'custom', path: ['baseline', key], input: values.length, message: `needs one value per feature (${f})` });
       }
     }
     const { low, medium, high, critical } = m.severity;

@@ -1,19 +1,28 @@
 /**
  * Explaining a score: which raw metrics made the sample anomalous, in order, and how sure the model is.
  * The scoring function attaches both to every scored sample (functions/score/score-batch.ts); the
- * top metric reads the per-feature baseline that training writes into the manifest (models/train.ts).
+ * ranking reads the per-feature baseline that training writes into the manifest (models/train.ts).
  */
 import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 
 /**
- * How far metric `m`'s features lie from the training baseline, in robust z units
- * (|x - center| / scale), summed over the metric's features. `offset`: where the row starts in
- * `features` (a batch's feature matrix, read in place).
+ * How far metric `m` went from its training normal. With the model's reach (manifest baseline.reach,
+ * written by models/train.ts): the largest |x - center| / reach over the metric's features, the
+ * quantity the model's extremeness score is made of, so the metric ranked first is the one that
+ * drove the score. Without it (a model trained elsewhere): |x - center| / scale summed over the
+ * metric's features, in robust z units. `offset`: where the row starts in `features` (a batch's
+ * feature matrix, read in place).
  */
 function metricDistance(features: ArrayLike<number>, perMetric: number, baseline: Manifest['baseline'], offset: number, m: number): number {
   let distance = 0;
-  for (let k = m * perMetric; k < (m + 1) * perMetric; k++) distance += Math.abs(features[offset + k]! - baseline.center[k]!) / baseline.scale[k]!;
+  const reach = baseline.reach;
+  for (let k = m * perMetric; k < (m + 1) * perMetric; k++) {
+    const away = Math.abs(features[offset + k]! - baseline.center[k]!);
+    const r = reach?.[k];
+    if (!reach) distance += away / baseline.scale[k]!;
+    else if (typeof r === 'number' && away / r > distance) distance = away / r;
+  }
   return distance;
 }
 

@@ -12,7 +12,8 @@
  * - baseline per feature: median and robust scale (1.4826 x median absolute deviation; the mean
  *   absolute deviation when over half the values are equal; 1 for a constant feature; at least
  *   the 95th-percentile distance from the median / 1.96, so a heavy-tailed sparse metric does not
- *   look extreme in every burst), which model-store/explain.ts uses to name the metric that made a sample anomalous;
+ *   look extreme in every burst), and the extremeness branch's reach per feature, which
+ *   model-store/explain.ts uses to rank the metrics that made a sample anomalous;
  * - the hybrid model score (models/extremeness.ts): the ONNX model outputs the extremeness score
  *   plus FOREST_WEIGHT of the forest's score above it, where a single feature far beyond its own
  *   training range (by default three times its 99.9th-percentile distance from the median, the 99th
@@ -118,7 +119,7 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
     featureSet,
     threshold,
     severity,
-    baseline,
+    baseline: extremeness ? { ...baseline, reach: reachPerFeature(extremeness, width) } : baseline,
     training: {
       algorithm: extremeness ? HYBRID_ALGORITHM : ALGORITHM,
       rows: rows.length,
@@ -158,6 +159,13 @@ export function extremenessBranchOf(
   const features = extremenessFeatures(featureSet);
   const isLevel = features.map((f) => featureKindOf(featureSet.names[f]!) === 'level');
   return { features, center: features.map((f) => baseline.center[f]!), reach: reachOf(rows, features, baseline, options, isLevel), threshold };
+}
+
+/** The branch's reach aligned with the feature vector (null where the branch does not look), for the manifest's baseline. */
+function reachPerFeature(branch: ExtremenessBranch, width: number): (number | null)[] {
+  const reach: (number | null)[] = new Array<number | null>(width).fill(null);
+  branch.features.forEach((f, k) => (reach[f] = branch.reach[k]!));
+  return reach;
 }
 
 /** The model's scores: the forest's, combined with the extremeness branch's when there is one (models/extremeness.ts). */

@@ -39,6 +39,7 @@ function main(): void {
       tail: { type: 'string' },
       margin: { type: 'string' },
       'episodes-per-day': { type: 'string' },
+      ranking: { type: 'string' },
       diagnose: { type: 'boolean', default: false },
     },
   });
@@ -94,8 +95,36 @@ function main(): void {
       }
       threshold = Math.max(threshold, sorted[lo]! + 1e-6);
     }
-    const lines = ['score,flag'];
-    scores.forEach((s) => lines.push(`${s.toFixed(7)},${s >= threshold ? 1 : 0}`));
+    const lines = [flags.ranking ? 'score,flag,top_metrics' : 'score,flag'];
+    const perMetric = featureSet.names.length / featureSet.metrics.length;
+    const branch = model.extremeness!;
+    const reachOf = new Map(branch.features.map((f, k) => [f, k]));
+    const baseline = model.manifest.baseline;
+    scores.forEach((s, r) => {
+      let line = `${s.toFixed(7)},${s >= threshold ? 1 : 0}`;
+      if (flags.ranking) {
+        const row = testFeatures[r]!;
+        const d = featureSet.metrics.map((m, j) => {
+          let v = 0;
+          for (let f = j * perMetric; f < (j + 1) * perMetric; f++) {
+            const k = reachOf.get(f);
+            if (flags.ranking === 'sum') v += Math.abs(row[f]! - baseline.center[f]!) / baseline.scale[f]!;
+            else if (flags.ranking === 'e' && k !== undefined) v = Math.max(v, Math.abs(row[f]! - branch.center[k]!) / branch.reach[k]!);
+            else if (flags.ranking === 'level' && featureSet.names[f]!.endsWith('.level')) v = Math.abs(row[f]! - baseline.center[f]!) / baseline.scale[f]!;
+            else if (flags.ranking === 'zmax') v = Math.max(v, Math.abs(row[f]! - baseline.center[f]!) / baseline.scale[f]!);
+          }
+          return [m, v] as const;
+        });
+        d.sort((a, b) => b[1] - a[1]);
+        line +=
+          ',' +
+          d
+            .slice(0, Number(process.env.EXP_TOP ?? 99))
+            .map(([m, v]) => `${m}:${v.toPrecision(4)}`)
+            .join(' ');
+      }
+      lines.push(line);
+    });
     writeFileSync(join(out, `${machine}.csv`), lines.join('\n') + '\n');
     console.error(
       `${machine}: ${train.timestamps.length} train / ${test.timestamps.length} test rows, threshold ${threshold.toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`,

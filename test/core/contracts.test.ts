@@ -7,8 +7,9 @@ import { modelKeys, parsePointer, pointerKey } from '../../model-store/layout.js
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { TIMESTREAM_MEASURE_NAME, toTimestreamRecord } from '../../core/stored-result.js';
 
+const names = featureSetFor(['value']).names;
+
 function manifest(overrides: Record<string, unknown> = {}): Manifest {
-  const names = featureSetFor(['value']).names;
   return parseManifest({
     schema: 1,
     name: 'fleet-default',
@@ -75,6 +76,12 @@ describe('model manifest', () => {
     );
     expect(() => manifest({ severity: { low: 0.5, medium: 0.65, high: 0.7, critical: 0.8 } })).toThrow(/severity: cut points must ascend from the threshold/);
     expect(() => manifest({ baseline: { center: [0], scale: [1] } })).toThrow(/baseline\.center: needs one value per feature/);
+    const zeros = names.map(() => 0);
+    expect(() => manifest({ baseline: { center: zeros, scale: names.map(() => 1), reach: [1] } })).toThrow(/baseline\.reach: needs one value per feature/);
+    expect(() => manifest({ baseline: { center: zeros, scale: names.map(() => 1), reach: zeros } })).toThrow(
+      /baseline\.reach\[0\]: reach must be > 0 \(got 0\)/,
+    );
+    expect(manifest({ baseline: { center: zeros, scale: names.map(() => 1), reach: names.map((_, k) => (k === 0 ? null : 2)) } }).baseline.reach?.[1]).toBe(2);
     expect(() => manifest({ createdAt: 'yesterday' })).toThrow(/createdAt: expected an ISO-8601 UTC time/);
   });
 });

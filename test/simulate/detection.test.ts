@@ -61,7 +61,6 @@ describe('detection tracker', () => {
         detected: true,
         secondsToDetection: 30,
         topMetric: 'mem_used_pct',
-        rankedMetrics: ['mem_used_pct'],
       },
       // last sample at T0+90 s, silent from T0+95 s: the alarm fires 30 s after the last sample, 25 s in.
       {
@@ -73,7 +72,6 @@ describe('detection tracker', () => {
         detected: true,
         secondsToDetection: 25,
         topMetric: 'silence',
-        rankedMetrics: ['silence'],
       },
     ]);
     expect(report).toMatchObject({
