@@ -8,6 +8,9 @@
  * `npm run smd` (the CLI and the ONNX model) in one process, about 3x sooner: a loop for experiments.
  *
  *   npx tsx scripts/smd-experiment.ts [--seed N] [--out DIR] [--machines machine-1-2,...] [--diagnose]
+ *     [--contamination S] [--tail S] [--level-tail S] [--margin M]   training options (models/train.ts, models/extremeness.ts)
+ *     [--episodes-per-day B]   the own threshold from an alarm budget instead (never below the model's)
+ *     [--ranking reach|z-sum|z-max|level] [--ranking-keep N]   write top_metrics for scripts/smd-attribution.ts
  *   SMD_DIR  the SMD set (default ../shared/smd)
  *
  * SMD has no timestamps: row i of the train half is at 2019-01-01T00:00Z + i minutes, the test half
@@ -19,12 +22,15 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { featureSetFor } from '../core/features.js';
+import { featureSetFor, type FeatureSet } from '../core/features.js';
+import type { Manifest } from '../core/manifest.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { readMetricCsv, type RowClock } from '../models/csv.js';
 import { featureRowsOf } from '../models/csv-features.js';
 import { trainModel } from '../models/train.js';
+import { featureKindOf } from '../models/extremeness.js';
+import { metricDistances } from '../model-store/explain.js';
 
 /** SMD has no timestamps: one row a minute from 2019-01-01T00:00Z, the test half continuing the train half. */
 const CLOCK: RowClock = { startMs: Date.UTC(2019, 0, 1), intervalMs: 60_000 };
@@ -38,8 +44,10 @@ function main(): void {
       contamination: { type: 'string' },
       tail: { type: 'string' },
       margin: { type: 'string' },
+      'level-tail': { type: 'string' },
       'episodes-per-day': { type: 'string' },
       ranking: { type: 'string' },
+      'ranking-keep': { type: 'string', default: '38' },
       diagnose: { type: 'boolean', default: false },
     },
   });
@@ -67,63 +75,25 @@ function main(): void {
       ...(flags.contamination !== undefined ? { contamination: Number(flags.contamination) } : {}),
       extremeness: {
         ...(flags.tail !== undefined ? { tail: Number(flags.tail) } : {}),
+        ...(flags['level-tail'] !== undefined ? { levelTail: Number(flags['level-tail']) } : {}),
         ...(flags.margin !== undefined ? { margin: Number(flags.margin) } : {}),
       },
     });
     const scores = model.score(testFeatures);
-    let threshold = model.manifest.threshold;
-    if (flags['episodes-per-day'] !== undefined) {
-      const trainScores = model.score(trainFeatures.slice(firstTrainingRow(train.timestamps)));
-      const days = trainScores.length / 1440;
-      const budget = Number(flags['episodes-per-day']) * days;
-      const episodes = (thr: number) => {
-        let n = 0;
-        let inside = false;
-        for (const s of trainScores) {
-          if (s >= thr && !inside) n++;
-          inside = s >= thr;
-        }
-        return n;
-      };
-      const sorted = Float64Array.from(trainScores).sort();
-      let lo = 0;
-      let hi = sorted.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (episodes(sorted[mid]! + 1e-6) <= budget) hi = mid;
-        else lo = mid + 1;
-      }
-      threshold = Math.max(threshold, sorted[lo]! + 1e-6);
-    }
-    const lines = [flags.ranking ? 'score,flag,top_metrics' : 'score,flag'];
-    const perMetric = featureSet.names.length / featureSet.metrics.length;
-    const branch = model.extremeness!;
-    const reachOf = new Map(branch.features.map((f, k) => [f, k]));
-    const baseline = model.manifest.baseline;
+    const threshold =
+      flags['episodes-per-day'] === undefined
+        ? model.manifest.threshold
+        : Math.max(
+            model.manifest.threshold,
+            alarmBudgetThreshold(model.score(trainFeatures.slice(firstTrainingRow(train.timestamps))), Number(flags['episodes-per-day'])),
+          );
+    const ranking = flags.ranking as Ranking | undefined;
+    if (ranking !== undefined && !RANKINGS.includes(ranking)) throw new Error(`--ranking must be one of ${RANKINGS.join(', ')}; got ${ranking}`);
+    const keep = Number(flags['ranking-keep']);
+    const lines = [ranking ? 'score,flag,top_metrics' : 'score,flag'];
     scores.forEach((s, r) => {
-      let line = `${s.toFixed(7)},${s >= threshold ? 1 : 0}`;
-      if (flags.ranking) {
-        const row = testFeatures[r]!;
-        const d = featureSet.metrics.map((m, j) => {
-          let v = 0;
-          for (let f = j * perMetric; f < (j + 1) * perMetric; f++) {
-            const k = reachOf.get(f);
-            if (flags.ranking === 'sum') v += Math.abs(row[f]! - baseline.center[f]!) / baseline.scale[f]!;
-            else if (flags.ranking === 'e' && k !== undefined) v = Math.max(v, Math.abs(row[f]! - branch.center[k]!) / branch.reach[k]!);
-            else if (flags.ranking === 'level' && featureSet.names[f]!.endsWith('.level')) v = Math.abs(row[f]! - baseline.center[f]!) / baseline.scale[f]!;
-            else if (flags.ranking === 'zmax') v = Math.max(v, Math.abs(row[f]! - baseline.center[f]!) / baseline.scale[f]!);
-          }
-          return [m, v] as const;
-        });
-        d.sort((a, b) => b[1] - a[1]);
-        line +=
-          ',' +
-          d
-            .slice(0, Number(process.env.EXP_TOP ?? 99))
-            .map(([m, v]) => `${m}:${v.toPrecision(4)}`)
-            .join(' ');
-      }
-      lines.push(line);
+      const line = `${s.toFixed(7)},${s >= threshold ? 1 : 0}`;
+      lines.push(ranking ? `${line},${rankingColumn(testFeatures[r]!, featureSet, model.manifest.baseline, ranking, keep)}` : line);
     });
     writeFileSync(join(out, `${machine}.csv`), lines.join('\n') + '\n');
     console.error(
@@ -143,6 +113,57 @@ function main(): void {
     },
   );
   process.stdout.write(report);
+}
+
+/** SMD's rows are a minute apart. */
+const ROWS_PER_DAY = 1440;
+
+/** The lowest threshold at which the training scores make at most `perDay` alarm episodes (runs of rows at or above it) a day. */
+function alarmBudgetThreshold(trainingScores: Float64Array, perDay: number): number {
+  const budget = (perDay * trainingScores.length) / ROWS_PER_DAY;
+  const episodesAt = (threshold: number): number => {
+    let episodes = 0;
+    let inside = false;
+    for (const s of trainingScores) {
+      if (s >= threshold && !inside) episodes++;
+      inside = s >= threshold;
+    }
+    return episodes;
+  };
+  const sorted = Float64Array.from(trainingScores).sort();
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (episodesAt(sorted[mid]! + 1e-6) <= budget) hi = mid;
+    else lo = mid + 1;
+  }
+  return sorted[lo]! + 1e-6;
+}
+
+/**
+ * Attribution rankings for scripts/smd-attribution.ts: `reach` is the production ranking (model-store/explain.ts,
+ * the model's reach), `z-sum` its fallback without the reach; `z-max` and `level` are variants tried.
+ */
+const RANKINGS = ['reach', 'z-sum', 'z-max', 'level'] as const;
+type Ranking = (typeof RANKINGS)[number];
+
+/** The `top_metrics` column: the `keep` most anomalous metrics as metric:distance, space-separated. */
+function rankingColumn(row: Float64Array, featureSet: FeatureSet, baseline: Manifest['baseline'], ranking: Ranking, keep: number): string {
+  const perMetric = featureSet.names.length / featureSet.metrics.length;
+  const zOf = (f: number) => Math.abs(row[f]! - baseline.center[f]!) / baseline.scale[f]!;
+  const distances =
+    ranking === 'reach' || ranking === 'z-sum'
+      ? metricDistances(row, featureSet, ranking === 'reach' ? baseline : { center: baseline.center, scale: baseline.scale })
+      : featureSet.metrics.map((_, m) => {
+          const features = Array.from({ length: perMetric }, (_, k) => m * perMetric + k);
+          return ranking === 'z-max' ? Math.max(...features.map(zOf)) : zOf(features.find((f) => featureKindOf(featureSet.names[f]!) === 'level')!);
+        });
+  return [...distances.keys()]
+    .sort((a, b) => distances[b]! - distances[a]!)
+    .slice(0, keep)
+    .map((m) => `${featureSet.metrics[m]}:${distances[m]!.toPrecision(4)}`)
+    .join(' ');
 }
 
 /** Which features carry E (the argmax of |x - center| / reach) on flagged normal rows and on labelled rows. */
