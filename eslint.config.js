@@ -22,7 +22,7 @@ const MAY_IMPORT = {
   infra: ['core'],
   grafana: ['core'],
   cost: ['core', 'features', 'model-store', 'simulate', 'models'],
-  cli: ['core', 'features', 'model-store', 'simulate', 'models', 'functions', 'infra', 'cost'],
+  cli: ['core', 'features', 'model-store', 'simulate', 'models', 'functions', 'infra', 'grafana', 'cost'],
 };
 /** `import { z } from 'zod'` is zod's namespace object whole: every locale (about 260 KB) lands in the Lambda bundle. */
 const ZOD_NAMESPACE_IMPORT = {

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { DEFAULTS as STACK } from '../infra/props.js';
 import { formatComparison, formatEstimate } from '../cost/format.js';
 import { measureSizes } from '../cost/measure.js';
-import { estimateCost, type CostInputs, type CostSink, type StreamMode } from '../cost/model.js';
+import { SECONDS_PER_MONTH, estimateCost, type CostInputs, type CostSink, type StreamMode } from '../cost/model.js';
+import { ruleSamplesPerHost } from '../cost/rule-samples.js';
+import { PRODUCTION_TIMINGS, vigilRules } from '../grafana/alerts/rules.js';
 
 interface Flags {
   hosts: string;
@@ -51,7 +53,7 @@ export function register(program: Command): void {
     .requiredOption('--hosts <n>', 'hosts in the fleet; a comma list (100,1000,10000) prints a Markdown table comparing the sizes')
     .option('--interval <seconds>', 'seconds between two samples of a host', '10')
     .option('--samples-per-record <n>', "samples the agent packs into one Kinesis record (1 = the agent's default, send each sample at once)", '1')
-    .option('--sinks <list>', 'comma list of result stores to price: prometheus, timestream', 'prometheus,timestream')
+    .option('--sinks <list>', 'comma list of result stores to price: prometheus, timestream', STACK.sinks.join(','))
     .option('--stream-mode <mode>', 'Kinesis capacity mode: on-demand or provisioned', STACK.streamMode)
     .option('--memory <mb>', 'scoring function memory in MB', String(STACK.functionMemoryMb))
     .option('--batch-size <n>', 'records per invocation (event source mapping)', String(STACK.batchSize))
@@ -67,11 +69,12 @@ export function register(program: Command): void {
 Examples:
   $ vigil cost --hosts 1000 --interval 10
   $ vigil cost --hosts 100,1000,10000 --interval 10
-  $ vigil cost --hosts 10000 --interval 10 --samples-per-record 6 --sinks prometheus
+  $ vigil cost --hosts 10000 --interval 10 --samples-per-record 6 --sinks prometheus,timestream
   $ vigil cost --hosts 100 --interval 60 --stream-mode provisioned --json
 
-Prices are us-east-1 list prices with their date in cost/prices.ts; sizes are measured by encoding
-simulated samples with the pipeline's own encoders each time the command runs.`,
+Defaults are the stack's (infra/props.ts). Prices are us-east-1 list prices with their date in
+cost/prices.ts; sizes are measured by encoding simulated samples with the pipeline's own encoders
+each time the command runs; the alert rules' query samples are counted from the rules.`,
     )
     .action((flags: Flags, command: Command) => {
       try {
@@ -97,9 +100,10 @@ export function parseInputs(flags: Flags): CostInputs {
     if (!SINK_NAMES.includes(sink as CostSink)) throw new Error(`--sinks: unknown sink "${sink}"; choose from ${SINK_NAMES.join(', ')}`);
   }
   if (!STREAM_MODES.includes(flags.streamMode as StreamMode)) throw new Error(`--stream-mode must be ${STREAM_MODES.join(' or ')}; got "${flags.streamMode}"`);
+  const intervalSeconds = numberFlag('--interval', flags.interval, { min: 0.1 });
   return {
     hosts: numberFlag('--hosts', flags.hosts, { integer: true, min: 1 }),
-    intervalSeconds: numberFlag('--interval', flags.interval, { min: 0.1 }),
+    intervalSeconds,
     sinks: sinks as CostSink[],
     streamMode: flags.streamMode as StreamMode,
     functionMemoryMb: numberFlag('--memory', flags.memory, { integer: true, min: 128 }),
@@ -115,6 +119,12 @@ export function parseInputs(flags: Flags): CostInputs {
     grafanaEditors: numberFlag('--grafana-editors', flags.grafanaEditors, { integer: true, min: 0 }),
     grafanaViewers: numberFlag('--grafana-viewers', flags.grafanaViewers, { integer: true, min: 0 }),
     cloudwatchFlushSeconds: ASSUMPTIONS.cloudwatchFlushSeconds,
+    // The host-anomaly rules are evaluated once per sample interval (grafana/alerts/rules.ts).
+    ruleSamplesPerHostPerMonth: ruleSamplesPerHost(
+      vigilRules({ ...PRODUCTION_TIMINGS, sampleIntervalSeconds: intervalSeconds }),
+      intervalSeconds,
+      SECONDS_PER_MONTH,
+    ),
   };
 }
 

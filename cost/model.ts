@@ -36,6 +36,8 @@ export interface CostInputs {
   readonly grafanaViewers: number;
   /** How often the CloudWatch agent would send its buffered metrics (its force_flush_interval). */
   readonly cloudwatchFlushSeconds: number;
+  /** Samples the alert rules read per host in a month (cost/rule-samples.ts), billed as Managed Prometheus query samples. */
+  readonly ruleSamplesPerHostPerMonth: number;
 }
 
 export interface CostLine {
@@ -159,6 +161,8 @@ export function estimateCost(inputs: CostInputs, measured: MeasuredSizes): CostE
       tieredCost(ingested, p.ingestPerSample),
     );
     add('Managed Prometheus', 'storage', `${gb(storedBytes)} once ${p.retentionDays} days are kept`, (storedBytes / GIB) * p.storageGbMonth);
+    const ruleSamples = inputs.hosts * inputs.ruleSamplesPerHostPerMonth;
+    add('Managed Prometheus', 'alert rule evaluation', `${count(ruleSamples)} query samples processed (dashboards not included)`, ruleSamples * p.querySample);
   }
 
   // S3: the model files, and each warm function instance reading the "current" pointer.
@@ -221,6 +225,7 @@ function validate(inputs: CostInputs): void {
     'modelVersionsKept',
     'grafanaEditors',
     'grafanaViewers',
+    'ruleSamplesPerHostPerMonth',
   ];
   for (const key of nonNegative) {
     const value = inputs[key];

@@ -71,6 +71,8 @@ export const PRICES = {
     storedBytesPerSample: 2,
     /** Default retention of an Amazon Managed Service for Prometheus workspace. */
     retentionDays: 150,
+    /** Query samples processed (rule evaluation and queries), per sample ($0.10 per billion). */
+    querySample: 0.1 / 1e9,
   },
   s3: {
     source: 'https://aws.amazon.com/s3/pricing/ (S3 Standard)',

@@ -45,13 +45,15 @@ describe('vigil cost', () => {
 
   it('--json gives the estimate as data; fewer sinks and more samples per record cost less', async () => {
     const runs = await Promise.all([
-      vigil('cost', '--hosts', '100', '--json'),
-      vigil('cost', '--hosts', '100', '--sinks', 'prometheus', '--samples-per-record', '6', '--json'),
+      vigil('cost', '--hosts', '100', '--sinks', 'prometheus,timestream', '--json'),
+      vigil('cost', '--hosts', '100', '--samples-per-record', '6', '--json'),
     ]);
     const [full, lean] = runs.map((run) => JSON.parse(run.stdout) as CostEstimate) as [CostEstimate, CostEstimate];
     expect(full.inputs).toMatchObject({ hosts: 100, intervalSeconds: 10, sinks: ['prometheus', 'timestream'] });
     expect(full.measured.samplesPerRecord).toBe(1);
     expect(lean.measured.samplesPerRecord).toBe(6);
+    // The stack's default: Prometheus only.
+    expect(lean.inputs.sinks).toEqual(['prometheus']);
     expect(lean.lines.some((l) => l.component === 'Timestream')).toBe(false);
     expect(lean.totalUsd).toBeLessThan(full.totalUsd);
   });

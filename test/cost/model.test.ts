@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { MeasuredSizes } from '../../cost/measure.js';
 import { estimateCost, invocationsPerSecond, SECONDS_PER_MONTH, shardsFor, type CostInputs } from '../../cost/model.js';
 import { GIB, PRICES, tieredCost } from '../../cost/prices.js';
+import { durationSeconds, ruleSamplesPerEvaluation, ruleSamplesPerHost, type Rules } from '../../cost/rule-samples.js';
+import { SERIES } from '../../core/alert-series.js';
+import { vigilRules } from '../../grafana/alerts/rules.js';
 
 const MEASURED: MeasuredSizes = {
   samplesPerRecord: 1,
@@ -31,6 +34,7 @@ const INPUTS: CostInputs = {
   grafanaEditors: 2,
   grafanaViewers: 3,
   cloudwatchFlushSeconds: 60,
+  ruleSamplesPerHostPerMonth: 1e6,
 };
 
 const MONTH = SECONDS_PER_MONTH; // 730 h
@@ -73,6 +77,8 @@ describe('cost model arithmetic', () => {
     expect(line(e, 'Managed Prometheus', 'samples ingested')).toBeCloseTo(2e9 * 0.9e-7 + (ingested - 2e9) * 0.35e-7, 6);
     const stored = (ingested / (730 / 24)) * 150 * 2 + 1000 * 3000;
     expect(line(e, 'Managed Prometheus', 'storage')).toBeCloseTo((stored / GIB) * 0.03, 6);
+    // The alert rules' reads: 1,000 hosts x 1e6 samples a month at $0.10 a billion.
+    expect(line(e, 'Managed Prometheus', 'alert rule evaluation')).toBeCloseTo(((1000 * 1e6) / 1e9) * 0.1, 9);
   });
 
   it('S3 and Grafana: model versions stored, pointer read once a minute per shard, licences', () => {
@@ -138,5 +144,35 @@ describe('cost model helpers', () => {
     expect(invocationsPerSecond(4, 100, 500, 1)).toBe(4);
     expect(invocationsPerSecond(4, 4000, 500, 1)).toBe(8);
     expect(invocationsPerSecond(4, 2, 500, 1)).toBe(2);
+  });
+});
+
+describe('query samples the alert rules read', () => {
+  const rules: Rules = {
+    groups: [
+      { interval: '10s', rules: [{ expr: `avg_over_time(${SERIES.anomaly}[1h]) > 0.1 and ${SERIES.severity} offset 2m` }] },
+      { rules: [{ expr: `absent_over_time(${SERIES.score}{host="a"}[4m59s999ms])` }] },
+    ],
+  };
+
+  it('per evaluation: the samples in each range window at the sample interval, one for an instant selector', () => {
+    const [everyTenSeconds, everyMinute] = ruleSamplesPerEvaluation(rules, 10);
+    expect(everyTenSeconds).toEqual({ intervalSeconds: 10, samples: 360 + 1 });
+    expect(everyMinute!.intervalSeconds).toBe(60);
+    expect(everyMinute!.samples).toBeCloseTo(29.9999, 9);
+    expect(ruleSamplesPerHost(rules, 10, 3600)).toBeCloseTo(360 * 361 + 60 * 29.9999, 6);
+  });
+
+  it('reads Prometheus durations and refuses anything else', () => {
+    expect(durationSeconds('1h30m')).toBe(5400);
+    expect(durationSeconds('500ms')).toBe(0.5);
+    expect(() => durationSeconds('an hour')).toThrow(/"an hour" is not a Prometheus duration: use one such as 90s/);
+  });
+
+  it("vigil's own rules read about 743 samples per host every 10 s and 810 every minute", () => {
+    const [hostAnomalies, delivery] = ruleSamplesPerEvaluation(vigilRules(), 10);
+    expect(hostAnomalies!.intervalSeconds).toBe(10);
+    expect(hostAnomalies!.samples).toBeCloseTo(743, 2);
+    expect(delivery).toEqual({ intervalSeconds: 60, samples: 810 });
   });
 });
