@@ -17,6 +17,20 @@ export function which(command: string): string | undefined {
   }
 }
 
+/**
+ * The alerts page of a running Prometheus: `/alerts` where the web UI is built in, `/classic/alerts`
+ * where only the classic UI is (Debian's package). Asked of the server itself, 2 s a page; the
+ * server's address when neither answers.
+ */
+export async function alertsPage(url: string): Promise<string> {
+  for (const page of [`${url}/alerts`, `${url}/classic/alerts`]) {
+    const answer = await fetch(page, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+    await answer?.body?.cancel();
+    if (answer?.ok) return page;
+  }
+  return url;
+}
+
 export interface PrometheusOptions {
   dataDir: string;
   ruleFiles?: string[];

@@ -22,7 +22,7 @@ import { fetchCurrentModel, publishModel } from '../model-store/s3-store.js';
 import { trainModel } from '../models/train.js';
 import { startMoto, PROJECT_ROOT } from './moto.js';
 import type { RunningServer } from './process.js';
-import { startAlertmanager, startPrometheus, which } from './prometheus.js';
+import { alertsPage, startAlertmanager, startPrometheus, which } from './prometheus.js';
 import { ensureLocalResources } from './resources.js';
 import type { WorkerMessage } from './score-worker.js';
 import { backfill } from '../simulate/backfill.js';
@@ -129,7 +129,7 @@ async function localPrometheus(): Promise<string | undefined> {
       ...(alertmanager ? { alertmanagerUrl: alertmanager.url } : {}),
     }),
   );
-  say(`Prometheus: ${prometheus.url} (alerts: ${prometheus.url}/alerts)${alertmanager ? `, Alertmanager: ${alertmanager.url}` : ''}`);
+  say(`Prometheus: ${prometheus.url} (alerts: ${await alertsPage(prometheus.url)})${alertmanager ? `, Alertmanager: ${alertmanager.url}` : ''}`);
   return prometheus.url;
 }
 
@@ -154,6 +154,10 @@ async function main(): Promise<void> {
   const s3 = new S3Client(awsClientSettings());
   const location = { bucket: resources.bucket, prefix: DEFAULT_MODEL_PREFIX };
   const published = await fetchCurrentModel(s3, location).catch(() => undefined);
+  // Hosts that are not simulated (this machine) are judged by a model that never saw their history.
+  const simulatedHosts = new Set(fleet.hostIds);
+  const onBaseline = (latestHosts: Iterable<string>): ReadonlySet<string> =>
+    published ? new Set<string>() : new Set([...latestHosts].filter((host) => !simulatedHosts.has(host)));
   if (published) {
     say(`model: ${published.manifest.name} ${published.manifest.version} (already published)`);
   } else {
@@ -272,7 +276,11 @@ async function main(): Promise<void> {
       : [];
     if (interactive)
       process.stdout.write(
-        `\x1b[2J\x1b[H${renderView({ latest, anomalies, counters, notes: [...notes, ...detected, `logs and data: ${relative(process.cwd(), runDir)}`] }, now)}\n`,
+        `\x1b[2J\x1b[H${renderView({ latest, anomalies, counters, notes: [...notes, ...detected, `logs and data: ${relative(process.cwd(), runDir)}`] }, now, {
+          // Three samples missed: the host stopped sending (or its records stopped arriving).
+          staleAfterMs: 3 * interval * 1000,
+          baselineHosts: onBaseline(latest.keys()),
+        })}\n`,
       );
   };
   const viewTimer = setInterval(draw, 1000);

@@ -1,6 +1,8 @@
 /**
  * The live terminal view of `npm start`: one line per host (latest metrics, score, severity, top
- * metric) and the latest detected anomalies. Pure: state in, text out.
+ * metric) and the latest detected anomalies. A host whose latest sample is older than `staleAfterMs`
+ * shows as stale, not with the severity it last had; hosts in `baselineHosts` are marked as scored by
+ * a model that never saw their own history. Pure: state in, text out.
  */
 import type { ScoredSample } from '../core/scored-sample.js';
 
@@ -22,20 +24,36 @@ function format(metric: string, value: number | undefined): string {
   return value.toFixed(1);
 }
 
-export function renderView(state: ViewState, now: number, options: { color?: boolean; maxHosts?: number } = {}): string {
+export interface ViewOptions {
+  readonly color?: boolean;
+  readonly maxHosts?: number;
+  /** A host with no sample for this long is shown as stale. Default: never. */
+  readonly staleAfterMs?: number;
+  /** Hosts scored by the baseline model trained on simulated hosts, marked `*` with a note. */
+  readonly baselineHosts?: ReadonlySet<string>;
+}
+
+const BASELINE_NOTE = '* scored by the baseline model trained on simulated hosts, not on its own history';
+
+export function renderView(state: ViewState, now: number, options: ViewOptions = {}): string {
   const color = options.color ?? true;
   const paint = (severity: ScoredSample['severity'], text: string): string => (color ? `${COLOR[severity]}${text}${RESET}` : text);
+  const stale = (s: ScoredSample): boolean => options.staleAfterMs !== undefined && now - s.time > options.staleAfterMs;
+  const marked = (host: string): boolean => options.baselineHosts?.has(host) === true;
   const header = ['host'.padEnd(18), ...SHOWN_METRICS.map((m) => m.padStart(15)), 'score'.padStart(7), 'severity'.padStart(9), '  top metric', '  age'].join(
     '',
   );
-  const hosts = [...state.latest.values()].sort((a, b) => b.score - a.score || a.host.localeCompare(b.host)).slice(0, options.maxHosts ?? 25);
+  // Live hosts first, most anomalous first; stale hosts after them.
+  const hosts = [...state.latest.values()]
+    .sort((a, b) => Number(stale(a)) - Number(stale(b)) || b.score - a.score || a.host.localeCompare(b.host))
+    .slice(0, options.maxHosts ?? 25);
   const rows = hosts.map((s) =>
     [
-      s.host.slice(0, 17).padEnd(18),
+      `${s.host.slice(0, 16)}${marked(s.host) ? '*' : ''}`.padEnd(18),
       ...SHOWN_METRICS.map((m) => format(m, s.metrics[m]).padStart(15)),
       s.score.toFixed(3).padStart(7),
-      paint(s.severity, s.severity.padStart(9)),
-      `  ${(s.anomaly ? s.topMetric : '').padEnd(14)}`,
+      stale(s) ? 'stale'.padStart(9) : paint(s.severity, s.severity.padStart(9)),
+      `  ${(s.anomaly && !stale(s) ? s.topMetric : '').padEnd(14)}`,
       `${Math.max(0, Math.round((now - s.time) / 1000))}s`.padStart(5),
     ].join(''),
   );
@@ -55,6 +73,7 @@ export function renderView(state: ViewState, now: number, options: { color?: boo
     '',
     `latest anomalies${anomalies.length ? '' : ': none yet'}`,
     ...anomalies,
+    ...(hosts.some((s) => marked(s.host)) ? ['', BASELINE_NOTE] : []),
     ...(state.notes.length ? ['', ...state.notes] : []),
     '',
     'Ctrl-C stops every process started here.',

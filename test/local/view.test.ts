@@ -58,4 +58,33 @@ describe('terminal view', () => {
   it('says when nothing was detected yet', () => {
     expect(renderView({ latest: new Map(), anomalies: [], counters: {}, notes: [] }, 0, { color: false })).toContain('latest anomalies: none yet');
   });
+
+  it('shows a host that stopped sending as stale, after the live ones, not with the severity it last had', () => {
+    const gone: ScoredSample = { ...base, host: 'db-9', time: 1_000_000, score: 0.95, anomaly: true, severity: 'critical', topMetric: 'mem_used_pct' };
+    const live: ScoredSample = { ...base, host: 'web-2', time: 1_100_000 };
+    const state = {
+      latest: new Map([
+        ['db-9', gone],
+        ['web-2', live],
+      ]),
+      anomalies: [],
+      counters: {},
+      notes: [],
+    };
+    const lines = renderView(state, 1_110_000, { color: false, staleAfterMs: 30_000 }).split('\n');
+    const db = lines.find((l) => l.startsWith('db-9'))!;
+    expect(db).toMatch(/0\.950\s+stale\s+110s$/);
+    expect(db).not.toContain('critical');
+    expect(lines.findIndex((l) => l.startsWith('db-9'))).toBeGreaterThan(lines.findIndex((l) => l.startsWith('web-2')));
+    // Without the option a host is never stale.
+    expect(renderView(state, 1_110_000, { color: false })).toMatch(/db-9.*critical/);
+  });
+
+  it('marks hosts scored by the simulated baseline, with a note', () => {
+    const state = { latest: new Map([['this-machine', { ...base, host: 'this-machine' }]]), anomalies: [], counters: {}, notes: [] };
+    const text = renderView(state, 1_000_000, { color: false, baselineHosts: new Set(['this-machine']) });
+    expect(text).toMatch(/^this-machine\*/m);
+    expect(text).toContain('* scored by the baseline model trained on simulated hosts, not on its own history');
+    expect(renderView(state, 1_000_000, { color: false })).not.toContain('baseline');
+  });
 });
