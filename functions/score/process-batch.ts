@@ -8,7 +8,15 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { PreparedWrite, ResultSink, SinkOutcome } from '../sinks/sink.js';
-import { batchAnswer, deadLetterCounts, firstFailedAfterLetters, firstFailedRecord, lettersToSend, refusedResults } from './batch-policy.js';
+import {
+  batchAnswer,
+  conflictingSamples,
+  deadLetterCounts,
+  firstFailedAfterLetters,
+  firstFailedRecord,
+  lettersToSend,
+  refusedResults,
+} from './batch-policy.js';
 import { BatchReport } from './batch-report.js';
 import type { DeadLetter, DeadLetterResult } from './dead-letter.js';
 import { ModelUnavailableError, type LoadedModel } from './model-cache.js';
@@ -84,6 +92,7 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
   const t = performance.now();
   const outcomes = await Promise.all(writes.map(({ sink, write }) => timed(sink.name, write, report)));
   report.sinksWrote(outcomes);
+  report.conflicts(scored.samples, conflictingSamples(scored.samples), outcomes);
   const failedBySinks = firstFailedRecord(records.length, outcomes, scored.recordIndex);
   const letters = lettersToSend(read.rejected, refusedResults(outcomes, scored, records), failedBySinks);
   const sent = letters.length ? await deps.deadLetters.send(letters) : { sent: 0, failed: [] };

@@ -1,14 +1,25 @@
 /**
  * Prometheus sink: scored samples as alert series (core/alert-series.ts) over remote write 1.0,
  * SigV4-signed for Amazon Managed Service for Prometheus, unsigned for a plain Prometheus.
- * Every sample is written at full resolution (alert rules need each one). Throttling, 5xx and
- * network errors are retried; another 4xx means Prometheus refused the samples for good and is
- * reported as a rejection with its answer.
+ * Every sample is written at full resolution (alert rules need each one).
+ *
+ * What an answer means (classifyAnswer), by its body first, since Prometheus 2.42 answers 500 for
+ * a sample older than its out-of-order window and 400 for a repeated timestamp, and refuses the
+ * whole request for either:
+ * - a refusal of some samples ("too old sample", "out of bounds", "out of order sample",
+ *   "duplicate sample for timestamp"): the request is split in halves and sent again until the
+ *   refused samples stand alone, so one sample never keeps the others out. A lone duplicate is
+ *   already stored with other values (another model, or a cloned host): it counts as written and
+ *   is reported as a conflict. A lone sample too old is a rejection of kind `too_old`.
+ * - throttling, 5xx, network errors, and 401 / 403 / 404 / 408 (credentials, a signature, a
+ *   workspace or a route that an operator fixes): retried, then reported as failed, so the records
+ *   are delivered again; never drained into the dead-letter queue.
+ * - any other 4xx: Prometheus refused the request for good: a rejection with its answer.
  */
 import { REMOTE_WRITE_HEADERS } from './remote-write-codec.js';
 import { RemoteWriteEncoder } from './remote-write-samples.js';
 import { DEFAULT_RETRY_POLICY, inParallel, withRetries, type RetryPolicy } from './retry.js';
-import { combineOutcomes, errorText, sendOnce, type PreparedWrite, type ResultSink, type SinkBatch, type SinkRejection } from './sink.js';
+import { combineOutcomes, errorText, sendOnce, type PreparedWrite, type RequestOutcome, type ResultSink, type SinkBatch } from './sink.js';
 import type { RequestSigner } from './sigv4.js';
 
 export interface PrometheusSinkOptions {
@@ -28,6 +39,27 @@ export interface PrometheusSinkOptions {
 /** A refusal Prometheus will repeat: do not retry it. */
 class PermanentRejection extends Error {}
 
+/** Prometheus refused some samples of the request (which ones, it does not say), and the whole request with them. */
+class SampleRefusal extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'duplicate' | 'too_old',
+  ) {
+    super(message);
+  }
+}
+
+/** What a remote-write answer means: see the file comment. */
+export type AnswerClass = 'ok' | 'duplicate' | 'too_old' | 'retry' | 'refused';
+
+export function classifyAnswer(status: number, body: string): AnswerClass {
+  if (status >= 200 && status < 300) return 'ok';
+  if (/duplicate sample for timestamp/i.test(body)) return 'duplicate';
+  if (/too old sample|out of bounds|out of order sample/i.test(body)) return 'too_old';
+  if (status === 429 || status >= 500 || status === 401 || status === 403 || status === 404 || status === 408) return 'retry';
+  return 'refused';
+}
+
 export class PrometheusSink implements ResultSink {
   readonly name = 'prometheus';
   private readonly url: URL;
@@ -41,41 +73,58 @@ export class PrometheusSink implements ResultSink {
     const requests = requestsByHost(batch, this.options.samplesPerRequest ?? 500).map((indices) => ({ body: encoder.encode(indices), indices }));
     return sendOnce('Prometheus', requests.length, async () => {
       const results = await inParallel(
-        requests.map((r) => async () => {
-          try {
-            await withRetries(
-              () => this.post(r.body),
-              (e) => !(e instanceof PermanentRejection),
-              this.options.retry ?? DEFAULT_RETRY_POLICY,
-            );
-            return { written: r.indices.length, failed: [] as number[], rejected: [] as SinkRejection[] };
-          } catch (error) {
-            if (error instanceof PermanentRejection) return { written: 0, failed: [], rejected: [{ indices: r.indices, reason: error.message }] };
-            return {
-              written: 0,
-              failed: r.indices,
-              rejected: [],
-              error: `remote write to ${this.url.origin}${this.url.pathname} failed after retries: ${errorText(error)}`,
-            };
-          }
-        }),
+        requests.map((r) => () => this.deliver(encoder, r.indices, r.body)),
         this.options.concurrency ?? 4,
       );
       return combineOutcomes(this.name, results);
     });
   }
 
+  /** Sends the samples at `indices` (`body`: their request, when already encoded), splitting it while Prometheus refuses some samples. */
+  private async deliver(encoder: RemoteWriteEncoder, indices: readonly number[], body?: Uint8Array): Promise<RequestOutcome> {
+    try {
+      await withRetries(
+        () => this.post(body ?? encoder.encode(indices)),
+        (e) => !(e instanceof PermanentRejection || e instanceof SampleRefusal),
+        this.options.retry ?? DEFAULT_RETRY_POLICY,
+      );
+      return { written: indices.length, failed: [], rejected: [] };
+    } catch (error) {
+      if (error instanceof SampleRefusal) {
+        if (indices.length > 1) {
+          const half = Math.ceil(indices.length / 2);
+          // One half after the other: a refusal splits again, and requests in flight stay bounded.
+          const first = await this.deliver(encoder, indices.slice(0, half));
+          const second = await this.deliver(encoder, indices.slice(half));
+          return combineOutcomes(this.name, [first, second]);
+        }
+        if (error.kind === 'duplicate') return { written: 1, failed: [], rejected: [], conflicts: [...indices] };
+        return { written: 0, failed: [], rejected: [{ indices, reason: error.message, kind: 'too_old' }] };
+      }
+      if (error instanceof PermanentRejection) return { written: 0, failed: [], rejected: [{ indices, reason: error.message }] };
+      return {
+        written: 0,
+        failed: [...indices],
+        rejected: [],
+        error: `remote write to ${this.url.origin}${this.url.pathname} failed after retries: ${errorText(error)}`,
+      };
+    }
+  }
+
   private async post(body: Uint8Array): Promise<void> {
     const headers: Record<string, string> = { ...REMOTE_WRITE_HEADERS };
     const signed = this.options.sign ? await this.options.sign(this.url, headers, body) : headers;
-    const response = await fetch(this.url, { method: 'POST', headers: signed, body, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+    const signal = AbortSignal.timeout(this.options.timeoutMs ?? 10_000);
+    const response = await fetch(this.url, { method: 'POST', headers: signed, body, signal });
     if (response.ok) {
       await response.body?.cancel();
       return;
     }
     const text = (await response.text()).slice(0, 300);
     const message = `Prometheus answered ${response.status} ${response.statusText}: ${text.trim()}`;
-    if (response.status === 429 || response.status >= 500) throw new Error(message);
+    const kind = classifyAnswer(response.status, text);
+    if (kind === 'duplicate' || kind === 'too_old') throw new SampleRefusal(message, kind);
+    if (kind === 'retry') throw new Error(message);
     throw new PermanentRejection(message);
   }
 }
