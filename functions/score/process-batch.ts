@@ -77,6 +77,7 @@ export const ANSWER_RESERVE_MS = { sinks: 4_000, deadLetters: 1_000 } as const;
 
 /** Resolves `fallback()` once `at` (epoch ms) has passed, unless `work` settled first. */
 async function byDeadline<T>(work: Promise<T>, at: number, now: () => number, fallback: () => T): Promise<T> {
+  if (!Number.isFinite(at)) return work;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<T>((resolve) => {
     timer = setTimeout(() => resolve(fallback()), Math.max(0, at - now()));
