@@ -311,6 +311,31 @@ describe('alert topic', () => {
     });
   });
 
+  it("lets the publishing services use its key only for their own account's resources and topics", () => {
+    const topics = { 'kms:EncryptionContext:aws:sns:topicArn': { 'Fn::Join': ['', expect.arrayContaining([':sns:', { Ref: 'AWS::AccountId' }, ':*'])] } };
+    const statements = (onlyResource(defaults.template, 'AWS::KMS::Key').KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    const forService = (service: string) => statements.filter((st) => (st.Principal as { Service?: string }).Service === service);
+    expect(forService('aps.amazonaws.com')).toEqual([
+      expect.objectContaining({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: {
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', expect.arrayContaining([':aps:', ':workspace/*'])] } },
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          StringLike: topics,
+        },
+      }),
+    ]);
+    expect(forService('cloudwatch.amazonaws.com')).toEqual([
+      expect.objectContaining({
+        Condition: {
+          ArnLike: { 'aws:SourceArn': expect.objectContaining({ 'Fn::Join': expect.anything() }) },
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          StringLike: topics,
+        },
+      }),
+    ]);
+  });
+
   it('subscribes the alarm email only when one is given', () => {
     defaults.template.resourceCountIs('AWS::SNS::Subscription', 0);
     everything.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
