@@ -44,6 +44,19 @@ describe('Spool', () => {
     expect(spool.stats().damaged).toBe(0);
   });
 
+  it('a state file replaced on a full file system is left as it was, never replaced by a torn copy', async () => {
+    const path = join(newDir(), 'cursor.json');
+    writeFileSync(path, '{"index":7,"offset":0,"dropped":0}');
+    const writer = join(import.meta.dirname, 'fixtures', 'atomic-write.ts');
+    const { stdout } = await run('bash', [
+      '-c',
+      `ulimit -f 3 && exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(writer)} ${JSON.stringify(path)} 8000`,
+    ]);
+    expect(stdout).toMatch(/^error: (short write to .*cursor\.json\.tmp-\d+|EFBIG)/);
+    expect(readFileSync(path, 'utf8')).toBe('{"index":7,"offset":0,"dropped":0}');
+    expect(readdirSync(join(path, '..'))).toEqual(['cursor.json']);
+  });
+
   it('skips a damaged entry in the middle of a segment and counts it; every other entry is read', () => {
     const dir = newDir();
     const spool = Spool.open({ dir, maxBytes: 1024 * 1024 });
