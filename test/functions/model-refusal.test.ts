@@ -5,10 +5,16 @@
  * re-check), and a pointer far larger than any pointer (refused from its size).
  */
 import { CopyObjectCommand, CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
 import { ModelCache } from '../../functions/score/model-cache.js';
 import { s3ModelSource } from '../../functions/score/s3-model-source.js';
+import { writeModelDir } from '../../model-store/artifact.js';
 import { modelKeys, pointerKey } from '../../model-store/layout.js';
 import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
 import { publishModel, readPointer } from '../../model-store/s3-store.js';
@@ -104,5 +110,21 @@ describe('a published model that cannot score does not replace the one in use', 
     clock.now = 1000;
     expect((await models.current()).manifest.version).toBe('good');
     expect(models.status().lastError).toMatch(/is \d+ bytes; no vigil pointer/);
+  });
+});
+
+describe('vigil publish', () => {
+  it('refuses a model that cannot score its baseline rows, and publishes nothing', async () => {
+    const bucket = uniqueName('models');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const dir = join(mkdtempSync(join(tmpdir(), 'vigil-nan-')), 'model');
+    writeModelDir(dir, zscoreModel({ version: 'nan', broken: 'nan' }));
+    const result = await promisify(execFile)(process.execPath, ['bin/vigil.js', 'publish', '--model', dir, '--bucket', bucket], { env: process.env }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/model zscore nan scores its own baseline rows as NaN; .*; nothing was published/);
+    expect(await readPointer(s3, { bucket, prefix: 'models' })).toBeUndefined();
   });
 });
