@@ -3,7 +3,7 @@
  * rules in grafana/alerts and the dashboards query. Every series carries `host` and the host's tags.
  */
 import { SEVERITIES } from './manifest.js';
-import type { ScoredSample } from './scored-sample.js';
+import { sameTags, type ScoredSample } from './scored-sample.js';
 
 export const SERIES = {
   /** The anomaly score of the latest sample. */
@@ -73,14 +73,20 @@ export function visitSeries(s: ScoredSample, threshold: number, scoredAt: number
  * (the last of equal times). One lag point a host and scoring, so no two differ at one timestamp.
  */
 export function lagCarriers(samples: readonly ScoredSample[]): boolean[] {
-  const newest = new Map<string, number>();
+  // Per host, the newest sample of each tag set (a host has one tag set but in rare moments).
+  const newest = new Map<string, number[]>();
   samples.forEach((s, i) => {
-    const key = `${s.host}\u0000${JSON.stringify(Object.entries(s.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
-    const seen = newest.get(key);
-    if (seen === undefined || samples[seen]!.time <= s.time) newest.set(key, i);
+    const variants = newest.get(s.host);
+    if (!variants) {
+      newest.set(s.host, [i]);
+      return;
+    }
+    const k = variants.findIndex((j) => sameTags(samples[j]!.tags, s.tags));
+    if (k < 0) variants.push(i);
+    else if (samples[variants[k]!]!.time <= s.time) variants[k] = i;
   });
   const carriers = samples.map(() => false);
-  for (const i of newest.values()) carriers[i] = true;
+  for (const variants of newest.values()) for (const i of variants) carriers[i] = true;
   return carriers;
 }
 
