@@ -60,6 +60,12 @@ class ModelRefusedError extends Error {
 export interface ModelCacheOptions {
   readonly source: ModelSource;
   readonly recheckMs: number;
+  /**
+   * How long a batch waits for a re-check when a model is loaded already: past it, the batch is
+   * scored with the current model and the check goes on (a slow or hung S3 never holds scoring).
+   * @default 2000
+   */
+  readonly recheckWaitMs?: number;
   readonly createScorer: (onnx: Uint8Array, featureCount: number, source: string) => Promise<BatchScorer>;
   /** What createScorer needs before any model (loading its runtime): done while the model downloads. */
   readonly prepareScorer?: () => Promise<unknown>;
@@ -86,7 +92,8 @@ export class ModelCache {
     if (!this.model || this.now() - this.lastCheck >= this.options.recheckMs) {
       // One check at a time, however many callers wait on it.
       this.pending ??= this.check().finally(() => (this.pending = undefined));
-      await this.pending;
+      if (this.model) await waitAtMost(this.pending, this.options.recheckWaitMs ?? 2_000);
+      else await this.pending;
     }
     if (!this.model) {
       throw new ModelUnavailableError(
@@ -171,4 +178,11 @@ export class ModelCache {
     }
     return { manifest, scorer, createdMs: Date.parse(manifest.createdAt) };
   }
+}
+
+/** Waits for `work` (which never rejects) at most `ms`. */
+async function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

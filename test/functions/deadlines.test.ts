@@ -5,7 +5,7 @@
  * agent's sender abandons a stalled PutRecords, logs the stall and sends again.
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -15,7 +15,9 @@ import { KinesisSender } from '../../agent/sender/kinesis-sender.js';
 import { awsClientSettings } from '../../core/aws.js';
 import { createScoreHandler } from '../../functions/score/create-handler.js';
 import { DeadLetterQueue } from '../../functions/score/dead-letter.js';
-import type { LoadedModel } from '../../functions/score/model-cache.js';
+import { ModelCache, type LoadedModel } from '../../functions/score/model-cache.js';
+import { s3ModelSource } from '../../functions/score/s3-model-source.js';
+import { publishModel } from '../../model-store/s3-store.js';
 import { PrometheusSink } from '../../functions/sinks/prometheus.js';
 import { TimestreamSink } from '../../functions/sinks/timestream.js';
 import { lambdaContext } from '../../local/kinesis-poller.js';
@@ -105,6 +107,38 @@ describe('deadlines on outbound calls', () => {
     expect(outcome).toMatchObject({ written: 0, failed: [0], rejected: [] });
     expect(outcome.error).toMatch(/requestTimeout/);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('a model re-check against an S3 that never answers does not hold scoring: the batch is scored with the model in use', async () => {
+    const bucket = uniqueName('models');
+    const s3 = new S3Client(awsClientSettings());
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await publishModel(s3, { bucket, prefix: 'models', ...zscoreModel({ version: 'good' }) });
+    const clock = { now: 0 };
+    // Reads go to moto until the "network" turns to a server that never answers.
+    let hung = false;
+    const switching = new S3Client({ ...awsClientSettings({ requestTimeoutMs: 20_000 }), forcePathStyle: true });
+    switching.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { hostname?: string; port?: number };
+        if (hung) Object.assign(request, { hostname: '127.0.0.1', port: Number(new URL(silent.url).port) });
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
+    const models = new ModelCache({
+      source: s3ModelSource(switching, { bucket, prefix: 'models' }),
+      recheckMs: 1000,
+      createScorer: createOnnxScorer,
+      ...quietTools(),
+      now: () => clock.now,
+    });
+    expect((await models.current()).manifest.version).toBe('good');
+    hung = true;
+    clock.now = 5_000;
+    const started = Date.now();
+    expect((await models.current()).manifest.version).toBe('good');
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("answers with a batch item failure before the invocation's own timeout when a sink never answers", async () => {
