@@ -34,6 +34,27 @@ export interface PrometheusSinkOptions {
   readonly retry?: RetryPolicy;
   /** Per-request timeout. @default 10000 */
   readonly timeoutMs?: number;
+  /**
+   * Extra requests a batch may spend splitting requests Prometheus refused for some samples;
+   * past it, a refused request's samples are dead-lettered whole. @default 200
+   */
+  readonly splitBudget?: number;
+}
+
+const DEFAULT_SPLIT_BUDGET = 200;
+
+/**
+ * Where to split a refused request: at the host boundary nearest its middle (refusals come by
+ * host: a replayed spool, a cloned host, a rescored record), else in the middle.
+ */
+export function splitPoint(samples: readonly { readonly host: string }[], indices: readonly number[]): number {
+  const middle = Math.ceil(indices.length / 2);
+  for (let d = 0; d < middle; d++) {
+    for (const at of [middle - d, middle + d]) {
+      if (at > 0 && at < indices.length && samples[indices[at - 1]!]!.host !== samples[indices[at]!]!.host) return at;
+    }
+  }
+  return middle;
 }
 
 /** A refusal Prometheus will repeat: do not retry it. */
@@ -72,8 +93,9 @@ export class PrometheusSink implements ResultSink {
     const encoder = new RemoteWriteEncoder(batch);
     const requests = requestsByHost(batch, this.options.samplesPerRequest ?? 500).map((indices) => ({ body: encoder.encode(indices), indices }));
     return sendOnce('Prometheus', requests.length, async () => {
+      const split = { left: this.options.splitBudget ?? DEFAULT_SPLIT_BUDGET };
       const results = await inParallel(
-        requests.map((r) => () => this.deliver(encoder, r.indices, r.body)),
+        requests.map((r) => () => this.deliver(encoder, split, r.indices, r.body)),
         this.options.concurrency ?? 4,
       );
       return combineOutcomes(this.name, results);
@@ -81,7 +103,7 @@ export class PrometheusSink implements ResultSink {
   }
 
   /** Sends the samples at `indices` (`body`: their request, when already encoded), splitting it while Prometheus refuses some samples. */
-  private async deliver(encoder: RemoteWriteEncoder, indices: readonly number[], body?: Uint8Array): Promise<RequestOutcome> {
+  private async deliver(encoder: RemoteWriteEncoder, split: { left: number }, indices: readonly number[], body?: Uint8Array): Promise<RequestOutcome> {
     try {
       await withRetries(
         () => this.post(body ?? encoder.encode(indices)),
@@ -91,12 +113,19 @@ export class PrometheusSink implements ResultSink {
       return { written: indices.length, failed: [], rejected: [] };
     } catch (error) {
       if (error instanceof SampleRefusal) {
-        if (indices.length > 1) {
-          const half = Math.ceil(indices.length / 2);
+        if (indices.length > 1 && split.left >= 2) {
+          split.left -= 2;
+          const half = splitPoint(encoder.samples, indices);
           // One half after the other: a refusal splits again, and requests in flight stay bounded.
-          const first = await this.deliver(encoder, indices.slice(0, half));
-          const second = await this.deliver(encoder, indices.slice(half));
+          const first = await this.deliver(encoder, split, indices.slice(0, half));
+          const second = await this.deliver(encoder, split, indices.slice(half));
           return combineOutcomes(this.name, [first, second]);
+        }
+        if (indices.length > 1) {
+          // The batch's splitting budget is spent (a whole batch refused, e.g. rescored by another
+          // model): the rest is dead-lettered with its records, to be redriven, rather than split on.
+          const reason = `${error.message} (not split further: this batch's ${this.options.splitBudget ?? DEFAULT_SPLIT_BUDGET} extra requests are spent)`;
+          return { written: 0, failed: [], rejected: [{ indices, reason, kind: error.kind === 'too_old' ? 'too_old' : 'refused' }] };
         }
         if (error.kind === 'duplicate') return { written: 1, failed: [], rejected: [], conflicts: [...indices] };
         return { written: 0, failed: [], rejected: [{ indices, reason: error.message, kind: 'too_old' }] };

@@ -85,6 +85,10 @@ export class RemoteWriteEncoder {
     this.carriers = lagCarriers(batch.samples);
   }
 
+  get samples(): SinkBatch['samples'] {
+    return this.batch.samples;
+  }
+
   /** The snappy-compressed WriteRequest of the samples at `indices`. */
   encode(indices: readonly number[]): Uint8Array {
     const { samples, threshold, scoredAt, modelCreatedMs } = this.batch;

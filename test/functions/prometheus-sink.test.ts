@@ -112,8 +112,21 @@ describe('PrometheusSink', () => {
       failed: [],
       rejected: [{ indices: [3], kind: 'too_old', reason: 'Prometheus answered 500 Internal Server Error: too old sample' }],
     });
-    // No retry of a refusal: 1 + 2 + 2 + 2 requests (halves of 8, 4, 2).
-    expect(service.requests).toHaveLength(7);
+    // No retry of a refusal; split at host boundaries: 8 -> 4 + 4 (web-3), 4 -> 3 (web-1) + 1 (web-2).
+    expect(service.requests).toHaveLength(5);
+  });
+
+  it('spends a bounded number of requests splitting a batch refused whole; the rest is dead-lettered, nothing is lost', async () => {
+    service = await new FakeService(() => ({ status: 400, body: 'duplicate sample for timestamp' })).start();
+    const sink = new PrometheusSink({ url: `${service.url}/api/v1/write`, retry: fast, splitBudget: 10 });
+    const now = Date.now();
+    const samples = Array.from({ length: 20 }, (_, h) => scored(`web-${h}`, 5, now)).flat();
+    const outcome = await sink.prepare(batch(samples, now)).send();
+    expect(service.requests).toHaveLength(11);
+    const rejected = outcome.rejected.flatMap((r) => r.indices);
+    expect([...(outcome.conflicts ?? []), ...rejected].sort((a, b) => a - b)).toEqual(samples.map((_, i) => i));
+    expect(outcome.written).toBe(outcome.conflicts?.length ?? 0);
+    expect(outcome.rejected[0]!.reason).toMatch(/duplicate sample for timestamp \(not split further: this batch's 10 extra requests are spent\)/);
   });
 
   it('counts a lone sample Prometheus holds with other values as written, and reports it as a conflict', async () => {
