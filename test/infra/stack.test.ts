@@ -45,7 +45,7 @@ describe('agent policy', () => {
 });
 
 describe('dead-letter operator policy', () => {
-  it('reads, hides and deletes messages of the dead-letter queue and puts records on this stream, nothing else', () => {
+  it('reads, hides and deletes messages of the two queues, reads and puts records on this stream, nothing else', () => {
     const policy = resourcesOf(defaults.template, 'AWS::IAM::ManagedPolicy')[logicalId(defaults, defaults.stack.queues.operatorPolicy)]!.Properties!;
     expect(policy.PolicyDocument).toEqual({
       Version: '2012-10-17',
@@ -54,12 +54,21 @@ describe('dead-letter operator policy', () => {
           Sid: 'ReadDeadLetters',
           Effect: 'Allow',
           Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'],
-          Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.queues.deadLetters), 'Arn'] },
+          Resource: [
+            { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.queues.deadLetters), 'Arn'] },
+            { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.queues.failedBatches), 'Arn'] },
+          ],
         },
         {
           Sid: 'RedriveToVigilStream',
           Effect: 'Allow',
           Action: 'kinesis:PutRecords',
+          Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.ingest.stream), 'Arn'] },
+        },
+        {
+          Sid: 'ReadFailedRanges',
+          Effect: 'Allow',
+          Action: ['kinesis:GetRecords', 'kinesis:GetShardIterator'],
           Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.ingest.stream), 'Arn'] },
         },
       ],
