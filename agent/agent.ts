@@ -10,7 +10,8 @@ import { HOST_FEATURE_SET } from '../core/features.js';
 import type { WireSample } from '../core/wire.js';
 import type { FeaturePipeline } from '../features/pipeline.js';
 import { HostCollector } from './collectors/host-collector.js';
-import type { AgentConfig } from './config.js';
+import { ConfigError, type AgentConfig } from './config.js';
+import { formatConfigProblem } from '../core/config-problems.js';
 import { loadAgentState, saveAgentState } from './feature-state.js';
 import type { Logger } from './log.js';
 import { sleep } from './sender/backoff.js';
@@ -29,6 +30,8 @@ export interface AgentCounters {
   putCallsFailed: number;
   throttled: number;
   dropped: number;
+  /** Damaged spool entries skipped (a bad checksum on disk). */
+  spoolDamaged: number;
   pending: number;
   collectErrors: number;
   spoolErrors: number;
@@ -68,7 +71,7 @@ export class Agent {
   ) {
     this.log = options.log;
     this.random = options.random ?? Math.random;
-    this.spool = Spool.open({ dir: join(config.spoolDir, 'spool'), maxBytes: Math.round(config.spoolMaxMb * 1024 * 1024), log: this.log });
+    this.spool = openSpool(config, this.log);
     const saved = loadAgentState(config.spoolDir, this.log);
     this.pipeline = saved.pipeline;
     this.nextSeq = Math.max(saved.nextSeq, lastSpooledSeq(this.spool) + 1);
@@ -94,6 +97,7 @@ export class Agent {
       putCallsFailed: s.callsFailed,
       throttled: s.throttled,
       dropped: spool.dropped,
+      spoolDamaged: spool.damaged,
       pending: spool.pending,
     };
   }
@@ -133,15 +137,26 @@ export class Agent {
     const intervalMs = this.config.intervalSeconds * 1000;
     if (this.config.startJitter) await this.pause(this.random() * intervalMs);
     this.collectSafely(Date.now()); // primes the counters: rates need two readings
-    let due = Date.now() + intervalMs;
-    let stateSavedAt = Date.now();
-    let healthAt = Date.now();
+    // The schedule runs on the monotonic clock: a wall-clock step (NTP, an operator) neither stalls
+    // nor bursts the sampling; only the samples' timestamps are wall-clock time (and the step is logged).
+    const monotonic = (): number => performance.now();
+    let due = monotonic() + intervalMs;
+    let stateSavedAt = monotonic();
+    let healthAt = monotonic();
+    let wallOffset = Date.now() - monotonic();
     while (!this.stopping) {
-      await this.pause(due - Date.now());
+      await this.pause(due - monotonic());
       if (this.stopping) break;
+      const offset = Date.now() - monotonic();
+      if (Math.abs(offset - wallOffset) > Math.max(1000, intervalMs / 2)) {
+        this.log.warn('the wall clock stepped; sampling keeps its interval, sample times follow the new clock', {
+          stepSeconds: Math.round((offset - wallOffset) / 100) / 10,
+        });
+      }
+      wallOffset = offset;
       this.sampleOnce(Date.now());
       // After a stall (suspend, overload) skip the missed ticks instead of sampling in a burst.
-      const now = Date.now();
+      const now = monotonic();
       due += intervalMs;
       if (due <= now) due = now + intervalMs - ((now - due) % intervalMs);
       if (now - stateSavedAt >= this.config.stateSaveSeconds * 1000) {
@@ -265,6 +280,28 @@ export class Agent {
       this.onStop.add(done);
       if (wake.work) this.onWork.add(done);
     });
+  }
+}
+
+/** File-system errors that no restart fixes: the spool directory is the operator's to fix. */
+const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR', 'EEXIST', 'ENOSPC', 'EDQUOT']);
+
+/** The spool in spoolDir; a directory that cannot be created or written is a configuration error naming spoolDir. */
+function openSpool(config: AgentConfig, log: Logger): Spool {
+  try {
+    return Spool.open({ dir: join(config.spoolDir, 'spool'), maxBytes: Math.round(config.spoolMaxMb * 1024 * 1024), log });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code || !UNWRITABLE.has(code)) throw error;
+    throw new ConfigError(
+      formatConfigProblem({
+        key: 'spoolDir',
+        value: config.spoolDir,
+        problem: `the spool cannot be created or written there (${code}: ${(error as Error).message})`,
+        fix: 'point spoolDir at a writable directory on a local disk with room for spoolMaxMb (the systemd unit gives /var/lib/vigil-agent)',
+      }),
+      { cause: error },
+    );
   }
 }
 

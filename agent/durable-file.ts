@@ -3,18 +3,31 @@
  * old or the new content, never a torn mix: write a temporary file, fsync it, rename over the old
  * one, fsync the directory so the rename itself survives a power cut.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+/**
+ * Replaces `path` with `content`, or throws and leaves it as it was: a write the file system takes
+ * only in part (a full disk can return a short count without an error) is never renamed into place.
+ */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   const temporary = `${path}.tmp-${process.pid}`;
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
   const fd = openSync(temporary, 'w', 0o600);
   try {
-    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    let done = 0;
+    while (done < bytes.length) {
+      const n = writeSync(fd, bytes, done, bytes.length - done);
+      if (n <= 0) throw new Error(`short write to ${temporary}: ${done} of ${bytes.length} bytes (file system full?); ${path} is left as it was`);
+      done += n;
+    }
     fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    rmSync(temporary, { force: true });
+    throw error;
   }
+  closeSync(fd);
   renameSync(temporary, path);
   syncDirectory(dirname(path));
 }

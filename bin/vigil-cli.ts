@@ -11,6 +11,7 @@ import { register as registerScoreCsv } from '../cli/score-csv.js';
 import { register as registerEvaluate } from '../cli/evaluate.js';
 import { register as registerCost } from '../cli/cost.js';
 import { register as registerDeadLetters } from '../cli/dead-letters.js';
+import { register as registerFailedBatches } from '../cli/failed-batches.js';
 
 const program = new Command('vigil')
   .description('vigil: real-time anomaly detection for a fleet of cloud hosts')
@@ -28,6 +29,7 @@ Examples:
   vigil score-csv --in-dir data/ --out-dir results/           the NAB protocol over every CSV
   vigil cost --hosts 1000 --interval 10                       monthly AWS cost, next to CloudWatch
   vigil dead-letters list --queue $DLQ                        why records were dead-lettered
+  vigil failed-batches replay --queue $FAILED                 score the batches the trigger gave up on again
 
 Every command: vigil COMMAND --help lists its options and more examples.`,
   );
@@ -40,5 +42,6 @@ registerModels(program);
 registerScoreCsv(program);
 registerCost(program);
 registerDeadLetters(program);
+registerFailedBatches(program);
 
 await program.parseAsync(process.argv);

@@ -40,8 +40,10 @@ export function register(program: Command): void {
       `
 Reasons: garbage, oversize, unsupported_version, invalid (the record itself; redriving them fails
 again), feature_set_version and feature_count (agent, function and model of different releases:
-redrive after deploying matching ones), sink_rejected (a sink refused results; no payload: the
-record is still in the stream for its retention).
+redrive after deploying matching ones), sink_rejected (a sink refused results for good; with the
+record's payload), sink_too_old (samples older than a sink takes any more, e.g. a spool replayed
+after a long outage into Prometheus; the other sinks stored them; redriving them fails again).
+Redriving a record whose samples are already stored rewrites the same results.
 
 Examples:
   $ vigil dead-letters list --queue https://sqs.eu-west-1.amazonaws.com/123456789012/vigil-dead-letters

@@ -7,6 +7,8 @@ import { HOST_FEATURE_SET, featureSetMismatch } from '../core/features.js';
 import { MANIFEST_FILE, MODEL_FILE } from '../core/manifest.js';
 import { DEFAULT_MODEL_PREFIX } from '../core/score-function.js';
 import { readModelDir } from '../model-store/artifact.js';
+import { createOnnxScorer } from '../model-store/onnx-scorer.js';
+import { probeScorer } from '../model-store/probe.js';
 import { publishModel, s3Url } from '../model-store/s3-store.js';
 
 /** Where models live: flags, else the scoring function's own environment variables. */
@@ -48,7 +50,8 @@ export function register(program: Command): void {
       'after',
       `
 Any ONNX model with input "features" float32 [N, F] and output "score" float32 [N] plus a valid
-manifest can be published, also one trained outside vigil. The sha256 in the manifest is checked.
+manifest can be published, also one trained outside vigil. The sha256 in the manifest is checked,
+and the model must score its own baseline rows with finite scores before it is published.
 
 Examples:
   $ vigil publish --model models/web --bucket my-vigil-models
@@ -72,6 +75,15 @@ async function run(flags: Flags): Promise<void> {
       `${join(flags.model, MANIFEST_FILE)} does not fit the agent's features: ${mismatch}. ` +
         `Train on a CSV with the columns timestamp,${HOST_FEATURE_SET.metrics.join(',')}, or pass --any-features if your agent sends these features`,
     );
+  }
+  // Tried before it is published, as the scoring function tries it before it replaces a model.
+  const scorer = await createOnnxScorer(onnx, manifest.featureSet.names.length, `${manifest.name} ${manifest.version}`);
+  try {
+    await probeScorer(scorer, manifest);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; nothing was published`, { cause: error });
+  } finally {
+    await scorer.release();
   }
   const pointer = await publishModel(s3, { bucket, prefix, onnx, manifest });
   console.log(`published ${manifest.name} version ${pointer.version} to ${s3Url(bucket, pointer.model)}`);

@@ -3,7 +3,7 @@
  * rules in grafana/alerts and the dashboards query. Every series carries `host` and the host's tags.
  */
 import { SEVERITIES } from './manifest.js';
-import type { ScoredSample } from './scored-sample.js';
+import { sameTags, type ScoredSample } from './scored-sample.js';
 
 export const SERIES = {
   /** The anomaly score of the latest sample. */
@@ -19,7 +19,11 @@ export const SERIES = {
   topMetric: 'vigil_anomaly_top_metric',
   /** Raw metric values (label `metric`). */
   hostMetric: 'vigil_host_metric',
-  /** Seconds from sample time to scoring: the pipeline's lag. */
+  /**
+   * Seconds from a host's newest sample in a batch to the batch's scoring: the pipeline's lag.
+   * Timestamped at the scoring, one point a host and batch (lagCarriers), never at the sample's
+   * time: a sample scored again then rewrites identical series, and the lag is a new point.
+   */
   lag: 'vigil_result_lag_seconds',
   /** Unix seconds when the scoring model was created (label `model_version`). */
   modelCreated: 'vigil_model_created_timestamp_seconds',
@@ -37,35 +41,72 @@ export function severityLevel(severity: ScoredSample['severity']): number {
 }
 
 /**
- * Receives one point of a sample's series: its name, its value, and the one extra label some
- * series carry (`model_version` or `metric`). Host and tag labels are the sample's own.
+ * Receives one point of a sample's series: its name, its value, the one extra label some series
+ * carry (`model_version` or `metric`), and its time when it is not the sample's (the lag's).
+ * Host and tag labels are the sample's own.
  */
-export type SeriesVisitor = (name: string, value: number, extraLabel?: string, extraValue?: string) => void;
+export type SeriesVisitor = (name: string, value: number, extraLabel?: string, extraValue?: string, timestamp?: number) => void;
 
 /**
  * The one definition of the series a scored sample yields, in order. `scoredAt` is when it was
- * scored (epoch ms). toSeries and the scoring function's remote-write encoder both walk it.
+ * scored (epoch ms); `carriesLag`: whether this sample carries its host's lag point (lagCarriers).
+ * toSeries and the scoring function's remote-write encoder both walk it.
+ *
+ * Idempotent: every point at the sample's time depends on the sample and the model alone, so a
+ * sample scored again (a redelivered batch, a record the agent sent again) writes the same values.
  */
-export function visitSeries(s: ScoredSample, threshold: number, scoredAt: number, modelCreatedMs: number, visit: SeriesVisitor): void {
+export function visitSeries(s: ScoredSample, threshold: number, scoredAt: number, modelCreatedMs: number, visit: SeriesVisitor, carriesLag = true): void {
   visit(SERIES.score, s.score);
   visit(SERIES.threshold, threshold);
   visit(SERIES.anomaly, s.anomaly ? 1 : 0);
   visit(SERIES.severity, severityLevel(s.severity));
   visit(SERIES.confidence, s.confidence);
-  visit(SERIES.lag, Math.max(0, (scoredAt - s.time) / 1000));
   visit(SERIES.modelCreated, modelCreatedMs / 1000, 'model_version', s.modelVersion);
   // for-in: the metrics' own keys in Object.keys order, each value read without a lookup by name.
   for (const metric in s.metrics) visit(SERIES.hostMetric, s.metrics[metric]!, 'metric', metric);
   if (s.anomaly) visit(SERIES.topMetric, 1, 'metric', s.topMetric);
+  if (carriesLag) visit(SERIES.lag, Math.max(0, (scoredAt - s.time) / 1000), undefined, undefined, scoredAt);
 }
 
-/** The series one scored sample yields, with all their labels. `scoredAt` is when it was scored (epoch ms). */
-export function toSeries(s: ScoredSample, threshold: number, scoredAt: number, modelCreatedMs: number): Series[] {
+/**
+ * Which samples carry their host's lag point: per host and tag set, the newest sample of the batch
+ * (the last of equal times). One lag point a host and scoring, so no two differ at one timestamp.
+ */
+export function lagCarriers(samples: readonly ScoredSample[]): boolean[] {
+  // Per host, the newest sample of each tag set (a host has one tag set but in rare moments).
+  const newest = new Map<string, number[]>();
+  samples.forEach((s, i) => {
+    const variants = newest.get(s.host);
+    if (!variants) {
+      newest.set(s.host, [i]);
+      return;
+    }
+    const k = variants.findIndex((j) => sameTags(samples[j]!.tags, s.tags));
+    if (k < 0) variants.push(i);
+    else if (samples[variants[k]!]!.time <= s.time) variants[k] = i;
+  });
+  const carriers = samples.map(() => false);
+  for (const variants of newest.values()) for (const i of variants) carriers[i] = true;
+  return carriers;
+}
+
+/**
+ * The series one scored sample yields, with all their labels. `scoredAt` is when it was scored
+ * (epoch ms); `carriesLag`: whether it carries its host's lag point (lagCarriers).
+ */
+export function toSeries(s: ScoredSample, threshold: number, scoredAt: number, modelCreatedMs: number, carriesLag = true): Series[] {
   const base = { ...s.tags, host: s.host };
   const out: Series[] = [];
-  visitSeries(s, threshold, scoredAt, modelCreatedMs, (name, value, extraLabel, extraValue) => {
-    const labels = extraLabel === undefined ? { __name__: name, ...base } : { __name__: name, ...base, [extraLabel]: extraValue! };
-    out.push({ labels, value, timestamp: s.time });
-  });
+  visitSeries(
+    s,
+    threshold,
+    scoredAt,
+    modelCreatedMs,
+    (name, value, extraLabel, extraValue, timestamp) => {
+      const labels = extraLabel === undefined ? { __name__: name, ...base } : { __name__: name, ...base, [extraLabel]: extraValue! };
+      out.push({ labels, value, timestamp: timestamp ?? s.time });
+    },
+    carriesLag,
+  );
   return out;
 }

@@ -15,6 +15,9 @@ export interface AwsClientSettings {
   maxAttempts?: number;
 }
 
+/** How long one AWS call may wait for its answer unless a caller asks for less. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export function localEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.AWS_ENDPOINT_URL || undefined;
 }
@@ -22,13 +25,23 @@ export function localEndpoint(env: NodeJS.ProcessEnv = process.env): string | un
 /**
  * HTTP/1.1 always: the Kinesis client defaults to HTTP/2, which local emulators do not speak.
  * Checksums only where required: SDK uploads otherwise carry CRC32 trailers some emulators store.
+ * Every call has a deadline: `requestTimeoutMs` fails a call whose answer has not come (a server
+ * that accepts the connection and never answers), with `throwOnRequestTimeout`, since
+ * @smithy/node-http-handler 4.x otherwise only logs a warning and waits on.
  */
-export function awsClientSettings(options: { region?: string; maxAttempts?: number } = {}, env: NodeJS.ProcessEnv = process.env): AwsClientSettings {
+export function awsClientSettings(
+  options: { region?: string; maxAttempts?: number; requestTimeoutMs?: number } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): AwsClientSettings {
   const endpoint = localEndpoint(env);
   return {
     region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    }),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),

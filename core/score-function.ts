@@ -37,6 +37,11 @@ export const SCORE_METRICS = {
   /** With a `modelVersion` dimension: shows a model switch on a graph. */
   samplesScoredByModel: 'SamplesScoredByModel',
   anomalies: 'Anomalies',
+  /**
+   * Samples claiming a host and time another sample of the batch (or one already stored) holds
+   * with other values: hosts sharing one host id (cloned VMs), or a host id claimed by another.
+   */
+  conflictingSamples: 'ConflictingSamples',
   recordsDeadLettered: 'RecordsDeadLettered',
   resultsDeadLettered: 'ResultsDeadLettered',
   /** Dead letters the queue did not take (their records are delivered again). */

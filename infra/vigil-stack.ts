@@ -137,7 +137,7 @@ export class VigilStack extends Stack {
     out(
       'DeadLetterOperatorPolicyArn',
       this.queues.operatorPolicy.managedPolicyArn,
-      'Managed policy for whoever reads and redrives dead letters (vigil dead-letters)',
+      'Managed policy for whoever reads and redrives dead letters and replays failed batches (vigil dead-letters, vigil failed-batches)',
     );
     out('FailedBatchQueueUrl', this.queues.failedBatches.queueUrl, 'Batches the stream trigger gave up on (shard and sequence range)');
     out('ScoreFunctionName', this.score.function.functionName, 'The scoring function');

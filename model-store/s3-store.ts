@@ -8,6 +8,7 @@
  * Everything read back is checked: pointer and manifest against their schemas, ONNX bytes against
  * the manifest's sha256.
  */
+import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseManifest, type Manifest } from '../core/manifest.js';
 import { modelKeys, parsePointer, pointerKey, type Pointer } from './layout.js';
@@ -37,6 +38,14 @@ export interface ModelVersionInfo {
 const PUBLISH_HINT = 'publish a model with `vigil publish --model DIR --bucket BUCKET`';
 
 /**
+ * The most bytes read of a pointer and of a manifest: far above what `vigil publish` writes (a
+ * pointer is under 1 KiB, a manifest a few KiB a feature set), so an object beyond them is not
+ * one, and is refused without being read into memory.
+ */
+export const MAX_POINTER_BYTES = 64 * 1024;
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/**
  * Uploads the model under its version, then points "current" at it. Publishing the same bytes
  * under the same version again is a no-op upload; other bytes under a published version are refused.
  */
@@ -45,7 +54,7 @@ export async function publishModel(s3: S3Client, options: ModelLocation & { onnx
   const manifest = parseManifest(options.manifest, `manifest of model ${String(options.manifest?.version)}`);
   verifyModelBytes(onnx, manifest, `cannot publish model ${manifest.version}`);
   const keys = modelKeys(prefix, manifest.version);
-  const existing = await getObjectOrUndefined(s3, bucket, keys.manifest);
+  const existing = await getObjectOrUndefined(s3, bucket, keys.manifest, MAX_MANIFEST_BYTES);
   if (existing) {
     const published = parseManifest(parseJson(existing, s3Url(bucket, keys.manifest)), s3Url(bucket, keys.manifest));
     if (published.onnx.sha256 !== manifest.onnx.sha256) {
@@ -85,7 +94,7 @@ export async function readPointer(s3: S3Client, location: ModelLocation): Promis
 
 async function readPointerWithTag(s3: S3Client, { bucket, prefix }: ModelLocation): Promise<{ pointer: Pointer; etag: string } | undefined> {
   const key = pointerKey(prefix);
-  const object = await getTaggedObject(s3, bucket, key);
+  const object = await getTaggedObject(s3, bucket, key, MAX_POINTER_BYTES);
   return object && { pointer: parsePointer(parseJson(object.bytes, s3Url(bucket, key)), s3Url(bucket, key)), etag: object.etag };
 }
 
@@ -94,7 +103,10 @@ export async function fetchModelVersion(s3: S3Client, { bucket, prefix }: ModelL
   const keys = modelKeys(prefix, version);
   // Both at once (a scoring function's cold start waits one round trip less); the manifest's
   // problems are still reported first.
-  const [manifestGet, modelGet] = await Promise.allSettled([getObjectOrUndefined(s3, bucket, keys.manifest), getObjectOrUndefined(s3, bucket, keys.model)]);
+  const [manifestGet, modelGet] = await Promise.allSettled([
+    getObjectOrUndefined(s3, bucket, keys.manifest, MAX_MANIFEST_BYTES),
+    getObjectOrUndefined(s3, bucket, keys.model),
+  ]);
   if (manifestGet.status === 'rejected') throw manifestGet.reason;
   const manifestBytes = manifestGet.value;
   if (!manifestBytes) {
@@ -112,13 +124,33 @@ export async function fetchModelVersion(s3: S3Client, { bucket, prefix }: ModelL
   return { manifest, onnx };
 }
 
+/** The pointer and the files it names disagree (version or sha256): the published model is refused as it is. */
+export class PublishedModelMismatchError extends Error {
+  override readonly name = 'PublishedModelMismatchError';
+  constructor(
+    /** The version the pointer names. */
+    readonly version: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The model the "current" pointer names, verified against the pointer and the manifest. */
 export async function fetchCurrentModel(s3: S3Client, location: ModelLocation): Promise<PublishedModel> {
   const pointer = await readPointer(s3, location);
   if (!pointer) throw new Error(`no model is published: ${s3Url(location.bucket, pointerKey(location.prefix))} does not exist; ${PUBLISH_HINT}`);
   const { manifest, onnx } = await fetchModelVersion(s3, location, pointer.version);
+  if (manifest.version !== pointer.version) {
+    throw new PublishedModelMismatchError(
+      pointer.version,
+      `${s3Url(location.bucket, pointerKey(location.prefix))} names version ${pointer.version}, but the manifest at ${s3Url(location.bucket, pointer.manifest)} says version ${manifest.version}: ` +
+        'publish the model again with `vigil publish` or roll back with `vigil models rollback`',
+    );
+  }
   if (manifest.onnx.sha256 !== pointer.sha256) {
-    throw new Error(
+    throw new PublishedModelMismatchError(
+      pointer.version,
       `${s3Url(location.bucket, pointerKey(location.prefix))} names sha256 ${pointer.sha256} for version ${pointer.version}, ` +
         `but its manifest says ${manifest.onnx.sha256}: publish the model again or roll back with \`vigil models rollback\``,
     );
@@ -146,7 +178,7 @@ export async function listModels(s3: S3Client, location: ModelLocation): Promise
   const infos: ModelVersionInfo[] = [];
   for (const version of versions) {
     const key = modelKeys(prefix, version).manifest;
-    const bytes = await getObjectOrUndefined(s3, bucket, key);
+    const bytes = await getObjectOrUndefined(s3, bucket, key, MAX_MANIFEST_BYTES);
     if (!bytes) continue; // an upload in progress: the model is there, its manifest not yet
     const manifest = parseManifest(parseJson(bytes, s3Url(bucket, key)), s3Url(bucket, key));
     infos.push({
@@ -233,18 +265,49 @@ async function putObject(s3: S3Client, bucket: string, key: string, body: Uint8A
   }
 }
 
-async function getObjectOrUndefined(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
-  return (await getTaggedObject(s3, bucket, key))?.bytes;
+async function getObjectOrUndefined(s3: S3Client, bucket: string, key: string, maxBytes?: number): Promise<Uint8Array | undefined> {
+  return (await getTaggedObject(s3, bucket, key, maxBytes))?.bytes;
 }
 
-/** The object's bytes and ETag, or undefined when the key does not exist. */
-async function getTaggedObject(s3: S3Client, bucket: string, key: string): Promise<{ bytes: Uint8Array; etag: string } | undefined> {
+/** An object larger than a read allows: refused unread. */
+export class ObjectTooLargeError extends Error {
+  override readonly name = 'ObjectTooLargeError';
+}
+
+/**
+ * The object's bytes and ETag, or undefined when the key does not exist. With `maxBytes`, an
+ * object larger than that is refused (ObjectTooLargeError) from its length, or once that many
+ * bytes came when the length is not given, and the rest is not read.
+ */
+async function getTaggedObject(s3: S3Client, bucket: string, key: string, maxBytes?: number): Promise<{ bytes: Uint8Array; etag: string } | undefined> {
+  let response;
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return { bytes: await response.Body!.transformToByteArray(), etag: response.ETag ?? '' };
+    response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   } catch (error) {
     const name = (error as { name?: string }).name;
     if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    throw s3Error(error, bucket, key);
+  }
+  const body = response.Body as (Readable & { transformToByteArray(): Promise<Uint8Array> }) | undefined;
+  if (!body) return { bytes: new Uint8Array(0), etag: response.ETag ?? '' };
+  const tooLarge = (size: string): ObjectTooLargeError =>
+    new ObjectTooLargeError(
+      `${s3Url(bucket, key)} is ${size}; no vigil pointer or manifest is over ${maxBytes} bytes, so it is not read: ${PUBLISH_HINT} again`,
+    );
+  try {
+    if (maxBytes === undefined) return { bytes: await body.transformToByteArray(), etag: response.ETag ?? '' };
+    if (response.ContentLength !== undefined && response.ContentLength > maxBytes) throw tooLarge(`${response.ContentLength} bytes`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of body) {
+      total += (chunk as Buffer).length;
+      if (total > maxBytes) throw tooLarge(`over ${maxBytes} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+    return { bytes: new Uint8Array(Buffer.concat(chunks)), etag: response.ETag ?? '' };
+  } catch (error) {
+    body.destroy?.();
+    if (error instanceof ObjectTooLargeError) throw error;
     throw s3Error(error, bucket, key);
   }
 }

@@ -28,7 +28,14 @@ export interface KinesisSenderOptions {
   readonly stream: string;
   readonly log: Logger;
   readonly backoff?: BackoffOptions;
+  /**
+   * How long one PutRecords call may go without an answer before it is abandoned, logged as a
+   * stall and retried (a connection the network left half open). @default 20000
+   */
+  readonly callTimeoutMs?: number;
 }
+
+export const DEFAULT_PUT_TIMEOUT_MS = 20_000;
 
 export class KinesisSender {
   readonly counters: SenderCounters = { recordsSent: 0, recordsRetried: 0, callsFailed: 0, throttled: 0 };
@@ -59,10 +66,12 @@ export class KinesisSender {
       signal?.throwIfAborted();
       if (attempt > 1 && isStale?.()) return 'stale';
       let throttled = false;
+      const timeoutMs = this.options.callTimeoutMs ?? DEFAULT_PUT_TIMEOUT_MS;
+      const deadline = AbortSignal.timeout(timeoutMs);
       try {
         const response = await this.options.client.send(
           new PutRecordsCommand({ StreamName: this.options.stream, Records: pending.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })) }),
-          { abortSignal: signal },
+          { abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline },
         );
         const results = response.Records ?? [];
         if (results.length !== pending.length) throw new Error(`PutRecords answered ${results.length} results for ${pending.length} records`);
@@ -83,15 +92,21 @@ export class KinesisSender {
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         this.counters.callsFailed++;
-        const name = (error as Error).name;
+        const stalled = deadline.aborted;
+        const name = stalled ? 'TimeoutError' : (error as Error).name;
         throttled = THROTTLING.has(name);
-        this.options.log.warn('PutRecords failed; retrying with backoff (the samples stay in the spool)', {
-          stream: this.options.stream,
-          records: pending.length,
-          error: `${name}: ${(error as Error).message}`,
-          attempt,
-          hint: hintFor(name, this.options.stream),
-        });
+        this.options.log.warn(
+          stalled
+            ? 'PutRecords stalled: no answer in time; abandoning the call and retrying (the samples stay in the spool)'
+            : 'PutRecords failed; retrying with backoff (the samples stay in the spool)',
+          {
+            stream: this.options.stream,
+            records: pending.length,
+            error: stalled ? `TimeoutError: no answer within ${timeoutMs} ms` : `${name}: ${(error as Error).message}`,
+            attempt,
+            hint: hintFor(name, this.options.stream),
+          },
+        );
       }
       this.counters.recordsRetried += pending.length;
       await sleep(backoffDelay(attempt, throttled, this.backoff), signal);

@@ -12,7 +12,7 @@ import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync
 import { join } from 'node:path';
 import { readJsonFile, syncDirectory, writeFileAtomic } from '../durable-file.js';
 import { silentLogger, type Logger } from '../log.js';
-import { decodeFrame, encodeFrame } from './frame.js';
+import { encodeFrame, nextFrame } from './frame.js';
 import { acquireSpoolLock } from './lock.js';
 
 export interface SpoolOptions {
@@ -45,6 +45,13 @@ export interface SpoolStats {
   readonly segments: number;
   /** Entries dropped because the spool was full, since it was created. */
   readonly dropped: number;
+  /** Damaged entries (a bad checksum) skipped by the reader since this process opened the spool. */
+  readonly damaged: number;
+}
+
+/** An append that did not reach the disk whole (a short or failed write, a failed sync): the entry is not in the spool. */
+export class SpoolWriteError extends Error {
+  override readonly name = 'SpoolWriteError';
 }
 
 interface Segment {
@@ -65,6 +72,9 @@ export class Spool {
   private readonly segments: Segment[] = [];
   private position: SpoolCursor = { index: 0, offset: 0 };
   private dropped = 0;
+  private damaged = 0;
+  /** The active segment may end in a partial frame that could not be cut off: the next append starts a new segment. */
+  private torn = false;
   private fd: number | undefined;
   private releaseLock: (() => void) | undefined;
 
@@ -84,13 +94,32 @@ export class Spool {
     return spool;
   }
 
-  /** Appends one entry and makes it durable before returning. */
+  /**
+   * Appends one entry and makes it durable before returning. A write that is short (a full file
+   * system can take part of a frame without an error) or fails, or a sync that fails, throws
+   * SpoolWriteError after cutting the partial frame off again: the entry is not in the spool, and
+   * every entry before it stays readable.
+   */
   append(payload: Uint8Array): void {
     const frame = encodeFrame(payload);
     let active = this.segments.at(-1)!;
-    if (active.count > 0 && active.bytes + frame.length > this.segmentBytes) active = this.startSegment(active.first + active.count);
-    writeSync(this.fd!, frame);
-    fdatasyncSync(this.fd!);
+    if (this.torn || (active.count > 0 && active.bytes + frame.length > this.segmentBytes)) {
+      active = this.startSegment(active.first + active.count);
+      this.torn = false;
+    }
+    let written = 0;
+    try {
+      written = writeSync(this.fd!, frame);
+      if (written !== frame.length) throw new Error(`short write: ${written} of ${frame.length} bytes reached the file (file system full?)`);
+      fdatasyncSync(this.fd!);
+    } catch (error) {
+      try {
+        ftruncateSync(this.fd!, active.bytes);
+      } catch {
+        this.torn = true;
+      }
+      throw new SpoolWriteError(`spool append to ${active.path} failed: ${(error as Error).message}; the entry is not spooled`, { cause: error });
+    }
     active.count++;
     active.bytes += frame.length;
     this.enforceBound();
@@ -108,12 +137,25 @@ export class Spool {
       const buffer = readAt(segment.path, offset, segment.bytes - offset);
       let at = 0;
       while (entries.length < maxEntries && index < segment.first + segment.count) {
-        const frame = decodeFrame(buffer, at);
+        const frame = nextFrame(buffer, at);
         if (!frame) break;
-        if ('damaged' in frame)
+        if ('torn' in frame)
           throw new Error(
             `spool segment ${segment.path} is damaged at byte ${offset + at} (${frame.damaged}) although it was intact when opened: is another process writing to ${this.dir}?`,
           );
+        if ('damaged' in frame) {
+          // One damaged entry: skipped and counted; the entries after it are read.
+          this.damaged++;
+          this.log.warn('spool: damaged entry skipped (bad checksum); the entries after it are sent', {
+            segment: segment.path,
+            offset: offset + at,
+            reason: frame.damaged,
+            damagedTotal: this.damaged,
+          });
+          at = frame.end;
+          index++;
+          continue;
+        }
         if (entries.length > 0 && bytes + frame.end - at > maxBytes) break;
         first ??= index;
         entries.push(Buffer.from(frame.payload));
@@ -147,7 +189,7 @@ export class Spool {
       pending += Math.max(0, s.first + s.count - Math.max(this.position.index, s.first));
       bytes += s.bytes;
     }
-    return { pending, bytes, segments: this.segments.length, dropped: this.dropped };
+    return { pending, bytes, segments: this.segments.length, dropped: this.dropped, damaged: this.damaged };
   }
 
   /** The newest entry, acknowledged or not (the agent recovers its sequence number from it). */
@@ -158,8 +200,8 @@ export class Spool {
       const buffer = readAt(segment.path, 0, segment.bytes);
       let at = 0;
       let payload: Buffer | undefined;
-      for (let frame = decodeFrame(buffer, at); frame && 'payload' in frame; frame = decodeFrame(buffer, at)) {
-        payload = frame.payload;
+      for (let frame = nextFrame(buffer, at); frame && !('torn' in frame); frame = nextFrame(buffer, at)) {
+        if ('payload' in frame) payload = frame.payload;
         at = frame.end;
       }
       return payload && Buffer.from(payload);
@@ -201,7 +243,10 @@ export class Spool {
     this.enforceBound();
   }
 
-  /** Counts a segment's intact entries; cuts a torn or damaged tail off (logged, never fatal). */
+  /**
+   * Counts a segment's entries; a damaged entry followed by intact ones counts as one entry (the
+   * reader skips it); a torn or damaged tail is cut off (logged, never fatal).
+   */
   private scan(segment: Segment): Segment {
     const fd = openSync(segment.path, 'r+');
     try {
@@ -210,9 +255,19 @@ export class Spool {
       const got = size > 0 ? readSync(fd, buffer, 0, size, 0) : 0;
       let at = 0;
       for (;;) {
-        const frame = decodeFrame(buffer.subarray(0, got), at);
+        const frame = nextFrame(buffer.subarray(0, got), at);
         if (!frame) break;
-        if ('damaged' in frame) {
+        if ('damaged' in frame && !('torn' in frame)) {
+          this.log.warn('spool: damaged entry (bad checksum) in the middle of a segment; it will be skipped, the entries after it are kept', {
+            segment: segment.path,
+            offset: at,
+            reason: frame.damaged,
+          });
+          segment.count++;
+          at = frame.end;
+          continue;
+        }
+        if ('torn' in frame) {
           this.log.warn('spool: damaged entry (torn write from a crash?); cutting it off and continuing', {
             segment: segment.path,
             offset: at,

@@ -10,6 +10,7 @@
  * sent for records before it, so none is sent twice.
  */
 import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
+import type { ScoredSample } from '../../core/scored-sample.js';
 import type { SinkOutcome } from '../sinks/sink.js';
 import type { DeadLetter } from './dead-letter.js';
 import { originOf, type RejectedRecord } from './records.js';
@@ -26,8 +27,10 @@ export function firstFailedRecord(recordCount: number, outcomes: readonly Pick<S
 }
 
 /**
- * Results a sink refused for good, as dead letters: one per record and sink, naming the sink and
- * the refused samples (what identifies them, not their metrics).
+ * Results a sink refused for good, as dead letters: one per record, sink and kind, naming the sink
+ * and the refused samples (what identifies them, not their metrics), with the record's payload so
+ * `vigil dead-letters redrive` can put it back once the cause is fixed. Reason `sink_too_old` for
+ * samples older than the sink takes any more, `sink_rejected` for any other refusal.
  */
 export function refusedResults(
   outcomes: readonly Pick<SinkOutcome, 'sink' | 'rejected'>[],
@@ -44,9 +47,10 @@ export function refusedResults(
       }
       for (const [recordIndex, indices] of byRecord) {
         letters.push({
-          reason: 'sink_rejected',
+          reason: rejection.kind === 'too_old' ? 'sink_too_old' : 'sink_rejected',
           message: rejection.reason,
           origin: originOf(records[recordIndex]!, recordIndex),
+          payloadBase64: records[recordIndex]!.kinesis.data,
           details: {
             sink: outcome.sink,
             samples: indices.map((i) => {
@@ -96,7 +100,7 @@ export function deadLetterCounts(letters: readonly DeadLetter[], notTaken: reado
   let results = 0;
   letters.forEach((letter, i) => {
     if (missing.has(i)) return;
-    if (letter.payloadBase64 === undefined) results++;
+    if (letter.details?.sink !== undefined) results++;
     else records++;
   });
   return { records, results, notTaken: notTaken.length };
@@ -110,4 +114,26 @@ export function deadLetterCounts(letters: readonly DeadLetter[], notTaken: reado
 export function batchAnswer(records: readonly KinesisStreamRecord[], firstFailed: number): KinesisStreamBatchResponse {
   const failed = records[firstFailed];
   return { batchItemFailures: failed ? [{ itemIdentifier: failed.kinesis.sequenceNumber }] : [] };
+}
+
+/**
+ * Samples of a batch that claim the host and time of an earlier sample of the batch with other
+ * values (sequence number or metrics): two hosts sharing one host id. Indices of the later ones.
+ */
+export function conflictingSamples(samples: readonly Pick<ScoredSample, 'host' | 'time' | 'seq' | 'metrics'>[]): number[] {
+  const first = new Map<string, number>();
+  const conflicts: number[] = [];
+  samples.forEach((s, i) => {
+    const key = `${s.host}\u0000${s.time}`;
+    const seen = first.get(key);
+    if (seen === undefined) first.set(key, i);
+    else if (!sameSample(samples[seen]!, s)) conflicts.push(i);
+  });
+  return conflicts;
+}
+
+function sameSample(a: Pick<ScoredSample, 'seq' | 'metrics'>, b: Pick<ScoredSample, 'seq' | 'metrics'>): boolean {
+  if (a.seq !== b.seq) return false;
+  const keys = Object.keys(a.metrics);
+  return keys.length === Object.keys(b.metrics).length && keys.every((k) => Object.is(a.metrics[k], b.metrics[k]));
 }

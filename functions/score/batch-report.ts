@@ -55,6 +55,29 @@ export class BatchReport {
     );
   }
 
+  /**
+   * Samples claiming a host and time with other values: `within` the batch (indices), and those a
+   * sink already held with other values (each outcome's `conflicts`). Counted and logged with the
+   * hosts, so cloned hosts sharing one host id are found.
+   */
+  conflicts(samples: PreparedBatch['scored']['samples'], within: readonly number[], outcomes: readonly SinkOutcome[]): void {
+    const bySink = outcomes.filter((o) => o.conflicts?.length);
+    const held = bySink.reduce((n, o) => Math.max(n, o.conflicts!.length), 0);
+    // A conflict within the batch that a sink also met counts once.
+    this.metrics.addMetric(SCORE_METRICS.conflictingSamples, MetricUnit.Count, Math.max(within.length, held));
+    if (within.length === 0 && bySink.length === 0) return;
+    const describe = (indices: readonly number[]): { host: string; seq: number; time: number }[] =>
+      indices.slice(0, 20).map((i) => ({ host: samples[i]!.host, seq: samples[i]!.seq, time: samples[i]!.time }));
+    this.logger.warn(
+      'samples claim a host and time already taken with other values: hosts sharing one host id (cloned machines), or a model change; see the agent README on host ids',
+      {
+        withinBatch: within.length,
+        withinBatchSamples: describe(within),
+        ...Object.fromEntries(bySink.map((o) => [o.sink, { samples: o.conflicts!.length, first: describe(o.conflicts!) }])),
+      },
+    );
+  }
+
   sinkLatency(sink: string, ms: number): void {
     this.metrics.addMetric(sinkMetric(sink, 'Latency'), MetricUnit.Milliseconds, ms);
   }

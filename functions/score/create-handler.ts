@@ -38,5 +38,5 @@ export function createScoreHandler(
   return middy<KinesisStreamEvent, KinesisStreamBatchResponse>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .handler(async (event) => processKinesisBatch(event, await deps()));
+    .handler(async (event, context) => processKinesisBatch(event, await deps(), context));
 }

@@ -8,7 +8,7 @@
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
-import { DEFAULT_RETRY_POLICY, inParallel, isTransientAwsError, withRetries, type RetryPolicy } from '../sinks/retry.js';
+import { DEFAULT_RETRY_POLICY, isTransientAwsError, withRetries, type RetryPolicy } from '../sinks/retry.js';
 import { errorText } from '../sinks/sink.js';
 import type { RecordOrigin } from './records.js';
 
@@ -77,30 +77,66 @@ export interface DeadLetterResult {
   readonly error?: string;
 }
 
+/**
+ * What identifies a letter across deliveries of its record: shard, sequence number, reason and the
+ * sink that refused it (a record has one letter per reason and sink).
+ */
+export function letterKey(letter: DeadLetter): string {
+  const sink = letter.details?.sink;
+  return `${letter.origin.shardId}/${letter.origin.sequenceNumber}/${letter.reason}/${typeof sink === 'string' ? sink : ''}`;
+}
+
+/** Letters this instance sent, remembered so a redelivered record is not dead-lettered twice; bounded. */
+const SENT_MEMORY = 20_000;
+
 export class DeadLetterQueue {
+  /** Keys of letters the queue took (letterKey), oldest first. */
+  private readonly sentKeys = new Set<string>();
+
   constructor(
     private readonly client: SQSClient,
     readonly queueUrl: string,
     private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
 
+  /**
+   * Sends the letters in record order, one SendMessageBatch after the other, and stops at the
+   * first letter the queue did not take after retries: the letters of later records are then not
+   * sent (reported failed; their records are delivered again from the failed one). Letters this
+   * instance already sent for a record delivered again are not sent twice (they count as sent).
+   * Together: each record is dead-lettered once, unless a redelivery lands on another instance
+   * after a batch call that SQS took in part.
+   */
   async send(letters: readonly DeadLetter[], now = new Date()): Promise<DeadLetterResult> {
+    const order = letters.map((_, i) => i).sort((a, b) => letters[a]!.origin.index - letters[b]!.origin.index || a - b);
     const groups: { entries: SendMessageBatchRequestEntry[]; bytes: number }[] = [];
-    letters.forEach((letter, i) => {
-      const body = JSON.stringify(deadLetterBody(letter, now));
+    for (const i of order) {
+      if (this.sentKeys.has(letterKey(letters[i]!))) continue;
+      const body = JSON.stringify(deadLetterBody(letters[i]!, now));
       const bytes = Buffer.byteLength(body);
       let group = groups[groups.length - 1];
       if (!group || group.entries.length === MAX_BATCH_ENTRIES || group.bytes + bytes > MAX_MESSAGE_BYTES) groups.push((group = { entries: [], bytes: 0 }));
       group.entries.push({ Id: String(i), MessageBody: body });
       group.bytes += bytes;
-    });
-    const results = await inParallel(
-      groups.map((g) => () => this.sendGroup(g.entries)),
-      4,
-    );
-    const failed = results.flatMap((r) => r.failed);
-    const error = results.map((r) => r.error).find((e) => e !== undefined);
+    }
+    const failed: number[] = [];
+    let error: string | undefined;
+    for (const [g, group] of groups.entries()) {
+      const result = await this.sendGroup(group.entries);
+      const notTaken = new Set(result.failed);
+      for (const entry of group.entries) if (!notTaken.has(Number(entry.Id))) this.remember(letterKey(letters[Number(entry.Id)]!));
+      if (result.failed.length) {
+        failed.push(...result.failed, ...groups.slice(g + 1).flatMap((later) => later.entries.map((e) => Number(e.Id))));
+        error = result.error;
+        break;
+      }
+    }
     return { sent: letters.length - failed.length, failed, ...(error ? { error: `SendMessageBatch to ${this.queueUrl} failed after retries: ${error}` } : {}) };
+  }
+
+  private remember(key: string): void {
+    this.sentKeys.add(key);
+    if (this.sentKeys.size > SENT_MEMORY) this.sentKeys.delete(this.sentKeys.values().next().value!);
   }
 
   /** Sends a group, retrying the entries SQS failed; returns the indices still not sent. */

@@ -1,8 +1,11 @@
 /**
  * The scoring model, cached across invocations. The published "current" pointer is re-checked at
- * most every `recheckMs`; a new version is downloaded, verified and swapped in without a redeploy.
- * A failed load keeps the last good model (logged, counted); only with no model at all does
- * scoring stop (ModelUnavailableError: the batch is retried, nothing is lost).
+ * most every `recheckMs`; a new version is downloaded, verified, tried on known rows
+ * (model-store/probe.ts) and only then swapped in, without a redeploy. A failed load keeps the
+ * last good model (logged, counted); only with no model at all does scoring stop
+ * (ModelUnavailableError: the batch is retried, nothing is lost). A version refused for what it
+ * is (another feature set, a manifest of another version, a model that cannot score) is refused
+ * once: later re-checks that find the pointer still naming it do not download it again.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
@@ -10,14 +13,16 @@ import { SCORE_METRICS } from '../../core/score-function.js';
 import { featureSetMismatch, HOST_FEATURE_SET } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import type { BatchScorer } from '../../model-store/onnx-scorer.js';
+import { probeScorer } from '../../model-store/probe.js';
+import { PublishedModelMismatchError } from '../../model-store/s3-store.js';
 
 export interface ModelSource {
   /** Where models come from, for messages, e.g. s3://bucket/models/current.json. */
   readonly description: string;
   /** The version the current pointer names (a small read). */
   currentVersion(): Promise<string>;
-  /** The current model's files, sha256 verified against its manifest. */
-  fetch(): Promise<{ manifest: Manifest; onnx: Uint8Array }>;
+  /** The current model's files, sha256 verified against its manifest; `version`: the version the pointer named. */
+  fetch(): Promise<{ manifest: Manifest; onnx: Uint8Array; version?: string }>;
 }
 
 export interface LoadedModel {
@@ -40,9 +45,27 @@ export class ModelUnavailableError extends Error {
   override readonly name = 'ModelUnavailableError';
 }
 
+/** A published version refused for what it is: loading it again cannot help until another is published. */
+class ModelRefusedError extends Error {
+  override readonly name = 'ModelRefusedError';
+  constructor(
+    readonly version: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 export interface ModelCacheOptions {
   readonly source: ModelSource;
   readonly recheckMs: number;
+  /**
+   * How long a batch waits for a re-check when a model is loaded already: past it, the batch is
+   * scored with the current model and the check goes on (a slow or hung S3 never holds scoring).
+   * @default 2000
+   */
+  readonly recheckWaitMs?: number;
   readonly createScorer: (onnx: Uint8Array, featureCount: number, source: string) => Promise<BatchScorer>;
   /** What createScorer needs before any model (loading its runtime): done while the model downloads. */
   readonly prepareScorer?: () => Promise<unknown>;
@@ -56,6 +79,8 @@ export class ModelCache {
   private lastCheck = -Infinity;
   private pending: Promise<void> | undefined;
   private lastError: string | undefined;
+  /** The version the pointer named when its model was refused, and why. */
+  private refused: { version: string; reason: string } | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: ModelCacheOptions) {
@@ -67,7 +92,8 @@ export class ModelCache {
     if (!this.model || this.now() - this.lastCheck >= this.options.recheckMs) {
       // One check at a time, however many callers wait on it.
       this.pending ??= this.check().finally(() => (this.pending = undefined));
-      await this.pending;
+      if (this.model) await waitAtMost(this.pending, this.options.recheckWaitMs ?? 2_000);
+      else await this.pending;
     }
     if (!this.model) {
       throw new ModelUnavailableError(
@@ -85,12 +111,20 @@ export class ModelCache {
     const { source, logger, metrics } = this.options;
     this.lastCheck = this.now();
     try {
-      if (this.model && (await source.currentVersion()) === this.model.manifest.version) {
+      const named = this.model || this.refused ? await source.currentVersion() : undefined;
+      if (this.model && named === this.model.manifest.version) {
         this.lastError = undefined;
+        this.refused = undefined;
+        return;
+      }
+      if (this.refused && named === this.refused.version) {
+        // Refused once, with its reason: not downloaded again until another version is published.
+        this.lastError = this.refused.reason;
         return;
       }
       const next = await this.load();
       this.lastError = undefined;
+      this.refused = undefined;
       const previous = this.model;
       this.model = next;
       logger.info('scoring model loaded', {
@@ -103,6 +137,7 @@ export class ModelCache {
       await previous?.scorer.release();
     } catch (error) {
       this.lastError = (error as Error).message;
+      if (error instanceof ModelRefusedError) this.refused = { version: error.version, reason: error.message };
       metrics.addMetric(SCORE_METRICS.modelLoadFailed, MetricUnit.Count, 1);
       logger.error(this.model ? 'model load failed; scoring continues with the last good model' : 'model load failed; no model to score with', {
         error: error as Error,
@@ -114,10 +149,40 @@ export class ModelCache {
 
   private async load(): Promise<LoadedModel> {
     // A cold start loads the scorer's runtime while the model downloads.
-    const [{ manifest, onnx }] = await Promise.all([this.options.source.fetch(), this.options.prepareScorer?.()]);
+    const [{ manifest, onnx, version }] = await Promise.all([
+      this.options.source.fetch().catch((error: unknown) => {
+        if (error instanceof PublishedModelMismatchError)
+          throw new ModelRefusedError(error.version, `${error.message}; keeping the model in use until another version is published`, { cause: error });
+        throw error;
+      }),
+      this.options.prepareScorer?.(),
+    ]);
+    const named = version ?? manifest.version;
+    const refuse = (message: string, cause?: unknown): ModelRefusedError =>
+      new ModelRefusedError(named, `${message}; keeping the model in use until another version is published`, cause === undefined ? undefined : { cause });
+    if (named !== manifest.version)
+      throw refuse(`${this.options.source.description} names version ${named}, but its manifest says ${manifest.version}: publish the model again`);
     const mismatch = featureSetMismatch(HOST_FEATURE_SET, manifest.featureSet);
-    if (mismatch) throw new Error(`model ${manifest.name} ${manifest.version} cannot score this fleet's features: ${mismatch}`);
-    const scorer = await this.options.createScorer(onnx, manifest.featureSet.names.length, `${manifest.name} ${manifest.version}`);
+    if (mismatch) throw refuse(`model ${manifest.name} ${manifest.version} cannot score this fleet's features: ${mismatch}`);
+    let scorer: BatchScorer;
+    try {
+      scorer = await this.options.createScorer(onnx, manifest.featureSet.names.length, `${manifest.name} ${manifest.version}`);
+    } catch (error) {
+      throw refuse((error as Error).message, error);
+    }
+    try {
+      await probeScorer(scorer, manifest);
+    } catch (error) {
+      await scorer.release();
+      throw refuse((error as Error).message, error);
+    }
     return { manifest, scorer, createdMs: Date.parse(manifest.createdAt) };
   }
+}
+
+/** Waits for `work` (which never rejects) at most `ms`. */
+async function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -6,9 +6,17 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { PreparedWrite, ResultSink, SinkOutcome } from '../sinks/sink.js';
-import { batchAnswer, deadLetterCounts, firstFailedAfterLetters, firstFailedRecord, lettersToSend, refusedResults } from './batch-policy.js';
+import {
+  batchAnswer,
+  conflictingSamples,
+  deadLetterCounts,
+  firstFailedAfterLetters,
+  firstFailedRecord,
+  lettersToSend,
+  refusedResults,
+} from './batch-policy.js';
 import { BatchReport } from './batch-report.js';
 import type { DeadLetter, DeadLetterResult } from './dead-letter.js';
 import { ModelUnavailableError, type LoadedModel } from './model-cache.js';
@@ -60,9 +68,37 @@ export async function prepareBatch(
   return { read, scored, writes, timings: { readMs, scoreMs, buildMs: performance.now() - t } };
 }
 
-export async function processKinesisBatch(event: KinesisStreamEvent, deps: ScoreDependencies): Promise<KinesisStreamBatchResponse> {
+/**
+ * Time kept back from the invocation's remaining time: the sinks must answer by the end less
+ * this much (then the dead letters get their share), so the function answers with batch item
+ * failures before Lambda's own timeout rather than being killed (which fails the whole batch).
+ */
+export const ANSWER_RESERVE_MS = { sinks: 4_000, deadLetters: 1_000 } as const;
+
+/** Resolves `fallback()` once `at` (epoch ms) has passed, unless `work` settled first. */
+async function byDeadline<T>(work: Promise<T>, at: number, now: () => number, fallback: () => T): Promise<T> {
+  if (!Number.isFinite(at)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback()), Math.max(0, at - now()));
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function processKinesisBatch(
+  event: KinesisStreamEvent,
+  deps: ScoreDependencies,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<KinesisStreamBatchResponse> {
   const records = event.Records ?? [];
   if (records.length === 0) return { batchItemFailures: [] };
+  const clock = deps.now ?? Date.now;
+  // When the invocation ends (Lambda gives the remaining time); no end outside Lambda.
+  const end = context ? clock() + context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
   const report = new BatchReport(deps.logger, deps.metrics);
   report.received(records.length);
 
@@ -77,16 +113,34 @@ export async function processKinesisBatch(event: KinesisStreamEvent, deps: Score
   }
   report.model(model.manifest.version);
 
-  const prepared = await prepareBatch(records, model, deps.sinks, deps.normalResolutionMs, (deps.now ?? Date.now)());
+  const prepared = await prepareBatch(records, model, deps.sinks, deps.normalResolutionMs, clock());
   const { read, scored, writes, timings } = prepared;
   report.prepared(prepared);
 
   const t = performance.now();
-  const outcomes = await Promise.all(writes.map(({ sink, write }) => timed(sink.name, write, report)));
+  const everySample = scored.samples.map((_, i) => i);
+  const outcomes = await Promise.all(
+    writes.map(({ sink, write }) =>
+      byDeadline(timed(sink.name, write, report), end - ANSWER_RESERVE_MS.sinks, clock, () => ({
+        sink: sink.name,
+        written: 0,
+        failed: everySample,
+        rejected: [],
+        error: `${sink.name} did not answer before the invocation's deadline (${ANSWER_RESERVE_MS.sinks} ms before Lambda's timeout); the batch is handed back`,
+      })),
+    ),
+  );
   report.sinksWrote(outcomes);
+  report.conflicts(scored.samples, conflictingSamples(scored.samples), outcomes);
   const failedBySinks = firstFailedRecord(records.length, outcomes, scored.recordIndex);
   const letters = lettersToSend(read.rejected, refusedResults(outcomes, scored, records), failedBySinks);
-  const sent = letters.length ? await deps.deadLetters.send(letters) : { sent: 0, failed: [] };
+  const sent = letters.length
+    ? await byDeadline(deps.deadLetters.send(letters), end - ANSWER_RESERVE_MS.deadLetters, clock, () => ({
+        sent: 0,
+        failed: letters.map((_, i) => i),
+        error: "the dead-letter queue did not answer before the invocation's deadline",
+      }))
+    : { sent: 0, failed: [] };
   const counts = deadLetterCounts(letters, sent.failed);
   report.deadLettered(letters, sent, counts, performance.now() - t);
   const firstFailed = firstFailedAfterLetters(failedBySinks, letters, sent.failed);

@@ -14,8 +14,8 @@ export function s3ModelSource(s3: S3Client, location: ModelLocation): ModelSourc
       return pointer.version;
     },
     async fetch() {
-      const { manifest, onnx } = await fetchCurrentModel(s3, location);
-      return { manifest, onnx };
+      const { manifest, onnx, pointer } = await fetchCurrentModel(s3, location);
+      return { manifest, onnx, version: pointer.version };
     },
   };
 }

@@ -8,7 +8,7 @@
  * the same order (first appearance), the same points in time order. test/functions/
  * sink-fast-paths.test.ts holds the two to that.
  */
-import { visitSeries } from '../../core/alert-series.js';
+import { lagCarriers, visitSeries } from '../../core/alert-series.js';
 import { sameTags, type ScoredSample } from '../../core/scored-sample.js';
 import { encodeLabels, WriteRequestWriter } from './remote-write-codec.js';
 import type { SinkBatch } from './sink.js';
@@ -78,7 +78,16 @@ const NO_POINTS: number[] = [];
 
 /** Encodes the requests of one sink batch. */
 export class RemoteWriteEncoder {
-  constructor(private readonly batch: SinkBatch) {}
+  /** Per sample: whether it carries its host's lag point (one a host and batch, in whichever request holds it). */
+  private readonly carriers: readonly boolean[];
+
+  constructor(private readonly batch: SinkBatch) {
+    this.carriers = lagCarriers(batch.samples);
+  }
+
+  get samples(): SinkBatch['samples'] {
+    return this.batch.samples;
+  }
 
   /** The snappy-compressed WriteRequest of the samples at `indices`. */
   encode(indices: readonly number[]): Uint8Array {
@@ -92,7 +101,7 @@ export class RemoteWriteEncoder {
     let host: HostSeries | undefined;
     let time = 0;
     let visits = 0;
-    const visit = (name: string, value: number, extraLabel?: string, extraValue?: string): void => {
+    const visit = (name: string, value: number, extraLabel?: string, extraValue?: string, timestamp?: number): void => {
       const recent = host!.recent;
       let slot = recent[visits];
       if (slot === undefined || slot.name !== name || slot.extraValue !== extraValue || slot.extraLabel !== extraLabel) {
@@ -106,7 +115,7 @@ export class RemoteWriteEncoder {
         slots.push(slot);
       }
       slot.values.push(value);
-      slot.timestamps.push(time);
+      slot.timestamps.push(timestamp ?? time);
     };
     for (const i of indices) {
       const sample = samples[i]!;
@@ -116,7 +125,7 @@ export class RemoteWriteEncoder {
       if (!host || host.host !== sample.host || (host.tags !== sample.tags && !sameTags(host.tags, sample.tags))) host = this.hostSeries(sample);
       time = sample.time;
       visits = 0;
-      visitSeries(sample, threshold, scoredAt, modelCreatedMs, visit);
+      visitSeries(sample, threshold, scoredAt, modelCreatedMs, visit, this.carriers[i]);
     }
     const writer = new WriteRequestWriter();
     for (const slot of slots) {

@@ -15,10 +15,18 @@ export interface SinkBatch {
   readonly scoredAt: number;
 }
 
+/**
+ * Why a service refused samples for good: `too_old` when they are older than it takes any more (a
+ * spool replayed after a long outage), `refused` for any other refusal.
+ */
+export type RejectionKind = 'too_old' | 'refused';
+
 /** Samples a service refused for good (retrying cannot help), with its reason. */
 export interface SinkRejection {
   readonly indices: readonly number[];
   readonly reason: string;
+  /** @default 'refused' */
+  readonly kind?: RejectionKind;
 }
 
 export interface SinkOutcome {
@@ -28,6 +36,11 @@ export interface SinkOutcome {
   /** Samples not written after every retry: their records must be delivered again. */
   readonly failed: readonly number[];
   readonly rejected: readonly SinkRejection[];
+  /**
+   * Samples the service already holds with other values at the same time (counted in `written`):
+   * a sample scored by another model, or two records claiming one host and time (cloned hosts).
+   */
+  readonly conflicts?: readonly number[];
   /** The last error behind `failed`, for logs. */
   readonly error?: string;
 }
@@ -84,17 +97,20 @@ export interface RequestOutcome {
   readonly written: number;
   readonly failed: readonly number[];
   readonly rejected: readonly SinkRejection[];
+  readonly conflicts?: readonly number[];
   readonly error?: string;
 }
 
 /** A sink's outcome from its requests' outcomes; the last error stands for all. */
 export function combineOutcomes(sink: string, results: readonly RequestOutcome[]): SinkOutcome {
   const errors = results.map((r) => r.error).filter((e) => e !== undefined);
+  const conflicts = results.flatMap((r) => r.conflicts ?? []);
   return {
     sink,
     written: results.reduce((n, r) => n + r.written, 0),
     failed: results.flatMap((r) => r.failed),
     rejected: results.flatMap((r) => r.rejected),
+    ...(conflicts.length ? { conflicts } : {}),
     ...(errors.length ? { error: errors[errors.length - 1] } : {}),
   };
 }

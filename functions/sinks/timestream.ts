@@ -102,7 +102,10 @@ export class TimestreamSink implements ResultSink {
       if (r.ExistingVersion !== undefined && r.ExistingVersion > chunk.version) {
         continue;
       }
-      rejections.push({ indices: [chunk.indices[index]!], reason: `Timestream rejected the record: ${r.Reason ?? 'no reason given'}` });
+      const reason = `Timestream rejected the record: ${r.Reason ?? 'no reason given'}`;
+      // A time outside the memory store's range: a sample older (or newer) than the table takes.
+      const kind = /outside the time range|memory store/i.test(r.Reason ?? '') ? 'too_old' : 'refused';
+      rejections.push({ indices: [chunk.indices[index]!], reason, kind });
     }
     return { written: chunk.indices.length - rejections.length, failed: [], rejected: rejections };
   }

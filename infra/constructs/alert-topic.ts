@@ -50,20 +50,41 @@ export class AlertTopic extends Construct {
 
   /** Lets Amazon Managed Service for Prometheus (this workspace only) publish alerts here. */
   allowPrometheusWorkspace(workspaceArn: string): void {
-    this.allowService('aps.amazonaws.com', ['sns:Publish', 'sns:GetTopicAttributes'], {
-      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-      ArnEquals: { 'aws:SourceArn': workspaceArn },
-    });
+    const { account, region, partition } = Stack.of(this);
+    this.allowService(
+      'aps.amazonaws.com',
+      ['sns:Publish', 'sns:GetTopicAttributes'],
+      { StringEquals: { 'aws:SourceAccount': account }, ArnEquals: { 'aws:SourceArn': workspaceArn } },
+      // The key: any workspace of this account and region (naming this one would make key, workspace and topic depend on each other).
+      { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:${partition}:aps:${region}:${account}:workspace/*` } },
+    );
   }
 
   /**
-   * A service may publish to the topic under the conditions given, and use the key for it.
-   * The key statement carries no source conditions: SNS makes the KMS call, as AWS documents it.
+   * A service may publish to the topic under the conditions given, and use the key for it under the
+   * same source conditions and only for SNS topics of this account and region, as AWS
+   * documents for services publishing to encrypted topics (kms:EncryptionContext:aws:sns:topicArn): a key grant to a service principal
+   * without them would let that service use the key on behalf of any account's resource.
    */
-  private allowService(service: string, actions: string[], conditions: Record<string, Record<string, string>>): void {
+  private allowService(
+    service: string,
+    actions: string[],
+    conditions: Record<string, Record<string, string>>,
+    keyConditions: Record<string, Record<string, string>> = conditions,
+  ): void {
+    const { account, region, partition } = Stack.of(this);
     this.topic.addToResourcePolicy(new PolicyStatement({ principals: [new ServicePrincipal(service)], actions, resources: [this.topic.topicArn], conditions }));
     this.key.addToResourcePolicy(
-      new PolicyStatement({ principals: [new ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
+      new PolicyStatement({
+        principals: [new ServicePrincipal(service)],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          ...keyConditions,
+          // Topics of this account and region: the topic's own ARN would make key and topic depend on each other.
+          StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': `arn:${partition}:sns:${region}:${account}:*` },
+        },
+      }),
     );
   }
 }

@@ -3,7 +3,8 @@
  * - deadLetters: bad records the scoring function rejects, each with its reason (the function writes it);
  * - failedBatches: batches the event source mapping gave up on after its retries or record age
  *   (Lambda writes the shard and sequence range; the records stay readable in the stream until it expires).
- * And the managed policy of whoever reads the dead letters and redrives them (`vigil dead-letters`).
+ * And the managed policy of whoever reads the dead letters and redrives them (`vigil dead-letters`) or
+ * replays failed batches (`vigil failed-batches replay`).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -28,15 +29,18 @@ export class DeadLetterQueues extends Construct {
     this.deadLetters = this.terminalQueue('DeadLetters', props.retentionDays);
     this.failedBatches = this.terminalQueue('FailedBatches', props.retentionDays);
     this.operatorPolicy = new ManagedPolicy(this, 'OperatorPolicy', {
-      description: 'vigil: read the dead-letter queue and put its records back on the vigil stream (vigil dead-letters)',
+      description:
+        'vigil: read the dead-letter and failed-batch queues and put their records back on the vigil stream (vigil dead-letters, vigil failed-batches)',
       statements: [
         // The batch calls (DeleteMessageBatch, ChangeMessageVisibilityBatch) are authorised by these actions.
         new PolicyStatement({
           sid: 'ReadDeadLetters',
           actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'],
-          resources: [this.deadLetters.queueArn],
+          resources: [this.deadLetters.queueArn, this.failedBatches.queueArn],
         }),
         new PolicyStatement({ sid: 'RedriveToVigilStream', actions: ['kinesis:PutRecords'], resources: [props.stream.streamArn] }),
+        // A failed batch names a shard range: the replay reads it back from the stream.
+        new PolicyStatement({ sid: 'ReadFailedRanges', actions: ['kinesis:GetShardIterator', 'kinesis:GetRecords'], resources: [props.stream.streamArn] }),
       ],
     });
   }

@@ -1,6 +1,6 @@
 /** The vigil-agent command line: help with examples, bad config exit code, --dry-run output, check. */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,6 +39,18 @@ describe('vigil-agent CLI', () => {
     expect(help.stdout).toMatch(/Examples:[\s\S]*--dry-run/);
     expect(bad.code).toBe(78);
     expect(bad.stderr).toMatch(/intervalSeconds is "often" \(from flag --interval\): expected a number of seconds/);
+  });
+
+  it('a spoolDir that cannot be created or written exits 78 naming spoolDir and the cause', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'vigil-cli-')), 'a-file');
+    writeFileSync(file, 'not a directory');
+    const stream = uniqueName('agent-spool');
+    await createStream(stream);
+    const result = await agentCli(['run', '--stream', stream, '--region', 'us-east-1', '--spool-dir', join(file, 'spool')]);
+    expect(result.code).toBe(78);
+    expect(result.stderr).toMatch(
+      /spoolDir is ".*a-file\/spool": the spool cannot be created or written there \(ENOTDIR: .*\); point spoolDir at a writable directory/,
+    );
   });
 
   it('--dry-run prints samples with every host metric and named features, and writes nothing', async () => {

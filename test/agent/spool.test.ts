@@ -2,6 +2,8 @@
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../agent/spool/frame.js';
 import { Spool } from '../../agent/spool/spool.js';
@@ -18,7 +20,69 @@ function recordingLog(): Logger & { lines: { level: string; message: string; fie
 
 const newDir = (): string => mkdtempSync(join(tmpdir(), 'vigil-spool-'));
 
+const run = promisify(execFile);
+const APPENDER = join(import.meta.dirname, 'fixtures', 'spool-append.ts');
+
+/** Appends `count` entries in a child process (under a file-size limit of `limitKiB` when given): what the spool accepted and refused. */
+async function appendInChild(dir: string, count: number, limitKiB?: number): Promise<{ accepted: number[]; refused: { seq: number; error: string }[] }> {
+  const node = `exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(APPENDER)} ${JSON.stringify(dir)} ${count}`;
+  const { stdout } = await run('bash', ['-c', limitKiB === undefined ? node : `ulimit -f ${limitKiB} && ${node}`]);
+  return JSON.parse(stdout) as { accepted: number[]; refused: { seq: number; error: string }[] };
+}
+
 describe('Spool', () => {
+  it('a short write (the file system full) is detected and cut off: every entry it accepted stays readable, the refused ones are reported', async () => {
+    const dir = join(newDir(), 'spool');
+    // 3 KiB per file: the write that crosses it is short, without an error.
+    const full = await appendInChild(dir, 30, 3);
+    expect(full.refused.length).toBeGreaterThan(0);
+    expect(full.refused[0]!.error).toMatch(/short write: \d+ of \d+ bytes reached the file/);
+    // Space again: the entries appended next follow the ones accepted before.
+    const later = await appendInChild(dir, 5);
+    const spool = Spool.open({ dir, maxBytes: 1024 * 1024 });
+    expect(spool.read(1000).entries.map(seqOf)).toEqual([...full.accepted, ...later.accepted]);
+    expect(spool.stats().damaged).toBe(0);
+  });
+
+  it('a state file replaced on a full file system is left as it was, never replaced by a torn copy', async () => {
+    const path = join(newDir(), 'cursor.json');
+    writeFileSync(path, '{"index":7,"offset":0,"dropped":0}');
+    const writer = join(import.meta.dirname, 'fixtures', 'atomic-write.ts');
+    const { stdout } = await run('bash', [
+      '-c',
+      `ulimit -f 3 && exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(writer)} ${JSON.stringify(path)} 8000`,
+    ]);
+    expect(stdout).toMatch(/^error: (short write to .*cursor\.json\.tmp-\d+|EFBIG)/);
+    expect(readFileSync(path, 'utf8')).toBe('{"index":7,"offset":0,"dropped":0}');
+    expect(readdirSync(join(path, '..'))).toEqual(['cursor.json']);
+  });
+
+  it('skips a damaged entry in the middle of a segment and counts it; every other entry is read', () => {
+    const dir = newDir();
+    const spool = Spool.open({ dir, maxBytes: 1024 * 1024 });
+    for (let i = 0; i < 100; i++) spool.append(entry(i));
+    spool.close();
+    const segment = join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.seg'))!,
+    );
+    const bytes = readFileSync(segment);
+    const startOf = (n: number): number => Array.from({ length: n }, (_, k) => encodeFrame(entry(k)).length).reduce((a, b) => a + b, 0);
+    bytes[startOf(11) + 20]! ^= 0x01; // a payload byte of frame 11
+    bytes[startOf(50) + 1]! ^= 0x40; // the length field of frame 50
+    writeFileSync(segment, bytes);
+    const log = recordingLog();
+    const reopened = Spool.open({ dir, maxBytes: 1024 * 1024, log });
+    const seqs = reopened.read(1000).entries.map(seqOf);
+    expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i).filter((i) => i !== 11 && i !== 50));
+    expect(reopened.stats().damaged).toBe(2);
+    expect(log.lines.filter((l) => l.level === 'warn' && /damaged entry skipped/.test(l.message))).toHaveLength(2);
+    // Numbering holds: new entries come after, and acknowledging moves past the damaged ones.
+    reopened.append(entry(100));
+    reopened.ack(reopened.read(1000).next);
+    expect(reopened.stats().pending).toBe(0);
+  });
+
   it('reads entries back in append order and moves on only when acknowledged', () => {
     const spool = Spool.open({ dir: newDir(), maxBytes: 1024 * 1024 });
     for (let i = 0; i < 10; i++) spool.append(entry(i));

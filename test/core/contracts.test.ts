@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toSeries, SERIES } from '../../core/alert-series.js';
+import { lagCarriers, toSeries, SERIES } from '../../core/alert-series.js';
 import { featureSetFor, featureSetMismatch, HOST_FEATURE_SET, PER_METRIC_FEATURES } from '../../core/features.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
 import { parseManifest, severityOf, type Manifest } from '../../core/manifest.js';
@@ -138,8 +138,15 @@ describe('alert series', () => {
     expect(value(SERIES.anomaly)).toBe(1);
     expect(value(SERIES.severity)).toBe(3);
     expect(value(SERIES.lag)).toBe(2.5);
+    // Every point at the sample's time is the same whenever it is scored; the lag is a point at the scoring.
+    expect(series.find((s) => s.labels.__name__ === SERIES.lag)?.timestamp).toBe(sample.time + 2500);
+    const again = toSeries(sample, 0.6, sample.time + 99_000, Date.UTC(2026, 10, 20));
+    expect(again.filter((s) => s.timestamp === sample.time)).toEqual(series.filter((s) => s.timestamp === sample.time));
+    expect(toSeries(sample, 0.6, sample.time, 0, false).some((s) => s.labels.__name__ === SERIES.lag)).toBe(false);
     expect(value(SERIES.topMetric, { metric: 'mem_used_pct' })).toBe(1);
     expect(value(SERIES.hostMetric, { metric: 'cpu_pct' })).toBe(3);
+    const later = { ...sample, seq: 8, time: sample.time + 10_000 };
+    expect(lagCarriers([later, sample, { ...sample, host: 'db-3' }, { ...sample, tags: { role: 'db', env: 'prod' } }])).toEqual([true, false, true, false]);
     expect(toSeries({ ...sample, anomaly: false, severity: 'normal' }, 0.6, sample.time, 0).some((s) => s.labels.__name__ === SERIES.topMetric)).toBe(false);
   });
 });

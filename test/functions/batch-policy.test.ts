@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import {
   batchAnswer,
+  conflictingSamples,
   deadLetterCounts,
   firstFailedAfterLetters,
   firstFailedRecord,
@@ -78,6 +79,7 @@ describe('refusedResults', () => {
     reason: 'sink_rejected',
     message: reason,
     origin: originOf(records[record]!, record),
+    payloadBase64: records[record]!.kinesis.data,
     details: { sink, samples: samples.map(sampleOf) },
   });
 
@@ -173,5 +175,18 @@ describe('batchAnswer', () => {
 
   it('answers an empty batch with no failures', () => {
     expect(batchAnswer([], 0)).toEqual({ batchItemFailures: [] });
+  });
+});
+
+describe('conflictingSamples', () => {
+  const at = (host: string, time: number, seq: number, cpu: number): { host: string; time: number; seq: number; metrics: Record<string, number> } => ({
+    host,
+    time,
+    seq,
+    metrics: { cpu_pct: cpu },
+  });
+  it('names the later samples that claim a host and time with other values, not plain repeats', () => {
+    const samples = [at('a', 1, 0, 5), at('a', 1, 0, 5), at('a', 1, 0, 6), at('b', 1, 0, 6), at('a', 1, 1, 5), at('a', 2, 0, 5)];
+    expect(conflictingSamples(samples)).toEqual([2, 4]);
   });
 });

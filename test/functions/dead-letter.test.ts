@@ -4,12 +4,20 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
 import { DeadLetterQueue, deadLetterBody, type DeadLetter, type DeadLetterBody } from '../../functions/score/dead-letter.js';
 import type { RecordOrigin } from '../../functions/score/records.js';
+import { processKinesisBatch } from '../../functions/score/process-batch.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
+import type { LoadedModel } from '../../functions/score/model-cache.js';
+import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
+import { kinesisRecords, quietTools, T0, zscoreModel } from './fixtures.js';
+import { SqsFaultProxy } from './sqs-fault-proxy.js';
 
-useLocalAws();
+const endpoint = useLocalAws();
 let sqs: SQSClient;
-beforeAll(() => {
+let model: LoadedModel;
+beforeAll(async () => {
   sqs = new SQSClient(awsClientSettings());
+  const { onnx, manifest } = zscoreModel({ version: 'z1', createdAt: new Date(T0) });
+  model = { manifest, scorer: await createOnnxScorer(onnx, manifest.featureSet.names.length, 'test'), createdMs: T0 };
 });
 
 const origin = (index: number): RecordOrigin => ({
@@ -31,6 +39,34 @@ async function receiveAll(queueUrl: string, expected: number): Promise<DeadLette
 }
 
 describe('DeadLetterQueue', () => {
+  it('dead-letters each record once when the queue took a send in part and the batch is delivered again', async () => {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('dlq') }));
+    const proxy = await new SqsFaultProxy(endpoint).start();
+    try {
+      const queue = new DeadLetterQueue(new SQSClient({ ...awsClientSettings({ maxAttempts: 1 }), endpoint: proxy.url }), QueueUrl!, {
+        attempts: 2,
+        baseDelayMs: 1,
+        maxDelayMs: 2,
+      });
+      const records = kinesisRecords(Array.from({ length: 15 }, (_, i) => Buffer.from(`junk ${i}`)));
+      const deps = { models: { current: async () => model }, sinks: [], deadLetters: queue, normalResolutionMs: 0, ...quietTools(), now: () => T0 };
+      // The letter of record 3 is not taken, on every try.
+      proxy.failIds = (id) => id === '3';
+      const first = await processKinesisBatch({ Records: records }, deps);
+      expect(first.batchItemFailures).toEqual([{ itemIdentifier: records[3]!.kinesis.sequenceNumber }]);
+      // Lambda delivers again from record 3; the queue takes everything now.
+      proxy.failIds = undefined;
+      expect((await processKinesisBatch({ Records: records.slice(3) }, deps)).batchItemFailures).toEqual([]);
+      const bodies = await receiveAll(QueueUrl!, 15);
+      // Drain anything sent twice.
+      const more = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      bodies.push(...(more.Messages ?? []).map((m) => JSON.parse(m.Body!) as DeadLetterBody));
+      expect(bodies.map((b) => b.sequenceNumber).sort()).toEqual(records.map((r) => r.kinesis.sequenceNumber).sort());
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('sends every letter (batches of at most 10 and 256 KiB), a large payload as a pointer to the stream', async () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('dlq') }));
     const queue = new DeadLetterQueue(sqs, QueueUrl!);

@@ -16,25 +16,44 @@ export const WIDTH = HOST_FEATURE_SET.names.length;
  * Normal test samples (features 0.1) score 0.1 * gain; a sample with one metric's features at 20
  * scores 2 * gain. Threshold 1; severity cut points 1, 1.5, 2, 3.
  */
-export function zscoreModel(options: { name?: string; version?: string; createdAt?: Date; gain?: number; featureSet?: FeatureSet } = {}): {
+export function zscoreModel(
+  options: {
+    name?: string;
+    version?: string;
+    createdAt?: Date;
+    gain?: number;
+    featureSet?: FeatureSet;
+    /** A broken model that loads: input of this many features whatever the manifest says; NaN scores; [N, 2] scores. */
+    broken?: { inputWidth: number } | 'nan' | 'pairs';
+  } = {},
+): {
   onnx: Uint8Array;
   manifest: Manifest;
 } {
   const featureSet = options.featureSet ?? HOST_FEATURE_SET;
   const f = featureSet.names.length;
   const gain = options.gain ?? 1;
+  const broken = options.broken;
+  const w = typeof broken === 'object' ? broken.inputWidth : f;
+  const pairs = broken === 'pairs';
   const onnx = encodeModel({
     opsets: { '': 13 },
     graph: {
       name: 'zscore',
-      inputs: [{ name: 'features', elemType: DataType.FLOAT, shape: ['N', f] }],
-      outputs: [{ name: 'score', elemType: DataType.FLOAT, shape: ['N'] }],
-      initializers: [tensor.float('center', [f], new Array<number>(f).fill(0)), tensor.float('scale', [f], new Array<number>(f).fill(1 / gain))],
+      inputs: [{ name: 'features', elemType: DataType.FLOAT, shape: ['N', w] }],
+      outputs: [{ name: 'score', elemType: DataType.FLOAT, shape: pairs ? ['N', 2] : ['N'] }],
+      initializers: [
+        tensor.float('center', [w], new Array<number>(w).fill(0)),
+        tensor.float('scale', [w], new Array<number>(w).fill(broken === 'nan' ? 0 : 1 / gain)),
+      ],
       nodes: [
         { opType: 'Sub', input: ['features', 'center'], output: ['deviation'] },
         { opType: 'Div', input: ['deviation', 'scale'], output: ['z'] },
         { opType: 'Abs', input: ['z'], output: ['distance'] },
-        { opType: 'ReduceMean', input: ['distance'], output: ['score'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 0)] },
+        pairs
+          ? { opType: 'ReduceMean', input: ['distance'], output: ['mean'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 1)] }
+          : { opType: 'ReduceMean', input: ['distance'], output: ['score'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 0)] },
+        ...(pairs ? [{ opType: 'Concat', input: ['mean', 'mean'], output: ['score'], attribute: [attr.int('axis', 1)] }] : []),
       ],
     },
   });

@@ -258,6 +258,7 @@ describe('what processKinesisBatch reports', () => {
     expect(await processKinesisBatch({ Records: records }, d)).toEqual({ batchItemFailures: [{ itemIdentifier: records[3]!.kinesis.sequenceNumber }] });
     expect(Object.fromEntries(seen.metrics)).toEqual({
       ...timeMetrics,
+      ConflictingSamples: [0],
       BatchSize: [5],
       RecordsIn: [5],
       SamplesScored: [4],
@@ -298,6 +299,7 @@ describe('what processKinesisBatch reports', () => {
     expect(await processKinesisBatch({ Records: records }, d)).toEqual({ batchItemFailures: [{ itemIdentifier: records[1]!.kinesis.sequenceNumber }] });
     expect(Object.fromEntries(seen.metrics)).toEqual({
       ...timeMetrics,
+      ConflictingSamples: [0],
       BatchSize: [3],
       RecordsIn: [3],
       SamplesScored: [1],
@@ -332,6 +334,7 @@ describe('what processKinesisBatch reports', () => {
     expect(await processKinesisBatch({ Records: records }, d)).toEqual({ batchItemFailures: [] });
     expect(Object.fromEntries(seen.metrics)).toEqual({
       ...timeMetrics,
+      ConflictingSamples: [0],
       BatchSize: [1],
       RecordsIn: [1],
       SamplesScored: [1],

@@ -88,6 +88,58 @@ describe('PrometheusSink', () => {
     expect(decodeWriteRequest(request.body).some((s) => s.labels.__name__ === 'vigil_anomaly_score' && s.labels.host === 'web-1')).toBe(true);
   });
 
+  it.each([401, 403, 404])('retries %i (credentials, signature, workspace) like an outage, never as a refusal', async (status) => {
+    service = await new FakeService(() => ({ status, body: 'no' })).start();
+    const sink = new PrometheusSink({ url: `${service.url}/api/v1/write`, retry: fast });
+    const now = Date.now();
+    const outcome = await sink.prepare(batch(scored('web-1', 2, now), now)).send();
+    expect(outcome).toMatchObject({ written: 0, failed: [0, 1], rejected: [] });
+    expect(outcome.error).toMatch(new RegExp(`answered ${status} `));
+    expect(service.requests).toHaveLength(3);
+  });
+
+  it('splits a request Prometheus refuses for one sample until that sample stands alone (by the answer, whatever its status)', async () => {
+    const tooOld = 1_000;
+    // A Prometheus 2.42 stand-in: 500 "too old sample" for any request holding the old sample, else 204.
+    service = await new FakeService((r) =>
+      decodeWriteRequest(r.body).some((s) => s.timestamp === tooOld) ? { status: 500, body: 'too old sample' } : { status: 204 },
+    ).start();
+    const sink = new PrometheusSink({ url: `${service.url}/api/v1/write`, retry: fast });
+    const now = Date.now();
+    const samples = [...scored('web-1', 3, now), { ...scored('web-2', 1, now)[0]!, time: tooOld }, ...scored('web-3', 4, now)];
+    const outcome = await sink.prepare(batch(samples, now)).send();
+    expect(outcome).toMatchObject({
+      written: 7,
+      failed: [],
+      rejected: [{ indices: [3], kind: 'too_old', reason: 'Prometheus answered 500 Internal Server Error: too old sample' }],
+    });
+    // No retry of a refusal; split at host boundaries: 8 -> 4 + 4 (web-3), 4 -> 3 (web-1) + 1 (web-2).
+    expect(service.requests).toHaveLength(5);
+  });
+
+  it('spends a bounded number of requests splitting a batch refused whole; the rest is dead-lettered, nothing is lost', async () => {
+    service = await new FakeService(() => ({ status: 400, body: 'duplicate sample for timestamp' })).start();
+    const sink = new PrometheusSink({ url: `${service.url}/api/v1/write`, retry: fast, splitBudget: 10 });
+    const now = Date.now();
+    const samples = Array.from({ length: 20 }, (_, h) => scored(`web-${h}`, 5, now)).flat();
+    const outcome = await sink.prepare(batch(samples, now)).send();
+    expect(service.requests).toHaveLength(11);
+    const rejected = outcome.rejected.flatMap((r) => r.indices);
+    expect([...(outcome.conflicts ?? []), ...rejected].sort((a, b) => a - b)).toEqual(samples.map((_, i) => i));
+    expect(outcome.written).toBe(outcome.conflicts?.length ?? 0);
+    expect(outcome.rejected[0]!.reason).toMatch(/duplicate sample for timestamp \(not split further: this batch's 10 extra requests are spent\)/);
+  });
+
+  it('counts a lone sample Prometheus holds with other values as written, and reports it as a conflict', async () => {
+    service = await new FakeService((r) =>
+      decodeWriteRequest(r.body).some((s) => s.labels.host === 'clone') ? { status: 400, body: 'duplicate sample for timestamp' } : { status: 204 },
+    ).start();
+    const sink = new PrometheusSink({ url: `${service.url}/api/v1/write`, retry: fast });
+    const now = Date.now();
+    const outcome = await sink.prepare(batch([...scored('web-1', 2, now), ...scored('clone', 1, now)], now)).send();
+    expect(outcome).toMatchObject({ written: 3, failed: [], rejected: [], conflicts: [2] });
+  });
+
   it('retries 5xx and 429, then reports the samples as failed', async () => {
     service = await new FakeService((_r, i): ScriptedResponse => (i === 0 ? { status: 429 } : { status: 503, body: 'overloaded' })).start();
     const sink = new PrometheusSink({ url: `${service.url}/api/v1/write`, retry: fast });

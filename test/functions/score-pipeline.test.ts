@@ -218,6 +218,70 @@ describe('score function over the wire', () => {
     expect(seriesValues(counts)).toEqual([5, 5, 5, 5]);
   });
 
+  it('stores a record scored twice once, and the other hosts of its request with it', async () => {
+    const p = await pipeline();
+    const again = uniqueName('web');
+    const resent = wireRecord(again, recentSamples(3));
+    await p.put([resent]);
+    await until(() => p.poller.counters.recordsDelivered === 1 || undefined, 'the first delivery');
+    // The agent sends the same record again (a crash before its acknowledgement), next to 20 other hosts.
+    const others = Array.from({ length: 20 }, () => uniqueName('web'));
+    await p.put([resent, ...others.map((h) => wireRecord(h, recentSamples(2)))]);
+    await until(() => p.poller.counters.recordsDelivered === 22 || undefined, 'the second batch to be taken');
+
+    const counts = await promQuery(`count_over_time(vigil_anomaly_score{host=~"${[again, ...others].join('|')}"}[1h])`);
+    expect(counts).toHaveLength(21);
+    expect(seriesValues(counts).sort()).toEqual([...Array<number>(20).fill(2), 3].sort());
+    // The lag is a point per scoring, never a second value at the sample's time.
+    expect(seriesValues(await promQuery(`count_over_time(vigil_result_lag_seconds{host="${again}"}[1h])`))).toEqual([2]);
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: p.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    expect(got.Messages ?? []).toEqual([]);
+  });
+
+  it('keeps the other hosts of a request when two records claim one host and time with different values', async () => {
+    const p = await pipeline();
+    const cloned = uniqueName('web');
+    const [first] = recentSamples(1);
+    const twin = { ...first!, m: { cpu_pct: 99, mem_used_pct: 40 }, f: features('cpu_pct') };
+    const others = Array.from({ length: 5 }, () => uniqueName('web'));
+    await p.put([wireRecord(cloned, [first!])]);
+    await until(() => p.poller.counters.recordsDelivered === 1 || undefined, 'the first record to be taken');
+    await p.put([...others.map((h) => wireRecord(h, recentSamples(2))), wireRecord(cloned, [twin])]);
+    await until(() => p.poller.counters.recordsDelivered === 7 || undefined, 'the batch to be taken');
+    const counts = await promQuery(`count_over_time(vigil_anomaly_score{host=~"${[cloned, ...others].join('|')}"}[1h])`);
+    // Prometheus keeps one of the twins (the other is reported as a conflict); every other host is stored.
+    const byHost = Object.fromEntries(counts.map((r) => [r.metric.host, Number(r.value[1])]));
+    expect(byHost).toEqual(Object.fromEntries([[cloned, 1], ...others.map((h) => [h, 2])]));
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: p.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    expect(got.Messages ?? []).toEqual([]);
+  });
+
+  it('stores the rest of a batch around a sample too old for Prometheus, and dead-letters that one with its payload', async () => {
+    const p = await pipeline();
+    const replayed = uniqueName('web');
+    const threeHoursAgo = Date.now() - 3 * 3_600_000;
+    const old = wireRecord(replayed, [{ seq: 0, t: threeHoursAgo, m: { cpu_pct: 10, mem_used_pct: 40 }, f: features() }]);
+    const others = Array.from({ length: 20 }, () => uniqueName('web'));
+    const sequenceNumbers = await p.put([old, ...others.map((h) => wireRecord(h, recentSamples(2)))]);
+    await until(() => p.poller.counters.recordsDelivered === 21 || undefined, 'the batch to be taken');
+    expect(p.poller.counters.discardedRecords).toBe(0);
+
+    const counts = await promQuery(`count_over_time(vigil_anomaly_score{host=~"${others.join('|')}"}[1h])`);
+    expect(seriesValues(counts)).toEqual(Array<number>(20).fill(2));
+    // Timestream takes it.
+    expect(p.proxy.recordsOf(replayed)).toHaveLength(1);
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: p.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    expect(got.Messages).toHaveLength(1);
+    const letter = JSON.parse(got.Messages![0]!.Body!) as Record<string, unknown>;
+    expect(letter).toMatchObject({
+      reason: 'sink_too_old',
+      sequenceNumber: sequenceNumbers[0],
+      payload: Buffer.from(encode(old)).toString('base64'),
+      details: { sink: 'prometheus', samples: [expect.objectContaining({ host: replayed, seq: 0, time: threeHoursAgo })] },
+    });
+    expect(letter.message).toMatch(/too old sample|out of bounds/);
+  });
+
   it('switches to a newly published model without a restart', async () => {
     const p = await pipeline();
     const host = uniqueName('web');

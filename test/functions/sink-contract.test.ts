@@ -77,15 +77,15 @@ sinkContract('prometheus', { keepsResolution: false, listsAnomaliesOnly: false, 
       return answer.data.result.flatMap((series) => series.values.map(([t]) => sampleKey(series.metric.host!, Math.round(t * 1000))));
     },
     unreachable: async () => new PrometheusSink({ url: `http://127.0.0.1:${await closedPort()}/api/v1/write`, retry: fast }),
-    // Samples Prometheus already holds, rescored with other values: a duplicate sample for a timestamp, refused for good.
+    // Samples older than Prometheus takes (past its out-of-order window), one a request: refused for good.
+    // (A sample it already holds with other values counts as written, a conflict: prometheus-sink.test.ts.)
     refusal: async () => {
-      const batch = contractBatch([uniqueName('rescored')], 5);
-      const first = await sink().prepare(batch).send();
-      if (first.written !== 5) throw new Error(`Prometheus did not take the first samples: ${JSON.stringify(first)}`);
+      const batch = contractBatch([uniqueName('replayed')], 5);
+      const old = Date.now() - 3 * 3_600_000;
       return {
-        sink: sink(),
-        batch: { ...batch, samples: batch.samples.map((s) => ({ ...s, score: s.score + 0.5 })) },
-        reason: /^Prometheus answered 400 Bad Request: duplicate sample for timestamp/,
+        sink: new PrometheusSink({ url: `${proxy.url}/api/v1/write`, samplesPerRequest: 1, retry: fast }),
+        batch: { ...batch, samples: batch.samples.map((s, i) => ({ ...s, time: old + i * 1000 })) },
+        reason: /^Prometheus answered 500 Internal Server Error: .*too old sample/,
         requests: () => proxy.forwarded,
       };
     },

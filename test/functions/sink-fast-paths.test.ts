@@ -5,7 +5,7 @@
  * order, metric sets, anomalies and time order.
  */
 import { describe, expect, it } from 'vitest';
-import { toSeries } from '../../core/alert-series.js';
+import { lagCarriers, toSeries } from '../../core/alert-series.js';
 import { SEVERITIES } from '../../core/manifest.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import type { _Record } from '@aws-sdk/client-timestream-write';
@@ -69,11 +69,14 @@ function sinkBatch(samples: ScoredSample[]): SinkBatch {
 describe('RemoteWriteEncoder', () => {
   it.each([1, 2, 3])('writes the same request bytes as encodeWriteRequest of toSeries (seed %i)', (seed) => {
     const batch = sinkBatch(generatedSamples(400, seed));
+    const carriers = lagCarriers(batch.samples);
     const encoder = new RemoteWriteEncoder(batch);
     const requests = requestsByHost(batch, 37);
     expect(requests.length).toBeGreaterThan(5);
     for (const indices of requests) {
-      const reference = encodeWriteRequest(indices.flatMap((i) => toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs)));
+      const reference = encodeWriteRequest(
+        indices.flatMap((i) => toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs, carriers[i])),
+      );
       expect(Buffer.from(encoder.encode(indices)).equals(Buffer.from(reference))).toBe(true);
       // Again, from label sets kept since the previous batch.
       expect(Buffer.from(new RemoteWriteEncoder(batch).encode(indices)).equals(Buffer.from(reference))).toBe(true);
@@ -83,9 +86,12 @@ describe('RemoteWriteEncoder', () => {
   it('stays equal to the reference when more hosts pass than it keeps label sets for', () => {
     const samples = generatedSamples(2_600, 8).map((s, i) => ({ ...s, host: `fleet-${i}` }));
     const batch = sinkBatch(samples);
+    const carriers = lagCarriers(batch.samples);
     const encoder = new RemoteWriteEncoder(batch);
     for (const indices of requestsByHost(batch, 500)) {
-      const reference = encodeWriteRequest(indices.flatMap((i) => toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs)));
+      const reference = encodeWriteRequest(
+        indices.flatMap((i) => toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs, carriers[i])),
+      );
       expect(Buffer.from(encoder.encode(indices)).equals(Buffer.from(reference))).toBe(true);
     }
   });
@@ -98,7 +104,11 @@ describe('RemoteWriteEncoder', () => {
     ];
     const batch = sinkBatch(samples);
     const decoded = decodeWriteRequest(new RemoteWriteEncoder(batch).encode([0, 1]));
-    expect(decoded).toEqual(decodeWriteRequest(encodeWriteRequest(samples.flatMap((s) => toSeries(s, batch.threshold, batch.scoredAt, batch.modelCreatedMs)))));
+    expect(decoded).toEqual(
+      decodeWriteRequest(
+        encodeWriteRequest(samples.flatMap((s, i) => toSeries(s, batch.threshold, batch.scoredAt, batch.modelCreatedMs, lagCarriers(samples)[i]))),
+      ),
+    );
     expect(decoded.filter((s) => s.labels.__name__ === 'vigil_anomaly_score')).toHaveLength(2);
   });
 

@@ -112,7 +112,14 @@ describe('TimestreamSink', () => {
       sink: 'timestream',
       written: 3,
       failed: [],
-      rejected: [{ indices: [2], reason: 'Timestream rejected the record: The record timestamp is outside the time range of the data ingestion window.' }],
+      // A time the table no longer takes: dead-lettered as sink_too_old.
+      rejected: [
+        {
+          indices: [2],
+          reason: 'Timestream rejected the record: The record timestamp is outside the time range of the data ingestion window.',
+          kind: 'too_old',
+        },
+      ],
     });
     expect(service!.requests).toHaveLength(1);
   });

@@ -45,7 +45,7 @@ describe('agent policy', () => {
 });
 
 describe('dead-letter operator policy', () => {
-  it('reads, hides and deletes messages of the dead-letter queue and puts records on this stream, nothing else', () => {
+  it('reads, hides and deletes messages of the two queues, reads and puts records on this stream, nothing else', () => {
     const policy = resourcesOf(defaults.template, 'AWS::IAM::ManagedPolicy')[logicalId(defaults, defaults.stack.queues.operatorPolicy)]!.Properties!;
     expect(policy.PolicyDocument).toEqual({
       Version: '2012-10-17',
@@ -54,12 +54,21 @@ describe('dead-letter operator policy', () => {
           Sid: 'ReadDeadLetters',
           Effect: 'Allow',
           Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'],
-          Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.queues.deadLetters), 'Arn'] },
+          Resource: [
+            { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.queues.deadLetters), 'Arn'] },
+            { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.queues.failedBatches), 'Arn'] },
+          ],
         },
         {
           Sid: 'RedriveToVigilStream',
           Effect: 'Allow',
           Action: 'kinesis:PutRecords',
+          Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.ingest.stream), 'Arn'] },
+        },
+        {
+          Sid: 'ReadFailedRanges',
+          Effect: 'Allow',
+          Action: ['kinesis:GetRecords', 'kinesis:GetShardIterator'],
           Resource: { 'Fn::GetAtt': [logicalId(defaults, defaults.stack.ingest.stream), 'Arn'] },
         },
       ],
@@ -309,6 +318,31 @@ describe('alert topic', () => {
         ]),
       },
     });
+  });
+
+  it("lets the publishing services use its key only for their own account's resources and topics", () => {
+    const topics = { 'kms:EncryptionContext:aws:sns:topicArn': { 'Fn::Join': ['', expect.arrayContaining([':sns:', { Ref: 'AWS::AccountId' }, ':*'])] } };
+    const statements = (onlyResource(defaults.template, 'AWS::KMS::Key').KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    const forService = (service: string) => statements.filter((st) => (st.Principal as { Service?: string }).Service === service);
+    expect(forService('aps.amazonaws.com')).toEqual([
+      expect.objectContaining({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: {
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', expect.arrayContaining([':aps:', ':workspace/*'])] } },
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          StringLike: topics,
+        },
+      }),
+    ]);
+    expect(forService('cloudwatch.amazonaws.com')).toEqual([
+      expect.objectContaining({
+        Condition: {
+          ArnLike: { 'aws:SourceArn': expect.objectContaining({ 'Fn::Join': expect.anything() }) },
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          StringLike: topics,
+        },
+      }),
+    ]);
   });
 
   it('subscribes the alarm email only when one is given', () => {

@@ -6,12 +6,18 @@ import { awsClientSettings } from '../../core/aws.js';
 import { modelKeys, pointerKey } from '../../model-store/layout.js';
 import { PointerChangedError, fetchCurrentModel, listModels, publishModel, readPointer, rollbackModel } from '../../model-store/s3-store.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
+import { AtomicWriteProxy } from './atomic-write-proxy.js';
 import { fakeModel } from './fake-model.js';
 
-useLocalAws();
+const endpoint = useLocalAws();
 let s3: S3Client;
-beforeAll(() => {
+/** Through AtomicWriteProxy: conditional writes atomic, as in S3 (moto's are not). */
+let atomic: S3Client;
+beforeAll(async () => {
   s3 = new S3Client(awsClientSettings());
+  const proxy = await new AtomicWriteProxy(endpoint).start();
+  atomic = new S3Client({ ...awsClientSettings(), endpoint: proxy.url });
+  return () => proxy.stop();
 });
 
 async function newBucket(): Promise<string> {
@@ -126,7 +132,7 @@ describe('concurrent publishes and rollbacks', () => {
     const first = fakeModel('first');
     await publishModel(s3, { ...location, ...first });
     const models = [1, 2, 3, 4].map((i) => fakeModel(`m${i}`));
-    const pointers = await Promise.all(models.map((m) => publishModel(s3, { ...location, ...m })));
+    const pointers = await Promise.all(models.map((m) => publishModel(atomic, { ...location, ...m })));
     const previous = pointers.map((p) => p.previous!);
     expect(new Set(previous).size).toBe(4);
     expect(previous).toContain(first.manifest.version);

@@ -6,7 +6,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Agent } from '../../../agent/agent.js';
 import { loadConfig, type AgentConfig } from '../../../agent/config.js';
 import { loadAgentState } from '../../../agent/feature-state.js';
@@ -80,6 +80,24 @@ function expectDuplicatesIdentical(samples: readonly ArrivedSample[]): void {
 
 // Each test waits on real traffic with bounded polls (up to 25 s); on a loaded CI machine that needs room.
 describe('agent delivery over the wire', { timeout: 90_000 }, () => {
+  it('the wall clock stepped back 20 s: sampling keeps its interval, the step is logged', async () => {
+    const s = await startAgent({});
+    await waitFor('a few samples', () => s.agent.counters().spooled >= 3);
+    const realNow = Date.now.bind(Date);
+    const stepped = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 20_000);
+    try {
+      const before = s.agent.counters().spooled;
+      // At 0.2 s an interval, ten more samples in well under the 20 s the step would cost.
+      await waitFor('sampling to go on after the step', () => s.agent.counters().spooled >= before + 10, 8_000);
+    } finally {
+      stepped.mockRestore();
+    }
+    const step = s.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => /wall clock stepped/.test(String(l.msg)));
+    expect(step).toMatchObject({ level: 'warn', stepSeconds: -20 });
+    const arrived = await stopAndRead(s);
+    expect(arrived.length).toBeGreaterThanOrEqual(13);
+  });
+
   it('stream unreachable for a while, then back: every sample arrives, in order', async () => {
     const s = await startAgent({});
     await waitFor('3 samples sent', () => s.agent.counters().samplesSent >= 3);

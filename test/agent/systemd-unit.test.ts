@@ -1,0 +1,20 @@
+/**
+ * The agent's systemd unit as `systemd-analyze security` rates it (offline, on the unit file):
+ * 2.0 or better, where systemd's tools are installed.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const UNIT = resolve(import.meta.dirname, '../../agent/systemd/vigil-agent.service');
+const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
+
+describe('agent systemd unit', () => {
+  it.skipIf(!analyze)('is rated 2.0 or better by systemd-analyze security', () => {
+    const out = execFileSync(analyze!, ['security', '--offline=true', '--no-pager', UNIT], { encoding: 'utf8', cwd: resolve(import.meta.dirname, '../..') });
+    const level = /Overall exposure level for vigil-agent\.service: (\d+(?:\.\d+)?)/.exec(out);
+    expect(level, out).not.toBeNull();
+    expect(Number(level![1])).toBeLessThanOrEqual(2.0);
+  });
+});
