@@ -94,6 +94,7 @@ describe('deadlines on outbound calls', () => {
             severity: 'normal',
             confidence: 0,
             topMetric: 'cpu_pct',
+            rankedMetrics: ['cpu_pct'],
             modelVersion: 'z1',
             recordVersion: 1,
           },
