@@ -39,7 +39,7 @@ export async function buildAgentBundle(outfile = DEFAULT_BUNDLE): Promise<string
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',

@@ -4,6 +4,7 @@
  * Each command lives in its own module and registers itself here.
  */
 import { Command } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import { register as registerTrain } from '../cli/train.js';
 import { register as registerPublish } from '../cli/publish.js';
 import { register as registerModels } from '../cli/models.js';
@@ -14,6 +15,7 @@ import { register as registerDeadLetters } from '../cli/dead-letters.js';
 
 const program = new Command('vigil')
   .description('vigil: real-time anomaly detection for a fleet of cloud hosts')
+  .version(packageJson.version, '-V, --version', 'print the version and exit')
   .showHelpAfterError('(run `vigil --help` for every command with examples)')
   .exitOverride((error) => process.exit(error.exitCode))
   .addHelpText(
