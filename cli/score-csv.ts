@@ -11,6 +11,7 @@ interface Flags {
   trees: string;
   retrainEveryHours: string;
   onsetHours: string;
+  timestampColumn?: string;
 }
 
 export function register(program: Command): void {
@@ -21,6 +22,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'where to write timestamp,value,anomaly_score for --in')
     .option('--in-dir <dir>', 'a folder: every *.csv under it is scored')
     .option('--out-dir <dir>', 'output folder for --in-dir (same relative paths)')
+    .option('--timestamp-column <name>', 'the column that holds each row’s time (default: the one named timestamp or time, any case)')
     .option('--seed <n>', 'seed of the forest', '1')
     .option('--trees <n>', 'trees in the forest', '100')
     .option(
@@ -55,6 +57,7 @@ function run(flags: Flags): void {
     trees: integerFlag('--trees', flags.trees, 1),
     retrainEveryMs: hoursFlag('--retrain-every-hours', flags.retrainEveryHours),
     onsetWindowMs: hoursFlag('--onset-hours', flags.onsetHours),
+    ...(flags.timestampColumn === undefined ? {} : { csv: { timestampColumn: flags.timestampColumn } }),
   };
   if (flags.inDir !== undefined || flags.outDir !== undefined) {
     if (!flags.inDir || !flags.outDir || flags.in || flags.out) throw usage('give --in-dir and --out-dir together (and not --in/--out)');

@@ -23,7 +23,7 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { featureSetFor, type FeatureSet } from '../core/features.js';
-import { readMetricCsv, type MetricCsv } from './csv.js';
+import { readMetricCsv, type CsvOptions, type MetricCsv } from './csv.js';
 import { FeaturePipeline, type FeatureOptions } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { IncidentOnset } from './onset.js';
@@ -57,6 +57,8 @@ export interface ScoreCsvOptions {
   readonly onsetWindowMs?: number;
   /** The extremeness branch's calibration, or false for the forest alone. Default as trainModel. */
   readonly extremeness?: Partial<ReachOptions> | false;
+  /** How to read the files (their time column). */
+  readonly csv?: CsvOptions;
 }
 
 /** Rows of the probationary period (NAB: floor(15%), at most 750). */
@@ -175,7 +177,7 @@ export interface ScoredFile {
 }
 
 export function scoreCsvFile(input: string, output: string, options: ScoreCsvOptions = {}): ScoredFile {
-  const csv = readMetricCsv(input);
+  const csv = readMetricCsv(input, undefined, options.csv);
   const scores = scoreMetricCsv(csv, options);
   mkdirSync(dirname(output), { recursive: true });
   writeFileSync(output, formatScoredCsv(csv, scores));
