@@ -46,7 +46,7 @@ Examples:
   .action(async (flags: ConfigFlags & { dryRun?: boolean; count?: string }) => {
     await guarded(async () => {
       const config = configFromFlags(flags);
-      if (!flags.dryRun) return runAgent(config);
+      if (!flags.dryRun) return runAgent(config, { version: packageJson.version });
       const count = flags.count === undefined ? undefined : Number(flags.count);
       if (count !== undefined && !(Number.isInteger(count) && count > 0))
         throw new ConfigError(`--count ${JSON.stringify(flags.count)}: expected a whole number above 0`);
