@@ -53,4 +53,13 @@ if [ ! -x .venv/bin/moto_server ]; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check "$moto_requirement"
 fi
+
+# --- Python model training (issue 20) -------------------------------------------------------------
+# scikit-learn and skl2onnx in .venv for docs/python-models.md (its worked example is a test).
+if ! .venv/bin/python -c 'import sklearn, skl2onnx, onnx' 2>/dev/null; then
+  echo "setup: installing scikit-learn and skl2onnx into .venv (docs/python/requirements.txt)"
+  .venv/bin/pip install --quiet --disable-pip-version-check -r docs/python/requirements.txt
+fi
+# --- end Python model training --------------------------------------------------------------------
+
 echo "setup: node $(PATH="$PWD/$NODE_DIR/bin:$PATH" node --version), prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}'), $(.venv/bin/pip show moto 2>/dev/null | sed -n 's/^Version: /moto /p')"
