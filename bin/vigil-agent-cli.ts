@@ -80,4 +80,4 @@ async function guarded(action: () => Promise<void>): Promise<void> {
   process.exit();
 }
 
-await program.parseAsync(process.argv);
+void program.parseAsync(process.argv);

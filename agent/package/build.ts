@@ -1,0 +1,34 @@
+/**
+ * Builds what hosts install: the agent as a single executable per architecture and its Debian
+ * package, in dist/ by default.
+ *   npx tsx agent/package/build.ts [--arch x64|arm64 ...] [--out DIR]
+ * gives dist/vigil-agent-linux-<arch> and dist/vigil-agent_<version>_<amd64|arm64>.deb.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildDeb } from './deb.js';
+import { ARCHES, buildAgentExecutable, type Arch } from './executable.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+export const packageVersion = (): string => (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export async function buildPackages(arches: readonly Arch[], outDir: string, log: (line: string) => void = console.log): Promise<string[]> {
+  const built: string[] = [];
+  for (const arch of arches) {
+    const executable = await buildAgentExecutable(arch, join(outDir, `vigil-agent-linux-${arch}`), log);
+    log(`built ${executable}`);
+    const deb = buildDeb({ executable, arch, version: packageVersion(), outDir });
+    log(`built ${deb}`);
+    built.push(executable, deb);
+  }
+  return built;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({ options: { arch: { type: 'string', multiple: true }, out: { type: 'string' } } });
+  const arches = (values.arch ?? [...ARCHES]) as Arch[];
+  for (const arch of arches) if (!ARCHES.includes(arch)) throw new Error(`--arch ${arch}: expected ${ARCHES.join(' or ')}`);
+  await buildPackages(arches, resolve(values.out ?? join(ROOT, 'dist')));
+}

@@ -1,0 +1,76 @@
+/**
+ * The agent as hosts install it: the single executable (no Node.js on the host) in its Debian
+ * package, installed with dpkg --root into a scratch root, and by install.sh --executable. From
+ * there `vigil-agent --version` and `vigil-agent check` run against a real (local) stream.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDeb } from '../../agent/package/deb.js';
+import { buildAgentExecutable, type Arch } from '../../agent/package/executable.js';
+import { packageVersion } from '../../agent/package/build.js';
+import { uniqueName, useLocalAws } from '../aws-env.js';
+import { createStream } from './stream.js';
+
+useLocalAws();
+const work = mkdtempSync(join(tmpdir(), 'vigil-package-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const arch = process.arch as Arch;
+let executable: string;
+let deb: string;
+beforeAll(async () => {
+  executable = await buildAgentExecutable(arch, join(work, `vigil-agent-linux-${arch}`));
+  deb = buildDeb({ executable, arch, version: packageVersion(), outDir: work, compression: 'none' });
+}, 300_000);
+
+/** Runs a command with no Node.js on PATH and no NODE_OPTIONS: what a bare host has. */
+function bare(command: string, args: string[]): string {
+  const { AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY } = process.env;
+  return execFileSync(command, args, {
+    encoding: 'utf8',
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY },
+  });
+}
+
+describe('the agent packaged', () => {
+  it('the .deb installs with dpkg --root; vigil-agent --version and check run from it without Node.js', { timeout: 120_000 }, async () => {
+    const root = join(work, 'root');
+    for (const dir of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers', 'var/log']) mkdirSync(join(root, dir), { recursive: true });
+    writeFileSync(join(root, 'var/lib/dpkg/status'), '');
+    // The scratch root has no package database: libc6 is not recorded there, hence --force-depends.
+    execFileSync('dpkg', ['--root', root, '--force-script-chrootless', '--force-depends', '--install', deb], { stdio: 'pipe' });
+    expect(execFileSync('dpkg', ['--root', root, '--listfiles', 'vigil-agent'], { encoding: 'utf8' }).split('\n')).toEqual(
+      expect.arrayContaining(['/usr/bin/vigil-agent', '/lib/systemd/system/vigil-agent.service', '/etc/vigil/agent.yaml']),
+    );
+    const unit = readFileSync(join(root, 'lib/systemd/system/vigil-agent.service'), 'utf8');
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/vigil-agent run --config \/etc\/vigil\/agent\.yaml$/m);
+    expect(unit).toMatch(/RestartPreventExitStatus=78/);
+
+    const agent = join(root, 'usr/bin/vigil-agent');
+    expect(bare(agent, ['--version']).trim()).toBe(packageVersion());
+    const stream = uniqueName('package-check');
+    await createStream(stream);
+    const spoolDir = join(work, 'never-created');
+    const check = bare(agent, ['check', '--config', join(root, 'etc/vigil/agent.yaml'), '--stream', stream, '--spool-dir', spoolDir]);
+    expect(check).toMatch(/^ok {3}config .*\n^ok {3}collectors .*host metrics.*\n^ok {3}spool .*\n^ok {3}credentials .*\n^ok {3}stream .*ACTIVE/m);
+    expect(existsSync(spoolDir)).toBe(false);
+  });
+
+  it('install.sh --executable puts vigil-agent on PATH with a unit that needs no Node.js', { timeout: 60_000 }, () => {
+    const root = join(work, 'install-root');
+    execFileSync(
+      'bash',
+      [resolve(import.meta.dirname, '../../agent/install.sh'), '--executable', executable, '--stream', 'vigil-metrics', '--region', 'eu-west-1'],
+      {
+        env: { ...process.env, VIGIL_INSTALL_ROOT: root },
+        stdio: 'pipe',
+      },
+    );
+    expect(bare(join(root, 'usr/local/bin/vigil-agent'), ['--version']).trim()).toBe(packageVersion());
+    expect(readFileSync(join(root, 'etc/systemd/system/vigil-agent.service'), 'utf8')).toMatch(
+      /^ExecStart=\/usr\/local\/bin\/vigil-agent run --config \/etc\/vigil\/agent\.yaml$/m,
+    );
+  });
+});
