@@ -1,14 +1,16 @@
 /**
- * Builds what hosts install: the agent as a single executable per architecture and its Debian
- * package, in dist/ by default.
+ * Builds what hosts install: the agent as a single executable per architecture and its Debian and
+ * RPM packages, in dist/ by default (dpkg-deb and rpmbuild: Debian's dpkg and rpm packages).
  *   npx tsx agent/package/build.ts [--arch x64|arm64 ...] [--out DIR]
- * gives dist/vigil-agent-linux-<arch> and dist/vigil-agent_<version>_<amd64|arm64>.deb.
+ * gives dist/vigil-agent-linux-<arch>, dist/vigil-agent_<version>_<amd64|arm64>.deb and
+ * dist/vigil-agent-<version>-1.<x86_64|aarch64>.rpm.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildDeb } from './deb.js';
+import { buildRpm } from './rpm.js';
 import { ARCHES, buildAgentExecutable, type Arch } from './executable.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -21,7 +23,9 @@ export async function buildPackages(arches: readonly Arch[], outDir: string, log
     log(`built ${executable}`);
     const deb = buildDeb({ executable, arch, version: packageVersion(), outDir });
     log(`built ${deb}`);
-    built.push(executable, deb);
+    const rpm = buildRpm({ executable, arch, version: packageVersion(), outDir });
+    log(`built ${rpm}`);
+    built.push(executable, deb, rpm);
   }
   return built;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDeb } from '../../agent/package/deb.js';
+import { buildRpm } from '../../agent/package/rpm.js';
 import { buildAgentExecutable, type Arch } from '../../agent/package/executable.js';
 import { packageVersion } from '../../agent/package/build.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
@@ -20,9 +21,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const arch = process.arch as Arch;
 let executable: string;
 let deb: string;
+let rpm: string;
 beforeAll(async () => {
   executable = await buildAgentExecutable(arch, join(work, `vigil-agent-linux-${arch}`));
   deb = buildDeb({ executable, arch, version: packageVersion(), outDir: work, compression: 'none' });
+  rpm = buildRpm({ executable, arch, version: packageVersion(), outDir: work, compression: 'none' });
 }, 300_000);
 
 /** Runs a command with no Node.js on PATH and no NODE_OPTIONS: what a bare host has. */
@@ -56,6 +59,22 @@ describe('the agent packaged', () => {
     const check = bare(agent, ['check', '--config', join(root, 'etc/vigil/agent.yaml'), '--stream', stream, '--spool-dir', spoolDir]);
     expect(check).toMatch(/^ok {3}config .*\n^ok {3}collectors .*host metrics.*\n^ok {3}spool .*\n^ok {3}credentials .*\n^ok {3}stream .*ACTIVE/m);
     expect(existsSync(spoolDir)).toBe(false);
+  });
+
+  it('the .rpm installs into a scratch root with the same files; its vigil-agent runs', { timeout: 60_000 }, () => {
+    const root = join(work, 'rpm-root');
+    execFileSync('rpm', ['--root', root, '--initdb']);
+    // A scratch root has no shell for the scriptlets, nor glibc recorded: --noscripts, --nodeps.
+    execFileSync('rpm', ['--root', root, '--install', '--nodeps', '--noscripts', rpm], { stdio: 'pipe' });
+    expect(execFileSync('rpm', ['--root', root, '--query', '--list', 'vigil-agent'], { encoding: 'utf8' }).trim().split('\n')).toEqual([
+      '/etc/vigil',
+      '/etc/vigil/agent.yaml',
+      '/usr/bin/vigil-agent',
+      '/usr/lib/systemd/system/vigil-agent.service',
+    ]);
+    expect(execFileSync('rpm', ['--root', root, '--query', '--configfiles', 'vigil-agent'], { encoding: 'utf8' }).trim()).toBe('/etc/vigil/agent.yaml');
+    expect(bare(join(root, 'usr/bin/vigil-agent'), ['--version']).trim()).toBe(packageVersion());
+    expect(readFileSync(join(root, 'usr/lib/systemd/system/vigil-agent.service'), 'utf8')).toMatch(/^ExecStart=\/usr\/bin\/vigil-agent run /m);
   });
 
   it('install.sh --executable puts vigil-agent on PATH with a unit that needs no Node.js', { timeout: 60_000 }, () => {
