@@ -1,4 +1,5 @@
 /** `vigil score-csv`: the NAB protocol over a CSV file or a folder of them. */
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { scoreCsvDir, scoreCsvFile, type ScoreCsvOptions } from '../models/score-csv.js';
 
@@ -51,8 +52,42 @@ Examples:
     });
 }
 
+/**
+ * A progress bar on stderr while a file is scored (a terminal only: cli-progress draws nothing
+ * otherwise); it starts at the first report, so short files show none.
+ */
+function progress(): { onRows: (done: number, total: number) => void; stop: () => void } {
+  let bar: cliProgress.SingleBar | undefined;
+  const stop = (): void => {
+    bar?.stop();
+    bar = undefined;
+  };
+  const onRows = (done: number, total: number): void => {
+    if (!bar) {
+      if (done >= total) return;
+      bar = new cliProgress.SingleBar(
+        { stream: process.stderr, format: 'scoring {bar} {percentage}% | {value}/{total} rows | {eta_formatted} left' },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, done);
+    } else bar.update(done);
+    if (done >= total) stop();
+  };
+  return { onRows, stop };
+}
+
 function run(flags: Flags): void {
+  const bar = progress();
+  try {
+    runWith(flags, bar.onRows);
+  } finally {
+    bar.stop();
+  }
+}
+
+function runWith(flags: Flags, onRows: (done: number, total: number) => void): void {
   const options: ScoreCsvOptions = {
+    onRows,
     seed: integerFlag('--seed', flags.seed),
     trees: integerFlag('--trees', flags.trees, 1),
     retrainEveryMs: hoursFlag('--retrain-every-hours', flags.retrainEveryHours),

@@ -59,6 +59,8 @@ export interface ScoreCsvOptions {
   readonly extremeness?: Partial<ReachOptions> | false;
   /** How to read the files (their time column). */
   readonly csv?: CsvOptions;
+  /** Called every 1000 rows as scoring goes (for a progress bar). */
+  readonly onRows?: (done: number, total: number) => void;
 }
 
 /** Rows of the probationary period (NAB: floor(15%), at most 750). */
@@ -122,7 +124,9 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): F
       trainedAt = csv.timestamps[i]!;
     }
     if (model) scores[i] = onset.push(csv.timestamps[i]!, scaledScore(modelScores(model.forest, model.extremeness, [features[i]!])[0]!, model.scale));
+    if (i % 1000 === 999) options.onRows?.(i + 1, rows);
   }
+  options.onRows?.(rows, rows);
   return scores;
 }
 
