@@ -65,12 +65,27 @@ export async function buildAgentExecutable(arch: Arch, out: string, log: (line: 
     // The blob is made by the same Node.js version as the one it is injected into, built for this machine.
     if (!(ARCHES as readonly string[]).includes(process.arch))
       throw new Error(`building single executables needs a linux x64 or arm64 machine, not ${process.arch}`);
-    execFileSync(nodeBinary(process.arch as Arch, log), ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      execFileSync(nodeBinary(process.arch as Arch, log), ['--experimental-sea-config', config], { stdio: 'pipe' });
+    } catch (error) {
+      throw new Error(`node --experimental-sea-config failed: ${(error as { stderr?: Buffer }).stderr?.toString().trim() ?? (error as Error).message}`, {
+        cause: error,
+      });
+    }
     mkdirSync(resolve(out, '..'), { recursive: true });
     const temporary = `${out}.${process.pid}.tmp`;
     copyFileSync(nodeBinary(arch, log), temporary);
     chmodSync(temporary, 0o755);
-    await inject(temporary, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
+    // postject's ELF library warns about the note sections of Node.js's binary, harmlessly: keep its other words.
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+      if (!/Can't find string offset for section name/.test(String(args[0]))) warn(...args);
+    };
+    try {
+      await inject(temporary, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
+    } finally {
+      console.warn = warn;
+    }
     renameSync(temporary, out);
     return out;
   } finally {
