@@ -60,9 +60,9 @@ if ! .venv/bin/python -c 'import sklearn, skl2onnx, onnx' 2>/dev/null; then
   echo "setup: installing scikit-learn and skl2onnx into .venv (docs/python/requirements.txt)"
   .venv/bin/pip install --quiet --disable-pip-version-check -r docs/python/requirements.txt
 fi
-# --- end Python model training ---
+# --- end Python model training --------------------------------------------------------------------
 
-# --- Agent packages (issue 20) ----------------------------------------------------------------------
+# --- Agent packages (issue 20) -----------------------------------------------------------------------
 # rpmbuild (Debian's rpm package) builds the agent's .rpm next to its .deb (agent/package/).
 if ! command -v rpmbuild >/dev/null; then
   echo "setup: installing rpm (rpmbuild) for the agent's .rpm package"
@@ -70,6 +70,6 @@ if ! command -v rpmbuild >/dev/null; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends rpm >/dev/null
 fi
-# --- end Agent packages --------------------------------------------------------------------
+# --- end Agent packages ---------------------------------------------------------------------------
 
 echo "setup: node $(PATH="$PWD/$NODE_DIR/bin:$PATH" node --version), prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}'), $(.venv/bin/pip show moto 2>/dev/null | sed -n 's/^Version: /moto /p')"
