@@ -6,6 +6,7 @@
  */
 import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { awsClientSettings } from '../../core/aws.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
@@ -49,6 +50,8 @@ export async function checkAgent(config: AgentConfig): Promise<CheckResult[]> {
     return missing.length === 0 ? got : `${got}; missing: ${missing.join(', ')} (sent as missing values, which the model imputes; ${missingWhy(missing)})`;
   });
   await check('spool', () => spoolReadiness(config.spoolDir));
+  if (config.metricsListen) await check('metrics', () => portFree(config.metricsListen!));
+  if (config.metricsTextfile) await check('metrics', () => textfileReady(config.metricsTextfile!));
   if (!sending) return results;
   const kinesis = new KinesisClient(awsClientSettings({ ...(config.region ? { region: config.region } : {}), maxAttempts: 2 }));
   try {
@@ -112,4 +115,30 @@ function spoolReadiness(dir: string): string {
     throw new Error(`${dir} does not exist and ${parent} is not writable: create ${dir} for the agent's user, or set spoolDir`, { cause });
   }
   return `${dir} does not exist yet; the agent creates it (${parent} is writable)`;
+}
+
+/** Whether the agent could serve its metrics there: the port is free (listened on and closed at once). */
+async function portFree(listen: string): Promise<string> {
+  const at = listen.lastIndexOf(':');
+  const host = listen.slice(0, at).replace(/^\[|\]$/g, '');
+  const server = createServer();
+  await new Promise<void>((done, fail) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      fail(new Error(`cannot listen on ${listen} (${error.code ?? error.message}): another process holds it (a running agent?); choose another metricsListen`)),
+    );
+    server.listen(Number(listen.slice(at + 1)), host, () => done());
+  });
+  await new Promise((done) => server.close(done));
+  return `http://${listen}/metrics can be served`;
+}
+
+/** Whether the agent could write its metrics file: its directory exists and is writable. */
+function textfileReady(file: string): string {
+  const dir = dirname(resolve(file));
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (cause) {
+    throw new Error(`${dir} is not writable (${(cause as Error).message}): create it for the agent's user, or set metricsTextfile`, { cause });
+  }
+  return `${file} can be written (${dir} is writable)`;
 }

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { checkAgent } from '../../agent/cli/check.js';
@@ -89,6 +90,27 @@ describe('vigil-agent CLI', () => {
     expect(collectors.detail).toContain('disk_used_pct needs a real filesystem in /proc/mounts');
     expect(results.find((r) => r.name === 'spool')).toMatchObject({ ok: true, detail: expect.stringMatching(/does not exist yet; the agent creates it/) });
     expect(existsSync(dirname(spoolDir))).toBe(false);
+  });
+
+  it('check tells whether the health metrics can be served or written, and writes nothing', async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const port = (taken.address() as { port: number }).port;
+    const textfile = join(tmpdir(), uniqueName('vigil-no-dir'), 'vigil_agent.prom');
+    try {
+      const base = { ...loadConfig({ env: {} }), spoolDir: mkdtempSync(join(tmpdir(), 'vigil-check-')) };
+      const busy = await checkAgent({ ...base, metricsListen: `127.0.0.1:${port}`, metricsTextfile: textfile });
+      const metrics = busy.filter((r) => r.name === 'metrics');
+      expect(metrics).toHaveLength(2);
+      expect(metrics[0]).toMatchObject({ ok: false, detail: expect.stringMatching(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`)) });
+      expect(metrics[1]).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/is not writable .*create it for the agent's user, or set metricsTextfile/),
+      });
+      expect(existsSync(textfile)).toBe(false);
+    } finally {
+      await new Promise((done) => taken.close(done));
+    }
   });
 
   it('takes every config key as a flag named after it; the short names stay as aliases', { timeout: 60_000 }, async () => {
