@@ -23,31 +23,26 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 export const nodeVersion = (): string => readFileSync(join(ROOT, '.node-version'), 'utf8').trim();
 
-/** The official Node.js binary for `arch`, installed from the npm registry on first use. */
+/**
+ * The official Node.js binary for `arch`, fetched from the npm registry on first use: the package's
+ * tarball (`npm pack`, which installs nothing, so the binary of another architecture than this
+ * machine's comes as well), unpacked.
+ */
 export function nodeBinary(arch: Arch, log: (line: string) => void = () => {}): string {
   const version = nodeVersion();
-  const prefix = join(NODE_CACHE, `${arch}-${version}`);
-  const binary = join(prefix, 'node_modules', `node-linux-${arch}`, 'bin', 'node');
+  const dir = join(NODE_CACHE, `${arch}-${version}`);
+  const binary = join(dir, 'package', 'bin', 'node');
   if (existsSync(binary)) return binary;
-  log(`installing node-linux-${arch}@${version} from the npm registry into ${prefix}`);
-  mkdirSync(prefix, { recursive: true });
-  execFileSync(
-    'npm',
-    [
-      'install',
-      '--prefix',
-      prefix,
-      '--no-save',
-      '--no-package-lock',
-      '--ignore-scripts',
-      '--no-audit',
-      '--no-fund',
-      '--loglevel=error',
-      `node-linux-${arch}@${version}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  if (!existsSync(binary)) throw new Error(`node-linux-${arch}@${version} installed no ${binary}: check the package and .node-version`);
+  log(`fetching node-linux-${arch}@${version} from the npm registry into ${dir}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir, `node-linux-${arch}@${version}`], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1)!;
+  execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir, 'package/bin/node']);
+  rmSync(join(dir, tarball));
+  if (!existsSync(binary)) throw new Error(`node-linux-${arch}@${version} holds no package/bin/node: check the package and .node-version`);
   return binary;
 }
 

@@ -20,7 +20,6 @@ Version: ${options.version}
 Release: 1
 Summary: vigil host agent: host metrics and features to Kinesis for anomaly detection
 License: MIT
-BuildArch: ${RPM_ARCH[options.arch]}
 AutoReqProv: no
 Requires: glibc >= 2.28
 %global debug_package %{nil}

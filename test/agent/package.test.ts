@@ -77,6 +77,20 @@ describe('the agent packaged', () => {
     expect(readFileSync(join(root, 'usr/lib/systemd/system/vigil-agent.service'), 'utf8')).toMatch(/^ExecStart=\/usr\/bin\/vigil-agent run /m);
   });
 
+  it('builds the other architecture too: an arm64 executable in an arm64 .deb and an aarch64 .rpm', { timeout: 300_000 }, async () => {
+    const other: Arch = arch === 'x64' ? 'arm64' : 'x64';
+    const dir = join(work, other);
+    const built = await buildAgentExecutable(other, join(dir, `vigil-agent-linux-${other}`));
+    // ELF e_machine (bytes 18-19): 0x3e x86-64, 0xb7 AArch64.
+    expect(readFileSync(built).readUInt16LE(18)).toBe(other === 'arm64' ? 0xb7 : 0x3e);
+    const otherDeb = buildDeb({ executable: built, arch: other, version: packageVersion(), outDir: dir, compression: 'none' });
+    expect(execFileSync('dpkg-deb', ['--field', otherDeb, 'Architecture'], { encoding: 'utf8' }).trim()).toBe(other === 'arm64' ? 'arm64' : 'amd64');
+    const otherRpm = buildRpm({ executable: built, arch: other, version: packageVersion(), outDir: dir, compression: 'none' });
+    expect(execFileSync('rpm', ['--query', '--package', '--queryformat', '%{ARCH}', otherRpm], { encoding: 'utf8' })).toBe(
+      other === 'arm64' ? 'aarch64' : 'x86_64',
+    );
+  });
+
   it('install.sh --executable puts vigil-agent on PATH with a unit that needs no Node.js', { timeout: 60_000 }, () => {
     const root = join(work, 'install-root');
     execFileSync(
