@@ -189,7 +189,7 @@ export function wrapOnnxModel(onnx: Uint8Array, options: WrapOptions, source = '
         nodes: [...nodes, ...tail],
         inputs: [{ name: ONNX_INPUT, elemType: DataType.FLOAT, shape: ['N', featureCount ?? 'F'] }],
         outputs: [{ name: ONNX_OUTPUT, elemType: DataType.FLOAT, shape: ['N'] }],
-        initializers: [tensor.int64(`${prefix}_shape`, [1], [-1])],
+        initializers: compliant ? [] : [tensor.int64(`${prefix}_shape`, [1], [-1])],
       },
       opsets: { '': 13 },
     }),
