@@ -36,6 +36,8 @@ export interface AgentCounters {
   collectErrors: number;
   spoolErrors: number;
   invalidSamples: number;
+  /** Epoch ms when Kinesis last accepted samples; 0 = not since start. */
+  lastSentMs: number;
 }
 
 export interface AgentOptions {
@@ -63,7 +65,7 @@ export class Agent {
   private pipeline: FeaturePipeline;
   private nextSeq: number;
   private stopping = false;
-  private readonly local = { samples: 0, spooled: 0, samplesSent: 0, collectErrors: 0, spoolErrors: 0, invalidSamples: 0 };
+  private readonly local = { samples: 0, spooled: 0, samplesSent: 0, collectErrors: 0, spoolErrors: 0, invalidSamples: 0, lastSentMs: 0 };
 
   constructor(
     private readonly config: AgentConfig & { stream: string },
@@ -228,6 +230,7 @@ export class Agent {
         if (outcome === 'stale') continue;
         this.spool.ack(batch.next);
         this.local.samplesSent += samples.length;
+        this.local.lastSentMs = Date.now();
         failures = 0;
         const full = batch.entries.length >= maxSamples;
         if (!full && flushMs > 0 && !this.stopping) await this.pause(flushMs);

@@ -32,20 +32,23 @@ const withoutZodLocales: Plugin = {
   },
 };
 
-export async function buildAgentBundle(outfile = DEFAULT_BUNDLE): Promise<string> {
+/** The bundle as an ES module (what install.sh installs), or CommonJS (what a single executable runs: agent/package/executable.ts). */
+export async function buildAgentBundle(outfile = DEFAULT_BUNDLE, format: 'esm' | 'cjs' = 'esm'): Promise<string> {
   await build({
     entryPoints: [AGENT_ENTRY],
     outfile,
     bundle: true,
     platform: 'node',
-    format: 'esm',
-    target: 'node20',
+    format,
+    target: 'node24',
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [withoutZodLocales],
     // Some bundled CommonJS packages call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __vigilRequire } from 'node:module'; const require = __vigilRequire(import.meta.url);" },
+    ...(format === 'esm'
+      ? { banner: { js: "import { createRequire as __vigilRequire } from 'node:module'; const require = __vigilRequire(import.meta.url);" } }
+      : {}),
   });
   return outfile;
 }

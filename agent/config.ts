@@ -16,6 +16,9 @@ import { LOG_LEVELS } from './log.js';
 /** Read when no --config / VIGIL_AGENT_CONFIG is given and the file exists. */
 export const DEFAULT_CONFIG_FILE = '/etc/vigil/agent.yaml';
 
+/** 127.0.0.1:PORT, [::1]:PORT or localhost:PORT: the health endpoint is for this host's Prometheus or node agent only. */
+const LOOPBACK_LISTEN = /^(127\.0\.0\.1|\[::1\]|localhost):\d{1,5}$/;
+
 const seconds = (min: number, max: number) =>
   z.number({ error: 'expected a number of seconds' }).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
@@ -50,6 +53,13 @@ export const AgentConfigSchema = z.strictObject({
   shutdownTimeoutSeconds: seconds(0, 600).default(5),
   stateSaveSeconds: seconds(1, 86_400).default(60),
   healthLogSeconds: seconds(1, 86_400).default(300),
+  /** Serve the health counters as Prometheus metrics on http://<this>/metrics (agent/health-metrics.ts). */
+  metricsListen: z.string().regex(LOOPBACK_LISTEN, 'a loopback address and port such as 127.0.0.1:9464, [::1]:9464 or localhost:9464').optional(),
+  /** Write the health counters as Prometheus metrics to this file, for node_exporter's textfile collector. */
+  metricsTextfile: z
+    .string()
+    .regex(/\.prom$/, "a file name ending in .prom (node_exporter's textfile collector reads only those)")
+    .optional(),
 });
 
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
@@ -74,6 +84,8 @@ const KEY_TYPES: Record<AgentConfigKey, 'string' | 'number' | 'boolean' | 'tags'
   shutdownTimeoutSeconds: 'number',
   stateSaveSeconds: 'number',
   healthLogSeconds: 'number',
+  metricsListen: 'string',
+  metricsTextfile: 'string',
 };
 export const CONFIG_KEYS = Object.keys(KEY_TYPES) as AgentConfigKey[];
 

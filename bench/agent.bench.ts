@@ -1,7 +1,8 @@
 /**
- * Agent cost on the host: the shipped single-file agent (agent/build.ts) run as installed, at a
- * 10 s and a 1 s interval side by side for VIGIL_BENCH_AGENT_SECONDS (default 60) of sampling and
- * sending to a local Kinesis endpoint (moto). CPU time from /proc/<pid>/stat over the window,
+ * Agent cost on the host: the single executable hosts install (agent/package/executable.ts) at a
+ * 10 s and a 1 s interval, and the single-file JavaScript agent run by Node.js (agent/build.ts,
+ * install.sh without --executable) at 10 s, side by side for VIGIL_BENCH_AGENT_SECONDS (default 60)
+ * of sampling and sending to a local Kinesis endpoint (moto). CPU time from /proc/<pid>/stat over the window,
  * resident memory sampled every second, bytes and PUT payload units from what reached the stream.
  */
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AGENT_NODE_FLAGS, buildAgentBundle } from '../agent/build.js';
+import { buildAgentExecutable, type Arch } from '../agent/package/executable.js';
 import { putUnits } from '../core/kinesis-records.js';
 import { awsClientSettings } from '../core/aws.js';
 import { decodeWireRecord } from '../core/wire.js';
@@ -24,6 +26,8 @@ const INTERVALS = [10, 1] as const;
 const HOUR_MS = 3_600_000;
 
 interface RunningAgent {
+  /** `executable` or `bundle`. */
+  readonly form: string;
   readonly interval: number;
   readonly host: string;
   readonly child: ChildProcess;
@@ -61,12 +65,16 @@ const area: BenchArea = {
       await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
       await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.5 }, { StreamName: stream });
       const bundle = await buildAgentBundle(join(dataDir, 'vigil-agent.mjs'));
+      const executable = await buildAgentExecutable(process.arch as Arch, join(dataDir, 'vigil-agent'));
+      const forms = [
+        ...INTERVALS.map((interval) => ({ form: 'executable', interval, command: executable, prefix: [] as string[] })),
+        { form: 'bundle', interval: INTERVALS[0], command: process.execPath, prefix: [...AGENT_NODE_FLAGS, bundle] },
+      ];
 
-      for (const interval of INTERVALS) {
-        const host = `bench-${interval}s`;
+      for (const { form, interval, command, prefix } of forms) {
+        const host = `bench-${form}-${interval}s`;
         const args = [
-          ...AGENT_NODE_FLAGS,
-          bundle,
+          ...prefix,
           'run',
           '--stream',
           stream,
@@ -80,11 +88,11 @@ const area: BenchArea = {
           '--log-level',
           'warn',
         ];
-        const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
         const stderr: string[] = [];
         child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        agents.push({ interval, host, child, exited, stderr, maxRssKb: 0, maxRssAnonKb: 0 });
+        agents.push({ form, interval, host, child, exited, stderr, maxRssKb: 0, maxRssAnonKb: 0 });
       }
       // Warm-up: both agents started, primed and delivered their first sample.
       const deadline = Date.now() + 60_000;
@@ -114,21 +122,24 @@ const area: BenchArea = {
       const traffic = await trafficByHost(kinesis, stream);
       kinesis.destroy();
 
-      const results: BenchResult[] = INTERVALS.map((interval, i) => ({
-        metric: `cpu_pct.interval_${interval}s`,
+      const results: BenchResult[] = agents.map((a, i) => ({
+        metric: `${a.form === 'executable' ? '' : 'bundle_'}cpu_pct.interval_${a.interval}s`,
         value: cpuPct[i]!,
         unit: '% of one core',
-        note: `CPU time (user+sys) of the agent process over ${elapsedSeconds.toFixed(0)} s at a ${interval} s interval; target <= ${interval === 10 ? '0.2' : '1'}%`,
+        note: `CPU time (user+sys) of the ${a.form === 'executable' ? 'single executable' : 'JavaScript agent run by node'} over ${elapsedSeconds.toFixed(0)} s at a ${a.interval} s interval; target <= ${a.interval === 10 ? '0.2' : '1'}%`,
       }));
-      const maxRss = Math.max(...agents.map((a) => a.maxRssKb)) / 1024;
-      const maxAnon = Math.max(...agents.map((a) => a.maxRssAnonKb)) / 1024;
-      results.push({
-        metric: 'rss_mb',
-        value: maxRss,
-        unit: 'MB',
-        note: `peak VmRSS of either agent (of which ${maxAnon.toFixed(1)} MB private, the rest shared pages of the node binary); target <= 64`,
-      });
-      const defaults = traffic[`bench-${INTERVALS[0]}s`];
+      for (const form of ['executable', 'bundle']) {
+        const of = agents.filter((a) => a.form === form);
+        const maxRss = Math.max(...of.map((a) => a.maxRssKb)) / 1024;
+        const maxAnon = Math.max(...of.map((a) => a.maxRssAnonKb)) / 1024;
+        results.push({
+          metric: form === 'executable' ? 'rss_mb' : 'bundle_rss_mb',
+          value: maxRss,
+          unit: 'MB',
+          note: `peak VmRSS of the ${form === 'executable' ? 'single executable' : 'JavaScript agent run by node'} (of which ${maxAnon.toFixed(1)} MB private, the rest shared pages of the binary); target <= 64`,
+        });
+      }
+      const defaults = traffic[`bench-executable-${INTERVALS[0]}s`];
       if (!defaults || defaults.samples === 0) throw new Error('no samples of the 10 s agent reached the stream');
       const hours = (defaults.samples * INTERVALS[0] * 1000) / HOUR_MS;
       results.push({

@@ -192,7 +192,7 @@ async function againstLocalEndpoints(
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node20',
+      target: 'node24',
       minify: true,
       external: ['onnxruntime-node'],
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

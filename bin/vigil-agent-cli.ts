@@ -3,6 +3,7 @@
  * samples and features and sends nothing; `check` tells whether this host is ready to send.
  */
 import { Command } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import { checkAgent } from '../agent/cli/check.js';
 import { dryRun } from '../agent/cli/dry-run.js';
 import { addConfigOptions, configFromFlags, type ConfigFlags } from '../agent/cli/options.js';
@@ -14,6 +15,7 @@ const EXIT_CONFIG = 78;
 
 const program = new Command('vigil-agent')
   .description('vigil host agent: collects host metrics, computes features, spools to disk and sends to Kinesis')
+  .version(packageJson.version, '-V, --version', 'print the version and exit')
   .showHelpAfterError('(run `vigil-agent --help` for every command with examples)')
   .exitOverride((error) => process.exit(error.exitCode))
   .addHelpText(
@@ -44,7 +46,7 @@ Examples:
   .action(async (flags: ConfigFlags & { dryRun?: boolean; count?: string }) => {
     await guarded(async () => {
       const config = configFromFlags(flags);
-      if (!flags.dryRun) return runAgent(config);
+      if (!flags.dryRun) return runAgent(config, { version: packageJson.version });
       const count = flags.count === undefined ? undefined : Number(flags.count);
       if (count !== undefined && !(Number.isInteger(count) && count > 0))
         throw new ConfigError(`--count ${JSON.stringify(flags.count)}: expected a whole number above 0`);
@@ -78,4 +80,4 @@ async function guarded(action: () => Promise<void>): Promise<void> {
   process.exit();
 }
 
-await program.parseAsync(process.argv);
+void program.parseAsync(process.argv);

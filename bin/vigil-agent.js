@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript agent CLI through tsx, so the published package needs no build step.
-import { register } from 'tsx/esm/api';
+// The `vigil-agent` command line (bin/vigil-agent-cli.ts), run as compiled JavaScript (bin/compiled.js).
+// Hosts install the single-file build instead (agent/build.ts).
+import { runCompiled } from './compiled.js';
 
-register();
-await import('./vigil-agent-cli.ts');
+await runCompiled('vigil-agent-cli.ts', 'vigil-agent');

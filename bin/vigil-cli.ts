@@ -4,6 +4,7 @@
  * Each command lives in its own module and registers itself here.
  */
 import { Command } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import { register as registerTrain } from '../cli/train.js';
 import { register as registerPublish } from '../cli/publish.js';
 import { register as registerModels } from '../cli/models.js';
@@ -12,9 +13,12 @@ import { register as registerEvaluate } from '../cli/evaluate.js';
 import { register as registerCost } from '../cli/cost.js';
 import { register as registerDeadLetters } from '../cli/dead-letters.js';
 import { register as registerFailedBatches } from '../cli/failed-batches.js';
+import { register as registerFeatures } from '../cli/features.js';
+import { register as registerImportOnnx } from '../cli/import-onnx.js';
 
 const program = new Command('vigil')
   .description('vigil: real-time anomaly detection for a fleet of cloud hosts')
+  .version(packageJson.version, '-V, --version', 'print the version and exit')
   .showHelpAfterError('(run `vigil --help` for every command with examples)')
   .exitOverride((error) => process.exit(error.exitCode))
   .addHelpText(
@@ -23,6 +27,8 @@ const program = new Command('vigil')
 Examples:
   vigil train --in history.csv --seed 7 --out model/          train on a host's history
   vigil evaluate --model model/ --in labelled.csv --labels windows.json --report report.html
+  vigil features --in history.csv --out features.csv          the agent's features, to train elsewhere
+  vigil import-onnx --onnx m.onnx --higher-is normal --calibrate history.csv --out model/
   vigil publish --model model/ --bucket my-vigil-models       the fleet scores with it within a minute
   vigil models list --bucket my-vigil-models
   vigil models rollback --bucket my-vigil-models
@@ -37,6 +43,8 @@ Every command: vigil COMMAND --help lists its options and more examples.`,
 // Command registrations (one line each, in the order `vigil --help` lists them):
 registerTrain(program);
 registerEvaluate(program);
+registerFeatures(program);
+registerImportOnnx(program);
 registerPublish(program);
 registerModels(program);
 registerScoreCsv(program);

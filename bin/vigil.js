@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so the published package needs no build step.
-import { register } from 'tsx/esm/api';
+// The `vigil` command line (bin/vigil-cli.ts), run as compiled JavaScript (bin/compiled.js).
+import { runCompiled } from './compiled.js';
 
-register();
-await import('./vigil-cli.ts');
+await runCompiled('vigil-cli.ts', 'vigil');

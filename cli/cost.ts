@@ -1,6 +1,6 @@
 /** `vigil cost`: the monthly AWS cost of the pipeline for a fleet, per component and per host. */
 import type { Command } from 'commander';
-import { DEFAULTS as STACK } from '../infra/props.js';
+import { DEFAULTS as STACK } from '../infra/defaults.js';
 import { formatComparison, formatEstimate } from '../cost/format.js';
 import { measureSizes } from '../cost/measure.js';
 import { SECONDS_PER_MONTH, estimateCost, type CostInputs, type CostSink, type StreamMode } from '../cost/model.js';

@@ -1,10 +1,19 @@
-/** `vigil dead-letters list` and `vigil dead-letters redrive`: the scoring function's dead-letter queue. */
+/** `vigil dead-letters list`, `redrive` and `purge`: the scoring function's dead-letter queue. */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
 import { awsClientSettings } from '../core/aws.js';
 import { printTable } from './table.js';
-import { receiveDeadLetters, redriveDeadLetters, releaseLetters, type ReceivedLetter } from '../functions/score/dead-letter-redrive.js';
+import {
+  planDeadLetters,
+  purgeDeadLetters,
+  receiveDeadLetters,
+  redriveDeadLetters,
+  releaseLetters,
+  type LetterPlan,
+  type ReceivedLetter,
+} from '../functions/score/dead-letter-redrive.js';
+import { DEAD_LETTER_REASONS, parseReasons } from '../functions/score/dead-letter-reasons.js';
 
 interface QueueFlags {
   queue?: string;
@@ -38,16 +47,17 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Reasons: garbage, oversize, unsupported_version, invalid (the record itself; redriving them fails
-again), feature_set_version and feature_count (agent, function and model of different releases:
-redrive after deploying matching ones), sink_rejected (a sink refused results for good; with the
-record's payload), sink_too_old (samples older than a sink takes any more, e.g. a spool replayed
-after a long outage into Prometheus; the other sinks stored them; redriving them fails again).
+Reasons:
+${Object.entries(DEAD_LETTER_REASONS)
+  .map(([reason, meaning]) => `  ${reason.padEnd(20)} ${meaning}`)
+  .join('\n')}
 Redriving a record whose samples are already stored rewrites the same results.
 
 Examples:
   $ vigil dead-letters list --queue https://sqs.eu-west-1.amazonaws.com/123456789012/vigil-dead-letters
-  $ vigil dead-letters redrive --queue $DLQ --stream vigil-samples --reason feature_set_version,feature_count`,
+  $ vigil dead-letters redrive --queue $DLQ --stream vigil-samples --reason feature_set_version,feature_count --dry-run
+  $ vigil dead-letters redrive --queue $DLQ --stream vigil-samples --reason feature_set_version,feature_count
+  $ vigil dead-letters purge --queue $DLQ --reason garbage,invalid`,
     );
 
   addQueueOptions(letters.command('list').description('every letter: reason, host, samples, when, and the message (letters stay in the queue)'))
@@ -73,14 +83,18 @@ Examples:
 
   addQueueOptions(letters.command('redrive').description('put the records of letters with the given reasons back on the stream, then delete those letters'))
     .requiredOption('--stream <name>', 'the stream the agents write to (StreamName output)')
-    .requiredOption('--reason <reasons>', 'comma list of the reasons to redrive (see vigil dead-letters list)')
-    .action(async (flags: QueueFlags & { stream: string; reason: string }, cmd: Command) => {
+    .requiredOption('--reason <reasons>', 'comma list of the reasons to redrive (see vigil dead-letters --help)')
+    .option('--dry-run', 'say what would be redriven and what would stay; change nothing')
+    .action(async (flags: QueueFlags & { stream: string; reason: string; dryRun?: boolean }, cmd: Command) => {
       try {
+        const reasons = parseReasons(flags.reason);
         const { sqs, queueUrl, max } = queueOf(flags, 'dead-letters redrive');
-        const reasons = flags.reason
-          .split(',')
-          .map((r) => r.trim())
-          .filter(Boolean);
+        if (flags.dryRun) {
+          const plan = await planDeadLetters(sqs, { queueUrl, reasons, max, needPayload: true });
+          console.log(`dry run: would redrive ${plan.chosen} records (${plan.samples} samples) onto ${flags.stream} and delete their letters`);
+          printLeft(plan);
+          return;
+        }
         const kinesis = new KinesisClient(awsClientSettings(flags.region ? { region: flags.region } : {}));
         const result = await redriveDeadLetters(sqs, kinesis, { queueUrl, streamName: flags.stream, reasons, max });
         console.log(`redriven: ${result.redriven} records put back on ${flags.stream}, their letters deleted`);
@@ -88,11 +102,37 @@ Examples:
           console.log(
             `${result.notDeleted} of those letters were not deleted: they return to the queue, and redriving them again is harmless (writes are idempotent)`,
           );
-        for (const [why, n] of Object.entries(result.left)) console.log(`left in the queue: ${n} (${why})`);
+        printLeft(result);
       } catch (error) {
         cmd.error(`dead-letters redrive: ${(error as Error).message}`);
       }
     });
+
+  addQueueOptions(letters.command('purge').description('delete the letters with the given reasons (records nobody will replay); every other letter stays'))
+    .requiredOption('--reason <reasons>', 'comma list of the reasons to delete (see vigil dead-letters --help)')
+    .option('--dry-run', 'say what would be deleted and what would stay; change nothing')
+    .action(async (flags: QueueFlags & { reason: string; dryRun?: boolean }, cmd: Command) => {
+      try {
+        const reasons = parseReasons(flags.reason);
+        const { sqs, queueUrl, max } = queueOf(flags, 'dead-letters purge');
+        if (flags.dryRun) {
+          const plan = await planDeadLetters(sqs, { queueUrl, reasons, max, needPayload: false });
+          console.log(`dry run: would delete ${plan.chosen} letters`);
+          printLeft(plan);
+          return;
+        }
+        const result = await purgeDeadLetters(sqs, { queueUrl, reasons, max });
+        console.log(`purged: ${result.purged} letters deleted`);
+        if (result.notDeleted) console.log(`${result.notDeleted} letters were not deleted (SQS refused): they return to the queue; run purge again`);
+        printLeft(result);
+      } catch (error) {
+        cmd.error(`dead-letters purge: ${(error as Error).message}`);
+      }
+    });
+}
+
+function printLeft({ left }: Pick<LetterPlan, 'left'>): void {
+  for (const [why, n] of Object.entries(left)) console.log(`left in the queue: ${n} (${why})`);
 }
 
 function printLetters(letters: readonly ReceivedLetter[], queueUrl: string): void {

@@ -6,7 +6,7 @@ import { RANKED_METRICS, metricDistances } from '../model-store/explain.js';
 import { evaluateModel, type Evaluation } from '../models/evaluate/evaluate.js';
 import { falseAlarmEpisodes } from '../models/evaluate/metrics.js';
 import { renderReport } from '../models/evaluate/report.js';
-import { addRowClockOptions, rowClockOf, type RowClockFlags } from './row-clock.js';
+import { addRowClockOptions, csvOptionsOf, rowClockOf, type RowClockFlags } from './row-clock.js';
 
 /** Metrics listed per row in --scores-out, most anomalous first. */
 
@@ -69,6 +69,7 @@ async function run(flags: Flags): Promise<void> {
     labelsKey: flags.labelsKey,
     history: flags.history,
     clock: rowClockOf(flags),
+    csv: csvOptionsOf(flags),
     skipRows,
   });
   writeFileSync(flags.report, renderReport(e));

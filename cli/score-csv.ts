@@ -1,4 +1,5 @@
 /** `vigil score-csv`: the NAB protocol over a CSV file or a folder of them. */
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { scoreCsvDir, scoreCsvFile, type ScoreCsvOptions } from '../models/score-csv.js';
 
@@ -11,6 +12,7 @@ interface Flags {
   trees: string;
   retrainEveryHours: string;
   onsetHours: string;
+  timestampColumn?: string;
 }
 
 export function register(program: Command): void {
@@ -21,6 +23,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'where to write timestamp,value,anomaly_score,flag for --in (flag: the model’s own decision at an incident’s onset)')
     .option('--in-dir <dir>', 'a folder: every *.csv under it is scored')
     .option('--out-dir <dir>', 'output folder for --in-dir (same relative paths)')
+    .option('--timestamp-column <name>', 'the column that holds each row’s time (default: the one named timestamp or time, any case)')
     .option('--seed <n>', 'seed of the forest', '1')
     .option('--trees <n>', 'trees in the forest', '100')
     .option(
@@ -49,12 +52,47 @@ Examples:
     });
 }
 
+/**
+ * A progress bar on stderr while a file is scored (a terminal only: cli-progress draws nothing
+ * otherwise); it starts at the first report, so short files show none.
+ */
+function progress(): { onRows: (done: number, total: number) => void; stop: () => void } {
+  let bar: cliProgress.SingleBar | undefined;
+  const stop = (): void => {
+    bar?.stop();
+    bar = undefined;
+  };
+  const onRows = (done: number, total: number): void => {
+    if (!bar) {
+      if (done >= total) return;
+      bar = new cliProgress.SingleBar(
+        { stream: process.stderr, format: 'scoring {bar} {percentage}% | {value}/{total} rows | {eta_formatted} left' },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, done);
+    } else bar.update(done);
+    if (done >= total) stop();
+  };
+  return { onRows, stop };
+}
+
 function run(flags: Flags): void {
+  const bar = progress();
+  try {
+    runWith(flags, bar.onRows);
+  } finally {
+    bar.stop();
+  }
+}
+
+function runWith(flags: Flags, onRows: (done: number, total: number) => void): void {
   const options: ScoreCsvOptions = {
+    onRows,
     seed: integerFlag('--seed', flags.seed),
     trees: integerFlag('--trees', flags.trees, 1),
     retrainEveryMs: hoursFlag('--retrain-every-hours', flags.retrainEveryHours),
     onsetWindowMs: hoursFlag('--onset-hours', flags.onsetHours),
+    ...(flags.timestampColumn === undefined ? {} : { csv: { timestampColumn: flags.timestampColumn } }),
   };
   if (flags.inDir !== undefined || flags.outDir !== undefined) {
     if (!flags.inDir || !flags.outDir || flags.in || flags.out) throw usage('give --in-dir and --out-dir together (and not --in/--out)');

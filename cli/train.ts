@@ -11,7 +11,7 @@ import { FeaturePipeline } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { FOREST_DEFAULTS } from '../models/forest/forest.js';
 import { DEFAULT_CONTAMINATION, DEFAULT_MODEL_NAME, trainModel } from '../models/train.js';
-import { addRowClockOptions, rowClockOf, type RowClockFlags } from './row-clock.js';
+import { addRowClockOptions, csvOptionsOf, rowClockOf, type RowClockFlags } from './row-clock.js';
 
 interface Flags extends RowClockFlags {
   in: string;
@@ -67,7 +67,7 @@ function run(flags: Flags): void {
     name: flags.name,
     ...(flags.version ? { version: flags.version } : {}),
   };
-  const csv = readMetricCsv(flags.in, rowClockOf(flags));
+  const csv = readMetricCsv(flags.in, rowClockOf(flags), csvOptionsOf(flags));
   const rowCount = csv.timestamps.length;
   if (rowCount < 2) throw new Error(`${flags.in} has ${rowCount} data row(s); training needs at least 2 (better: days of history, one row per sample)`);
   const featureSet = featureSetOf(csv.metrics);

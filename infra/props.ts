@@ -7,7 +7,8 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Token } from 'aws-cdk-lib';
 import { formatConfigProblem, formatConfigProblems, showValue, type ConfigProblem } from '../core/config-problems.js';
-import { DEFAULT_MODEL_PREFIX, DEPLOYED_SINKS, type DeployedSink } from '../core/score-function.js';
+import { DEFAULTS } from './defaults.js';
+import { DEPLOYED_SINKS, type DeployedSink } from '../core/score-function.js';
 
 /** Where the scoring function writes results. */
 export const SINKS = DEPLOYED_SINKS;
@@ -150,30 +151,7 @@ export type VigilConfig = Required<Omit<VigilProps, 'alarmEmail' | 'shardCount' 
   readonly alertRulesFile: string;
 };
 
-export const DEFAULTS = {
-  streamMode: 'on-demand',
-  provisionedShardCount: 1,
-  streamRetentionHours: 24,
-  sinks: ['prometheus'],
-  timestreamMemoryRetentionHours: 24,
-  timestreamMagneticRetentionDays: 365,
-  modelPrefix: DEFAULT_MODEL_PREFIX,
-  modelRecheckSeconds: 60,
-  modelNoncurrentVersionDays: 90,
-  normalResolutionSeconds: 0,
-  functionMemoryMb: 1024,
-  functionTimeoutSeconds: 60,
-  batchSize: 500,
-  maxBatchingWindowSeconds: 1,
-  retryAttempts: 3,
-  maxRecordAgeSeconds: 3600,
-  parallelizationFactor: 1,
-  deadLetterRetentionDays: 14,
-  logRetentionDays: 30,
-  iteratorAgeAlarmSeconds: 300,
-  grafana: false,
-  tracing: false,
-} as const satisfies Partial<Record<keyof VigilProps | 'provisionedShardCount', unknown>>;
+export { DEFAULTS } from './defaults.js';
 
 /** The retention values CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);

@@ -1,6 +1,10 @@
 /**
  * Reading metric history from CSV: a header `timestamp,<metric>...` (also the `timestamp,value` and
- * `timestamp,cpu_usage` files of older tools), one row per sample, in time order.
+ * `timestamp,cpu_usage` files of older tools, and Grafana's CSV export `"Time","cpu"`), one row per
+ * sample, in time order. The time column is the one named `timestamp` or `time` (any case), or the
+ * one the caller names. The delimiter is what the header is split by: `,`, `;`, tab or `|` (the most
+ * frequent of them in the header line; a first line `sep=;`, as spreadsheet exports write, says it).
+ * In a file not separated by commas, a value such as `12,5` is read with a decimal comma.
  * Timestamps: ISO 8601 (`2026-01-05T10:00:00Z`, with an offset, or without a zone = UTC),
  * `YYYY-MM-DD HH:MM[:SS]` (UTC), or epoch seconds / milliseconds. Rows stay in file order. An empty cell, `NaN` or `null`
  * is a missing value (the feature pipeline imputes it); any other non-number is an error.
@@ -46,30 +50,55 @@ export interface RowClock {
 /** Name of the 1-based column k of a file without a header. */
 export const numberedColumn = (k: number): string => `m${k}`;
 
-export function readMetricCsv(path: string, clock?: RowClock): MetricCsv {
+/** How to read a file beyond its clock. */
+export interface CsvOptions {
+  /** The name of the time column; default: the column named `timestamp` or `time` (any case). */
+  readonly timestampColumn?: string;
+}
+
+/** Names a time column has when the caller names none, in order of preference (compared in lower case). */
+export const TIME_COLUMN_NAMES = ['timestamp', 'time'] as const;
+
+export function readMetricCsv(path: string, clock?: RowClock, options: CsvOptions = {}): MetricCsv {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new Error(`cannot read ${path}: ${(error as Error).message}: check the path`, { cause: error });
   }
-  return parseMetricCsv(text, path, clock);
+  return parseMetricCsv(text, path, clock, options);
 }
 
 const MISSING = new Set(['', 'nan', 'null', 'na']);
 
 /** Parses CSV text; `file` names the source in errors. */
-export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock): MetricCsv {
+export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock, options: CsvOptions = {}): MetricCsv {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const firstIndex = lines.findIndex((l) => l.trim() !== '');
+  let firstIndex = lines.findIndex((l) => l.trim() !== '');
   if (firstIndex < 0) throw new CsvError(file, 1, 'the file is empty', 'write a header such as `timestamp,cpu_pct` and one row per sample');
+  const declared = SEPARATOR_LINE.exec(lines[firstIndex]!.trim())?.[1];
+  if (declared !== undefined) {
+    firstIndex = lines.findIndex((l, i) => i > firstIndex && l.trim() !== '');
+    if (firstIndex < 0) throw new CsvError(file, 2, 'the file has a `sep=` line but no header', 'write a header such as `timestamp,cpu_pct` below it');
+  }
+  const delimiter = declared ?? delimiterOf(lines[firstIndex]!);
+  const splitRow = (line: string): string[] => splitCells(line, delimiter);
+  const readValue = delimiter === ',' ? (cell: string) => cell : (cell: string) => (DECIMAL_COMMA.test(cell) ? cell.replace(',', '.') : cell);
   const firstCells = splitRow(lines[firstIndex]!).map((h) => h.trim());
   // Without a clock every file has a header; with one, an all-numeric first line is data.
   const headerless = clock !== undefined && firstCells.every((cell) => MISSING.has(cell.toLowerCase()) || !Number.isNaN(Number(cell)));
   const headerIndex = headerless ? firstIndex - 1 : firstIndex;
   const headerLine = headerIndex + 1;
   const header = headerless ? firstCells.map((_, k) => numberedColumn(k + 1)) : firstCells;
-  const timeColumn = header.findIndex((h) => h.toLowerCase() === 'timestamp');
+  const timeColumn = timeColumnOf(header, options.timestampColumn, clock !== undefined);
+  if (options.timestampColumn !== undefined && timeColumn < 0) {
+    throw new CsvError(
+      file,
+      headerLine,
+      `no column named "${options.timestampColumn}" in the header (${header.join(',')})`,
+      'give the name of the column that holds the times, as the header writes it',
+    );
+  }
   if (clock && timeColumn >= 0) {
     throw new CsvError(
       file,
@@ -82,8 +111,8 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock): 
     throw new CsvError(
       file,
       headerLine,
-      `no timestamp column in the header (${header.join(',')})`,
-      'the header must name a `timestamp` column, e.g. `timestamp,cpu_pct`; for a file with one row per sample at a fixed interval and no timestamps, give the interval (--interval-seconds)',
+      `no timestamp column in the header (${header.join(delimiter)})`,
+      'name the column that holds the times (--timestamp-column NAME), or call it `timestamp` or `time`; for a file with one row per sample at a fixed interval and no timestamps, give the interval (--interval-seconds)',
     );
   }
   const metrics = header.filter((_, i) => i !== timeColumn);
@@ -138,7 +167,7 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock): 
     let k = 0;
     for (let c = 0; c < cells.length; c++) {
       if (c === timeColumn) continue;
-      const cell = cells[c]!.trim();
+      const cell = readValue(cells[c]!.trim());
       const v = MISSING.has(cell.toLowerCase()) ? NaN : Number(cell);
       if (Number.isNaN(v) && !MISSING.has(cell.toLowerCase())) {
         throw new CsvError(
@@ -160,9 +189,41 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock): 
   };
 }
 
-/** Splits one CSV row; fields may be double-quoted (with "" for a quote). */
-function splitRow(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
+/** The time column: the one named (exactly, else in any case), else the first of TIME_COLUMN_NAMES there; -1 when none. */
+function timeColumnOf(header: readonly string[], named: string | undefined, hasClock: boolean): number {
+  if (named !== undefined) {
+    const exact = header.indexOf(named);
+    return exact >= 0 ? exact : header.findIndex((h) => h.toLowerCase() === named.toLowerCase());
+  }
+  // With a clock only `timestamp` counts as a time column: `time` may be a metric of a file without timestamps.
+  for (const name of hasClock ? ['timestamp'] : TIME_COLUMN_NAMES) {
+    const i = header.findIndex((h) => h.toLowerCase() === name);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+/** `sep=;` (or another delimiter) as the first line: how spreadsheet exports declare the delimiter. */
+const SEPARATOR_LINE = /^"?sep=([,;\t|])"?$/i;
+const DELIMITERS = [',', ';', '\t', '|'] as const;
+/** A number written with a decimal comma (files separated by something else than a comma). */
+const DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
+
+/** The delimiter the header line uses most, outside quotes; a comma when it has none (one column). */
+function delimiterOf(headerLine: string): string {
+  const unquoted = headerLine.replace(/"[^"]*"/g, '');
+  let best: string = ',';
+  let most = 0;
+  for (const d of DELIMITERS) {
+    const n = unquoted.split(d).length - 1;
+    if (n > most) [best, most] = [d, n];
+  }
+  return best;
+}
+
+/** Splits one CSV row at `delimiter`; fields may be double-quoted (with "" for a quote). */
+function splitCells(line: string, delimiter: string): string[] {
+  if (!line.includes('"')) return line.split(delimiter);
   const cells: string[] = [];
   let cell = '';
   let quoted = false;
@@ -175,7 +236,7 @@ function splitRow(line: string): string[] {
       } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
+    else if (ch === delimiter) {
       cells.push(cell);
       cell = '';
     } else cell += ch;

@@ -28,7 +28,7 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { featureSetFor, type FeatureSet } from '../core/features.js';
-import { readMetricCsv, type MetricCsv } from './csv.js';
+import { readMetricCsv, type CsvOptions, type MetricCsv } from './csv.js';
 import { FeaturePipeline, type FeatureOptions } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { IncidentOnset } from './onset.js';
@@ -62,6 +62,10 @@ export interface ScoreCsvOptions {
   readonly onsetWindowMs?: number;
   /** The extremeness branch's calibration, or false for the forest alone. Default as trainModel. */
   readonly extremeness?: Partial<ReachOptions> | false;
+  /** How to read the files (their time column). */
+  readonly csv?: CsvOptions;
+  /** Called every 1000 rows as scoring goes (for a progress bar). */
+  readonly onRows?: (done: number, total: number) => void;
 }
 
 /** Rows of the probationary period (NAB: floor(15%), at most 750). */
@@ -136,7 +140,9 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
       scores[i] = onset.push(csv.timestamps[i]!, scaledScore(raw, model.scale));
       flags[i] = raw >= model.threshold && scores[i]! > 0 ? 1 : 0;
     }
+    if (i % 1000 === 999) options.onRows?.(i + 1, rows);
   }
+  options.onRows?.(rows, rows);
   return { scores, flags };
 }
 
@@ -194,7 +200,7 @@ export interface ScoredFile {
 }
 
 export function scoreCsvFile(input: string, output: string, options: ScoreCsvOptions = {}): ScoredFile {
-  const csv = readMetricCsv(input);
+  const csv = readMetricCsv(input, undefined, options.csv);
   const scored = scoreMetricCsv(csv, options);
   mkdirSync(dirname(output), { recursive: true });
   writeFileSync(output, formatScoredCsv(csv, scored));

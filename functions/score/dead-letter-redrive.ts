@@ -119,25 +119,10 @@ export async function redriveDeadLetters(
   options: { readonly queueUrl: string; readonly streamName: string; readonly reasons: readonly string[]; readonly max: number },
 ): Promise<RedriveResult> {
   const letters = await receiveDeadLetters(sqs, options.queueUrl, options.max);
-  const left: Record<string, number> = {};
+  const { chosen, keep, left } = sortLetters(letters, options.reasons, { needPayload: true });
   const count = (why: string): void => {
     left[why] = (left[why] ?? 0) + 1;
   };
-  const chosen: ReceivedLetter[] = [];
-  const keep: ReceivedLetter[] = [];
-  for (const letter of letters) {
-    const why = !letter.body
-      ? 'not a vigil dead letter'
-      : !options.reasons.includes(letter.body.reason)
-        ? `reason ${letter.body.reason} not chosen`
-        : letter.body.payload === undefined
-          ? `reason ${letter.body.reason}, no payload to redrive`
-          : undefined;
-    if (why) {
-      count(why);
-      keep.push(letter);
-    } else chosen.push(letter);
-  }
   const put: ReceivedLetter[] = [];
   // Entries in the letters' order: toPutBatches keeps it, so each batch maps back to its letters.
   const entries: KinesisEntry[] = chosen.map((l) => ({
@@ -170,6 +155,72 @@ export async function redriveDeadLetters(
   }
   const notDeleted = await finish(sqs, options.queueUrl, put, keep);
   return { redriven: put.length, notDeleted, left };
+}
+
+/** The letters `reasons` choose, the others, and why each other one stays, counted. */
+function sortLetters(
+  letters: readonly ReceivedLetter[],
+  reasons: readonly string[],
+  { needPayload }: { readonly needPayload: boolean },
+): { chosen: ReceivedLetter[]; keep: ReceivedLetter[]; left: Record<string, number> } {
+  const left: Record<string, number> = {};
+  const chosen: ReceivedLetter[] = [];
+  const keep: ReceivedLetter[] = [];
+  for (const letter of letters) {
+    const why = !letter.body
+      ? 'not a vigil dead letter'
+      : !reasons.includes(letter.body.reason)
+        ? `reason ${letter.body.reason} not chosen`
+        : needPayload && letter.body.payload === undefined
+          ? `reason ${letter.body.reason}, no payload to redrive`
+          : undefined;
+    if (why) {
+      left[why] = (left[why] ?? 0) + 1;
+      keep.push(letter);
+    } else chosen.push(letter);
+  }
+  return { chosen, keep, left };
+}
+
+export interface LetterPlan {
+  /** Letters the command would act on. */
+  readonly chosen: number;
+  /** Records (samples) in the chosen letters' payloads, where readable. */
+  readonly samples: number;
+  /** Letters it would leave in the queue, counted by why. */
+  readonly left: Readonly<Record<string, number>>;
+}
+
+/**
+ * What a redrive (`needPayload`) or a purge with these reasons would do, changing nothing: every
+ * letter read is handed back at once.
+ */
+export async function planDeadLetters(
+  sqs: SQSClient,
+  options: { readonly queueUrl: string; readonly reasons: readonly string[]; readonly max: number; readonly needPayload: boolean },
+): Promise<LetterPlan> {
+  const letters = await receiveDeadLetters(sqs, options.queueUrl, options.max);
+  const { chosen, left } = sortLetters(letters, options.reasons, options);
+  await releaseLetters(sqs, options.queueUrl, letters);
+  return { chosen: chosen.length, samples: chosen.reduce((n, l) => n + (l.record && 'samples' in l.record ? l.record.samples : 0), 0), left };
+}
+
+export interface PurgeResult {
+  readonly purged: number;
+  /** Chosen letters SQS did not delete: they return to the queue. */
+  readonly notDeleted: number;
+  readonly left: Readonly<Record<string, number>>;
+}
+
+/** Deletes the letters with one of `reasons` (records nobody will replay); every other letter stays. */
+export async function purgeDeadLetters(
+  sqs: SQSClient,
+  options: { readonly queueUrl: string; readonly reasons: readonly string[]; readonly max: number },
+): Promise<PurgeResult> {
+  const letters = await receiveDeadLetters(sqs, options.queueUrl, options.max);
+  const { chosen, keep, left } = sortLetters(letters, options.reasons, { needPayload: false });
+  const notDeleted = await finish(sqs, options.queueUrl, chosen, keep);
+  return { purged: chosen.length - notDeleted, notDeleted, left };
 }
 
 /** Deletes the letters whose records were put and hands back the others; answers how many were not deleted. */

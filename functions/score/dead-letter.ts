@@ -7,6 +7,7 @@
  * reported as batch item failures, so they are delivered and dead-lettered again, never lost.
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DeadLetterReason } from './dead-letter-reasons.js';
 import * as z from 'zod';
 import { DEFAULT_RETRY_POLICY, isTransientAwsError, withRetries, type RetryPolicy } from '../sinks/retry.js';
 import { errorText } from '../sinks/sink.js';
@@ -19,7 +20,8 @@ const PAYLOAD_HEAD_CHARS = 1024;
 const MAX_BATCH_ENTRIES = 10;
 
 export interface DeadLetter {
-  readonly reason: string;
+  /** One of the reasons `vigil dead-letters` knows (functions/score/dead-letter-reasons.ts). */
+  readonly reason: DeadLetterReason;
   readonly message: string;
   readonly origin: RecordOrigin;
   /** The record's data (base64), when the record itself is the problem. */

@@ -73,7 +73,7 @@ export class ScoreFunction extends Construct {
       handler: 'handler',
       projectRoot: props.projectRoot,
       depsLockFilePath: `${props.projectRoot}/package-lock.json`,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture,
       memorySize: props.memoryMb,
       timeout: Duration.seconds(props.timeoutSeconds),
@@ -84,7 +84,7 @@ export class ScoreFunction extends Construct {
       environment: { ...props.environment, NODE_OPTIONS: SCORE_FUNCTION_NODE_OPTIONS },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         mainFields: ['module', 'main'],
         minify: true,
         sourceMap: true,
@@ -115,7 +115,7 @@ export class ScoreFunction extends Construct {
       });
     }
     const nodeVersion =
-      'Node.js 22 is the runtime vigil is built and tested for (its code, its esbuild target node22 and onnxruntime-node 1.30 native binaries); moving to a newer Node.js runtime is a deliberate project upgrade, not a deploy-time default.';
+      'Node.js 24 is the runtime vigil is built and tested for (its code, its esbuild target node24 and onnxruntime-node 1.30 native binaries); moving to a newer Node.js runtime is a deliberate project upgrade, not a deploy-time default.';
     acknowledge(
       this.function,
       { id: 'Serverless-LambdaDLQ', reason: invokedByStreamOnly },

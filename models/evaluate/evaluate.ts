@@ -7,7 +7,7 @@ import { featureSetFor, featureSetMismatch } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
 import { readModelDir } from '../../model-store/artifact.js';
-import { readMetricCsv, type MetricCsv, type RowClock } from '../csv.js';
+import { readMetricCsv, type CsvOptions, type MetricCsv, type RowClock } from '../csv.js';
 import { featureRowsOf } from '../csv-features.js';
 import { FeaturePipeline, type FeatureOptions } from '../../features/pipeline.js';
 import { firstTrainingRow } from '../../features/warm-up.js';
@@ -26,6 +26,8 @@ export interface EvaluateOptions {
   readonly history?: string;
   /** For files without timestamps: the clock of `history`, or of `input` when there is no history; `input` continues it. */
   readonly clock?: RowClock;
+  /** How to read `input` and `history` (their time column). */
+  readonly csv?: CsvOptions;
   /**
    * Leading rows left out of the metrics while the feature pipeline warms up. Default: none after
    * a history, else the warm-up training leaves out too (features/warm-up.ts).
@@ -61,10 +63,10 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   const featureSet = featureSetFor(manifest.featureSet.metrics);
   const mismatch = featureSetMismatch(featureSet, manifest.featureSet);
   if (mismatch) throw new Error(`model ${options.modelDir}: ${mismatch}`);
-  const history = options.history === undefined ? undefined : readMetricCsv(options.history, options.clock);
+  const history = options.history === undefined ? undefined : readMetricCsv(options.history, options.clock, options.csv);
   const clock =
     options.clock && history ? { ...options.clock, startMs: options.clock.startMs + history.timestamps.length * options.clock.intervalMs } : options.clock;
-  const csv = readMetricCsv(options.input, clock);
+  const csv = readMetricCsv(options.input, clock, options.csv);
   requireColumns(options.input, csv, featureSet.metrics, manifest.name);
   if (history) requireColumns(options.history!, history, featureSet.metrics, manifest.name);
   const labels = readLabels(options.labels, csv, options.input, options.labelsKey, clock);

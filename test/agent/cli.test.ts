@@ -1,13 +1,15 @@
 /** The vigil-agent command line: help with examples, bad config exit code, --dry-run output, check. */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { checkAgent } from '../../agent/cli/check.js';
 import { dryRun } from '../../agent/cli/dry-run.js';
-import { loadConfig } from '../../agent/config.js';
+import { configFromFlags } from '../../agent/cli/options.js';
+import { CONFIG_KEYS, loadConfig } from '../../agent/config.js';
 import { HOST_FEATURE_SET } from '../../core/features.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
@@ -70,6 +72,7 @@ describe('vigil-agent CLI', () => {
     await createStream(stream);
     const base = { ...loadConfig({ env: {} }), spoolDir: mkdtempSync(join(tmpdir(), 'vigil-check-')) };
     const good = await checkAgent({ ...base, stream });
+    expect(good[1]!.detail).toBe(`${HOST_METRICS.length} of ${HOST_METRICS.length} host metrics from /proc`);
     expect(good.map((r) => [r.name, r.ok])).toEqual([
       ['config', true],
       ['collectors', true],
@@ -84,5 +87,77 @@ describe('vigil-agent CLI', () => {
     const noStream = await checkAgent(base);
     expect(noStream[0]).toMatchObject({ name: 'config', ok: false });
     expect(noStream.map((r) => r.name)).not.toContain('stream');
+  });
+
+  it('check names a missing host metric and creates nothing (no spool directory)', async () => {
+    // A /proc copy whose mounts list no real filesystem: disk_used_pct cannot be read.
+    const proc = mkdtempSync(join(tmpdir(), 'vigil-proc-'));
+    mkdirSync(join(proc, 'net'));
+    for (const file of ['stat', 'loadavg', 'meminfo', 'diskstats', 'net/dev']) writeFileSync(join(proc, file), readFileSync(join('/proc', file)));
+    writeFileSync(join(proc, 'mounts'), 'proc /proc proc rw 0 0\n');
+    const spoolDir = join(tmpdir(), uniqueName('vigil-never-created'), 'spool');
+    const results = await checkAgent({ ...loadConfig({ env: {} }), procRoot: proc, spoolDir });
+    const collectors = results.find((r) => r.name === 'collectors')!;
+    expect(collectors.detail).toMatch(new RegExp(`^\\d+ of ${HOST_METRICS.length} host metrics from ${proc}; missing: .*disk_used_pct`));
+    expect(collectors.detail).toContain('disk_used_pct needs a real filesystem in /proc/mounts');
+    expect(results.find((r) => r.name === 'spool')).toMatchObject({ ok: true, detail: expect.stringMatching(/does not exist yet; the agent creates it/) });
+    expect(existsSync(dirname(spoolDir))).toBe(false);
+  });
+
+  it('check tells whether the health metrics can be served or written, and writes nothing', async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const port = (taken.address() as { port: number }).port;
+    const textfile = join(tmpdir(), uniqueName('vigil-no-dir'), 'vigil_agent.prom');
+    try {
+      const base = { ...loadConfig({ env: {} }), spoolDir: mkdtempSync(join(tmpdir(), 'vigil-check-')) };
+      const busy = await checkAgent({ ...base, metricsListen: `127.0.0.1:${port}`, metricsTextfile: textfile });
+      const metrics = busy.filter((r) => r.name === 'metrics');
+      expect(metrics).toHaveLength(2);
+      expect(metrics[0]).toMatchObject({ ok: false, detail: expect.stringMatching(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`)) });
+      expect(metrics[1]).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/is not writable .*create it for the agent's user, or set metricsTextfile/),
+      });
+      expect(existsSync(textfile)).toBe(false);
+    } finally {
+      await new Promise((done) => taken.close(done));
+    }
+  });
+
+  it('takes every config key as a flag named after it; the short names stay as aliases', { timeout: 60_000 }, async () => {
+    const help = await agentCli(['run', '--help']);
+    for (const key of CONFIG_KEYS) expect(help.stdout).toContain(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    const config = configFromFlags({
+      maxBackoffSeconds: '7',
+      healthLogSeconds: '30',
+      stateSaveSeconds: '5',
+      interval: '2',
+      shutdownTimeout: '3',
+      tags: 'env=prod',
+      tag: ['team=web'],
+      metricsListen: '127.0.0.1:9464',
+    });
+    expect(config).toMatchObject({
+      maxBackoffSeconds: 7,
+      healthLogSeconds: 30,
+      stateSaveSeconds: 5,
+      intervalSeconds: 2,
+      shutdownTimeoutSeconds: 3,
+      tags: { env: 'prod', team: 'web' },
+      metricsListen: '127.0.0.1:9464',
+    });
+    const bad = await agentCli([
+      'run',
+      '--max-backoff-seconds',
+      'soon',
+      '--metrics-listen',
+      '0.0.0.0:9464',
+      '--spool-dir',
+      mkdtempSync(join(tmpdir(), 'vigil-cli-')),
+    ]);
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toMatch(/maxBackoffSeconds is "soon" \(from flag --max-backoff-seconds\): expected a number of seconds/);
+    expect(bad.stderr).toMatch(/metricsListen is "0\.0\.0\.0:9464" \(from flag --metrics-listen\): a loopback address and port/);
   });
 });

@@ -24,6 +24,10 @@ describe('agent/install.sh', () => {
     const unit = readFileSync(join(root, 'etc/systemd/system/vigil-agent.service'), 'utf8');
     expect(unit).toContain(`ExecStart=${process.execPath} ${AGENT_NODE_FLAGS.join(' ')} /opt/vigil-agent/vigil-agent.mjs run`);
     expect(unit).toMatch(/RestartPreventExitStatus=78/);
+    // vigil-agent on PATH: the bundle with the unit's Node flags.
+    expect(readFileSync(join(root, 'usr/local/bin/vigil-agent'), 'utf8')).toContain(
+      `exec ${process.execPath} ${AGENT_NODE_FLAGS.join(' ')} /opt/vigil-agent/vigil-agent.mjs "$@"`,
+    );
     expect(unit).toMatch(/StateDirectory=vigil-agent/);
     const config = loadConfig({ file: join(root, 'etc/vigil/agent.yaml'), env: {} });
     expect(config).toMatchObject({ stream: 'vigil-metrics', region: 'eu-west-1', tags: { env: 'prod', team: 'web' }, intervalSeconds: 10 });

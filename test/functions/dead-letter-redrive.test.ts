@@ -113,3 +113,47 @@ describe('dead letters read back', () => {
     expect(await queueDepth(queueUrl)).toBe(4);
   });
 });
+
+describe('`vigil dead-letters` redrive and purge', () => {
+  const vigil = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/vigil.js', 'dead-letters', ...args], { env: process.env });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('refuses an unknown reason, naming it and the known ones, and touches nothing', async () => {
+    const queueUrl = await filledQueue();
+    const run = await vigil('redrive', '--queue', queueUrl, '--stream', 'vigil-samples', '--reason', 'garbag');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--reason "garbag": not a dead-letter reason; the reasons are garbage, oversize, unsupported_version, invalid');
+    expect((await vigil('purge', '--queue', queueUrl, '--reason', 'feature_count,nope')).stderr).toContain('--reason "nope": not a dead-letter reason');
+    expect(await queueDepth(queueUrl)).toBe(4);
+  });
+
+  it('--dry-run says what a redrive would put back and changes nothing', async () => {
+    const queueUrl = await filledQueue();
+    const stream = uniqueName('samples');
+    const kinesis = await createStream(stream);
+    const run = await vigil('redrive', '--queue', queueUrl, '--stream', stream, '--reason', 'feature_set_version,sink_rejected', '--dry-run');
+    expect(run.stdout).toContain(`dry run: would redrive 1 records (2 samples) onto ${stream} and delete their letters`);
+    expect(run.stdout).toContain('left in the queue: 1 (reason sink_rejected, no payload to redrive)');
+    expect(await readStreamRecords(kinesis, stream)).toEqual([]);
+    expect(await receiveDeadLetters(sqs, queueUrl, 100)).toHaveLength(4);
+  });
+
+  it('purge deletes exactly the letters of the chosen reasons; its --dry-run deletes none', async () => {
+    const queueUrl = await filledQueue();
+    const dry = await vigil('purge', '--queue', queueUrl, '--reason', 'garbage,sink_rejected', '--dry-run');
+    expect(dry.stdout).toContain('dry run: would delete 2 letters');
+    expect(await queueDepth(queueUrl)).toBe(4);
+    const run = await vigil('purge', '--queue', queueUrl, '--reason', 'garbage,sink_rejected');
+    expect(run.stdout).toContain('purged: 2 letters deleted');
+    expect(run.stdout).toContain('left in the queue: 1 (reason feature_set_version not chosen)');
+    const left = await receiveDeadLetters(sqs, queueUrl, 100);
+    expect(left.map((l) => l.body?.reason ?? 'stranger').sort()).toEqual(['feature_set_version', 'stranger']);
+  });
+});

@@ -163,8 +163,8 @@ describe('dead-letter queues', () => {
 describe('score function', () => {
   const fn = onlyResource(defaults.template, 'AWS::Lambda::Function');
 
-  it('runs Node.js 22 on arm64 with memory, timeout and its own log group set deliberately', () => {
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 1024, Timeout: 60, Handler: 'index.handler' });
+  it('runs Node.js 24 on arm64 with memory, timeout and its own log group set deliberately', () => {
+    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 1024, Timeout: 60, Handler: 'index.handler' });
     expect(fn.LoggingConfig).toEqual({ LogGroup: { Ref: logicalId(defaults, defaults.stack.score.logGroup) } });
     expect(fn.TracingConfig).toBeUndefined();
     expect(fn.FunctionName).toBeUndefined();

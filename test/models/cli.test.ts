@@ -3,7 +3,7 @@
  * Each command is a Node process (about a second or two), hence the longer test timeouts.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -122,5 +122,29 @@ describe('vigil train / publish / models', () => {
 
     const forced = await vigil('publish', '--model', 'cpu-model', '--bucket', bucket, '--prefix', 'cpu', '--any-features');
     expect(forced.code, forced.stderr).toBe(0);
+  }, 120_000);
+
+  it("trains on Grafana's CSV export (Time column, semicolons, decimal commas) and on a named time column", async () => {
+    const rows = readFileSync(hostCsv(join(work, 'plain.csv'), 5, ['cpu']), 'utf8')
+      .split('\n')
+      .filter(Boolean);
+    const grafana = join(work, 'grafana.csv');
+    writeFileSync(
+      grafana,
+      ['"Time";"cpu"', ...rows.slice(1).map((r) => r.replace('T', ' ').replace('.000Z', '').replace(',', ';').replace('.', ','))].join('\n'),
+    );
+    const named = join(work, 'named.csv');
+    writeFileSync(named, ['sampled_at,cpu', ...rows.slice(1)].join('\n'));
+    const [fromGrafana, fromNamed, both] = await Promise.all([
+      vigil('train', '--in', grafana, '--out', 'grafana-model'),
+      vigil('train', '--in', named, '--out', 'named-model', '--timestamp-column', 'sampled_at'),
+      vigil('train', '--in', named, '--out', 'x', '--timestamp-column', 'sampled_at', '--interval-seconds', '60'),
+    ]);
+    expect(fromGrafana.code, fromGrafana.stderr).toBe(0);
+    expect(fromNamed.code, fromNamed.stderr).toBe(0);
+    expect(readModelDir(join(work, 'grafana-model')).manifest.training.rows).toBe(720);
+    expect(readModelDir(join(work, 'named-model')).manifest.featureSet.metrics).toEqual(['cpu']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('--timestamp-column sampled_at and --interval-seconds 60: give one');
   }, 120_000);
 });

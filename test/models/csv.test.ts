@@ -43,8 +43,8 @@ describe('readMetricCsv', () => {
   });
 
   it('names file, line and fix for missing columns', () => {
-    expect(() => readMetricCsv(file('nots.csv', 'time,value\n1,2\n'))).toThrow(
-      /nots\.csv:1: no timestamp column in the header \(time,value\): the header must name a `timestamp` column/,
+    expect(() => readMetricCsv(file('nots.csv', 'when,value\n1,2\n'))).toThrow(
+      /nots\.csv:1: no timestamp column in the header \(when,value\): name the column that holds the times \(--timestamp-column NAME\), or call it `timestamp` or `time`/,
     );
     expect(() => readMetricCsv(file('nometric.csv', 'timestamp\n1\n'))).toThrow(/nometric\.csv:1: no metric column/);
     expect(() => readMetricCsv(file('short.csv', 'timestamp,a,b\n2026-01-05 00:00,1,2\n2026-01-05 00:01,1\n'))).toThrow(
@@ -97,6 +97,38 @@ describe('readMetricCsv', () => {
     );
     expect(() => readMetricCsv(file('both.csv', 'timestamp,cpu_pct\n2026-01-05T10:00:00Z,1\n'), { startMs: 0, intervalMs: 1000 })).toThrow(
       /both\.csv:1: the file has a timestamp column and a fixed interval was given too/,
+    );
+  });
+
+  it("reads Grafana's CSV export: quoted header, a Time column, local times without a zone", () => {
+    const csv = readMetricCsv(file('grafana.csv', '"Time","cpu"\n2026-01-05 10:00:00,12.5\n2026-01-05 10:00:10,13\n'));
+    expect(csv.metrics).toEqual(['cpu']);
+    expect(csv.timestamps).toEqual([Date.UTC(2026, 0, 5, 10, 0, 0), Date.UTC(2026, 0, 5, 10, 0, 10)]);
+    expect(csv.timestampText).toEqual(['2026-01-05 10:00:00', '2026-01-05 10:00:10']);
+    const epoch = parseMetricCsv('Time,cpu\n1767607200000,1\n');
+    expect(epoch.timestamps).toEqual([1767607200_000]);
+  });
+
+  it('detects the delimiter (semicolon with decimal commas, tab, pipe, a sep= line)', () => {
+    const semicolon = parseMetricCsv('timestamp;cpu;mem\n2026-01-05 10:00;12,5;40\n2026-01-05 10:01;13;41,25\n');
+    expect(semicolon.metrics).toEqual(['cpu', 'mem']);
+    expect([...semicolon.columns.cpu!]).toEqual([12.5, 13]);
+    expect([...semicolon.columns.mem!]).toEqual([40, 41.25]);
+    expect([...parseMetricCsv('time\tcpu\n2026-01-05 10:00\t7\n').columns.cpu!]).toEqual([7]);
+    expect([...parseMetricCsv('time|cpu\n2026-01-05 10:00|7\n').columns.cpu!]).toEqual([7]);
+    const declared = parseMetricCsv('sep=;\n"Time";"cpu"\n2026-01-05 10:00;1,5\n');
+    expect([...declared.columns.cpu!]).toEqual([1.5]);
+    // Commas stay thousands-free decimal points in comma files: a comma there splits cells.
+    expect(() => parseMetricCsv('timestamp,cpu\n2026-01-05 10:00,1,5\n', 'c.csv')).toThrow(/c\.csv:2: 3 fields where the header has 2/);
+  });
+
+  it('takes the time column the caller names, and names it when the header lacks it', () => {
+    const csv = parseMetricCsv('host_time,cpu,time_spent\n2026-01-05 10:00,1,2\n', 'x.csv', undefined, { timestampColumn: 'host_time' });
+    expect(csv.metrics).toEqual(['cpu', 'time_spent']);
+    expect(csv.timestamps).toEqual([Date.UTC(2026, 0, 5, 10, 0)]);
+    expect(parseMetricCsv('When,cpu\n2026-01-05 10:00,1\n', 'x.csv', undefined, { timestampColumn: 'when' }).metrics).toEqual(['cpu']);
+    expect(() => parseMetricCsv('timestamp,cpu\n2026-01-05 10:00,1\n', 'x.csv', undefined, { timestampColumn: 'ts' })).toThrow(
+      'x.csv:1: no column named "ts" in the header (timestamp,cpu): give the name of the column that holds the times, as the header writes it',
     );
   });
 });
