@@ -1,5 +1,6 @@
 /** A loopback HTTP server that answers with scripted responses and keeps every request, for sink tests. */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { closeServer, listenOnLoopback } from '../loopback-server.js';
 
 export interface SeenRequest {
   readonly method: string;
@@ -34,14 +35,11 @@ export class FakeService {
         res.end(answer.body ?? '');
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
   }
 }

@@ -7,6 +7,7 @@
  */
 import { createServer, request, type Server } from 'node:http';
 import type { _Record } from '@aws-sdk/client-timestream-write';
+import { closeServer, listenOnLoopback } from '../loopback-server.js';
 
 export class TimestreamRecordingProxy {
   /** Records of every accepted WriteRecords call, in arrival order. */
@@ -50,9 +51,7 @@ export class TimestreamRecordingProxy {
         upstream.end(body);
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
 
@@ -62,7 +61,6 @@ export class TimestreamRecordingProxy {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
   }
 }

@@ -4,6 +4,7 @@
  * forwarded) and the others as the endpoint took them.
  */
 import { createServer, request, type Server } from 'node:http';
+import { closeServer, listenOnLoopback } from '../loopback-server.js';
 
 interface BatchAnswer {
   Successful?: unknown[];
@@ -29,15 +30,12 @@ export class SqsFaultProxy {
         () => void this.handle(req.method!, req.url!, req.headers, Buffer.concat(chunks)).then((a) => res.writeHead(a.status, a.headers).end(a.body)),
       );
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(

@@ -6,6 +6,7 @@
  * a condition are forwarded one at a time; everything else passes straight through.
  */
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { closeServer, listenOnLoopback } from '../loopback-server.js';
 
 export class AtomicWriteProxy {
   url = '';
@@ -33,15 +34,12 @@ export class AtomicWriteProxy {
         this.queue = this.queue.then(forward).catch(() => void req.socket.destroy());
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
   }
 
   private forward(
