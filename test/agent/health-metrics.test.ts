@@ -4,25 +4,20 @@
  * accepts; during an outage the retry warning is logged once per window with a count, while the
  * failure counter keeps counting every failed call.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import type { AgentCounters } from '../../agent/agent.js';
 import { formatHealthMetrics, HEALTH_METRICS } from '../../agent/health-metrics.js';
 import { rateLimitRepeats, type Logger } from '../../agent/log.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
 import { createStream, waitFor } from './stream.js';
+import { spawnAgent, type AgentProcess } from './agent-process.js';
 
 useLocalAws();
-const AGENT_BIN = resolve(import.meta.dirname, '../../bin/vigil-agent.js');
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -31,16 +26,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function startAgent(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; log: string[]; exited: Promise<number | string> } {
-  const child = spawn(process.execPath, [AGENT_BIN, 'run', '--region', 'us-east-1', '--no-start-jitter', ...args], {
-    env: { ...process.env, VIGIL_AGENT_CONFIG: '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  const log: string[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(signal ?? code ?? -1)));
-  return { child, log, exited };
+function startAgent(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
+  return spawnAgent(['run', '--region', 'us-east-1', '--no-start-jitter', ...args], { VIGIL_AGENT_CONFIG: '', ...env });
 }
 
 /** The value of an unlabelled series in exposition text. */

@@ -2,34 +2,20 @@
  * The real agent CLI as a child process, killed with SIGKILL while a PutRecords call is in flight
  * and started again on the same spool: every sample arrives, and a resent sample is the same sample.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { Spool } from '../../../agent/spool/spool.js';
 import { decodeWireRecord } from '../../../core/wire.js';
 import { uniqueName, useLocalAws } from '../../aws-env.js';
 import { KinesisProxy } from '../kinesis-proxy.js';
 import { createStream, firstArrivals, readSamples, waitFor } from '../stream.js';
+import { spawnAgent, type AgentProcess } from '../agent-process.js';
 
 const endpoint = useLocalAws();
-const AGENT_BIN = resolve(import.meta.dirname, '../../../bin/vigil-agent.js');
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-function startAgentProcess(args: string[], proxyUrl: string): { child: ChildProcess; log: string[]; exited: Promise<number | string> } {
-  const child = spawn(process.execPath, [AGENT_BIN, 'run', ...args], {
-    env: { ...process.env, AWS_ENDPOINT_URL: proxyUrl },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  const log: string[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(signal ?? code ?? -1)));
-  return { child, log, exited };
+function startAgentProcess(args: string[], proxyUrl: string): AgentProcess {
+  return spawnAgent(['run', ...args], { AWS_ENDPOINT_URL: proxyUrl });
 }
 
 describe('agent process killed mid-send', () => {
