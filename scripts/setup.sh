@@ -2,6 +2,7 @@
 # Installs the system pieces the tests and `npm start` use. Idempotent: skips what is there.
 #   - Prometheus and Alertmanager (Debian packages), for the remote-write sink and the alert rules
 #   - moto_server in a project-local Python virtual environment (.venv), the local AWS endpoint
+#   - LocalStack community and kinesis-mock in .localstack/ (scripts/setup-localstack.sh), the other one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +27,6 @@ if [ ! -x .venv/bin/moto_server ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check "$moto_requirement"
 fi
 echo "setup: prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}'), $(.venv/bin/pip show moto 2>/dev/null | sed -n 's/^Version: /moto /p')"
+
+# --- LocalStack (issue 21): the second local AWS endpoint, in .localstack/ of this project. ---
+bash scripts/setup-localstack.sh
