@@ -41,6 +41,8 @@ const STATIC_LIBS = join(LOCALSTACK_HOME, 'packages', 'usr', 'lib', 'localstack'
 export const LOCALSTACK_SETTINGS = {
   SQS_ENDPOINT_STRATEGY: 'path',
   PERSISTENCE: '0',
+  // kinesis-mock otherwise writes every stream to disk every 5 s, which stalls it as streams fill up.
+  KINESIS_PERSISTENCE: '0',
   DISABLE_EVENTS: '1',
   SKIP_SSL_CERT_DOWNLOAD: '1',
   // Functions are created and read back but never run: vigil's local poller drives the handler.

@@ -34,6 +34,8 @@ const prometheus = inject('prometheusUrl');
 const stackName = uniqueName('VigilLocal');
 const outdir = mkdtempSync(join(tmpdir(), 'vigil-cdklocal-'));
 const DEPLOY_TIMEOUT_MS = 300_000;
+/** The app's settings (CDK context): the same for deploy and destroy, which synthesize the app again. */
+const SETTINGS = ['-c', `stackName=${stackName}`, '-c', `prometheusRemoteWriteUrl=${prometheus}/api/v1/write`];
 
 /** Runs cdklocal as an operator would, against this run's LocalStack (every endpoint, S3 included, path-style on 127.0.0.1). */
 function cdklocal(args: string[]): { status: number | null; output: string } {
@@ -59,17 +61,7 @@ let deployed = false;
 beforeAll(() => {
   const bootstrap = cdklocal(['bootstrap', 'aws://000000000000/us-east-1']);
   expect(bootstrap.status, bootstrap.output).toBe(0);
-  const deploy = cdklocal([
-    'deploy',
-    '--require-approval',
-    'never',
-    '-c',
-    `stackName=${stackName}`,
-    '-c',
-    `prometheusRemoteWriteUrl=${prometheus}/api/v1/write`,
-    '--outputs-file',
-    join(outdir, 'outputs.json'),
-  ]);
+  const deploy = cdklocal(['deploy', '--require-approval', 'never', ...SETTINGS, '--outputs-file', join(outdir, 'outputs.json')]);
   deployed = true;
   expect(deploy.status, deploy.output).toBe(0);
   outputs = (JSON.parse(readFileSync(join(outdir, 'outputs.json'), 'utf8')) as Record<string, Record<string, string>>)[stackName]!;
@@ -78,7 +70,7 @@ beforeAll(() => {
 afterAll(async () => {
   try {
     if (deployed) {
-      const destroy = cdklocal(['destroy', '--force', stackName]);
+      const destroy = cdklocal(['destroy', '--force', ...SETTINGS, stackName]);
       expect(destroy.status, destroy.output).toBe(0);
       const stacks = await new CloudFormationClient(awsClientSettings())
         .send(new DescribeStacksCommand({ StackName: stackName }))
