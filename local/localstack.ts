@@ -41,7 +41,7 @@ const STATIC_LIBS = join(LOCALSTACK_HOME, 'packages', 'usr', 'lib', 'localstack'
 export const LOCALSTACK_SETTINGS = {
   SQS_ENDPOINT_STRATEGY: 'path',
   PERSISTENCE: '0',
-  // kinesis-mock otherwise writes every stream to disk every 5 s, which stalls it as streams fill up.
+  // kinesis-mock otherwise writes every stream to disk every 5 s; no run needs that state back.
   KINESIS_PERSISTENCE: '0',
   DISABLE_EVENTS: '1',
   SKIP_SSL_CERT_DOWNLOAD: '1',

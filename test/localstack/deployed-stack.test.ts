@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { SERIES } from '../../core/alert-series.js';
@@ -70,12 +70,17 @@ beforeAll(() => {
 afterAll(async () => {
   try {
     if (deployed) {
+      // LocalStack deletes the model bucket on destroy although the stack retains it (AWS keeps it,
+      // and infra/README.md empties and deletes it after): it must be empty by then.
+      if (outputs?.ModelBucketName) await emptyBucket(outputs.ModelBucketName);
       const destroy = cdklocal(['destroy', '--force', ...SETTINGS, stackName]);
       expect(destroy.status, destroy.output).toBe(0);
       const stacks = await new CloudFormationClient(awsClientSettings())
         .send(new DescribeStacksCommand({ StackName: stackName }))
         .catch(() => ({ Stacks: [] }));
       expect(stacks.Stacks?.map((s) => s.StackStatus).filter((status) => status !== 'DELETE_COMPLETE')).toEqual([]);
+      if (outputs?.ModelBucketName)
+        await new S3Client(awsClientSettings()).send(new DeleteBucketCommand({ Bucket: outputs.ModelBucketName })).catch(() => undefined);
     }
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -187,4 +192,12 @@ async function promQuery(promql: string): Promise<number> {
   url.searchParams.set('query', promql);
   const answer = (await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).json()) as { data: { result: { value: [number, string] }[] } };
   return Number(answer.data.result[0]?.value[1] ?? 0);
+}
+
+/** Deletes every object version and delete marker of a bucket (fewer than 1,000 here). */
+async function emptyBucket(bucket: string): Promise<void> {
+  const s3 = new S3Client(awsClientSettings());
+  const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+  const objects = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId! }));
+  if (objects.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
 }
