@@ -6,7 +6,7 @@
  * made, the resources the tests use.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
@@ -16,7 +16,7 @@ import { CreateDatabaseCommand, TimestreamWriteClient } from '@aws-sdk/client-ti
 import { awsClientSettings } from '../core/aws.js';
 import { startLocalStack } from '../local/localstack.js';
 import { MOTO_REQUIREMENT, PROJECT_ROOT, startMoto } from '../local/moto.js';
-import type { RunningServer } from '../local/process.js';
+import { descendantsOf, type RunningServer } from '../local/process.js';
 import type { BenchArea, BenchResult } from './types.js';
 
 const MB = 1024 * 1024;
@@ -102,18 +102,7 @@ async function inUse(start: () => Promise<RunningServer>): Promise<{ startSecond
 
 /** VmRSS of a process and its descendants, from /proc. */
 function treeRssBytes(pid: number): number {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
-  return tree.reduce((sum, p) => {
+  return [pid, ...descendantsOf(pid)].reduce((sum, p) => {
     try {
       return sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) * 1024;
     } catch {

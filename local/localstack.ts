@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './moto.js';
-import { freePort, startServer, type RunningServer } from './process.js';
+import { descendantsOf, freePort, startServer, type RunningServer } from './process.js';
 
 /**
  * The newest release that runs on this project's Python (3.11): 4.10.0 and later annotate with
@@ -93,7 +93,7 @@ export async function startLocalStack(dataDir: string): Promise<RunningServer> {
   // The installed kinesis-mock, shared by every run; the rest of the file system is the run's own.
   if (!existsSync(join(root, 'usr', 'lib', 'localstack'))) symlinkSync(STATIC_LIBS, join(root, 'usr', 'lib', 'localstack'));
   const port = await freePort();
-  return startServer({
+  const server = await startServer({
     name: 'localstack',
     command: python,
     args: () => ['-m', 'localstack.runtime.main'],
@@ -102,5 +102,26 @@ export async function startLocalStack(dataDir: string): Promise<RunningServer> {
     readyPath: '/_localstack/health',
     dataDir,
     timeoutMs: 60_000,
+    // Its shutdown stops every service first, kinesis-mock included; under load that takes seconds.
+    stopTimeoutMs: 15_000,
   });
+  return {
+    ...server,
+    // LocalStack stops kinesis-mock on SIGTERM; if it had to be killed, what it started is stopped here, by PID.
+    stop: async () => {
+      const started = descendantsOf(server.pid).map((pid) => ({ pid, command: commandOf(pid) }));
+      await server.stop();
+      // Only a process still running the same command: a PID freed meanwhile may be another's.
+      for (const { pid, command } of started) if (command !== undefined && commandOf(pid) === command) process.kill(pid, 'SIGKILL');
+    },
+  };
+}
+
+/** A running process's command line, or undefined once it is gone. */
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8') || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,30 +4,15 @@
  * PID stops kinesis-mock too.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
 import { startLocalStack } from '../../local/localstack.js';
+import { descendantsOf } from '../../local/process.js';
 import { until } from '../poll.js';
-
-/** The process and its descendants, from /proc. */
-function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
-  return tree;
-}
 
 /** Local addresses of the TCP sockets listening in these processes (`ss -ltnp`). */
 function listeners(pids: readonly number[]): string[] {
@@ -62,7 +47,7 @@ describe('LocalStack host process', () => {
       });
       await kinesis.send(new CreateStreamCommand({ StreamName: 'loopback', ShardCount: 1 }));
       await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.5 }, { StreamName: 'loopback' });
-      tree = processTree(server.pid);
+      tree = [server.pid, ...descendantsOf(server.pid)];
       expect(tree.length).toBeGreaterThan(1);
       const addresses = listeners(tree);
       expect(addresses.length).toBeGreaterThanOrEqual(2);
