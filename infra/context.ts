@@ -35,6 +35,7 @@ const SETTINGS: Record<keyof VigilProps, Kind> = {
   grafana: 'boolean',
   tracing: 'boolean',
   alertRulesFile: 'string',
+  prometheusRemoteWriteUrl: 'string',
 };
 
 /** Context keys of the app itself besides the stack settings. */

@@ -139,16 +139,29 @@ export interface VigilProps {
   readonly tracing?: boolean;
   /**
    * Prometheus rule file loaded into the Amazon Managed Service for Prometheus workspace.
+   * Not with prometheusRemoteWriteUrl: load the rules into that Prometheus yourself.
    * @default - grafana/alerts/vigil-rules.yml of this repository
    */
   readonly alertRulesFile?: string;
+  /**
+   * Remote-write URL of a Prometheus you already run (Prometheus, Mimir, Thanos, Grafana Cloud, or an
+   * existing Amazon Managed Service for Prometheus workspace), instead of a workspace this stack
+   * creates. An Amazon Managed Service for Prometheus URL
+   * (`https://aps-workspaces.<region>.amazonaws.com/workspaces/<id>/api/v1/remote_write`) is signed
+   * with SigV4 and the function may write to that workspace only; any other URL is sent unsigned
+   * and grants nothing. Load grafana/alerts/vigil-rules.yml into that Prometheus yourself.
+   * Only with the 'prometheus' sink.
+   * @default - a new Amazon Managed Service for Prometheus workspace with vigil's rules and an Alertmanager routing to the alert topic
+   */
+  readonly prometheusRemoteWriteUrl?: string;
 }
 
 /** Every setting with its default applied: what the constructs build from. */
-export type VigilConfig = Required<Omit<VigilProps, 'alarmEmail' | 'shardCount' | 'alertRulesFile'>> & {
+export type VigilConfig = Required<Omit<VigilProps, 'alarmEmail' | 'shardCount' | 'alertRulesFile' | 'prometheusRemoteWriteUrl'>> & {
   readonly shardCount: number | undefined;
   readonly alarmEmail: string | undefined;
   readonly alertRulesFile: string;
+  readonly prometheusRemoteWriteUrl: string | undefined;
 };
 
 export { DEFAULTS } from './defaults.js';
@@ -293,6 +306,8 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
       problems.push({ key: name, value: props[name], problem: 'not a boolean', fix: 'use true or false' });
   }
 
+  checkRemoteWriteUrl(problems, props, sinks);
+
   if (problems.length > 0) throw new VigilPropsError(problems);
   return {
     streamMode,
@@ -319,7 +334,46 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
     grafana: props.grafana ?? DEFAULTS.grafana,
     tracing: props.tracing ?? DEFAULTS.tracing,
     alertRulesFile: props.alertRulesFile ?? defaultRulesFile,
+    prometheusRemoteWriteUrl: props.prometheusRemoteWriteUrl,
   };
+}
+
+function checkRemoteWriteUrl(problems: ConfigProblem[], props: VigilProps, sinks: readonly unknown[]): void {
+  const url = props.prometheusRemoteWriteUrl;
+  if (url === undefined) return;
+  if (Array.isArray(sinks) && !sinks.includes('prometheus')) {
+    problems.push({
+      key: 'prometheusRemoteWriteUrl',
+      value: url,
+      problem: `only the 'prometheus' sink uses it, and sinks is ${showValue(sinks)}`,
+      fix: `add 'prometheus' to sinks, or leave prometheusRemoteWriteUrl out`,
+    });
+  }
+  if (!isToken(url) && !isHttpUrl(url)) {
+    problems.push({
+      key: 'prometheusRemoteWriteUrl',
+      value: url,
+      problem: 'not an http(s) URL',
+      fix: 'give the remote-write URL of your Prometheus, e.g. https://prometheus.example.com/api/v1/write',
+    });
+  }
+  if (props.alertRulesFile !== undefined) {
+    problems.push({
+      key: 'alertRulesFile',
+      value: props.alertRulesFile,
+      problem: 'the stack loads rules only into a workspace it creates, and prometheusRemoteWriteUrl names one you run',
+      fix: 'load the rule file into your Prometheus yourself, and leave alertRulesFile out',
+    });
+  }
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
 }
 
 function checkInteger(problems: ConfigProblem[], name: string, value: number | undefined, min: number, max: number, why: string): void {

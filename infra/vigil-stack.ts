@@ -14,6 +14,7 @@ import { GrafanaWorkspace } from './constructs/grafana-workspace.js';
 import { IngestStream } from './constructs/ingest-stream.js';
 import { ModelBucket } from './constructs/model-bucket.js';
 import { PipelineAlarms } from './constructs/pipeline-alarms.js';
+import { ExistingPrometheus, type RemoteWriteTarget } from './constructs/prometheus-endpoint.js';
 import { PrometheusWorkspace } from './constructs/prometheus-workspace.js';
 import { ScoreFunction } from './constructs/score-function.js';
 import { TimestreamStore } from './constructs/timestream-store.js';
@@ -46,7 +47,10 @@ export class VigilStack extends Stack {
   readonly queues: DeadLetterQueues;
   readonly alerts: AlertTopic;
   readonly score: ScoreFunction;
+  /** The workspace this stack creates for the 'prometheus' sink, unless prometheusRemoteWriteUrl names one that exists. */
   readonly prometheus: PrometheusWorkspace | undefined;
+  /** Where the function remote-writes: the workspace above, or the endpoint of prometheusRemoteWriteUrl. */
+  readonly remoteWrite: RemoteWriteTarget | undefined;
   readonly timestream: TimestreamStore | undefined;
   readonly grafana: GrafanaWorkspace | undefined;
   readonly alarms: PipelineAlarms;
@@ -65,9 +69,12 @@ export class VigilStack extends Stack {
     this.queues = new DeadLetterQueues(this, 'Queues', { retentionDays: config.deadLetterRetentionDays, stream: this.ingest.stream });
     this.alerts = new AlertTopic(this, 'Alerts', { email: config.alarmEmail });
 
-    if (config.sinks.includes('prometheus')) {
+    if (config.sinks.includes('prometheus') && config.prometheusRemoteWriteUrl) {
+      this.remoteWrite = new ExistingPrometheus(this, config.prometheusRemoteWriteUrl);
+    } else if (config.sinks.includes('prometheus')) {
       this.prometheus = new PrometheusWorkspace(this, 'Prometheus', { rulesFile: config.alertRulesFile, alertTopic: this.alerts.topic });
       this.alerts.allowPrometheusWorkspace(this.prometheus.workspace.attrArn);
+      this.remoteWrite = this.prometheus;
     }
     if (config.sinks.includes('timestream')) {
       this.timestream = new TimestreamStore(this, 'Timestream', {
@@ -90,7 +97,7 @@ export class VigilStack extends Stack {
         modelRecheckSeconds: config.modelRecheckSeconds,
         sinks: config.sinks,
         timestream: this.timestream ? { database: this.timestream.database.ref, table: this.timestream.table.attrName } : undefined,
-        prometheusRemoteWriteUrl: this.prometheus?.remoteWriteUrl,
+        prometheus: this.remoteWrite && { remoteWriteUrl: this.remoteWrite.remoteWriteUrl, sigv4: this.remoteWrite.sigv4 },
         deadLetterQueueUrl: this.queues.deadLetters.queueUrl,
         normalResolutionSeconds: config.normalResolutionSeconds,
       }),
@@ -106,7 +113,7 @@ export class VigilStack extends Stack {
     });
     this.models.grantModelRead(this.score.role);
     this.queues.deadLetters.grantSendMessages(this.score.role);
-    this.prometheus?.grantRemoteWrite(this.score.role);
+    this.remoteWrite?.grantRemoteWrite(this.score.role);
     this.timestream?.grantWrite(this.score.role);
 
     if (config.grafana) {
@@ -145,8 +152,8 @@ export class VigilStack extends Stack {
     if (this.prometheus) {
       out('PrometheusWorkspaceId', this.prometheus.workspace.attrWorkspaceId, 'Amazon Managed Service for Prometheus workspace');
       out('PrometheusQueryUrl', this.prometheus.queryUrl, 'Prometheus data source URL for Grafana');
-      out('PrometheusRemoteWriteUrl', this.prometheus.remoteWriteUrl, 'Where the score function remote-writes');
     }
+    if (this.remoteWrite) out('PrometheusRemoteWriteUrl', this.remoteWrite.remoteWriteUrl, 'Where the score function remote-writes');
     if (this.timestream) {
       out('TimestreamDatabase', this.timestream.database.ref, 'Timestream database of scored samples');
       out('TimestreamTable', this.timestream.table.attrName, 'Timestream table of scored samples');

@@ -4,7 +4,7 @@
  * timeout, and stop by PID.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, readFileSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -41,6 +41,8 @@ export interface StartOptions {
   dataDir: string;
   port?: number;
   timeoutMs?: number;
+  /** How long stop() waits after SIGTERM before SIGKILL. @default 5000 */
+  stopTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -63,8 +65,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     if (exited !== undefined || child.pid === undefined) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    const forced = delay(5_000).then(() => child.kill('SIGKILL'));
-    await Promise.race([gone, forced]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), options.stopTimeoutMs ?? 5_000)));
+    if ((await Promise.race([gone, late])) === 'late') {
+      child.kill('SIGKILL');
+      await gone;
+    }
+    clearTimeout(timer);
   };
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (let attempt = 0; ; attempt++) {
@@ -94,4 +101,26 @@ function tail(file: string, lines = 20): string {
   } catch {
     return '(no log)';
   }
+}
+
+/** The PIDs of a process's descendants (children, their children, ...), read from /proc (Linux). */
+export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ...", comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length > 0;) {
+    const next = children.get(queue.shift()!) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
 }

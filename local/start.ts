@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../agent/log.js';
 import { KinesisSender } from '../agent/sender/kinesis-sender.js';
 import { awsClientSettings } from '../core/aws.js';
@@ -20,6 +20,7 @@ import type { ScoredSample } from '../core/scored-sample.js';
 import { encodeWireRecord } from '../core/wire.js';
 import { fetchCurrentModel, publishModel } from '../model-store/s3-store.js';
 import { trainModel } from '../models/train.js';
+import { startLocalStack } from './localstack.js';
 import { startMoto, PROJECT_ROOT } from './moto.js';
 import type { RunningServer } from './process.js';
 import { alertsPage, startAlertmanager, startPrometheus, which } from './prometheus.js';
@@ -44,7 +45,12 @@ interface StartOptions {
   agent: boolean;
   seed: number;
   historyDays: number;
+  endpoint: LocalEndpoint;
 }
+
+/** The local AWS endpoints `npm start` can start. */
+const LOCAL_ENDPOINTS = ['moto', 'localstack'] as const;
+type LocalEndpoint = (typeof LOCAL_ENDPOINTS)[number];
 
 const whole =
   (name: string, min: number) =>
@@ -63,7 +69,18 @@ const program = new Command('npm start --')
   .option('--no-agent', "do not run the agent on this machine's metrics")
   .option('--seed <n>', 'seed of the simulated fleet and its incidents', whole('--seed', 0), 1)
   .option('--history-days <days>', 'days of simulated history behind the baseline model and warm features', whole('--history-days', 1), 2)
-  .addHelpText('after', '\nExamples:\n  npm start\n  npm start -- --simulate 20\n  npm start -- --simulate 20 --duration 300 --report report.json');
+  .addOption(
+    new Option(
+      '--endpoint <name>',
+      'local AWS endpoint to start: moto_server, or LocalStack community (a host process, no Docker); AWS_ENDPOINT_URL wins over both',
+    )
+      .choices(LOCAL_ENDPOINTS)
+      .default('moto'),
+  )
+  .addHelpText(
+    'after',
+    '\nExamples:\n  npm start\n  npm start -- --simulate 20\n  npm start -- --simulate 20 --duration 300 --report report.json\n  npm start -- --endpoint localstack',
+  );
 const options = program.parse(process.argv).opts<StartOptions>();
 if (options.simulate > 0 && options.duration !== undefined && options.duration < 60) {
   program.error(`--duration must be at least 60 with --simulate (incidents need a minute to happen); got ${options.duration}: e.g. --duration 300`);
@@ -101,13 +118,13 @@ async function localAws(): Promise<string> {
     say(`AWS endpoint: ${process.env.AWS_ENDPOINT_URL} (from AWS_ENDPOINT_URL)`);
     return process.env.AWS_ENDPOINT_URL;
   }
-  const moto = server(await startMoto(join(runDir, 'moto')));
-  process.env.AWS_ENDPOINT_URL = moto.url;
+  const aws = server(options.endpoint === 'localstack' ? await startLocalStack(join(runDir, 'localstack')) : await startMoto(join(runDir, 'moto')));
+  process.env.AWS_ENDPOINT_URL = aws.url;
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  say(`AWS endpoint: moto_server on ${moto.url}`);
-  return moto.url;
+  say(`AWS endpoint: ${options.endpoint === 'localstack' ? 'LocalStack' : 'moto_server'} on ${aws.url} (pid ${aws.pid})`);
+  return aws.url;
 }
 
 async function localPrometheus(): Promise<string | undefined> {

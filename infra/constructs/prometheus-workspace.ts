@@ -11,6 +11,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { SettingsError } from '../props.js';
+import type { RemoteWriteTarget } from './prometheus-endpoint.js';
 
 export interface PrometheusWorkspaceProps {
   /** A Prometheus rule file (`groups:` ...). */
@@ -22,7 +23,8 @@ export interface PrometheusWorkspaceProps {
 /** The rule groups namespace in the workspace that holds vigil's rules. */
 export const RULES_NAMESPACE = 'vigil';
 
-export class PrometheusWorkspace extends Construct {
+export class PrometheusWorkspace extends Construct implements RemoteWriteTarget {
+  readonly sigv4 = true;
   readonly workspace: CfnWorkspace;
   readonly rules: CfnRuleGroupsNamespace;
   /** `.../workspaces/<id>/api/v1/remote_write` */

@@ -135,3 +135,24 @@ describe('VigilStack', () => {
     );
   });
 });
+
+describe('prometheusRemoteWriteUrl', () => {
+  it('is kept as given, and undefined by default', () => {
+    expect(resolveProps({}, RULES).prometheusRemoteWriteUrl).toBeUndefined();
+    expect(resolveProps({ prometheusRemoteWriteUrl: 'https://mimir.example.com/api/v1/push' }, RULES).prometheusRemoteWriteUrl).toBe(
+      'https://mimir.example.com/api/v1/push',
+    );
+  });
+
+  it('must be an http(s) URL, needs the prometheus sink, and rules out alertRulesFile', () => {
+    expect(problemsOf({ prometheusRemoteWriteUrl: 'prometheus:9090' })).toEqual([
+      expect.stringMatching(/prometheusRemoteWriteUrl is "prometheus:9090".*not an http\(s\) URL.*https:\/\/prometheus\.example\.com\/api\/v1\/write/),
+    ]);
+    expect(problemsOf({ sinks: ['timestream'], prometheusRemoteWriteUrl: 'http://127.0.0.1:9090/api/v1/write' })).toEqual([
+      expect.stringMatching(/prometheusRemoteWriteUrl .*only the 'prometheus' sink uses it.*add 'prometheus' to sinks/),
+    ]);
+    expect(problemsOf({ prometheusRemoteWriteUrl: 'http://127.0.0.1:9090/api/v1/write', alertRulesFile: 'my-rules.yml' })).toEqual([
+      expect.stringMatching(/alertRulesFile is "my-rules.yml".*load the rule file into your Prometheus yourself/),
+    ]);
+  });
+});

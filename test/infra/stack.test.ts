@@ -456,3 +456,45 @@ describe('physical names', () => {
     }
   });
 });
+
+describe('an existing Prometheus (prometheusRemoteWriteUrl)', () => {
+  const remoteWriteStatements = (s: typeof defaults): unknown[] =>
+    Object.values(resourcesOf(s.template, 'AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties!.PolicyDocument as { Statement: { Action: unknown }[] }).Statement.filter((st) => JSON.stringify(st.Action).includes('aps:')),
+    );
+  const envOf = (s: typeof defaults): Record<string, unknown> =>
+    (onlyResource(s.template, 'AWS::Lambda::Function').Environment as { Variables: Record<string, unknown> }).Variables;
+
+  it('creates no workspace, rules or Alertmanager, writes unsigned to the URL and grants nothing for it', () => {
+    const own = synthVigil({ prometheusRemoteWriteUrl: 'http://prometheus.internal:9090/api/v1/write' });
+    own.template.resourceCountIs('AWS::APS::Workspace', 0);
+    own.template.resourceCountIs('AWS::APS::RuleGroupsNamespace', 0);
+    expect(envOf(own)).toMatchObject({
+      VIGIL_SINKS: 'prometheus',
+      VIGIL_PROMETHEUS_URL: 'http://prometheus.internal:9090/api/v1/write',
+      VIGIL_PROMETHEUS_SIGV4: 'false',
+    });
+    expect(remoteWriteStatements(own)).toEqual([]);
+    expect(JSON.stringify(onlyResource(own.template, 'AWS::SNS::TopicPolicy').PolicyDocument)).not.toContain('aps.amazonaws.com');
+    own.template.hasOutput('PrometheusRemoteWriteUrl', { Value: 'http://prometheus.internal:9090/api/v1/write' });
+    expect(Object.keys(own.template.findOutputs('*'))).not.toContain('PrometheusWorkspaceId');
+  });
+
+  it('signs with SigV4 and may write to that one workspace when the URL is an existing Managed Prometheus workspace', () => {
+    const url = 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1234abcd-12ab-34cd-56ef-1234567890ab/api/v1/remote_write';
+    const managed = synthVigil({ prometheusRemoteWriteUrl: url });
+    managed.template.resourceCountIs('AWS::APS::Workspace', 0);
+    expect(envOf(managed)).toMatchObject({ VIGIL_PROMETHEUS_URL: url, VIGIL_PROMETHEUS_SIGV4: 'true' });
+    expect(remoteWriteStatements(managed)).toEqual([
+      expect.objectContaining({
+        Action: 'aps:RemoteWrite',
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':aps:eu-west-1:', { Ref: 'AWS::AccountId' }, ':workspace/ws-1234abcd-12ab-34cd-56ef-1234567890ab'],
+          ],
+        },
+      }),
+    ]);
+  });
+});

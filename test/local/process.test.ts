@@ -1,8 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startServer } from '../../local/process.js';
+import { descendantsOf, startServer } from '../../local/process.js';
+import { until } from '../poll.js';
 
 const dataDir = (): string => mkdtempSync(join(tmpdir(), 'vigil-process-'));
 
@@ -33,5 +35,23 @@ describe('local server start', () => {
     expect(await (await fetch(server.url)).text()).toBe('ok');
     await server.stop();
     expect(() => process.kill(server.pid, 0)).toThrow();
+  });
+});
+
+describe('descendantsOf', () => {
+  it('finds the children of a process and their children, from /proc', async () => {
+    const parent = spawn('sh', ['-c', 'sleep 30 & (sleep 30 & wait) & wait'], { stdio: 'ignore' });
+    try {
+      const found = await until(() => {
+        const pids = descendantsOf(parent.pid!);
+        return pids.length >= 3 && pids;
+      }, 'three descendants');
+      const commands = found.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]);
+      expect(commands.filter((c) => c === 'sleep')).toHaveLength(2);
+      expect(descendantsOf(found.find((_, i) => commands[i] === 'sh')!)).toHaveLength(1);
+    } finally {
+      for (const pid of descendantsOf(parent.pid!)) process.kill(pid, 'SIGKILL');
+      parent.kill('SIGKILL');
+    }
   });
 });

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DATASOURCE_TYPES, DATASOURCE_UIDS } from '../../grafana/boards/uids.js';
+import { LOCALSTACK_IMAGE, LOCALSTACK_REQUIREMENT, LOCALSTACK_SETTINGS } from '../../local/localstack.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'vigil-compose-'));
@@ -42,8 +43,16 @@ describe('docker-compose.yml', () => {
         else expect(compose.volumes, `${name} uses volume ${source}`).toHaveProperty(source);
       }
     }
-    expect(service('localstack').image).toContain('localstack/localstack');
-    expect(service('localstack').environment?.SERVICES).toMatch(/kinesis.*s3.*sqs/);
+  });
+
+  it("runs the LocalStack release `npm run setup` installs, with the host process settings and vigil's plugin", () => {
+    const localstack = service('localstack');
+    expect(localstack.image).toBe(LOCALSTACK_IMAGE);
+    expect(LOCALSTACK_IMAGE.split(':')[1]).toBe(LOCALSTACK_REQUIREMENT.split('==')[1]);
+    expect(localstack.environment).toMatchObject(LOCALSTACK_SETTINGS);
+    expect(localstack.environment).not.toHaveProperty('LOCALSTACK_AUTH_TOKEN');
+    expect(localstack.environment?.LOCALSTACK_HOST).toBe(`127.0.0.1:${localstack.ports![0]!.split(':')[1]}`);
+    expect(binds('localstack').get('./local/localstack-plugin')).toBe(localstack.environment?.PYTHONPATH);
   });
 
   it('Prometheus takes remote writes, keeps late samples and loads vigil-rules.yml: promtool accepts the config', () => {
