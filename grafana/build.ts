@@ -1,19 +1,25 @@
 /**
  * `npm run grafana:build`: writes the alert rule file and the dashboards' JSON from their TypeScript
  * sources, so what is committed is exactly what the code generates (a test checks it).
+ *
+ *   npm run grafana:build -- [--grafana-url URL] [--runbook-url URL]
+ *
+ * The flags make the alerts' dashboard and runbook links absolute for your Grafana and wherever you
+ * publish docs/runbooks/ (load that rule file with the stack's alertRulesFile setting).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderRules } from './alerts/rules.js';
+import { parseArgs } from 'node:util';
+import { DEFAULT_LINKS, renderRules, type RuleLinks } from './alerts/rules.js';
 import { buildDashboards, dashboardJson } from './boards/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const RULES_FILE = join(here, 'alerts', 'vigil-rules.yml');
 export const DASHBOARDS_DIR = join(here, 'dashboards');
 
-export function build(): string[] {
-  writeFileSync(RULES_FILE, renderRules());
+export function build(links: RuleLinks = DEFAULT_LINKS): string[] {
+  writeFileSync(RULES_FILE, renderRules(undefined, links));
   mkdirSync(DASHBOARDS_DIR, { recursive: true });
   const written = [RULES_FILE];
   for (const { file, model } of buildDashboards()) {
@@ -25,5 +31,8 @@ export function build(): string[] {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  for (const file of build()) console.log(`wrote ${file}`);
+  const { values } = parseArgs({ options: { 'grafana-url': { type: 'string' }, 'runbook-url': { type: 'string' } } });
+  const trimmed = (url: string | undefined, fallback: string): string => (url ?? fallback).replace(/\/+$/, '');
+  const links = { grafanaUrl: trimmed(values['grafana-url'], DEFAULT_LINKS.grafanaUrl), runbookUrl: trimmed(values['runbook-url'], DEFAULT_LINKS.runbookUrl) };
+  for (const file of build(links)) console.log(`wrote ${file}`);
 }

@@ -81,9 +81,30 @@ export interface RuleFile {
   groups: RuleGroup[];
 }
 
-/** Relative Grafana links: the workspace URL is not known here, Grafana resolves /d/<uid>. */
-const hostDashboard = `/d/${DASHBOARD_UIDS.hostDetail}?var-host={{ $labels.host }}`;
-const pipelineDashboard = `/d/${DASHBOARD_UIDS.pipelineHealth}`;
+/**
+ * Where an alert's links lead. `grafanaUrl`: the Grafana the dashboards live in (empty: links
+ * relative to Grafana, /d/<uid>, which only Grafana itself resolves; give the workspace URL so a
+ * link in an e-mail or a chat works). `runbookUrl`: the folder of docs/runbooks/ as the reader can
+ * open it (the default is the path in this repository).
+ */
+export interface RuleLinks {
+  readonly grafanaUrl: string;
+  readonly runbookUrl: string;
+}
+
+export const DEFAULT_LINKS: RuleLinks = { grafanaUrl: '', runbookUrl: 'docs/runbooks' };
+
+/**
+ * `severity` is what Alertmanager routes are commonly keyed on: `critical` pages, `warning` waits
+ * for working hours. vigil's own level (low, medium, high, critical) is kept in `vigil_severity`:
+ * high and critical page.
+ */
+type AlertSeverity = 'warning' | 'critical';
+const PAGING_LEVEL = SEVERITIES.indexOf('high');
+
+function severityLabels(level: Exclude<(typeof SEVERITIES)[number], 'normal'>): { severity: AlertSeverity; vigil_severity: string } {
+  return { severity: SEVERITIES.indexOf(level) >= PAGING_LEVEL ? 'critical' : 'warning', vigil_severity: level };
+}
 
 /** A Go template that runs `promql` (with %q replaced by the alert's host) and prints `print` of its first result. */
 function hostQuery(promql: string, print: string, otherwise: string): string {
@@ -99,7 +120,10 @@ function severityNameOfValue(): string {
   return `{{ if ge $value ${first!.level}.0 }}${first!.name}${rest.map((s) => `{{ else if ge $value ${s.level}.0 }}${s.name}`).join('')}{{ else }}normal{{ end }}`;
 }
 
-export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS): RuleFile {
+export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks = DEFAULT_LINKS): RuleFile {
+  const hostDashboard = `${links.grafanaUrl}/d/${DASHBOARD_UIDS.hostDetail}?var-host={{ $labels.host }}`;
+  const pipelineDashboard = `${links.grafanaUrl}/d/${DASHBOARD_UIDS.pipelineHealth}`;
+  const runbook = (alert: string): string => `${links.runbookUrl}/${alert}.md`;
   const hold = promDuration(t.anomalyHoldSeconds);
   const rateWindow = promDuration(t.rateWindowSeconds);
   // N samples span N - 1 intervals; one millisecond short of N intervals holds exactly the last N.
@@ -121,13 +145,18 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS): RuleFile {
         // the lowest severity held through the window; the offset term asks that the host was
         // already reporting a full hold ago, so a first anomalous sample alone does not fire.
         expr: `min_over_time(${SERIES.severity}[${hold}]) >= 1\nand ${SERIES.severity} offset ${hold}`,
-        labels: { severity: severityNameOfValue(), component: 'host' },
+        labels: {
+          severity: `{{ if ge $value ${PAGING_LEVEL}.0 }}critical{{ else }}warning{{ end }}`,
+          vigil_severity: severityNameOfValue(),
+          component: 'host',
+        },
         annotations: {
           summary: `Host {{ $labels.host }} is anomalous for ${hold}`,
           description:
             `Every sample of {{ $labels.host }} in the last ${hold} scored at or above the model threshold. ` +
             `Most anomalous metric: ${topMetric(hold)}. Latest score ${latestScore}, threshold ${latestThreshold}.`,
           dashboard: hostDashboard,
+          runbook_url: runbook(ALERT_NAMES.hostAnomaly),
         },
       },
       {
@@ -136,26 +165,28 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS): RuleFile {
         expr:
           `sum_over_time(${SERIES.anomaly}[${sustainedWindow}] offset ${allowance}) >= ${t.sustainedSamples}\n` +
           `and min_over_time(${SERIES.anomaly}[${sustainedWindow}] offset ${allowance}) == 1`,
-        labels: { severity: 'high', component: 'host' },
+        labels: { ...severityLabels('high'), component: 'host' },
         annotations: {
           summary: `Host {{ $labels.host }}: ${t.sustainedSamples} or more consecutive anomalous samples`,
           description:
             `The last {{ $value }} samples of {{ $labels.host }} up to ${allowance} ago were all anomalous. ` +
             `Most anomalous metric: ${topMetric(promDuration(t.sustainedSamples * t.sampleIntervalSeconds + t.arrivalAllowanceSeconds))}.`,
           dashboard: hostDashboard,
+          runbook_url: runbook(ALERT_NAMES.sustainedAnomaly),
         },
       },
       {
         alert: ALERT_NAMES.highAnomalyRate,
         expr:
           `avg_over_time(${SERIES.anomaly}[${rateWindow}]) > ${t.rateLimit}\n` + `and count_over_time(${SERIES.anomaly}[${rateWindow}]) >= ${t.rateMinSamples}`,
-        labels: { severity: 'medium', component: 'host' },
+        labels: { ...severityLabels('medium'), component: 'host' },
         annotations: {
           summary: `Host {{ $labels.host }}: {{ $value | humanizePercentage }} of samples anomalous in ${rateWindow}`,
           description:
             `More than ${t.rateLimit * 100}% of the samples of {{ $labels.host }} in the last ${rateWindow} were anomalous. ` +
             `Most frequent top metric: ${topMetric(rateWindow)}.`,
           dashboard: hostDashboard,
+          runbook_url: runbook(ALERT_NAMES.highAnomalyRate),
         },
       },
     ],
@@ -168,25 +199,27 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS): RuleFile {
         alert: ALERT_NAMES.hostSilent,
         // Compared by host only: a host whose tags changed still reports under its new label set.
         expr: `present_over_time(${SERIES.score}[${silentMemory}])\nunless on(host) present_over_time(${SERIES.score}[${silentAfter}])`,
-        labels: { severity: 'high', component: 'host' },
+        labels: { ...severityLabels('high'), component: 'host' },
         annotations: {
           summary: `Host {{ $labels.host }} sent no samples for ${silentAfter}`,
           description:
             `No scored sample of {{ $labels.host }} arrived in the last ${silentAfter}. Check the vigil-agent service on the host, ` +
             `its spool and its network path to Kinesis. Alerts stop after ${silentMemory} of silence.`,
           dashboard: hostDashboard,
+          runbook_url: runbook(ALERT_NAMES.hostSilent),
         },
       },
       {
         alert: ALERT_NAMES.fleetSilent,
         expr: `absent_over_time(${SERIES.score}[${silentAfter}])`,
-        labels: { severity: 'critical', component: 'pipeline' },
+        labels: { ...severityLabels('critical'), component: 'pipeline' },
         annotations: {
           summary: `No scored sample from any host for ${silentAfter}`,
           description:
             `No host's samples reached Prometheus in the last ${silentAfter}: the scoring function, its Kinesis ` +
             `event source mapping or its Prometheus sink is down. Check the function's errors and iterator age.`,
           dashboard: pipelineDashboard,
+          runbook_url: runbook(ALERT_NAMES.fleetSilent),
         },
       },
       {
@@ -194,25 +227,27 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS): RuleFile {
         // The median host's latest lag: the pipeline is behind, not one host replaying its agent spool.
         expr: `quantile(0.5, last_over_time(${SERIES.lag}[${silentMemory}])) > ${t.lagLimitSeconds}`,
         for: promDuration(t.lagHoldSeconds),
-        labels: { severity: 'high', component: 'pipeline' },
+        labels: { ...severityLabels('high'), component: 'pipeline' },
         annotations: {
           summary: `The median host's results arrive {{ $value | humanizeDuration }} after the sample (limit ${promDuration(t.lagLimitSeconds)})`,
           description:
             `For ${promDuration(t.lagHoldSeconds)}, half of the hosts' latest results were scored more than ${promDuration(t.lagLimitSeconds)} ` +
             `after their sample time. Check the Kinesis iterator age, the scoring function's duration, throttles and errors.`,
           dashboard: pipelineDashboard,
+          runbook_url: runbook(ALERT_NAMES.pipelineLagging),
         },
       },
       {
         alert: ALERT_NAMES.modelStale,
         expr: `time() - max(last_over_time(${SERIES.modelCreated}[${silentAfter}])) > ${t.modelMaxAgeSeconds}`,
-        labels: { severity: 'medium', component: 'model' },
+        labels: { ...severityLabels('medium'), component: 'model' },
         annotations: {
           summary: `The scoring model is {{ $value | humanizeDuration }} old (limit ${promDuration(t.modelMaxAgeSeconds)})`,
           description:
             `The newest model in use (${modelVersionQuery(silentAfter)}) was created more than ${promDuration(t.modelMaxAgeSeconds)} ago. ` +
             `Retrain on recent data and publish the new model.`,
           dashboard: pipelineDashboard,
+          runbook_url: runbook(ALERT_NAMES.modelStale),
         },
       },
     ],
@@ -228,6 +263,6 @@ const HEADER = `# vigil alert rules (Prometheus rule-file format, loadable by Am
 # GENERATED by \`npm run grafana:build\` from grafana/alerts/rules.ts: edit that file, not this one.
 `;
 
-export function renderRules(t: RuleTimings = PRODUCTION_TIMINGS): string {
-  return HEADER + stringify(vigilRules(t), { lineWidth: 0 });
+export function renderRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks = DEFAULT_LINKS): string {
+  return HEADER + stringify(vigilRules(t, links), { lineWidth: 0 });
 }

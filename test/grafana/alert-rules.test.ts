@@ -3,7 +3,7 @@
  * promtool unit tests in grafana/alerts/tests pass, with a firing case and a near miss for every alert.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,19 +46,45 @@ describe('alert rule file', () => {
     expect(readFileSync(RULES_FILE, 'utf8')).toBe(renderRules(PRODUCTION_TIMINGS));
   });
 
-  it('defines every alert once, each with severity, summary, description and a dashboard link', () => {
+  it('defines every alert once, each with a warning or critical severity, vigil’s own level, summary, description, dashboard and runbook', () => {
     const rules = vigilRules().groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.alert).sort()).toEqual(Object.values(ALERT_NAMES).sort());
     for (const rule of rules) {
-      expect(rule.labels.severity, rule.alert).toBeTruthy();
-      expect(Object.keys(rule.annotations).sort(), rule.alert).toEqual(['dashboard', 'description', 'summary']);
+      // The host anomaly's levels come from its value: a template choosing between the same names.
+      expect(
+        rule.labels
+          .severity!.replace(/\{\{[^}]*\}\}/g, ' ')
+          .trim()
+          .split(/\s+/),
+        rule.alert,
+      ).toSatisfy((names: string[]) => names.every((name) => name === 'warning' || name === 'critical'));
+      expect(rule.labels.vigil_severity, rule.alert).toBeTruthy();
+      expect(Object.keys(rule.annotations).sort(), rule.alert).toEqual(['dashboard', 'description', 'runbook_url', 'summary']);
       expect(rule.annotations.dashboard, rule.alert).toMatch(/^\/d\/vigil-/);
+      expect(rule.annotations.runbook_url, rule.alert).toBe(`docs/runbooks/${rule.alert}.md`);
+      // Every alert has its runbook in this repository.
+      expect(existsSync(join(import.meta.dirname, '../..', rule.annotations.runbook_url!)), rule.alert).toBe(true);
     }
+    expect(vigilRules().groups[0]!.rules.find((r) => r.alert === ALERT_NAMES.sustainedAnomaly)!.labels).toMatchObject({
+      severity: 'critical',
+      vigil_severity: 'high',
+    });
+  });
+
+  it('links to the Grafana and runbooks given, absolute for an e-mail', () => {
+    const rules = vigilRules(PRODUCTION_TIMINGS, {
+      grafanaUrl: 'https://g-1.grafana-workspace.eu-west-1.amazonaws.com',
+      runbookUrl: 'https://wiki.example/vigil',
+    }).groups.flatMap((g) => g.rules);
+    const stale = rules.find((r) => r.alert === ALERT_NAMES.modelStale)!;
+    expect(stale.annotations.dashboard).toBe('https://g-1.grafana-workspace.eu-west-1.amazonaws.com/d/vigil-pipeline-health');
+    expect(stale.annotations.runbook_url).toBe('https://wiki.example/vigil/VigilModelStale.md');
   });
 
   it('queries only the series of the alert-series contract', () => {
     const known = new Set<string>(Object.values(SERIES));
-    const text = JSON.stringify(vigilRules());
+    // The expressions and the annotations' queries (labels such as vigil_severity are not series).
+    const text = JSON.stringify(vigilRules().groups.flatMap((g) => g.rules.map((r) => [r.expr, r.annotations])));
     const used = new Set(text.match(/\bvigil_[a-z_]+\b/g) ?? []);
     expect([...used].filter((name) => !known.has(name))).toEqual([]);
     expect(used.size).toBeGreaterThan(5);

@@ -101,18 +101,18 @@ describe('alerts end to end: sink -> Prometheus rules -> Alertmanager -> webhook
       await waitUntil(() => seq >= 3, 10_000, 'three normal samples written');
       anomalousFrom = seq + 1;
       const firing = await webhook.waitForAlert(forHost(ALERT_NAMES.hostAnomaly, 'firing'), 25_000, `${ALERT_NAMES.hostAnomaly} firing for ${host}`);
-      expect(firing.labels).toMatchObject({ host, env: 'e2e', severity: 'high', component: 'host' });
+      expect(firing.labels).toMatchObject({ host, env: 'e2e', severity: 'critical', vigil_severity: 'high', component: 'host' });
       expect(firing.annotations.summary).toBe(`Host ${host} is anomalous for 4s`);
       expect(firing.annotations.description).toContain('Most anomalous metric: cpu_pct. Latest score 0.810, threshold 0.600.');
       expect(firing.annotations.dashboard).toBe(`/d/vigil-host-detail?var-host=${host}`);
       const sustained = await webhook.waitForAlert(forHost(ALERT_NAMES.sustainedAnomaly, 'firing'), 10_000, `${ALERT_NAMES.sustainedAnomaly} firing`);
-      expect(sustained.labels).toMatchObject({ host, severity: 'high' });
+      expect(sustained.labels).toMatchObject({ host, severity: 'critical', vigil_severity: 'high' });
       // Nothing resolved while the host stayed anomalous.
       expect(webhook.notifications.flatMap((n) => n.alerts).filter(forHost(ALERT_NAMES.hostAnomaly, 'resolved'))).toEqual([]);
 
       normalAgain();
       const resolved = await webhook.waitForAlert(forHost(ALERT_NAMES.hostAnomaly, 'resolved'), 25_000, `${ALERT_NAMES.hostAnomaly} resolved for ${host}`);
-      expect(resolved.labels).toMatchObject({ host, severity: 'high' });
+      expect(resolved.labels).toMatchObject({ host, severity: 'critical', vigil_severity: 'high' });
       await webhook.waitForAlert(forHost(ALERT_NAMES.sustainedAnomaly, 'resolved'), 15_000, `${ALERT_NAMES.sustainedAnomaly} resolved`);
       // By now the spike is many holds old: it never paged.
       expect(webhook.notifications.flatMap((n) => n.alerts).filter((a) => a.labels.host === spiky)).toEqual([]);
