@@ -47,6 +47,10 @@ export function streamNameOf(arn: string): string {
 const seq = (s: string): bigint => BigInt(s);
 
 /** The records of the range, read from the stream; fails when the range is no longer there. */
+/** Empty pages at the shard's tip read again, a pause apart, before the range counts as read. */
+const EMPTY_PAGES_AT_TIP = 3;
+const EMPTY_PAGE_PAUSE_MS = 250;
+
 export async function readRange(kinesis: KinesisClient, batch: FailedBatch['KinesisBatchInfo'], maxRecords = 100_000): Promise<_Record[]> {
   const StreamName = streamNameOf(batch.streamArn);
   const { ShardIterator } = await kinesis.send(
@@ -61,15 +65,22 @@ export async function readRange(kinesis: KinesisClient, batch: FailedBatch['Kine
   const end = seq(batch.endSequenceNumber);
   const records: _Record[] = [];
   let iterator = ShardIterator;
+  // An empty page at the shard's tip can come before records that are in the range (Kinesis may
+  // answer GetRecords with nothing while it catches up): ask again a few times before giving up.
+  let emptyAtTip = 0;
   while (iterator) {
     const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
     for (const record of page.Records ?? []) {
       const at = seq(record.SequenceNumber!);
+      // Before the range: kinesis-mock (LocalStack) can start an AT_SEQUENCE_NUMBER iterator a record early.
+      if (at < start) continue;
       if (at > end) return checked(records, batch, start);
       records.push(record);
       if (records.length > maxRecords) throw new Error(`the range holds more than ${maxRecords} records; replay it in parts`);
     }
-    if (!page.Records?.length && (page.MillisBehindLatest ?? 0) === 0) break;
+    if (page.Records?.length) emptyAtTip = 0;
+    else if ((page.MillisBehindLatest ?? 0) === 0 && ++emptyAtTip > EMPTY_PAGES_AT_TIP) break;
+    else if ((page.MillisBehindLatest ?? 0) === 0) await new Promise((resolve) => setTimeout(resolve, EMPTY_PAGE_PAUSE_MS));
     iterator = page.NextShardIterator;
   }
   return checked(records, batch, start);
@@ -78,7 +89,8 @@ export async function readRange(kinesis: KinesisClient, batch: FailedBatch['Kine
 function checked(records: _Record[], batch: FailedBatch['KinesisBatchInfo'], start: bigint): _Record[] {
   if (records.length === 0 || seq(records[0]!.SequenceNumber!) !== start)
     throw new Error(
-      `the records from ${batch.startSequenceNumber} on ${batch.shardId} are no longer in the stream (past its retention?); they cannot be replayed from it`,
+      `the records from ${batch.startSequenceNumber} on ${batch.shardId} are no longer in the stream (past its retention?); they cannot be replayed from it` +
+        (records.length ? ` (the stream starts there at ${records[0]!.SequenceNumber})` : ' (the stream holds nothing there)'),
     );
   return records;
 }
