@@ -176,7 +176,10 @@ export class KinesisPoller {
       const out = await this.options.client.send(new GetRecordsCommand({ ShardIterator: reader.iterator, Limit: Math.min(limit, 10_000) }));
       reader.iterator = out.NextShardIterator;
       if (!reader.iterator) reader.closed = true;
-      const records = out.Records ?? [];
+      // Sequence numbers only grow within a shard: a record at or before the last one read was read
+      // already (kinesis-mock, LocalStack's Kinesis, can hand one out again at a new iterator).
+      const last = reader.lastSequenceNumber === undefined ? undefined : BigInt(reader.lastSequenceNumber);
+      const records = (out.Records ?? []).filter((r) => last === undefined || BigInt(r.SequenceNumber!) > last);
       if (records.length) reader.lastSequenceNumber = records[records.length - 1]!.SequenceNumber;
       return records;
     } catch (error) {
