@@ -29,13 +29,33 @@ function metricDistance(features: ArrayLike<number>, perMetric: number, baseline
 /** How many of the most anomalous metrics a scored sample keeps, in order (all of vigil's ten host metrics). */
 export const RANKED_METRICS = 10;
 
+/** Scratch for rankedMetrics, grown to the widest feature set seen: it runs for every scored sample. */
+let scratchDistances = new Float64Array(16);
+let scratchOrder = new Int32Array(16);
+
 /** The metrics ranked by metricDistance, most anomalous first, at most RANKED_METRICS: where to look first, then next. */
 export function rankedMetrics(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline'], offset = 0): string[] {
-  const distances = metricDistances(features, featureSet, baseline, offset);
-  return [...distances.keys()]
-    .sort((a, b) => distances[b]! - distances[a]!)
-    .slice(0, RANKED_METRICS)
-    .map((m) => featureSet.metrics[m]!);
+  const metrics = featureSet.metrics.length;
+  const perMetric = featureSet.names.length / metrics;
+  if (scratchDistances.length < metrics) {
+    scratchDistances = new Float64Array(metrics);
+    scratchOrder = new Int32Array(metrics);
+  }
+  // Insertion sort of the metric indices by distance, descending (a handful of metrics: no allocation, no comparator calls).
+  for (let m = 0; m < metrics; m++) {
+    const d = metricDistance(features, perMetric, baseline, offset, m);
+    let k = m;
+    while (k > 0 && scratchDistances[k - 1]! < d) {
+      scratchDistances[k] = scratchDistances[k - 1]!;
+      scratchOrder[k] = scratchOrder[k - 1]!;
+      k--;
+    }
+    scratchDistances[k] = d;
+    scratchOrder[k] = m;
+  }
+  const ranked = new Array<string>(Math.min(metrics, RANKED_METRICS));
+  for (let k = 0; k < ranked.length; k++) ranked[k] = featureSet.metrics[scratchOrder[k]!]!;
+  return ranked;
 }
 
 /** Every metric's distance from the training baseline, in feature-set order: the ranking behind the top contributing metric. */
