@@ -10,6 +10,8 @@
  *   npx tsx scripts/smd-experiment.ts [--seed N] [--out DIR] [--machines machine-1-2,...] [--diagnose]
  *     [--contamination S] [--tail S] [--level-tail S] [--margin M]   training options (models/train.ts, models/extremeness.ts)
  *     [--episodes-per-day B]   the own threshold from an alarm budget instead (never below the model's)
+ *     [--retrain-days D]   scheduled retraining: every D days of the test half, a new model on the history so far
+ *                          less the rows the models before it flagged (each row flagged at its model's own threshold)
  *     [--ranking reach|z-sum|z-max|level] [--ranking-keep N]   write top_metrics for scripts/smd-attribution.ts
  *   SMD_DIR  the SMD set (default ../shared/smd)
  *
@@ -49,6 +51,7 @@ function main(): void {
       ranking: { type: 'string' },
       'ranking-keep': { type: 'string', default: '38' },
       diagnose: { type: 'boolean', default: false },
+      'retrain-days': { type: 'string', default: '0' },
     },
   });
   const seed = Number(flags.seed);
@@ -70,7 +73,7 @@ function main(): void {
     const pipeline = new FeaturePipeline(featureSet);
     const trainFeatures = featureRowsOf(train, pipeline);
     const testFeatures = featureRowsOf(test, pipeline);
-    const model = trainModel(trainFeatures.slice(firstTrainingRow(train.timestamps)), featureSet, {
+    const trainOptions = {
       seed,
       ...(flags.contamination !== undefined ? { contamination: Number(flags.contamination) } : {}),
       extremeness: {
@@ -78,8 +81,28 @@ function main(): void {
         ...(flags['level-tail'] !== undefined ? { levelTail: Number(flags['level-tail']) } : {}),
         ...(flags.margin !== undefined ? { margin: Number(flags.margin) } : {}),
       },
-    });
-    const scores = model.score(testFeatures);
+    };
+    const history = trainFeatures.slice(firstTrainingRow(train.timestamps));
+    let model = trainModel(history, featureSet, trainOptions);
+    const retrainRows = Number(flags['retrain-days']) * ROWS_PER_DAY;
+    if (!(retrainRows >= 0)) throw new Error(`--retrain-days must be a number of days >= 0 (0 = train once); got ${flags['retrain-days']}`);
+    let scores: Float64Array;
+    let flagged: Uint8Array | undefined;
+    if (retrainRows > 0) {
+      // Scheduled retraining: every retrainRows test rows, a model trained on the history so far less the rows its predecessors flagged.
+      scores = new Float64Array(testFeatures.length);
+      flagged = new Uint8Array(testFeatures.length);
+      for (let start = 0; start < testFeatures.length; start += retrainRows) {
+        const chunk = testFeatures.slice(start, start + retrainRows);
+        const chunkScores = model.score(chunk);
+        scores.set(chunkScores, start);
+        chunkScores.forEach((s, k) => {
+          flagged![start + k] = s >= model.manifest.threshold ? 1 : 0;
+          if (!flagged![start + k]) history.push(chunk[k]!);
+        });
+        if (start + retrainRows < testFeatures.length) model = trainModel(history, featureSet, trainOptions);
+      }
+    } else scores = model.score(testFeatures);
     const threshold =
       flags['episodes-per-day'] === undefined
         ? model.manifest.threshold
@@ -92,7 +115,7 @@ function main(): void {
     const keep = Number(flags['ranking-keep']);
     const lines = [ranking ? 'score,flag,top_metrics' : 'score,flag'];
     scores.forEach((s, r) => {
-      const line = `${s.toFixed(7)},${s >= threshold ? 1 : 0}`;
+      const line = `${s.toFixed(7)},${flagged ? flagged[r] : s >= threshold ? 1 : 0}`;
       lines.push(ranking ? `${line},${rankingColumn(testFeatures[r]!, featureSet, model.manifest.baseline, ranking, keep)}` : line);
     });
     writeFileSync(join(out, `${machine}.csv`), lines.join('\n') + '\n');
