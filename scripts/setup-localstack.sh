@@ -28,7 +28,7 @@ if [ -f "$marker" ] && [ "$(cat "$marker")" = "$wanted" ] && [ -x "$home/venv/bi
   $quiet || echo "setup: $requirement, kinesis-local $kinesis_mock (installed)"
   exit 0
 fi
-echo "setup: installing $requirement and kinesis-local $kinesis_mock into $home (PyPI and npm, about a minute)"
+echo "setup: installing $requirement and kinesis-local $kinesis_mock into $home (PyPI and npm, a minute or more)"
 started=$(date +%s)
 mkdir -p "$home/tmp" "$home/cache" "$home/packages"
 export TMPDIR="$home/tmp" XDG_CACHE_HOME="$home/cache" npm_config_cache="$home/cache/npm" npm_config_update_notifier=false

@@ -119,7 +119,7 @@ install_python() {
   if [ -x .venv/bin/python ] && .venv/bin/python -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ("sklearn", "skl2onnx", "onnx")))' 2>/dev/null; then
     return
   fi
-  installing "scikit-learn and skl2onnx into .venv (docs/python/requirements.txt, PyPI, about a minute)"
+  installing "scikit-learn and skl2onnx into .venv (docs/python/requirements.txt, PyPI, a minute or more)"
   ensure_venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r docs/python/requirements.txt
 }
