@@ -26,13 +26,13 @@ declare module 'vitest' {
 }
 
 /**
- * What each project's tests need installed: Prometheus (with promtool, Alertmanager and amtool) and
- * the AWS endpoint always; the moto project runs every other test too: the Python worked example
- * (scikit-learn in .venv) and the agent's .rpm (rpmbuild).
+ * What each project's tests need installed: Prometheus (with promtool, Alertmanager and amtool), the
+ * AWS endpoint, and rpmbuild (the agent's packages, an AWS test); the moto project runs every other
+ * test too, the Python worked example among them (scikit-learn in .venv).
  */
 const PIECES: Record<AwsEndpointKind, readonly SetupPiece[]> = {
   moto: ['prometheus', 'moto', 'python', 'rpm'],
-  localstack: ['prometheus', 'localstack'],
+  localstack: ['prometheus', 'localstack', 'rpm'],
 };
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
