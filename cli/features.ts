@@ -9,6 +9,7 @@ import { FeaturePipeline } from '../features/pipeline.js';
 import { featureRowsOf } from '../models/csv-features.js';
 import { readMetricCsv } from '../models/csv.js';
 import { featureSetOfColumns } from '../models/import/import-model.js';
+import { rowProgress } from './progress.js';
 import { addRowClockOptions, csvOptionsOf, rowClockOf, type RowClockFlags } from './row-clock.js';
 
 interface Flags extends RowClockFlags {
@@ -45,7 +46,14 @@ Examples:
 function run(flags: Flags): void {
   const csv = readMetricCsv(flags.in, rowClockOf(flags), csvOptionsOf(flags));
   const featureSet = featureSetOfColumns(csv.metrics);
-  const rows = featureRowsOf(csv, new FeaturePipeline(featureSet));
+  const progress = rowProgress('computing features', csv.timestamps.length);
+  let rows: Float64Array[];
+  try {
+    rows = featureRowsOf(csv, new FeaturePipeline(featureSet), (done) => progress.update(done));
+    progress.update(csv.timestamps.length);
+  } finally {
+    progress.stop();
+  }
   const first = flags.skipWarmUp ? firstTrainingRow(csv.timestamps) : 0;
   const lines = [['timestamp', ...featureSet.names].join(',')];
   for (let r = first; r < rows.length; r++) lines.push([csv.timestampText[r], ...Array.from(rows[r]!, (v) => (Number.isNaN(v) ? '' : String(v)))].join(','));

@@ -9,11 +9,11 @@
  * must answer with path-style SQS queue URLs on 127.0.0.1 (virtual-host ones are not valid URLs).
  * vigil's plugin (local/localstack-plugin) adds the Timestream write API that community lacks.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './moto.js';
 import { descendantsOf, freePort, startServer, type RunningServer } from './process.js';
+import { ensureInstalled } from './setup.js';
 
 /**
  * The newest release that runs on this project's Python (3.11): 4.10.0 and later annotate with
@@ -28,7 +28,6 @@ export const LOCALSTACK_IMAGE = 'localstack/localstack:4.9.2';
 export const LOCALSTACK_HOME = join(PROJECT_ROOT, '.localstack');
 const PYTHON = join(LOCALSTACK_HOME, 'venv', 'bin', 'python');
 const MARKER = join(LOCALSTACK_HOME, 'installed');
-const SETUP_SCRIPT = join(PROJECT_ROOT, 'scripts', 'setup-localstack.sh');
 const PLUGIN_DIR = join(PROJECT_ROOT, 'local', 'localstack-plugin');
 /** Where the package manager put kinesis-mock (FILESYSTEM_ROOT of the install). */
 const STATIC_LIBS = join(LOCALSTACK_HOME, 'packages', 'usr', 'lib', 'localstack');
@@ -54,14 +53,7 @@ export function ensureLocalStack(): string {
   if (existsSync(PYTHON) && existsSync(MARKER) && readFileSync(MARKER, 'utf8').startsWith(`${LOCALSTACK_REQUIREMENT} kinesis-local@${KINESIS_MOCK_VERSION} `)) {
     return PYTHON;
   }
-  try {
-    execFileSync('bash', [SETUP_SCRIPT], { stdio: ['ignore', 'inherit', 'inherit'] });
-  } catch (cause) {
-    throw new Error(
-      `could not install ${LOCALSTACK_REQUIREMENT} into ${LOCALSTACK_HOME}: run \`bash scripts/setup-localstack.sh\` and read its error (it needs python3 with venv, npm, and the PyPI and npm registries)`,
-      { cause },
-    );
-  }
+  ensureInstalled(['localstack']);
   return PYTHON;
 }
 

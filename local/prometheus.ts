@@ -1,13 +1,15 @@
 /**
  * Debian's Prometheus and Alertmanager on loopback, configured as the pipeline needs: the
  * remote-write receiver on, an out-of-order window (late samples from a retried batch are kept),
- * and optionally rule files plus an Alertmanager to send alerts to.
+ * and optionally rule files plus an Alertmanager to send alerts to. Installed on first use
+ * (scripts/setup.sh prometheus) where they are missing.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startServer, type RunningServer } from './process.js';
+import { ensureInstalled } from './setup.js';
 
 export function which(command: string): string | undefined {
   try {
@@ -40,8 +42,9 @@ export interface PrometheusOptions {
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<RunningServer> {
+  if (!which('prometheus')) ensureInstalled(['prometheus']);
   const bin = which('prometheus');
-  if (!bin) throw new Error('prometheus is not installed: apt-get install prometheus (or run bash .ci/run)');
+  if (!bin) throw new Error('prometheus is still not on PATH after the set-up installed it: apt-get install prometheus');
   const configFile = join(options.dataDir, 'prometheus.yml');
   const config = {
     global: { evaluation_interval: options.evaluationInterval ?? '15s', scrape_interval: '1m' },
@@ -77,8 +80,10 @@ export interface AlertmanagerOptions {
 }
 
 export async function startAlertmanager(options: AlertmanagerOptions): Promise<RunningServer> {
-  const bin = which('prometheus-alertmanager') ?? which('alertmanager');
-  if (!bin) throw new Error('alertmanager is not installed: apt-get install prometheus-alertmanager (or run bash .ci/run)');
+  const alertmanager = (): string | undefined => which('prometheus-alertmanager') ?? which('alertmanager');
+  if (!alertmanager()) ensureInstalled(['prometheus']);
+  const bin = alertmanager();
+  if (!bin) throw new Error('alertmanager is still not on PATH after the set-up installed it: apt-get install prometheus-alertmanager');
   const configFile = join(options.dataDir, 'alertmanager.yml');
   const receiver = options.webhookUrl ? { name: 'webhook', webhook_configs: [{ url: options.webhookUrl, send_resolved: true }] } : { name: 'null' };
   const config = {

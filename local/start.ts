@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole pipeline on this machine, no AWS account.
- * Starts the local AWS endpoint and Prometheus/Alertmanager where available, creates the stream,
+ * Installs what it needs on first use (scripts/setup.sh through local/setup.ts: moto_server or
+ * LocalStack, Prometheus and Alertmanager), starts them, creates the stream,
  * bucket, table and queue, trains and publishes a baseline model if none is published, runs the
  * real agent on this machine's metrics (and N simulated hosts with injected incidents), drives the
  * real `score` function with the local poller, and shows a live terminal view.
@@ -25,6 +26,7 @@ import { startMoto, PROJECT_ROOT } from './moto.js';
 import type { RunningServer } from './process.js';
 import { alertsPage, startAlertmanager, startPrometheus, which } from './prometheus.js';
 import { ensureLocalResources } from './resources.js';
+import { ensureInstalled, requireNodeMajor } from './setup.js';
 import type { WorkerMessage } from './score-worker.js';
 import { backfill } from '../simulate/backfill.js';
 import { DetectionTracker, type DetectionReport } from '../simulate/detection.js';
@@ -128,15 +130,24 @@ async function localAws(): Promise<string> {
 }
 
 async function localPrometheus(): Promise<string | undefined> {
+  const alertmanagerBin = (): string | undefined => which('prometheus-alertmanager') ?? which('alertmanager');
+  if (!which('prometheus') || !alertmanagerBin()) {
+    // First use: the set-up installs them (Debian packages), or says why it cannot and what to run.
+    try {
+      ensureInstalled(['prometheus']);
+    } catch {
+      // Run with what is there; the note repeats the fix.
+    }
+  }
   if (!which('prometheus')) {
-    notes.push('Prometheus is not installed, so results go to Timestream and the log only: apt-get install prometheus prometheus-alertmanager');
+    notes.push('Prometheus is not installed, so results go to Timestream and the log only: sudo bash scripts/setup.sh prometheus');
     return undefined;
   }
   let alertmanager: RunningServer | undefined;
-  if (which('prometheus-alertmanager') ?? which('alertmanager')) {
+  if (alertmanagerBin()) {
     alertmanager = server(await startAlertmanager({ dataDir: join(runDir, 'alertmanager'), groupWait: '10s' }));
   } else {
-    notes.push('Alertmanager is not installed, so alerts are evaluated but not routed: apt-get install prometheus-alertmanager');
+    notes.push('Alertmanager is not installed, so alerts are evaluated but not routed: sudo bash scripts/setup.sh prometheus');
   }
   const prometheus = server(
     await startPrometheus({
@@ -152,6 +163,7 @@ async function localPrometheus(): Promise<string | undefined> {
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
+  requireNodeMajor();
   const interval = options.interval;
   await localAws();
   const prometheusUrl = await localPrometheus();

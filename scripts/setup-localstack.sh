@@ -5,9 +5,17 @@
 #   - .localstack/packages  kinesis-mock (npm package kinesis-local), which LocalStack's Kinesis runs on
 # Idempotent: skips what is installed at the pinned versions. Writes nothing outside the project:
 # pip without a cache, npm, plux and temporary files under .localstack/.
-#   bash scripts/setup-localstack.sh [DIR]   install into DIR instead (the bench measures a fresh install)
+#   bash scripts/setup-localstack.sh [--quiet] [DIR]
+#     DIR      install into DIR instead (the bench measures a fresh install)
+#     --quiet  say nothing when it is installed already (scripts/setup.sh on every first-use check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+quiet=false
+if [ "${1:-}" = --quiet ]; then
+  quiet=true
+  shift
+fi
 
 requirement=$(sed -n "s/^export const LOCALSTACK_REQUIREMENT = '\(.*\)';$/\1/p" local/localstack.ts)
 kinesis_mock=$(sed -n "s/^export const KINESIS_MOCK_VERSION = '\(.*\)';$/\1/p" local/localstack.ts)
@@ -17,9 +25,10 @@ marker="$home/installed"
 wanted="$requirement kinesis-local@$kinesis_mock $(sha256sum "$constraints" | cut -c1-16)"
 
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$wanted" ] && [ -x "$home/venv/bin/python" ]; then
-  echo "setup: $requirement, kinesis-local $kinesis_mock (installed)"
+  $quiet || echo "setup: $requirement, kinesis-local $kinesis_mock (installed)"
   exit 0
 fi
+echo "setup: installing $requirement and kinesis-local $kinesis_mock into $home (PyPI and npm, a minute or more)"
 started=$(date +%s)
 mkdir -p "$home/tmp" "$home/cache" "$home/packages"
 export TMPDIR="$home/tmp" XDG_CACHE_HOME="$home/cache" npm_config_cache="$home/cache/npm" npm_config_update_notifier=false

@@ -49,3 +49,25 @@ describe('vigil features', () => {
     expect(skipped.stdout).toContain(`the first ${first} rows (warm-up) left out`);
   });
 });
+
+describe('vigil features progress', () => {
+  // cli-progress draws on a terminal only: `script` gives the command one.
+  const onTerminal = (...args: string[]) =>
+    promisify(execFile)('script', ['-qec', [process.execPath, join(ROOT, 'bin/vigil.js'), ...args].join(' '), '/dev/null'], { cwd: work, timeout: 60_000 });
+  const csvOf = (rows: number): string => {
+    const start = Date.UTC(2026, 10, 1);
+    const lines = ['timestamp,cpu'];
+    for (let i = 0; i < rows; i++) lines.push(`${new Date(start + i * 10_000).toISOString()},${(40 + (i % 13)).toFixed(1)}`);
+    return `${lines.join('\n')}\n`;
+  };
+
+  it('draws a bar with the rows done on a terminal for a large file, and none for a small one', async () => {
+    writeFileSync(join(work, 'large.csv'), csvOf(25_000));
+    writeFileSync(join(work, 'small.csv'), csvOf(500));
+    const large = await onTerminal('features', '--in', 'large.csv', '--out', 'large-features.csv');
+    expect(large.stdout).toMatch(/computing features .* 100% \| 25000\/25000 rows/);
+    const small = await onTerminal('features', '--in', 'small.csv', '--out', 'small-features.csv');
+    expect(small.stdout).toMatch(/wrote small-features\.csv: 500 rows/);
+    expect(small.stdout).not.toMatch(/computing features/);
+  });
+});
