@@ -15,11 +15,14 @@ import { register as registerDeadLetters } from '../cli/dead-letters.js';
 import { register as registerFailedBatches } from '../cli/failed-batches.js';
 import { register as registerFeatures } from '../cli/features.js';
 import { register as registerImportOnnx } from '../cli/import-onnx.js';
+import { register as registerFeedback } from '../cli/feedback.js';
 
 const program = new Command('vigil')
   .description('vigil: real-time anomaly detection for a fleet of cloud hosts')
   .version(packageJson.version, '-V, --version', 'print the version and exit')
   .showHelpAfterError('(run `vigil --help` for every command with examples)')
+  // A command's options belong to it, not to its subcommands (vigil feedback and vigil feedback list both take --host).
+  .enablePositionalOptions()
   .exitOverride((error) => process.exit(error.exitCode))
   .addHelpText(
     'after',
@@ -32,6 +35,7 @@ Examples:
   vigil publish --model model/ --bucket my-vigil-models       the fleet scores with it within a minute
   vigil models list --bucket my-vigil-models
   vigil models rollback --bucket my-vigil-models
+  vigil feedback --host web-1 --from -2h --to now --label incident   retraining leaves it out
   vigil score-csv --in-dir data/ --out-dir results/           the NAB protocol over every CSV
   vigil cost --hosts 1000 --interval 10                       monthly AWS cost, next to CloudWatch
   vigil dead-letters list --queue $DLQ                        why records were dead-lettered
@@ -47,6 +51,7 @@ registerFeatures(program);
 registerImportOnnx(program);
 registerPublish(program);
 registerModels(program);
+registerFeedback(program);
 registerScoreCsv(program);
 registerCost(program);
 registerDeadLetters(program);
