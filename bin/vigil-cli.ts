@@ -16,6 +16,7 @@ import { register as registerFailedBatches } from '../cli/failed-batches.js';
 import { register as registerFeatures } from '../cli/features.js';
 import { register as registerImportOnnx } from '../cli/import-onnx.js';
 import { register as registerFeedback } from '../cli/feedback.js';
+import { register as registerExport } from '../cli/export.js';
 
 const program = new Command('vigil')
   .description('vigil: real-time anomaly detection for a fleet of cloud hosts')
@@ -28,7 +29,8 @@ const program = new Command('vigil')
     'after',
     `
 Examples:
-  vigil train --in history.csv --seed 7 --out model/          train on a host's history
+  vigil export --source prometheus --url http://prometheus:9090 --since 7d --out fleet.csv
+  vigil train --in fleet.csv --out model/                     train on the fleet's history
   vigil evaluate --model model/ --in labelled.csv --labels windows.json --report report.html
   vigil features --in history.csv --out features.csv          the agent's features, to train elsewhere
   vigil import-onnx --onnx m.onnx --higher-is normal --calibrate history.csv --out model/
@@ -45,6 +47,7 @@ Every command: vigil COMMAND --help lists its options and more examples.`,
   );
 
 // Command registrations (one line each, in the order `vigil --help` lists them):
+registerExport(program);
 registerTrain(program);
 registerEvaluate(program);
 registerFeatures(program);
