@@ -80,6 +80,11 @@ export class ModelBucket extends Construct {
     role.addToPrincipalPolicy(this.listStatement());
   }
 
+  /** ListBucket under the model prefix only, so that a key not there reads as "no such key" rather than "access denied". */
+  grantModelList(role: Role): void {
+    role.addToPrincipalPolicy(this.listStatement());
+  }
+
   private modelObjectsArn(): string {
     return this.bucket.arnForObjects(`${this.prefix}/*`);
   }

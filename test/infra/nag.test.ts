@@ -42,6 +42,11 @@ describe('cdk-nag', () => {
     expect(ids).toEqual(
       [
         'Alerts/Topic/ops@example.com: Serverless-SNSRedrivePolicy',
+        'DefaultModel/Function: AwsSolutions-L1',
+        'DefaultModel/Function: Serverless-LambdaAsyncFailureDestination',
+        'DefaultModel/Function: Serverless-LambdaDLQ',
+        'DefaultModel/Function: Serverless-LambdaLatestVersion',
+        'DefaultModel/Function: Serverless-LambdaTracing',
         'Grafana/Role: AwsSolutions-IAM5[Resource::*]',
         'Ingest/Stream: AwsSolutions-KDS3',
         'Models/Bucket: AwsSolutions-S1',
