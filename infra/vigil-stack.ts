@@ -121,6 +121,7 @@ export class VigilStack extends Stack {
       failedBatches: this.queues.failedBatches,
     });
     this.models.grantModelRead(this.score.role);
+    this.models.grantModelStatusWrite(this.score.role);
     this.queues.deadLetters.grantSendMessages(this.score.role);
     this.remoteWrite?.grantRemoteWrite(this.score.role);
     this.timestream?.grantWrite(this.score.role);

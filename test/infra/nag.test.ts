@@ -62,6 +62,7 @@ describe('cdk-nag', () => {
         'Score/Function: Serverless-LambdaTracing',
         'Score/Role: AwsSolutions-IAM5[Resource::*]',
         'Score/Role: AwsSolutions-IAM5[Resource::<ModelsBucket.Arn>/models/*]',
+        'Score/Role: AwsSolutions-IAM5[Resource::<ModelsBucket.Arn>/models/status/*]',
         'Timestream: CloudFormation-Validate::W3697',
         'Timestream/Database: AwsSolutions-TS3',
       ].sort(),
