@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { formatConfigProblems, type ConfigProblem } from '../../core/config-problems.js';
-import { DEFAULT_MODEL_PREFIX, SINK_NAMES, type SinkName } from '../../core/score-function.js';
+import { DEFAULT_MODEL_PREFIX, SCORE_SERVICE_NAME, SINK_NAMES, type SinkName } from '../../core/score-function.js';
 import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';
 
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -38,6 +38,8 @@ const EnvSchema = z
     VIGIL_PROMETHEUS_SIGV4: boolean.optional(),
     VIGIL_DEAD_LETTER_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'not an SQS queue URL' }),
     VIGIL_NORMAL_RESOLUTION_SECONDS: wholeSeconds(0),
+    /** Set by Lambda; names the function's model status (vigil models status). */
+    AWS_LAMBDA_FUNCTION_NAME: z.string().min(1).default(SCORE_SERVICE_NAME),
   })
   .superRefine((env, ctx) => {
     if (env.VIGIL_SINKS.includes('prometheus') && !env.VIGIL_PROMETHEUS_URL) {
@@ -67,6 +69,8 @@ export interface ScoreConfig {
   readonly deadLetterQueueUrl: string;
   /** 0: store every normal sample; else at most about one normal sample per host per this many ms. */
   readonly normalResolutionMs: number;
+  /** The name its model status is reported under. */
+  readonly functionName: string;
 }
 
 export class ConfigError extends Error {
@@ -99,5 +103,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ScoreConfig {
       : {}),
     deadLetterQueueUrl: e.VIGIL_DEAD_LETTER_QUEUE_URL,
     normalResolutionMs: e.VIGIL_NORMAL_RESOLUTION_SECONDS * 1000,
+    functionName: e.AWS_LAMBDA_FUNCTION_NAME,
   };
 }

@@ -16,6 +16,7 @@ import { ModelCache } from './model-cache.js';
 import { createOnnxScorer, loadOnnxRuntime } from '../../model-store/onnx-scorer.js';
 import type { ScoreDependencies } from './process-batch.js';
 import { s3ModelSource } from './s3-model-source.js';
+import { writeModelStatus } from '../../model-store/model-status.js';
 
 export function buildSinks(config: ScoreConfig, logger: Logger): ResultSink[] {
   return config.sinks.map((name): ResultSink => {
@@ -39,13 +40,15 @@ export function buildSinks(config: ScoreConfig, logger: Logger): ResultSink[] {
 
 export function buildDependencies(config: ScoreConfig, logger: Logger, metrics: Metrics): ScoreDependencies {
   const s3 = new S3Client(awsClientSettings());
+  const location = { bucket: config.modelBucket, prefix: config.modelPrefix };
   const models = new ModelCache({
-    source: s3ModelSource(s3, { bucket: config.modelBucket, prefix: config.modelPrefix }),
+    source: s3ModelSource(s3, location),
     recheckMs: config.modelRecheckMs,
     createScorer: createOnnxScorer,
     prepareScorer: loadOnnxRuntime,
     logger,
     metrics,
+    reportStatus: (status) => writeModelStatus(s3, location, { schema: 1, function: config.functionName, ...status, updatedAt: new Date().toISOString() }),
   });
   return {
     models,

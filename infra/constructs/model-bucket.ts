@@ -8,6 +8,7 @@ import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { modelStatusPrefix } from '../../core/model-status.js';
 import { acknowledge } from '../nag.js';
 import { Construct } from 'constructs';
 
@@ -77,6 +78,28 @@ export class ModelBucket extends Construct {
         `Model versions are published under ${this.prefix}/versions/<version>/ after the function is deployed, so the function reads objects under the model prefix, and only there.`,
       ),
     );
+    role.addToPrincipalPolicy(this.listStatement());
+  }
+
+  /**
+   * PutObject of the scoring function's model status (core/model-status.ts), one object per
+   * function under `<prefix>/status/`, written when its model changes; nothing else is writable.
+   */
+  grantModelStatusWrite(role: Role): void {
+    const statusObjects = `${modelStatusPrefix(this.prefix)}*`;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'ReportModelStatus', actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(statusObjects)] }),
+    );
+    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket);
+    acknowledge(role, {
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${statusObjects}]`,
+      reason:
+        "The function writes its model status under its own name (the function's name is known only once it exists, and naming it here would make the role depend on the function that depends on the role), so it may write objects under the status prefix, and only there.",
+    });
+  }
+
+  /** ListBucket under the model prefix only, so that a key not there reads as "no such key" rather than "access denied". */
+  grantModelList(role: Role): void {
     role.addToPrincipalPolicy(this.listStatement());
   }
 

@@ -42,6 +42,11 @@ describe('cdk-nag', () => {
     expect(ids).toEqual(
       [
         'Alerts/Topic/ops@example.com: Serverless-SNSRedrivePolicy',
+        'DefaultModel/Function: AwsSolutions-L1',
+        'DefaultModel/Function: Serverless-LambdaAsyncFailureDestination',
+        'DefaultModel/Function: Serverless-LambdaDLQ',
+        'DefaultModel/Function: Serverless-LambdaLatestVersion',
+        'DefaultModel/Function: Serverless-LambdaTracing',
         'Grafana/Role: AwsSolutions-IAM5[Resource::*]',
         'Ingest/Stream: AwsSolutions-KDS3',
         'Models/Bucket: AwsSolutions-S1',
@@ -57,6 +62,7 @@ describe('cdk-nag', () => {
         'Score/Function: Serverless-LambdaTracing',
         'Score/Role: AwsSolutions-IAM5[Resource::*]',
         'Score/Role: AwsSolutions-IAM5[Resource::<ModelsBucket.Arn>/models/*]',
+        'Score/Role: AwsSolutions-IAM5[Resource::<ModelsBucket.Arn>/models/status/*]',
         'Timestream: CloudFormation-Validate::W3697',
         'Timestream/Database: AwsSolutions-TS3',
       ].sort(),

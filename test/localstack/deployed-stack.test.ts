@@ -8,6 +8,8 @@
  * a bad record is dead-lettered in the deployed queue with its reason. The stack is destroyed after.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,7 +23,10 @@ import { SERIES } from '../../core/alert-series.js';
 import { awsClientSettings } from '../../core/aws.js';
 import { DeadLetterBodySchema } from '../../functions/score/dead-letter.js';
 import { KinesisPoller, type KinesisHandler } from '../../local/kinesis-poller.js';
-import { publishModel } from '../../model-store/s3-store.js';
+import { publishModel, readPointer } from '../../model-store/s3-store.js';
+import { DEFAULT_MODEL_SOURCE_DIR } from '../../core/default-model.js';
+import type { CustomResourceEvent, CustomResourceResponse } from '../../functions/bootstrap-model/handler.js';
+import { closeServer, listenOnLoopback } from '../loopback-server.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
 import { zscoreModel } from '../functions/fixtures.js';
 import { until } from '../poll.js';
@@ -103,6 +108,46 @@ describe('the vigil stack deployed into LocalStack with cdklocal', () => {
     expect(created).toEqual(expected);
     expect(Object.values(template.Resources).map((r) => r.Type)).not.toContain('AWS::APS::Workspace');
     expect(outputs.PrometheusRemoteWriteUrl).toBe(`${prometheus}/api/v1/write`);
+  });
+
+  it('publishes the default model into the deployed bucket with the deployed custom resource function (run here: this LocalStack runs no functions)', async () => {
+    const template = JSON.parse(readFileSync(join(outdir, `${stackName}.template.json`), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: string } } }>;
+    };
+    const fn = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.includes('publishes the default model'),
+    );
+    const asset = join(outdir, `asset.${fn!.Properties.Code!.S3Key!.replace(/\.zip$/, '')}`);
+    const { handler } = (await import(pathToFileURL(join(asset, 'index.mjs')).href)) as {
+      handler: (event: CustomResourceEvent) => Promise<CustomResourceResponse>;
+    };
+    const answers: string[] = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (c: Buffer) => chunks.push(c));
+      request.on('end', () => {
+        answers.push(Buffer.concat(chunks).toString('utf8'));
+        response.writeHead(200).end();
+      });
+    });
+    const url = await listenOnLoopback(server);
+    try {
+      const location = { bucket: outputs.ModelBucketName!, prefix: outputs.ModelPrefix! };
+      const answer = await handler({
+        RequestType: 'Create',
+        ResponseURL: `${url}/cloudformation-response`,
+        StackId: stackName,
+        RequestId: 'deploy-1',
+        LogicalResourceId: 'DefaultModelResource',
+        ResourceProperties: { ServiceToken: 'unused', Bucket: location.bucket, Prefix: location.prefix, DefaultVersion: 'unused' },
+      });
+      expect(answer.Status).toBe('SUCCESS');
+      expect(answers.map((a) => (JSON.parse(a) as CustomResourceResponse).Status)).toEqual(['SUCCESS']);
+      const shipped = JSON.parse(readFileSync(join(ROOT, DEFAULT_MODEL_SOURCE_DIR, 'manifest.json'), 'utf8')) as { version: string };
+      expect((await readPointer(new S3Client(awsClientSettings()), location))?.version).toBe(shipped.version);
+    } finally {
+      await closeServer(server);
+    }
   });
 
   it('scores and stores what the real agent sends, and dead-letters a bad record with its reason', { timeout: 180_000 }, async () => {
