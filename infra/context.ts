@@ -21,6 +21,8 @@ const SETTINGS: Record<keyof VigilProps, Kind> = {
   modelRecheckSeconds: 'number',
   modelNoncurrentVersionDays: 'number',
   normalResolutionSeconds: 'number',
+  archive: 'boolean',
+  archiveRetentionDays: 'number',
   functionMemoryMb: 'number',
   functionTimeoutSeconds: 'number',
   batchSize: 'number',

@@ -16,6 +16,8 @@ export const DEFAULTS = {
   modelRecheckSeconds: 60,
   modelNoncurrentVersionDays: 90,
   normalResolutionSeconds: 0,
+  archive: true,
+  archiveRetentionDays: 90,
   functionMemoryMb: 1024,
   functionTimeoutSeconds: 60,
   batchSize: 500,

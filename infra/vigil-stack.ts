@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import { AlertTopic } from './constructs/alert-topic.js';
 import { DeadLetterQueues } from './constructs/dead-letter-queues.js';
 import { GrafanaWorkspace } from './constructs/grafana-workspace.js';
+import { HistoryArchive } from './constructs/history-archive.js';
 import { IngestStream } from './constructs/ingest-stream.js';
 import { ModelBucket } from './constructs/model-bucket.js';
 import { PipelineAlarms } from './constructs/pipeline-alarms.js';
@@ -18,6 +19,7 @@ import { ExistingPrometheus, type RemoteWriteTarget } from './constructs/prometh
 import { PrometheusWorkspace } from './constructs/prometheus-workspace.js';
 import { ScoreFunction } from './constructs/score-function.js';
 import { TimestreamStore } from './constructs/timestream-store.js';
+import { DEFAULT_ARCHIVE_PREFIX } from '../core/archive.js';
 import { scoreEnvironment } from './function-environment.js';
 import { resolveProps } from './props.js';
 import type { VigilConfig, VigilProps } from './props.js';
@@ -53,6 +55,8 @@ export class VigilStack extends Stack {
   readonly remoteWrite: RemoteWriteTarget | undefined;
   readonly timestream: TimestreamStore | undefined;
   readonly grafana: GrafanaWorkspace | undefined;
+  /** Every scored sample in S3 with its Glue table, unless `archive: false`. */
+  readonly archive: HistoryArchive | undefined;
   readonly alarms: PipelineAlarms;
 
   constructor(scope: Construct, id: string, props: VigilStackProps = {}) {
@@ -83,6 +87,13 @@ export class VigilStack extends Stack {
       });
     }
 
+    if (config.archive) {
+      this.archive = new HistoryArchive(this, 'Archive', {
+        prefix: DEFAULT_ARCHIVE_PREFIX,
+        retentionDays: config.archiveRetentionDays,
+      });
+    }
+
     this.score = new ScoreFunction(this, 'Score', {
       entry: props.scoreHandlerEntry ?? SCORE_HANDLER,
       projectRoot: PROJECT_ROOT,
@@ -100,6 +111,7 @@ export class VigilStack extends Stack {
         prometheus: this.remoteWrite && { remoteWriteUrl: this.remoteWrite.remoteWriteUrl, sigv4: this.remoteWrite.sigv4 },
         deadLetterQueueUrl: this.queues.deadLetters.queueUrl,
         normalResolutionSeconds: config.normalResolutionSeconds,
+        archive: this.archive && { bucket: this.archive.bucket.bucketName, prefix: this.archive.prefix },
       }),
     });
     this.score.addStreamTrigger({
@@ -115,6 +127,7 @@ export class VigilStack extends Stack {
     this.queues.deadLetters.grantSendMessages(this.score.role);
     this.remoteWrite?.grantRemoteWrite(this.score.role);
     this.timestream?.grantWrite(this.score.role);
+    this.archive?.grantWrite(this.score.role);
 
     if (config.grafana) {
       this.grafana = new GrafanaWorkspace(this, 'Grafana', { prometheus: this.prometheus, timestream: this.timestream });
@@ -157,6 +170,11 @@ export class VigilStack extends Stack {
     if (this.timestream) {
       out('TimestreamDatabase', this.timestream.database.ref, 'Timestream database of scored samples');
       out('TimestreamTable', this.timestream.table.attrName, 'Timestream table of scored samples');
+    }
+    if (this.archive) {
+      out('ArchiveBucketName', this.archive.bucket.bucketName, 'Every scored sample, by day (vigil export --source archive)');
+      out('ArchiveTable', `${this.archive.databaseName}.${this.archive.tableName}`, 'Glue table of the archive, for Athena');
+      out('ArchiveReaderPolicyArn', this.archive.readerPolicy.managedPolicyArn, 'Managed policy for whoever reads the archive (vigil export --source archive)');
     }
     if (this.grafana) {
       out('GrafanaWorkspaceUrl', `https://${this.grafana.workspace.attrEndpoint}`, 'Amazon Managed Grafana (sign in with IAM Identity Center)');

@@ -9,9 +9,9 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { constants, zstdCompressSync } from 'node:zlib';
-import { archiveDay, archiveObjectKey } from '../../core/archive.js';
-import { float32Decimal } from '../../core/float32-decimal.js';
+import { archiveDay, archiveObjectKey, encodeArchiveFeatures } from '../../core/archive.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
+import { writeNumberText } from './number-text.js';
 import { DEFAULT_RETRY_POLICY, inParallel, isTransientAwsError, withRetries, type RetryPolicy } from './retry.js';
 import { combineOutcomes, errorText, sendOnce, type PreparedWrite, type RequestOutcome, type ResultSink, type SinkBatch } from './sink.js';
 
@@ -41,18 +41,24 @@ export class ArchiveSink implements ResultSink {
     if (!origin || !features || featureWidth === undefined || featureSetVersion === undefined) {
       throw new Error('the archive sink needs the batch origin and feature rows (prepareBatch gives them); this batch has none');
     }
-    const byDay = new Map<string, { lines: string[]; indices: number[] }>();
+    const byDay = new Map<string, { lines: ArchiveLines; indices: number[] }>();
+    let lastTime = Number.NaN;
+    let lastDay = '';
     batch.samples.forEach((sample, i) => {
-      const day = archiveDay(sample.time);
-      let group = byDay.get(day);
-      if (!group) byDay.set(day, (group = { lines: [], indices: [] }));
-      group.lines.push(archiveLine(sample, features, i * featureWidth, featureWidth, featureSetVersion));
+      // Samples of a batch are nearly always of one day: the day's text is made once per change.
+      if (sample.time !== lastTime) {
+        lastTime = sample.time;
+        lastDay = archiveDay(sample.time);
+      }
+      let group = byDay.get(lastDay);
+      if (!group) byDay.set(lastDay, (group = { lines: new ArchiveLines(batch.samples.length), indices: [] }));
+      group.lines.add(sample, features, i * featureWidth, featureWidth, featureSetVersion);
       group.indices.push(i);
     });
     const objects: ArchiveObject[] = [...byDay].map(([day, { lines, indices }]) => ({
       key: archiveObjectKey({ prefix: this.options.prefix, day, ...origin }),
       indices,
-      body: zstdCompressSync(Buffer.from(lines.join('\n') + '\n'), { params: { [constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } }),
+      body: zstdCompressSync(lines.bytes(), { params: { [constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } }),
     }));
     return sendOnce('archive', objects.length, async () =>
       combineOutcomes(
@@ -85,14 +91,84 @@ export class ArchiveSink implements ResultSink {
   }
 }
 
-/** One sample as its archive line (ArchiveRow as JSON); features from row `offset` of the batch's matrix. */
-export function archiveLine(sample: ScoredSample, features: Float32Array, offset: number, width: number, featureSet: number): string {
-  let vector = '';
-  for (let k = 0; k < width; k++) vector += (k ? ',' : '') + String(float32Decimal(features[offset + k]!));
-  return (
-    `{"host":${JSON.stringify(sample.host)},"tags":${JSON.stringify(sample.tags)},"seq":${sample.seq},"time":${sample.time},` +
-    `"metrics":${JSON.stringify(sample.metrics)},"features":[${vector}],"feature_set":${featureSet},"score":${sample.score},` +
-    `"anomaly":${sample.anomaly},"severity":"${sample.severity}","confidence":${sample.confidence},` +
-    `"top_metric":${JSON.stringify(sample.topMetric)},"model_version":${JSON.stringify(sample.modelVersion)}}`
-  );
+/**
+ * Archive lines (ArchiveRow as JSON, one a line) written straight into a growing byte buffer:
+ * numbers as String() writes them (number-text.ts), features as base64 of their float32 bytes. Host ids and metric names are plain ASCII by the wire contract (core/wire.ts); tags,
+ * which may hold any text, go through JSON.stringify once per tag set.
+ */
+export class ArchiveLines {
+  private buffer: Buffer;
+  private at = 0;
+  private lastTags: object | undefined;
+  private lastTagsText = '';
+  private readonly scratch = Buffer.allocUnsafe(4096);
+
+  constructor(samples: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(1024, samples * 1024));
+  }
+
+  add(sample: ScoredSample, features: Float32Array, offset: number, width: number, featureSet: number): void {
+    this.room(512 + width * 24);
+    this.text('{"host":"');
+    this.text(sample.host);
+    this.text('","tags":');
+    if (sample.tags !== this.lastTags) {
+      this.lastTags = sample.tags;
+      this.lastTagsText = JSON.stringify(sample.tags);
+    }
+    this.text(this.lastTagsText);
+    this.text(',"seq":');
+    this.number(sample.seq);
+    this.text(',"time":');
+    this.number(sample.time);
+    this.text(',"metrics":{');
+    let first = true;
+    for (const name in sample.metrics) {
+      this.room(name.length + 40);
+      this.text(first ? '"' : ',"');
+      first = false;
+      this.text(name);
+      this.text('":');
+      this.number(sample.metrics[name]!);
+    }
+    this.text('},"features":"');
+    this.text(encodeArchiveFeatures(features, offset, width, this.scratch));
+    this.text('","feature_set":');
+    this.number(featureSet);
+    this.text(',"score":');
+    this.number(sample.score);
+    this.text(sample.anomaly ? ',"anomaly":true,"severity":"' : ',"anomaly":false,"severity":"');
+    this.text(sample.severity);
+    this.text('","confidence":');
+    this.number(sample.confidence);
+    this.text(',"top_metric":"');
+    this.text(sample.topMetric);
+    this.text('","model_version":');
+    this.room(sample.modelVersion.length * 6 + 8);
+    this.text(JSON.stringify(sample.modelVersion));
+    this.text('}\n');
+  }
+
+  /** The lines so far (a view of the buffer). */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.at);
+  }
+
+  private text(s: string): void {
+    this.room(s.length * 3);
+    this.at += this.buffer.write(s, this.at, 'utf8');
+  }
+
+  private number(n: number): void {
+    const end = writeNumberText(this.buffer, this.at, n);
+    if (end >= 0) this.at = end;
+    else this.text(Number.isFinite(n) ? String(n) : 'null');
+  }
+
+  private room(bytes: number): void {
+    if (this.at + bytes <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + bytes));
+    this.buffer.copy(bigger, 0, 0, this.at);
+    this.buffer = bigger;
+  }
 }

@@ -38,10 +38,20 @@ describe('cdk-nag', () => {
   it('acknowledges exactly these findings, each with a reason of its own', () => {
     const all = synthesized.flatMap(([, s]) => acknowledgements(s.app).map((a) => ({ ...a, where: a.where.replace(/^Vigil\//, '') })));
     // The bucket's logical id carries a hash; the finding names it.
-    const ids = [...new Set(all.map((a) => `${a.where}: ${a.id}`.replace(/<ModelsBucket[0-9A-F]{8}\.Arn>/, '<ModelsBucket.Arn>')))].sort();
+    const ids = [
+      ...new Set(
+        all.map((a) =>
+          `${a.where}: ${a.id}`
+            .replace(/<ModelsBucket[0-9A-F]{8}\.Arn>/, '<ModelsBucket.Arn>')
+            .replace(/<ArchiveBucket[0-9A-F]{8}\.Arn>/, '<ArchiveBucket.Arn>'),
+        ),
+      ),
+    ].sort();
     expect(ids).toEqual(
       [
         'Alerts/Topic/ops@example.com: Serverless-SNSRedrivePolicy',
+        'Archive/Bucket: AwsSolutions-S1',
+        'Archive/ReaderPolicy: AwsSolutions-IAM5[Resource::<ArchiveBucket.Arn>/archive/*]',
         'Grafana/Role: AwsSolutions-IAM5[Resource::*]',
         'Ingest/Stream: AwsSolutions-KDS3',
         'Models/Bucket: AwsSolutions-S1',
@@ -56,6 +66,7 @@ describe('cdk-nag', () => {
         'Score/Function: Serverless-LambdaLatestVersion',
         'Score/Function: Serverless-LambdaTracing',
         'Score/Role: AwsSolutions-IAM5[Resource::*]',
+        'Score/Role: AwsSolutions-IAM5[Resource::<ArchiveBucket.Arn>/archive/*]',
         'Score/Role: AwsSolutions-IAM5[Resource::<ModelsBucket.Arn>/models/*]',
         'Timestream: CloudFormation-Validate::W3697',
         'Timestream/Database: AwsSolutions-TS3',
