@@ -6,6 +6,7 @@ import { HOST_FEATURE_SET, featureSetFor, type FeatureSet } from '../core/featur
 import { MANIFEST_FILE, MODEL_FILE } from '../core/manifest.js';
 import { writeModelDir } from '../model-store/artifact.js';
 import { readMetricCsv } from '../models/csv.js';
+import { FLEET_REQUIRED_COLUMNS, HOST_COLUMN, fleetFeatureSet, fleetRowCount, fleetTrainingRows, isFleetFile, readFleetCsv } from '../models/fleet-csv.js';
 import { featureRowsOf } from '../models/csv-features.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
@@ -30,7 +31,10 @@ const PROGRESS_MIN_ROWS = 20_000;
 export function register(program: Command): void {
   addRowClockOptions(program.command('train'))
     .description(`train an anomaly model on CSV history; writes ${MODEL_FILE} and ${MANIFEST_FILE} into --out`)
-    .requiredOption('--in <file>', 'CSV: a timestamp column and one or more metric columns (also timestamp,value and timestamp,cpu_usage)')
+    .requiredOption(
+      '--in <file>',
+      `CSV of one host (a timestamp column and metric columns) or of a fleet (a \`${HOST_COLUMN}\` column too: one row per host and sample, as \`vigil export\` writes)`,
+    )
     .requiredOption('--out <dir>', 'model directory to write')
     .option('--seed <n>', 'seed: the same data and seed give the same model', String(FOREST_DEFAULTS.seed))
     .option('--trees <n>', 'trees in the forest', String(FOREST_DEFAULTS.trees))
@@ -41,10 +45,17 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-A CSV whose metric columns are exactly the agent's host metrics gives a model in the agent's
-feature order, ready for \`vigil publish\`; other columns give a model for those metrics.
+A model \`vigil publish\` accepts for the agent is trained on these columns:
+  ${FLEET_REQUIRED_COLUMNS.join(',')}
+(\`${HOST_COLUMN}\` only in a fleet file; any other column of a fleet file is a tag, such as env).
+A file with other metric columns gives a model for those metrics (publish it with --any-features).
+
+A fleet file (a \`${HOST_COLUMN}\` column, rows of many hosts, as \`vigil export\` writes it) trains one
+model for the whole fleet: each host's features are computed by a feature pipeline of its own, as
+its agent computes them, and each host's first day (the pipeline's warm-up) is left out.
 
 Examples:
+  $ vigil train --in fleet.csv --out models/fleet
   $ vigil train --in history/web-1.csv --out models/web
   $ vigil train --in cpu.csv --seed 7 --contamination 0.02 --out /tmp/cpu-model
   $ vigil train --in machine-1-1.txt --interval-seconds 60 --start 2019-01-01T00:00:00Z --out /tmp/m11`,
@@ -67,10 +78,9 @@ function run(flags: Flags): void {
     name: flags.name,
     ...(flags.version ? { version: flags.version } : {}),
   };
-  const csv = readMetricCsv(flags.in, rowClockOf(flags), csvOptionsOf(flags));
-  const rowCount = csv.timestamps.length;
+  const history = readHistory(flags);
+  const { rowCount, featureSet } = history;
   if (rowCount < 2) throw new Error(`${flags.in} has ${rowCount} data row(s); training needs at least 2 (better: days of history, one row per sample)`);
-  const featureSet = featureSetOf(csv.metrics);
   const bar =
     rowCount >= PROGRESS_MIN_ROWS
       ? new cliProgress.SingleBar({ stream: process.stderr, format: 'training {bar} {percentage}% | {value}/{total}' }, cliProgress.Presets.shades_classic)
@@ -78,8 +88,7 @@ function run(flags: Flags): void {
   const total = rowCount + options.trees + rowCount; // features, trees, scoring the training rows
   bar?.start(total, 0);
   try {
-    // The pipeline's first day is its warm-up, not normal behaviour (features/warm-up.ts).
-    const rows = featureRowsOf(csv, new FeaturePipeline(featureSet), (done) => bar?.update(done)).slice(firstTrainingRow(csv.timestamps));
+    const rows = history.trainingRows((done) => bar?.update(done));
     const model = trainModel(rows, featureSet, { ...options, source: resolve(flags.in), onProgress: (done) => bar?.update(rowCount + done) });
     bar?.update(total);
     bar?.stop();
@@ -87,11 +96,42 @@ function run(flags: Flags): void {
     const m = model.manifest;
     console.log(`wrote ${flags.out}/${MODEL_FILE} (${m.onnx.bytes} bytes) and ${flags.out}/${MANIFEST_FILE}`);
     console.log(
-      `model ${m.name} version ${m.version}: ${m.training.rows} rows, ${m.featureSet.names.length} features (${m.featureSet.metrics.join(', ')}), threshold ${m.threshold.toFixed(4)}`,
+      `model ${m.name} version ${m.version}: ${m.training.rows} rows${history.hosts === undefined ? '' : ` of ${history.hosts} hosts`}, ${m.featureSet.names.length} features (${m.featureSet.metrics.join(', ')}), threshold ${m.threshold.toFixed(4)}`,
     );
   } finally {
     bar?.stop();
   }
+}
+
+interface TrainingHistory {
+  readonly rowCount: number;
+  readonly featureSet: FeatureSet;
+  /** Hosts of a fleet file; undefined for one host's file. */
+  readonly hosts?: number;
+  /** The rows to train on: features computed per host, the warm-up left out. */
+  trainingRows(onRow: (done: number) => void): Float64Array[];
+}
+
+/** One host's CSV, or a fleet file (a host column). */
+function readHistory(flags: Flags): TrainingHistory {
+  if (isFleetFile(flags.in)) {
+    if (flags.intervalSeconds !== undefined || flags.timestampColumn !== undefined || flags.start !== undefined) {
+      throw new Error(
+        `${flags.in} is a fleet file (it has a \`${HOST_COLUMN}\` column): its times are in its timestamp column; leave out --interval-seconds, --start and --timestamp-column`,
+      );
+    }
+    const fleet = readFleetCsv(flags.in);
+    const featureSet = fleetFeatureSet(fleet);
+    return { rowCount: fleetRowCount(fleet), featureSet, hosts: fleet.hosts.length, trainingRows: (onRow) => fleetTrainingRows(fleet, featureSet, onRow) };
+  }
+  const csv = readMetricCsv(flags.in, rowClockOf(flags), csvOptionsOf(flags));
+  const featureSet = featureSetOf(csv.metrics);
+  return {
+    rowCount: csv.timestamps.length,
+    featureSet,
+    // The pipeline's first day is its warm-up, not normal behaviour (features/warm-up.ts).
+    trainingRows: (onRow) => featureRowsOf(csv, new FeaturePipeline(featureSet), onRow).slice(firstTrainingRow(csv.timestamps)),
+  };
 }
 
 /** The agent's feature set (and order) when the CSV has exactly the host metrics, else one for its columns. */

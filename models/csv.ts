@@ -69,7 +69,8 @@ export function readMetricCsv(path: string, clock?: RowClock, options: CsvOption
   return parseMetricCsv(text, path, clock, options);
 }
 
-const MISSING = new Set(['', 'nan', 'null', 'na']);
+/** Cells (lower case) that mean a missing value. */
+export const MISSING = new Set(['', 'nan', 'null', 'na']);
 
 /** Parses CSV text; `file` names the source in errors. */
 export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock, options: CsvOptions = {}): MetricCsv {
@@ -210,7 +211,7 @@ const DELIMITERS = [',', ';', '\t', '|'] as const;
 const DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
 
 /** The delimiter the header line uses most, outside quotes; a comma when it has none (one column). */
-function delimiterOf(headerLine: string): string {
+export function delimiterOf(headerLine: string): string {
   const unquoted = headerLine.replace(/"[^"]*"/g, '');
   let best: string = ',';
   let most = 0;
@@ -222,7 +223,7 @@ function delimiterOf(headerLine: string): string {
 }
 
 /** Splits one CSV row at `delimiter`; fields may be double-quoted (with "" for a quote). */
-function splitCells(line: string, delimiter: string): string[] {
+export function splitCells(line: string, delimiter: string): string[] {
   if (!line.includes('"')) return line.split(delimiter);
   const cells: string[] = [];
   let cell = '';
