@@ -1,0 +1,88 @@
+/**
+ * Reading the history archive (core/archive.ts) back from S3, by UTC day: every object of a day, or
+ * a random sample of a day's objects up to a row budget (retraining on a fleet of ten thousand
+ * hosts cannot hold a week of every sample). Objects are read in parallel, each GetObject with the
+ * client's deadline; a sample archived twice (two sequence ranges) is kept once.
+ */
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { archiveDayPrefix, ARCHIVE_OBJECT_SUFFIX, dedupeArchiveRows, parseArchiveObject, type ArchiveRow } from '../core/archive.js';
+
+export interface ArchiveLocation {
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+export interface ReadDayOptions {
+  /** Stop reading a day's objects (taken in random order) once this many rows are kept. Default: read every object. */
+  readonly maxRows?: number;
+  /** Keep only the rows of hosts this accepts. Default: every host. */
+  readonly host?: (host: string) => boolean;
+  /** Random order of the objects when maxRows is set. */
+  readonly random?: () => number;
+  /** GetObject calls in flight at once. Default 16. */
+  readonly concurrency?: number;
+}
+
+export interface ArchiveDay {
+  readonly day: string;
+  readonly rows: ArchiveRow[];
+  /** Objects the day has, and how many were read. */
+  readonly objects: number;
+  readonly objectsRead: number;
+}
+
+/** The keys of one day's archive objects. */
+export async function listArchiveDay(s3: S3Client, location: ArchiveLocation, day: string): Promise<string[]> {
+  const prefix = archiveDayPrefix(location.prefix, day);
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: prefix, ContinuationToken: token })).catch((error: unknown) => {
+      throw archiveError(error, location.bucket, prefix, 'list');
+    });
+    for (const object of page.Contents ?? []) if (object.Key!.endsWith(ARCHIVE_OBJECT_SUFFIX)) keys.push(object.Key!);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
+
+/** One day of the archive (or a sample of it, see ReadDayOptions), deduplicated by (host, seq). */
+export async function readArchiveDay(s3: S3Client, location: ArchiveLocation, day: string, options: ReadDayOptions = {}): Promise<ArchiveDay> {
+  const keys = await listArchiveDay(s3, location, day);
+  const order = options.maxRows === undefined ? keys : shuffled(keys, options.random ?? Math.random);
+  const rows: ArchiveRow[] = [];
+  let next = 0;
+  let read = 0;
+  const full = (): boolean => options.maxRows !== undefined && rows.length >= options.maxRows;
+  const worker = async (): Promise<void> => {
+    while (next < order.length && !full()) {
+      const key = order[next++]!;
+      const got = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key })).catch((error: unknown) => {
+        throw archiveError(error, location.bucket, key, 'read');
+      });
+      const body = await got.Body!.transformToByteArray();
+      read++;
+      for (const row of parseArchiveObject(body, `s3://${location.bucket}/${key}`)) if (!options.host || options.host(row.host)) rows.push(row);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 16, order.length)) }, worker));
+  const kept = dedupeArchiveRows(rows);
+  return { day, rows: options.maxRows === undefined ? kept : kept.slice(0, options.maxRows), objects: keys.length, objectsRead: read };
+}
+
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+function archiveError(error: unknown, bucket: string, key: string, action: 'list' | 'read'): Error {
+  const name = (error as { name?: string }).name;
+  if (name === 'NoSuchBucket') return new Error(`archive bucket ${bucket} does not exist: give the ArchiveBucketName output of the stack`, { cause: error });
+  return new Error(`cannot ${action} s3://${bucket}/${key}: ${(error as Error).message}; check the credentials may read the archive (ArchiveReaderPolicyArn)`, {
+    cause: error,
+  });
+}
