@@ -83,6 +83,22 @@ export interface VigilProps {
    */
   readonly archiveRetentionDays?: number;
   /**
+   * When retraining runs: an EventBridge schedule expression (`rate(1 day)`, `cron(0 3 * * ? *)`),
+   * or 'off' (the function is deployed, nothing runs it). Needs the archive.
+   * @default 'rate(1 day)'
+   */
+  readonly retrainSchedule?: string;
+  /**
+   * Days of archive a challenger is trained on, before the held-back day (1 to 60, less than archiveRetentionDays).
+   * @default 7
+   */
+  readonly retrainDays?: number;
+  /**
+   * Memory of the retraining function in MB (1,024 to 10,240).
+   * @default 3008
+   */
+  readonly retrainMemoryMb?: number;
+  /**
    * Memory of the scoring function in MB (128 to 10,240); CPU grows with it.
    * @default 1024 - ONNX inference over a 500-record batch with room to spare
    */
@@ -283,6 +299,35 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
       fix: 'turn the archive on, or leave archiveRetentionDays out',
     });
   }
+  checkInteger(problems, 'retrainDays', props.retrainDays, 1, 60, 'days of archive a challenger learns from');
+  checkInteger(problems, 'retrainMemoryMb', props.retrainMemoryMb, 1_024, 10_240, 'Lambda memory is up to 10,240 MB; training needs a GB or more');
+  const retrainSchedule = props.retrainSchedule ?? DEFAULTS.retrainSchedule;
+  if (!isToken(retrainSchedule) && !(retrainSchedule === 'off' || /^(rate|cron)\(.+\)$/.test(retrainSchedule))) {
+    problems.push({
+      key: 'retrainSchedule',
+      value: retrainSchedule,
+      problem: 'not an EventBridge schedule expression',
+      fix: "use rate(1 day), rate(12 hours), cron(0 3 * * ? *) or 'off'",
+    });
+  }
+  if (props.archive === false && props.retrainSchedule !== undefined && retrainSchedule !== 'off') {
+    problems.push({
+      key: 'retrainSchedule',
+      value: retrainSchedule,
+      problem: 'retraining learns from the archive, and the archive is off (archive: false)',
+      fix: "turn the archive on, or set retrainSchedule to 'off'",
+    });
+  }
+  const retainedDays = props.archiveRetentionDays ?? DEFAULTS.archiveRetentionDays;
+  const retrainDays = props.retrainDays ?? DEFAULTS.retrainDays;
+  if (!isToken(retrainDays) && !isToken(retainedDays) && retrainDays >= retainedDays) {
+    problems.push({
+      key: 'retrainDays',
+      value: retrainDays,
+      problem: `the archive keeps only ${retainedDays} days (archiveRetentionDays), and retraining also reads the held-back day`,
+      fix: 'lower retrainDays or raise archiveRetentionDays',
+    });
+  }
   checkInteger(problems, 'functionMemoryMb', props.functionMemoryMb, 128, 10_240, 'Lambda memory is 128 MB to 10,240 MB');
   checkInteger(problems, 'functionTimeoutSeconds', props.functionTimeoutSeconds, 1, 900, 'Lambda runs at most 15 minutes');
   checkInteger(problems, 'batchSize', props.batchSize, 1, 10_000, 'a Kinesis event source mapping takes 1 to 10,000 records per batch');
@@ -343,6 +388,9 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
     normalResolutionSeconds: props.normalResolutionSeconds ?? DEFAULTS.normalResolutionSeconds,
     archive: props.archive ?? DEFAULTS.archive,
     archiveRetentionDays: props.archiveRetentionDays ?? DEFAULTS.archiveRetentionDays,
+    retrainSchedule,
+    retrainDays,
+    retrainMemoryMb: props.retrainMemoryMb ?? DEFAULTS.retrainMemoryMb,
     functionMemoryMb: props.functionMemoryMb ?? DEFAULTS.functionMemoryMb,
     functionTimeoutSeconds: props.functionTimeoutSeconds ?? DEFAULTS.functionTimeoutSeconds,
     batchSize: props.batchSize ?? DEFAULTS.batchSize,

@@ -12,6 +12,7 @@ import { AlertTopic } from './constructs/alert-topic.js';
 import { DeadLetterQueues } from './constructs/dead-letter-queues.js';
 import { GrafanaWorkspace } from './constructs/grafana-workspace.js';
 import { HistoryArchive } from './constructs/history-archive.js';
+import { Retraining } from './constructs/retraining.js';
 import { IngestStream } from './constructs/ingest-stream.js';
 import { ModelBucket } from './constructs/model-bucket.js';
 import { PipelineAlarms } from './constructs/pipeline-alarms.js';
@@ -27,6 +28,7 @@ import type { VigilConfig, VigilProps } from './props.js';
 /** The repository root: where package.json, the handler and the rule file live. */
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
 export const SCORE_HANDLER = join(PROJECT_ROOT, 'functions', 'score', 'handler.ts');
+export const RETRAIN_HANDLER = join(PROJECT_ROOT, 'models', 'retrain', 'handler.ts');
 export const DEFAULT_RULES_FILE = join(PROJECT_ROOT, 'grafana', 'alerts', 'vigil-rules.yml');
 
 export interface VigilStackProps extends StackProps, VigilProps {
@@ -57,6 +59,8 @@ export class VigilStack extends Stack {
   readonly grafana: GrafanaWorkspace | undefined;
   /** Every scored sample in S3 with its Glue table, unless `archive: false`. */
   readonly archive: HistoryArchive | undefined;
+  /** The retraining function, its schedule and alarm: with the archive. */
+  readonly retraining: Retraining | undefined;
   readonly alarms: PipelineAlarms;
 
   constructor(scope: Construct, id: string, props: VigilStackProps = {}) {
@@ -133,9 +137,25 @@ export class VigilStack extends Stack {
       this.grafana = new GrafanaWorkspace(this, 'Grafana', { prometheus: this.prometheus, timestream: this.timestream });
     }
 
+    if (this.archive) {
+      this.retraining = new Retraining(this, 'Retraining', {
+        entry: RETRAIN_HANDLER,
+        projectRoot: PROJECT_ROOT,
+        schedule: config.retrainSchedule,
+        days: config.retrainDays,
+        memoryMb: config.retrainMemoryMb,
+        logRetention: config.logRetentionDays as RetentionDays,
+        archive: this.archive,
+        models: this.models,
+        modelPrefix: config.modelPrefix,
+        topic: this.alerts.topic,
+        architecture: props.functionArchitecture ?? Architecture.ARM_64,
+      });
+    }
+
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       function: this.score.function,
-      sinks: config.sinks,
+      sinks: [...config.sinks, ...(this.archive ? ['archive'] : [])],
       deadLetters: this.queues.deadLetters,
       failedBatches: this.queues.failedBatches,
       topic: this.alerts.topic,
@@ -174,6 +194,11 @@ export class VigilStack extends Stack {
     if (this.archive) {
       out('ArchiveBucketName', this.archive.bucket.bucketName, 'Every scored sample, by day (vigil export --source archive)');
       out('ArchiveTable', `${this.archive.databaseName}.${this.archive.tableName}`, 'Glue table of the archive, for Athena');
+      out(
+        'RetrainFunctionName',
+        this.retraining!.function.functionName,
+        'Retraining (run now: aws lambda invoke --function-name NAME out.json); vigil models history lists its decisions',
+      );
       out('ArchiveReaderPolicyArn', this.archive.readerPolicy.managedPolicyArn, 'Managed policy for whoever reads the archive (vigil export --source archive)');
     }
     if (this.grafana) {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ARCHIVE_COLUMNS } from '../../core/archive.js';
 import { resolveProps, VigilPropsError } from '../../infra/props.js';
-import { resourcesOf, synthVigil } from './synth.js';
+import { resourcesOf, scoreFunctionOf, synthVigil } from './synth.js';
 
 const defaults = synthVigil();
 const logicalId = (s: typeof defaults, construct: { node: { defaultChild?: unknown } }): string =>
@@ -47,12 +47,11 @@ describe('history archive', () => {
   });
 
   it('lets the function put objects under the archive prefix only, and names the bucket in its environment', () => {
-    const [fn] = Object.values(resourcesOf(defaults.template, 'AWS::Lambda::Function'));
-    expect((fn!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+    expect((scoreFunctionOf(defaults).Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
       VIGIL_ARCHIVE_BUCKET: { Ref: bucketId },
       VIGIL_ARCHIVE_PREFIX: 'archive',
     });
-    const rolePolicies = JSON.stringify(resourcesOf(defaults.template, 'AWS::IAM::Policy'));
+    const rolePolicies = JSON.stringify(Object.entries(resourcesOf(defaults.template, 'AWS::IAM::Policy')).filter(([id]) => id.startsWith('ScoreRole')));
     expect(rolePolicies).toContain(
       '"Action":"s3:PutObject","Effect":"Allow","Resource":{"Fn::Join":["",[{"Fn::GetAtt":["' + bucketId + '","Arn"]},"/archive/*"]]}',
     );
@@ -65,12 +64,14 @@ describe('history archive', () => {
     const off = synthVigil({ archive: false });
     expect(off.stack.archive).toBeUndefined();
     expect(Object.keys(resourcesOf(off.template, 'AWS::Glue::Table'))).toEqual([]);
-    const [fn] = Object.values(resourcesOf(off.template, 'AWS::Lambda::Function'));
-    expect(Object.keys((fn!.Properties!.Environment as { Variables: object }).Variables)).not.toContain('VIGIL_ARCHIVE_BUCKET');
+    expect(Object.keys((scoreFunctionOf(off).Environment as { Variables: object }).Variables)).not.toContain('VIGIL_ARCHIVE_BUCKET');
   });
 
   it('refuses a retention out of range, or one given with the archive off', () => {
     expect(() => resolveProps({ archiveRetentionDays: 0 }, 'rules.yml')).toThrow(VigilPropsError);
     expect(() => resolveProps({ archive: false, archiveRetentionDays: 30 }, 'rules.yml')).toThrow(/archiveRetentionDays.*the archive is off/s);
+    expect(() => resolveProps({ archive: false, retrainSchedule: 'rate(1 day)' }, 'rules.yml')).toThrow(/retrainSchedule.*the archive is off/s);
+    expect(() => resolveProps({ retrainSchedule: 'daily' }, 'rules.yml')).toThrow(/retrainSchedule is "daily": not an EventBridge schedule expression/);
+    expect(() => resolveProps({ retrainDays: 90 }, 'rules.yml')).toThrow(/retrainDays.*the archive keeps only 90 days/s);
   });
 });

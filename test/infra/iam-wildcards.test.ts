@@ -39,6 +39,14 @@ const ACKNOWLEDGED: { pattern: RegExp; reason: string }[] = [
     reason: 'the archive sink writes one object per batch and day under the archive prefix',
   },
   {
+    pattern: /^RetrainingRoleDefaultPolicy\w+ s3:GetObject on <ArchiveBucket\w+\.Arn>\/archive\/\*$/,
+    reason: 'retraining reads the last days under the archive prefix',
+  },
+  {
+    pattern: /^RetrainingRoleDefaultPolicy\w+ s3:(GetObject|PutObject) on <ModelsBucket\w+\.Arn>\/models\/\*$/,
+    reason: 'retraining reads the current model and marks, and publishes challengers and reports under the model prefix',
+  },
+  {
     pattern: /^ArchiveReaderPolicy\w+ s3:GetObject on <ArchiveBucket\w+\.Arn>\/archive\/\*$/,
     reason: 'reading the archive reads every day under the archive prefix',
   },

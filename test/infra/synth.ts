@@ -62,3 +62,9 @@ export const CONFIGURATIONS: Record<string, VigilStackProps> = {
   everything: { sinks: ['prometheus', 'timestream'], grafana: true, alarmEmail: 'ops@example.com', tracing: true },
   'timestream only, provisioned': { sinks: ['timestream'], streamMode: 'provisioned', shardCount: 2, grafana: true },
 };
+
+/** The score function's properties (the stack has other functions: retraining). */
+export function scoreFunctionOf(s: Pick<Synthesized, 'template' | 'stack'>): Record<string, unknown> {
+  const id = s.stack.getLogicalId(s.stack.score.function.node.defaultChild as Parameters<VigilStack['getLogicalId']>[0]);
+  return resourcesOf(s.template, 'AWS::Lambda::Function')[id]!.Properties ?? {};
+}
