@@ -10,6 +10,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { AlertTopic } from './constructs/alert-topic.js';
 import { DeadLetterQueues } from './constructs/dead-letter-queues.js';
+import { DefaultModel } from './constructs/default-model.js';
 import { GrafanaWorkspace } from './constructs/grafana-workspace.js';
 import { HistoryArchive } from './constructs/history-archive.js';
 import { Retraining } from './constructs/retraining.js';
@@ -62,6 +63,8 @@ export class VigilStack extends Stack {
   /** The retraining function, its schedule and alarm: with the archive. */
   readonly retraining: Retraining | undefined;
   readonly alarms: PipelineAlarms;
+  /** Publishes the default model at deploy where no model is current. */
+  readonly defaultModel: DefaultModel;
 
   constructor(scope: Construct, id: string, props: VigilStackProps = {}) {
     super(scope, id, { description: 'vigil: real-time anomaly detection for a fleet of hosts', ...props });
@@ -74,6 +77,12 @@ export class VigilStack extends Stack {
       retentionHours: config.streamRetentionHours,
     });
     this.models = new ModelBucket(this, 'Models', { noncurrentVersionDays: config.modelNoncurrentVersionDays, prefix: config.modelPrefix });
+    this.defaultModel = new DefaultModel(this, 'DefaultModel', {
+      models: this.models,
+      prefix: config.modelPrefix,
+      projectRoot: PROJECT_ROOT,
+      logRetention: config.logRetentionDays as RetentionDays,
+    });
     this.queues = new DeadLetterQueues(this, 'Queues', { retentionDays: config.deadLetterRetentionDays, stream: this.ingest.stream });
     this.alerts = new AlertTopic(this, 'Alerts', { email: config.alarmEmail });
 
@@ -128,6 +137,7 @@ export class VigilStack extends Stack {
       failedBatches: this.queues.failedBatches,
     });
     this.models.grantModelRead(this.score.role);
+    this.models.grantModelStatusWrite(this.score.role);
     this.queues.deadLetters.grantSendMessages(this.score.role);
     this.remoteWrite?.grantRemoteWrite(this.score.role);
     this.timestream?.grantWrite(this.score.role);

@@ -1,11 +1,14 @@
 /**
  * How well the pipeline detects the simulator's incidents, over several seeds, offline:
  *   npx tsx local/check-detection.ts --hosts 20 --seeds 5 [--duration 300] [--interval 10]
- *     [--history-days 2] [--confirm 2] [--contamination 0.01] [--json FILE]
+ *     [--history-days 2] [--confirm 2] [--contamination 0.01] [--model DIR] [--json FILE]
+ * Each seed's model is trained on that fleet's history, unless --model names one to score with
+ * (for example the shipped default model: --model model-store/default-model).
  * One line per seed (each a different fleet, incident plan and start time), then the totals.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readModelDir } from '../model-store/artifact.js';
 import { runOfflineSimulation, type OfflineRunResult } from './offline-simulation.js';
 
 const { values } = parseArgs({
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     confirm: { type: 'string', default: '2' },
     contamination: { type: 'string' },
     json: { type: 'string' },
+    model: { type: 'string' },
   },
 });
 
@@ -32,6 +36,7 @@ function numberOption(name: string, value: string, min: number): number {
 
 const hosts = numberOption('hosts', values.hosts, 5);
 const seeds = numberOption('seeds', values.seeds, 1);
+const model = values.model === undefined ? undefined : readModelDir(values.model);
 const results: (OfflineRunResult & { seed: number; start: string })[] = [];
 for (let seed = 1; seed <= seeds; seed++) {
   // A different day and hour per seed, so the runs cover the daily cycle.
@@ -45,6 +50,7 @@ for (let seed = 1; seed <= seeds; seed++) {
     historyDays: numberOption('history-days', values['history-days'], 0.5),
     confirmSamples: numberOption('confirm', values.confirm, 1),
     ...(values.contamination ? { contamination: numberOption('contamination', values.contamination, 0) } : {}),
+    ...(model ? { model } : {}),
   });
   results.push({ ...result, seed, start: new Date(start).toISOString() });
   const r = result.report;

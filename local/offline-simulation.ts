@@ -8,6 +8,7 @@
 import { HOST_FEATURE_SET } from '../core/features.js';
 import { FeatureRows } from '../core/feature-rows.js';
 import { encodeWireRecord, readWireRecordInto } from '../core/wire.js';
+import type { ModelArtifact } from '../model-store/artifact.js';
 import { createOnnxScorer } from '../model-store/onnx-scorer.js';
 import type { AcceptedRecord } from '../functions/score/records.js';
 import { scoreRecords } from '../functions/score/score-batch.js';
@@ -35,6 +36,8 @@ export interface OfflineRunOptions {
   readonly trainingRows?: number;
   /** The model's expected anomaly share (trainModel's default when left out). */
   readonly contamination?: number;
+  /** Score with this model instead of one trained on the fleet's history (e.g. the shipped default model). */
+  readonly model?: ModelArtifact;
 }
 
 export interface OfflineRunResult {
@@ -53,7 +56,8 @@ export async function runOfflineSimulation(options: OfflineRunOptions): Promise<
   const start = options.start ?? Math.ceil(Date.now() / 3_600_000) * 3_600_000;
   const fleet = new SimulatedFleet({ hosts: options.hosts, seed });
   const history = backfill(fleet, { until: start, days: options.historyDays ?? 2, intervalSeconds, seed, maxTrainingRows: options.trainingRows ?? 20_000 });
-  const trained = trainModel(history.rows, HOST_FEATURE_SET, { seed, ...(options.contamination ? { contamination: options.contamination } : {}) });
+  const trained =
+    options.model ?? trainModel(history.rows, HOST_FEATURE_SET, { seed, ...(options.contamination ? { contamination: options.contamination } : {}) });
   const scorer = await createOnnxScorer(trained.onnx, HOST_FEATURE_SET.names.length, 'the simulation model');
   const model = { manifest: trained.manifest, scorer, createdMs: Date.parse(trained.manifest.createdAt) };
 
@@ -91,7 +95,7 @@ export async function runOfflineSimulation(options: OfflineRunOptions): Promise<
   return {
     report: tracker.report(start + durationMs),
     threshold: trained.manifest.threshold,
-    trainingRows: history.rows.length,
+    trainingRows: options.model ? options.model.manifest.training.rows : history.rows.length,
     healthyAnomalousSamples,
     healthySamples,
   };

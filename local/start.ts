@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole pipeline on this machine, no AWS account.
  * Starts the local AWS endpoint and Prometheus/Alertmanager where available, creates the stream,
- * bucket, table and queue, trains and publishes a baseline model if none is published, runs the
+ * bucket, table and queue, publishes the default model if none is current (as a deployment does), runs the
  * real agent on this machine's metrics (and N simulated hosts with injected incidents), drives the
  * real `score` function with the local poller, and shows a live terminal view.
  */
@@ -15,11 +15,9 @@ import { createLogger } from '../agent/log.js';
 import { KinesisSender } from '../agent/sender/kinesis-sender.js';
 import { awsClientSettings } from '../core/aws.js';
 import { DEFAULT_MODEL_PREFIX } from '../core/score-function.js';
-import { HOST_FEATURE_SET } from '../core/features.js';
 import type { ScoredSample } from '../core/scored-sample.js';
 import { encodeWireRecord } from '../core/wire.js';
-import { fetchCurrentModel, publishModel } from '../model-store/s3-store.js';
-import { trainModel } from '../models/train.js';
+import { publishDefaultModel } from '../model-store/default-model.js';
 import { startLocalStack } from './localstack.js';
 import { startMoto, PROJECT_ROOT } from './moto.js';
 import type { RunningServer } from './process.js';
@@ -34,8 +32,6 @@ import { SimulatedAgents } from '../simulate/simulated-agents.js';
 import { renderView } from './view.js';
 
 const RULE_FILE = join(PROJECT_ROOT, 'grafana', 'alerts', 'vigil-rules.yml');
-/** Hosts simulated (history only) to train the baseline model when no simulation is asked for. */
-const TRAINING_HOSTS = 8;
 
 interface StartOptions {
   simulate: number;
@@ -68,7 +64,7 @@ const program = new Command('npm start --')
   .option('--interval <seconds>', 'sampling interval of the agent and the simulated hosts', whole('--interval', 1), 10)
   .option('--no-agent', "do not run the agent on this machine's metrics")
   .option('--seed <n>', 'seed of the simulated fleet and its incidents', whole('--seed', 0), 1)
-  .option('--history-days <days>', 'days of simulated history behind the baseline model and warm features', whole('--history-days', 1), 2)
+  .option('--history-days <days>', 'days of simulated history that warm the simulated hosts’ features', whole('--history-days', 1), 2)
   .addOption(
     new Option(
       '--endpoint <name>',
@@ -158,32 +154,35 @@ async function main(): Promise<void> {
   const resources = await ensureLocalResources();
   say(`stream ${resources.stream}, bucket ${resources.bucket}, queue ${resources.queue}, table ${resources.database}.${resources.table}`);
 
-  // The simulated fleet's history warms its hosts' feature state and trains the baseline model.
+  // The simulated fleet's history warms its hosts' feature state.
   const liveFrom = Math.floor(Date.now() / 1000) * 1000;
-  const fleet = new SimulatedFleet({ hosts: options.simulate > 0 ? options.simulate : TRAINING_HOSTS, seed: options.seed });
+  // Without --simulate, one host stands in (a fleet has at least one) and sends nothing.
+  const fleet = new SimulatedFleet({ hosts: Math.max(options.simulate, 1), seed: options.seed });
   const simulated = options.simulate > 0 ? fleet.hostIds : [];
   const t0 = Date.now();
-  const history = backfill(fleet, { until: liveFrom, days: options.historyDays, intervalSeconds: interval, seed: options.seed });
-  say(
-    `simulated ${options.historyDays} days of history for ${fleet.hostIds.length} hosts (${history.samples.toLocaleString('en-US')} samples) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-  );
+  const history = backfill(fleet, { until: liveFrom, days: options.historyDays, intervalSeconds: interval, seed: options.seed, maxTrainingRows: 1 });
+  if (simulated.length > 0) {
+    say(
+      `simulated ${options.historyDays} days of history for ${fleet.hostIds.length} hosts (${history.samples.toLocaleString('en-US')} samples) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  }
 
   const s3 = new S3Client(awsClientSettings());
   const location = { bucket: resources.bucket, prefix: DEFAULT_MODEL_PREFIX };
-  const published = await fetchCurrentModel(s3, location).catch(() => undefined);
+  // The same path as a deployment's first model (infra/constructs/default-model.ts): the shipped
+  // default model, published only where no model is current.
+  const t1 = Date.now();
+  const outcome = await publishDefaultModel(s3, location);
   // Hosts that are not simulated (this machine) are judged by a model that never saw their history.
-  const simulatedHosts = new Set(fleet.hostIds);
+  const simulatedHosts = new Set(simulated);
   const onBaseline = (latestHosts: Iterable<string>): ReadonlySet<string> =>
-    published ? new Set<string>() : new Set([...latestHosts].filter((host) => !simulatedHosts.has(host)));
-  if (published) {
-    say(`model: ${published.manifest.name} ${published.manifest.version} (already published)`);
-  } else {
-    const t1 = Date.now();
-    const model = trainModel(history.rows, HOST_FEATURE_SET, { seed: options.seed, source: `simulated fleet, ${options.historyDays} days` });
-    await publishModel(s3, { ...location, onnx: model.onnx, manifest: model.manifest });
+    outcome.currentVersion === outcome.defaultVersion ? new Set([...latestHosts].filter((host) => !simulatedHosts.has(host))) : new Set<string>();
+  if (outcome.published) {
     say(
-      `model: trained ${model.manifest.version} on ${history.rows.length.toLocaleString('en-US')} rows in ${((Date.now() - t1) / 1000).toFixed(1)} s and published to s3://${resources.bucket}/${DEFAULT_MODEL_PREFIX}/`,
+      `model: published the default model ${outcome.defaultVersion} to s3://${resources.bucket}/${DEFAULT_MODEL_PREFIX}/ in ${((Date.now() - t1) / 1000).toFixed(1)} s`,
     );
+  } else {
+    say(`model: ${outcome.currentVersion} (already current)`);
   }
 
   // The score function, in its own process as in Lambda.

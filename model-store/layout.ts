@@ -4,25 +4,9 @@
  * the pointer in one PutObject, so readers see the old model or the new one, never a mix.
  */
 import * as z from 'zod';
-import { MANIFEST_FILE, MODEL_FILE } from '../core/manifest.js';
 import { describeIssues } from '../core/wire.js';
 
-export const CURRENT_POINTER_FILE = 'current.json';
-
-/** `prefix` is '' or ends without a slash, e.g. 'vigil/models'. */
-export function modelKeys(prefix: string, version: string): { model: string; manifest: string } {
-  const base = `${joinPrefix(prefix)}versions/${version}/`;
-  return { model: `${base}${MODEL_FILE}`, manifest: `${base}${MANIFEST_FILE}` };
-}
-
-export function pointerKey(prefix: string): string {
-  return `${joinPrefix(prefix)}${CURRENT_POINTER_FILE}`;
-}
-
-function joinPrefix(prefix: string): string {
-  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
-  return trimmed ? `${trimmed}/` : '';
-}
+export { CURRENT_POINTER_FILE, modelKeys, pointerKey } from '../core/model-keys.js';
 
 export const PointerSchema = z.strictObject({
   schema: z.literal(1),

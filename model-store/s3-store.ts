@@ -53,6 +53,54 @@ export async function publishModel(s3: S3Client, options: ModelLocation & { onnx
   const { bucket, prefix, onnx } = options;
   const manifest = parseManifest(options.manifest, `manifest of model ${String(options.manifest?.version)}`);
   verifyModelBytes(onnx, manifest, `cannot publish model ${manifest.version}`);
+  await storeVersion(s3, { bucket, prefix, onnx, manifest });
+  for (let attempt = 1; ; attempt++) {
+    const current = await readPointerWithTag(s3, options);
+    const previous = current && current.pointer.version !== manifest.version ? current.pointer.version : current?.pointer.previous;
+    try {
+      return await writePointer(s3, options, manifest, previous, current?.etag);
+    } catch (error) {
+      // Another publish or rollback replaced the pointer between our read and write: read again.
+      if (!(error instanceof PointerChangedError) || attempt >= POINTER_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/**
+ * Publishes the model only where no model is current (no pointer object at all, even an unreadable
+ * one): the pointer is written with If-None-Match, so a model published meanwhile is never replaced.
+ * A second call finds the model current and changes nothing.
+ */
+export async function publishModelIfNoneCurrent(
+  s3: S3Client,
+  options: ModelLocation & { onnx: Uint8Array; manifest: Manifest },
+): Promise<{ published: boolean; currentVersion: string }> {
+  const manifest = parseManifest(options.manifest, `manifest of model ${String(options.manifest?.version)}`);
+  verifyModelBytes(options.onnx, manifest, `cannot publish model ${manifest.version}`);
+  const currentVersion = async (): Promise<string | undefined> => {
+    const object = await getTaggedObject(s3, options.bucket, pointerKey(options.prefix), MAX_POINTER_BYTES);
+    if (!object) return undefined;
+    try {
+      return parsePointer(parseJson(object.bytes, s3Url(options.bucket, pointerKey(options.prefix))), s3Url(options.bucket, pointerKey(options.prefix)))
+        .version;
+    } catch {
+      return '(unreadable pointer)';
+    }
+  };
+  const before = await currentVersion();
+  if (before !== undefined) return { published: false, currentVersion: before };
+  await storeVersion(s3, { ...options, manifest });
+  try {
+    await writePointer(s3, options, manifest, undefined, undefined);
+    return { published: true, currentVersion: manifest.version };
+  } catch (error) {
+    if (!(error instanceof PointerChangedError)) throw error;
+    return { published: false, currentVersion: (await currentVersion()) ?? manifest.version };
+  }
+}
+
+/** Uploads a version's files unless the same version is there; other bytes under a published version are refused. */
+async function storeVersion(s3: S3Client, { bucket, prefix, onnx, manifest }: ModelLocation & { onnx: Uint8Array; manifest: Manifest }): Promise<void> {
   const keys = modelKeys(prefix, manifest.version);
   const existing = await getObjectOrUndefined(s3, bucket, keys.manifest, MAX_MANIFEST_BYTES);
   if (existing) {
@@ -67,16 +115,6 @@ export async function publishModel(s3: S3Client, options: ModelLocation & { onnx
     // The model first, the manifest last: a version counts as published once its manifest exists.
     await putObject(s3, bucket, keys.model, onnx, 'application/octet-stream');
     await putObject(s3, bucket, keys.manifest, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
-  }
-  for (let attempt = 1; ; attempt++) {
-    const current = await readPointerWithTag(s3, options);
-    const previous = current && current.pointer.version !== manifest.version ? current.pointer.version : current?.pointer.previous;
-    try {
-      return await writePointer(s3, options, manifest, previous, current?.etag);
-    } catch (error) {
-      // Another publish or rollback replaced the pointer between our read and write: read again.
-      if (!(error instanceof PointerChangedError) || attempt >= POINTER_ATTEMPTS) throw error;
-    }
   }
 }
 

@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { DEFAULT_ARCHIVE_PREFIX } from '../../core/archive.js';
 import { formatConfigProblems, type ConfigProblem } from '../../core/config-problems.js';
-import { DEFAULT_MODEL_PREFIX, SINK_NAMES, type SinkName } from '../../core/score-function.js';
+import { DEFAULT_MODEL_PREFIX, SCORE_SERVICE_NAME, SINK_NAMES, type SinkName } from '../../core/score-function.js';
 import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';
 
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -41,6 +41,8 @@ const EnvSchema = z
     VIGIL_NORMAL_RESOLUTION_SECONDS: wholeSeconds(0),
     VIGIL_ARCHIVE_BUCKET: z.string({ error: 'expected text' }).regex(BUCKET_PATTERN, 'not an S3 bucket name').optional(),
     VIGIL_ARCHIVE_PREFIX: z.string().default(DEFAULT_ARCHIVE_PREFIX),
+    /** Set by Lambda; names the function's model status (vigil models status). */
+    AWS_LAMBDA_FUNCTION_NAME: z.string().min(1).default(SCORE_SERVICE_NAME),
   })
   .superRefine((env, ctx) => {
     if (env.VIGIL_SINKS.includes('prometheus') && !env.VIGIL_PROMETHEUS_URL) {
@@ -73,6 +75,8 @@ export interface ScoreConfig {
   readonly normalResolutionMs: number;
   /** Where every scored sample is archived (core/archive.ts); none when not set. */
   readonly archive?: { readonly bucket: string; readonly prefix: string };
+  /** The name its model status is reported under. */
+  readonly functionName: string;
 }
 
 export class ConfigError extends Error {
@@ -106,5 +110,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ScoreConfig {
     deadLetterQueueUrl: e.VIGIL_DEAD_LETTER_QUEUE_URL,
     normalResolutionMs: e.VIGIL_NORMAL_RESOLUTION_SECONDS * 1000,
     ...(e.VIGIL_ARCHIVE_BUCKET ? { archive: { bucket: e.VIGIL_ARCHIVE_BUCKET, prefix: e.VIGIL_ARCHIVE_PREFIX } } : {}),
+    functionName: e.AWS_LAMBDA_FUNCTION_NAME,
   };
 }

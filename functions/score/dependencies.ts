@@ -17,6 +17,7 @@ import { ModelCache } from './model-cache.js';
 import { createOnnxScorer, loadOnnxRuntime } from '../../model-store/onnx-scorer.js';
 import type { ScoreDependencies } from './process-batch.js';
 import { s3ModelSource } from './s3-model-source.js';
+import { writeModelStatus } from '../../model-store/model-status.js';
 
 export function buildSinks(config: ScoreConfig, logger: Logger, s3?: S3Client): ResultSink[] {
   const sinks = config.sinks.map((name): ResultSink => {
@@ -45,13 +46,15 @@ export function buildSinks(config: ScoreConfig, logger: Logger, s3?: S3Client): 
 
 export function buildDependencies(config: ScoreConfig, logger: Logger, metrics: Metrics): ScoreDependencies {
   const s3 = new S3Client(awsClientSettings());
+  const location = { bucket: config.modelBucket, prefix: config.modelPrefix };
   const models = new ModelCache({
-    source: s3ModelSource(s3, { bucket: config.modelBucket, prefix: config.modelPrefix }),
+    source: s3ModelSource(s3, location),
     recheckMs: config.modelRecheckMs,
     createScorer: createOnnxScorer,
     prepareScorer: loadOnnxRuntime,
     logger,
     metrics,
+    reportStatus: (status) => writeModelStatus(s3, location, { schema: 1, function: config.functionName, ...status, updatedAt: new Date().toISOString() }),
   });
   return {
     models,

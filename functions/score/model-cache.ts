@@ -6,6 +6,8 @@
  * (ModelUnavailableError: the batch is retried, nothing is lost). A version refused for what it
  * is (another feature set, a manifest of another version, a model that cannot score) is refused
  * once: later re-checks that find the pointer still naming it do not download it again.
+ * Each change (a model loaded, a version refused) is reported through `reportStatus` (the function
+ * writes it to S3 for `vigil models status`): off the scoring path, once per change, never per batch.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
@@ -72,6 +74,14 @@ export interface ModelCacheOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => number;
+  /** Told what the cache uses and refuses, each time that changes; a failure is logged, scoring goes on. */
+  readonly reportStatus?: (status: ModelUseStatus) => Promise<void>;
+}
+
+/** What the cache scores with, and the version it refused, as reported on each change. */
+export interface ModelUseStatus {
+  readonly loaded: { readonly version: string; readonly name: string; readonly loadedAt: string } | null;
+  readonly refused: { readonly version: string; readonly reason: string; readonly refusedAt: string } | null;
 }
 
 export class ModelCache {
@@ -81,6 +91,10 @@ export class ModelCache {
   private lastError: string | undefined;
   /** The version the pointer named when its model was refused, and why. */
   private refused: { version: string; reason: string } | undefined;
+  private loadedAt: number | undefined;
+  private refusedAt: number | undefined;
+  /** The last status report, so that a later one waits for it (reports arrive in order). */
+  private reporting: Promise<void> = Promise.resolve();
   private readonly now: () => number;
 
   constructor(private readonly options: ModelCacheOptions) {
@@ -127,6 +141,8 @@ export class ModelCache {
       this.refused = undefined;
       const previous = this.model;
       this.model = next;
+      this.loadedAt = this.now();
+      this.report();
       logger.info('scoring model loaded', {
         modelVersion: next.manifest.version,
         modelName: next.manifest.name,
@@ -137,7 +153,14 @@ export class ModelCache {
       await previous?.scorer.release();
     } catch (error) {
       this.lastError = (error as Error).message;
-      if (error instanceof ModelRefusedError) this.refused = { version: error.version, reason: error.message };
+      if (error instanceof ModelRefusedError) {
+        const first = this.refused?.version !== error.version;
+        this.refused = { version: error.version, reason: error.message };
+        if (first) {
+          this.refusedAt = this.now();
+          this.report();
+        }
+      }
       metrics.addMetric(SCORE_METRICS.modelLoadFailed, MetricUnit.Count, 1);
       logger.error(this.model ? 'model load failed; scoring continues with the last good model' : 'model load failed; no model to score with', {
         error: error as Error,
@@ -145,6 +168,25 @@ export class ModelCache {
         source: source.description,
       });
     }
+  }
+
+  /** Reports the status in the background, after the reports before it. */
+  private report(): void {
+    const report = this.options.reportStatus;
+    if (!report) return;
+    const iso = (ms: number | undefined): string => new Date(ms ?? this.now()).toISOString();
+    const status: ModelUseStatus = {
+      loaded: this.model ? { version: this.model.manifest.version, name: this.model.manifest.name, loadedAt: iso(this.loadedAt) } : null,
+      refused: this.refused ? { version: this.refused.version, reason: this.refused.reason, refusedAt: iso(this.refusedAt) } : null,
+    };
+    this.reporting = this.reporting.then(() =>
+      report(status).catch((error: unknown) => this.options.logger.error('model status not reported; scoring goes on', { error: error as Error })),
+    );
+  }
+
+  /** Resolves when the reports made so far are done (tests; a function may await it before it ends). */
+  reported(): Promise<void> {
+    return this.reporting;
   }
 
   private async load(): Promise<LoadedModel> {

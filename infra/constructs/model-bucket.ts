@@ -8,6 +8,7 @@ import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { modelStatusPrefix } from '../../core/model-status.js';
 import { acknowledge } from '../nag.js';
 import { Construct } from 'constructs';
 
@@ -90,6 +91,28 @@ export class ModelBucket extends Construct {
         'Retraining reads the current model, feedback marks and reports, and writes new versions, the pointer and its reports, all under the model prefix, and only there.',
       ),
     );
+  }
+
+  /**
+   * PutObject of the scoring function's model status (core/model-status.ts), one object per
+   * function under `<prefix>/status/`, written when its model changes; nothing else is writable.
+   */
+  grantModelStatusWrite(role: Role): void {
+    const statusObjects = `${modelStatusPrefix(this.prefix)}*`;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'ReportModelStatus', actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(statusObjects)] }),
+    );
+    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket);
+    acknowledge(role, {
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${statusObjects}]`,
+      reason:
+        "The function writes its model status under its own name (the function's name is known only once it exists, and naming it here would make the role depend on the function that depends on the role), so it may write objects under the status prefix, and only there.",
+    });
+  }
+
+  /** ListBucket under the model prefix only, so that a key not there reads as "no such key" rather than "access denied". */
+  grantModelList(role: Role): void {
+    role.addToPrincipalPolicy(this.listStatement());
   }
 
   private modelObjectsArn(): string {

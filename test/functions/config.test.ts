@@ -14,7 +14,9 @@ describe('parseConfig', () => {
       timestream: { database: 'vigil', table: 'host_scores' },
       deadLetterQueueUrl: base.VIGIL_DEAD_LETTER_QUEUE_URL,
       normalResolutionMs: 0,
+      functionName: 'vigil-score',
     });
+    expect(parseConfig({ ...base, AWS_LAMBDA_FUNCTION_NAME: 'Vigil-ScoreFunction-1A2B' }).functionName).toBe('Vigil-ScoreFunction-1A2B');
   });
 
   it('signs remote write by default for Amazon Managed Service for Prometheus only', () => {

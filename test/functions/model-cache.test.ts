@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
-import { ModelCache, ModelUnavailableError, type ModelSource } from '../../functions/score/model-cache.js';
+import { ModelCache, ModelUnavailableError, type ModelSource, type ModelUseStatus } from '../../functions/score/model-cache.js';
 import { createOnnxScorer, loadOnnxRuntime } from '../../model-store/onnx-scorer.js';
 import { quietTools, zscoreModel } from './fixtures.js';
 
@@ -102,5 +102,61 @@ describe('ModelCache', () => {
 
   it('refuses ONNX bytes that are not a model', async () => {
     await expect(createOnnxScorer(new Uint8Array([1, 2, 3]), 3, 'junk v1')).rejects.toThrow(/onnxruntime cannot load the model junk v1/);
+  });
+});
+
+describe('ModelCache status reports', () => {
+  function reporting(source: ModelSource, clock: { now: number }, reports: ModelUseStatus[], fail = false): ModelCache {
+    return new ModelCache({
+      source,
+      recheckMs: 1000,
+      createScorer: createOnnxScorer,
+      ...quietTools(),
+      now: () => clock.now,
+      reportStatus: async (status) => {
+        reports.push(status);
+        if (fail) throw new Error('S3 refused the status');
+      },
+    });
+  }
+
+  it('reports the model loaded and each swap, and nothing on the re-checks between', async () => {
+    const source = new TestSource();
+    const clock = { now: 0 };
+    const reports: ModelUseStatus[] = [];
+    const models = reporting(source, clock, reports);
+    await models.current();
+    for (clock.now = 1000; clock.now <= 5000; clock.now += 1000) await models.current();
+    await models.reported();
+    expect(reports).toEqual([{ loaded: { version: 'v1', name: source.model.manifest.name, loadedAt: new Date(0).toISOString() }, refused: null }]);
+    source.model = zscoreModel({ version: 'v2' });
+    clock.now = 6000;
+    await models.current();
+    await models.reported();
+    expect(reports.map((r) => r.loaded?.version)).toEqual(['v1', 'v2']);
+    expect(reports[1]!.loaded!.loadedAt).toBe(new Date(6000).toISOString());
+  });
+
+  it('reports a refused version once, with the model still in use and why', async () => {
+    const source = new TestSource();
+    const clock = { now: 0 };
+    const reports: ModelUseStatus[] = [];
+    const models = reporting(source, clock, reports);
+    await models.current();
+    source.model = zscoreModel({ version: 'v2', featureSet: featureSetFor(['cpu_pct']) });
+    for (clock.now = 1000; clock.now <= 4000; clock.now += 1000) expect((await models.current()).manifest.version).toBe('v1');
+    await models.reported();
+    expect(reports).toHaveLength(2);
+    expect(reports[1]).toMatchObject({ loaded: { version: 'v1' }, refused: { version: 'v2', refusedAt: new Date(1000).toISOString() } });
+    expect(reports[1]!.refused!.reason).toMatch(/cannot score this fleet's features/);
+  });
+
+  it('scores on when the report fails', async () => {
+    const source = new TestSource();
+    const reports: ModelUseStatus[] = [];
+    const models = reporting(source, { now: 0 }, reports, true);
+    expect((await models.current()).manifest.version).toBe('v1');
+    await models.reported();
+    expect(reports).toHaveLength(1);
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/score/config.js';
 import { METRICS_NAMESPACE, SCORE_SERVICE_NAME } from '../../core/score-function.js';
-import { CONFIGURATIONS, scoreFunctionOf, synthVigil } from './synth.js';
+import { CONFIGURATIONS, synthVigil, scoreFunction } from './synth.js';
 
 /** Deploy-time values CloudFormation would put in place of the intrinsics, plausible for each attribute. */
 function deployed(value: unknown): string {
@@ -32,7 +32,7 @@ function deployed(value: unknown): string {
 describe('score function contract', () => {
   it.each(Object.entries(CONFIGURATIONS))('the environment of the %s stack parses with functions/score/config.ts', (_name, props) => {
     const { template, stack } = synthVigil(props);
-    const variables = (scoreFunctionOf({ template, stack }).Environment as { Variables: Record<string, unknown> }).Variables;
+    const variables = (scoreFunction(template).Environment as { Variables: Record<string, unknown> }).Variables;
     const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, deployed(v)]));
     const config = parseConfig(env);
     expect(config.sinks).toEqual(stack.config.sinks);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ARCHIVE_COLUMNS } from '../../core/archive.js';
 import { resolveProps, VigilPropsError } from '../../infra/props.js';
-import { resourcesOf, scoreFunctionOf, synthVigil } from './synth.js';
+import { resourcesOf, scoreFunction, synthVigil } from './synth.js';
 
 const defaults = synthVigil();
 const logicalId = (s: typeof defaults, construct: { node: { defaultChild?: unknown } }): string =>
@@ -47,7 +47,7 @@ describe('history archive', () => {
   });
 
   it('lets the function put objects under the archive prefix only, and names the bucket in its environment', () => {
-    expect((scoreFunctionOf(defaults).Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+    expect((scoreFunction(defaults.template).Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
       VIGIL_ARCHIVE_BUCKET: { Ref: bucketId },
       VIGIL_ARCHIVE_PREFIX: 'archive',
     });
@@ -64,7 +64,7 @@ describe('history archive', () => {
     const off = synthVigil({ archive: false });
     expect(off.stack.archive).toBeUndefined();
     expect(Object.keys(resourcesOf(off.template, 'AWS::Glue::Table'))).toEqual([]);
-    expect(Object.keys((scoreFunctionOf(off).Environment as { Variables: object }).Variables)).not.toContain('VIGIL_ARCHIVE_BUCKET');
+    expect(Object.keys((scoreFunction(off.template).Environment as { Variables: object }).Variables)).not.toContain('VIGIL_ARCHIVE_BUCKET');
   });
 
   it('refuses a retention out of range, or one given with the archive off', () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES_FILE } from '../../infra/vigil-stack.js';
-import { onlyResource, resourcesOf, scoreFunctionOf, synthVigil } from './synth.js';
+import { onlyResource, resourcesOf, synthVigil, scoreFunction } from './synth.js';
 
 const defaults = synthVigil();
 const everything = synthVigil({ sinks: ['prometheus', 'timestream'], grafana: true, alarmEmail: 'ops@example.com' });
@@ -164,7 +164,7 @@ describe('dead-letter queues', () => {
 });
 
 describe('score function', () => {
-  const fn = scoreFunctionOf(defaults);
+  const fn = scoreFunction(defaults.template);
 
   it('runs Node.js 24 on arm64 with memory, timeout and its own log group set deliberately', () => {
     expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 1024, Timeout: 60, Handler: 'index.handler' });
@@ -176,7 +176,7 @@ describe('score function', () => {
 
   it('takes memory, timeout, log retention and tracing from props', () => {
     const s = synthVigil({ functionMemoryMb: 2048, functionTimeoutSeconds: 120, logRetentionDays: 7, tracing: true });
-    expect(scoreFunctionOf(s)).toMatchObject({ MemorySize: 2048, Timeout: 120, TracingConfig: { Mode: 'Active' } });
+    expect(scoreFunction(s.template)).toMatchObject({ MemorySize: 2048, Timeout: 120, TracingConfig: { Mode: 'Active' } });
     s.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
 
@@ -215,14 +215,14 @@ describe('score function', () => {
   });
 
   it('names the Timestream table and both sinks when Timestream is on', () => {
-    const env = (scoreFunctionOf(everything).Environment as { Variables: Record<string, unknown> }).Variables;
+    const env = (scoreFunction(everything.template).Environment as { Variables: Record<string, unknown> }).Variables;
     const ts = everything.stack.timestream!;
     expect(env).toMatchObject({
       VIGIL_SINKS: 'prometheus,timestream',
       VIGIL_TIMESTREAM_DATABASE: { Ref: everything.stack.getLogicalId(ts.database) },
       VIGIL_TIMESTREAM_TABLE: { 'Fn::GetAtt': [everything.stack.getLogicalId(ts.table), 'Name'] },
     });
-    const timestreamOnly = (scoreFunctionOf(provisioned).Environment as { Variables: Record<string, unknown> }).Variables;
+    const timestreamOnly = (scoreFunction(provisioned.template).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(timestreamOnly.VIGIL_SINKS).toBe('timestream');
     expect(timestreamOnly.VIGIL_PROMETHEUS_URL).toBeUndefined();
   });
@@ -474,7 +474,7 @@ describe('an existing Prometheus (prometheusRemoteWriteUrl)', () => {
     Object.values(resourcesOf(s.template, 'AWS::IAM::Policy')).flatMap((p) =>
       (p.Properties!.PolicyDocument as { Statement: { Action: unknown }[] }).Statement.filter((st) => JSON.stringify(st.Action).includes('aps:')),
     );
-  const envOf = (s: typeof defaults): Record<string, unknown> => (scoreFunctionOf(s).Environment as { Variables: Record<string, unknown> }).Variables;
+  const envOf = (s: typeof defaults): Record<string, unknown> => (scoreFunction(s.template).Environment as { Variables: Record<string, unknown> }).Variables;
 
   it('creates no workspace, rules or Alertmanager, writes unsigned to the URL and grants nothing for it', () => {
     const own = synthVigil({ prometheusRemoteWriteUrl: 'http://prometheus.internal:9090/api/v1/write' });

@@ -56,15 +56,18 @@ export function onlyResource(template: Template, type: string): Record<string, u
   return found[0]!.Properties ?? {};
 }
 
+/** The score function's properties (the stack has other functions too: the default model's). */
+export function scoreFunction(template: Template): Record<string, unknown> {
+  const found = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter((r) =>
+    String(r.Properties?.Description ?? '').includes('scores host metric records'),
+  );
+  if (found.length !== 1) throw new Error(`expected exactly one score function, found ${found.length}`);
+  return found[0]!.Properties ?? {};
+}
+
 /** Every settings combination the tests check nag and IAM on. */
 export const CONFIGURATIONS: Record<string, VigilStackProps> = {
   defaults: {},
   everything: { sinks: ['prometheus', 'timestream'], grafana: true, alarmEmail: 'ops@example.com', tracing: true },
   'timestream only, provisioned': { sinks: ['timestream'], streamMode: 'provisioned', shardCount: 2, grafana: true },
 };
-
-/** The score function's properties (the stack has other functions: retraining). */
-export function scoreFunctionOf(s: Pick<Synthesized, 'template' | 'stack'>): Record<string, unknown> {
-  const id = s.stack.getLogicalId(s.stack.score.function.node.defaultChild as Parameters<VigilStack['getLogicalId']>[0]);
-  return resourcesOf(s.template, 'AWS::Lambda::Function')[id]!.Properties ?? {};
-}
