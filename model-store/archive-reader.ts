@@ -70,6 +70,29 @@ export async function readArchiveDay(s3: S3Client, location: ArchiveLocation, da
   return { day, rows: options.maxRows === undefined ? kept : kept.slice(0, options.maxRows), objects: keys.length, objectsRead: read };
 }
 
+/**
+ * Every row of the days given, object after object in key order (within a shard, sequence order: a
+ * host's rows in time order), each (host, seq) once; a day's objects are listed before it is read.
+ */
+export async function* archiveRows(s3: S3Client, location: ArchiveLocation, days: readonly string[]): AsyncGenerator<ArchiveRow[]> {
+  const seen = new Map<string, Set<number>>();
+  for (const day of days) {
+    for (const key of (await listArchiveDay(s3, location, day)).sort()) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key })).catch((error: unknown) => {
+        throw archiveError(error, location.bucket, key, 'read');
+      });
+      const rows = parseArchiveObject(await got.Body!.transformToByteArray(), `s3://${location.bucket}/${key}`).filter((row) => {
+        let seqs = seen.get(row.host);
+        if (!seqs) seen.set(row.host, (seqs = new Set()));
+        if (seqs.has(row.seq)) return false;
+        seqs.add(row.seq);
+        return true;
+      });
+      yield rows;
+    }
+  }
+}
+
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {

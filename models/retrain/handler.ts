@@ -28,7 +28,7 @@ const EnvSchema = z.object({
   VIGIL_ARCHIVE_PREFIX: z.string().default(DEFAULT_ARCHIVE_PREFIX),
   VIGIL_RETRAIN_DAYS: whole(7, 1),
   VIGIL_RETRAIN_MAX_ROWS: whole(200_000, 1_000),
-  VIGIL_RETRAIN_EVALUATION_HOSTS: whole(200, 1),
+  VIGIL_RETRAIN_EVALUATION_HOSTS: whole(50, 1),
 });
 
 export type RetrainConfig = Omit<Parameters<typeof retrain>[1], 'now' | 'log'>;
