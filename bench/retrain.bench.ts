@@ -2,8 +2,8 @@
  * Area `retrain`: one retraining run's compute (models/retrain/challenge.ts: train a challenger on
  * the archive sample, score both models on the held-back day, replay hosts with injected
  * incidents) for fleets of 1,000 and 10,000 hosts with 7 days archived at a 10 s interval, with the
- * retraining function's defaults: at most 200,000 training rows sampled from the 7 days (of 6.0 and
- * 60.5 million archived samples) and the whole held-back day of 50 hosts (8,640 samples each).
+ * retraining function's defaults: at most 200,000 training rows sampled from the 7 days (of 60.5 and
+ * 605 million archived samples) and the whole held-back day of 50 hosts (8,640 samples each).
  * Archive rows are built in memory as the reader returns them (ArchiveRow objects, features base64)
  * from simulated hosts through the real feature pipeline; S3 listing and reads are not included.
  * - seconds.hosts_N: wall time of the run.
@@ -112,7 +112,12 @@ const area: BenchArea = {
           unit: 's',
           note: `${result.data.trainingRows.toLocaleString('en-US')} training rows sampled from ${(archived / 1e6).toFixed(1)} M archived; ${result.data.heldBackRows.toLocaleString('en-US')} held-back rows of ${result.data.heldBackHosts} hosts; ${result.challengerFigures.incidentsInjected} incidents injected; Lambda allows 900 s`,
         },
-        { metric: `peak_rss_mb.hosts_${hosts}`, value: Math.round(peak / 2 ** 20), unit: 'MB', note: 'most resident memory during the run, archive rows included (sampled every 50 ms)' },
+        {
+          metric: `peak_rss_mb.hosts_${hosts}`,
+          value: Math.round(peak / 2 ** 20),
+          unit: 'MB',
+          note: 'most resident memory during the run, archive rows included (sampled every 50 ms)',
+        },
       );
     }
     return results;

@@ -17,8 +17,18 @@ export interface ReadDayOptions {
   readonly maxRows?: number;
   /** Keep only the rows of hosts this accepts. Default: every host. */
   readonly host?: (host: string) => boolean;
+  /**
+   * Keep about this share (0..1) of the fleet's hosts, chosen by a hash of the host id (the same
+   * hosts every time); with `shards`, the share is taken of the fleet, from the shards read.
+   */
+  readonly hostShare?: number;
   /** Random order of the objects when maxRows is set. */
   readonly random?: () => number;
+  /**
+   * Read the objects of this many shards only (the first ones by id). A host's records all go to one
+   * shard (the partition key is the host), so its series stays whole. Default: every shard.
+   */
+  readonly shards?: number;
   /** GetObject calls in flight at once. Default 16. */
   readonly concurrency?: number;
 }
@@ -48,7 +58,13 @@ export async function listArchiveDay(s3: S3Client, location: ArchiveLocation, da
 
 /** One day of the archive (or a sample of it, see ReadDayOptions), deduplicated by (host, seq). */
 export async function readArchiveDay(s3: S3Client, location: ArchiveLocation, day: string, options: ReadDayOptions = {}): Promise<ArchiveDay> {
-  const keys = await listArchiveDay(s3, location, day);
+  const listed = await listArchiveDay(s3, location, day);
+  const allShards = new Set(listed.map(shardOf)).size;
+  const chosen = options.shards === undefined ? undefined : firstShards(listed, options.shards);
+  const keys = chosen ? listed.filter((key) => chosen.has(shardOf(key))) : listed;
+  // Hosts are spread over the shards: a share of the fleet is that share times the shards per shard read.
+  const share = options.hostShare === undefined ? 1 : Math.min(1, (options.hostShare * allShards) / (chosen?.size || allShards || 1));
+  const keep = (host: string): boolean => (!options.host || options.host(host)) && (share >= 1 || hostShare(host) < share);
   const order = options.maxRows === undefined ? keys : shuffled(keys, options.random ?? Math.random);
   const rows: ArchiveRow[] = [];
   let next = 0;
@@ -62,7 +78,7 @@ export async function readArchiveDay(s3: S3Client, location: ArchiveLocation, da
       });
       const body = await got.Body!.transformToByteArray();
       read++;
-      for (const row of parseArchiveObject(body, `s3://${location.bucket}/${key}`)) if (!options.host || options.host(row.host)) rows.push(row);
+      for (const row of parseArchiveObject(body, `s3://${location.bucket}/${key}`)) if (keep(row.host)) rows.push(row);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 16, order.length)) }, worker));
@@ -91,6 +107,26 @@ export async function* archiveRows(s3: S3Client, location: ArchiveLocation, days
       yield rows;
     }
   }
+}
+
+/** A host id's place in [0, 1), from FNV-1a: the same host always falls in the same share. */
+export function hostShare(host: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < host.length; i++) {
+    h ^= host.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 2 ** 32;
+}
+
+/** The shard folder of an archive key (`.../day=D/<shard>/<range>.json.zst`). */
+function shardOf(key: string): string {
+  const parts = key.split('/');
+  return parts[parts.length - 2] ?? '';
+}
+
+function firstShards(keys: readonly string[], count: number): Set<string> {
+  return new Set([...new Set(keys.map(shardOf))].sort().slice(0, count));
 }
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {

@@ -49,10 +49,11 @@ export async function retrain(s3: S3Client, options: RetrainOptions): Promise<Re
       objectsRead += read.objectsRead;
       training.push(...read.rows);
     }
-    // Evaluation hosts: a fixed share of the fleet by a hash of the host id, so runs compare alike.
+    // Evaluation hosts: a fixed share of the fleet by a hash of the host id (runs compare alike), from
+    // one shard's objects: its hosts' series are whole, at a fraction of the day's reads.
     const fleetHosts = new Set(training.map((r) => r.host)).size;
     const share = fleetHosts > 0 ? Math.min(1, options.evaluationHosts / fleetHosts) : 1;
-    const heldBack = await readArchiveDay(s3, options.archive, heldBackDay, { host: (h) => hostShare(h) < share });
+    const heldBack = await readArchiveDay(s3, options.archive, heldBackDay, { hostShare: share, shards: 1 });
     objectsRead += heldBack.objectsRead;
     log('read the held-back day', { day: heldBackDay, rows: heldBack.rows.length, objects: heldBack.objects });
 
@@ -93,14 +94,4 @@ export async function retrain(s3: S3Client, options: RetrainOptions): Promise<Re
     await putRetrainReport(s3, options.models, report).catch(() => undefined);
     throw error;
   }
-}
-
-/** A host id's place in [0, 1), from FNV-1a: the same host always falls in the same share. */
-export function hostShare(host: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < host.length; i++) {
-    h ^= host.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) / 2 ** 32;
 }
