@@ -73,7 +73,14 @@ export async function retrain(s3: S3Client, options: RetrainOptions): Promise<Re
       seed: options.seed ?? 1,
       train: { seed: options.seed ?? 1, createdAt: options.now },
     });
-    const { decision, reason } = decide(result.champion, result.challengerFigures);
+    // Nothing held back to judge on: a current model stays (a challenger would be published unjudged).
+    const { decision, reason } =
+      result.champion && result.data.heldBackRows === 0
+        ? {
+            decision: 'kept' as const,
+            reason: `the held-back day ${heldBackDay} has no archived samples of the hosts evaluated, so the challenger could not be judged`,
+          }
+        : decide(result.champion, result.challengerFigures);
     if (decision === 'published') {
       await publishModel(s3, { ...options.models, onnx: result.challenger.onnx, manifest: result.challenger.manifest });
     }
@@ -90,8 +97,12 @@ export async function retrain(s3: S3Client, options: RetrainOptions): Promise<Re
     return report;
   } catch (error) {
     const report: RetrainReport = { ...base, decision: 'failed', reason: (error as Error).message, seconds: (performance.now() - started) / 1000 };
-    // The report of a failed run is written when the bucket takes it; the error is thrown either way (the alarm).
-    await putRetrainReport(s3, options.models, report).catch(() => undefined);
+    // The error is thrown either way (the function fails: the alarm); a report that could not be written says so in it.
+    const unreported = await putRetrainReport(s3, options.models, report).then(
+      () => undefined,
+      (reportError: unknown) => reportError as Error,
+    );
+    if (unreported) throw new Error(`${(error as Error).message} (and its report could not be written: ${unreported.message})`, { cause: error });
     throw error;
   }
 }

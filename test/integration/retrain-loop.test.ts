@@ -172,12 +172,20 @@ describe('scheduled retraining over the archive the handler wrote', () => {
     expect(await listRetrainReports(s3, models)).toHaveLength(2);
   });
 
+  it('keeps the current model when the held-back day holds nothing to judge a challenger on', async () => {
+    const before = (await readPointer(s3, models))!.version;
+    // Run two days later: the held-back day (START + 4 days) was never archived; the training days were.
+    const report = await retrain(s3, { archive, models, days: 3, maxTrainingRows: 100_000, evaluationHosts: 100, now: new Date(START + 5 * DAY), seed: 1 });
+    expect(report).toMatchObject({ decision: 'kept', heldBackDay: archiveDay(START + 4 * DAY), reason: expect.stringMatching(/could not be judged/) });
+    expect((await readPointer(s3, models))!.version).toBe(before);
+  });
+
   it('fails with a report and an error that says why when the archive holds too little', async () => {
     const empty = { bucket: archive.bucket, prefix: 'nothing-here' };
     await expect(
       retrain(s3, { archive: empty, models, days: 2, maxTrainingRows: 10_000, evaluationHosts: 10, now: new Date(START + 3 * DAY + 3 * 3_600_000), seed: 1 }),
     ).rejects.toThrow(/only 0 archived rows are left to train on.*let the archive fill/);
-    const [latest] = await listRetrainReports(s3, models);
+    const latest = (await listRetrainReports(s3, models)).find((r) => r.startedAt === new Date(START + 3 * DAY + 3 * 3_600_000).toISOString());
     expect(latest).toMatchObject({ decision: 'failed', reason: expect.stringMatching(/only 0 archived rows/) });
   });
 });
