@@ -13,7 +13,7 @@ import { DEFAULT_MODEL_FOLDER } from '../core/default-model.js';
 import { readModelDir } from './artifact.js';
 import { publishModelIfNoneCurrent, type ModelLocation } from './s3-store.js';
 
-export const DEFAULT_MODEL_NAME = 'vigil-default';
+export const DEFAULT_MODEL_MANIFEST_NAME = 'vigil-default';
 
 /** Where the default model is: next to this module in the repository, and next to the bundle the module is in (infra copies it there). */
 export function defaultModelDir(codeDir: string = import.meta.dirname): string {

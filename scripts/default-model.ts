@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { HOST_FEATURE_SET } from '../core/features.js';
 import { writeModelDir } from '../model-store/artifact.js';
-import { DEFAULT_MODEL_NAME, defaultModelDir } from '../model-store/default-model.js';
+import { DEFAULT_MODEL_MANIFEST_NAME, defaultModelDir } from '../model-store/default-model.js';
 import { trainModel } from '../models/train.js';
 import { backfill } from '../simulate/backfill.js';
 import { SimulatedFleet } from '../simulate/fleet.js';
@@ -33,7 +33,7 @@ export function buildDefaultModel(): ReturnType<typeof trainModel> {
   const history = backfill(fleet, { until: r.until, days: r.days, intervalSeconds: r.intervalSeconds, seed: r.fleetSeed, maxTrainingRows: r.trainingRows });
   return trainModel(history.rows, HOST_FEATURE_SET, {
     seed: r.forestSeed,
-    name: DEFAULT_MODEL_NAME,
+    name: DEFAULT_MODEL_MANIFEST_NAME,
     createdAt: new Date(r.until),
     source: `simulated fleet: ${r.hosts} hosts, ${r.days} days at ${r.intervalSeconds} s, seed ${r.fleetSeed} (scripts/default-model.ts)`,
   });

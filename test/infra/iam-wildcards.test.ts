@@ -19,6 +19,10 @@ const ACKNOWLEDGED: { pattern: RegExp; reason: string }[] = [
     reason: 'model versions appear under the prefix after deployment',
   },
   {
+    pattern: /^ScoreRoleDefaultPolicy\w+ s3:PutObject on <ModelsBucket\w+\.Arn>\/models\/status\/\*$/,
+    reason: "the function's model status is written under its own name, known only once the function exists",
+  },
+  {
     pattern: /^ModelsPublisherPolicy\w+ s3:(GetObject|PutObject) on <ModelsBucket\w+\.Arn>\/models\/\*$/,
     reason: 'publishing writes new version directories and the pointer under the prefix',
   },

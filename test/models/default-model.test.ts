@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HOST_FEATURE_SET, featureSetMismatch } from '../../core/features.js';
 import { readModelDir } from '../../model-store/artifact.js';
-import { DEFAULT_MODEL_NAME, defaultModelDir } from '../../model-store/default-model.js';
+import { DEFAULT_MODEL_MANIFEST_NAME, defaultModelDir } from '../../model-store/default-model.js';
 import { buildDefaultModel } from '../../scripts/default-model.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -13,7 +13,7 @@ describe('the default model', () => {
   it('fits the agent’s features and says what it was trained on', () => {
     const { manifest } = readModelDir(defaultModelDir());
     expect(featureSetMismatch(HOST_FEATURE_SET, manifest.featureSet)).toBeUndefined();
-    expect(manifest.name).toBe(DEFAULT_MODEL_NAME);
+    expect(manifest.name).toBe(DEFAULT_MODEL_MANIFEST_NAME);
     expect(JSON.stringify(manifest)).toContain('simulated fleet: 50 hosts');
   });
 
