@@ -43,10 +43,6 @@ const ACKNOWLEDGED: { pattern: RegExp; reason: string }[] = [
     reason: 'the archive sink writes one object per batch and day under the archive prefix',
   },
   {
-    pattern: /^ScoreRoleDefaultPolicy\w+ s3:PutObject on <ModelsBucket\w+\.Arn>\/models\/status\/\*$/,
-    reason: 'the function reports its model status under its own name, known only once it exists',
-  },
-  {
     pattern: /^RetrainingRoleDefaultPolicy\w+ s3:GetObject on <ArchiveBucket\w+\.Arn>\/archive\/\*$/,
     reason: 'retraining reads the last days under the archive prefix',
   },
