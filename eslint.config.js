@@ -18,7 +18,7 @@ const MAY_IMPORT = {
   simulate: ['core', 'features'],
   agent: ['core', 'features'],
   functions: ['core', 'model-store'],
-  models: ['core', 'features', 'model-store'],
+  models: ['core', 'features', 'model-store', 'simulate'],
   infra: ['core'],
   grafana: ['core'],
   cost: ['core', 'features', 'model-store', 'simulate', 'models'],

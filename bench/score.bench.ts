@@ -28,6 +28,8 @@
  * - rss_mb: that process's resident memory after it also handled a 10,000-sample batch (log sink).
  * - sink_io_ms_per_1000.*: the sink I/O the throughput figures exclude, timed separately: each sink
  *   writing 1,000 samples to a local endpoint (moto_server, Prometheus).
+ * - archive_cpu_added_pct.*: the CPU the history archive (every sample as NDJSON, Zstandard) adds to
+ *   the handler path with the default sinks, rounds with and without it paired in the same run.
  * - sink_send_cpu_us_per_sample.*: this process's CPU while each sink sends those samples: what
  *   sending costs the function beyond the throughput figures (serialising, signing, HTTP).
  */
@@ -51,6 +53,7 @@ import type { LoadedModel } from '../functions/score/model-cache.js';
 import { createOnnxScorer } from '../model-store/onnx-scorer.js';
 import { prepareBatch, type PreparedBatch } from '../functions/score/process-batch.js';
 import { scoreRecords } from '../functions/score/score-batch.js';
+import { ArchiveSink } from '../functions/sinks/archive.js';
 import { PrometheusSink } from '../functions/sinks/prometheus.js';
 import { TimestreamSink } from '../functions/sinks/timestream.js';
 import { SCORE_FUNCTION_NODE_OPTIONS } from '../infra/constructs/score-function.js';
@@ -249,9 +252,12 @@ async function sinkIo(
   await timestream.send(new CreateTableCommand({ DatabaseName: 'vigil', TableName: 'host_scores' }));
   const prometheus = await startPrometheus({ dataDir: prometheusDir });
   try {
+    const s3 = new S3Client({ ...settings, maxAttempts: 1 });
+    await s3.send(new CreateBucketCommand({ Bucket: 'bench-archive' }));
     const sinks = [
       new TimestreamSink({ client: timestream, database: 'vigil', table: 'host_scores' }),
       new PrometheusSink({ url: `${prometheus.url}/api/v1/write` }),
+      new ArchiveSink({ client: s3, bucket: 'bench-archive', prefix: 'archive' }),
     ];
     const records = kinesisBatch(1000, rows, Date.now() - 1_000 * 1000);
     // One scoring time, so every round writes the same values (the lag series depends on it).
@@ -361,6 +367,33 @@ const area: BenchArea = {
       9,
       `10000 samples, building only the stack's default sinks' requests (${defaultSinks.map((s) => s.name).join(', ')})`,
     );
+    // The history archive (functions/sinks/archive.ts) on top of the default sinks, paired round by
+    // round with the default sinks alone, so machine noise falls on both.
+    const archiveClient = new S3Client({ region: 'us-east-1' });
+    const archiveCases = [
+      { name: `batch_10000_${SAMPLES_PER_RECORD}_per_record`, perRecord: SAMPLES_PER_RECORD },
+      { name: 'batch_10000_1_per_record', perRecord: 1 },
+    ];
+    for (const { name, perRecord } of archiveCases) {
+      const records = kinesisBatch(10_000, rows, T0, perRecord);
+      const withArchive = [...defaultSinks, new ArchiveSink({ client: archiveClient, bucket: 'bench-archive', prefix: 'archive' })];
+      for (let i = 0; i < 3; i++) {
+        await prepareUnsent(records, model, defaultSinks, 0, Date.now());
+        await prepareUnsent(records, model, withArchive, 0, Date.now());
+      }
+      const without: number[] = [];
+      const withIt: number[] = [];
+      for (let i = 0; i < 11; i++) {
+        without.push(await cpuSeconds(() => prepareUnsent(records, model, defaultSinks, 0, Date.now())));
+        withIt.push(await cpuSeconds(() => prepareUnsent(records, model, withArchive, 0, Date.now())));
+      }
+      results.push({
+        metric: `archive_cpu_added_pct.${name}`,
+        value: Number((100 * (median(withIt) / median(without) - 1)).toFixed(1)),
+        unit: '%',
+        note: `CPU the archive (NDJSON, Zstandard) adds to the handler path with the default sinks (${defaultSinks.map((s) => s.name).join(', ')}); ${((1e6 * (median(withIt) - median(without))) / 10_000).toFixed(2)} us a sample; medians of 11 paired rounds`,
+      });
+    }
     // The agent's default (flushSeconds 0) sends each sample as soon as it is taken: one per record.
     await variant(
       'batch_10000_one_sample_per_record',
@@ -426,7 +459,7 @@ const area: BenchArea = {
           metric: `sink_io_ms_per_1000.${sink}`,
           value: Math.round(median(wallMs)),
           unit: 'ms',
-          note: `wall time of the ${sink} sink writing 1,000 samples to a local ${sink === 'timestream' ? 'moto_server' : 'Prometheus'} (excluded above); median of 5`,
+          note: `wall time of the ${sink} sink writing 1,000 samples to a local ${sink === 'prometheus' ? 'Prometheus' : 'moto_server'} (excluded above); median of 5`,
         },
         {
           metric: `sink_send_cpu_us_per_sample.${sink}`,

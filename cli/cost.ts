@@ -20,6 +20,8 @@ interface Flags {
   msPerSample: string;
   grafanaEditors: string;
   grafanaViewers: string;
+  archive: boolean;
+  archiveRetentionDays: string;
   json?: boolean;
 }
 
@@ -62,6 +64,8 @@ export function register(program: Command): void {
     .option('--ms-per-sample <ms>', 'assumed wall time per scored sample', String(ASSUMPTIONS.msPerSample))
     .option('--grafana-editors <n>', 'Managed Grafana editor licences', '1')
     .option('--grafana-viewers <n>', 'Managed Grafana viewer licences', '5')
+    .option('--no-archive', 'leave out the S3 history archive of every scored sample (the stack keeps one unless archive is false)')
+    .option('--archive-retention-days <days>', 'days the archive keeps samples', String(STACK.archiveRetentionDays))
     .option('--json', 'print the estimate as JSON')
     .addHelpText(
       'after',
@@ -119,6 +123,8 @@ export function parseInputs(flags: Flags): CostInputs {
     grafanaEditors: numberFlag('--grafana-editors', flags.grafanaEditors, { integer: true, min: 0 }),
     grafanaViewers: numberFlag('--grafana-viewers', flags.grafanaViewers, { integer: true, min: 0 }),
     cloudwatchFlushSeconds: ASSUMPTIONS.cloudwatchFlushSeconds,
+    archive: flags.archive,
+    archiveRetentionDays: numberFlag('--archive-retention-days', flags.archiveRetentionDays, { integer: true, min: 1 }),
     // The host-anomaly rules are evaluated once per sample interval (grafana/alerts/rules.ts).
     ruleSamplesPerHostPerMonth: ruleSamplesPerHost(
       vigilRules({ ...PRODUCTION_TIMINGS, sampleIntervalSeconds: intervalSeconds }),

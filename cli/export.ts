@@ -1,10 +1,15 @@
 /**
  * `vigil export`: fleet history as a training CSV (models/fleet-csv.ts), for `vigil train`.
- * Sources: `prometheus` (any Prometheus-compatible query API, node_exporter series mapped to the
- * agent's metrics by models/node-exporter-queries.ts). Each source is one function below.
+ * Sources: `archive` (the stack's history archive of scored samples, models/archive-history.ts) and
+ * `prometheus` (any Prometheus-compatible query API, node_exporter series mapped to the agent's
+ * metrics by models/node-exporter-queries.ts). Each source is one function below.
  */
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
+import { DEFAULT_ARCHIVE_PREFIX } from '../core/archive.js';
+import { awsClientSettings } from '../core/aws.js';
+import { archiveHistory } from '../models/archive-history.js';
 import { HOST_METRICS } from '../core/host-metrics.js';
 import { fleetCsvHeader, fleetCsvLine, FLEET_REQUIRED_COLUMNS } from '../models/fleet-csv.js';
 import { NODE_EXPORTER_QUERIES } from '../models/node-exporter-queries.js';
@@ -18,7 +23,7 @@ import {
 } from '../models/prometheus-history.js';
 import type { FleetRow } from '../models/fleet-csv.js';
 
-export const EXPORT_SOURCES = ['prometheus'] as const;
+export const EXPORT_SOURCES = ['prometheus', 'archive'] as const;
 export type ExportSource = (typeof EXPORT_SOURCES)[number];
 
 interface Flags {
@@ -35,12 +40,14 @@ interface Flags {
   queries?: string;
   header: string[];
   timeoutSeconds: string;
+  bucket?: string;
+  prefix: string;
 }
 
 export function register(program: Command): void {
   program
     .command('export')
-    .description('write fleet history as a training CSV for `vigil train` (from Prometheus and node_exporter)')
+    .description('write fleet history as a training CSV for `vigil train` (from the history archive, or Prometheus and node_exporter)')
     .requiredOption('--source <source>', EXPORT_SOURCES.join(' | '))
     .requiredOption('--out <file>', 'the fleet CSV to write')
     .option('--since <duration>', 'history this long before --until: 7d, 36h, 90m', '7d')
@@ -58,6 +65,8 @@ export function register(program: Command): void {
       (value: string, all: string[]) => [...all, value],
       [],
     )
+    .option('--bucket <bucket>', 'archive: the archive bucket (the ArchiveBucketName output of the stack)')
+    .option('--prefix <prefix>', 'archive: key prefix of the archive in its bucket', DEFAULT_ARCHIVE_PREFIX)
     .option('--timeout-seconds <s>', 'prometheus: deadline of one request (failed requests are retried 3 times)', '30')
     .addHelpText(
       'after',
@@ -70,6 +79,8 @@ docs/node-exporter.md). A --queries file replaces them; its placeholders: $host 
 $filter (the --hosts and --tags matchers), $window (the rate window).
 
 Examples:
+  $ vigil export --source archive --bucket <ArchiveBucketName> --since 7d --out fleet.csv
+  $ vigil export --source archive --bucket <ArchiveBucketName> --since 14d --tags env=prod --hosts web-1,web-2 --out prod.csv
   $ vigil export --source prometheus --url http://prometheus:9090 --since 7d --out fleet.csv
   $ vigil export --source prometheus --url http://prometheus:9090 --since 14d --tags env=prod --hosts web-1:9100,web-2:9100 --out prod.csv
   $ vigil train --in fleet.csv --out model/ && vigil publish --model model/ --bucket my-vigil-models`,
@@ -118,12 +129,32 @@ async function run(flags: Flags): Promise<void> {
       rows = prometheusHistory(options, summary);
       break;
     }
+    case 'archive': {
+      if (!flags.bucket) throw new Error('--source archive needs --bucket: the archive bucket (the ArchiveBucketName output of the stack)');
+      const s3 = new S3Client(awsClientSettings());
+      rows = archiveHistory(
+        s3,
+        {
+          archive: { bucket: flags.bucket, prefix: flags.prefix },
+          start,
+          end: until,
+          ...(hosts?.length ? { hosts } : {}),
+          ...(tagNames.length ? { tags } : {}),
+        },
+        summary,
+      );
+      break;
+    }
   }
   const written = await writeFleetCsv(flags.out, rows, tagNames, metrics);
   const result = summary.value!;
   if (written === 0) {
     throw new Error(
-      `no data for ${new Date(start).toISOString()} .. ${new Date(until).toISOString()}${hosts ? ` for hosts ${hosts.join(', ')}` : ''}${tagNames.length ? ` with tags ${flags.tags}` : ''}: check the range, the host label (--host-label) and that node_exporter is scraped; nothing was written`,
+      `no data for ${new Date(start).toISOString()} .. ${new Date(until).toISOString()}${hosts ? ` for hosts ${hosts.join(', ')}` : ''}${tagNames.length ? ` with tags ${flags.tags}` : ''}: ${
+        source === 'archive'
+          ? 'check the range, --bucket and --prefix, and that the stack keeps an archive (archive: true)'
+          : 'check the range, the host label (--host-label) and that node_exporter is scraped'
+      }; nothing was written`,
     );
   }
   for (const metric of result.emptyMetrics)

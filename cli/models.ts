@@ -4,6 +4,7 @@ import type { ModelStatus } from '../core/model-status.js';
 import { readModelStatuses } from '../model-store/model-status.js';
 import { listModels, readPointer, rollbackModel, s3Url } from '../model-store/s3-store.js';
 import { pointerKey } from '../core/model-keys.js';
+import { registerHistory } from './models-history.js';
 import { printTable } from './table.js';
 import { addLocationOptions, locationOf, type LocationFlags } from './publish.js';
 
@@ -17,6 +18,7 @@ export function register(program: Command): void {
 Examples:
   $ vigil models list --bucket my-vigil-models
   $ vigil models status --bucket my-vigil-models
+  $ vigil models history --bucket my-vigil-models
   $ vigil models rollback --bucket my-vigil-models
   $ vigil models rollback --bucket my-vigil-models --to 20261121T120000Z-1a2b3c4d`,
     );
@@ -80,6 +82,8 @@ Examples:
         cmd.error(`models status: ${(error as Error).message}`);
       }
     });
+
+  registerHistory(models);
 
   addLocationOptions(models.command('rollback').description('point "current" back at the version it replaced, or at --to VERSION'))
     .option('--to <version>', 'the version to make current (see vigil models list)')

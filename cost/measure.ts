@@ -14,6 +14,8 @@ import { encodeWireRecord, WIRE_VERSION, type WireSample } from '../core/wire.js
 import { backfill } from '../simulate/backfill.js';
 import { SimulatedFleet } from '../simulate/fleet.js';
 import { trainModel } from '../models/train.js';
+import { constants, zstdCompressSync } from 'node:zlib';
+import { toArchiveRow } from '../core/archive.js';
 
 export interface MeasureOptions {
   readonly intervalSeconds: number;
@@ -40,7 +42,12 @@ export interface MeasuredSizes {
   readonly seriesLabelBytesPerHost: number;
   /** Bytes of a published model: model.onnx of a default forest plus its manifest. */
   readonly modelBytes: number;
+  /** Stored bytes of one archived sample (core/archive.ts: JSON line, Zstandard level 1, in objects of ARCHIVE_MEASURE_BATCH samples). */
+  readonly archiveBytesPerSample: number;
 }
+
+/** Samples per archive object measured: a shard's batch of a fleet of a thousand hosts at 10 s is about 25 to 250. */
+export const ARCHIVE_MEASURE_BATCH = 100;
 
 const HISTORY_TICKS = 720;
 
@@ -70,6 +77,7 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
   let scored = 0;
   let seriesSamples = 0;
   const seriesKeys = new Map<string, Set<string>>();
+  const archiveLines: string[] = [];
   for (let tick = 0; records < hosts * recordsPerHost; tick++) {
     const t = start + tick * step;
     for (const sample of fleet.sampleAt(t)) {
@@ -101,6 +109,7 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
         recordVersion: start,
       };
       timestreamBytes += timestreamWriteSize(toTimestreamRecord(result));
+      archiveLines.push(JSON.stringify(toArchiveRow(result, features, FEATURE_SET_VERSION)));
       seriesSamples += toSeries(result, 0.55, t + 2000, start).length;
       const keys = seriesKeys.get(sample.host) ?? new Set<string>();
       // Over time a host's anomalies blame each of its metrics once: one top-metric series each.
@@ -122,6 +131,7 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
     seriesPerHost: seriesCount / seriesKeys.size,
     seriesLabelBytesPerHost: labelBytes / seriesKeys.size,
     modelBytes: model.onnx.byteLength + Buffer.byteLength(JSON.stringify(model.manifest)),
+    archiveBytesPerSample: archivedBytes(archiveLines) / archiveLines.length,
   };
 }
 
@@ -141,4 +151,14 @@ export function timestreamWriteSize(record: _Record): number {
     size += utf8(m.Name) + (m.Type && m.Type in MEASURE_VALUE_BYTES ? MEASURE_VALUE_BYTES[m.Type]! : utf8(m.Value));
   }
   return size;
+}
+
+/** Bytes of the archive objects the lines make, ARCHIVE_MEASURE_BATCH lines an object, compressed as the archive sink does. */
+function archivedBytes(lines: readonly string[]): number {
+  let bytes = 0;
+  for (let i = 0; i < lines.length; i += ARCHIVE_MEASURE_BATCH) {
+    const text = lines.slice(i, i + ARCHIVE_MEASURE_BATCH).join('\n') + '\n';
+    bytes += zstdCompressSync(Buffer.from(text), { params: { [constants.ZSTD_c_compressionLevel]: 1 } }).byteLength;
+  }
+  return bytes;
 }

@@ -36,6 +36,9 @@ export interface CostInputs {
   readonly grafanaViewers: number;
   /** How often the CloudWatch agent would send its buffered metrics (its force_flush_interval). */
   readonly cloudwatchFlushSeconds: number;
+  /** Keep every scored sample in the S3 history archive, and for how many days. */
+  readonly archive: boolean;
+  readonly archiveRetentionDays: number;
   /** Samples the alert rules read per host in a month (cost/rule-samples.ts), billed as Managed Prometheus query samples. */
   readonly ruleSamplesPerHostPerMonth: number;
 }
@@ -171,6 +174,20 @@ export function estimateCost(inputs: CostInputs, measured: MeasuredSizes): CostE
   const s3Bytes = measured.modelBytes * inputs.modelVersionsKept;
   add('S3', 'model storage', gb(s3Bytes), (s3Bytes / GIB) * PRICES.s3.storageGbMonth);
   add('S3', 'pointer reads', `${count(gets)} GET requests`, (gets / 1000) * PRICES.s3.getPerThousand);
+
+  // S3 history archive: one object per invocation (per UTC day of its samples, which adds one per
+  // shard a day), kept archiveRetentionDays: in a steady month that many days of samples are stored.
+  if (inputs.archive) {
+    const puts = invocationsPerMonth;
+    const storedBytes = samplesPerSecond * 86_400 * inputs.archiveRetentionDays * measured.archiveBytesPerSample;
+    add('S3 (archive)', 'object writes', `${count(puts)} PUT requests (one per invocation)`, (puts / 1000) * PRICES.s3.putPerThousand);
+    add(
+      'S3 (archive)',
+      'storage',
+      `${gb(storedBytes)} once ${inputs.archiveRetentionDays} days are kept (${measured.archiveBytesPerSample.toFixed(0)} B a sample)`,
+      (storedBytes / GIB) * PRICES.s3.storageGbMonth,
+    );
+  }
 
   // Managed Grafana
   const g = PRICES.grafana;

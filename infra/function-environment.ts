@@ -14,6 +14,8 @@ export interface ScoreEnvironmentInput {
   readonly prometheus: { readonly remoteWriteUrl: string; readonly sigv4: boolean } | undefined;
   readonly deadLetterQueueUrl: string;
   readonly normalResolutionSeconds: number;
+  /** Where every scored sample is archived; undefined keeps no archive. */
+  readonly archive?: { readonly bucket: string; readonly prefix: string } | undefined;
 }
 
 export function scoreEnvironment(input: ScoreEnvironmentInput): Record<string, string> {
@@ -26,6 +28,7 @@ export function scoreEnvironment(input: ScoreEnvironmentInput): Record<string, s
     ...(input.prometheus ? { VIGIL_PROMETHEUS_URL: input.prometheus.remoteWriteUrl, VIGIL_PROMETHEUS_SIGV4: String(input.prometheus.sigv4) } : {}),
     VIGIL_DEAD_LETTER_QUEUE_URL: input.deadLetterQueueUrl,
     VIGIL_NORMAL_RESOLUTION_SECONDS: String(input.normalResolutionSeconds),
+    ...(input.archive ? { VIGIL_ARCHIVE_BUCKET: input.archive.bucket, VIGIL_ARCHIVE_PREFIX: input.archive.prefix } : {}),
     POWERTOOLS_SERVICE_NAME: SCORE_SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   };

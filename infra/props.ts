@@ -71,6 +71,34 @@ export interface VigilProps {
    */
   readonly normalResolutionSeconds?: number;
   /**
+   * Keep every scored sample (raw metrics, features, score, flags, model version) in an S3 bucket of
+   * its own, queryable with Athena (the Glue table of the ArchiveTable output): what retraining learns from.
+   * @default true
+   */
+  readonly archive?: boolean;
+  /**
+   * Days the archive keeps a day of samples (1 to 3,650). Only with archive on. Storage grows with it
+   * (`vigil cost` prices it); retraining reads the last days only.
+   * @default 90
+   */
+  readonly archiveRetentionDays?: number;
+  /**
+   * When retraining runs: an EventBridge schedule expression (`rate(1 day)`, `cron(0 3 * * ? *)`),
+   * or 'off' (the function is deployed, nothing runs it). Needs the archive.
+   * @default 'rate(1 day)'
+   */
+  readonly retrainSchedule?: string;
+  /**
+   * Days of archive a challenger is trained on, before the held-back day (1 to 60, less than archiveRetentionDays).
+   * @default 7
+   */
+  readonly retrainDays?: number;
+  /**
+   * Memory of the retraining function in MB (1,024 to 10,240).
+   * @default 3008
+   */
+  readonly retrainMemoryMb?: number;
+  /**
    * Memory of the scoring function in MB (128 to 10,240); CPU grows with it.
    * @default 1024 - ONNX inference over a 500-record batch with room to spare
    */
@@ -262,6 +290,44 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
   checkInteger(problems, 'modelRecheckSeconds', props.modelRecheckSeconds, 1, 86_400, 'a warm function rereads the model pointer this often');
   checkInteger(problems, 'modelNoncurrentVersionDays', props.modelNoncurrentVersionDays, 1, 3_650, 'days to keep replaced object versions for recovery');
   checkInteger(problems, 'normalResolutionSeconds', props.normalResolutionSeconds, 0, 3_600, '0 stores every sample');
+  checkInteger(problems, 'archiveRetentionDays', props.archiveRetentionDays, 1, 3_650, 'days the archive keeps scored samples');
+  if (props.archiveRetentionDays !== undefined && props.archive === false) {
+    problems.push({
+      key: 'archiveRetentionDays',
+      value: props.archiveRetentionDays,
+      problem: 'the archive is off (archive: false)',
+      fix: 'turn the archive on, or leave archiveRetentionDays out',
+    });
+  }
+  checkInteger(problems, 'retrainDays', props.retrainDays, 1, 60, 'days of archive a challenger learns from');
+  checkInteger(problems, 'retrainMemoryMb', props.retrainMemoryMb, 1_024, 10_240, 'Lambda memory is up to 10,240 MB; training needs a GB or more');
+  const retrainSchedule = props.retrainSchedule ?? DEFAULTS.retrainSchedule;
+  if (!isToken(retrainSchedule) && !(retrainSchedule === 'off' || /^(rate|cron)\(.+\)$/.test(retrainSchedule))) {
+    problems.push({
+      key: 'retrainSchedule',
+      value: retrainSchedule,
+      problem: 'not an EventBridge schedule expression',
+      fix: "use rate(1 day), rate(12 hours), cron(0 3 * * ? *) or 'off'",
+    });
+  }
+  if (props.archive === false && props.retrainSchedule !== undefined && retrainSchedule !== 'off') {
+    problems.push({
+      key: 'retrainSchedule',
+      value: retrainSchedule,
+      problem: 'retraining learns from the archive, and the archive is off (archive: false)',
+      fix: "turn the archive on, or set retrainSchedule to 'off'",
+    });
+  }
+  const retainedDays = props.archiveRetentionDays ?? DEFAULTS.archiveRetentionDays;
+  const retrainDays = props.retrainDays ?? DEFAULTS.retrainDays;
+  if (!isToken(retrainDays) && !isToken(retainedDays) && retrainDays >= retainedDays) {
+    problems.push({
+      key: 'retrainDays',
+      value: retrainDays,
+      problem: `the archive keeps only ${retainedDays} days (archiveRetentionDays), and retraining also reads the held-back day`,
+      fix: 'lower retrainDays or raise archiveRetentionDays',
+    });
+  }
   checkInteger(problems, 'functionMemoryMb', props.functionMemoryMb, 128, 10_240, 'Lambda memory is 128 MB to 10,240 MB');
   checkInteger(problems, 'functionTimeoutSeconds', props.functionTimeoutSeconds, 1, 900, 'Lambda runs at most 15 minutes');
   checkInteger(problems, 'batchSize', props.batchSize, 1, 10_000, 'a Kinesis event source mapping takes 1 to 10,000 records per batch');
@@ -301,7 +367,7 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
       fix: 'give one email address such as ops@example.com, or leave it out and subscribe to the AlertTopicArn output yourself',
     });
   }
-  for (const name of ['grafana', 'tracing'] as const) {
+  for (const name of ['grafana', 'tracing', 'archive'] as const) {
     if (props[name] !== undefined && typeof props[name] !== 'boolean')
       problems.push({ key: name, value: props[name], problem: 'not a boolean', fix: 'use true or false' });
   }
@@ -320,6 +386,11 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
     modelRecheckSeconds: props.modelRecheckSeconds ?? DEFAULTS.modelRecheckSeconds,
     modelNoncurrentVersionDays: props.modelNoncurrentVersionDays ?? DEFAULTS.modelNoncurrentVersionDays,
     normalResolutionSeconds: props.normalResolutionSeconds ?? DEFAULTS.normalResolutionSeconds,
+    archive: props.archive ?? DEFAULTS.archive,
+    archiveRetentionDays: props.archiveRetentionDays ?? DEFAULTS.archiveRetentionDays,
+    retrainSchedule,
+    retrainDays,
+    retrainMemoryMb: props.retrainMemoryMb ?? DEFAULTS.retrainMemoryMb,
     functionMemoryMb: props.functionMemoryMb ?? DEFAULTS.functionMemoryMb,
     functionTimeoutSeconds: props.functionTimeoutSeconds ?? DEFAULTS.functionTimeoutSeconds,
     batchSize: props.batchSize ?? DEFAULTS.batchSize,

@@ -12,6 +12,8 @@ import { AlertTopic } from './constructs/alert-topic.js';
 import { DeadLetterQueues } from './constructs/dead-letter-queues.js';
 import { DefaultModel } from './constructs/default-model.js';
 import { GrafanaWorkspace } from './constructs/grafana-workspace.js';
+import { HistoryArchive } from './constructs/history-archive.js';
+import { Retraining } from './constructs/retraining.js';
 import { IngestStream } from './constructs/ingest-stream.js';
 import { ModelBucket } from './constructs/model-bucket.js';
 import { PipelineAlarms } from './constructs/pipeline-alarms.js';
@@ -19,6 +21,7 @@ import { ExistingPrometheus, type RemoteWriteTarget } from './constructs/prometh
 import { PrometheusWorkspace } from './constructs/prometheus-workspace.js';
 import { ScoreFunction } from './constructs/score-function.js';
 import { TimestreamStore } from './constructs/timestream-store.js';
+import { DEFAULT_ARCHIVE_PREFIX } from '../core/archive.js';
 import { scoreEnvironment } from './function-environment.js';
 import { resolveProps } from './props.js';
 import type { VigilConfig, VigilProps } from './props.js';
@@ -26,6 +29,7 @@ import type { VigilConfig, VigilProps } from './props.js';
 /** The repository root: where package.json, the handler and the rule file live. */
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
 export const SCORE_HANDLER = join(PROJECT_ROOT, 'functions', 'score', 'handler.ts');
+export const RETRAIN_HANDLER = join(PROJECT_ROOT, 'models', 'retrain', 'handler.ts');
 export const DEFAULT_RULES_FILE = join(PROJECT_ROOT, 'grafana', 'alerts', 'vigil-rules.yml');
 
 export interface VigilStackProps extends StackProps, VigilProps {
@@ -54,6 +58,10 @@ export class VigilStack extends Stack {
   readonly remoteWrite: RemoteWriteTarget | undefined;
   readonly timestream: TimestreamStore | undefined;
   readonly grafana: GrafanaWorkspace | undefined;
+  /** Every scored sample in S3 with its Glue table, unless `archive: false`. */
+  readonly archive: HistoryArchive | undefined;
+  /** The retraining function, its schedule and alarm: with the archive. */
+  readonly retraining: Retraining | undefined;
   readonly alarms: PipelineAlarms;
   /** Publishes the default model at deploy where no model is current. */
   readonly defaultModel: DefaultModel;
@@ -92,6 +100,13 @@ export class VigilStack extends Stack {
       });
     }
 
+    if (config.archive) {
+      this.archive = new HistoryArchive(this, 'Archive', {
+        prefix: DEFAULT_ARCHIVE_PREFIX,
+        retentionDays: config.archiveRetentionDays,
+      });
+    }
+
     this.score = new ScoreFunction(this, 'Score', {
       entry: props.scoreHandlerEntry ?? SCORE_HANDLER,
       projectRoot: PROJECT_ROOT,
@@ -109,6 +124,7 @@ export class VigilStack extends Stack {
         prometheus: this.remoteWrite && { remoteWriteUrl: this.remoteWrite.remoteWriteUrl, sigv4: this.remoteWrite.sigv4 },
         deadLetterQueueUrl: this.queues.deadLetters.queueUrl,
         normalResolutionSeconds: config.normalResolutionSeconds,
+        archive: this.archive && { bucket: this.archive.bucket.bucketName, prefix: this.archive.prefix },
       }),
     });
     this.score.addStreamTrigger({
@@ -125,14 +141,31 @@ export class VigilStack extends Stack {
     this.queues.deadLetters.grantSendMessages(this.score.role);
     this.remoteWrite?.grantRemoteWrite(this.score.role);
     this.timestream?.grantWrite(this.score.role);
+    this.archive?.grantWrite(this.score.role);
 
     if (config.grafana) {
       this.grafana = new GrafanaWorkspace(this, 'Grafana', { prometheus: this.prometheus, timestream: this.timestream });
     }
 
+    if (this.archive) {
+      this.retraining = new Retraining(this, 'Retraining', {
+        entry: RETRAIN_HANDLER,
+        projectRoot: PROJECT_ROOT,
+        schedule: config.retrainSchedule,
+        days: config.retrainDays,
+        memoryMb: config.retrainMemoryMb,
+        logRetention: config.logRetentionDays as RetentionDays,
+        archive: this.archive,
+        models: this.models,
+        modelPrefix: config.modelPrefix,
+        topic: this.alerts.topic,
+        architecture: props.functionArchitecture ?? Architecture.ARM_64,
+      });
+    }
+
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       function: this.score.function,
-      sinks: config.sinks,
+      sinks: [...config.sinks, ...(this.archive ? ['archive'] : [])],
       deadLetters: this.queues.deadLetters,
       failedBatches: this.queues.failedBatches,
       topic: this.alerts.topic,
@@ -167,6 +200,16 @@ export class VigilStack extends Stack {
     if (this.timestream) {
       out('TimestreamDatabase', this.timestream.database.ref, 'Timestream database of scored samples');
       out('TimestreamTable', this.timestream.table.attrName, 'Timestream table of scored samples');
+    }
+    if (this.archive) {
+      out('ArchiveBucketName', this.archive.bucket.bucketName, 'Every scored sample, by day (vigil export --source archive)');
+      out('ArchiveTable', `${this.archive.databaseName}.${this.archive.tableName}`, 'Glue table of the archive, for Athena');
+      out(
+        'RetrainFunctionName',
+        this.retraining!.function.functionName,
+        'Retraining (run now: aws lambda invoke --function-name NAME out.json); vigil models history lists its decisions',
+      );
+      out('ArchiveReaderPolicyArn', this.archive.readerPolicy.managedPolicyArn, 'Managed policy for whoever reads the archive (vigil export --source archive)');
     }
     if (this.grafana) {
       out('GrafanaWorkspaceUrl', `https://${this.grafana.workspace.attrEndpoint}`, 'Amazon Managed Grafana (sign in with IAM Identity Center)');

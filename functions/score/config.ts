@@ -4,6 +4,7 @@
  * value, what is wrong and the fix (core/config-problems.ts).
  */
 import * as z from 'zod';
+import { DEFAULT_ARCHIVE_PREFIX } from '../../core/archive.js';
 import { formatConfigProblems, type ConfigProblem } from '../../core/config-problems.js';
 import { DEFAULT_MODEL_PREFIX, SCORE_SERVICE_NAME, SINK_NAMES, type SinkName } from '../../core/score-function.js';
 import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';
@@ -38,6 +39,8 @@ const EnvSchema = z
     VIGIL_PROMETHEUS_SIGV4: boolean.optional(),
     VIGIL_DEAD_LETTER_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'not an SQS queue URL' }),
     VIGIL_NORMAL_RESOLUTION_SECONDS: wholeSeconds(0),
+    VIGIL_ARCHIVE_BUCKET: z.string({ error: 'expected text' }).regex(BUCKET_PATTERN, 'not an S3 bucket name').optional(),
+    VIGIL_ARCHIVE_PREFIX: z.string().default(DEFAULT_ARCHIVE_PREFIX),
     /** Set by Lambda; names the function's model status (vigil models status). */
     AWS_LAMBDA_FUNCTION_NAME: z.string().min(1).default(SCORE_SERVICE_NAME),
   })
@@ -56,6 +59,7 @@ const FIXES: Record<string, string> = {
   VIGIL_PROMETHEUS_URL: 'set it to the remote-write URL, e.g. https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-.../api/v1/remote_write',
   VIGIL_PROMETHEUS_SIGV4: 'set it to true (Amazon Managed Service for Prometheus) or false (a plain Prometheus)',
   VIGIL_DEAD_LETTER_QUEUE_URL: 'set it to the URL of the SQS queue that takes bad records',
+  VIGIL_ARCHIVE_BUCKET: 'set it to the bucket the history archive is written to, or leave it out to keep no archive',
   VIGIL_NORMAL_RESOLUTION_SECONDS: 'set it to 0 (store every sample) or to seconds between stored normal samples, e.g. 60',
 };
 
@@ -69,6 +73,8 @@ export interface ScoreConfig {
   readonly deadLetterQueueUrl: string;
   /** 0: store every normal sample; else at most about one normal sample per host per this many ms. */
   readonly normalResolutionMs: number;
+  /** Where every scored sample is archived (core/archive.ts); none when not set. */
+  readonly archive?: { readonly bucket: string; readonly prefix: string };
   /** The name its model status is reported under. */
   readonly functionName: string;
 }
@@ -103,6 +109,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ScoreConfig {
       : {}),
     deadLetterQueueUrl: e.VIGIL_DEAD_LETTER_QUEUE_URL,
     normalResolutionMs: e.VIGIL_NORMAL_RESOLUTION_SECONDS * 1000,
+    ...(e.VIGIL_ARCHIVE_BUCKET ? { archive: { bucket: e.VIGIL_ARCHIVE_BUCKET, prefix: e.VIGIL_ARCHIVE_PREFIX } } : {}),
     functionName: e.AWS_LAMBDA_FUNCTION_NAME,
   };
 }

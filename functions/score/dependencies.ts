@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { awsClientSettings } from '../../core/aws.js';
+import { ArchiveSink } from '../sinks/archive.js';
 import { LogSink } from '../sinks/log.js';
 import { PrometheusSink } from '../sinks/prometheus.js';
 import { regionOf, sigv4Signer } from '../sinks/sigv4.js';
@@ -18,8 +19,8 @@ import type { ScoreDependencies } from './process-batch.js';
 import { s3ModelSource } from './s3-model-source.js';
 import { writeModelStatus } from '../../model-store/model-status.js';
 
-export function buildSinks(config: ScoreConfig, logger: Logger): ResultSink[] {
-  return config.sinks.map((name): ResultSink => {
+export function buildSinks(config: ScoreConfig, logger: Logger, s3?: S3Client): ResultSink[] {
+  const sinks = config.sinks.map((name): ResultSink => {
     switch (name) {
       case 'timestream':
         // Retries are the sink's own (with backoff), so the SDK makes one attempt per call.
@@ -36,6 +37,11 @@ export function buildSinks(config: ScoreConfig, logger: Logger): ResultSink[] {
         return new LogSink(logger);
     }
   });
+  if (config.archive) {
+    // Retries are the sink's own (with backoff), so the SDK makes one attempt per call.
+    sinks.push(new ArchiveSink({ client: s3 ?? new S3Client(awsClientSettings({ maxAttempts: 1 })), ...config.archive }));
+  }
+  return sinks;
 }
 
 export function buildDependencies(config: ScoreConfig, logger: Logger, metrics: Metrics): ScoreDependencies {
@@ -52,7 +58,7 @@ export function buildDependencies(config: ScoreConfig, logger: Logger, metrics: 
   });
   return {
     models,
-    sinks: buildSinks(config, logger),
+    sinks: buildSinks(config, logger, new S3Client(awsClientSettings({ maxAttempts: 1 }))),
     deadLetters: new DeadLetterQueue(new SQSClient(awsClientSettings({ maxAttempts: 1 })), config.deadLetterQueueUrl),
     normalResolutionMs: config.normalResolutionMs,
     logger,

@@ -20,7 +20,7 @@ import {
 import { BatchReport } from './batch-report.js';
 import type { DeadLetter, DeadLetterResult } from './dead-letter.js';
 import { ModelUnavailableError, type LoadedModel } from './model-cache.js';
-import { readBatch, type ReadBatch } from './records.js';
+import { batchOrigin, readBatch, type ReadBatch } from './records.js';
 import { samplesToStore } from './resolution.js';
 import { scoreRecords, type ScoredBatch } from './score-batch.js';
 
@@ -63,6 +63,10 @@ export async function prepareBatch(
     threshold: model.manifest.threshold,
     modelCreatedMs: model.createdMs,
     scoredAt,
+    features: read.features,
+    featureWidth: model.scorer.featureCount,
+    featureSetVersion: model.manifest.featureSet.version,
+    ...(records.length ? { origin: batchOrigin(records) } : {}),
   };
   const writes = sinks.map((sink) => ({ sink, write: sink.prepare(sinkBatch) }));
   return { read, scored, writes, timings: { readMs, scoreMs, buildMs: performance.now() - t } };

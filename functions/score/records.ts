@@ -4,6 +4,7 @@
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { FEATURE_SET_VERSION } from '../../core/features.js';
+import type { BatchOrigin } from '../sinks/sink.js';
 import { FeatureRows } from '../../core/feature-rows.js';
 import { readWireRecordInto, WireRecordError, type WireErrorKind, type WireRecordHead } from '../../core/wire.js';
 
@@ -40,6 +41,12 @@ export interface ReadBatch {
   readonly rejected: RejectedRecord[];
   /** The accepted samples' features, in their order: one row of the model's width per sample. */
   readonly features: Float32Array;
+}
+
+/** A batch's shard and sequence range (Lambda hands a function one shard's records per batch). */
+export function batchOrigin(records: readonly KinesisStreamRecord[]): BatchOrigin {
+  const first = originOf(records[0]!, 0);
+  return { shardId: first.shardId, firstSequence: first.sequenceNumber, lastSequence: records[records.length - 1]!.kinesis.sequenceNumber };
 }
 
 export function originOf(r: KinesisStreamRecord, index: number): RecordOrigin {

@@ -13,6 +13,19 @@ export interface SinkBatch {
   readonly modelCreatedMs: number;
   /** When the batch was scored, epoch ms. */
   readonly scoredAt: number;
+  /** The samples' feature rows, row i for sample i, `featureWidth` values each (the archive keeps them). */
+  readonly features?: Float32Array;
+  readonly featureWidth?: number;
+  readonly featureSetVersion?: number;
+  /** The batch's place in the stream: what names its archive objects. */
+  readonly origin?: BatchOrigin;
+}
+
+/** A Kinesis batch's shard and the sequence numbers of its first and last records. */
+export interface BatchOrigin {
+  readonly shardId: string;
+  readonly firstSequence: string;
+  readonly lastSequence: string;
 }
 
 /**

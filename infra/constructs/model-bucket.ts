@@ -81,6 +81,18 @@ export class ModelBucket extends Construct {
     role.addToPrincipalPolicy(this.listStatement());
   }
 
+  /** Read and write models under the prefix and list it: retraining publishes challengers and writes reports. */
+  grantPublish(role: Role): void {
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: 'PublishModels', actions: ['s3:GetObject', 's3:PutObject'], resources: [this.modelObjectsArn()] }));
+    role.addToPrincipalPolicy(this.listStatement());
+    acknowledge(
+      role,
+      this.modelObjectsAcknowledgement(
+        'Retraining reads the current model, feedback marks and reports, and writes new versions, the pointer and its reports, all under the model prefix, and only there.',
+      ),
+    );
+  }
+
   /**
    * PutObject of the scoring function's model status (core/model-status.ts), one object per
    * function under `<prefix>/status/`, written when its model changes; nothing else is writable.

@@ -12,11 +12,11 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SCORE_METRICS, SCORE_SERVICE_NAME, sinkMetric } from '../../core/score-function.js';
-import type { Sink } from '../props.js';
 
 export interface PipelineAlarmsProps {
   readonly function: IFunction;
-  readonly sinks: readonly Sink[];
+  /** The result sinks, and 'archive' when the history archive is on. */
+  readonly sinks: readonly string[];
   readonly deadLetters: IQueue;
   readonly failedBatches: IQueue;
   readonly topic: ITopic;

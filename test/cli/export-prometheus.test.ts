@@ -246,7 +246,7 @@ describe('vigil export --source prometheus', () => {
   });
 
   it('names an unknown source, a bad duration and a missing URL', { timeout: 60_000 }, async () => {
-    expect((await vigil('export', '--source', 'graphite', '--out', 'x.csv')).stderr).toContain('--source must be one of prometheus; got "graphite"');
+    expect((await vigil('export', '--source', 'graphite', '--out', 'x.csv')).stderr).toContain('--source must be one of prometheus, archive; got "graphite"');
     expect((await vigil('export', '--source', 'prometheus', '--url', prometheus.url, '--since', 'a week', '--out', 'x.csv')).stderr).toContain(
       '--since must be a duration such as 7d',
     );

@@ -1,3 +1,6 @@
+import { toArchiveRow } from '../../core/archive.js';
+import { FEATURE_SET_VERSION, HOST_FEATURE_SET } from '../../core/features.js';
+import type { ScoredSample } from '../../core/scored-sample.js';
 import { describe, expect, it } from 'vitest';
 import { measureSizes, timestreamWriteSize } from '../../cost/measure.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
@@ -53,7 +56,30 @@ describe('measured sizes', () => {
     expect(sizes.seriesPerHost).toBe(7 + 2 * HOST_METRICS.length);
   });
 
+  it('measures the archive compressed: fewer bytes than the JSON line of a sample, more than its binary features', () => {
+    const sizes = measureSizes({ intervalSeconds: 10, samplesPerRecord: 1, hosts: 4, recordsPerHost: 50 });
+    const line = JSON.stringify(toArchiveRow(SAMPLE, new Float32Array(HOST_FEATURE_SET.names.length).fill(1.2345678), FEATURE_SET_VERSION)).length;
+    expect(sizes.archiveBytesPerSample).toBeLessThan(line);
+    expect(sizes.archiveBytesPerSample).toBeGreaterThan(HOST_FEATURE_SET.names.length);
+  });
+
   it('rejects a bad record size', () => {
     expect(() => measureSizes({ intervalSeconds: 10, samplesPerRecord: 0 })).toThrow('samplesPerRecord must be a whole number >= 1; got 0');
   });
 });
+
+const SAMPLE: ScoredSample = {
+  host: 'web-1',
+  tags: { env: 'prod' },
+  seq: 1,
+  time: 1_790_000_000_000,
+  metrics: Object.fromEntries(HOST_METRICS.map((m, i) => [m, 12.5 + i])),
+  score: 0.4231,
+  anomaly: false,
+  severity: 'normal',
+  confidence: 0.73,
+  topMetric: HOST_METRICS[0],
+  rankedMetrics: [],
+  modelVersion: 'v1',
+  recordVersion: 1,
+};

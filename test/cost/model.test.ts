@@ -14,6 +14,7 @@ const MEASURED: MeasuredSizes = {
   seriesPerHost: 27,
   seriesLabelBytesPerHost: 3000,
   modelBytes: GIB / 10,
+  archiveBytesPerSample: 200,
 };
 
 const INPUTS: CostInputs = {
@@ -35,6 +36,8 @@ const INPUTS: CostInputs = {
   grafanaViewers: 3,
   cloudwatchFlushSeconds: 60,
   ruleSamplesPerHostPerMonth: 1e6,
+  archive: true,
+  archiveRetentionDays: 90,
 };
 
 const MONTH = SECONDS_PER_MONTH; // 730 h
@@ -85,6 +88,14 @@ describe('cost model arithmetic', () => {
     expect(line(e, 'S3', 'model storage')).toBeCloseTo(1 * 0.023, 9); // 10 x 0.1 GiB
     expect(line(e, 'S3', 'pointer reads')).toBeCloseTo(((4 * MONTH) / 60 / 1000) * 0.0004, 9);
     expect(line(e, 'Managed Grafana', 'users')).toBe(2 * 9 + 3 * 5);
+  });
+
+  it('S3 archive: one PUT per invocation, 90 days of 200-byte samples stored; none without the archive', () => {
+    expect(line(e, 'S3 (archive)', 'object writes')).toBeCloseTo(((4 * MONTH) / 1000) * 0.005, 6);
+    expect(line(e, 'S3 (archive)', 'storage')).toBeCloseTo(((100 * 86_400 * 90 * 200) / GIB) * 0.023, 6);
+    const without = estimateCost({ ...INPUTS, archive: false }, MEASURED);
+    expect(without.lines.some((l) => l.component === 'S3 (archive)')).toBe(false);
+    expect(e.totalUsd - without.totalUsd).toBeCloseTo(line(e, 'S3 (archive)', 'object writes') + line(e, 'S3 (archive)', 'storage'), 6);
   });
 
   it('the total is the sum of the lines, and per host divides it by the hosts', () => {

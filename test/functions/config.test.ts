@@ -26,6 +26,17 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...base, VIGIL_SINKS: 'prometheus', VIGIL_PROMETHEUS_URL: amp, VIGIL_PROMETHEUS_SIGV4: 'false' }).prometheus?.sigv4).toBe(false);
   });
 
+  it('archives to the bucket named, under the default prefix unless one is given; a bad name says the fix', () => {
+    expect(parseConfig({ ...base, VIGIL_ARCHIVE_BUCKET: 'vigil-archive' }).archive).toEqual({ bucket: 'vigil-archive', prefix: 'archive' });
+    expect(parseConfig({ ...base, VIGIL_ARCHIVE_BUCKET: 'vigil-archive', VIGIL_ARCHIVE_PREFIX: 'h/scored' }).archive).toEqual({
+      bucket: 'vigil-archive',
+      prefix: 'h/scored',
+    });
+    expect(() => parseConfig({ ...base, VIGIL_ARCHIVE_BUCKET: 'Not_A_Bucket' })).toThrow(
+      /VIGIL_ARCHIVE_BUCKET is "Not_A_Bucket": not an S3 bucket name; set it to the bucket the history archive is written to/,
+    );
+  });
+
   it('reads sinks as a comma list, seconds as milliseconds', () => {
     const config = parseConfig({ ...base, VIGIL_SINKS: ' log, timestream ,log', VIGIL_MODEL_RECHECK_SECONDS: '1', VIGIL_NORMAL_RESOLUTION_SECONDS: '60' });
     expect(config.sinks).toEqual(['log', 'timestream']);

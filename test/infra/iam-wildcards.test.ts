@@ -38,6 +38,22 @@ const ACKNOWLEDGED: { pattern: RegExp; reason: string }[] = [
     pattern: /^GrafanaRoleDefaultPolicy\w+ cloudwatch:(GetMetricData|ListMetrics) on \*$/,
     reason: 'CloudWatch metric reads have no resource-level permission; the dashboards chart pipeline health',
   },
+  {
+    pattern: /^ScoreRoleDefaultPolicy\w+ s3:PutObject on <ArchiveBucket\w+\.Arn>\/archive\/\*$/,
+    reason: 'the archive sink writes one object per batch and day under the archive prefix',
+  },
+  {
+    pattern: /^RetrainingRoleDefaultPolicy\w+ s3:GetObject on <ArchiveBucket\w+\.Arn>\/archive\/\*$/,
+    reason: 'retraining reads the last days under the archive prefix',
+  },
+  {
+    pattern: /^RetrainingRoleDefaultPolicy\w+ s3:(GetObject|PutObject) on <ModelsBucket\w+\.Arn>\/models\/\*$/,
+    reason: 'retraining reads the current model and marks, and publishes challengers and reports under the model prefix',
+  },
+  {
+    pattern: /^ArchiveReaderPolicy\w+ s3:GetObject on <ArchiveBucket\w+\.Arn>\/archive\/\*$/,
+    reason: 'reading the archive reads every day under the archive prefix',
+  },
   { pattern: /^AlertsKey\w+ kms:\* on \* for <AWS::AccountId>$/, reason: 'the default key policy: the account administers its key through IAM' },
   {
     pattern: /^AlertsKey\w+ kms:(Decrypt|GenerateDataKey\*) on \* for ((cloudwatch|aps)\.amazonaws\.com,?)+$/,

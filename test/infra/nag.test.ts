@@ -38,10 +38,20 @@ describe('cdk-nag', () => {
   it('acknowledges exactly these findings, each with a reason of its own', () => {
     const all = synthesized.flatMap(([, s]) => acknowledgements(s.app).map((a) => ({ ...a, where: a.where.replace(/^Vigil\//, '') })));
     // The bucket's logical id carries a hash; the finding names it.
-    const ids = [...new Set(all.map((a) => `${a.where}: ${a.id}`.replace(/<ModelsBucket[0-9A-F]{8}\.Arn>/, '<ModelsBucket.Arn>')))].sort();
+    const ids = [
+      ...new Set(
+        all.map((a) =>
+          `${a.where}: ${a.id}`
+            .replace(/<ModelsBucket[0-9A-F]{8}\.Arn>/, '<ModelsBucket.Arn>')
+            .replace(/<ArchiveBucket[0-9A-F]{8}\.Arn>/, '<ArchiveBucket.Arn>'),
+        ),
+      ),
+    ].sort();
     expect(ids).toEqual(
       [
         'Alerts/Topic/ops@example.com: Serverless-SNSRedrivePolicy',
+        'Archive/Bucket: AwsSolutions-S1',
+        'Archive/ReaderPolicy: AwsSolutions-IAM5[Resource::<ArchiveBucket.Arn>/archive/*]',
         'DefaultModel/Function: AwsSolutions-L1',
         'DefaultModel/Function: Serverless-LambdaAsyncFailureDestination',
         'DefaultModel/Function: Serverless-LambdaDLQ',
@@ -55,12 +65,21 @@ describe('cdk-nag', () => {
         'Queues/DeadLetters: Serverless-SQSRedrivePolicy',
         'Queues/FailedBatches: AwsSolutions-SQS3',
         'Queues/FailedBatches: Serverless-SQSRedrivePolicy',
+        'Retraining/Function: AwsSolutions-L1',
+        'Retraining/Function: Serverless-LambdaAsyncFailureDestination',
+        'Retraining/Function: Serverless-LambdaDLQ',
+        'Retraining/Function: Serverless-LambdaLatestVersion',
+        'Retraining/Function: Serverless-LambdaTracing',
+        'Retraining/Role: AwsSolutions-IAM5[Resource::<ArchiveBucket.Arn>/archive/*]',
+        'Retraining/Role: AwsSolutions-IAM5[Resource::<ModelsBucket.Arn>/models/*]',
+        'Retraining/Schedule: Serverless-EventBusDLQ',
         'Score/Function: AwsSolutions-L1',
         'Score/Function: Serverless-LambdaAsyncFailureDestination',
         'Score/Function: Serverless-LambdaDLQ',
         'Score/Function: Serverless-LambdaLatestVersion',
         'Score/Function: Serverless-LambdaTracing',
         'Score/Role: AwsSolutions-IAM5[Resource::*]',
+        'Score/Role: AwsSolutions-IAM5[Resource::<ArchiveBucket.Arn>/archive/*]',
         'Score/Role: AwsSolutions-IAM5[Resource::<ModelsBucket.Arn>/models/*]',
         'Score/Role: AwsSolutions-IAM5[Resource::<ModelsBucket.Arn>/models/status/*]',
         'Timestream: CloudFormation-Validate::W3697',

@@ -103,7 +103,8 @@ describe('model publisher policy', () => {
 
 describe('model bucket', () => {
   it('is versioned, encrypted, private, kept on stack deletion, and expires old versions', () => {
-    const [id, bucket] = Object.entries(resourcesOf(defaults.template, 'AWS::S3::Bucket'))[0]!;
+    const id = logicalId(defaults, defaults.stack.models.bucket);
+    const bucket = resourcesOf(defaults.template, 'AWS::S3::Bucket')[id]!;
     const props = bucket.Properties!;
     expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(props.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
@@ -125,7 +126,9 @@ describe('model bucket', () => {
     });
     defaults.template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
     expect(props.BucketName).toBeUndefined();
-    const policy = onlyResource(defaults.template, 'AWS::S3::BucketPolicy');
+    const policy = Object.values(resourcesOf(defaults.template, 'AWS::S3::BucketPolicy')).find(
+      (p) => JSON.stringify(p.Properties?.Bucket) === JSON.stringify({ Ref: id }),
+    )!.Properties!;
     expect(policy.Bucket).toEqual({ Ref: id });
     expect(policy.PolicyDocument).toMatchObject({
       Statement: [{ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
@@ -134,7 +137,7 @@ describe('model bucket', () => {
 
   it('keeps replaced versions for the days given', () => {
     const s = synthVigil({ modelNoncurrentVersionDays: 7 });
-    const bucket = onlyResource(s.template, 'AWS::S3::Bucket');
+    const bucket = resourcesOf(s.template, 'AWS::S3::Bucket')[logicalId(s, s.stack.models.bucket)]!.Properties!;
     expect(JSON.stringify(bucket.LifecycleConfiguration)).toContain('"NoncurrentDays":7');
   });
 });
@@ -184,6 +187,8 @@ describe('score function', () => {
         'NODE_OPTIONS',
         'POWERTOOLS_METRICS_NAMESPACE',
         'POWERTOOLS_SERVICE_NAME',
+        'VIGIL_ARCHIVE_BUCKET',
+        'VIGIL_ARCHIVE_PREFIX',
         'VIGIL_DEAD_LETTER_QUEUE_URL',
         'VIGIL_MODEL_BUCKET',
         'VIGIL_MODEL_PREFIX',
@@ -384,9 +389,12 @@ describe('alarms', () => {
       [
         'ApproximateNumberOfMessagesVisible',
         'ApproximateNumberOfMessagesVisible',
+        'ArchiveSamplesFailed',
         'BatchesWithoutModel',
         'DeadLetterFailures',
         'Errors',
+        'Errors', // retraining failed
+        'FailedInvocations', // the retraining schedule could not start it
         'IteratorAge',
         'PrometheusSamplesFailed',
         'Throttles',
@@ -416,6 +424,9 @@ describe('outputs', () => {
       [
         'AgentPolicyArn',
         'AlertTopicArn',
+        'ArchiveBucketName',
+        'ArchiveReaderPolicyArn',
+        'ArchiveTable',
         'DeadLetterOperatorPolicyArn',
         'DeadLetterQueueUrl',
         'FailedBatchQueueUrl',
@@ -426,6 +437,7 @@ describe('outputs', () => {
         'PrometheusRemoteWriteUrl',
         'PrometheusWorkspaceId',
         'ScoreFunctionName',
+        'RetrainFunctionName',
         'ScoreLogGroupName',
         'StreamName',
       ].sort(),
