@@ -10,7 +10,7 @@ export const SERIES = {
   score: 'vigil_anomaly_score',
   /** The model's threshold, so rules compare score with it. */
   threshold: 'vigil_anomaly_threshold',
-  /** 1 when the sample is anomalous, else 0. */
+  /** 1 when the sample is anomalous, else 0; written for every sample (core/write-policy.ts), the others may be coarser. */
   anomaly: 'vigil_anomaly',
   /** Severity as a number: 0 normal, 1 low, 2 medium, 3 high, 4 critical. */
   severity: 'vigil_anomaly_severity',
@@ -49,13 +49,28 @@ export type SeriesVisitor = (name: string, value: number, extraLabel?: string, e
 
 /**
  * The one definition of the series a scored sample yields, in order. `scoredAt` is when it was
- * scored (epoch ms); `carriesLag`: whether this sample carries its host's lag point (lagCarriers).
- * toSeries and the scoring function's remote-write encoder both walk it.
+ * scored (epoch ms); `carriesLag`: whether this sample carries its host's lag point (lagCarriers);
+ * `detail`: whether it writes its detail series (core/write-policy.ts) or only those written for
+ * every sample (the anomaly flag, and the top metric of an anomaly). The lag point comes with
+ * the detail. toSeries and the scoring function's remote-write encoder both walk it.
  *
  * Idempotent: every point at the sample's time depends on the sample and the model alone, so a
  * sample scored again (a redelivered batch, a record the agent sent again) writes the same values.
  */
-export function visitSeries(s: ScoredSample, threshold: number, scoredAt: number, modelCreatedMs: number, visit: SeriesVisitor, carriesLag = true): void {
+export function visitSeries(
+  s: ScoredSample,
+  threshold: number,
+  scoredAt: number,
+  modelCreatedMs: number,
+  visit: SeriesVisitor,
+  carriesLag = true,
+  detail = true,
+): void {
+  if (!detail) {
+    visit(SERIES.anomaly, s.anomaly ? 1 : 0);
+    if (s.anomaly) visit(SERIES.topMetric, 1, 'metric', s.topMetric);
+    return;
+  }
   visit(SERIES.score, s.score);
   visit(SERIES.threshold, threshold);
   visit(SERIES.anomaly, s.anomaly ? 1 : 0);
@@ -92,9 +107,10 @@ export function lagCarriers(samples: readonly ScoredSample[]): boolean[] {
 
 /**
  * The series one scored sample yields, with all their labels. `scoredAt` is when it was scored
- * (epoch ms); `carriesLag`: whether it carries its host's lag point (lagCarriers).
+ * (epoch ms); `carriesLag`: whether it carries its host's lag point (lagCarriers); `detail`:
+ * whether it writes its detail series (visitSeries).
  */
-export function toSeries(s: ScoredSample, threshold: number, scoredAt: number, modelCreatedMs: number, carriesLag = true): Series[] {
+export function toSeries(s: ScoredSample, threshold: number, scoredAt: number, modelCreatedMs: number, carriesLag = true, detail = true): Series[] {
   const base = { ...s.tags, host: s.host };
   const out: Series[] = [];
   visitSeries(
@@ -107,6 +123,7 @@ export function toSeries(s: ScoredSample, threshold: number, scoredAt: number, m
       out.push({ labels, value, timestamp: timestamp ?? s.time });
     },
     carriesLag,
+    detail,
   );
   return out;
 }

@@ -21,6 +21,7 @@ const SETTINGS: Record<keyof VigilProps, Kind> = {
   modelRecheckSeconds: 'number',
   modelNoncurrentVersionDays: 'number',
   normalResolutionSeconds: 'number',
+  prometheusDetailSeconds: 'number',
   functionMemoryMb: 'number',
   functionTimeoutSeconds: 'number',
   batchSize: 'number',

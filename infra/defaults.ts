@@ -3,6 +3,7 @@
  * `vigil cost` command reads them without loading the CDK (a quarter of a second at every start).
  */
 import { DEFAULT_MODEL_PREFIX } from '../core/score-function.js';
+import { DEFAULT_WRITE_POLICY } from '../core/write-policy.js';
 import type { VigilProps } from './props.js';
 
 export const DEFAULTS = {
@@ -16,6 +17,7 @@ export const DEFAULTS = {
   modelRecheckSeconds: 60,
   modelNoncurrentVersionDays: 90,
   normalResolutionSeconds: 0,
+  prometheusDetailSeconds: DEFAULT_WRITE_POLICY.detailSeconds,
   functionMemoryMb: 1024,
   functionTimeoutSeconds: 60,
   batchSize: 500,

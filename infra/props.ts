@@ -9,6 +9,7 @@ import { Token } from 'aws-cdk-lib';
 import { formatConfigProblem, formatConfigProblems, showValue, type ConfigProblem } from '../core/config-problems.js';
 import { DEFAULTS } from './defaults.js';
 import { DEPLOYED_SINKS, type DeployedSink } from '../core/score-function.js';
+import { MAX_DETAIL_SECONDS } from '../core/write-policy.js';
 
 /** Where the scoring function writes results. */
 export const SINKS = DEPLOYED_SINKS;
@@ -70,6 +71,15 @@ export interface VigilProps {
    * @default 0 - store every sample
    */
   readonly normalResolutionSeconds?: number;
+  /**
+   * Prometheus write policy (core/write-policy.ts): seconds between two detail points of a host's
+   * normal samples (score, severity, raw metrics, lag), 0 to 120; 0 writes every series of every
+   * sample. The anomaly flag is written for every sample and every anomalous sample in full, so
+   * the alert rules see every sample. About 3.8 series points per sample at 60 s against 17 at 0
+   * with a 10 s agent interval (`vigil cost --prometheus-detail`).
+   * @default 60
+   */
+  readonly prometheusDetailSeconds?: number;
   /**
    * Memory of the scoring function in MB (128 to 10,240); CPU grows with it.
    * @default 1024 - ONNX inference over a 500-record batch with room to spare
@@ -262,6 +272,14 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
   checkInteger(problems, 'modelRecheckSeconds', props.modelRecheckSeconds, 1, 86_400, 'a warm function rereads the model pointer this often');
   checkInteger(problems, 'modelNoncurrentVersionDays', props.modelNoncurrentVersionDays, 1, 3_650, 'days to keep replaced object versions for recovery');
   checkInteger(problems, 'normalResolutionSeconds', props.normalResolutionSeconds, 0, 3_600, '0 stores every sample');
+  checkInteger(
+    problems,
+    'prometheusDetailSeconds',
+    props.prometheusDetailSeconds,
+    0,
+    MAX_DETAIL_SECONDS,
+    `0 writes every sample in full; the alert rules read detail series over 5 minutes, so at most ${MAX_DETAIL_SECONDS}`,
+  );
   checkInteger(problems, 'functionMemoryMb', props.functionMemoryMb, 128, 10_240, 'Lambda memory is 128 MB to 10,240 MB');
   checkInteger(problems, 'functionTimeoutSeconds', props.functionTimeoutSeconds, 1, 900, 'Lambda runs at most 15 minutes');
   checkInteger(problems, 'batchSize', props.batchSize, 1, 10_000, 'a Kinesis event source mapping takes 1 to 10,000 records per batch');
@@ -320,6 +338,7 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
     modelRecheckSeconds: props.modelRecheckSeconds ?? DEFAULTS.modelRecheckSeconds,
     modelNoncurrentVersionDays: props.modelNoncurrentVersionDays ?? DEFAULTS.modelNoncurrentVersionDays,
     normalResolutionSeconds: props.normalResolutionSeconds ?? DEFAULTS.normalResolutionSeconds,
+    prometheusDetailSeconds: props.prometheusDetailSeconds ?? DEFAULTS.prometheusDetailSeconds,
     functionMemoryMb: props.functionMemoryMb ?? DEFAULTS.functionMemoryMb,
     functionTimeoutSeconds: props.functionTimeoutSeconds ?? DEFAULTS.functionTimeoutSeconds,
     batchSize: props.batchSize ?? DEFAULTS.batchSize,

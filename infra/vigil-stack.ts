@@ -97,7 +97,11 @@ export class VigilStack extends Stack {
         modelRecheckSeconds: config.modelRecheckSeconds,
         sinks: config.sinks,
         timestream: this.timestream ? { database: this.timestream.database.ref, table: this.timestream.table.attrName } : undefined,
-        prometheus: this.remoteWrite && { remoteWriteUrl: this.remoteWrite.remoteWriteUrl, sigv4: this.remoteWrite.sigv4 },
+        prometheus: this.remoteWrite && {
+          remoteWriteUrl: this.remoteWrite.remoteWriteUrl,
+          sigv4: this.remoteWrite.sigv4,
+          detailSeconds: config.prometheusDetailSeconds,
+        },
         deadLetterQueueUrl: this.queues.deadLetters.queueUrl,
         normalResolutionSeconds: config.normalResolutionSeconds,
       }),

@@ -81,7 +81,11 @@ export class RemoteWriteEncoder {
   /** Per sample: whether it carries its host's lag point (one a host and batch, in whichever request holds it). */
   private readonly carriers: readonly boolean[];
 
-  constructor(private readonly batch: SinkBatch) {
+  /** `detail`: per sample, whether it writes its detail series (core/write-policy.ts); every sample when left out. */
+  constructor(
+    private readonly batch: SinkBatch,
+    private readonly detail?: readonly boolean[],
+  ) {
     this.carriers = lagCarriers(batch.samples);
   }
 
@@ -125,7 +129,7 @@ export class RemoteWriteEncoder {
       if (!host || host.host !== sample.host || (host.tags !== sample.tags && !sameTags(host.tags, sample.tags))) host = this.hostSeries(sample);
       time = sample.time;
       visits = 0;
-      visitSeries(sample, threshold, scoredAt, modelCreatedMs, visit, this.carriers[i]);
+      visitSeries(sample, threshold, scoredAt, modelCreatedMs, visit, this.carriers[i], this.detail?.[i] ?? true);
     }
     const writer = new WriteRequestWriter();
     for (const slot of slots) {

@@ -53,6 +53,9 @@ export const PRODUCTION_TIMINGS: RuleTimings = {
   modelMaxAgeSeconds: 7 * 86_400,
 };
 
+/** How often the hour's anomaly rate is judged (its own rule group). */
+const RATE_EVALUATION_SECONDS = 60;
+
 export const ALERT_NAMES = {
   hostAnomaly: 'VigilHostAnomaly',
   highAnomalyRate: 'VigilHighAnomalyRate',
@@ -141,10 +144,11 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
     rules: [
       {
         alert: ALERT_NAMES.hostAnomaly,
-        // Severity >= 1 exactly when score >= threshold (core/manifest.ts severityOf). The value is
-        // the lowest severity held through the window; the offset term asks that the host was
-        // already reporting a full hold ago, so a first anomalous sample alone does not fire.
-        expr: `min_over_time(${SERIES.severity}[${hold}]) >= 1\nand ${SERIES.severity} offset ${hold}`,
+        // Fires when every sample in the window was anomalous (the flag is written for every
+        // sample, core/write-policy.ts); the offset term asks that the host was already reporting
+        // a full hold ago, so a first anomalous sample alone does not fire. The value is the lowest
+        // severity held through the window: every anomalous sample writes its severity.
+        expr: `min_over_time(${SERIES.severity}[${hold}])\n` + `and min_over_time(${SERIES.anomaly}[${hold}]) >= 1\n` + `and ${SERIES.anomaly} offset ${hold}`,
         labels: {
           severity: `{{ if ge $value ${PAGING_LEVEL}.0 }}critical{{ else }}warning{{ end }}`,
           vigil_severity: severityNameOfValue(),
@@ -175,6 +179,15 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
           runbook_url: runbook(ALERT_NAMES.sustainedAnomaly),
         },
       },
+    ],
+  };
+
+  // An hour's share moves slowly: judged once a minute, it reads a sixth of the samples it would
+  // read every sample interval (Managed Prometheus bills rule evaluation by samples read).
+  const anomalyRate: RuleGroup = {
+    name: 'vigil-host-anomaly-rate',
+    interval: promDuration(RATE_EVALUATION_SECONDS),
+    rules: [
       {
         alert: ALERT_NAMES.highAnomalyRate,
         expr:
@@ -198,7 +211,8 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
       {
         alert: ALERT_NAMES.hostSilent,
         // Compared by host only: a host whose tags changed still reports under its new label set.
-        expr: `present_over_time(${SERIES.score}[${silentMemory}])\nunless on(host) present_over_time(${SERIES.score}[${silentAfter}])`,
+        // The anomaly flag: the one series every sample writes (core/write-policy.ts).
+        expr: `present_over_time(${SERIES.anomaly}[${silentMemory}])\nunless on(host) present_over_time(${SERIES.anomaly}[${silentAfter}])`,
         labels: { ...severityLabels('high'), component: 'host' },
         annotations: {
           summary: `Host {{ $labels.host }} sent no samples for ${silentAfter}`,
@@ -211,7 +225,7 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
       },
       {
         alert: ALERT_NAMES.fleetSilent,
-        expr: `absent_over_time(${SERIES.score}[${silentAfter}])`,
+        expr: `absent_over_time(${SERIES.anomaly}[${silentAfter}])`,
         labels: { ...severityLabels('critical'), component: 'pipeline' },
         annotations: {
           summary: `No scored sample from any host for ${silentAfter}`,
@@ -252,7 +266,7 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
       },
     ],
   };
-  return { groups: [hostAnomalies, delivery] };
+  return { groups: [hostAnomalies, anomalyRate, delivery] };
 }
 
 function modelVersionQuery(window: string): string {

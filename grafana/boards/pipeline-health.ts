@@ -41,9 +41,9 @@ function scoreFunctionVariable(name: string): dashboard.TextBoxVariableBuilder {
 function throughput(): timeseries.PanelBuilder {
   return new timeseries.PanelBuilder()
     .title('Throughput')
-    .description('Samples scored per second (from the results written to Prometheus) and Kinesis records per minute into the function.')
+    .description('Samples scored per second (from the anomaly flag, which every sample writes to Prometheus) and Kinesis records per minute into the function.')
     .datasource(DS.prometheus)
-    .withTarget(promQuery(`sum(count_over_time(${SERIES.score}[1m])) / 60`, 'samples/s (Prometheus)', 'A'))
+    .withTarget(promQuery(`sum(count_over_time(${SERIES.anomaly}[1m])) / 60`, 'samples/s (Prometheus)', 'A'))
     .unit('reqps')
     .height(8)
     .span(12);

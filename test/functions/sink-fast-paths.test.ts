@@ -83,6 +83,22 @@ describe('RemoteWriteEncoder', () => {
     }
   });
 
+  it.each([4, 5])('writes the same request bytes as the reference when some samples write their detail series and some only the flag (seed %i)', (seed) => {
+    const batch = sinkBatch(generatedSamples(400, seed));
+    const carriers = lagCarriers(batch.samples);
+    const random = seededRandom(seed);
+    const detail = batch.samples.map(() => random() < 0.3);
+    const encoder = new RemoteWriteEncoder(batch, detail);
+    for (const indices of requestsByHost(batch, 37)) {
+      const reference = encodeWriteRequest(
+        indices.flatMap((i) => toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs, carriers[i], detail[i])),
+      );
+      expect(Buffer.from(encoder.encode(indices)).equals(Buffer.from(reference))).toBe(true);
+    }
+    const flagOnly = decodeWriteRequest(encoder.encode([detail.indexOf(false)]));
+    expect(flagOnly.map((s) => s.labels.__name__).filter((name) => name !== 'vigil_anomaly_top_metric')).toEqual(['vigil_anomaly']);
+  });
+
   it('stays equal to the reference when more hosts pass than it keeps label sets for', () => {
     const samples = generatedSamples(2_600, 8).map((s, i) => ({ ...s, host: `fleet-${i}` }));
     const batch = sinkBatch(samples);

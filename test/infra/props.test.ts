@@ -35,6 +35,7 @@ describe('resolveProps', () => {
       tracing: false,
       alarmEmail: undefined,
       alertRulesFile: RULES,
+      prometheusDetailSeconds: 60,
     });
     expect(config.streamRetentionHours).toBe(DEFAULTS.streamRetentionHours);
   });
@@ -64,6 +65,7 @@ describe('resolveProps', () => {
     ],
     [{ sinks: ['timestream'], timestreamMagneticRetentionDays: 0 }, 'timestreamMagneticRetentionDays is 0: less than 1; use a whole number from 1 to 73,000'],
     [{ modelPrefix: '/models/' }, `modelPrefix is "/models/": not an S3 key prefix; use S3 key segments`],
+    [{ prometheusDetailSeconds: 300 }, 'prometheusDetailSeconds is 300: more than 120; use a whole number from 0 to 120'],
     [{ functionMemoryMb: 64 }, 'functionMemoryMb is 64: less than 128; use a whole number from 128 to 10,240'],
     [{ functionTimeoutSeconds: 901 }, 'functionTimeoutSeconds is 901: more than 900; use a whole number from 1 to 900'],
     [{ maxBatchingWindowSeconds: 301 }, 'maxBatchingWindowSeconds is 301: more than 300; use a whole number from 0 to 300'],
