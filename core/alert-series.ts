@@ -51,8 +51,8 @@ export type SeriesVisitor = (name: string, value: number, extraLabel?: string, e
  * The one definition of the series a scored sample yields, in order. `scoredAt` is when it was
  * scored (epoch ms); `carriesLag`: whether this sample carries its host's lag point (lagCarriers);
  * `detail`: whether it writes its detail series (core/write-policy.ts) or only those written for
- * every sample (the anomaly flag, and the top metric of an anomaly). The lag point comes with
- * the detail. toSeries and the scoring function's remote-write encoder both walk it.
+ * every sample (the anomaly flag, and the top metric of an anomaly). toSeries and the scoring
+ * function's remote-write encoder both walk it.
  *
  * Idempotent: every point at the sample's time depends on the sample and the model alone, so a
  * sample scored again (a redelivered batch, a record the agent sent again) writes the same values.
@@ -69,6 +69,7 @@ export function visitSeries(
   if (!detail) {
     visit(SERIES.anomaly, s.anomaly ? 1 : 0);
     if (s.anomaly) visit(SERIES.topMetric, 1, 'metric', s.topMetric);
+    if (carriesLag) visit(SERIES.lag, Math.max(0, (scoredAt - s.time) / 1000), undefined, undefined, scoredAt);
     return;
   }
   visit(SERIES.score, s.score);
@@ -86,8 +87,10 @@ export function visitSeries(
 /**
  * Which samples carry their host's lag point: per host and tag set, the newest sample of the batch
  * (the last of equal times). One lag point a host and scoring, so no two differ at one timestamp.
+ * With `detail` (the write policy's choice, core/write-policy.ts), only hosts with a detail sample
+ * in the batch: the lag then has a point as often as the detail series, whatever the record size.
  */
-export function lagCarriers(samples: readonly ScoredSample[]): boolean[] {
+export function lagCarriers(samples: readonly ScoredSample[], detail?: readonly boolean[]): boolean[] {
   // Per host, the newest sample of each tag set (a host has one tag set but in rare moments).
   const newest = new Map<string, number[]>();
   samples.forEach((s, i) => {
@@ -102,7 +105,15 @@ export function lagCarriers(samples: readonly ScoredSample[]): boolean[] {
   });
   const carriers = samples.map(() => false);
   for (const variants of newest.values()) for (const i of variants) carriers[i] = true;
-  return carriers;
+  if (!detail) return carriers;
+  // A tag set's carrier keeps the point only if one of its samples writes its detail.
+  const withDetail = new Set<number>();
+  samples.forEach((s, i) => {
+    if (!detail[i]) return;
+    const variants = newest.get(s.host)!;
+    withDetail.add(variants.find((j) => sameTags(samples[j]!.tags, s.tags))!);
+  });
+  return carriers.map((carries, i) => carries && withDetail.has(i));
 }
 
 /**

@@ -86,7 +86,7 @@ export class RemoteWriteEncoder {
     private readonly batch: SinkBatch,
     private readonly detail?: readonly boolean[],
   ) {
-    this.carriers = lagCarriers(batch.samples);
+    this.carriers = lagCarriers(batch.samples, detail);
   }
 
   get samples(): SinkBatch['samples'] {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { DEFAULT_WRITE_POLICY, DetailSelector, FULL_RESOLUTION, secondsBetweenPoints } from '../../core/write-policy.js';
-import { SERIES } from '../../core/alert-series.js';
+import { lagCarriers, SERIES } from '../../core/alert-series.js';
 
 const T0 = Date.UTC(2026, 11, 1, 12); // a whole minute
 
@@ -60,6 +60,16 @@ describe('DetailSelector', () => {
       /detailSeconds must be a whole number of seconds from 0 \(every sample in full\) to 120; got 300/,
     );
     expect(() => new DetailSelector({ detailSeconds: 1.5 })).toThrow(/got 1.5/);
+  });
+});
+
+describe('lagCarriers under the write policy', () => {
+  it("gives a host's newest sample the lag point when one of the host's samples in the batch writes its detail", () => {
+    // A record of six samples over a minute: the first writes its detail, the newest carries the lag.
+    const batch = [0, 10, 20, 30, 40, 50].map((s) => sample('a', s)).concat([sample('b', 10), sample('b', 20)]);
+    const detail = [true, false, false, false, false, false, false, false];
+    expect(lagCarriers(batch, detail)).toEqual([false, false, false, false, false, true, false, false]);
+    expect(lagCarriers(batch)).toEqual([false, false, false, false, false, true, false, true]);
   });
 });
 

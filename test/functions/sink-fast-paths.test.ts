@@ -85,9 +85,9 @@ describe('RemoteWriteEncoder', () => {
 
   it.each([4, 5])('writes the same request bytes as the reference when some samples write their detail series and some only the flag (seed %i)', (seed) => {
     const batch = sinkBatch(generatedSamples(400, seed));
-    const carriers = lagCarriers(batch.samples);
     const random = seededRandom(seed);
     const detail = batch.samples.map(() => random() < 0.3);
+    const carriers = lagCarriers(batch.samples, detail);
     const encoder = new RemoteWriteEncoder(batch, detail);
     for (const indices of requestsByHost(batch, 37)) {
       const reference = encodeWriteRequest(
@@ -95,7 +95,7 @@ describe('RemoteWriteEncoder', () => {
       );
       expect(Buffer.from(encoder.encode(indices)).equals(Buffer.from(reference))).toBe(true);
     }
-    const flagOnly = decodeWriteRequest(encoder.encode([detail.indexOf(false)]));
+    const flagOnly = decodeWriteRequest(encoder.encode([detail.findIndex((d, i) => !d && !carriers[i])]));
     expect(flagOnly.map((s) => s.labels.__name__).filter((name) => name !== 'vigil_anomaly_top_metric')).toEqual(['vigil_anomaly']);
   });
 
