@@ -5,7 +5,7 @@ import { formatComparison, formatEstimate } from '../cost/format.js';
 import { measureSizes } from '../cost/measure.js';
 import { SECONDS_PER_MONTH, estimateCost, type CostInputs, type CostSink, type StreamMode } from '../cost/model.js';
 import { ruleSamplesPerHost } from '../cost/rule-samples.js';
-import { PRODUCTION_TIMINGS, vigilRules } from '../grafana/alerts/rules.js';
+import { PRODUCTION_TIMINGS, vigilRules } from '../alerting/rules.js';
 import { writePolicyProblem, type WritePolicy } from '../core/write-policy.js';
 
 interface Flags {
@@ -135,7 +135,7 @@ export function parseInputs(flags: Flags): CostInputs {
     grafanaEditors: numberFlag('--grafana-editors', flags.grafanaEditors, { integer: true, min: 0 }),
     grafanaViewers: numberFlag('--grafana-viewers', flags.grafanaViewers, { integer: true, min: 0 }),
     cloudwatchFlushSeconds: ASSUMPTIONS.cloudwatchFlushSeconds,
-    // The host-anomaly rules are evaluated once per sample interval (grafana/alerts/rules.ts).
+    // The host-anomaly rules are evaluated once per sample interval (alerting/rules.ts).
     ruleSamplesPerHostPerMonth: ruleSamplesPerHost(
       vigilRules({ ...PRODUCTION_TIMINGS, sampleIntervalSeconds: intervalSeconds }),
       intervalSeconds,

@@ -1,6 +1,6 @@
 /**
  * Samples the alert rules read per host: Amazon Managed Service for Prometheus bills rule
- * evaluation as query samples processed. Counted from the rules themselves (grafana/alerts/rules.ts):
+ * evaluation as query samples processed. Counted from the rules themselves (alerting/rules.ts):
  * each evaluation of a group reads, for every host, each point inside a range selector's window
  * (`vigil_anomaly[1h]` at a 10 s interval: 360) and one point for an instant selector. A series'
  * points are as far apart as the write policy writes them (core/write-policy.ts: the flag every
@@ -11,7 +11,7 @@
 import { SERIES } from '../core/alert-series.js';
 import { secondsBetweenPoints, type WritePolicy } from '../core/write-policy.js';
 
-/** The shape of a Prometheus rule file that matters here (grafana/alerts/rules.ts writes one). */
+/** The shape of a Prometheus rule file that matters here (alerting/rules.ts writes one). */
 export interface Rules {
   readonly groups: readonly { readonly interval?: string; readonly rules: readonly { readonly expr: string }[] }[];
 }

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_LINKS, renderRules, type RuleLinks } from './alerts/rules.js';
+import { DEFAULT_LINKS, renderRules, type RuleLinks } from '../alerting/rules.js';
 import { buildDashboards, dashboardJson } from './boards/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -36,6 +36,8 @@ const SETTINGS: Record<keyof VigilProps, Kind> = {
   grafana: 'boolean',
   tracing: 'boolean',
   alertRulesFile: 'string',
+  grafanaUrl: 'string',
+  runbookUrl: 'string',
   prometheusRemoteWriteUrl: 'string',
 };
 

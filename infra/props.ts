@@ -10,6 +10,7 @@ import { formatConfigProblem, formatConfigProblems, showValue, type ConfigProble
 import { DEFAULTS } from './defaults.js';
 import { DEPLOYED_SINKS, type DeployedSink } from '../core/score-function.js';
 import { MAX_DETAIL_SECONDS } from '../core/write-policy.js';
+import { DEFAULT_LINKS } from '../alerting/rules.js';
 
 /** Where the scoring function writes results. */
 export const SINKS = DEPLOYED_SINKS;
@@ -154,6 +155,19 @@ export interface VigilProps {
    */
   readonly alertRulesFile?: string;
   /**
+   * The Grafana the dashboards live in (e.g. https://g-abc.grafana-workspace.eu-west-1.amazonaws.com):
+   * alerts then link to a dashboard with an absolute URL that works in an e-mail or a chat.
+   * Not with alertRulesFile (that file carries its own links).
+   * @default - links relative to Grafana (/d/<uid>), which only Grafana itself resolves
+   */
+  readonly grafanaUrl?: string;
+  /**
+   * Where docs/runbooks/ is published (a wiki, the repository's web view): each alert's runbook_url.
+   * Not with alertRulesFile.
+   * @default 'docs/runbooks' - the path in this repository
+   */
+  readonly runbookUrl?: string;
+  /**
    * Remote-write URL of a Prometheus you already run (Prometheus, Mimir, Thanos, Grafana Cloud, or an
    * existing Amazon Managed Service for Prometheus workspace), instead of a workspace this stack
    * creates. An Amazon Managed Service for Prometheus URL
@@ -167,10 +181,12 @@ export interface VigilProps {
 }
 
 /** Every setting with its default applied: what the constructs build from. */
-export type VigilConfig = Required<Omit<VigilProps, 'alarmEmail' | 'shardCount' | 'alertRulesFile' | 'prometheusRemoteWriteUrl'>> & {
+export type VigilConfig = Required<Omit<VigilProps, 'alarmEmail' | 'shardCount' | 'alertRulesFile' | 'prometheusRemoteWriteUrl' | 'grafanaUrl'>> & {
   readonly shardCount: number | undefined;
   readonly alarmEmail: string | undefined;
-  readonly alertRulesFile: string;
+  /** The rule file to load; undefined: the stack renders alerting/rules.ts with grafanaUrl and runbookUrl. */
+  readonly alertRulesFile: string | undefined;
+  readonly grafanaUrl: string | undefined;
   readonly prometheusRemoteWriteUrl: string | undefined;
 };
 
@@ -198,7 +214,7 @@ export class VigilPropsError extends SettingsError {
 }
 
 /** Applies defaults and checks every prop; throws a VigilPropsError listing every problem found. */
-export function resolveProps(props: VigilProps, defaultRulesFile: string): VigilConfig {
+export function resolveProps(props: VigilProps): VigilConfig {
   const problems: ConfigProblem[] = [];
   const streamMode = props.streamMode ?? DEFAULTS.streamMode;
   const sinks = props.sinks ?? DEFAULTS.sinks;
@@ -325,6 +341,7 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
   }
 
   checkRemoteWriteUrl(problems, props, sinks);
+  checkLinks(problems, props);
 
   if (problems.length > 0) throw new VigilPropsError(problems);
   return {
@@ -352,9 +369,40 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
     iteratorAgeAlarmSeconds: props.iteratorAgeAlarmSeconds ?? DEFAULTS.iteratorAgeAlarmSeconds,
     grafana: props.grafana ?? DEFAULTS.grafana,
     tracing: props.tracing ?? DEFAULTS.tracing,
-    alertRulesFile: props.alertRulesFile ?? defaultRulesFile,
+    alertRulesFile: props.alertRulesFile,
+    grafanaUrl: props.grafanaUrl?.replace(/\/+$/, ''),
+    runbookUrl: (props.runbookUrl ?? DEFAULT_LINKS.runbookUrl).replace(/\/+$/, ''),
     prometheusRemoteWriteUrl: props.prometheusRemoteWriteUrl,
   };
+}
+
+/** grafanaUrl and runbookUrl: absolute http(s) URLs (runbookUrl may stay a path), and not with a rule file of one's own. */
+function checkLinks(problems: ConfigProblem[], props: VigilProps): void {
+  for (const key of ['grafanaUrl', 'runbookUrl'] as const) {
+    const value = props[key];
+    if (value === undefined || isToken(value)) continue;
+    if (props.alertRulesFile !== undefined) {
+      problems.push({
+        key,
+        value,
+        problem: 'the links are written into the rules the stack renders, and alertRulesFile gives a file of your own',
+        fix: `build that file with \`npm run grafana:build -- --grafana-url … --runbook-url …\`, or leave alertRulesFile out`,
+      });
+      continue;
+    }
+    const absolute = /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value);
+    if (key === 'grafanaUrl' ? !absolute : !absolute && !/^[\w./-]+$/.test(value)) {
+      problems.push({
+        key,
+        value,
+        problem: key === 'grafanaUrl' ? 'not an absolute http(s) URL' : 'neither an absolute http(s) URL nor a path',
+        fix:
+          key === 'grafanaUrl'
+            ? 'give the Grafana address, e.g. https://g-abc.grafana-workspace.eu-west-1.amazonaws.com'
+            : 'give where docs/runbooks is published, e.g. https://wiki.example.com/vigil/runbooks',
+      });
+    }
+  }
 }
 
 function checkRemoteWriteUrl(problems: ConfigProblem[], props: VigilProps, sinks: readonly unknown[]): void {

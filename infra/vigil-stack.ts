@@ -15,17 +15,17 @@ import { IngestStream } from './constructs/ingest-stream.js';
 import { ModelBucket } from './constructs/model-bucket.js';
 import { PipelineAlarms } from './constructs/pipeline-alarms.js';
 import { ExistingPrometheus, type RemoteWriteTarget } from './constructs/prometheus-endpoint.js';
-import { PrometheusWorkspace } from './constructs/prometheus-workspace.js';
+import { PrometheusWorkspace, readRuleFile } from './constructs/prometheus-workspace.js';
 import { ScoreFunction } from './constructs/score-function.js';
 import { TimestreamStore } from './constructs/timestream-store.js';
 import { scoreEnvironment } from './function-environment.js';
 import { resolveProps } from './props.js';
+import { PRODUCTION_TIMINGS, renderRules } from '../alerting/rules.js';
 import type { VigilConfig, VigilProps } from './props.js';
 
 /** The repository root: where package.json, the handler and the rule file live. */
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
 export const SCORE_HANDLER = join(PROJECT_ROOT, 'functions', 'score', 'handler.ts');
-export const DEFAULT_RULES_FILE = join(PROJECT_ROOT, 'grafana', 'alerts', 'vigil-rules.yml');
 
 export interface VigilStackProps extends StackProps, VigilProps {
   /**
@@ -57,7 +57,7 @@ export class VigilStack extends Stack {
 
   constructor(scope: Construct, id: string, props: VigilStackProps = {}) {
     super(scope, id, { description: 'vigil: real-time anomaly detection for a fleet of hosts', ...props });
-    const config = resolveProps(props, DEFAULT_RULES_FILE);
+    const config = resolveProps(props);
     this.config = config;
 
     this.ingest = new IngestStream(this, 'Ingest', {
@@ -72,7 +72,7 @@ export class VigilStack extends Stack {
     if (config.sinks.includes('prometheus') && config.prometheusRemoteWriteUrl) {
       this.remoteWrite = new ExistingPrometheus(this, config.prometheusRemoteWriteUrl);
     } else if (config.sinks.includes('prometheus')) {
-      this.prometheus = new PrometheusWorkspace(this, 'Prometheus', { rulesFile: config.alertRulesFile, alertTopic: this.alerts.topic });
+      this.prometheus = new PrometheusWorkspace(this, 'Prometheus', { rules: this.alertRules(config), alertTopic: this.alerts.topic });
       this.alerts.allowPrometheusWorkspace(this.prometheus.workspace.attrArn);
       this.remoteWrite = this.prometheus;
     }
@@ -166,5 +166,14 @@ export class VigilStack extends Stack {
       out('GrafanaWorkspaceUrl', `https://${this.grafana.workspace.attrEndpoint}`, 'Amazon Managed Grafana (sign in with IAM Identity Center)');
       out('GrafanaWorkspaceId', this.grafana.workspace.attrId, 'For npm run grafana:publish');
     }
+  }
+
+  /**
+   * The rules loaded into the workspace: the operator's rule file, else vigil's rules rendered with
+   * the stack's links (grafanaUrl, runbookUrl).
+   */
+  private alertRules(config: VigilConfig): string {
+    if (config.alertRulesFile !== undefined) return readRuleFile(config.alertRulesFile);
+    return renderRules(PRODUCTION_TIMINGS, { grafanaUrl: config.grafanaUrl ?? '', runbookUrl: config.runbookUrl });
   }
 }

@@ -10,8 +10,8 @@ import * as statushistory from '@grafana/grafana-foundation-sdk/statushistory';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import { SERIES } from '../../core/alert-series.js';
 import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
-import { PRODUCTION_TIMINGS } from '../alerts/rules.js';
-import { promDuration } from '../alerts/duration.js';
+import { PRODUCTION_TIMINGS } from '../../alerting/rules.js';
+import { promDuration } from '../../alerting/duration.js';
 import {
   datasourceVariable,
   DS,

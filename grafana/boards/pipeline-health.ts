@@ -10,8 +10,8 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { SERIES } from '../../core/alert-series.js';
 import { DEPLOYED_SINKS, SCORE_METRICS, sinkMetric } from '../../core/score-function.js';
-import { PRODUCTION_TIMINGS } from '../alerts/rules.js';
-import { promDuration } from '../alerts/duration.js';
+import { PRODUCTION_TIMINGS } from '../../alerting/rules.js';
+import { promDuration } from '../../alerting/duration.js';
 import {
   datasourceVariable,
   DS,

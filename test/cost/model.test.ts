@@ -4,7 +4,7 @@ import { estimateCost, invocationsPerSecond, SECONDS_PER_MONTH, shardsFor, type 
 import { GIB, PRICES, tieredCost } from '../../cost/prices.js';
 import { durationSeconds, ruleSamplesPerEvaluation, ruleSamplesPerHost, type Rules } from '../../cost/rule-samples.js';
 import { SERIES } from '../../core/alert-series.js';
-import { vigilRules } from '../../grafana/alerts/rules.js';
+import { vigilRules } from '../../alerting/rules.js';
 import { DEFAULT_WRITE_POLICY, FULL_RESOLUTION } from '../../core/write-policy.js';
 
 const MEASURED: MeasuredSizes = {
