@@ -1,7 +1,10 @@
 /**
  * The alert-series contract: scored samples as Prometheus series (remote write), which the alert
- * rules in grafana/alerts and the dashboards query. Every series carries `host` and the host's tags.
+ * rules in alerting/ and the dashboards query. Every series carries `host`, `instance` (the same
+ * value: what node_exporter users join on) and the host's tags. Names follow the Prometheus naming
+ * guide: base units in the name (`_seconds`, `_bytes_per_second`), shares as `_ratio` (0..1).
  */
+import type { HostMetric } from './host-metrics.js';
 import { SEVERITIES } from './manifest.js';
 import { sameTags, type ScoredSample } from './scored-sample.js';
 
@@ -14,11 +17,10 @@ export const SERIES = {
   anomaly: 'vigil_anomaly',
   /** Severity as a number: 0 normal, 1 low, 2 medium, 3 high, 4 critical. */
   severity: 'vigil_anomaly_severity',
-  confidence: 'vigil_anomaly_confidence',
+  /** 0..1: how sure the model is of its verdict (model-store/explain.ts confidenceOf). */
+  confidence: 'vigil_anomaly_confidence_ratio',
   /** 1 for the top contributing metric of an anomalous sample (label `metric`). */
   topMetric: 'vigil_anomaly_top_metric',
-  /** Raw metric values (label `metric`). */
-  hostMetric: 'vigil_host_metric',
   /**
    * Seconds from a host's newest sample in a batch to the batch's scoring: the pipeline's lag.
    * Timestamped at the scoring, one point a host and batch (lagCarriers), never at the sample's
@@ -28,6 +30,38 @@ export const SERIES = {
   /** Unix seconds when the scoring model was created (label `model_version`). */
   modelCreated: 'vigil_model_created_timestamp_seconds',
 } as const;
+
+/**
+ * Each raw metric's series: its name with its base unit, and the factor from the agent's unit (a
+ * percentage becomes a ratio). Every point also carries the agent's name in the label `metric`, so
+ * it joins with vigil_anomaly_top_metric. A metric of another model is `vigil_host_<metric>`, as sent.
+ */
+export const HOST_METRIC_SERIES: Readonly<Record<HostMetric, { readonly name: string; readonly scale: number; readonly help: string }>> = {
+  cpu_pct: { name: 'vigil_host_cpu_busy_ratio', scale: 0.01, help: 'Busy share of all CPUs (0..1).' },
+  load1_per_cpu: { name: 'vigil_host_load1_per_cpu', scale: 1, help: '1-minute load average divided by the CPU count.' },
+  mem_used_pct: { name: 'vigil_host_memory_used_ratio', scale: 0.01, help: 'Share of memory in use: (total - available) / total.' },
+  swap_used_pct: { name: 'vigil_host_swap_used_ratio', scale: 0.01, help: 'Share of swap in use (0 without swap).' },
+  disk_used_pct: { name: 'vigil_host_filesystem_used_ratio', scale: 0.01, help: 'Share of the fullest real filesystem in use.' },
+  disk_read_bps: { name: 'vigil_host_disk_read_bytes_per_second', scale: 1, help: 'Bytes read per second, all block devices.' },
+  disk_write_bps: { name: 'vigil_host_disk_written_bytes_per_second', scale: 1, help: 'Bytes written per second, all block devices.' },
+  net_rx_bps: { name: 'vigil_host_network_receive_bytes_per_second', scale: 1, help: 'Bytes received per second, all non-loopback interfaces.' },
+  net_tx_bps: { name: 'vigil_host_network_transmit_bytes_per_second', scale: 1, help: 'Bytes sent per second, all non-loopback interfaces.' },
+  net_errors_ps: { name: 'vigil_host_network_errors_per_second', scale: 1, help: 'Receive and transmit errors and drops per second.' },
+};
+
+/** The prefix of every raw metric's series. */
+export const HOST_METRIC_PREFIX = 'vigil_host_';
+
+const otherMetrics = new Map<string, { readonly name: string; readonly scale: number }>();
+
+/** The series of raw metric `metric`: HOST_METRIC_SERIES's, or `vigil_host_<metric>` unscaled for another model's. */
+export function hostMetricSeries(metric: string): { readonly name: string; readonly scale: number } {
+  const known = (HOST_METRIC_SERIES as Readonly<Record<string, { readonly name: string; readonly scale: number }>>)[metric];
+  if (known) return known;
+  let other = otherMetrics.get(metric);
+  if (!other) otherMetrics.set(metric, (other = { name: `${HOST_METRIC_PREFIX}${metric}`, scale: 1 }));
+  return other;
+}
 
 export interface Series {
   readonly labels: Readonly<Record<string, string>>;
@@ -79,7 +113,10 @@ export function visitSeries(
   visit(SERIES.confidence, s.confidence);
   visit(SERIES.modelCreated, modelCreatedMs / 1000, 'model_version', s.modelVersion);
   // for-in: the metrics' own keys in Object.keys order, each value read without a lookup by name.
-  for (const metric in s.metrics) visit(SERIES.hostMetric, s.metrics[metric]!, 'metric', metric);
+  for (const metric in s.metrics) {
+    const series = hostMetricSeries(metric);
+    visit(series.name, series.scale === 1 ? s.metrics[metric]! : s.metrics[metric]! * series.scale, 'metric', metric);
+  }
   if (s.anomaly) visit(SERIES.topMetric, 1, 'metric', s.topMetric);
   if (carriesLag) visit(SERIES.lag, Math.max(0, (scoredAt - s.time) / 1000), undefined, undefined, scoredAt);
 }
@@ -122,7 +159,7 @@ export function lagCarriers(samples: readonly ScoredSample[], detail?: readonly 
  * whether it writes its detail series (visitSeries).
  */
 export function toSeries(s: ScoredSample, threshold: number, scoredAt: number, modelCreatedMs: number, carriesLag = true, detail = true): Series[] {
-  const base = { ...s.tags, host: s.host };
+  const base = { ...s.tags, host: s.host, instance: s.host };
   const out: Series[] = [];
   visitSeries(
     s,

@@ -55,8 +55,8 @@ class HostSeries {
     // The labels toSeries gives the series.
     const labels =
       extraLabel === undefined
-        ? { __name__: name, ...this.tags, host: this.host }
-        : { __name__: name, ...this.tags, host: this.host, [extraLabel]: extraValue! };
+        ? { __name__: name, ...this.tags, host: this.host, instance: this.host }
+        : { __name__: name, ...this.tags, host: this.host, instance: this.host, [extraLabel]: extraValue! };
     return { name, extraLabel, extraValue, labels: encodeLabels(labels), request: 0, values: NO_POINTS, timestamps: NO_POINTS };
   }
 }

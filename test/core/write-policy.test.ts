@@ -78,6 +78,6 @@ describe('secondsBetweenPoints', () => {
     expect(secondsBetweenPoints(SERIES.anomaly, DEFAULT_WRITE_POLICY, 10)).toBe(10);
     expect(secondsBetweenPoints(SERIES.score, DEFAULT_WRITE_POLICY, 10)).toBe(60);
     expect(secondsBetweenPoints(SERIES.score, FULL_RESOLUTION, 10)).toBe(10);
-    expect(secondsBetweenPoints(SERIES.hostMetric, DEFAULT_WRITE_POLICY, 120)).toBe(120);
+    expect(secondsBetweenPoints('vigil_host_cpu_busy_ratio', DEFAULT_WRITE_POLICY, 120)).toBe(120);
   });
 });

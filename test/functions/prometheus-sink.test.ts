@@ -92,16 +92,18 @@ describe('PrometheusSink', () => {
     }
     const counts = async (host: string): Promise<number[]> =>
       Promise.all(
-        ['vigil_anomaly', 'vigil_anomaly_score', 'vigil_anomaly_severity', 'vigil_host_metric'].map((name) =>
+        ['vigil_anomaly', 'vigil_anomaly_score', 'vigil_anomaly_severity', 'vigil_host_cpu_busy_ratio'].map((name) =>
           count(`count_over_time(${name}{host="${host}"}[10m])`),
         ),
       );
     // Five minutes, one detail point each, and the anomaly's own.
     expect(await counts(policyHost)).toEqual([30, 6, 6, 6]);
     expect(await counts(fullHost)).toEqual([30, 30, 30, 30]);
-    // The anomaly's points carry its values: the flagged point with its metric and severity.
-    expect(await count(`vigil_host_metric{host="${policyHost}"} and on(host) vigil_anomaly{host="${policyHost}"} == 1`)).toBe(0);
-    expect(await count(`max_over_time(vigil_anomaly_severity{host="${policyHost}"}[10m])`)).toBe(1);
+    // The anomaly (the 18th sample, not a minute's first) writes its values: its metric and severity at its time.
+    const atAnomaly = async (name: string): Promise<string[]> =>
+      (await query(prometheus, `${name}{host="${policyHost}"}[1ms]`, start + 17 * 10_000)).map((r) => JSON.stringify(r));
+    expect(await atAnomaly('vigil_host_cpu_busy_ratio')).toEqual([expect.stringContaining(`"values":[[${(start + 170_000) / 1000},"0.27"]]`)]);
+    expect(await atAnomaly('vigil_anomaly_severity')).toEqual([expect.stringContaining(`"values":[[${(start + 170_000) / 1000},"1"]]`)]);
   });
 
   it("packs each host's samples into one request where they fit, every sample exactly once", () => {

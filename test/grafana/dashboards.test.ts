@@ -6,10 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { SERIES } from '../../core/alert-series.js';
+import { HOST_METRIC_SERIES, SERIES } from '../../core/alert-series.js';
+import { HOST_METRICS } from '../../core/host-metrics.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { PrometheusSink } from '../../functions/sinks/prometheus.js';
 import { buildDashboards, dashboardJson } from '../../grafana/boards/index.js';
+import { grafanaUnit } from '../../grafana/boards/host-detail.js';
 import { DASHBOARD_UIDS, DATASOURCE_TYPES } from '../../grafana/boards/uids.js';
 import { DASHBOARDS_DIR } from '../../grafana/build.js';
 import { uniqueName } from '../aws-env.js';
@@ -57,9 +59,20 @@ describe('dashboard models', () => {
   });
 });
 
+describe('units', () => {
+  it("give each host metric's panel the unit its series name says", () => {
+    const host = dashboards.find((d) => d.model.uid === DASHBOARD_UIDS.hostDetail)!.model;
+    const unitOf = (metric: string): unknown =>
+      (host.panels ?? []).map((p) => p as { title?: string; fieldConfig?: { defaults?: { unit?: string } } }).find((p) => p.title?.startsWith(`${metric}:`))
+        ?.fieldConfig?.defaults?.unit;
+    expect(HOST_METRICS.map(unitOf)).toEqual(HOST_METRICS.map((m) => grafanaUnit(HOST_METRIC_SERIES[m].name)));
+    expect([unitOf('cpu_pct'), unitOf('net_rx_bps'), unitOf('net_errors_ps'), unitOf('load1_per_cpu')]).toEqual(['percentunit', 'Bps', 'suffix:/s', 'short']);
+  });
+});
+
 describe('PromQL queries', () => {
   it('name only the series of the alert-series contract', () => {
-    const known = new Set<string>(Object.values(SERIES));
+    const known = new Set<string>([...Object.values(SERIES), ...Object.values(HOST_METRIC_SERIES).map((s) => s.name)]);
     const used = new Set(promQueries.flatMap((q) => String(q.target.expr).match(/\bvigil_[a-z_]+\b/g) ?? []));
     expect([...used].filter((name) => !known.has(name))).toEqual([]);
     expect(used.size).toBeGreaterThan(5);
@@ -101,7 +114,8 @@ describe('PromQL queries against a live Prometheus with data written by the Prom
       tags: { env: run },
       seq,
       time,
-      metrics: { cpu_pct: anomalous ? 95 : 20 + (seq % 5), mem_used_pct: 40 },
+      // Every host metric, as the agent sends them.
+      metrics: { ...Object.fromEntries(HOST_METRICS.map((m, k) => [m, k + (seq % 3)])), cpu_pct: anomalous ? 95 : 20 + (seq % 5), mem_used_pct: 40 },
       score: anomalous ? 0.8 : 0.4,
       anomaly: anomalous,
       severity: anomalous ? 'high' : 'normal',
