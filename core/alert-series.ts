@@ -63,6 +63,26 @@ export function hostMetricSeries(metric: string): { readonly name: string; reado
   return other;
 }
 
+/** HELP text of each series (remote-write metadata): all of them gauges. */
+const SERIES_HELP: Readonly<Record<string, string>> = {
+  [SERIES.score]: "The model's anomaly score of the sample: higher is more anomalous.",
+  [SERIES.threshold]: "The scoring model's threshold: a score at or above it is an anomaly.",
+  [SERIES.anomaly]: '1 when the sample scored at or above the threshold, else 0; written for every sample.',
+  [SERIES.severity]: 'Severity of the sample: 0 normal, 1 low, 2 medium, 3 high, 4 critical.',
+  [SERIES.confidence]: 'How sure the model is of its verdict, 0..1.',
+  [SERIES.topMetric]: '1 for the raw metric (label metric) that contributed most to an anomalous sample.',
+  [SERIES.lag]: "Seconds from a host's newest sample in a batch to the batch's scoring.",
+  [SERIES.modelCreated]: 'Unix time the scoring model (label model_version) was created.',
+  ...Object.fromEntries(Object.values(HOST_METRIC_SERIES).map((s) => [s.name, s.help])),
+};
+
+/** The HELP text of series `name`; a raw metric of another model's is described by its name. */
+export function seriesHelp(name: string): string {
+  const help = SERIES_HELP[name];
+  if (help !== undefined) return help;
+  return name.startsWith(HOST_METRIC_PREFIX) ? `Raw metric ${name.slice(HOST_METRIC_PREFIX.length)} of the host, as its agent sent it.` : `The series ${name}.`;
+}
+
 export interface Series {
   readonly labels: Readonly<Record<string, string>>;
   readonly value: number;

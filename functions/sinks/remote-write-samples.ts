@@ -132,11 +132,16 @@ export class RemoteWriteEncoder {
       visitSeries(sample, threshold, scoredAt, modelCreatedMs, visit, this.carriers[i], this.detail?.[i] ?? true);
     }
     const writer = new WriteRequestWriter();
+    let names: string[] | undefined;
     for (const slot of slots) {
       inTimeOrder(slot);
       writer.timeSeries(slot.labels, slot.values, slot.timestamps);
       slot.values = slot.timestamps = NO_POINTS;
+      if (names === undefined) names = [slot.name];
+      else if (!names.includes(slot.name)) names.push(slot.name);
     }
+    // HELP and TYPE of each series name, in the order the series came (as encodeWriteRequest writes them).
+    for (const name of names ?? []) writer.metadata(name);
     return writer.finish();
   }
 
