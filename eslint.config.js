@@ -58,7 +58,7 @@ function layerRules() {
 
 export default tseslint.config(
   // .scratch/ is git-ignored scratch work (profiles, experiments).
-  { ignores: ['node_modules/', 'cdk.out/', 'dist/', '.venv/', '.localstack/', '.vigil/', '.scratch/', 'grafana/dashboards/*.json'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'dist/', '.venv/', '.localstack/', '.vigil/', '.scratch/', 'grafana/dashboards*/*.json'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -13,7 +13,9 @@ import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
 import { PRODUCTION_TIMINGS } from '../../alerting/rules.js';
 import { promDuration } from '../../alerting/duration.js';
 import {
+  ALL_SOURCES,
   datasourceVariable,
+  type DataSourceKind,
   DS,
   hostVariable,
   newDashboard,
@@ -188,10 +190,13 @@ function anomaliesBySeverity(): table.PanelBuilder {
     .span(12);
 }
 
-export function fleetOverviewDashboard(): dashboard.DashboardBuilder {
-  return newDashboard('vigil / Fleet overview', DASHBOARD_UIDS.fleetOverview, 'The whole fleet: anomalous hosts now, anomaly rate by host, silent hosts.')
+export function fleetOverviewDashboard(sources: ReadonlySet<DataSourceKind> = new Set(ALL_SOURCES)): dashboard.DashboardBuilder {
+  const board = newDashboard(
+    'vigil / Fleet overview',
+    DASHBOARD_UIDS.fleetOverview,
+    'The whole fleet: anomalous hosts now, anomaly rate by host, silent hosts.',
+  )
     .withVariable(datasourceVariable('prometheus', 'Prometheus'))
-    .withVariable(datasourceVariable('timestream', 'Timestream'))
     .withVariable(hostVariable(true))
     .withVariable(tagsVariable())
     .link(new dashboard.DashboardLinkBuilder('vigil dashboards').type(dashboard.DashboardLinkType.Dashboards).tags(['vigil']).keepTime(true).asDropdown(true))
@@ -205,6 +210,7 @@ export function fleetOverviewDashboard(): dashboard.DashboardBuilder {
     .withRow(new dashboard.RowBuilder('Over time'))
     .withPanel(rateByHostOverTime())
     .withRow(new dashboard.RowBuilder('Silence and history'))
-    .withPanel(silentHosts())
-    .withPanel(anomaliesBySeverity());
+    .withPanel(silentHosts());
+  if (!sources.has('timestream')) return board;
+  return board.withVariable(datasourceVariable('timestream', 'Timestream')).withPanel(anomaliesBySeverity());
 }

@@ -13,7 +13,9 @@ import { HOST_METRIC_SERIES, SERIES } from '../../core/alert-series.js';
 import { HOST_METRICS, type HostMetric } from '../../core/host-metrics.js';
 import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
 import {
+  ALL_SOURCES,
   datasourceVariable,
+  type DataSourceKind,
   DS,
   hostVariable,
   newDashboard,
@@ -201,14 +203,13 @@ function anomalyHistory(): table.PanelBuilder {
     .span(24);
 }
 
-export function hostDetailDashboard(): dashboard.DashboardBuilder {
+export function hostDetailDashboard(sources: ReadonlySet<DataSourceKind> = new Set(ALL_SOURCES)): dashboard.DashboardBuilder {
   const board = newDashboard(
     'vigil / Host detail',
     DASHBOARD_UIDS.hostDetail,
     'One host: anomaly status, confidence, the metric behind it, and each metric against its expected band.',
   )
     .withVariable(datasourceVariable('prometheus', 'Prometheus'))
-    .withVariable(datasourceVariable('timestream', 'Timestream'))
     .withVariable(hostVariable(false))
     .withVariable(tagsVariable())
     .link(new dashboard.DashboardLinkBuilder('vigil dashboards').type(dashboard.DashboardLinkType.Dashboards).tags(['vigil']).keepTime(true).asDropdown(true))
@@ -223,5 +224,6 @@ export function hostDetailDashboard(): dashboard.DashboardBuilder {
     .withPanel(rollingAnomalyRate())
     .withRow(new dashboard.RowBuilder('Metrics'));
   for (const metric of HOST_METRICS) board.withPanel(metricAgainstBand(metric));
-  return board.withRow(new dashboard.RowBuilder('History')).withPanel(anomalyHistory());
+  if (!sources.has('timestream')) return board;
+  return board.withVariable(datasourceVariable('timestream', 'Timestream')).withRow(new dashboard.RowBuilder('History')).withPanel(anomalyHistory());
 }

@@ -10,14 +10,16 @@ import { HOST_METRIC_SERIES, SERIES } from '../../core/alert-series.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { PrometheusSink } from '../../functions/sinks/prometheus.js';
-import { buildDashboards, dashboardJson } from '../../grafana/boards/index.js';
+import { MODEL_CHANGE_QUERIES } from '../../grafana/boards/common.js';
+import { buildDashboards, dashboardJson, PROMETHEUS_ONLY } from '../../grafana/boards/index.js';
 import { grafanaUnit } from '../../grafana/boards/host-detail.js';
 import { DASHBOARD_UIDS, DATASOURCE_TYPES } from '../../grafana/boards/uids.js';
-import { DASHBOARDS_DIR } from '../../grafana/build.js';
+import { DASHBOARDS_DIR, PROMETHEUS_ONLY_DIR } from '../../grafana/build.js';
 import { uniqueName } from '../aws-env.js';
 import { labelValuesQueries, panelQueries, substitute, timestreamQueryProblems } from './dashboard-queries.js';
 
 const dashboards = buildDashboards();
+const prometheusOnly = buildDashboards({ sources: PROMETHEUS_ONLY });
 const queries = dashboards.flatMap(({ model }) => panelQueries(model));
 const promQueries = queries.filter((q) => q.datasourceType === DATASOURCE_TYPES.prometheus);
 const timestreamQueries = queries.filter((q) => q.datasourceType === DATASOURCE_TYPES.timestream);
@@ -26,6 +28,19 @@ describe('dashboard models', () => {
   it('the committed grafana/dashboards/*.json are what grafana/boards builds (run npm run grafana:build)', () => {
     for (const { file, model } of dashboards) {
       expect(readFileSync(join(DASHBOARDS_DIR, file), 'utf8'), file).toBe(dashboardJson(model));
+    }
+    for (const { file, model } of prometheusOnly) {
+      expect(readFileSync(join(PROMETHEUS_ONLY_DIR, file), 'utf8'), `dashboards-prometheus-only/${file}`).toBe(dashboardJson(model));
+    }
+  });
+
+  it('the Prometheus-only profile queries Prometheus alone, and keeps every Prometheus panel', () => {
+    const onlyQueries = prometheusOnly.flatMap(({ model }) => panelQueries(model));
+    expect(new Set(onlyQueries.map((q) => q.datasourceType))).toEqual(new Set([DATASOURCE_TYPES.prometheus]));
+    expect(onlyQueries.map((q) => String(q.target.expr)).sort()).toEqual(promQueries.map((q) => String(q.target.expr)).sort());
+    for (const { model } of prometheusOnly) {
+      const sources = (model.templating?.list ?? []).filter((v) => v.type === 'datasource').map((v) => v.name);
+      expect(sources, model.uid).toEqual(['prometheus']);
     }
   });
 
@@ -95,6 +110,64 @@ describe('Timestream queries', () => {
       'names other, which is not a dimension or measure of the stored-result contract',
     ]);
     expect(timestreamQueryProblems(`SELECT max(m_cpu_pct) AS peak FROM $__database.$__table WHERE measure_name = 'vigil_sample' ORDER BY peak`)).toEqual([]);
+  });
+});
+
+describe('model change annotations against a live Prometheus fed by the Prometheus sink', () => {
+  it('mark a newer model in use as published and an older one as rolled back, on every dashboard', async () => {
+    for (const { model } of dashboards) {
+      expect((model.annotations?.list ?? []).map((a) => (a as { expr?: string }).expr)).toEqual([
+        MODEL_CHANGE_QUERIES.published,
+        MODEL_CHANGE_QUERIES.rolledBack,
+      ]);
+    }
+    const prometheus = inject('prometheusUrl');
+    const host = uniqueName('models');
+    // Over an hour and a half ago, where the other tests write nothing: model A, then B (newer), then A again.
+    const end = Date.now() - 70 * 60_000;
+    const created = { a: end - 3 * 86_400_000, b: end - 86_400_000 };
+    const sink = new PrometheusSink({ url: `${prometheus}/api/v1/write` });
+    const phases = [
+      { model: 'a', from: 40, to: 31 },
+      { model: 'b', from: 30, to: 16 },
+      { model: 'a', from: 15, to: 0 },
+    ] as const;
+    for (const [k, phase] of phases.entries()) {
+      const samples: ScoredSample[] = [];
+      for (let minutes = phase.from; minutes >= phase.to; minutes--) {
+        samples.push({
+          host,
+          tags: {},
+          seq: 100 - minutes,
+          time: end - minutes * 60_000,
+          metrics: { cpu_pct: 10 },
+          score: 0.3,
+          anomaly: false,
+          severity: 'normal',
+          confidence: 0.7,
+          topMetric: 'cpu_pct',
+          rankedMetrics: ['cpu_pct'],
+          modelVersion: `${host}-${phase.model}`,
+          recordVersion: created[phase.model],
+        });
+      }
+      const batch = { samples, store: samples.map(() => true), threshold: 0.6, modelCreatedMs: created[phase.model], scoredAt: end + k };
+      expect((await sink.prepare(batch).send()).written).toBe(samples.length);
+    }
+    const at = async (expr: string, minutesBeforeEnd: number): Promise<string[]> => {
+      const url = new URL('/api/v1/query', prometheus);
+      url.searchParams.set('query', expr);
+      url.searchParams.set('time', String((end - minutesBeforeEnd * 60_000) / 1000));
+      const answer = (await (await fetch(url)).json()) as { data: { result: { metric: Record<string, string> }[] } };
+      return answer.data.result.map((r) => r.metric.model_version!);
+    };
+    // B came in at 30 minutes before the end: published; A again at 15: a roll back.
+    expect(await at(MODEL_CHANGE_QUERIES.published, 25)).toEqual([`${host}-b`]);
+    expect(await at(MODEL_CHANGE_QUERIES.rolledBack, 25)).toEqual([]);
+    expect(await at(MODEL_CHANGE_QUERIES.rolledBack, 10)).toEqual([`${host}-a`]);
+    expect(await at(MODEL_CHANGE_QUERIES.published, 10)).toEqual([]);
+    // Nothing changed in the ten minutes before: no annotation.
+    expect(await at(MODEL_CHANGE_QUERIES.published, 32)).toEqual([]);
   });
 });
 
