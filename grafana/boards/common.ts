@@ -29,7 +29,7 @@ export function datasourceVariable(name: keyof typeof DS, label: string): dashbo
 
 /** Hosts that reported a score: one host (detail) or several with All (fleet). */
 export function hostVariable(multi: boolean): dashboard.QueryVariableBuilder {
-  const query = `label_values(${SERIES.score}, host)`;
+  const query = `label_values(${SERIES.anomaly}, host)`;
   const variable = new dashboard.QueryVariableBuilder('host')
     .label('Host')
     .datasource(DS.prometheus)
@@ -38,6 +38,21 @@ export function hostVariable(multi: boolean): dashboard.QueryVariableBuilder {
     .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
     .sort(dashboard.VariableSort.AlphabeticalAsc);
   return multi ? variable.multi(true).includeAll(true).allValue('.+') : variable;
+}
+
+/** Labels every vigil series carries that are not host tags. */
+export const NOT_TAGS = ['__name__', 'host', 'instance', 'metric', 'model_version', 'job'];
+
+/** The tag to group hosts by (fleet, then group, then host): any label of the hosts' series but vigil's own. */
+export function groupByVariable(): dashboard.QueryVariableBuilder {
+  return new dashboard.QueryVariableBuilder('group_by')
+    .label('Group by tag')
+    .datasource(DS.prometheus)
+    .query('label_names()')
+    .definition('label_names()')
+    .regex(`/^(?!(${NOT_TAGS.join('|')})$).+$/`)
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalAsc);
 }
 
 /** Host tags are labels of every vigil series: filter by any of them. */

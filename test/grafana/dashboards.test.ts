@@ -177,7 +177,7 @@ describe('PromQL queries against a live Prometheus with data written by the Prom
   const busy = `${run}-busy`;
   const quiet = `${run}-quiet`;
   const now = Date.now();
-  const values = { host: busy, metric: 'cpu_pct', __range: '1h', __interval: '1m', __rate_interval: '1m' };
+  const values = { host: busy, metric: 'cpu_pct', group_by: 'env', __range: '1h', __interval: '1m', __rate_interval: '1m' };
   const fleetValues = { ...values, host: `${busy}|${quiet}` };
 
   beforeAll(async () => {
@@ -225,6 +225,17 @@ describe('PromQL queries against a live Prometheus with data written by the Prom
     const expr = substitute(String(q.target.expr), fleet ? fleetValues : values);
     expect(expr, 'every variable substituted').not.toMatch(/\$/);
     expect((await queryRange(expr)).length, expr).toBeGreaterThan(0);
+  });
+
+  it("the group-by variable lists the hosts' tags and none of vigil's own labels", async () => {
+    const fleet = dashboards.find((d) => d.model.uid === DASHBOARD_UIDS.fleetOverview)!.model;
+    const variable = (fleet.templating?.list ?? []).find((v) => v.name === 'group_by')!;
+    expect(variable.query).toBe('label_names()');
+    const url = new URL('/api/v1/labels', prometheus);
+    url.searchParams.set('match[]', `vigil_anomaly{host="${busy}"}`);
+    const names = ((await (await fetch(url)).json()) as { data: string[] }).data;
+    const pattern = /^\/(.*)\/$/.exec(String(variable.regex))![1]!;
+    expect(names.filter((n) => new RegExp(pattern).test(n))).toEqual(['env']);
   });
 
   it('the host and metric variables list the written hosts and metrics', async () => {
