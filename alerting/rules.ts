@@ -135,7 +135,7 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
   const allowance = promDuration(t.arrivalAllowanceSeconds);
   const silentAfter = promDuration(t.silentAfterSeconds);
   const silentMemory = promDuration(t.silentMemorySeconds);
-  const topMetric = (window: string): string => hostQuery(`topk(1, sum_over_time(${SERIES.topMetric}{host=%q}[${window}]))`, 'label "metric"', 'unknown');
+  const topMetric = (window: string): string => topMetricAndDirection(window);
   const latestScore = hostQuery(`${SERIES.score}{host=%q}`, 'value | printf "%.3f"', 'n/a');
   const latestThreshold = hostQuery(`${SERIES.threshold}{host=%q}`, 'value | printf "%.3f"', 'n/a');
 
@@ -268,6 +268,21 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
     ],
   };
   return { groups: [hostAnomalies, anomalyRate, delivery] };
+}
+
+/**
+ * A Go template naming the host's most frequent top metric over `window`, and which way it went
+ * when the scoring said: "cpu_pct (above its normal)".
+ */
+function topMetricAndDirection(window: string): string {
+  const top = `topk(1, sum_over_time(${SERIES.topMetric}{host=%q}[${window}]))`;
+  const direction = `sum(sum_over_time(${SERIES.topDirection}{host=%q,metric=%q}[${window}]))`;
+  return (
+    `{{ with printf ${JSON.stringify(top)} $labels.host | query }}{{ $metric := . | first | label "metric" }}{{ $metric }}` +
+    `{{ with printf ${JSON.stringify(direction)} $labels.host $metric | query }}` +
+    `{{ if gt (. | first | value) 0.0 }} (above its normal){{ else if lt (. | first | value) 0.0 }} (below its normal){{ end }}{{ end }}` +
+    `{{ else }}unknown{{ end }}`
+  );
 }
 
 function modelVersionQuery(window: string): string {

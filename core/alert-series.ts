@@ -21,6 +21,8 @@ export const SERIES = {
   confidence: 'vigil_anomaly_confidence_ratio',
   /** 1 for the top contributing metric of an anomalous sample (label `metric`). */
   topMetric: 'vigil_anomaly_top_metric',
+  /** 1 when that metric went above the host's normal, -1 below (label `metric`). */
+  topDirection: 'vigil_anomaly_top_metric_direction',
   /**
    * Seconds from a host's newest sample in a batch to the batch's scoring: the pipeline's lag.
    * Timestamped at the scoring, one point a host and batch (lagCarriers), never at the sample's
@@ -71,6 +73,7 @@ const SERIES_HELP: Readonly<Record<string, string>> = {
   [SERIES.severity]: 'Severity of the sample: 0 normal, 1 low, 2 medium, 3 high, 4 critical.',
   [SERIES.confidence]: 'How sure the model is of its verdict, 0..1.',
   [SERIES.topMetric]: '1 for the raw metric (label metric) that contributed most to an anomalous sample.',
+  [SERIES.topDirection]: "1 when an anomalous sample's top metric (label metric) went above the host's normal, -1 below.",
   [SERIES.lag]: "Seconds from a host's newest sample in a batch to the batch's scoring.",
   [SERIES.modelCreated]: 'Unix time the scoring model (label model_version) was created.',
   ...Object.fromEntries(Object.values(HOST_METRIC_SERIES).map((s) => [s.name, s.help])),
@@ -122,7 +125,7 @@ export function visitSeries(
 ): void {
   if (!detail) {
     visit(SERIES.anomaly, s.anomaly ? 1 : 0);
-    if (s.anomaly) visit(SERIES.topMetric, 1, 'metric', s.topMetric);
+    if (s.anomaly) visitTopMetric(s, visit);
     if (carriesLag) visit(SERIES.lag, Math.max(0, (scoredAt - s.time) / 1000), undefined, undefined, scoredAt);
     return;
   }
@@ -137,8 +140,14 @@ export function visitSeries(
     const series = hostMetricSeries(metric);
     visit(series.name, series.scale === 1 ? s.metrics[metric]! : s.metrics[metric]! * series.scale, 'metric', metric);
   }
-  if (s.anomaly) visit(SERIES.topMetric, 1, 'metric', s.topMetric);
+  if (s.anomaly) visitTopMetric(s, visit);
   if (carriesLag) visit(SERIES.lag, Math.max(0, (scoredAt - s.time) / 1000), undefined, undefined, scoredAt);
+}
+
+/** An anomaly's top metric, and which way it went when the scoring said. */
+function visitTopMetric(s: ScoredSample, visit: SeriesVisitor): void {
+  visit(SERIES.topMetric, 1, 'metric', s.topMetric);
+  if (s.topDirection) visit(SERIES.topDirection, s.topDirection === 'above' ? 1 : -1, 'metric', s.topMetric);
 }
 
 /**

@@ -34,7 +34,7 @@ export const FULL_RESOLUTION: WritePolicy = { detailSeconds: 0 };
 export const MAX_DETAIL_SECONDS = 120;
 
 /** The series written for every sample whatever the policy; every other series is a detail series. */
-export const EVERY_SAMPLE_SERIES: readonly string[] = [SERIES.anomaly, SERIES.topMetric];
+export const EVERY_SAMPLE_SERIES: readonly string[] = [SERIES.anomaly, SERIES.topMetric, SERIES.topDirection];
 
 /** Why `policy` is not a write policy, or undefined when it is. */
 export function writePolicyProblem(policy: WritePolicy): string | undefined {

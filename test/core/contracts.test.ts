@@ -145,6 +145,9 @@ describe('alert series', () => {
     expect(again.filter((s) => s.timestamp === sample.time)).toEqual(series.filter((s) => s.timestamp === sample.time));
     expect(toSeries(sample, 0.6, sample.time, 0, false).some((s) => s.labels.__name__ === SERIES.lag)).toBe(false);
     expect(value(SERIES.topMetric, { metric: 'mem_used_pct' })).toBe(1);
+    expect(value(SERIES.topDirection, { metric: 'mem_used_pct' })).toBeUndefined();
+    const below = toSeries({ ...sample, topDirection: 'below' }, 0.6, sample.time, 0);
+    expect(below.find((s) => s.labels.__name__ === SERIES.topDirection)).toMatchObject({ value: -1, labels: { metric: 'mem_used_pct' } });
     // Named with their base units, a percentage as a ratio, the agent's name kept in `metric`.
     expect(value('vigil_host_cpu_busy_ratio', { metric: 'cpu_pct' })).toBe(0.03);
     expect(value('vigil_host_memory_used_ratio', { metric: 'mem_used_pct' })).toBe(0.91);

@@ -177,6 +177,8 @@ describe('score function over the wire', { timeout: 4 * DELIVERY_WAIT_MS }, () =
     const scoresOfB = seriesValues(await promQuery(`count_over_time(vigil_anomaly{host="${b}"}[1h])`));
     expect(seriesValues(anomalies)).toEqual([1]);
     expect(topMetricOfA).toMatchObject({ metric: 'cpu_pct', env: 'prod' });
+    // Which way it went: the fixture's anomalous features sit far above the model's center.
+    expect(seriesValues(await promQuery(`vigil_anomaly_top_metric_direction{host="${a}",metric="cpu_pct"}`))).toEqual([1]);
     expect(scoresOfB).toEqual([2]);
 
     const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: p.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));

@@ -56,6 +56,8 @@ function generatedSamples(count: number, seed: number): ScoredSample[] {
       confidence: random(),
       topMetric: ranked[0]!,
       rankedMetrics: ranked,
+      // Which way the top metric went, as the scoring gives it to most anomalies.
+      ...(severity !== 'normal' && random() < 0.8 ? { topDirection: random() < 0.5 ? ('above' as const) : ('below' as const) } : {}),
       modelVersion: random() < 0.9 ? 'v2' : 'v1',
       recordVersion: 1_795_000_000_000,
     };
