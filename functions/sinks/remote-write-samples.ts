@@ -13,9 +13,23 @@ import { sameTags, type ScoredSample } from '../../core/scored-sample.js';
 import { encodeLabels, WriteRequestWriter } from './remote-write-codec.js';
 import type { SinkBatch } from './sink.js';
 
+/** A series name, and the last request that wrote its metadata (HELP and TYPE go once per name a request). */
+interface SeriesName {
+  readonly name: string;
+  request: number;
+}
+const seriesNames = new Map<string, SeriesName>();
+
+function seriesName(name: string): SeriesName {
+  let entry = seriesNames.get(name);
+  if (!entry) seriesNames.set(name, (entry = { name, request: 0 }));
+  return entry;
+}
+
 /** One time series of one request: its encoded labels and its points. */
 interface SeriesSlot {
   readonly name: string;
+  readonly named: SeriesName;
   readonly extraLabel: string | undefined;
   readonly extraValue: string | undefined;
   readonly labels: Uint8Array;
@@ -57,7 +71,7 @@ class HostSeries {
       extraLabel === undefined
         ? { __name__: name, ...this.tags, host: this.host, instance: this.host }
         : { __name__: name, ...this.tags, host: this.host, instance: this.host, [extraLabel]: extraValue! };
-    return { name, extraLabel, extraValue, labels: encodeLabels(labels), request: 0, values: NO_POINTS, timestamps: NO_POINTS };
+    return { name, named: seriesName(name), extraLabel, extraValue, labels: encodeLabels(labels), request: 0, values: NO_POINTS, timestamps: NO_POINTS };
   }
 }
 
@@ -99,6 +113,7 @@ export class RemoteWriteEncoder {
     const request = ++lastRequest;
     if (hostCount >= HOST_LIMIT) {
       hosts.clear();
+      seriesNames.clear();
       hostCount = 0;
     }
     const slots: SeriesSlot[] = [];
@@ -132,16 +147,18 @@ export class RemoteWriteEncoder {
       visitSeries(sample, threshold, scoredAt, modelCreatedMs, visit, this.carriers[i], this.detail?.[i] ?? true);
     }
     const writer = new WriteRequestWriter();
-    let names: string[] | undefined;
+    const names: string[] = [];
     for (const slot of slots) {
       inTimeOrder(slot);
       writer.timeSeries(slot.labels, slot.values, slot.timestamps);
       slot.values = slot.timestamps = NO_POINTS;
-      if (names === undefined) names = [slot.name];
-      else if (!names.includes(slot.name)) names.push(slot.name);
+      if (slot.named.request !== request) {
+        slot.named.request = request;
+        names.push(slot.name);
+      }
     }
     // HELP and TYPE of each series name, in the order the series came (as encodeWriteRequest writes them).
-    for (const name of names ?? []) writer.metadata(name);
+    for (const name of names) writer.metadata(name);
     return writer.finish();
   }
 
