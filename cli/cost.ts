@@ -5,13 +5,15 @@ import { formatComparison, formatEstimate } from '../cost/format.js';
 import { measureSizes } from '../cost/measure.js';
 import { SECONDS_PER_MONTH, estimateCost, type CostInputs, type CostSink, type StreamMode } from '../cost/model.js';
 import { ruleSamplesPerHost } from '../cost/rule-samples.js';
-import { PRODUCTION_TIMINGS, vigilRules } from '../grafana/alerts/rules.js';
+import { PRODUCTION_TIMINGS, vigilRules } from '../alerting/rules.js';
+import { writePolicyProblem, type WritePolicy } from '../core/write-policy.js';
 
 interface Flags {
   hosts: string;
   interval: string;
   samplesPerRecord: string;
   sinks: string;
+  prometheusDetail: string;
   streamMode: string;
   memory: string;
   batchSize: string;
@@ -56,6 +58,11 @@ export function register(program: Command): void {
     .option('--interval <seconds>', 'seconds between two samples of a host', '10')
     .option('--samples-per-record <n>', "samples the agent packs into one Kinesis record (1 = the agent's default, send each sample at once)", '1')
     .option('--sinks <list>', 'comma list of result stores to price: prometheus, timestream', STACK.sinks.join(','))
+    .option(
+      '--prometheus-detail <seconds>',
+      'Prometheus write policy: seconds between two detail points (score, raw metrics) of a host; 0 writes every series of every sample',
+      String(STACK.prometheusDetailSeconds),
+    )
     .option('--stream-mode <mode>', 'Kinesis capacity mode: on-demand or provisioned', STACK.streamMode)
     .option('--memory <mb>', 'scoring function memory in MB', String(STACK.functionMemoryMb))
     .option('--batch-size <n>', 'records per invocation (event source mapping)', String(STACK.batchSize))
@@ -75,6 +82,7 @@ Examples:
   $ vigil cost --hosts 100,1000,10000 --interval 10
   $ vigil cost --hosts 10000 --interval 10 --samples-per-record 6 --sinks prometheus,timestream
   $ vigil cost --hosts 100 --interval 60 --stream-mode provisioned --json
+  $ vigil cost --hosts 10000 --interval 10 --prometheus-detail 0
 
 Defaults are the stack's (infra/props.ts). Prices are us-east-1 list prices with their date in
 cost/prices.ts; sizes are measured by encoding simulated samples with the pipeline's own encoders
@@ -85,7 +93,7 @@ each time the command runs; the alert rules' query samples are counted from the 
         const fleets = flags.hosts.split(',').map((hosts) => parseInputs({ ...flags, hosts }));
         const samplesPerRecord = numberFlag('--samples-per-record', flags.samplesPerRecord, { integer: true, min: 1 });
         // Sizes per sample do not depend on the fleet size: measure once.
-        const measured = measureSizes({ intervalSeconds: fleets[0]!.intervalSeconds, samplesPerRecord });
+        const measured = measureSizes({ intervalSeconds: fleets[0]!.intervalSeconds, samplesPerRecord, policy: writePolicy(flags) });
         const estimates = fleets.map((inputs) => estimateCost(inputs, measured));
         if (flags.json) console.log(JSON.stringify(estimates.length === 1 ? estimates[0] : estimates, null, 2));
         else console.log(estimates.length === 1 ? formatEstimate(estimates[0]!) : formatComparison(estimates));
@@ -93,6 +101,14 @@ each time the command runs; the alert rules' query samples are counted from the 
         command.error(`cost: ${(error as Error).message}`);
       }
     });
+}
+
+/** The write policy of --prometheus-detail, checked as the stack checks it. */
+export function writePolicy(flags: Pick<Flags, 'prometheusDetail'>): WritePolicy {
+  const policy = { detailSeconds: numberFlag('--prometheus-detail', flags.prometheusDetail, { integer: true, min: 0 }) };
+  const problem = writePolicyProblem(policy);
+  if (problem) throw new Error(`--prometheus-detail: ${problem}`);
+  return policy;
 }
 
 export function parseInputs(flags: Flags): CostInputs {
@@ -125,10 +141,11 @@ export function parseInputs(flags: Flags): CostInputs {
     cloudwatchFlushSeconds: ASSUMPTIONS.cloudwatchFlushSeconds,
     archive: flags.archive,
     archiveRetentionDays: numberFlag('--archive-retention-days', flags.archiveRetentionDays, { integer: true, min: 1 }),
-    // The host-anomaly rules are evaluated once per sample interval (grafana/alerts/rules.ts).
+    // The host-anomaly rules are evaluated once per sample interval (alerting/rules.ts).
     ruleSamplesPerHostPerMonth: ruleSamplesPerHost(
       vigilRules({ ...PRODUCTION_TIMINGS, sampleIntervalSeconds: intervalSeconds }),
       intervalSeconds,
+      writePolicy(flags),
       SECONDS_PER_MONTH,
     ),
   };

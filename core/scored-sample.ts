@@ -19,6 +19,8 @@ export interface ScoredSample {
   readonly topMetric: string;
   /** The metrics ranked by how far their features lie from the training baseline, most anomalous first (topMetric first; at most 10). */
   readonly rankedMetrics: readonly string[];
+  /** Which way the top metric went from the host's normal: anomalous samples only (model-store/explain.ts metricDirection). */
+  readonly topDirection?: 'above' | 'below';
   readonly modelVersion: string;
   /** The Timestream record version: the model's creation time in ms, so a newer model's rescore wins. */
   readonly recordVersion: number;

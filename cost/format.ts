@@ -25,7 +25,7 @@ export function formatEstimate(e: CostEstimate): string {
   const header = [
     `vigil on AWS: ${i.hosts.toLocaleString('en-US')} hosts, one sample every ${i.intervalSeconds} s (${Math.round(e.samplesPerMonth).toLocaleString('en-US')} samples a month)`,
     `list prices: ${PRICES_REGION}, as of ${PRICES_AS_OF} (cost/prices.ts); sinks: ${i.sinks.join(', ')}; Kinesis ${i.streamMode}`,
-    `measured per sample: Kinesis record ${Math.round(m.wireBytesPerRecord)} B for ${m.samplesPerRecord} sample(s); Timestream record ${Math.round(m.timestreamBytesPerSample)} B; ${m.seriesSamplesPerSample.toFixed(2)} Prometheus samples; model ${(m.modelBytes / 1e6).toFixed(2)} MB`,
+    `measured per sample: Kinesis record ${Math.round(m.wireBytesPerRecord)} B for ${m.samplesPerRecord} sample(s); Timestream record ${Math.round(m.timestreamBytesPerSample)} B; ${m.seriesSamplesPerSample.toFixed(2)} Prometheus samples (${m.policy.detailSeconds ? `detail every ${m.policy.detailSeconds} s` : 'every series of every sample'}); model ${(m.modelBytes / 1e6).toFixed(2)} MB`,
     '',
   ];
   const cloudwatch = [

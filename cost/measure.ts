@@ -1,12 +1,14 @@
 /**
  * Measures what one host sample costs in bytes and records along the pipeline, by running realistic
  * samples (the simulated fleet, through the real feature pipeline) through the real encoders:
- * the agent's wire sample, encodeWireRecord, toTimestreamRecord and toSeries; and the size of a
- * model trainModel builds.
+ * the agent's wire sample, encodeWireRecord, toTimestreamRecord and toSeries under the
+ * Prometheus write policy (core/write-policy.ts, as the sink applies it); and the size of a model
+ * trainModel builds.
  */
 import type { _Record } from '@aws-sdk/client-timestream-write';
 import { toWireSample } from '../core/wire-sample.js';
 import { toSeries } from '../core/alert-series.js';
+import { DetailSelector, type WritePolicy } from '../core/write-policy.js';
 import { FEATURE_SET_VERSION, HOST_FEATURE_SET } from '../core/features.js';
 import type { ScoredSample } from '../core/scored-sample.js';
 import { toTimestreamRecord } from '../core/stored-result.js';
@@ -21,7 +23,13 @@ export interface MeasureOptions {
   readonly intervalSeconds: number;
   /** Samples the agent packs into one Kinesis record. */
   readonly samplesPerRecord: number;
-  /** Share of samples scored anomalous (they carry one more Prometheus series). Default 0.01. */
+  /** The Prometheus write policy the sink applies. */
+  readonly policy: WritePolicy;
+  /**
+   * Share of samples scored anomalous, spread evenly (each writes every series and one more: its
+   * top metric). Default 0.01. Even spread is the dear case: real anomalies come in runs, which
+   * share their minutes' detail points.
+   */
   readonly anomalyShare?: number;
   /** Hosts measured (names and tags vary in length). Default 6. */
   readonly hosts?: number;
@@ -35,8 +43,9 @@ export interface MeasuredSizes {
   readonly wireBytesPerRecord: number;
   /** Mean Timestream-metered size of one stored result (time, dimensions, measure names and values). */
   readonly timestreamBytesPerSample: number;
-  /** Prometheus samples written per scored sample (anomalies carry one more). */
+  /** Prometheus samples written per scored sample under the write policy, anomalies included. */
   readonly seriesSamplesPerSample: number;
+  readonly policy: WritePolicy;
   /** Distinct series one host keeps active, and the bytes of their labels (stored metadata). */
   readonly seriesPerHost: number;
   readonly seriesLabelBytesPerHost: number;
@@ -50,6 +59,8 @@ export interface MeasuredSizes {
 export const ARCHIVE_MEASURE_BATCH = 100;
 
 const HISTORY_TICKS = 720;
+/** Time over which the series points are counted: many detail intervals, so where they fall does not matter. */
+const SERIES_COUNT_SECONDS = 6 * 3600;
 
 /** A realistic model version string: the shape the model tools give a published model. */
 const MODEL_VERSION = '20261121T120000Z-3f9a1c2b';
@@ -75,12 +86,14 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
   let records = 0;
   let timestreamBytes = 0;
   let scored = 0;
-  let seriesSamples = 0;
   const seriesKeys = new Map<string, Set<string>>();
   const archiveLines: string[] = [];
+  let firstTick: ReturnType<SimulatedFleet['sampleAt']> | undefined;
   for (let tick = 0; records < hosts * recordsPerHost; tick++) {
     const t = start + tick * step;
-    for (const sample of fleet.sampleAt(t)) {
+    const reporting = fleet.sampleAt(t);
+    firstTick ??= reporting;
+    for (const sample of reporting) {
       const features = pipelines.get(sample.host)!.push(sample);
       const batch = pending.get(sample.host) ?? [];
       batch.push(toWireSample(tick, t, sample.values, features));
@@ -110,7 +123,6 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
       };
       timestreamBytes += timestreamWriteSize(toTimestreamRecord(result));
       archiveLines.push(JSON.stringify(toArchiveRow(result, features, FEATURE_SET_VERSION)));
-      seriesSamples += toSeries(result, 0.55, t + 2000, start).length;
       const keys = seriesKeys.get(sample.host) ?? new Set<string>();
       // Over time a host's anomalies blame each of its metrics once: one top-metric series each.
       for (const topMetric of HOST_FEATURE_SET.metrics) {
@@ -120,19 +132,69 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
       scored++;
     }
   }
+  const seriesSamplesPerSample = countSeriesSamples(firstTick!, options, anomalyShare, start);
   const labelBytes = [...seriesKeys.values()].reduce((sum, keys) => sum + [...keys].reduce((s, k) => s + Buffer.byteLength(k), 0), 0);
   const seriesCount = [...seriesKeys.values()].reduce((sum, keys) => sum + keys.size, 0);
   return {
     samplesPerRecord: options.samplesPerRecord,
     wireBytesPerRecord: wireBytes / records,
     timestreamBytesPerSample: timestreamBytes / scored,
-    // An anomalous sample adds one series (the top contributing metric).
-    seriesSamplesPerSample: seriesSamples / scored + anomalyShare,
+    seriesSamplesPerSample,
+    policy: options.policy,
     seriesPerHost: seriesCount / seriesKeys.size,
     seriesLabelBytesPerHost: labelBytes / seriesKeys.size,
     modelBytes: model.onnx.byteLength + Buffer.byteLength(JSON.stringify(model.manifest)),
     archiveBytesPerSample: archivedBytes(archiveLines) / archiveLines.length,
   };
+}
+
+/**
+ * Prometheus points per host sample over SERIES_COUNT_SECONDS of the fleet, through the sink's
+ * DetailSelector and toSeries: each wire record is a batch of its own (as when hosts are many),
+ * one sample in 1/anomalyShare is anomalous.
+ */
+function countSeriesSamples(
+  hosts: readonly { readonly host: string; readonly tags: Readonly<Record<string, string>>; readonly values: Readonly<Record<string, number>> }[],
+  options: MeasureOptions,
+  anomalyShare: number,
+  start: number,
+): number {
+  const selector = new DetailSelector(options.policy);
+  const ticks = Math.max(60, Math.ceil(SERIES_COUNT_SECONDS / options.intervalSeconds));
+  const anomalyEvery = anomalyShare > 0 ? Math.max(1, Math.round(1 / anomalyShare)) : 0;
+  let points = 0;
+  let samples = 0;
+  const recordHasDetail = hosts.map(() => false);
+  for (let tick = 0; tick < ticks; tick++) {
+    const time = start + tick * options.intervalSeconds * 1000;
+    const batch = hosts.map((h, k): ScoredSample => {
+      const anomaly = anomalyEvery > 0 && (tick * hosts.length + k) % anomalyEvery === 0;
+      return {
+        host: h.host,
+        tags: h.tags,
+        seq: tick,
+        time,
+        metrics: h.values,
+        score: anomaly ? 0.6231 : 0.4231,
+        anomaly,
+        severity: anomaly ? 'low' : 'normal',
+        confidence: 0.731,
+        topMetric: HOST_FEATURE_SET.metrics[0]!,
+        rankedMetrics: HOST_FEATURE_SET.metrics,
+        modelVersion: MODEL_VERSION,
+        recordVersion: start,
+      };
+    });
+    const detail = selector.select(batch);
+    // A record a batch: its last sample carries the lag when one of the record's samples has detail (lagCarriers).
+    const endsRecord = (tick + 1) % options.samplesPerRecord === 0;
+    batch.forEach((sample, k) => {
+      recordHasDetail[k] = (tick % options.samplesPerRecord !== 0 && recordHasDetail[k]) || detail[k]!;
+      points += toSeries(sample, 0.55, time + 2000, start, endsRecord && recordHasDetail[k], detail[k]).length;
+      samples++;
+    });
+  }
+  return points / samples;
 }
 
 const MEASURE_VALUE_BYTES: Record<string, number> = { DOUBLE: 8, BIGINT: 8, BOOLEAN: 1, TIMESTAMP: 8 };

@@ -1,14 +1,17 @@
 /**
  * Samples the alert rules read per host: Amazon Managed Service for Prometheus bills rule
- * evaluation as query samples processed. Counted from the rules themselves (grafana/alerts/rules.ts):
- * each evaluation of a group reads, for every host, each sample inside a range selector's window
- * (`vigil_anomaly[1h]` at a 10 s interval: 360) and one sample for an instant selector. Left out:
+ * evaluation as query samples processed. Counted from the rules themselves (alerting/rules.ts):
+ * each evaluation of a group reads, for every host, each point inside a range selector's window
+ * (`vigil_anomaly[1h]` at a 10 s interval: 360) and one point for an instant selector. A series'
+ * points are as far apart as the write policy writes them (core/write-policy.ts: the flag every
+ * sample, detail series at the policy's interval; anomalies' extra points left out). Left out:
  * annotation queries, which run only while an alert fires, and dashboard queries, which depend on
  * who looks and how often.
  */
 import { SERIES } from '../core/alert-series.js';
+import { secondsBetweenPoints, type WritePolicy } from '../core/write-policy.js';
 
-/** The shape of a Prometheus rule file that matters here (grafana/alerts/rules.ts writes one). */
+/** The shape of a Prometheus rule file that matters here (alerting/rules.ts writes one). */
 export interface Rules {
   readonly groups: readonly { readonly interval?: string; readonly rules: readonly { readonly expr: string }[] }[];
 }
@@ -26,19 +29,23 @@ export function durationSeconds(duration: string): number {
   return parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_SECONDS[unit!]!, 0);
 }
 
-/** Per host, per evaluation of each group: the samples its rules' selectors of vigil's series read. */
-export function ruleSamplesPerEvaluation(rules: Rules, sampleIntervalSeconds: number): { readonly intervalSeconds: number; readonly samples: number }[] {
+/** Per host, per evaluation of each group: the samples its rules' selectors of vigil's series read, under `policy`. */
+export function ruleSamplesPerEvaluation(
+  rules: Rules,
+  sampleIntervalSeconds: number,
+  policy: WritePolicy,
+): { readonly intervalSeconds: number; readonly samples: number }[] {
   const names = Object.values(SERIES).join('|');
-  const selector = new RegExp(`\\b(?:${names})\\b(?:\\{[^}]*\\})?(?:\\[([^\\]]+)\\])?`, 'g');
+  const selector = new RegExp(`\\b(${names})\\b(?:\\{[^}]*\\})?(?:\\[([^\\]]+)\\])?`, 'g');
   return rules.groups.map((group) => ({
     intervalSeconds: group.interval ? durationSeconds(group.interval) : DEFAULT_EVALUATION_SECONDS,
     samples: group.rules
       .flatMap((rule) => [...rule.expr.matchAll(selector)])
-      .reduce((sum, [, range]) => sum + (range ? durationSeconds(range) / sampleIntervalSeconds : 1), 0),
+      .reduce((sum, [, name, range]) => sum + (range ? durationSeconds(range) / secondsBetweenPoints(name!, policy, sampleIntervalSeconds) : 1), 0),
   }));
 }
 
-/** Query samples the rules process per host in `seconds` (a month, for the bill). */
-export function ruleSamplesPerHost(rules: Rules, sampleIntervalSeconds: number, seconds: number): number {
-  return ruleSamplesPerEvaluation(rules, sampleIntervalSeconds).reduce((sum, group) => sum + (seconds / group.intervalSeconds) * group.samples, 0);
+/** Query samples the rules process per host in `seconds` (a month, for the bill), under `policy`. */
+export function ruleSamplesPerHost(rules: Rules, sampleIntervalSeconds: number, policy: WritePolicy, seconds: number): number {
+  return ruleSamplesPerEvaluation(rules, sampleIntervalSeconds, policy).reduce((sum, group) => sum + (seconds / group.intervalSeconds) * group.samples, 0);
 }

@@ -11,21 +11,29 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_LINKS, renderRules, type RuleLinks } from './alerts/rules.js';
-import { buildDashboards, dashboardJson } from './boards/index.js';
+import { DEFAULT_LINKS, renderRules, type RuleLinks } from '../alerting/rules.js';
+import { buildDashboards, dashboardJson, PROMETHEUS_ONLY } from './boards/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const RULES_FILE = join(here, 'alerts', 'vigil-rules.yml');
 export const DASHBOARDS_DIR = join(here, 'dashboards');
+/** The profile that needs the Prometheus data source only (the stack's default sinks). */
+// A folder of its own, beside dashboards/: Grafana's file provisioning reads subfolders too (the same uids twice).
+export const PROMETHEUS_ONLY_DIR = join(here, 'dashboards-prometheus-only');
 
 export function build(links: RuleLinks = DEFAULT_LINKS): string[] {
   writeFileSync(RULES_FILE, renderRules(undefined, links));
-  mkdirSync(DASHBOARDS_DIR, { recursive: true });
   const written = [RULES_FILE];
-  for (const { file, model } of buildDashboards()) {
-    const path = join(DASHBOARDS_DIR, file);
-    writeFileSync(path, dashboardJson(model));
-    written.push(path);
+  for (const [dir, options] of [
+    [DASHBOARDS_DIR, {}],
+    [PROMETHEUS_ONLY_DIR, { sources: PROMETHEUS_ONLY }],
+  ] as const) {
+    mkdirSync(dir, { recursive: true });
+    for (const { file, model } of buildDashboards(options)) {
+      const path = join(dir, file);
+      writeFileSync(path, dashboardJson(model));
+      written.push(path);
+    }
   }
   return written;
 }

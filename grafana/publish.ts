@@ -20,6 +20,8 @@ Environment:
   VIGIL_PROMETHEUS_SIGV4       true/false; default true for *.amazonaws.com
   VIGIL_GRAFANA_AWS_AUTH       ec2_iam_role (workspace role, default) or default (AWS SDK chain)
   VIGIL_GRAFANA_FOLDER         folder title, default vigil
+  VIGIL_DASHBOARD_SOURCES      data sources the stack has, default prometheus,timestream,cloudwatch;
+                               prometheus alone for the stack's defaults (panels of the others left out)
 
 Example:
   GRAFANA_URL=https://g-abc123def4.grafana-workspace.us-east-1.amazonaws.com GRAFANA_TOKEN=glsa_... \\
@@ -34,7 +36,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   try {
     const config = publishConfigFromEnv(env);
-    const dashboards = buildDashboards(config.scoreFunctionName ? { scoreFunctionName: config.scoreFunctionName } : {}).map((d) => d.model);
+    const dashboards = buildDashboards({ sources: config.sources, ...(config.scoreFunctionName ? { scoreFunctionName: config.scoreFunctionName } : {}) }).map(
+      (d) => d.model,
+    );
     const report = await publishToGrafana(config, dashboards);
     console.log(`Grafana ${report.grafanaVersion ?? ''} at ${config.grafanaUrl}`);
     for (const what of report.created) console.log(`  created   ${what}`);

@@ -26,6 +26,7 @@ const SETTINGS: Record<keyof VigilProps, Kind> = {
   retrainSchedule: 'string',
   retrainDays: 'number',
   retrainMemoryMb: 'number',
+  prometheusDetailSeconds: 'number',
   functionMemoryMb: 'number',
   functionTimeoutSeconds: 'number',
   batchSize: 'number',
@@ -40,6 +41,8 @@ const SETTINGS: Record<keyof VigilProps, Kind> = {
   grafana: 'boolean',
   tracing: 'boolean',
   alertRulesFile: 'string',
+  grafanaUrl: 'string',
+  runbookUrl: 'string',
   prometheusRemoteWriteUrl: 'string',
 };
 

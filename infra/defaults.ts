@@ -3,6 +3,7 @@
  * `vigil cost` command reads them without loading the CDK (a quarter of a second at every start).
  */
 import { DEFAULT_MODEL_PREFIX } from '../core/score-function.js';
+import { DEFAULT_WRITE_POLICY } from '../core/write-policy.js';
 import type { VigilProps } from './props.js';
 
 export const DEFAULTS = {
@@ -17,10 +18,11 @@ export const DEFAULTS = {
   modelNoncurrentVersionDays: 90,
   normalResolutionSeconds: 0,
   archive: true,
-  archiveRetentionDays: 90,
+  archiveRetentionDays: 30,
   retrainSchedule: 'rate(1 day)',
   retrainDays: 7,
   retrainMemoryMb: 3008,
+  prometheusDetailSeconds: DEFAULT_WRITE_POLICY.detailSeconds,
   functionMemoryMb: 1024,
   functionTimeoutSeconds: 60,
   batchSize: 500,

@@ -11,7 +11,8 @@ export interface ScoreEnvironmentInput {
   readonly modelRecheckSeconds: number;
   readonly sinks: readonly Sink[];
   readonly timestream: { readonly database: string; readonly table: string } | undefined;
-  readonly prometheus: { readonly remoteWriteUrl: string; readonly sigv4: boolean } | undefined;
+  /** `detailSeconds`: the write policy (core/write-policy.ts). */
+  readonly prometheus: { readonly remoteWriteUrl: string; readonly sigv4: boolean; readonly detailSeconds: number } | undefined;
   readonly deadLetterQueueUrl: string;
   readonly normalResolutionSeconds: number;
   /** Where every scored sample is archived; undefined keeps no archive. */
@@ -25,7 +26,13 @@ export function scoreEnvironment(input: ScoreEnvironmentInput): Record<string, s
     VIGIL_MODEL_RECHECK_SECONDS: String(input.modelRecheckSeconds),
     VIGIL_SINKS: input.sinks.join(','),
     ...(input.timestream ? { VIGIL_TIMESTREAM_DATABASE: input.timestream.database, VIGIL_TIMESTREAM_TABLE: input.timestream.table } : {}),
-    ...(input.prometheus ? { VIGIL_PROMETHEUS_URL: input.prometheus.remoteWriteUrl, VIGIL_PROMETHEUS_SIGV4: String(input.prometheus.sigv4) } : {}),
+    ...(input.prometheus
+      ? {
+          VIGIL_PROMETHEUS_URL: input.prometheus.remoteWriteUrl,
+          VIGIL_PROMETHEUS_SIGV4: String(input.prometheus.sigv4),
+          VIGIL_PROMETHEUS_DETAIL_SECONDS: String(input.prometheus.detailSeconds),
+        }
+      : {}),
     VIGIL_DEAD_LETTER_QUEUE_URL: input.deadLetterQueueUrl,
     VIGIL_NORMAL_RESOLUTION_SECONDS: String(input.normalResolutionSeconds),
     ...(input.archive ? { VIGIL_ARCHIVE_BUCKET: input.archive.bucket, VIGIL_ARCHIVE_PREFIX: input.archive.prefix } : {}),

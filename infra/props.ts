@@ -9,6 +9,8 @@ import { Token } from 'aws-cdk-lib';
 import { formatConfigProblem, formatConfigProblems, showValue, type ConfigProblem } from '../core/config-problems.js';
 import { DEFAULTS } from './defaults.js';
 import { DEPLOYED_SINKS, type DeployedSink } from '../core/score-function.js';
+import { MAX_DETAIL_SECONDS } from '../core/write-policy.js';
+import { DEFAULT_LINKS } from '../alerting/rules.js';
 
 /** Where the scoring function writes results. */
 export const SINKS = DEPLOYED_SINKS;
@@ -78,8 +80,8 @@ export interface VigilProps {
   readonly archive?: boolean;
   /**
    * Days the archive keeps a day of samples (1 to 3,650). Only with archive on. Storage grows with it
-   * (`vigil cost` prices it); retraining reads the last days only.
-   * @default 90
+   * (`vigil cost` prices it); retraining reads the last days only (retrainDays, 7 by default).
+   * @default 30
    */
   readonly archiveRetentionDays?: number;
   /**
@@ -98,6 +100,15 @@ export interface VigilProps {
    * @default 3008
    */
   readonly retrainMemoryMb?: number;
+  /**
+   * Prometheus write policy (core/write-policy.ts): seconds between two detail points of a host's
+   * normal samples (score, severity, raw metrics, lag), 0 to 120; 0 writes every series of every
+   * sample. The anomaly flag is written for every sample and every anomalous sample in full, so
+   * the alert rules see every sample. About 3.8 series points per sample at 60 s against 17 at 0
+   * with a 10 s agent interval (`vigil cost --prometheus-detail`).
+   * @default 60
+   */
+  readonly prometheusDetailSeconds?: number;
   /**
    * Memory of the scoring function in MB (128 to 10,240); CPU grows with it.
    * @default 1024 - ONNX inference over a 500-record batch with room to spare
@@ -172,6 +183,19 @@ export interface VigilProps {
    */
   readonly alertRulesFile?: string;
   /**
+   * The Grafana the dashboards live in (e.g. https://g-abc.grafana-workspace.eu-west-1.amazonaws.com):
+   * alerts then link to a dashboard with an absolute URL that works in an e-mail or a chat.
+   * Not with alertRulesFile (that file carries its own links).
+   * @default - links relative to Grafana (/d/<uid>), which only Grafana itself resolves
+   */
+  readonly grafanaUrl?: string;
+  /**
+   * Where docs/runbooks/ is published (a wiki, the repository's web view): each alert's runbook_url.
+   * Not with alertRulesFile.
+   * @default 'docs/runbooks' - the path in this repository
+   */
+  readonly runbookUrl?: string;
+  /**
    * Remote-write URL of a Prometheus you already run (Prometheus, Mimir, Thanos, Grafana Cloud, or an
    * existing Amazon Managed Service for Prometheus workspace), instead of a workspace this stack
    * creates. An Amazon Managed Service for Prometheus URL
@@ -185,10 +209,12 @@ export interface VigilProps {
 }
 
 /** Every setting with its default applied: what the constructs build from. */
-export type VigilConfig = Required<Omit<VigilProps, 'alarmEmail' | 'shardCount' | 'alertRulesFile' | 'prometheusRemoteWriteUrl'>> & {
+export type VigilConfig = Required<Omit<VigilProps, 'alarmEmail' | 'shardCount' | 'alertRulesFile' | 'prometheusRemoteWriteUrl' | 'grafanaUrl'>> & {
   readonly shardCount: number | undefined;
   readonly alarmEmail: string | undefined;
-  readonly alertRulesFile: string;
+  /** The rule file to load; undefined: the stack renders alerting/rules.ts with grafanaUrl and runbookUrl. */
+  readonly alertRulesFile: string | undefined;
+  readonly grafanaUrl: string | undefined;
   readonly prometheusRemoteWriteUrl: string | undefined;
 };
 
@@ -216,7 +242,7 @@ export class VigilPropsError extends SettingsError {
 }
 
 /** Applies defaults and checks every prop; throws a VigilPropsError listing every problem found. */
-export function resolveProps(props: VigilProps, defaultRulesFile: string): VigilConfig {
+export function resolveProps(props: VigilProps): VigilConfig {
   const problems: ConfigProblem[] = [];
   const streamMode = props.streamMode ?? DEFAULTS.streamMode;
   const sinks = props.sinks ?? DEFAULTS.sinks;
@@ -328,6 +354,14 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
       fix: 'lower retrainDays or raise archiveRetentionDays',
     });
   }
+  checkInteger(
+    problems,
+    'prometheusDetailSeconds',
+    props.prometheusDetailSeconds,
+    0,
+    MAX_DETAIL_SECONDS,
+    `0 writes every sample in full; the alert rules read detail series over 5 minutes, so at most ${MAX_DETAIL_SECONDS}`,
+  );
   checkInteger(problems, 'functionMemoryMb', props.functionMemoryMb, 128, 10_240, 'Lambda memory is 128 MB to 10,240 MB');
   checkInteger(problems, 'functionTimeoutSeconds', props.functionTimeoutSeconds, 1, 900, 'Lambda runs at most 15 minutes');
   checkInteger(problems, 'batchSize', props.batchSize, 1, 10_000, 'a Kinesis event source mapping takes 1 to 10,000 records per batch');
@@ -373,6 +407,7 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
   }
 
   checkRemoteWriteUrl(problems, props, sinks);
+  checkLinks(problems, props);
 
   if (problems.length > 0) throw new VigilPropsError(problems);
   return {
@@ -391,6 +426,7 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
     retrainSchedule,
     retrainDays,
     retrainMemoryMb: props.retrainMemoryMb ?? DEFAULTS.retrainMemoryMb,
+    prometheusDetailSeconds: props.prometheusDetailSeconds ?? DEFAULTS.prometheusDetailSeconds,
     functionMemoryMb: props.functionMemoryMb ?? DEFAULTS.functionMemoryMb,
     functionTimeoutSeconds: props.functionTimeoutSeconds ?? DEFAULTS.functionTimeoutSeconds,
     batchSize: props.batchSize ?? DEFAULTS.batchSize,
@@ -404,9 +440,40 @@ export function resolveProps(props: VigilProps, defaultRulesFile: string): Vigil
     iteratorAgeAlarmSeconds: props.iteratorAgeAlarmSeconds ?? DEFAULTS.iteratorAgeAlarmSeconds,
     grafana: props.grafana ?? DEFAULTS.grafana,
     tracing: props.tracing ?? DEFAULTS.tracing,
-    alertRulesFile: props.alertRulesFile ?? defaultRulesFile,
+    alertRulesFile: props.alertRulesFile,
+    grafanaUrl: props.grafanaUrl?.replace(/\/+$/, ''),
+    runbookUrl: (props.runbookUrl ?? DEFAULT_LINKS.runbookUrl).replace(/\/+$/, ''),
     prometheusRemoteWriteUrl: props.prometheusRemoteWriteUrl,
   };
+}
+
+/** grafanaUrl and runbookUrl: absolute http(s) URLs (runbookUrl may stay a path), and not with a rule file of one's own. */
+function checkLinks(problems: ConfigProblem[], props: VigilProps): void {
+  for (const key of ['grafanaUrl', 'runbookUrl'] as const) {
+    const value = props[key];
+    if (value === undefined || isToken(value)) continue;
+    if (props.alertRulesFile !== undefined) {
+      problems.push({
+        key,
+        value,
+        problem: 'the links are written into the rules the stack renders, and alertRulesFile gives a file of your own',
+        fix: `build that file with \`npm run grafana:build -- --grafana-url … --runbook-url …\`, or leave alertRulesFile out`,
+      });
+      continue;
+    }
+    const absolute = /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value);
+    if (key === 'grafanaUrl' ? !absolute : !absolute && !/^[\w./-]+$/.test(value)) {
+      problems.push({
+        key,
+        value,
+        problem: key === 'grafanaUrl' ? 'not an absolute http(s) URL' : 'neither an absolute http(s) URL nor a path',
+        fix:
+          key === 'grafanaUrl'
+            ? 'give the Grafana address, e.g. https://g-abc.grafana-workspace.eu-west-1.amazonaws.com'
+            : 'give where docs/runbooks is published, e.g. https://wiki.example.com/vigil/runbooks',
+      });
+    }
+  }
 }
 
 function checkRemoteWriteUrl(problems: ConfigProblem[], props: VigilProps, sinks: readonly unknown[]): void {

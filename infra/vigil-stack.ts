@@ -18,19 +18,19 @@ import { IngestStream } from './constructs/ingest-stream.js';
 import { ModelBucket } from './constructs/model-bucket.js';
 import { PipelineAlarms } from './constructs/pipeline-alarms.js';
 import { ExistingPrometheus, type RemoteWriteTarget } from './constructs/prometheus-endpoint.js';
-import { PrometheusWorkspace } from './constructs/prometheus-workspace.js';
+import { PrometheusWorkspace, readRuleFile } from './constructs/prometheus-workspace.js';
 import { ScoreFunction } from './constructs/score-function.js';
 import { TimestreamStore } from './constructs/timestream-store.js';
 import { DEFAULT_ARCHIVE_PREFIX } from '../core/archive.js';
 import { scoreEnvironment } from './function-environment.js';
 import { resolveProps } from './props.js';
+import { PRODUCTION_TIMINGS, renderRules } from '../alerting/rules.js';
 import type { VigilConfig, VigilProps } from './props.js';
 
 /** The repository root: where package.json, the handler and the rule file live. */
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
 export const SCORE_HANDLER = join(PROJECT_ROOT, 'functions', 'score', 'handler.ts');
 export const RETRAIN_HANDLER = join(PROJECT_ROOT, 'models', 'retrain', 'handler.ts');
-export const DEFAULT_RULES_FILE = join(PROJECT_ROOT, 'grafana', 'alerts', 'vigil-rules.yml');
 
 export interface VigilStackProps extends StackProps, VigilProps {
   /**
@@ -68,7 +68,7 @@ export class VigilStack extends Stack {
 
   constructor(scope: Construct, id: string, props: VigilStackProps = {}) {
     super(scope, id, { description: 'vigil: real-time anomaly detection for a fleet of hosts', ...props });
-    const config = resolveProps(props, DEFAULT_RULES_FILE);
+    const config = resolveProps(props);
     this.config = config;
 
     this.ingest = new IngestStream(this, 'Ingest', {
@@ -89,7 +89,7 @@ export class VigilStack extends Stack {
     if (config.sinks.includes('prometheus') && config.prometheusRemoteWriteUrl) {
       this.remoteWrite = new ExistingPrometheus(this, config.prometheusRemoteWriteUrl);
     } else if (config.sinks.includes('prometheus')) {
-      this.prometheus = new PrometheusWorkspace(this, 'Prometheus', { rulesFile: config.alertRulesFile, alertTopic: this.alerts.topic });
+      this.prometheus = new PrometheusWorkspace(this, 'Prometheus', { rules: this.alertRules(config), alertTopic: this.alerts.topic });
       this.alerts.allowPrometheusWorkspace(this.prometheus.workspace.attrArn);
       this.remoteWrite = this.prometheus;
     }
@@ -121,7 +121,11 @@ export class VigilStack extends Stack {
         modelRecheckSeconds: config.modelRecheckSeconds,
         sinks: config.sinks,
         timestream: this.timestream ? { database: this.timestream.database.ref, table: this.timestream.table.attrName } : undefined,
-        prometheus: this.remoteWrite && { remoteWriteUrl: this.remoteWrite.remoteWriteUrl, sigv4: this.remoteWrite.sigv4 },
+        prometheus: this.remoteWrite && {
+          remoteWriteUrl: this.remoteWrite.remoteWriteUrl,
+          sigv4: this.remoteWrite.sigv4,
+          detailSeconds: config.prometheusDetailSeconds,
+        },
         deadLetterQueueUrl: this.queues.deadLetters.queueUrl,
         normalResolutionSeconds: config.normalResolutionSeconds,
         archive: this.archive && { bucket: this.archive.bucket.bucketName, prefix: this.archive.prefix },
@@ -215,5 +219,14 @@ export class VigilStack extends Stack {
       out('GrafanaWorkspaceUrl', `https://${this.grafana.workspace.attrEndpoint}`, 'Amazon Managed Grafana (sign in with IAM Identity Center)');
       out('GrafanaWorkspaceId', this.grafana.workspace.attrId, 'For npm run grafana:publish');
     }
+  }
+
+  /**
+   * The rules loaded into the workspace: the operator's rule file, else vigil's rules rendered with
+   * the stack's links (grafanaUrl, runbookUrl).
+   */
+  private alertRules(config: VigilConfig): string {
+    if (config.alertRulesFile !== undefined) return readRuleFile(config.alertRulesFile);
+    return renderRules(PRODUCTION_TIMINGS, { grafanaUrl: config.grafanaUrl ?? '', runbookUrl: config.runbookUrl });
   }
 }

@@ -3,7 +3,7 @@
  * The scoring function attaches both to every scored sample (functions/score/score-batch.ts); the
  * ranking reads the per-feature baseline that training writes into the manifest (models/train.ts).
  */
-import type { FeatureSet } from '../core/features.js';
+import { PER_METRIC_FEATURES, type FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 
 /**
@@ -62,6 +62,37 @@ export function rankedMetrics(features: ArrayLike<number>, featureSet: FeatureSe
 export function metricDistances(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline'], offset = 0): Float64Array {
   const perMetric = featureSet.names.length / featureSet.metrics.length;
   return Float64Array.from(featureSet.metrics, (_, m) => metricDistance(features, perMetric, baseline, offset, m));
+}
+
+/** The features that say where a value sits against the host's normals (the others are changes and spreads). */
+const POSITION_FEATURES: readonly number[] = (['level', 'dev_short', 'dev_long', 'dev_seasonal'] as const).map((f) => PER_METRIC_FEATURES.indexOf(f));
+
+/**
+ * Which way metric `metric` went: 'above' or 'below' its normal, by the sign of its position
+ * feature furthest from the training center (in reach units, else scale units). For the top metric
+ * of an anomalous sample: what the alert says.
+ */
+export function metricDirection(
+  features: ArrayLike<number>,
+  featureSet: FeatureSet,
+  baseline: Manifest['baseline'],
+  offset: number,
+  metric: string,
+): 'above' | 'below' {
+  const perMetric = featureSet.names.length / featureSet.metrics.length;
+  const m = featureSet.metrics.indexOf(metric);
+  let furthest = 0;
+  let sign = 1;
+  for (const f of POSITION_FEATURES) {
+    const k = m * perMetric + f;
+    const away = features[offset + k]! - baseline.center[k]!;
+    const unit = baseline.reach?.[k] ?? baseline.scale[k]!;
+    if (Math.abs(away) / unit > furthest) {
+      furthest = Math.abs(away) / unit;
+      sign = Math.sign(away);
+    }
+  }
+  return sign < 0 ? 'below' : 'above';
 }
 
 /**

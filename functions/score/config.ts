@@ -8,6 +8,7 @@ import { DEFAULT_ARCHIVE_PREFIX } from '../../core/archive.js';
 import { formatConfigProblems, type ConfigProblem } from '../../core/config-problems.js';
 import { DEFAULT_MODEL_PREFIX, SCORE_SERVICE_NAME, SINK_NAMES, type SinkName } from '../../core/score-function.js';
 import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';
+import { DEFAULT_WRITE_POLICY, MAX_DETAIL_SECONDS, type WritePolicy } from '../../core/write-policy.js';
 
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -37,6 +38,10 @@ const EnvSchema = z
     VIGIL_TIMESTREAM_TABLE: z.string().min(1, 'is empty').default(DEFAULT_TIMESTREAM_TABLE),
     VIGIL_PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).optional(),
     VIGIL_PROMETHEUS_SIGV4: boolean.optional(),
+    VIGIL_PROMETHEUS_DETAIL_SECONDS: wholeSeconds(DEFAULT_WRITE_POLICY.detailSeconds).refine(
+      (s) => s <= MAX_DETAIL_SECONDS,
+      `expected ${MAX_DETAIL_SECONDS} or less`,
+    ),
     VIGIL_DEAD_LETTER_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'not an SQS queue URL' }),
     VIGIL_NORMAL_RESOLUTION_SECONDS: wholeSeconds(0),
     VIGIL_ARCHIVE_BUCKET: z.string({ error: 'expected text' }).regex(BUCKET_PATTERN, 'not an S3 bucket name').optional(),
@@ -58,6 +63,7 @@ const FIXES: Record<string, string> = {
   VIGIL_TIMESTREAM_TABLE: `set it to the Timestream table name, or leave it out for the default (${DEFAULT_TIMESTREAM_TABLE})`,
   VIGIL_PROMETHEUS_URL: 'set it to the remote-write URL, e.g. https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-.../api/v1/remote_write',
   VIGIL_PROMETHEUS_SIGV4: 'set it to true (Amazon Managed Service for Prometheus) or false (a plain Prometheus)',
+  VIGIL_PROMETHEUS_DETAIL_SECONDS: `set it to seconds between two detail points of a host (score, raw metrics) from 0 (every sample) to ${MAX_DETAIL_SECONDS}, or leave it out for ${DEFAULT_WRITE_POLICY.detailSeconds}`,
   VIGIL_DEAD_LETTER_QUEUE_URL: 'set it to the URL of the SQS queue that takes bad records',
   VIGIL_ARCHIVE_BUCKET: 'set it to the bucket the history archive is written to, or leave it out to keep no archive',
   VIGIL_NORMAL_RESOLUTION_SECONDS: 'set it to 0 (store every sample) or to seconds between stored normal samples, e.g. 60',
@@ -69,7 +75,8 @@ export interface ScoreConfig {
   readonly modelRecheckMs: number;
   readonly sinks: readonly SinkName[];
   readonly timestream: { readonly database: string; readonly table: string };
-  readonly prometheus?: { readonly url: string; readonly sigv4: boolean };
+  /** `policy`: which series each sample writes (core/write-policy.ts). */
+  readonly prometheus?: { readonly url: string; readonly sigv4: boolean; readonly policy: WritePolicy };
   readonly deadLetterQueueUrl: string;
   /** 0: store every normal sample; else at most about one normal sample per host per this many ms. */
   readonly normalResolutionMs: number;
@@ -105,7 +112,13 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ScoreConfig {
     sinks: [...new Set(e.VIGIL_SINKS)],
     timestream: { database: e.VIGIL_TIMESTREAM_DATABASE, table: e.VIGIL_TIMESTREAM_TABLE },
     ...(prometheusUrl
-      ? { prometheus: { url: prometheusUrl, sigv4: e.VIGIL_PROMETHEUS_SIGV4 ?? new URL(prometheusUrl).hostname.endsWith('.amazonaws.com') } }
+      ? {
+          prometheus: {
+            url: prometheusUrl,
+            sigv4: e.VIGIL_PROMETHEUS_SIGV4 ?? new URL(prometheusUrl).hostname.endsWith('.amazonaws.com'),
+            policy: { detailSeconds: e.VIGIL_PROMETHEUS_DETAIL_SECONDS },
+          },
+        }
       : {}),
     deadLetterQueueUrl: e.VIGIL_DEAD_LETTER_QUEUE_URL,
     normalResolutionMs: e.VIGIL_NORMAL_RESOLUTION_SECONDS * 1000,

@@ -30,8 +30,8 @@ export function buildSinks(config: ScoreConfig, logger: Logger, s3?: S3Client): 
           table: config.timestream.table,
         });
       case 'prometheus': {
-        const { url, sigv4 } = config.prometheus!;
-        return new PrometheusSink({ url, ...(sigv4 ? { sign: sigv4Signer(regionOf(new URL(url))) } : {}) });
+        const { url, sigv4, policy } = config.prometheus!;
+        return new PrometheusSink({ url, policy, ...(sigv4 ? { sign: sigv4Signer(regionOf(new URL(url))) } : {}) });
       }
       case 'log':
         return new LogSink(logger);

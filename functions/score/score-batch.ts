@@ -4,7 +4,7 @@
  * contributing metric per sample. Score and confidence are float32 quantities, carried as their
  * shortest decimals (core/float32-decimal.ts).
  */
-import { confidenceOf, rankedMetrics } from '../../model-store/explain.js';
+import { confidenceOf, metricDirection, rankedMetrics } from '../../model-store/explain.js';
 import { float32Decimal } from '../../core/float32-decimal.js';
 import { severityOf } from '../../core/manifest.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
@@ -53,6 +53,8 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
         confidence: float32Decimal(confidenceOf(score, manifest)),
         topMetric: ranked[0]!,
         rankedMetrics: ranked,
+        // Only what an anomaly's alert says: normal samples pay nothing for it.
+        topDirection: severity === 'normal' ? undefined : metricDirection(features, manifest.featureSet, manifest.baseline, row * width, ranked[0]!),
         modelVersion: manifest.version,
         recordVersion: model.createdMs,
       };

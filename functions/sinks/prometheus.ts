@@ -1,7 +1,9 @@
 /**
  * Prometheus sink: scored samples as alert series (core/alert-series.ts) over remote write 1.0,
  * SigV4-signed for Amazon Managed Service for Prometheus, unsigned for a plain Prometheus.
- * Every sample is written at full resolution (alert rules need each one).
+ * The write policy (core/write-policy.ts) decides which series each sample writes: the anomaly
+ * flag always (the alert rules count every sample), the detail series once per host per
+ * `detailSeconds` and for every anomaly.
  *
  * What an answer means (classifyAnswer), by its body first, since Prometheus 2.42 answers 500 for
  * a sample older than its out-of-order window and 400 for a repeated timestamp, and refuses the
@@ -16,6 +18,7 @@
  *   are delivered again; never drained into the dead-letter queue.
  * - any other 4xx: Prometheus refused the request for good: a rejection with its answer.
  */
+import { DEFAULT_WRITE_POLICY, DetailSelector, type WritePolicy } from '../../core/write-policy.js';
 import { REMOTE_WRITE_HEADERS } from './remote-write-codec.js';
 import { RemoteWriteEncoder } from './remote-write-samples.js';
 import { DEFAULT_RETRY_POLICY, inParallel, withRetries, type RetryPolicy } from './retry.js';
@@ -27,7 +30,9 @@ export interface PrometheusSinkOptions {
   readonly url: string;
   /** Signs each request (SigV4 for AMP); none for a plain Prometheus. */
   readonly sign?: RequestSigner;
-  /** Samples per remote-write request (each sample is about 17 series points). @default 500 */
+  /** Which series each sample writes. @default DEFAULT_WRITE_POLICY: detail points once a minute per host */
+  readonly policy?: WritePolicy;
+  /** Samples per remote-write request (each sample is up to about 17 series points). @default 500 */
   readonly samplesPerRequest?: number;
   /** @default 4 */
   readonly concurrency?: number;
@@ -84,13 +89,16 @@ export function classifyAnswer(status: number, body: string): AnswerClass {
 export class PrometheusSink implements ResultSink {
   readonly name = 'prometheus';
   private readonly url: URL;
+  /** Remembers, across batches, which sample carries each host's detail points. */
+  private readonly detail: DetailSelector;
 
   constructor(private readonly options: PrometheusSinkOptions) {
     this.url = new URL(options.url);
+    this.detail = new DetailSelector(options.policy ?? DEFAULT_WRITE_POLICY);
   }
 
   prepare(batch: SinkBatch): PreparedWrite {
-    const encoder = new RemoteWriteEncoder(batch);
+    const encoder = new RemoteWriteEncoder(batch, this.detail.select(batch.samples));
     const requests = requestsByHost(batch, this.options.samplesPerRequest ?? 500).map((indices) => ({ body: encoder.encode(indices), indices }));
     return sendOnce('Prometheus', requests.length, async () => {
       const split = { left: this.options.splitBudget ?? DEFAULT_SPLIT_BUDGET };

@@ -3,7 +3,7 @@
  * written by hand (the message definition is in remote-write-decode.ts, which reads requests back).
  * Requests are compressed by ./snappy.ts.
  */
-import type { Series } from '../../core/alert-series.js';
+import { seriesHelp, type Series } from '../../core/alert-series.js';
 import { snappyCompress } from './snappy.js';
 
 export const REMOTE_WRITE_HEADERS = {
@@ -64,6 +64,7 @@ export function encodeWriteRequest(series: readonly Series[]): Uint8Array {
     const { values, timestamps } = inTimeOrder(parts);
     writer.timeSeries(encodeLabels(labels, names), values, timestamps);
   }
+  for (const name of new Set([...bySet.values()].map((entry) => entry.labels.__name__!))) writer.metadata(name);
   return writer.finish();
 }
 
@@ -212,6 +213,21 @@ export class WriteRequestWriter {
     out.bytes(labels);
     out.points(values, timestamps);
   }
+  /**
+   * The HELP and TYPE of series `name` (WriteRequest.metadata: remote write 1.0 carries them, for a
+   * receiver that keeps them); every vigil series is a gauge. Once per name a request.
+   */
+  metadata(name: string): void {
+    let encoded = metadataCache.get(name);
+    if (!encoded) {
+      encoded = encodeMetadata(name, seriesHelp(name));
+      if (metadataCache.size < METADATA_CACHE_LIMIT) metadataCache.set(name, encoded);
+    }
+    const out = this.writer();
+    out.reserve(encoded.length);
+    out.bytes(encoded);
+  }
+
   /** The snappy-compressed request body; the writer is done. */
   finish(): Uint8Array {
     const out = this.writer();
@@ -225,6 +241,34 @@ export class WriteRequestWriter {
     if (!this.out) throw new Error('this remote-write request is finished; start another WriteRequestWriter');
     return this.out;
   }
+}
+
+/** Encoded metadata by series name: a handful of names, each written in every request. */
+const metadataCache = new Map<string, Uint8Array>();
+const METADATA_CACHE_LIMIT = 1000;
+/** prometheus.MetricMetadata.MetricType GAUGE. */
+const GAUGE = 2;
+
+/** A WriteRequest.metadata field: MetricMetadata { type, metric_family_name, help }. */
+function encodeMetadata(name: string, help: string): Uint8Array {
+  const nameBytes = Buffer.from(name);
+  const helpBytes = Buffer.from(help);
+  const body = [
+    FIELD_METADATA_TYPE,
+    GAUGE,
+    FIELD_METADATA_NAME,
+    ...varintBytes(nameBytes.length),
+    ...nameBytes,
+    FIELD_METADATA_HELP,
+    ...varintBytes(helpBytes.length),
+    ...helpBytes,
+  ];
+  return Uint8Array.from([FIELD_METADATA, ...varintBytes(body.length), ...body]);
+}
+
+function varintBytes(n: number): number[] {
+  const out = new Uint8Array(10);
+  return [...out.subarray(0, writeVarint(out, 0, n))];
 }
 
 /** Bytes of a non-negative integer (up to 2^53) as a protobuf varint. */
@@ -251,6 +295,10 @@ function writeVarint(out: Uint8Array, at: number, n: number): number {
 
 // Field tags (field number << 3 | wire type) of the messages above.
 const FIELD_TIMESERIES = (1 << 3) | 2; // WriteRequest.timeseries
+const FIELD_METADATA = (3 << 3) | 2; // WriteRequest.metadata
+const FIELD_METADATA_TYPE = (1 << 3) | 0; // MetricMetadata.type: varint enum
+const FIELD_METADATA_NAME = (2 << 3) | 2; // MetricMetadata.metric_family_name
+const FIELD_METADATA_HELP = (4 << 3) | 2; // MetricMetadata.help
 const FIELD_LABELS = (1 << 3) | 2; // TimeSeries.labels
 const FIELD_SAMPLES = (2 << 3) | 2; // TimeSeries.samples
 const FIELD_LABEL_NAME = (1 << 3) | 2;

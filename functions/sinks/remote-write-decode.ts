@@ -12,7 +12,20 @@ const root = protobuf.Root.fromJSON({
   nested: {
     prometheus: {
       nested: {
-        WriteRequest: { fields: { timeseries: { rule: 'repeated', type: 'TimeSeries', id: 1 } } },
+        WriteRequest: {
+          fields: {
+            timeseries: { rule: 'repeated', type: 'TimeSeries', id: 1 },
+            metadata: { rule: 'repeated', type: 'MetricMetadata', id: 3 },
+          },
+        },
+        MetricMetadata: {
+          fields: {
+            type: { type: 'int32', id: 1 },
+            metric_family_name: { type: 'string', id: 2 },
+            help: { type: 'string', id: 4 },
+            unit: { type: 'string', id: 5 },
+          },
+        },
         TimeSeries: {
           fields: {
             labels: { rule: 'repeated', type: 'Label', id: 1 },
@@ -36,4 +49,12 @@ export function decodeWriteRequest(body: Uint8Array): Series[] {
     const labels = Object.fromEntries((ts.labels ?? []).map((l) => [l.name, l.value]));
     return (ts.samples ?? []).map((s) => ({ labels, value: s.value ?? 0, timestamp: s.timestamp ?? 0 }));
   });
+}
+
+/** The HELP and TYPE metadata of a snappy-compressed WriteRequest: series name, type (2 = gauge) and help. */
+export function decodeWriteMetadata(body: Uint8Array): { readonly name: string; readonly type: number; readonly help: string }[] {
+  const message = WriteRequest.toObject(WriteRequest.decode(snappy.uncompress(body))) as {
+    metadata?: { type?: number; metric_family_name?: string; help?: string }[];
+  };
+  return (message.metadata ?? []).map((m) => ({ name: m.metric_family_name ?? '', type: m.type ?? 0, help: m.help ?? '' }));
 }

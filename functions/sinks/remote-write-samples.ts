@@ -13,9 +13,23 @@ import { sameTags, type ScoredSample } from '../../core/scored-sample.js';
 import { encodeLabels, WriteRequestWriter } from './remote-write-codec.js';
 import type { SinkBatch } from './sink.js';
 
+/** A series name, and the last request that wrote its metadata (HELP and TYPE go once per name a request). */
+interface SeriesName {
+  readonly name: string;
+  request: number;
+}
+const seriesNames = new Map<string, SeriesName>();
+
+function seriesName(name: string): SeriesName {
+  let entry = seriesNames.get(name);
+  if (!entry) seriesNames.set(name, (entry = { name, request: 0 }));
+  return entry;
+}
+
 /** One time series of one request: its encoded labels and its points. */
 interface SeriesSlot {
   readonly name: string;
+  readonly named: SeriesName;
   readonly extraLabel: string | undefined;
   readonly extraValue: string | undefined;
   readonly labels: Uint8Array;
@@ -55,9 +69,9 @@ class HostSeries {
     // The labels toSeries gives the series.
     const labels =
       extraLabel === undefined
-        ? { __name__: name, ...this.tags, host: this.host }
-        : { __name__: name, ...this.tags, host: this.host, [extraLabel]: extraValue! };
-    return { name, extraLabel, extraValue, labels: encodeLabels(labels), request: 0, values: NO_POINTS, timestamps: NO_POINTS };
+        ? { __name__: name, ...this.tags, host: this.host, instance: this.host }
+        : { __name__: name, ...this.tags, host: this.host, instance: this.host, [extraLabel]: extraValue! };
+    return { name, named: seriesName(name), extraLabel, extraValue, labels: encodeLabels(labels), request: 0, values: NO_POINTS, timestamps: NO_POINTS };
   }
 }
 
@@ -81,8 +95,12 @@ export class RemoteWriteEncoder {
   /** Per sample: whether it carries its host's lag point (one a host and batch, in whichever request holds it). */
   private readonly carriers: readonly boolean[];
 
-  constructor(private readonly batch: SinkBatch) {
-    this.carriers = lagCarriers(batch.samples);
+  /** `detail`: per sample, whether it writes its detail series (core/write-policy.ts); every sample when left out. */
+  constructor(
+    private readonly batch: SinkBatch,
+    private readonly detail?: readonly boolean[],
+  ) {
+    this.carriers = lagCarriers(batch.samples, detail);
   }
 
   get samples(): SinkBatch['samples'] {
@@ -95,6 +113,7 @@ export class RemoteWriteEncoder {
     const request = ++lastRequest;
     if (hostCount >= HOST_LIMIT) {
       hosts.clear();
+      seriesNames.clear();
       hostCount = 0;
     }
     const slots: SeriesSlot[] = [];
@@ -125,14 +144,21 @@ export class RemoteWriteEncoder {
       if (!host || host.host !== sample.host || (host.tags !== sample.tags && !sameTags(host.tags, sample.tags))) host = this.hostSeries(sample);
       time = sample.time;
       visits = 0;
-      visitSeries(sample, threshold, scoredAt, modelCreatedMs, visit, this.carriers[i]);
+      visitSeries(sample, threshold, scoredAt, modelCreatedMs, visit, this.carriers[i], this.detail?.[i] ?? true);
     }
     const writer = new WriteRequestWriter();
+    const names: string[] = [];
     for (const slot of slots) {
       inTimeOrder(slot);
       writer.timeSeries(slot.labels, slot.values, slot.timestamps);
       slot.values = slot.timestamps = NO_POINTS;
+      if (slot.named.request !== request) {
+        slot.named.request = request;
+        names.push(slot.name);
+      }
     }
+    // HELP and TYPE of each series name, in the order the series came (as encodeWriteRequest writes them).
+    for (const name of names) writer.metadata(name);
     return writer.finish();
   }
 

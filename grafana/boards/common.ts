@@ -29,7 +29,7 @@ export function datasourceVariable(name: keyof typeof DS, label: string): dashbo
 
 /** Hosts that reported a score: one host (detail) or several with All (fleet). */
 export function hostVariable(multi: boolean): dashboard.QueryVariableBuilder {
-  const query = `label_values(${SERIES.score}, host)`;
+  const query = `label_values(${SERIES.anomaly}, host)`;
   const variable = new dashboard.QueryVariableBuilder('host')
     .label('Host')
     .datasource(DS.prometheus)
@@ -38,6 +38,21 @@ export function hostVariable(multi: boolean): dashboard.QueryVariableBuilder {
     .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
     .sort(dashboard.VariableSort.AlphabeticalAsc);
   return multi ? variable.multi(true).includeAll(true).allValue('.+') : variable;
+}
+
+/** Labels every vigil series carries that are not host tags. */
+export const NOT_TAGS = ['__name__', 'host', 'instance', 'metric', 'model_version', 'job'];
+
+/** The tag to group hosts by (fleet, then group, then host): any label of the hosts' series but vigil's own. */
+export function groupByVariable(): dashboard.QueryVariableBuilder {
+  return new dashboard.QueryVariableBuilder('group_by')
+    .label('Group by tag')
+    .datasource(DS.prometheus)
+    .query('label_names()')
+    .definition('label_names()')
+    .regex(`/^(?!(${NOT_TAGS.join('|')})$).+$/`)
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalAsc);
 }
 
 /** Host tags are labels of every vigil series: filter by any of them. */
@@ -142,6 +157,20 @@ export function thresholds(steps: [number | null, string][]): dashboard.Threshol
   return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps.map(([value, color]) => ({ value, color })));
 }
 
+/** The data sources a dashboard may use; Prometheus is always there. */
+export type DataSourceKind = 'prometheus' | 'timestream' | 'cloudwatch';
+export const ALL_SOURCES: readonly DataSourceKind[] = ['prometheus', 'timestream', 'cloudwatch'];
+
+/** Adds the panels whose data source is among `sources`. */
+export function panelsFrom(
+  board: dashboard.DashboardBuilder,
+  sources: ReadonlySet<DataSourceKind>,
+  panels: readonly (readonly [DataSourceKind, cog.Builder<dashboard.Panel>])[],
+): dashboard.DashboardBuilder {
+  for (const [source, panel] of panels) if (sources.has(source)) board.withPanel(panel);
+  return board;
+}
+
 export function newDashboard(title: string, uid: string, description: string): dashboard.DashboardBuilder {
   return new dashboard.DashboardBuilder(title)
     .uid(uid)
@@ -151,5 +180,36 @@ export function newDashboard(title: string, uid: string, description: string): d
     .refresh('30s')
     .time({ from: 'now-6h', to: 'now' })
     .timezone('browser')
-    .tooltip(dashboard.DashboardCursorSync.Crosshair);
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .annotations(modelChangeAnnotations());
+}
+
+/**
+ * Model changes, as the scoring function's series show them: a model version in use that was not
+ * 10 minutes before, created after the newest one then (published) or before it (rolled back).
+ * Each marks the 10 minutes after the change. Read over 5 minutes: the write policy writes the
+ * model series once a minute per host (core/write-policy.ts).
+ */
+export const MODEL_CHANGE_QUERIES = (() => {
+  const inUse = (offset: string): string => `max by (model_version) (last_over_time(${SERIES.modelCreated}[5m]${offset}))`;
+  const appeared = `(${inUse('')} unless ${inUse(' offset 10m')})`;
+  const newestBefore = `scalar(max(${inUse(' offset 10m')}))`;
+  return { published: `${appeared} > ${newestBefore}`, rolledBack: `${appeared} < ${newestBefore}` };
+})();
+
+function modelChangeAnnotations(): dashboard.AnnotationQueryBuilder[] {
+  const annotation = (name: string, expr: string, title: string, color: string): dashboard.AnnotationQueryBuilder =>
+    new dashboard.AnnotationQueryBuilder()
+      .name(name)
+      .datasource(DS.prometheus)
+      .enable(true)
+      .iconColor(color)
+      .expr(expr)
+      .step('1m')
+      .titleFormat(title)
+      .tagKeys('model_version');
+  return [
+    annotation('Model published', MODEL_CHANGE_QUERIES.published, 'Model {{model_version}} published', 'blue'),
+    annotation('Model rolled back', MODEL_CHANGE_QUERIES.rolledBack, 'Rolled back to model {{model_version}}', 'orange'),
+  ];
 }

@@ -8,13 +8,17 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as statushistory from '@grafana/grafana-foundation-sdk/statushistory';
 import * as table from '@grafana/grafana-foundation-sdk/table';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { SERIES } from '../../core/alert-series.js';
 import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
-import { PRODUCTION_TIMINGS } from '../alerts/rules.js';
-import { promDuration } from '../alerts/duration.js';
+import { PRODUCTION_TIMINGS } from '../../alerting/rules.js';
+import { promDuration } from '../../alerting/duration.js';
 import {
+  ALL_SOURCES,
   datasourceVariable,
+  type DataSourceKind,
   DS,
+  groupByVariable,
   hostVariable,
   newDashboard,
   promInstant,
@@ -134,6 +138,42 @@ function rateByHostTable(): table.PanelBuilder {
     .span(12);
 }
 
+/** Fleet, then group: hosts anomalous now per value of the $group_by tag. */
+function anomalousByGroup(): timeseries.PanelBuilder {
+  return new timeseries.PanelBuilder()
+    .title('Anomalous hosts by $group_by')
+    .description(
+      'Per value of the tag chosen in "Group by tag": how many of its hosts have an anomalous latest sample. Open a group with the Tags filter, then a host.',
+    )
+    .datasource(DS.prometheus)
+    .withTarget(
+      promQuery(`count by ($group_by) (max by (host, $group_by) (last_over_time(${SERIES.anomaly}{${hosts}}[${silentAfter}])) == 1)`, '{{$group_by}}'),
+    )
+    .min(0)
+    .height(8)
+    .span(12);
+}
+
+function rateByGroupOverTime(): statushistory.PanelBuilder {
+  return new statushistory.PanelBuilder()
+    .title('Anomaly rate by $group_by over time')
+    .description(
+      'Each row a value of the tag chosen in "Group by tag", each cell the share of its samples anomalous in that interval: one row per group, however many hosts.',
+    )
+    .datasource(DS.prometheus)
+    .withTarget(promQuery(`avg by ($group_by) (avg_over_time(${SERIES.anomaly}{${hosts}}[$__interval]))`, '{{$group_by}}').interval('1m'))
+    .unit('percentunit')
+    .thresholds(
+      thresholds([
+        [null, 'green'],
+        [0.01, 'yellow'],
+        [0.1, 'red'],
+      ]),
+    )
+    .height(8)
+    .span(12);
+}
+
 function rateByHostOverTime(): statushistory.PanelBuilder {
   return new statushistory.PanelBuilder()
     .title('Anomaly rate by host over time')
@@ -188,11 +228,15 @@ function anomaliesBySeverity(): table.PanelBuilder {
     .span(12);
 }
 
-export function fleetOverviewDashboard(): dashboard.DashboardBuilder {
-  return newDashboard('vigil / Fleet overview', DASHBOARD_UIDS.fleetOverview, 'The whole fleet: anomalous hosts now, anomaly rate by host, silent hosts.')
+export function fleetOverviewDashboard(sources: ReadonlySet<DataSourceKind> = new Set(ALL_SOURCES)): dashboard.DashboardBuilder {
+  const board = newDashboard(
+    'vigil / Fleet overview',
+    DASHBOARD_UIDS.fleetOverview,
+    'The whole fleet: anomalous hosts now, anomaly rate by host, silent hosts.',
+  )
     .withVariable(datasourceVariable('prometheus', 'Prometheus'))
-    .withVariable(datasourceVariable('timestream', 'Timestream'))
     .withVariable(hostVariable(true))
+    .withVariable(groupByVariable())
     .withVariable(tagsVariable())
     .link(new dashboard.DashboardLinkBuilder('vigil dashboards').type(dashboard.DashboardLinkType.Dashboards).tags(['vigil']).keepTime(true).asDropdown(true))
     .withRow(new dashboard.RowBuilder('Now'))
@@ -202,9 +246,13 @@ export function fleetOverviewDashboard(): dashboard.DashboardBuilder {
     .withPanel(fleetAnomalyRate())
     .withPanel(mostAnomalousNow())
     .withPanel(rateByHostTable())
+    .withRow(new dashboard.RowBuilder('By group'))
+    .withPanel(anomalousByGroup())
+    .withPanel(rateByGroupOverTime())
     .withRow(new dashboard.RowBuilder('Over time'))
     .withPanel(rateByHostOverTime())
     .withRow(new dashboard.RowBuilder('Silence and history'))
-    .withPanel(silentHosts())
-    .withPanel(anomaliesBySeverity());
+    .withPanel(silentHosts());
+  if (!sources.has('timestream')) return board;
+  return board.withVariable(datasourceVariable('timestream', 'Timestream')).withPanel(anomaliesBySeverity());
 }

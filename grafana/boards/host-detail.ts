@@ -9,10 +9,13 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { SERIES } from '../../core/alert-series.js';
+import { HOST_METRIC_SERIES, SERIES } from '../../core/alert-series.js';
+import { HOST_METRICS, type HostMetric } from '../../core/host-metrics.js';
 import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
 import {
+  ALL_SOURCES,
   datasourceVariable,
+  type DataSourceKind,
   DS,
   hostVariable,
   newDashboard,
@@ -30,17 +33,13 @@ const host = 'host="$host"';
 /** The expected band: the metric's mean over the past hour, plus or minus two standard deviations. */
 const BAND_WINDOW = '1h';
 
-function metricVariable(): dashboard.QueryVariableBuilder {
-  const query = `label_values(${SERIES.hostMetric}{${host}}, metric)`;
-  return new dashboard.QueryVariableBuilder('metric')
-    .label('Metric')
-    .datasource(DS.prometheus)
-    .query(query)
-    .definition(query)
-    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-    .multi(true)
-    .includeAll(true)
-    .sort(dashboard.VariableSort.AlphabeticalAsc);
+/** Grafana's unit for a series named by the Prometheus naming guide. */
+export function grafanaUnit(series: string): string {
+  if (series.endsWith('_ratio')) return 'percentunit';
+  if (series.endsWith('_bytes_per_second')) return 'Bps';
+  if (series.endsWith('_seconds')) return 's';
+  if (series.endsWith('_per_second')) return 'suffix:/s';
+  return 'short';
 }
 
 function statusNow(): stat.PanelBuilder {
@@ -156,16 +155,15 @@ function rollingAnomalyRate(): timeseries.PanelBuilder {
     .span(12);
 }
 
-/** One panel per metric (repeated over $metric): the value, its expected band and the anomalous samples. */
-function metricAgainstBand(): timeseries.PanelBuilder {
-  const actual = `${SERIES.hostMetric}{${host}, metric="$metric"}`;
+/** One panel per host metric, in its unit: the value, its expected band and the anomalous samples. */
+function metricAgainstBand(metric: HostMetric): timeseries.PanelBuilder {
+  const series = HOST_METRIC_SERIES[metric];
+  const actual = `${series.name}{${host}}`;
   return new timeseries.PanelBuilder()
-    .title('$metric: actual against expected band')
-    .description(`The band is the mean of the past ${BAND_WINDOW} plus or minus two standard deviations; points mark anomalous samples.`)
+    .title(`${metric}: actual against expected band`)
+    .description(`${series.help} The band is the mean of the past ${BAND_WINDOW} plus or minus two standard deviations; points mark anomalous samples.`)
     .datasource(DS.prometheus)
-    .repeat('metric')
-    .repeatDirection('h')
-    .maxPerRow(2)
+    .unit(grafanaUnit(series.name))
     .withTarget(promQuery(`max(${actual})`, 'actual', 'A'))
     .withTarget(promQuery(`max(avg_over_time(${actual}[${BAND_WINDOW}]) + 2 * stddev_over_time(${actual}[${BAND_WINDOW}]))`, 'expected high', 'B'))
     .withTarget(promQuery(`max(avg_over_time(${actual}[${BAND_WINDOW}]) - 2 * stddev_over_time(${actual}[${BAND_WINDOW}]))`, 'expected low', 'C'))
@@ -205,16 +203,14 @@ function anomalyHistory(): table.PanelBuilder {
     .span(24);
 }
 
-export function hostDetailDashboard(): dashboard.DashboardBuilder {
-  return newDashboard(
+export function hostDetailDashboard(sources: ReadonlySet<DataSourceKind> = new Set(ALL_SOURCES)): dashboard.DashboardBuilder {
+  const board = newDashboard(
     'vigil / Host detail',
     DASHBOARD_UIDS.hostDetail,
     'One host: anomaly status, confidence, the metric behind it, and each metric against its expected band.',
   )
     .withVariable(datasourceVariable('prometheus', 'Prometheus'))
-    .withVariable(datasourceVariable('timestream', 'Timestream'))
     .withVariable(hostVariable(false))
-    .withVariable(metricVariable())
     .withVariable(tagsVariable())
     .link(new dashboard.DashboardLinkBuilder('vigil dashboards').type(dashboard.DashboardLinkType.Dashboards).tags(['vigil']).keepTime(true).asDropdown(true))
     .withRow(new dashboard.RowBuilder('Now'))
@@ -226,8 +222,8 @@ export function hostDetailDashboard(): dashboard.DashboardBuilder {
     .withRow(new dashboard.RowBuilder('Score'))
     .withPanel(scoreAgainstThreshold())
     .withPanel(rollingAnomalyRate())
-    .withRow(new dashboard.RowBuilder('Metrics'))
-    .withPanel(metricAgainstBand())
-    .withRow(new dashboard.RowBuilder('History'))
-    .withPanel(anomalyHistory());
+    .withRow(new dashboard.RowBuilder('Metrics'));
+  for (const metric of HOST_METRICS) board.withPanel(metricAgainstBand(metric));
+  if (!sources.has('timestream')) return board;
+  return board.withVariable(datasourceVariable('timestream', 'Timestream')).withRow(new dashboard.RowBuilder('History')).withPanel(anomalyHistory());
 }

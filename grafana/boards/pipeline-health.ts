@@ -10,10 +10,13 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { SERIES } from '../../core/alert-series.js';
 import { DEPLOYED_SINKS, SCORE_METRICS, sinkMetric } from '../../core/score-function.js';
-import { PRODUCTION_TIMINGS } from '../alerts/rules.js';
-import { promDuration } from '../alerts/duration.js';
+import { PRODUCTION_TIMINGS } from '../../alerting/rules.js';
+import { promDuration } from '../../alerting/duration.js';
 import {
+  ALL_SOURCES,
   datasourceVariable,
+  type DataSourceKind,
+  panelsFrom,
   DS,
   lambdaMetric,
   newDashboard,
@@ -41,9 +44,9 @@ function scoreFunctionVariable(name: string): dashboard.TextBoxVariableBuilder {
 function throughput(): timeseries.PanelBuilder {
   return new timeseries.PanelBuilder()
     .title('Throughput')
-    .description('Samples scored per second (from the results written to Prometheus) and Kinesis records per minute into the function.')
+    .description('Samples scored per second (from the anomaly flag, which every sample writes to Prometheus) and Kinesis records per minute into the function.')
     .datasource(DS.prometheus)
-    .withTarget(promQuery(`sum(count_over_time(${SERIES.score}[1m])) / 60`, 'samples/s (Prometheus)', 'A'))
+    .withTarget(promQuery(`sum(count_over_time(${SERIES.anomaly}[1m])) / 60`, 'samples/s (Prometheus)', 'A'))
     .unit('reqps')
     .height(8)
     .span(12);
@@ -171,27 +174,32 @@ function modelLoadFailures(): stat.PanelBuilder {
     .span(6);
 }
 
-export function pipelineHealthDashboard(scoreFunctionName = DEFAULT_SCORE_FUNCTION_NAME): dashboard.DashboardBuilder {
-  return newDashboard(
+export function pipelineHealthDashboard(
+  scoreFunctionName = DEFAULT_SCORE_FUNCTION_NAME,
+  sources: ReadonlySet<DataSourceKind> = new Set(ALL_SOURCES),
+): dashboard.DashboardBuilder {
+  const cloudwatch = sources.has('cloudwatch');
+  const board = newDashboard(
     'vigil / Pipeline health',
     DASHBOARD_UIDS.pipelineHealth,
     'The scoring path: throughput, lag and iterator age, dead letters, sink failures, the model in use.',
   )
     .withVariable(datasourceVariable('prometheus', 'Prometheus'))
-    .withVariable(datasourceVariable('cloudwatch', 'CloudWatch'))
-    .withVariable(scoreFunctionVariable(scoreFunctionName))
     .withVariable(tagsVariable())
-    .link(new dashboard.DashboardLinkBuilder('vigil dashboards').type(dashboard.DashboardLinkType.Dashboards).tags(['vigil']).keepTime(true).asDropdown(true))
-    .withRow(new dashboard.RowBuilder('Throughput and lag'))
-    .withPanel(throughput())
-    .withPanel(recordsIn())
-    .withPanel(resultLag())
-    .withPanel(iteratorAge())
-    .withRow(new dashboard.RowBuilder('Losing nothing'))
-    .withPanel(deadLettered())
-    .withPanel(sinkFailures())
-    .withRow(new dashboard.RowBuilder('Model'))
-    .withPanel(modelVersions())
-    .withPanel(modelAge())
-    .withPanel(modelLoadFailures());
+    .link(new dashboard.DashboardLinkBuilder('vigil dashboards').type(dashboard.DashboardLinkType.Dashboards).tags(['vigil']).keepTime(true).asDropdown(true));
+  if (cloudwatch) board.withVariable(datasourceVariable('cloudwatch', 'CloudWatch')).withVariable(scoreFunctionVariable(scoreFunctionName));
+  board.withRow(new dashboard.RowBuilder('Throughput and lag'));
+  panelsFrom(board, sources, [
+    ['prometheus', throughput()],
+    ['cloudwatch', recordsIn()],
+    ['prometheus', resultLag()],
+    ['cloudwatch', iteratorAge()],
+  ]);
+  if (cloudwatch) board.withRow(new dashboard.RowBuilder('Losing nothing')).withPanel(deadLettered()).withPanel(sinkFailures());
+  board.withRow(new dashboard.RowBuilder('Model'));
+  return panelsFrom(board, sources, [
+    ['prometheus', modelVersions()],
+    ['prometheus', modelAge()],
+    ['cloudwatch', modelLoadFailures()],
+  ]);
 }

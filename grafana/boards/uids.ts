@@ -1,9 +1,5 @@
 /** Fixed dashboard and data source uids: alert annotations, dashboard links and provisioning rely on them. */
-export const DASHBOARD_UIDS = {
-  hostDetail: 'vigil-host-detail',
-  fleetOverview: 'vigil-fleet-overview',
-  pipelineHealth: 'vigil-pipeline-health',
-} as const;
+export { DASHBOARD_UIDS } from '../../alerting/dashboard-uids.js';
 
 export const DATASOURCE_UIDS = {
   prometheus: 'vigil-prometheus',

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../../core/stored-result.js';
+import { ALL_SOURCES, type DataSourceKind } from '../boards/common.js';
 
 const url = (example: string) => z.url({ protocol: /^https?$/, error: `expected an http(s) URL such as ${example}` }).transform((u) => u.replace(/\/+$/, ''));
 
@@ -27,6 +28,23 @@ export const PublishEnvSchema = z.object({
     .default('ec2_iam_role'),
   /** Folder the dashboards go to. */
   VIGIL_GRAFANA_FOLDER: z.string().min(1).default('vigil'),
+  /** The data sources the stack has: Timestream with its sink, CloudWatch where Grafana may read the function's metrics. */
+  VIGIL_DASHBOARD_SOURCES: z
+    .string()
+    .default(ALL_SOURCES.join(','))
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(
+      z
+        .array(z.enum(ALL_SOURCES, { error: `expected a comma list of ${ALL_SOURCES.join(', ')}` }))
+        .refine((sources) => sources.includes('prometheus'), 'must include prometheus (every dashboard reads it)'),
+    ),
 });
 
 export interface PublishConfig {
@@ -40,6 +58,8 @@ export interface PublishConfig {
   readonly scoreFunctionName?: string;
   readonly awsAuthType: 'ec2_iam_role' | 'default';
   readonly folderTitle: string;
+  /** The data sources to create and the dashboards' panels to keep. */
+  readonly sources: readonly DataSourceKind[];
 }
 
 export function publishConfigFromEnv(env: NodeJS.ProcessEnv): PublishConfig {
@@ -65,5 +85,6 @@ export function publishConfigFromEnv(env: NodeJS.ProcessEnv): PublishConfig {
     ...(e.VIGIL_SCORE_FUNCTION_NAME ? { scoreFunctionName: e.VIGIL_SCORE_FUNCTION_NAME } : {}),
     awsAuthType: e.VIGIL_GRAFANA_AWS_AUTH,
     folderTitle: e.VIGIL_GRAFANA_FOLDER,
+    sources: e.VIGIL_DASHBOARD_SOURCES,
   };
 }

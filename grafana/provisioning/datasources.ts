@@ -1,6 +1,7 @@
 /** The data sources the vigil dashboards select, under their fixed uids, as Grafana's API takes them. */
 import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
 import { DATASOURCE_TYPES, DATASOURCE_UIDS } from '../boards/uids.js';
+import type { DataSourceKind } from '../boards/common.js';
 import type { PublishConfig } from './config.js';
 
 export interface DataSourceModel {
@@ -13,9 +14,10 @@ export interface DataSourceModel {
   jsonData: Record<string, unknown>;
 }
 
+/** The data sources of config.sources. */
 export function vigilDataSources(config: PublishConfig): DataSourceModel[] {
   const aws = { authType: config.awsAuthType, defaultRegion: config.region };
-  return [
+  const all: DataSourceModel[] = [
     {
       uid: DATASOURCE_UIDS.prometheus,
       name: 'vigil Prometheus',
@@ -49,4 +51,6 @@ export function vigilDataSources(config: PublishConfig): DataSourceModel[] {
       jsonData: aws,
     },
   ];
+  const kinds = Object.entries(DATASOURCE_UIDS).filter(([kind]) => config.sources.includes(kind as DataSourceKind));
+  return all.filter((source) => kinds.some(([, uid]) => uid === source.uid));
 }

@@ -14,8 +14,8 @@ import { SettingsError } from '../props.js';
 import type { RemoteWriteTarget } from './prometheus-endpoint.js';
 
 export interface PrometheusWorkspaceProps {
-  /** A Prometheus rule file (`groups:` ...). */
-  readonly rulesFile: string;
+  /** The text of a Prometheus rule file (`groups:` ...): readRuleFile's, or alerting/rules.ts renderRules'. */
+  readonly rules: string;
   /** Where Alertmanager sends alerts. */
   readonly alertTopic: ITopic;
 }
@@ -40,7 +40,7 @@ export class PrometheusWorkspace extends Construct implements RemoteWriteTarget 
     this.rules = new CfnRuleGroupsNamespace(this, 'Rules', {
       workspace: this.workspace.attrArn,
       name: RULES_NAMESPACE,
-      data: readRuleFile(props.rulesFile),
+      data: props.rules,
     });
     // The endpoint attribute ends with a slash.
     this.queryUrl = this.workspace.attrPrometheusEndpoint;

@@ -131,7 +131,8 @@ describe('stored result', () => {
 describe('alert series', () => {
   it('labels every series with host and tags and marks the top metric of an anomaly', () => {
     const series = toSeries(sample, 0.6, sample.time + 2500, Date.UTC(2026, 10, 20));
-    for (const s of series) expect(s.labels).toMatchObject({ host: 'db-2', role: 'db', env: 'prod' });
+    // instance: what node_exporter users join on.
+    for (const s of series) expect(s.labels).toMatchObject({ host: 'db-2', instance: 'db-2', role: 'db', env: 'prod' });
     const value = (name: string, extra: Record<string, string> = {}): number | undefined =>
       series.find((s) => s.labels.__name__ === name && Object.entries(extra).every(([k, v]) => s.labels[k] === v))?.value;
     expect(value(SERIES.score)).toBe(0.72);
@@ -144,7 +145,15 @@ describe('alert series', () => {
     expect(again.filter((s) => s.timestamp === sample.time)).toEqual(series.filter((s) => s.timestamp === sample.time));
     expect(toSeries(sample, 0.6, sample.time, 0, false).some((s) => s.labels.__name__ === SERIES.lag)).toBe(false);
     expect(value(SERIES.topMetric, { metric: 'mem_used_pct' })).toBe(1);
-    expect(value(SERIES.hostMetric, { metric: 'cpu_pct' })).toBe(3);
+    expect(value(SERIES.topDirection, { metric: 'mem_used_pct' })).toBeUndefined();
+    const below = toSeries({ ...sample, topDirection: 'below' }, 0.6, sample.time, 0);
+    expect(below.find((s) => s.labels.__name__ === SERIES.topDirection)).toMatchObject({ value: -1, labels: { metric: 'mem_used_pct' } });
+    // Named with their base units, a percentage as a ratio, the agent's name kept in `metric`.
+    expect(value('vigil_host_cpu_busy_ratio', { metric: 'cpu_pct' })).toBe(0.03);
+    expect(value('vigil_host_memory_used_ratio', { metric: 'mem_used_pct' })).toBe(0.91);
+    expect(toSeries({ ...sample, metrics: { gpu_temp: 71.5 } }, 0.6, sample.time, 0).find((s) => s.labels.metric === 'gpu_temp')?.labels.__name__).toBe(
+      'vigil_host_gpu_temp',
+    );
     const later = { ...sample, seq: 8, time: sample.time + 10_000 };
     expect(lagCarriers([later, sample, { ...sample, host: 'db-3' }, { ...sample, tags: { role: 'db', env: 'prod' } }])).toEqual([true, false, true, false]);
     expect(toSeries({ ...sample, anomaly: false, severity: 'normal' }, 0.6, sample.time, 0).some((s) => s.labels.__name__ === SERIES.topMetric)).toBe(false);

@@ -90,6 +90,27 @@ describe('vigil cost', () => {
     expect(badSink.stderr).toContain('--sinks: unknown sink "influx"; choose from prometheus, timestream');
   });
 
+  it('prices the stack’s write policy by default, any other with --prometheus-detail, and refuses one the rules cannot read', async () => {
+    const [stack, full, bad] = await Promise.all([
+      vigil('cost', '--hosts', '10000', '--json'),
+      vigil('cost', '--hosts', '10000', '--prometheus-detail', '0', '--json'),
+      vigil('cost', '--hosts', '10', '--prometheus-detail', '600'),
+    ]);
+    const [policy, every] = [stack, full].map((run) => JSON.parse(run.stdout) as CostEstimate) as [CostEstimate, CostEstimate];
+    expect(policy.measured.policy).toEqual({ detailSeconds: 60 });
+    expect(every.measured.policy).toEqual({ detailSeconds: 0 });
+    // The flag every sample, the other 17 points once a minute (a few more for anomalies); 17 for every sample.
+    expect(policy.measured.seriesSamplesPerSample).toBeGreaterThan(3.6);
+    expect(policy.measured.seriesSamplesPerSample).toBeLessThan(4);
+    expect(every.measured.seriesSamplesPerSample).toBeGreaterThan(17);
+    const prometheus = (e: CostEstimate): number => e.lines.filter((l) => l.component === 'Managed Prometheus').reduce((sum, l) => sum + l.usd, 0);
+    expect(prometheus(policy)).toBeLessThan(prometheus(every) / 3);
+    // The target of the stack's defaults at 10,000 hosts: $0.10 a host-month.
+    expect(policy.perHostUsd).toBeLessThanOrEqual(0.1);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--prometheus-detail: detailSeconds must be a whole number of seconds from 0 (every sample in full) to 120; got 600');
+  });
+
   it('is listed in vigil --help, with examples in its own help', async () => {
     const [all, own] = await Promise.all([vigil('--help'), vigil('cost', '--help')]);
     expect(all.stdout).toMatch(/^\s+cost \[options\]/m);

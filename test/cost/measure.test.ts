@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { measureSizes, timestreamWriteSize } from '../../cost/measure.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
 import { RESULT_MEASURES } from '../../core/stored-result.js';
+import { DEFAULT_WRITE_POLICY, FULL_RESOLUTION } from '../../core/write-policy.js';
 
 describe('measured sizes', () => {
   it("follows AWS's own worked example of a Timestream write size (83 bytes)", () => {
@@ -33,8 +34,8 @@ describe('measured sizes', () => {
   });
 
   it('encodes real samples: records grow with the samples they carry, less than linearly (the header is shared)', () => {
-    const one = measureSizes({ intervalSeconds: 10, samplesPerRecord: 1, hosts: 3, recordsPerHost: 3 });
-    const six = measureSizes({ intervalSeconds: 10, samplesPerRecord: 6, hosts: 3, recordsPerHost: 3 });
+    const one = measureSizes({ intervalSeconds: 10, samplesPerRecord: 1, hosts: 3, recordsPerHost: 3, policy: DEFAULT_WRITE_POLICY });
+    const six = measureSizes({ intervalSeconds: 10, samplesPerRecord: 6, hosts: 3, recordsPerHost: 3, policy: DEFAULT_WRITE_POLICY });
     expect(one.wireBytesPerRecord).toBeGreaterThan(200);
     expect(one.wireBytesPerRecord).toBeLessThan(2000);
     expect(six.wireBytesPerRecord).toBeGreaterThan(2 * one.wireBytesPerRecord);
@@ -46,7 +47,7 @@ describe('measured sizes', () => {
   });
 
   it('counts the stored result and the Prometheus series the contracts produce for one sample', () => {
-    const sizes = measureSizes({ intervalSeconds: 10, samplesPerRecord: 1, hosts: 2, recordsPerHost: 2, anomalyShare: 0.5 });
+    const sizes = measureSizes({ intervalSeconds: 10, samplesPerRecord: 1, hosts: 2, recordsPerHost: 2, anomalyShare: 0.5, policy: FULL_RESOLUTION });
     // time + host and three tags + every result measure and raw metric, each name and an 8-byte value at least
     const names = Object.keys(RESULT_MEASURES).join('').length + HOST_METRICS.map((m) => `m_${m}`).join('').length;
     expect(sizes.timestreamBytesPerSample).toBeGreaterThan(8 + names + 8 * HOST_METRICS.length);
@@ -57,14 +58,30 @@ describe('measured sizes', () => {
   });
 
   it('measures the archive compressed: fewer bytes than the JSON line of a sample, more than its binary features', () => {
-    const sizes = measureSizes({ intervalSeconds: 10, samplesPerRecord: 1, hosts: 4, recordsPerHost: 50 });
+    const sizes = measureSizes({ intervalSeconds: 10, samplesPerRecord: 1, hosts: 4, recordsPerHost: 50, policy: DEFAULT_WRITE_POLICY });
     const line = JSON.stringify(toArchiveRow(SAMPLE, new Float32Array(HOST_FEATURE_SET.names.length).fill(1.2345678), FEATURE_SET_VERSION)).length;
     expect(sizes.archiveBytesPerSample).toBeLessThan(line);
     expect(sizes.archiveBytesPerSample).toBeGreaterThan(HOST_FEATURE_SET.names.length);
   });
 
+  it('counts the Prometheus points the write policy keeps: the flag every sample, the other 16 and the lag once a minute', () => {
+    const calm = measureSizes({ intervalSeconds: 10, samplesPerRecord: 1, hosts: 2, recordsPerHost: 2, anomalyShare: 0, policy: DEFAULT_WRITE_POLICY });
+    expect(calm.seriesSamplesPerSample).toBeCloseTo(5 / 6 + 17 / 6, 9);
+    // Every anomalous sample writes its series in full: the top metric, and the detail of those not already the minute's.
+    const noisy = measureSizes({ intervalSeconds: 10, samplesPerRecord: 1, hosts: 2, recordsPerHost: 2, anomalyShare: 0.01, policy: DEFAULT_WRITE_POLICY });
+    expect(noisy.seriesSamplesPerSample).toBeGreaterThan(calm.seriesSamplesPerSample + 0.01);
+    expect(noisy.seriesSamplesPerSample).toBeLessThan(calm.seriesSamplesPerSample + 0.01 * 17);
+    // At a minute's interval every sample is a minute's first.
+    expect(
+      measureSizes({ intervalSeconds: 60, samplesPerRecord: 1, hosts: 2, recordsPerHost: 2, anomalyShare: 0, policy: DEFAULT_WRITE_POLICY })
+        .seriesSamplesPerSample,
+    ).toBe(17);
+  });
+
   it('rejects a bad record size', () => {
-    expect(() => measureSizes({ intervalSeconds: 10, samplesPerRecord: 0 })).toThrow('samplesPerRecord must be a whole number >= 1; got 0');
+    expect(() => measureSizes({ intervalSeconds: 10, samplesPerRecord: 0, policy: DEFAULT_WRITE_POLICY })).toThrow(
+      'samplesPerRecord must be a whole number >= 1; got 0',
+    );
   });
 });
 

@@ -4,13 +4,15 @@ import { estimateCost, invocationsPerSecond, SECONDS_PER_MONTH, shardsFor, type 
 import { GIB, PRICES, tieredCost } from '../../cost/prices.js';
 import { durationSeconds, ruleSamplesPerEvaluation, ruleSamplesPerHost, type Rules } from '../../cost/rule-samples.js';
 import { SERIES } from '../../core/alert-series.js';
-import { vigilRules } from '../../grafana/alerts/rules.js';
+import { vigilRules } from '../../alerting/rules.js';
+import { DEFAULT_WRITE_POLICY, FULL_RESOLUTION } from '../../core/write-policy.js';
 
 const MEASURED: MeasuredSizes = {
   samplesPerRecord: 1,
   wireBytesPerRecord: 500, // billed as 1 KiB by on-demand Kinesis
   timestreamBytesPerSample: 400,
   seriesSamplesPerSample: 17,
+  policy: FULL_RESOLUTION,
   seriesPerHost: 27,
   seriesLabelBytesPerHost: 3000,
   modelBytes: GIB / 10,
@@ -167,11 +169,17 @@ describe('query samples the alert rules read', () => {
   };
 
   it('per evaluation: the samples in each range window at the sample interval, one for an instant selector', () => {
-    const [everyTenSeconds, everyMinute] = ruleSamplesPerEvaluation(rules, 10);
+    const [everyTenSeconds, everyMinute] = ruleSamplesPerEvaluation(rules, 10, FULL_RESOLUTION);
     expect(everyTenSeconds).toEqual({ intervalSeconds: 10, samples: 360 + 1 });
     expect(everyMinute!.intervalSeconds).toBe(60);
     expect(everyMinute!.samples).toBeCloseTo(29.9999, 9);
-    expect(ruleSamplesPerHost(rules, 10, 3600)).toBeCloseTo(360 * 361 + 60 * 29.9999, 6);
+    expect(ruleSamplesPerHost(rules, 10, FULL_RESOLUTION, 3600)).toBeCloseTo(360 * 361 + 60 * 29.9999, 6);
+  });
+
+  it('a detail series under the write policy holds a point a minute: its windows read fewer samples, the flag’s as many', () => {
+    const [everyTenSeconds, everyMinute] = ruleSamplesPerEvaluation(rules, 10, DEFAULT_WRITE_POLICY);
+    expect(everyTenSeconds).toEqual({ intervalSeconds: 10, samples: 360 + 1 });
+    expect(everyMinute!.samples).toBeCloseTo(4.99998, 5);
   });
 
   it('reads Prometheus durations and refuses anything else', () => {
@@ -180,10 +188,14 @@ describe('query samples the alert rules read', () => {
     expect(() => durationSeconds('an hour')).toThrow(/"an hour" is not a Prometheus duration: use one such as 90s/);
   });
 
-  it("vigil's own rules read about 743 samples per host every 10 s and 810 every minute", () => {
-    const [hostAnomalies, delivery] = ruleSamplesPerEvaluation(vigilRules(), 10);
+  it("vigil's own rules read about 25 samples per host every 10 s and 1,205 every minute under the default write policy", () => {
+    const [hostAnomalies, anomalyRate, delivery] = ruleSamplesPerEvaluation(vigilRules(), 10, DEFAULT_WRITE_POLICY);
     expect(hostAnomalies!.intervalSeconds).toBe(10);
-    expect(hostAnomalies!.samples).toBeCloseTo(743, 2);
-    expect(delivery).toEqual({ intervalSeconds: 60, samples: 810 });
+    // The flag over 2 m (12) and once 2 m ago, severity over 2 m (2), 5 samples twice for the sustained run.
+    expect(hostAnomalies!.samples).toBeCloseTo(25, 3);
+    // The hour's share, judged once a minute: the flag over an hour, twice.
+    expect(anomalyRate).toEqual({ intervalSeconds: 60, samples: 720 });
+    // Silence on the flag (an hour and 5 m, 5 m), the lag over an hour and the model over 5 m at a point a minute.
+    expect(delivery).toEqual({ intervalSeconds: 60, samples: 360 + 30 + 30 + 60 + 5 });
   });
 });

@@ -21,7 +21,11 @@ describe('parseConfig', () => {
 
   it('signs remote write by default for Amazon Managed Service for Prometheus only', () => {
     const amp = 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write';
-    expect(parseConfig({ ...base, VIGIL_SINKS: 'prometheus', VIGIL_PROMETHEUS_URL: amp }).prometheus).toEqual({ url: amp, sigv4: true });
+    expect(parseConfig({ ...base, VIGIL_SINKS: 'prometheus', VIGIL_PROMETHEUS_URL: amp }).prometheus).toEqual({
+      url: amp,
+      sigv4: true,
+      policy: { detailSeconds: 60 },
+    });
     expect(parseConfig({ ...base, VIGIL_SINKS: 'prometheus', VIGIL_PROMETHEUS_URL: 'http://127.0.0.1:9090/api/v1/write' }).prometheus?.sigv4).toBe(false);
     expect(parseConfig({ ...base, VIGIL_SINKS: 'prometheus', VIGIL_PROMETHEUS_URL: amp, VIGIL_PROMETHEUS_SIGV4: 'false' }).prometheus?.sigv4).toBe(false);
   });
@@ -34,6 +38,15 @@ describe('parseConfig', () => {
     });
     expect(() => parseConfig({ ...base, VIGIL_ARCHIVE_BUCKET: 'Not_A_Bucket' })).toThrow(
       /VIGIL_ARCHIVE_BUCKET is "Not_A_Bucket": not an S3 bucket name; set it to the bucket the history archive is written to/,
+    );
+  });
+
+  it('reads the Prometheus write policy, and refuses a detail interval the rules cannot read', () => {
+    const remote = { ...base, VIGIL_SINKS: 'prometheus', VIGIL_PROMETHEUS_URL: 'http://127.0.0.1:9090/api/v1/write' };
+    expect(parseConfig({ ...remote, VIGIL_PROMETHEUS_DETAIL_SECONDS: '0' }).prometheus?.policy).toEqual({ detailSeconds: 0 });
+    expect(parseConfig({ ...remote, VIGIL_PROMETHEUS_DETAIL_SECONDS: '120' }).prometheus?.policy).toEqual({ detailSeconds: 120 });
+    expect(() => parseConfig({ ...remote, VIGIL_PROMETHEUS_DETAIL_SECONDS: '300' })).toThrow(
+      /VIGIL_PROMETHEUS_DETAIL_SECONDS is "300": expected 120 or less; set it to seconds between two detail points/,
     );
   });
 

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
+import { FULL_RESOLUTION } from '../../core/write-policy.js';
 import { decodeWriteRequest } from '../../functions/sinks/remote-write-decode.js';
 import { PrometheusSink, requestsByHost } from '../../functions/sinks/prometheus.js';
 import { regionOf, sigv4Signer } from '../../functions/sinks/sigv4.js';
@@ -60,6 +61,49 @@ describe('PrometheusSink', () => {
     expect((await query(prometheus, `vigil_anomaly_score{host="${host}"}`, now)).map((r) => Number(r.value[1]))).toEqual([1.7]);
     expect((await query(prometheus, `vigil_anomaly_top_metric{host="${host}"}`, now))[0]?.metric).toMatchObject({ metric: 'cpu_pct', env: 'test' });
     expect((await query(prometheus, `vigil_anomaly_threshold{host="${host}"}`, now)).map((r) => Number(r.value[1]))).toEqual([1]);
+  });
+
+  it('writes the flag of every sample, the detail series once a minute per host and for every anomaly (the default policy), or all of every sample', async () => {
+    const prometheus = inject('prometheusUrl');
+    const now = Date.now();
+    // 30 samples 10 s apart over five whole minutes, the 18th anomalous, sent in three batches.
+    const start = Math.floor(now / 60_000) * 60_000 - 6 * 60_000;
+    const samples = (host: string): ScoredSample[] =>
+      scored(host, 30, now).map((s, i) => ({ ...s, time: start + i * 10_000, anomaly: i === 17, severity: i === 17 ? 'low' : 'normal' }));
+    const count = async (promql: string): Promise<number> => Number((await query(prometheus, promql, now))[0]?.value[1] ?? 0);
+    const policyHost = uniqueName('policy');
+    const fullHost = uniqueName('full');
+    const policySink = new PrometheusSink({ url: `${prometheus}/api/v1/write` });
+    const fullSink = new PrometheusSink({ url: `${prometheus}/api/v1/write`, policy: FULL_RESOLUTION });
+    for (const [sink, host] of [
+      [policySink, policyHost],
+      [fullSink, fullHost],
+    ] as const) {
+      const all = samples(host);
+      // Each batch scored at its own time, as the function does (a lag point each).
+      for (const [k, part] of [all.slice(0, 10), all.slice(10, 20), all.slice(20)].entries()) {
+        expect(await sink.prepare({ ...batch(part, now), scoredAt: now - 1000 + k }).send()).toEqual({
+          sink: 'prometheus',
+          written: part.length,
+          failed: [],
+          rejected: [],
+        });
+      }
+    }
+    const counts = async (host: string): Promise<number[]> =>
+      Promise.all(
+        ['vigil_anomaly', 'vigil_anomaly_score', 'vigil_anomaly_severity', 'vigil_host_cpu_busy_ratio'].map((name) =>
+          count(`count_over_time(${name}{host="${host}"}[10m])`),
+        ),
+      );
+    // Five minutes, one detail point each, and the anomaly's own.
+    expect(await counts(policyHost)).toEqual([30, 6, 6, 6]);
+    expect(await counts(fullHost)).toEqual([30, 30, 30, 30]);
+    // The anomaly (the 18th sample, not a minute's first) writes its values: its metric and severity at its time.
+    const atAnomaly = async (name: string): Promise<string[]> =>
+      (await query(prometheus, `${name}{host="${policyHost}"}[1ms]`, start + 17 * 10_000)).map((r) => JSON.stringify(r));
+    expect(await atAnomaly('vigil_host_cpu_busy_ratio')).toEqual([expect.stringContaining(`"values":[[${(start + 170_000) / 1000},"0.27"]]`)]);
+    expect(await atAnomaly('vigil_anomaly_severity')).toEqual([expect.stringContaining(`"values":[[${(start + 170_000) / 1000},"1"]]`)]);
   });
 
   it("packs each host's samples into one request where they fit, every sample exactly once", () => {

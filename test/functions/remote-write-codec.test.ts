@@ -2,11 +2,36 @@
 import { describe, expect, it } from 'vitest';
 import { toSeries, type Series } from '../../core/alert-series.js';
 import { encodeLabels, encodeWriteRequest, WriteRequestWriter } from '../../functions/sinks/remote-write-codec.js';
-import { decodeWriteRequest } from '../../functions/sinks/remote-write-decode.js';
+import { decodeWriteMetadata, decodeWriteRequest } from '../../functions/sinks/remote-write-decode.js';
 
 const sortKey = (s: Series): string => `${JSON.stringify(Object.entries(s.labels).sort())}@${s.timestamp}`;
 
 describe('encodeWriteRequest', () => {
+  it('carries the HELP and TYPE (gauge) of each series name once, in the order the series come', () => {
+    const at = 1_795_000_000_000;
+    const sample = {
+      host: 'web-1',
+      tags: {},
+      seq: 1,
+      time: at,
+      metrics: { cpu_pct: 50, gpu_temp: 70 },
+      score: 0.9,
+      anomaly: true,
+      severity: 'high' as const,
+      confidence: 0.8,
+      topMetric: 'cpu_pct',
+      rankedMetrics: ['cpu_pct'],
+      modelVersion: 'v1',
+      recordVersion: 1,
+    };
+    const series = [...toSeries(sample, 0.6, at + 1000, at), ...toSeries({ ...sample, host: 'web-2' }, 0.6, at + 1000, at)];
+    const metadata = decodeWriteMetadata(encodeWriteRequest(series));
+    expect(metadata.map((m) => m.name)).toEqual([...new Set(series.map((s) => s.labels.__name__))]);
+    expect(metadata.every((m) => m.type === 2 && m.help.length > 10)).toBe(true);
+    expect(metadata.find((m) => m.name === 'vigil_host_cpu_busy_ratio')?.help).toBe('Busy share of all CPUs (0..1).');
+    expect(metadata.find((m) => m.name === 'vigil_host_gpu_temp')?.help).toBe('Raw metric gpu_temp of the host, as its agent sent it.');
+  });
+
   it('round-trips series with their labels, values and millisecond timestamps', () => {
     const series: Series[] = [
       { labels: { __name__: 'up', host: 'b', env: 'x' }, value: 1.5, timestamp: 1_795_000_000_123 },

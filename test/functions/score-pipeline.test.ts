@@ -174,9 +174,11 @@ describe('score function over the wire', { timeout: 4 * DELIVERY_WAIT_MS }, () =
       return result.length ? result : undefined;
     }, 'the series in Prometheus');
     const topMetricOfA = (await promQuery(`vigil_anomaly_top_metric{host="${a}"}`))[0]?.metric;
-    const scoresOfB = seriesValues(await promQuery(`count_over_time(vigil_anomaly_score{host="${b}"}[1h])`));
+    const scoresOfB = seriesValues(await promQuery(`count_over_time(vigil_anomaly{host="${b}"}[1h])`));
     expect(seriesValues(anomalies)).toEqual([1]);
     expect(topMetricOfA).toMatchObject({ metric: 'cpu_pct', env: 'prod' });
+    // Which way it went: the fixture's anomalous features sit far above the model's center.
+    expect(seriesValues(await promQuery(`vigil_anomaly_top_metric_direction{host="${a}",metric="cpu_pct"}`))).toEqual([1]);
     expect(scoresOfB).toEqual([2]);
 
     const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: p.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
@@ -215,7 +217,7 @@ describe('score function over the wire', { timeout: 4 * DELIVERY_WAIT_MS }, () =
     expect(p.poller.counters.discardedRecords).toBe(0);
     // Prometheus got the batch on every delivery; identical samples are kept once.
     const counts = await until(async () => {
-      const result = await promQuery(`count_over_time(vigil_anomaly_score{host=~"${hosts.join('|')}"}[1h])`);
+      const result = await promQuery(`count_over_time(vigil_anomaly{host=~"${hosts.join('|')}"}[1h])`);
       return result.length === hosts.length ? result : undefined;
     }, 'the series of every host');
     expect(seriesValues(counts)).toEqual([5, 5, 5, 5]);
@@ -232,7 +234,7 @@ describe('score function over the wire', { timeout: 4 * DELIVERY_WAIT_MS }, () =
     await p.put([resent, ...others.map((h) => wireRecord(h, recentSamples(2)))]);
     await until(() => p.poller.counters.recordsDelivered >= 22 || undefined, 'the second batch to be taken', DELIVERY_WAIT_MS);
 
-    const counts = await promQuery(`count_over_time(vigil_anomaly_score{host=~"${[again, ...others].join('|')}"}[1h])`);
+    const counts = await promQuery(`count_over_time(vigil_anomaly{host=~"${[again, ...others].join('|')}"}[1h])`);
     expect(counts).toHaveLength(21);
     expect(seriesValues(counts).sort()).toEqual([...Array<number>(20).fill(2), 3].sort());
     // The lag is a point per scoring, never a second value at the sample's time.
@@ -251,7 +253,7 @@ describe('score function over the wire', { timeout: 4 * DELIVERY_WAIT_MS }, () =
     await until(() => p.poller.counters.recordsDelivered >= 1 || undefined, 'the first record to be taken', DELIVERY_WAIT_MS);
     await p.put([...others.map((h) => wireRecord(h, recentSamples(2))), wireRecord(cloned, [twin])]);
     await until(() => p.poller.counters.recordsDelivered >= 7 || undefined, 'the batch to be taken', DELIVERY_WAIT_MS);
-    const counts = await promQuery(`count_over_time(vigil_anomaly_score{host=~"${[cloned, ...others].join('|')}"}[1h])`);
+    const counts = await promQuery(`count_over_time(vigil_anomaly{host=~"${[cloned, ...others].join('|')}"}[1h])`);
     // Prometheus keeps one of the twins (the other is reported as a conflict); every other host is stored.
     const byHost = Object.fromEntries(counts.map((r) => [r.metric.host, Number(r.value[1])]));
     expect(byHost).toEqual(Object.fromEntries([[cloned, 1], ...others.map((h) => [h, 2])]));
@@ -269,7 +271,7 @@ describe('score function over the wire', { timeout: 4 * DELIVERY_WAIT_MS }, () =
     await until(() => p.poller.counters.recordsDelivered >= 21 || undefined, 'the batch to be taken', DELIVERY_WAIT_MS);
     expect(p.poller.counters.discardedRecords).toBe(0);
 
-    const counts = await promQuery(`count_over_time(vigil_anomaly_score{host=~"${others.join('|')}"}[1h])`);
+    const counts = await promQuery(`count_over_time(vigil_anomaly{host=~"${others.join('|')}"}[1h])`);
     expect(seriesValues(counts)).toEqual(Array<number>(20).fill(2));
     // Timestream takes it.
     expect(p.proxy.recordsOf(replayed)).toHaveLength(1);

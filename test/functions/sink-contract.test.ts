@@ -71,7 +71,8 @@ sinkContract('prometheus', { keepsResolution: false, listsAnomaliesOnly: false, 
     requests: () => proxy.forwarded,
     stored: async (hosts) => {
       const url = new URL('/api/v1/query', prometheus);
-      url.searchParams.set('query', `vigil_anomaly_score{host=~"${hosts.join('|')}"}[1h]`);
+      // The anomaly flag: the one series every sample writes, whatever the write policy.
+      url.searchParams.set('query', `vigil_anomaly{host=~"${hosts.join('|')}"}[1h]`);
       url.searchParams.set('time', String(Date.now() / 1000));
       const answer = (await (await fetch(url)).json()) as Matrix;
       return answer.data.result.flatMap((series) => series.values.map(([t]) => sampleKey(series.metric.host!, Math.round(t * 1000))));

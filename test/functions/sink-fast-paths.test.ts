@@ -56,6 +56,8 @@ function generatedSamples(count: number, seed: number): ScoredSample[] {
       confidence: random(),
       topMetric: ranked[0]!,
       rankedMetrics: ranked,
+      // Which way the top metric went, as the scoring gives it to most anomalies.
+      ...(severity !== 'normal' && random() < 0.8 ? { topDirection: random() < 0.5 ? ('above' as const) : ('below' as const) } : {}),
       modelVersion: random() < 0.9 ? 'v2' : 'v1',
       recordVersion: 1_795_000_000_000,
     };
@@ -81,6 +83,22 @@ describe('RemoteWriteEncoder', () => {
       // Again, from label sets kept since the previous batch.
       expect(Buffer.from(new RemoteWriteEncoder(batch).encode(indices)).equals(Buffer.from(reference))).toBe(true);
     }
+  });
+
+  it.each([4, 5])('writes the same request bytes as the reference when some samples write their detail series and some only the flag (seed %i)', (seed) => {
+    const batch = sinkBatch(generatedSamples(400, seed));
+    const random = seededRandom(seed);
+    const detail = batch.samples.map(() => random() < 0.3);
+    const carriers = lagCarriers(batch.samples, detail);
+    const encoder = new RemoteWriteEncoder(batch, detail);
+    for (const indices of requestsByHost(batch, 37)) {
+      const reference = encodeWriteRequest(
+        indices.flatMap((i) => toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs, carriers[i], detail[i])),
+      );
+      expect(Buffer.from(encoder.encode(indices)).equals(Buffer.from(reference))).toBe(true);
+    }
+    const flagOnly = decodeWriteRequest(encoder.encode([detail.findIndex((d, i) => !d && !carriers[i])]));
+    expect(flagOnly.map((s) => s.labels.__name__).filter((name) => name !== 'vigil_anomaly_top_metric')).toEqual(['vigil_anomaly']);
   });
 
   it('stays equal to the reference when more hosts pass than it keeps label sets for', () => {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SERIES } from '../../core/alert-series.js';
-import { promDuration } from '../../grafana/alerts/duration.js';
-import { ALERT_NAMES, PRODUCTION_TIMINGS, renderRules, vigilRules } from '../../grafana/alerts/rules.js';
+import { promDuration } from '../../alerting/duration.js';
+import { ALERT_NAMES, PRODUCTION_TIMINGS, renderRules, vigilRules } from '../../alerting/rules.js';
 import { RULES_FILE } from '../../grafana/build.js';
 import { which } from '../../local/prometheus.js';
 
@@ -42,7 +42,7 @@ describe('promDuration', () => {
 });
 
 describe('alert rule file', () => {
-  it('the committed grafana/alerts/vigil-rules.yml is the production variant of grafana/alerts/rules.ts (run npm run grafana:build)', () => {
+  it('the committed grafana/alerts/vigil-rules.yml is the production variant of alerting/rules.ts (run npm run grafana:build)', () => {
     expect(readFileSync(RULES_FILE, 'utf8')).toBe(renderRules(PRODUCTION_TIMINGS));
   });
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { PrometheusSink } from '../../functions/sinks/prometheus.js';
-import { ALERT_NAMES, PRODUCTION_TIMINGS, renderRules, type RuleTimings } from '../../grafana/alerts/rules.js';
+import { ALERT_NAMES, PRODUCTION_TIMINGS, renderRules, type RuleTimings } from '../../alerting/rules.js';
 import type { RunningServer } from '../../local/process.js';
 import { startAlertmanager, startPrometheus } from '../../local/prometheus.js';
 import { uniqueName } from '../aws-env.js';

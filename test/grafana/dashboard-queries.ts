@@ -32,7 +32,7 @@ export function panelQueries(model: dashboard.Dashboard): DashboardQuery[] {
 /** Query variables' `label_values(selector, label)` definitions. */
 export function labelValuesQueries(model: dashboard.Dashboard): { variable: string; selector: string; label: string }[] {
   return (model.templating?.list ?? [])
-    .filter((v) => v.type === 'query')
+    .filter((v) => v.type === 'query' && String(v.query) !== 'label_names()')
     .map((v) => {
       const match = /^label_values\((.+),\s*(\w+)\)$/.exec(String(v.query));
       if (!match) throw new Error(`variable ${v.name} of ${model.uid}: expected label_values(selector, label), got ${String(v.query)}`);

@@ -6,16 +6,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { SERIES } from '../../core/alert-series.js';
+import { HOST_METRIC_SERIES, SERIES } from '../../core/alert-series.js';
+import { HOST_METRICS } from '../../core/host-metrics.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { PrometheusSink } from '../../functions/sinks/prometheus.js';
-import { buildDashboards, dashboardJson } from '../../grafana/boards/index.js';
+import { MODEL_CHANGE_QUERIES } from '../../grafana/boards/common.js';
+import { buildDashboards, dashboardJson, PROMETHEUS_ONLY } from '../../grafana/boards/index.js';
+import { grafanaUnit } from '../../grafana/boards/host-detail.js';
 import { DASHBOARD_UIDS, DATASOURCE_TYPES } from '../../grafana/boards/uids.js';
-import { DASHBOARDS_DIR } from '../../grafana/build.js';
+import { DASHBOARDS_DIR, PROMETHEUS_ONLY_DIR } from '../../grafana/build.js';
 import { uniqueName } from '../aws-env.js';
 import { labelValuesQueries, panelQueries, substitute, timestreamQueryProblems } from './dashboard-queries.js';
 
 const dashboards = buildDashboards();
+const prometheusOnly = buildDashboards({ sources: PROMETHEUS_ONLY });
 const queries = dashboards.flatMap(({ model }) => panelQueries(model));
 const promQueries = queries.filter((q) => q.datasourceType === DATASOURCE_TYPES.prometheus);
 const timestreamQueries = queries.filter((q) => q.datasourceType === DATASOURCE_TYPES.timestream);
@@ -24,6 +28,19 @@ describe('dashboard models', () => {
   it('the committed grafana/dashboards/*.json are what grafana/boards builds (run npm run grafana:build)', () => {
     for (const { file, model } of dashboards) {
       expect(readFileSync(join(DASHBOARDS_DIR, file), 'utf8'), file).toBe(dashboardJson(model));
+    }
+    for (const { file, model } of prometheusOnly) {
+      expect(readFileSync(join(PROMETHEUS_ONLY_DIR, file), 'utf8'), `dashboards-prometheus-only/${file}`).toBe(dashboardJson(model));
+    }
+  });
+
+  it('the Prometheus-only profile queries Prometheus alone, and keeps every Prometheus panel', () => {
+    const onlyQueries = prometheusOnly.flatMap(({ model }) => panelQueries(model));
+    expect(new Set(onlyQueries.map((q) => q.datasourceType))).toEqual(new Set([DATASOURCE_TYPES.prometheus]));
+    expect(onlyQueries.map((q) => String(q.target.expr)).sort()).toEqual(promQueries.map((q) => String(q.target.expr)).sort());
+    for (const { model } of prometheusOnly) {
+      const sources = (model.templating?.list ?? []).filter((v) => v.type === 'datasource').map((v) => v.name);
+      expect(sources, model.uid).toEqual(['prometheus']);
     }
   });
 
@@ -57,9 +74,20 @@ describe('dashboard models', () => {
   });
 });
 
+describe('units', () => {
+  it("give each host metric's panel the unit its series name says", () => {
+    const host = dashboards.find((d) => d.model.uid === DASHBOARD_UIDS.hostDetail)!.model;
+    const unitOf = (metric: string): unknown =>
+      (host.panels ?? []).map((p) => p as { title?: string; fieldConfig?: { defaults?: { unit?: string } } }).find((p) => p.title?.startsWith(`${metric}:`))
+        ?.fieldConfig?.defaults?.unit;
+    expect(HOST_METRICS.map(unitOf)).toEqual(HOST_METRICS.map((m) => grafanaUnit(HOST_METRIC_SERIES[m].name)));
+    expect([unitOf('cpu_pct'), unitOf('net_rx_bps'), unitOf('net_errors_ps'), unitOf('load1_per_cpu')]).toEqual(['percentunit', 'Bps', 'suffix:/s', 'short']);
+  });
+});
+
 describe('PromQL queries', () => {
   it('name only the series of the alert-series contract', () => {
-    const known = new Set<string>(Object.values(SERIES));
+    const known = new Set<string>([...Object.values(SERIES), ...Object.values(HOST_METRIC_SERIES).map((s) => s.name)]);
     const used = new Set(promQueries.flatMap((q) => String(q.target.expr).match(/\bvigil_[a-z_]+\b/g) ?? []));
     expect([...used].filter((name) => !known.has(name))).toEqual([]);
     expect(used.size).toBeGreaterThan(5);
@@ -85,13 +113,71 @@ describe('Timestream queries', () => {
   });
 });
 
+describe('model change annotations against a live Prometheus fed by the Prometheus sink', () => {
+  it('mark a newer model in use as published and an older one as rolled back, on every dashboard', async () => {
+    for (const { model } of dashboards) {
+      expect((model.annotations?.list ?? []).map((a) => (a as { expr?: string }).expr)).toEqual([
+        MODEL_CHANGE_QUERIES.published,
+        MODEL_CHANGE_QUERIES.rolledBack,
+      ]);
+    }
+    const prometheus = inject('prometheusUrl');
+    const host = uniqueName('models');
+    // Over an hour and a half ago, where the other tests write nothing: model A, then B (newer), then A again.
+    const end = Date.now() - 70 * 60_000;
+    const created = { a: end - 3 * 86_400_000, b: end - 86_400_000 };
+    const sink = new PrometheusSink({ url: `${prometheus}/api/v1/write` });
+    const phases = [
+      { model: 'a', from: 40, to: 31 },
+      { model: 'b', from: 30, to: 16 },
+      { model: 'a', from: 15, to: 0 },
+    ] as const;
+    for (const [k, phase] of phases.entries()) {
+      const samples: ScoredSample[] = [];
+      for (let minutes = phase.from; minutes >= phase.to; minutes--) {
+        samples.push({
+          host,
+          tags: {},
+          seq: 100 - minutes,
+          time: end - minutes * 60_000,
+          metrics: { cpu_pct: 10 },
+          score: 0.3,
+          anomaly: false,
+          severity: 'normal',
+          confidence: 0.7,
+          topMetric: 'cpu_pct',
+          rankedMetrics: ['cpu_pct'],
+          modelVersion: `${host}-${phase.model}`,
+          recordVersion: created[phase.model],
+        });
+      }
+      const batch = { samples, store: samples.map(() => true), threshold: 0.6, modelCreatedMs: created[phase.model], scoredAt: end + k };
+      expect((await sink.prepare(batch).send()).written).toBe(samples.length);
+    }
+    const at = async (expr: string, minutesBeforeEnd: number): Promise<string[]> => {
+      const url = new URL('/api/v1/query', prometheus);
+      url.searchParams.set('query', expr);
+      url.searchParams.set('time', String((end - minutesBeforeEnd * 60_000) / 1000));
+      const answer = (await (await fetch(url)).json()) as { data: { result: { metric: Record<string, string> }[] } };
+      return answer.data.result.map((r) => r.metric.model_version!);
+    };
+    // B came in at 30 minutes before the end: published; A again at 15: a roll back.
+    expect(await at(MODEL_CHANGE_QUERIES.published, 25)).toEqual([`${host}-b`]);
+    expect(await at(MODEL_CHANGE_QUERIES.rolledBack, 25)).toEqual([]);
+    expect(await at(MODEL_CHANGE_QUERIES.rolledBack, 10)).toEqual([`${host}-a`]);
+    expect(await at(MODEL_CHANGE_QUERIES.published, 10)).toEqual([]);
+    // Nothing changed in the ten minutes before: no annotation.
+    expect(await at(MODEL_CHANGE_QUERIES.published, 32)).toEqual([]);
+  });
+});
+
 describe('PromQL queries against a live Prometheus with data written by the Prometheus sink', () => {
   const prometheus = inject('prometheusUrl');
   const run = uniqueName('dash');
   const busy = `${run}-busy`;
   const quiet = `${run}-quiet`;
   const now = Date.now();
-  const values = { host: busy, metric: 'cpu_pct', __range: '1h', __interval: '1m', __rate_interval: '1m' };
+  const values = { host: busy, metric: 'cpu_pct', group_by: 'env', __range: '1h', __interval: '1m', __rate_interval: '1m' };
   const fleetValues = { ...values, host: `${busy}|${quiet}` };
 
   beforeAll(async () => {
@@ -101,7 +187,8 @@ describe('PromQL queries against a live Prometheus with data written by the Prom
       tags: { env: run },
       seq,
       time,
-      metrics: { cpu_pct: anomalous ? 95 : 20 + (seq % 5), mem_used_pct: 40 },
+      // Every host metric, as the agent sends them.
+      metrics: { ...Object.fromEntries(HOST_METRICS.map((m, k) => [m, k + (seq % 3)])), cpu_pct: anomalous ? 95 : 20 + (seq % 5), mem_used_pct: 40 },
       score: anomalous ? 0.8 : 0.4,
       anomaly: anomalous,
       severity: anomalous ? 'high' : 'normal',
@@ -138,6 +225,17 @@ describe('PromQL queries against a live Prometheus with data written by the Prom
     const expr = substitute(String(q.target.expr), fleet ? fleetValues : values);
     expect(expr, 'every variable substituted').not.toMatch(/\$/);
     expect((await queryRange(expr)).length, expr).toBeGreaterThan(0);
+  });
+
+  it("the group-by variable lists the hosts' tags and none of vigil's own labels", async () => {
+    const fleet = dashboards.find((d) => d.model.uid === DASHBOARD_UIDS.fleetOverview)!.model;
+    const variable = (fleet.templating?.list ?? []).find((v) => v.name === 'group_by')!;
+    expect(variable.query).toBe('label_names()');
+    const url = new URL('/api/v1/labels', prometheus);
+    url.searchParams.set('match[]', `vigil_anomaly{host="${busy}"}`);
+    const names = ((await (await fetch(url)).json()) as { data: string[] }).data;
+    const pattern = /^\/(.*)\/$/.exec(String(variable.regex))![1]!;
+    expect(names.filter((n) => new RegExp(pattern).test(n))).toEqual(['env']);
   });
 
   it('the host and metric variables list the written hosts and metrics', async () => {

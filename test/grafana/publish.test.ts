@@ -130,6 +130,30 @@ describe('grafana:publish', () => {
     }
   });
 
+  it('with VIGIL_DASHBOARD_SOURCES=prometheus creates only the Prometheus data source, and dashboards that need nothing else', async () => {
+    const own = await startFakeGrafana(TOKEN);
+    try {
+      const lines: string[] = [];
+      const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+      try {
+        expect(await main([], env(own.url, { VIGIL_DASHBOARD_SOURCES: 'prometheus' }))).toBe(0);
+      } finally {
+        spy.mockRestore();
+      }
+      expect([...own.datasources.keys()]).toEqual([DATASOURCE_UIDS.prometheus]);
+      expect([...own.dashboards.keys()].sort()).toEqual(Object.values(DASHBOARD_UIDS).sort());
+      for (const { dashboard } of own.dashboards.values()) {
+        expect(JSON.stringify(dashboard)).not.toMatch(/\$\{(timestream|cloudwatch)\}/);
+      }
+    } finally {
+      await own.close();
+    }
+    expect(() => publishConfigFromEnv(env(grafana.url, { VIGIL_DASHBOARD_SOURCES: 'timestream,influx' }))).toThrow(
+      /VIGIL_DASHBOARD_SOURCES = "timestream,influx": expected a comma list of prometheus, timestream, cloudwatch/,
+    );
+    expect(() => publishConfigFromEnv(env(grafana.url, { VIGIL_DASHBOARD_SOURCES: 'timestream' }))).toThrow(/must include prometheus/);
+  });
+
   it('the command publishes and reports each item', async () => {
     const lines: string[] = [];
     const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));

@@ -40,7 +40,12 @@ describe('score function contract', () => {
     expect(env.POWERTOOLS_SERVICE_NAME).toBe(SCORE_SERVICE_NAME);
     expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
     if (stack.config.sinks.includes('prometheus')) {
-      expect(config.prometheus).toEqual({ url: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-0123/api/v1/remote_write', sigv4: true });
+      expect(config.prometheus).toEqual({
+        url: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-0123/api/v1/remote_write',
+        sigv4: true,
+        // The stack's write policy reaches the function.
+        policy: { detailSeconds: stack.config.prometheusDetailSeconds },
+      });
     }
     if (stack.config.sinks.includes('timestream')) {
       expect(config.timestream.database).not.toBe('vigil');

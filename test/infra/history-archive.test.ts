@@ -12,13 +12,13 @@ describe('history archive', () => {
   const archive = defaults.stack.archive!;
   const bucketId = logicalId(defaults, archive.bucket);
 
-  it('is a private, encrypted, unversioned bucket kept on stack deletion whose objects expire after 90 days', () => {
+  it('is a private, encrypted, unversioned bucket kept on stack deletion whose objects expire after 30 days', () => {
     const bucket = resourcesOf(defaults.template, 'AWS::S3::Bucket')[bucketId] as { Properties: Record<string, unknown>; DeletionPolicy?: string };
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
     expect(bucket.Properties.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
     expect(bucket.Properties.LifecycleConfiguration).toEqual({
-      Rules: [expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 90, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })],
+      Rules: [expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })],
     });
     const policy = Object.values(resourcesOf(defaults.template, 'AWS::S3::BucketPolicy')).find(
       (p) => JSON.stringify(p.Properties!.Bucket) === JSON.stringify({ Ref: bucketId }),
@@ -40,7 +40,7 @@ describe('history archive', () => {
       'projection.enabled': 'true',
       'projection.day.type': 'date',
       'projection.day.format': 'yyyy-MM-dd',
-      'projection.day.range': 'NOW-90DAYS,NOW+1DAYS',
+      'projection.day.range': 'NOW-30DAYS,NOW+1DAYS',
     });
     expect(JSON.stringify(input.Parameters['storage.location.template'])).toContain('/archive/day=${day}/');
     expect(table!.Properties!.DatabaseName).toEqual({ Ref: defaults.stack.getLogicalId(archive.database) });
@@ -68,10 +68,10 @@ describe('history archive', () => {
   });
 
   it('refuses a retention out of range, or one given with the archive off', () => {
-    expect(() => resolveProps({ archiveRetentionDays: 0 }, 'rules.yml')).toThrow(VigilPropsError);
-    expect(() => resolveProps({ archive: false, archiveRetentionDays: 30 }, 'rules.yml')).toThrow(/archiveRetentionDays.*the archive is off/s);
-    expect(() => resolveProps({ archive: false, retrainSchedule: 'rate(1 day)' }, 'rules.yml')).toThrow(/retrainSchedule.*the archive is off/s);
-    expect(() => resolveProps({ retrainSchedule: 'daily' }, 'rules.yml')).toThrow(/retrainSchedule is "daily": not an EventBridge schedule expression/);
-    expect(() => resolveProps({ retrainDays: 90 }, 'rules.yml')).toThrow(/retrainDays.*the archive keeps only 90 days/s);
+    expect(() => resolveProps({ archiveRetentionDays: 0 })).toThrow(VigilPropsError);
+    expect(() => resolveProps({ archive: false, archiveRetentionDays: 30 })).toThrow(/archiveRetentionDays.*the archive is off/s);
+    expect(() => resolveProps({ archive: false, retrainSchedule: 'rate(1 day)' })).toThrow(/retrainSchedule.*the archive is off/s);
+    expect(() => resolveProps({ retrainSchedule: 'daily' })).toThrow(/retrainSchedule is "daily": not an EventBridge schedule expression/);
+    expect(() => resolveProps({ retrainDays: 30 })).toThrow(/retrainDays.*the archive keeps only 30 days/s);
   });
 });

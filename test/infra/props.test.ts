@@ -5,12 +5,10 @@ import { DEFAULTS, resolveProps, VigilPropsError } from '../../infra/props.js';
 import type { VigilProps } from '../../infra/props.js';
 import { VigilStack } from '../../infra/vigil-stack.js';
 
-const RULES = 'rules.yml';
-
 /** The problems resolveProps reports for these props (fails the test if it accepts them). */
 function problemsOf(props: VigilProps): readonly string[] {
   try {
-    resolveProps(props, RULES);
+    resolveProps(props);
   } catch (error) {
     expect(error).toBeInstanceOf(VigilPropsError);
     return (error as VigilPropsError).problems;
@@ -20,7 +18,7 @@ function problemsOf(props: VigilProps): readonly string[] {
 
 describe('resolveProps', () => {
   it('applies the documented defaults', () => {
-    const config = resolveProps({}, RULES);
+    const config = resolveProps({});
     expect(config).toMatchObject({
       streamMode: 'on-demand',
       shardCount: undefined,
@@ -34,13 +32,16 @@ describe('resolveProps', () => {
       grafana: false,
       tracing: false,
       alarmEmail: undefined,
-      alertRulesFile: RULES,
+      alertRulesFile: undefined,
+      grafanaUrl: undefined,
+      runbookUrl: 'docs/runbooks',
+      prometheusDetailSeconds: 60,
     });
     expect(config.streamRetentionHours).toBe(DEFAULTS.streamRetentionHours);
   });
 
   it('defaults a provisioned stream to one shard', () => {
-    expect(resolveProps({ streamMode: 'provisioned' }, RULES).shardCount).toBe(1);
+    expect(resolveProps({ streamMode: 'provisioned' }).shardCount).toBe(1);
   });
 
   it.each([
@@ -64,6 +65,7 @@ describe('resolveProps', () => {
     ],
     [{ sinks: ['timestream'], timestreamMagneticRetentionDays: 0 }, 'timestreamMagneticRetentionDays is 0: less than 1; use a whole number from 1 to 73,000'],
     [{ modelPrefix: '/models/' }, `modelPrefix is "/models/": not an S3 key prefix; use S3 key segments`],
+    [{ prometheusDetailSeconds: 300 }, 'prometheusDetailSeconds is 300: more than 120; use a whole number from 0 to 120'],
     [{ functionMemoryMb: 64 }, 'functionMemoryMb is 64: less than 128; use a whole number from 128 to 10,240'],
     [{ functionTimeoutSeconds: 901 }, 'functionTimeoutSeconds is 901: more than 900; use a whole number from 1 to 900'],
     [{ maxBatchingWindowSeconds: 301 }, 'maxBatchingWindowSeconds is 301: more than 300; use a whole number from 0 to 300'],
@@ -93,27 +95,24 @@ describe('resolveProps', () => {
 
   it('accepts the edges of each range', () => {
     expect(() =>
-      resolveProps(
-        {
-          batchSize: 10_000,
-          maxBatchingWindowSeconds: 300,
-          retryAttempts: 0,
-          parallelizationFactor: 10,
-          streamRetentionHours: 8_760,
-          maxRecordAgeSeconds: 604_800,
-          functionMemoryMb: 10_240,
-          functionTimeoutSeconds: 900,
-        },
-        RULES,
-      ),
+      resolveProps({
+        batchSize: 10_000,
+        maxBatchingWindowSeconds: 300,
+        retryAttempts: 0,
+        parallelizationFactor: 10,
+        streamRetentionHours: 8_760,
+        maxRecordAgeSeconds: 604_800,
+        functionMemoryMb: 10_240,
+        functionTimeoutSeconds: 900,
+      }),
     ).not.toThrow();
     expect(() =>
-      resolveProps({ sinks: ['timestream'], timestreamMemoryRetentionHours: 1, timestreamMagneticRetentionDays: 73_000, modelPrefix: 'vigil/models' }, RULES),
+      resolveProps({ sinks: ['timestream'], timestreamMemoryRetentionHours: 1, timestreamMagneticRetentionDays: 73_000, modelPrefix: 'vigil/models' }),
     ).not.toThrow();
   });
 
   it('leaves values known only at deploy time to CloudFormation', () => {
-    expect(() => resolveProps({ batchSize: Token.asNumber({ Ref: 'BatchSize' }), alarmEmail: Token.asString({ Ref: 'Email' }) }, RULES)).not.toThrow();
+    expect(() => resolveProps({ batchSize: Token.asNumber({ Ref: 'BatchSize' }), alarmEmail: Token.asString({ Ref: 'Email' }) })).not.toThrow();
   });
 });
 
@@ -136,10 +135,31 @@ describe('VigilStack', () => {
   });
 });
 
+describe('grafanaUrl and runbookUrl', () => {
+  it('are kept without a trailing slash', () => {
+    const config = resolveProps({ grafanaUrl: 'https://g-1.grafana-workspace.eu-west-1.amazonaws.com/', runbookUrl: 'https://wiki.example.com/vigil/' });
+    expect(config).toMatchObject({ grafanaUrl: 'https://g-1.grafana-workspace.eu-west-1.amazonaws.com', runbookUrl: 'https://wiki.example.com/vigil' });
+  });
+
+  it('must be absolute URLs (a runbook path too), and not with a rule file of your own', () => {
+    expect(problemsOf({ grafanaUrl: 'g-1.grafana-workspace.eu-west-1.amazonaws.com' })).toEqual([
+      expect.stringMatching(/grafanaUrl is "g-1.grafana-workspace.eu-west-1.amazonaws.com": not an absolute http\(s\) URL; give the Grafana address/),
+    ]);
+    expect(problemsOf({ runbookUrl: 'see the wiki' })).toEqual([
+      expect.stringMatching(/runbookUrl is "see the wiki": neither an absolute http\(s\) URL nor a path/),
+    ]);
+    expect(problemsOf({ grafanaUrl: 'https://grafana.example.com', alertRulesFile: 'my-rules.yml' })).toEqual([
+      expect.stringMatching(
+        /grafanaUrl is "https:\/\/grafana.example.com": the links are written into the rules the stack renders.*npm run grafana:build -- --grafana-url/,
+      ),
+    ]);
+  });
+});
+
 describe('prometheusRemoteWriteUrl', () => {
   it('is kept as given, and undefined by default', () => {
-    expect(resolveProps({}, RULES).prometheusRemoteWriteUrl).toBeUndefined();
-    expect(resolveProps({ prometheusRemoteWriteUrl: 'https://mimir.example.com/api/v1/push' }, RULES).prometheusRemoteWriteUrl).toBe(
+    expect(resolveProps({}).prometheusRemoteWriteUrl).toBeUndefined();
+    expect(resolveProps({ prometheusRemoteWriteUrl: 'https://mimir.example.com/api/v1/push' }).prometheusRemoteWriteUrl).toBe(
       'https://mimir.example.com/api/v1/push',
     );
   });

@@ -1,8 +1,8 @@
 /** Template assertions: every resource and setting of the vigil stack, for the defaults and the options. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RULES_FILE } from '../../infra/vigil-stack.js';
 import { onlyResource, resourcesOf, synthVigil, scoreFunction } from './synth.js';
 
 const defaults = synthVigil();
@@ -194,6 +194,7 @@ describe('score function', () => {
         'VIGIL_MODEL_PREFIX',
         'VIGIL_MODEL_RECHECK_SECONDS',
         'VIGIL_NORMAL_RESOLUTION_SECONDS',
+        'VIGIL_PROMETHEUS_DETAIL_SECONDS',
         'VIGIL_PROMETHEUS_SIGV4',
         'VIGIL_PROMETHEUS_URL',
         'VIGIL_SINKS',
@@ -205,6 +206,7 @@ describe('score function', () => {
       VIGIL_MODEL_RECHECK_SECONDS: '60',
       VIGIL_SINKS: 'prometheus',
       VIGIL_PROMETHEUS_SIGV4: 'true',
+      VIGIL_PROMETHEUS_DETAIL_SECONDS: '60',
       VIGIL_DEAD_LETTER_QUEUE_URL: { Ref: logicalId(defaults, defaults.stack.queues.deadLetters) },
       VIGIL_NORMAL_RESOLUTION_SECONDS: '0',
       POWERTOOLS_SERVICE_NAME: 'vigil-score',
@@ -276,9 +278,14 @@ describe('Timestream', () => {
 });
 
 describe('Prometheus workspace', () => {
-  it('loads the repository rule file into a rule groups namespace', () => {
+  it("loads vigil's rules into a rule groups namespace: the committed rule file by default, with absolute links given grafanaUrl and runbookUrl", () => {
     const rules = onlyResource(defaults.template, 'AWS::APS::RuleGroupsNamespace');
-    expect(rules.Data).toBe(readFileSync(DEFAULT_RULES_FILE, 'utf8'));
+    expect(rules.Data).toBe(readFileSync(join(import.meta.dirname, '../../grafana/alerts/vigil-rules.yml'), 'utf8'));
+    const linked = synthVigil({ grafanaUrl: 'https://g-1.grafana-workspace.eu-west-1.amazonaws.com', runbookUrl: 'https://wiki.example.com/vigil' });
+    const data = String(onlyResource(linked.template, 'AWS::APS::RuleGroupsNamespace').Data);
+    expect(data).toContain('dashboard: https://g-1.grafana-workspace.eu-west-1.amazonaws.com/d/vigil-host-detail?var-host={{ $labels.host }}');
+    expect(data).toContain('runbook_url: https://wiki.example.com/vigil/VigilHostSilent.md');
+    expect(data).not.toMatch(/dashboard: \/d\//);
     expect(rules.Workspace).toEqual({ 'Fn::GetAtt': [defaults.stack.getLogicalId(defaults.stack.prometheus!.workspace), 'Arn'] });
   });
 

@@ -21,6 +21,8 @@ describe('layers', () => {
     ['model-store/example.ts', "import { trainModel } from '../models/train.js';"],
     ['core/example.ts', "import { FeaturePipeline } from '../features/pipeline.js';"],
     ['infra/constructs/example.ts', "import { run } from '../../local/start.js';"],
+    ['alerting/example.ts', "import { buildDashboards } from '../grafana/boards/index.js';"],
+    ['infra/example.ts', "import { buildDashboards } from '../grafana/boards/index.js';"],
   ])('%s may not import across layers: %s', async (file, code) => {
     expect(await layerErrors(file, `${code}\nexport {};\n`)).toEqual([expect.stringMatching(/imports .* only \(layers in eslint.config.js\)/)]);
   });
@@ -31,6 +33,8 @@ describe('layers', () => {
     ['agent/sender/example.ts', "import { run } from '../cli/run.js';"],
     ['models/evaluate/example.ts', "import { createOnnxScorer } from '../../model-store/onnx-scorer.js';"],
     ['cli/example.ts', "import { trainModel } from '../models/train.js';"],
+    ['infra/example.ts', "import { renderRules } from '../alerting/rules.js';"],
+    ['grafana/boards/example.ts', "import { promDuration } from '../../alerting/duration.js';"],
   ])('%s may import: %s', async (file, code) => {
     expect(await layerErrors(file, `${code}\nexport {};\n`)).toEqual([]);
   });

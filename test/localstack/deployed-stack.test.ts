@@ -199,7 +199,7 @@ describe('the vigil stack deployed into LocalStack with cdklocal', () => {
 
       const scored = await until(
         async () => {
-          const samples = await promQuery(`count_over_time(${SERIES.score}{host="${host}"}[1h])`);
+          const samples = await promQuery(`count_over_time(${SERIES.anomaly}{host="${host}"}[1h])`);
           return samples >= 3 && samples;
         },
         `3 scored samples of ${host} in Prometheus (agent log: ${agentLog.join('').slice(-500)})`,

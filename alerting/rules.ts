@@ -1,13 +1,14 @@
 /**
  * The vigil alert rules, in Prometheus rule-file format (what Amazon Managed Service for Prometheus
- * loads), generated from one source with the hold times as parameters: production timings give the
- * committed grafana/alerts/vigil-rules.yml, short timings give the fast end-to-end test variant.
- * Series and labels come only from core/alert-series.ts.
+ * loads), generated from one source with the hold times and links as parameters: production timings
+ * give the committed grafana/alerts/vigil-rules.yml and the rules the stack loads (with the stack's
+ * grafanaUrl and runbookUrl), short timings give the fast end-to-end test variant. A shared layer:
+ * infra/ and grafana/ both import it. Series and labels come only from core/alert-series.ts.
  */
 import { stringify } from 'yaml';
-import { SERIES } from '../../core/alert-series.js';
-import { SEVERITIES } from '../../core/manifest.js';
-import { DASHBOARD_UIDS } from '../boards/uids.js';
+import { SERIES } from '../core/alert-series.js';
+import { SEVERITIES } from '../core/manifest.js';
+import { DASHBOARD_UIDS } from './dashboard-uids.js';
 import { promDuration } from './duration.js';
 
 export interface RuleTimings {
@@ -52,6 +53,9 @@ export const PRODUCTION_TIMINGS: RuleTimings = {
   lagHoldSeconds: 300,
   modelMaxAgeSeconds: 7 * 86_400,
 };
+
+/** How often the hour's anomaly rate is judged (its own rule group). */
+const RATE_EVALUATION_SECONDS = 60;
 
 export const ALERT_NAMES = {
   hostAnomaly: 'VigilHostAnomaly',
@@ -131,7 +135,7 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
   const allowance = promDuration(t.arrivalAllowanceSeconds);
   const silentAfter = promDuration(t.silentAfterSeconds);
   const silentMemory = promDuration(t.silentMemorySeconds);
-  const topMetric = (window: string): string => hostQuery(`topk(1, sum_over_time(${SERIES.topMetric}{host=%q}[${window}]))`, 'label "metric"', 'unknown');
+  const topMetric = (window: string): string => topMetricAndDirection(window);
   const latestScore = hostQuery(`${SERIES.score}{host=%q}`, 'value | printf "%.3f"', 'n/a');
   const latestThreshold = hostQuery(`${SERIES.threshold}{host=%q}`, 'value | printf "%.3f"', 'n/a');
 
@@ -141,10 +145,11 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
     rules: [
       {
         alert: ALERT_NAMES.hostAnomaly,
-        // Severity >= 1 exactly when score >= threshold (core/manifest.ts severityOf). The value is
-        // the lowest severity held through the window; the offset term asks that the host was
-        // already reporting a full hold ago, so a first anomalous sample alone does not fire.
-        expr: `min_over_time(${SERIES.severity}[${hold}]) >= 1\nand ${SERIES.severity} offset ${hold}`,
+        // Fires when every sample in the window was anomalous (the flag is written for every
+        // sample, core/write-policy.ts); the offset term asks that the host was already reporting
+        // a full hold ago, so a first anomalous sample alone does not fire. The value is the lowest
+        // severity held through the window: every anomalous sample writes its severity.
+        expr: `min_over_time(${SERIES.severity}[${hold}])\n` + `and min_over_time(${SERIES.anomaly}[${hold}]) >= 1\n` + `and ${SERIES.anomaly} offset ${hold}`,
         labels: {
           severity: `{{ if ge $value ${PAGING_LEVEL}.0 }}critical{{ else }}warning{{ end }}`,
           vigil_severity: severityNameOfValue(),
@@ -175,6 +180,15 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
           runbook_url: runbook(ALERT_NAMES.sustainedAnomaly),
         },
       },
+    ],
+  };
+
+  // An hour's share moves slowly: judged once a minute, it reads a sixth of the samples it would
+  // read every sample interval (Managed Prometheus bills rule evaluation by samples read).
+  const anomalyRate: RuleGroup = {
+    name: 'vigil-host-anomaly-rate',
+    interval: promDuration(RATE_EVALUATION_SECONDS),
+    rules: [
       {
         alert: ALERT_NAMES.highAnomalyRate,
         expr:
@@ -198,7 +212,8 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
       {
         alert: ALERT_NAMES.hostSilent,
         // Compared by host only: a host whose tags changed still reports under its new label set.
-        expr: `present_over_time(${SERIES.score}[${silentMemory}])\nunless on(host) present_over_time(${SERIES.score}[${silentAfter}])`,
+        // The anomaly flag: the one series every sample writes (core/write-policy.ts).
+        expr: `present_over_time(${SERIES.anomaly}[${silentMemory}])\nunless on(host) present_over_time(${SERIES.anomaly}[${silentAfter}])`,
         labels: { ...severityLabels('high'), component: 'host' },
         annotations: {
           summary: `Host {{ $labels.host }} sent no samples for ${silentAfter}`,
@@ -211,7 +226,7 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
       },
       {
         alert: ALERT_NAMES.fleetSilent,
-        expr: `absent_over_time(${SERIES.score}[${silentAfter}])`,
+        expr: `absent_over_time(${SERIES.anomaly}[${silentAfter}])`,
         labels: { ...severityLabels('critical'), component: 'pipeline' },
         annotations: {
           summary: `No scored sample from any host for ${silentAfter}`,
@@ -252,7 +267,22 @@ export function vigilRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks
       },
     ],
   };
-  return { groups: [hostAnomalies, delivery] };
+  return { groups: [hostAnomalies, anomalyRate, delivery] };
+}
+
+/**
+ * A Go template naming the host's most frequent top metric over `window`, and which way it went
+ * when the scoring said: "cpu_pct (above its normal)".
+ */
+function topMetricAndDirection(window: string): string {
+  const top = `topk(1, sum_over_time(${SERIES.topMetric}{host=%q}[${window}]))`;
+  const direction = `sum(sum_over_time(${SERIES.topDirection}{host=%q,metric=%q}[${window}]))`;
+  return (
+    `{{ with printf ${JSON.stringify(top)} $labels.host | query }}{{ $metric := . | first | label "metric" }}{{ $metric }}` +
+    `{{ with printf ${JSON.stringify(direction)} $labels.host $metric | query }}` +
+    `{{ if gt (. | first | value) 0.0 }} (above its normal){{ else if lt (. | first | value) 0.0 }} (below its normal){{ end }}{{ end }}` +
+    `{{ else }}unknown{{ end }}`
+  );
 }
 
 function modelVersionQuery(window: string): string {
@@ -260,7 +290,7 @@ function modelVersionQuery(window: string): string {
 }
 
 const HEADER = `# vigil alert rules (Prometheus rule-file format, loadable by Amazon Managed Service for Prometheus).
-# GENERATED by \`npm run grafana:build\` from grafana/alerts/rules.ts: edit that file, not this one.
+# GENERATED by \`npm run grafana:build\` from alerting/rules.ts: edit that file, not this one.
 `;
 
 export function renderRules(t: RuleTimings = PRODUCTION_TIMINGS, links: RuleLinks = DEFAULT_LINKS): string {
