@@ -21,6 +21,19 @@ export interface ModelFigures {
   readonly incidentsDetected: number;
 }
 
+/** What a retraining run read and trained on. */
+export interface RetrainData {
+  readonly trainingRows: number;
+  readonly trainingHosts: number;
+  /** Rows left out: flagged by the current model, and under incident or maintenance marks. */
+  readonly excludedFlagged: number;
+  readonly excludedMarked: number;
+  readonly heldBackRows: number;
+  readonly heldBackHosts: number;
+  readonly heldBackHostDays: number;
+  readonly objectsRead: number;
+}
+
 export interface RetrainReport {
   readonly schema: 1;
   /** When the run started (ISO 8601, UTC). */
@@ -30,17 +43,7 @@ export interface RetrainReport {
   readonly reason: string;
   readonly trainingDays: readonly string[];
   readonly heldBackDay: string;
-  readonly data?: {
-    readonly trainingRows: number;
-    readonly trainingHosts: number;
-    /** Rows left out: flagged by the current model, and under incident or maintenance marks. */
-    readonly excludedFlagged: number;
-    readonly excludedMarked: number;
-    readonly heldBackRows: number;
-    readonly heldBackHosts: number;
-    readonly heldBackHostDays: number;
-    readonly objectsRead: number;
-  };
+  readonly data?: RetrainData;
   readonly champion?: ModelFigures;
   readonly challenger?: ModelFigures;
   readonly seconds: number;

@@ -153,15 +153,7 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock, o
       timestamps.push(t);
       timestampText.push(new Date(t).toISOString());
     } else {
-      const t = parseTimestamp(cells[timeColumn]!.trim());
-      if (t === undefined) {
-        throw new CsvError(
-          file,
-          line,
-          `unparsable timestamp "${cells[timeColumn]}"`,
-          'use ISO 8601 (2026-01-05T10:00:00Z), `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds/milliseconds',
-        );
-      }
+      const t = timestampCell(cells[timeColumn]!, file, line);
       timestamps.push(t);
       timestampText.push(cells[timeColumn]!.trim());
     }
@@ -250,6 +242,20 @@ const NAIVE_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(
 const ZONED = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /** Epoch ms of a timestamp cell, or undefined when it is not one of the accepted forms. */
+/** The epoch ms of a row's timestamp cell; a CsvError naming the file, line and the formats read when it is none of them. */
+export function timestampCell(cell: string, file: string, line: number): number {
+  const t = parseTimestamp(cell.trim());
+  if (t === undefined) {
+    throw new CsvError(
+      file,
+      line,
+      `unparsable timestamp "${cell}"`,
+      'use ISO 8601 (2026-01-05T10:00:00Z), `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds/milliseconds',
+    );
+  }
+  return t;
+}
+
 export function parseTimestamp(cell: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(cell)) {
     const n = Number(cell);

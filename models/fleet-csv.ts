@@ -21,7 +21,7 @@ import { HOST_METRICS, METRIC_NAME_PATTERN } from '../core/host-metrics.js';
 import { HOST_FEATURE_SET, featureSetFor, type FeatureSet } from '../core/features.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
-import { CsvError, MISSING, TIME_COLUMN_NAMES, delimiterOf, parseTimestamp, splitCells, type MetricCsv } from './csv.js';
+import { CsvError, MISSING, TIME_COLUMN_NAMES, delimiterOf, splitCells, timestampCell, type MetricCsv } from './csv.js';
 import { featureRowsOf } from './csv-features.js';
 
 /** The column that names each row's host. */
@@ -144,15 +144,7 @@ export function parseFleetCsv(text: string, file = '(csv)'): FleetCsv {
     }
     const host = cells[hostColumn]!.trim();
     if (host === '') throw new CsvError(file, line, 'the host cell is empty', 'give every row the id of its host');
-    const t = parseTimestamp(cells[timeColumn]!.trim());
-    if (t === undefined) {
-      throw new CsvError(
-        file,
-        line,
-        `unparsable timestamp "${cells[timeColumn]}"`,
-        'use ISO 8601 (2026-01-05T10:00:00Z), `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds/milliseconds',
-      );
-    }
+    const t = timestampCell(cells[timeColumn]!, file, line);
     let rows = byHost.get(host);
     if (!rows) {
       const tags: Record<string, string> = {};

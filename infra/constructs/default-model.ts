@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { functionBundling } from '../function-bundling.js';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_MODEL_FOLDER, DEFAULT_MODEL_SOURCE_DIR } from '../../core/default-model.js';
@@ -74,23 +75,11 @@ export class DefaultModel extends Construct {
       logGroup,
       description: 'vigil: publishes the default model at deploy where no model is current',
       environment: { NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: "import { createRequire as vigilCreateRequire } from 'node:module'; const require = vigilCreateRequire(import.meta.url);",
-        bundleAwsSDK: true,
-        tsconfig: join(props.projectRoot, 'tsconfig.json'),
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // The model's files next to the bundle, where model-store/default-model.ts looks for them.
-          afterBundling: (_inputDir, outputDir) => [`cp -R "${sourceDir}" "${join(outputDir, DEFAULT_MODEL_FOLDER)}"`],
-        },
-      },
+      bundling: functionBundling({
+        projectRoot: props.projectRoot,
+        // The model's files next to the bundle, where model-store/default-model.ts looks for them.
+        afterBundling: (outputDir) => [`cp -R "${sourceDir}" "${join(outputDir, DEFAULT_MODEL_FOLDER)}"`],
+      }),
     });
 
     this.resource = new CustomResource(this, 'Resource', {

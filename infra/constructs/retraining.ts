@@ -11,7 +11,8 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { functionBundling } from '../function-bundling.js';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -75,24 +76,11 @@ export class Retraining extends Construct {
         VIGIL_RETRAIN_DAYS: String(props.days),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: "import { createRequire as vigilCreateRequire } from 'node:module'; const require = vigilCreateRequire(import.meta.url);",
-        bundleAwsSDK: true,
+      bundling: functionBundling({
+        projectRoot: props.projectRoot,
         externalModules: [ONNXRUNTIME_PACKAGE],
-        tsconfig: `${props.projectRoot}/tsconfig.json`,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir, outputDir) =>
-            onnxruntimeCopyCommands(outputDir, architecture === Architecture.ARM_64 ? 'arm64' : 'x64', props.projectRoot),
-        },
-      },
+        afterBundling: (outputDir) => onnxruntimeCopyCommands(outputDir, architecture === Architecture.ARM_64 ? 'arm64' : 'x64', props.projectRoot),
+      }),
     });
     props.archive.grantRead(this.role);
     props.models.grantPublish(this.role);

@@ -8,7 +8,8 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Architecture, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { functionBundling } from '../function-bundling.js';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -82,28 +83,11 @@ export class ScoreFunction extends Construct {
       tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       description: 'vigil: scores host metric records from Kinesis with the current ONNX model',
       environment: { ...props.environment, NODE_OPTIONS: SCORE_FUNCTION_NODE_OPTIONS },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Bundled CommonJS code (the AWS SDK's) requires Node built-ins lazily (node:fs, node:http2, ...);
-        // an ES module has no require, so the bundle gets one, or those calls fail at run time.
-        banner: "import { createRequire as vigilCreateRequire } from 'node:module'; const require = vigilCreateRequire(import.meta.url);",
-        // The SDK is bundled at the versions the project tests, not the runtime's.
-        bundleAwsSDK: true,
+      bundling: functionBundling({
+        projectRoot: props.projectRoot,
         externalModules: [ONNXRUNTIME_PACKAGE],
-        tsconfig: `${props.projectRoot}/tsconfig.json`,
-        commandHooks: {
-          // Only afterBundling has work; the interface asks for all three.
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir, outputDir) =>
-            onnxruntimeCopyCommands(outputDir, architecture === Architecture.ARM_64 ? 'arm64' : 'x64', props.projectRoot),
-        },
-      },
+        afterBundling: (outputDir) => onnxruntimeCopyCommands(outputDir, architecture === Architecture.ARM_64 ? 'arm64' : 'x64', props.projectRoot),
+      }),
     });
 
     const invokedByStreamOnly =

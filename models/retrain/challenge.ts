@@ -13,7 +13,7 @@ import { decodeArchiveFeatures, type ArchiveRow } from '../../core/archive.js';
 import type { FeatureSet } from '../../core/features.js';
 import { feedbackLabelAt, type FeedbackMark } from '../../core/feedback.js';
 import type { Manifest } from '../../core/manifest.js';
-import type { ModelFigures } from '../../core/retrain-report.js';
+import type { ModelFigures, RetrainData } from '../../core/retrain-report.js';
 import { FeaturePipeline } from '../../features/pipeline.js';
 import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
 import { incidentEffect, planIncidents, type IncidentKind } from '../../simulate/incidents.js';
@@ -48,15 +48,7 @@ export interface ChallengeResult {
   readonly challenger: TrainedModel;
   readonly champion: ModelFigures | undefined;
   readonly challengerFigures: ModelFigures;
-  readonly data: {
-    readonly trainingRows: number;
-    readonly trainingHosts: number;
-    readonly excludedFlagged: number;
-    readonly excludedMarked: number;
-    readonly heldBackRows: number;
-    readonly heldBackHosts: number;
-    readonly heldBackHostDays: number;
-  };
+  readonly data: Omit<RetrainData, 'objectsRead'>;
 }
 
 export async function challenge(input: ChallengeInput): Promise<ChallengeResult> {

@@ -3,11 +3,9 @@
  * scoring function writes them, read back as a fleet CSV for the range, hosts and tags asked for,
  * each sample once although it was archived twice.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { constants, zstdCompressSync } from 'node:zlib';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,22 +16,14 @@ import { HOST_METRICS } from '../../core/host-metrics.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { fleetCsvHeader } from '../../models/fleet-csv.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
+import { runVigil, type CliRun } from '../vigil-cli.js';
 
 useLocalAws();
-const ROOT = resolve(import.meta.dirname, '../..');
 const DAY = Date.UTC(2026, 10, 20);
 let s3: S3Client;
 let bucket: string;
 
-async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], { env: process.env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const vigil = (...args: string[]): Promise<CliRun> => runVigil(args);
 
 function sample(host: string, seq: number, time: number, env: string): ScoredSample {
   return {

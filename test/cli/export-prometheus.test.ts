@@ -2,12 +2,11 @@
  * `vigil export --source prometheus` against a real Prometheus holding node_exporter-named series
  * (backfilled with promtool, as a site with history has them), then `vigil train` on the export.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_FEATURE_SET } from '../../core/features.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
@@ -18,6 +17,7 @@ import { parseFleetCsv } from '../../models/fleet-csv.js';
 import { NODE_EXPORTER_QUERIES } from '../../models/node-exporter-queries.js';
 import { PrometheusQueryError, prometheusHistory, queryRange } from '../../models/prometheus-history.js';
 import { closeServer, listenOnLoopback } from '../loopback-server.js';
+import { runVigil, type CliRun } from '../vigil-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'vigil-export-'));
@@ -166,15 +166,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], { cwd: work, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const vigil = (...args: string[]): Promise<CliRun> => runVigil(args, { cwd: work, timeoutMs: 120_000 });
 
 const range = ['--until', new Date(END).toISOString(), '--since', '2h'];
 

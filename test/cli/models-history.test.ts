@@ -1,28 +1,17 @@
 /** `vigil models history` over the wire (local AWS endpoint): the reports retraining wrote, newest first. */
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
 import type { RetrainReport } from '../../core/retrain-report.js';
 import { putRetrainReport } from '../../model-store/retrain-reports.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
+import { runVigil, type CliRun } from '../vigil-cli.js';
 
 useLocalAws();
-const ROOT = resolve(import.meta.dirname, '../..');
 let s3: S3Client;
 let bucket: string;
 
-async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], { env: process.env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const vigil = (...args: string[]): Promise<CliRun> => runVigil(args);
 
 const figures = (version: string, fa: number, detected: number) => ({
   version,

@@ -3,9 +3,6 @@
  * (model cache, S3 model source, status writer) load the published model and refuse a broken one,
  * and the command shows which model the function uses next to the current pointer.
  */
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
@@ -18,23 +15,15 @@ import { publishModel } from '../../model-store/s3-store.js';
 import { fakeModel } from '../models/fake-model.js';
 import { quietTools } from '../functions/fixtures.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
+import { runVigil, type CliRun } from '../vigil-cli.js';
 
 useLocalAws();
-const ROOT = resolve(import.meta.dirname, '../..');
 let s3: S3Client;
 beforeAll(() => {
   s3 = new S3Client(awsClientSettings());
 });
 
-async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], { env: process.env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const vigil = (...args: string[]): Promise<CliRun> => runVigil(args);
 
 function scoreFunction(bucket: string, name: string): ModelCache {
   const config = parseConfig({

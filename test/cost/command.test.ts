@@ -1,21 +1,9 @@
 /** `vigil cost` as a user runs it: the real CLI in a child process. */
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { CostEstimate } from '../../cost/model.js';
+import { runVigil, type CliRun } from '../vigil-cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-
-async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], { cwd: ROOT, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const vigil = (...args: string[]): Promise<CliRun> => runVigil(args);
 
 const money = (text: string): number => Number(text.replace(/,/g, ''));
 

@@ -2,11 +2,9 @@
  * The real `vigil train`, `publish` and `models` commands, run as a user runs them, against moto.
  * Each command is a Node process (about a second or two), hence the longer test timeouts.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
@@ -16,31 +14,13 @@ import { readModelDir } from '../../model-store/artifact.js';
 import { seededRandom } from '../../models/forest/random.js';
 import { fetchCurrentModel } from '../../model-store/s3-store.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
+import { runVigil, type CliRun } from '../vigil-cli.js';
 
 useLocalAws();
-const ROOT = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function vigil(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], {
-      cwd: work,
-      env: process.env,
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const vigil = (...args: string[]): Promise<CliRun> => runVigil(args, { cwd: work });
 
 /** A day of one-minute host metrics with a daily shape and noise. */
 function hostCsv(path: string, seed: number, metrics: readonly string[] = HOST_METRICS): string {

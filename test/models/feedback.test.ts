@@ -1,16 +1,13 @@
 /** Feedback marks in S3 over the wire (moto): the store retraining reads, and the `vigil feedback` commands. */
-import { execFile } from 'node:child_process';
-import { resolve, join } from 'node:path';
-import { promisify } from 'node:util';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
 import { feedbackLabelAt, type FeedbackMark } from '../../core/feedback.js';
 import { deleteFeedbackMark, feedbackKey, getFeedbackMark, listFeedbackMarks, putFeedbackMark } from '../../model-store/feedback.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
+import { runVigil, type CliRun } from '../vigil-cli.js';
 
 useLocalAws();
-const ROOT = resolve(import.meta.dirname, '../..');
 let s3: S3Client;
 beforeAll(() => {
   s3 = new S3Client(awsClientSettings());
@@ -99,15 +96,7 @@ describe('feedbackLabelAt', () => {
   });
 });
 
-async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], { env: process.env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const vigil = (...args: string[]): Promise<CliRun> => runVigil(args);
 
 describe('vigil feedback', () => {
   it('adds, lists and deletes marks as an operator does', { timeout: 60_000 }, async () => {

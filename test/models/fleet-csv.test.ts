@@ -1,9 +1,7 @@
 /** Fleet files: many hosts in one long CSV, each host's features computed with its own pipeline; `vigil train` on one. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HOST_FEATURE_SET, featureSetFor } from '../../core/features.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
@@ -23,8 +21,8 @@ import {
   type FleetRow,
 } from '../../models/fleet-csv.js';
 import { SimulatedFleet } from '../../simulate/fleet.js';
+import { runVigil, type CliRun } from '../vigil-cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'vigil-fleet-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -115,15 +113,7 @@ describe('parseFleetCsv', () => {
   });
 });
 
-async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], { cwd: work, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const vigil = (...args: string[]): Promise<CliRun> => runVigil(args, { cwd: work, timeoutMs: 120_000 });
 
 describe('vigil train on a fleet file', () => {
   it('lists the columns a publishable model needs in --help', async () => {
