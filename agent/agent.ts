@@ -3,9 +3,9 @@
  * (spool -> wire records -> Kinesis -> acknowledge), joined only through the durable spool, so
  * an unreachable stream never blocks sampling and a crash never loses an accepted sample.
  */
-import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { join } from 'node:path';
-import { awsClientSettings } from '../core/aws.js';
+import { awsRegion } from '../core/aws-endpoint.js';
+import { SignedKinesisClient, type PutRecordsClient } from './sender/kinesis-client.js';
 import { HOST_FEATURE_SET } from '../core/features.js';
 import type { WireSample } from '../core/wire.js';
 import type { FeaturePipeline } from '../features/pipeline.js';
@@ -43,7 +43,7 @@ export interface AgentCounters {
 export interface AgentOptions {
   readonly log: Logger;
   /** Defaults to a client for the configured region with the project's AWS settings. */
-  readonly kinesis?: KinesisClient;
+  readonly kinesis?: PutRecordsClient;
   readonly random?: () => number;
 }
 
@@ -57,7 +57,7 @@ export class Agent {
   private readonly sender: KinesisSender;
   private readonly random: () => number;
   /** The client this agent created (and so closes); undefined when the caller passed one. */
-  private readonly ownKinesis: KinesisClient | undefined;
+  private readonly ownKinesis: PutRecordsClient | undefined;
   private readonly abort = new AbortController();
   /** Waiters to wake when the sampler spooled something new / when the agent stops. */
   private readonly onWork = new Set<() => void>();
@@ -78,9 +78,7 @@ export class Agent {
     this.pipeline = saved.pipeline;
     this.nextSeq = Math.max(saved.nextSeq, lastSpooledSeq(this.spool) + 1);
     this.collector = new HostCollector({ procRoot: config.procRoot, detail: config.detail });
-    this.ownKinesis = options.kinesis
-      ? undefined
-      : new KinesisClient(awsClientSettings({ ...(config.region ? { region: config.region } : {}), maxAttempts: 1 }));
+    this.ownKinesis = options.kinesis ? undefined : new SignedKinesisClient({ region: awsRegion(config.region) });
     this.sender = new KinesisSender({
       client: options.kinesis ?? this.ownKinesis!,
       stream: config.stream,
@@ -125,7 +123,7 @@ export class Agent {
     }
     this.saveState();
     this.spool.close();
-    this.ownKinesis?.destroy();
+    this.ownKinesis?.destroy?.();
     this.log.info('agent stopped', { ...this.counters(), unsentKeptInSpool: this.spool.stats().pending });
   }
 

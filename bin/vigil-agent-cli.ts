@@ -4,7 +4,6 @@
  */
 import { Command } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
-import { checkAgent } from '../agent/cli/check.js';
 import { dryRun } from '../agent/cli/dry-run.js';
 import { addConfigOptions, configFromFlags, type ConfigFlags } from '../agent/cli/options.js';
 import { runAgent } from '../agent/cli/run.js';
@@ -64,6 +63,8 @@ Examples:
   )
   .action(async (flags: ConfigFlags) => {
     await guarded(async () => {
+      // Loaded on demand: check uses the AWS SDK's Kinesis client, which `run` does not load (agent/sender/kinesis-client.ts).
+      const { checkAgent } = await import('../agent/cli/check.js');
       const results = await checkAgent(configFromFlags(flags));
       for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(11)} ${r.detail}`);
       process.exitCode = results.every((r) => r.ok) ? 0 : 1;

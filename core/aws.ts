@@ -4,6 +4,9 @@
  * The SDK itself reads AWS_ENDPOINT_URL; the settings below make the local endpoints work.
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { awsRegion, localEndpoint } from './aws-endpoint.js';
+
+export { awsRegion, localEndpoint } from './aws-endpoint.js';
 
 export interface AwsClientSettings {
   region: string;
@@ -18,10 +21,6 @@ export interface AwsClientSettings {
 /** How long one AWS call may wait for its answer unless a caller asks for less. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-export function localEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env.AWS_ENDPOINT_URL || undefined;
-}
-
 /**
  * HTTP/1.1 always: the Kinesis client defaults to HTTP/2, which local emulators do not speak.
  * Checksums only where required: SDK uploads otherwise carry CRC32 trailers some emulators store.
@@ -35,7 +34,7 @@ export function awsClientSettings(
 ): AwsClientSettings {
   const endpoint = localEndpoint(env);
   return {
-    region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    region: awsRegion(options.region, env),
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 5_000,

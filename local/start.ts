@@ -9,12 +9,13 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../agent/log.js';
+import { SignedKinesisClient } from '../agent/sender/kinesis-client.js';
 import { KinesisSender } from '../agent/sender/kinesis-sender.js';
 import { awsClientSettings } from '../core/aws.js';
+import { awsRegion } from '../core/aws-endpoint.js';
 import { DEFAULT_MODEL_PREFIX } from '../core/score-function.js';
 import type { ScoredSample } from '../core/scored-sample.js';
 import { encodeWireRecord } from '../core/wire.js';
@@ -258,7 +259,7 @@ async function main(): Promise<void> {
   fleet.inject(incidents);
   const tracker = options.simulate > 0 ? new DetectionTracker(incidents, simulated, liveFrom, { intervalSeconds: interval }) : undefined;
   const agents = new SimulatedAgents(fleet, history.pipelines);
-  const sender = new KinesisSender({ client: new KinesisClient(awsClientSettings()), stream: resources.stream, log: createLogger('error') });
+  const sender = new KinesisSender({ client: new SignedKinesisClient({ region: awsRegion() }), stream: resources.stream, log: createLogger('error') });
   const abort = new AbortController();
   let simulatedSent = 0;
   const tick = async (): Promise<void> => {

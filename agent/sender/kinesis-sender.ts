@@ -5,8 +5,8 @@
  * they back off exponentially with jitter and a cap, longer when Kinesis throttles, and stop only
  * when the caller aborts (shutdown), leaving the samples in the spool for the next start.
  */
-import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../log.js';
+import type { PutRecordsClient } from './kinesis-client.js';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff.js';
 import { toPutBatches, type KinesisEntry } from '../../core/kinesis-records.js';
 
@@ -24,7 +24,7 @@ export interface SenderCounters {
 }
 
 export interface KinesisSenderOptions {
-  readonly client: KinesisClient;
+  readonly client: PutRecordsClient;
   readonly stream: string;
   readonly log: Logger;
   readonly backoff?: BackoffOptions;
@@ -69,9 +69,9 @@ export class KinesisSender {
       const timeoutMs = this.options.callTimeoutMs ?? DEFAULT_PUT_TIMEOUT_MS;
       const deadline = AbortSignal.timeout(timeoutMs);
       try {
-        const response = await this.options.client.send(
-          new PutRecordsCommand({ StreamName: this.options.stream, Records: pending.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })) }),
-          { abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline },
+        const response = await this.options.client.putRecords(
+          { StreamName: this.options.stream, Records: pending.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })) },
+          signal ? AbortSignal.any([signal, deadline]) : deadline,
         );
         const results = response.Records ?? [];
         if (results.length !== pending.length) throw new Error(`PutRecords answered ${results.length} results for ${pending.length} records`);

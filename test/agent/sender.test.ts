@@ -1,7 +1,7 @@
 /** KinesisSender against a scripted client (unit test; the integration tests use the real endpoint). */
-import type { KinesisClient, PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../agent/log.js';
+import type { PutRecordsClient, PutRecordsInput, PutRecordsOutput } from '../../agent/sender/kinesis-client.js';
 import { KinesisSender } from '../../agent/sender/kinesis-sender.js';
 import type { KinesisEntry } from '../../core/kinesis-records.js';
 
@@ -9,17 +9,17 @@ const entry = (i: number): KinesisEntry => ({ data: Buffer.from(`record-${i}`), 
 const fast = { baseMs: 1, throttledBaseMs: 2, capMs: 5 };
 
 /** A client whose answers are scripted per call; records what each call carried. */
-function scripted(answers: ((records: string[]) => Partial<PutRecordsCommandOutput> | Error)[]): { client: KinesisClient; calls: string[][] } {
+function scripted(answers: ((records: string[]) => PutRecordsOutput | Error)[]): { client: PutRecordsClient; calls: string[][] } {
   const calls: string[][] = [];
-  const client = {
-    send: async (command: PutRecordsCommand) => {
-      const records = command.input.Records!.map((r) => Buffer.from(r.Data!).toString());
+  const client: PutRecordsClient = {
+    putRecords: async (input: PutRecordsInput) => {
+      const records = input.Records.map((r) => Buffer.from(r.Data).toString());
       calls.push(records);
       const answer = answers[calls.length - 1]!(records);
       if (answer instanceof Error) throw answer;
       return answer;
     },
-  } as unknown as KinesisClient;
+  };
   return { client, calls };
 }
 

@@ -4,7 +4,6 @@
  * failed, the handler answers with a batch item failure before Lambda's own timeout, and the
  * agent's sender abandons a stalled PutRecords, logs the stall and sends again.
  */
-import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
@@ -13,6 +12,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../agent/log.js';
 import { KinesisSender } from '../../agent/sender/kinesis-sender.js';
 import { awsClientSettings } from '../../core/aws.js';
+import { awsRegion } from '../../core/aws-endpoint.js';
+import { SignedKinesisClient } from '../../agent/sender/kinesis-client.js';
 import { createScoreHandler } from '../../functions/score/create-handler.js';
 import { DeadLetterQueue } from '../../functions/score/dead-letter.js';
 import { ModelCache, type LoadedModel } from '../../functions/score/model-cache.js';
@@ -175,7 +176,7 @@ describe('deadlines on outbound calls', () => {
     proxy.mode = 'hold';
     const lines: string[] = [];
     const sender = new KinesisSender({
-      client: new KinesisClient({ ...awsClientSettings({ maxAttempts: 1 }), endpoint: proxy.url }),
+      client: new SignedKinesisClient({ region: awsRegion(), endpoint: proxy.url }),
       stream,
       log: createLogger('info', (line) => lines.push(line)),
       backoff: { baseMs: 10, throttledBaseMs: 20, capMs: 50 },

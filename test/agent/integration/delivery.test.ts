@@ -2,7 +2,7 @@
  * The agent in-process against the local Kinesis endpoint, through a proxy that can take the
  * stream away, fail chosen entries, and logs every PutRecords call. Real /proc, 100-200 ms interval.
  */
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,8 @@ import { Agent } from '../../../agent/agent.js';
 import { loadConfig, type AgentConfig } from '../../../agent/config.js';
 import { loadAgentState } from '../../../agent/feature-state.js';
 import { createLogger, type Logger } from '../../../agent/log.js';
-import { awsClientSettings } from '../../../core/aws.js';
+import { awsRegion } from '../../../core/aws-endpoint.js';
+import { SignedKinesisClient } from '../../../agent/sender/kinesis-client.js';
 import { decodeWireRecord } from '../../../core/wire.js';
 import { uniqueName, useLocalAws } from '../../aws-env.js';
 import { KinesisProxy } from '../kinesis-proxy.js';
@@ -50,7 +51,7 @@ async function startAgent(overrides: Partial<AgentConfig>, proxyDown = false): P
   };
   const logLines: string[] = [];
   const log: Logger = createLogger('info', (line) => void logLines.push(line));
-  const agent = new Agent(config, { log, kinesis: new KinesisClient({ ...awsClientSettings({ maxAttempts: 1 }), endpoint: proxy.url }) });
+  const agent = new Agent(config, { log, kinesis: new SignedKinesisClient({ region: awsRegion(), endpoint: proxy.url }) });
   const running = agent.run();
   const started = { agent, config, running, proxy, kinesis, logLines };
   cleanups.push(async () => {
@@ -128,7 +129,7 @@ describe('agent delivery over the wire', { timeout: 90_000 }, () => {
     await s.proxy.up();
     const next = new Agent(
       { ...s.config, stream: s.config.stream! },
-      { log: createLogger('error', () => {}), kinesis: new KinesisClient({ ...awsClientSettings({ maxAttempts: 1 }), endpoint: s.proxy.url }) },
+      { log: createLogger('error', () => {}), kinesis: new SignedKinesisClient({ region: awsRegion(), endpoint: s.proxy.url }) },
     );
     const running = next.run();
     await waitFor('the kept samples sent by the next start', () => next.counters().samplesSent >= kept.spooled);
