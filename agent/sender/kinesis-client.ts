@@ -5,7 +5,7 @@
  * --only agent` runs; docs/performance.md). Credentials still come from the SDK's standard provider
  * chain (instance role, profile, environment; refreshed before they expire), and requests are
  * signed by the SDK's own signer. The endpoint is AWS_ENDPOINT_URL when set (local emulators), else
- * the region's.
+ * the region's (regionalEndpoint).
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -57,7 +57,7 @@ export class SignedKinesisClient implements PutRecordsClient {
   private readonly agent: HttpAgent | HttpsAgent;
 
   constructor(options: SignedKinesisClientOptions) {
-    this.url = new URL(options.endpoint ?? localEndpoint() ?? `https://kinesis.${options.region}.amazonaws.com`);
+    this.url = new URL(options.endpoint ?? localEndpoint() ?? regionalEndpoint(options.region));
     this.signer = new SignatureV4({ service: 'kinesis', region: options.region, credentials: options.credentials ?? defaultProvider(), sha256: Sha256 });
     this.agent = this.url.protocol === 'http:' ? new HttpAgent({ keepAlive: true, maxSockets: 4 }) : new HttpsAgent({ keepAlive: true, maxSockets: 4 });
   }
@@ -108,6 +108,11 @@ export class SignedKinesisClient implements PutRecordsClient {
       req.end(body);
     });
   }
+}
+
+/** Kinesis' endpoint in a region: amazonaws.com, or amazonaws.com.cn in the China regions. */
+export function regionalEndpoint(region: string): string {
+  return `https://kinesis.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
 }
 
 function parseJson(text: string): Record<string, unknown> {

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KinesisError, SignedKinesisClient } from '../../agent/sender/kinesis-client.js';
+import { KinesisError, regionalEndpoint, SignedKinesisClient } from '../../agent/sender/kinesis-client.js';
 import { closeServer, listenOnLoopback } from '../loopback-server.js';
 
 const credentials = async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' });
@@ -62,6 +62,11 @@ describe('SignedKinesisClient', () => {
     const error = await client.putRecords(input, AbortSignal.timeout(5000)).catch((e: unknown) => e);
     client.destroy();
     expect(error).toMatchObject({ name: 'InternalFailure', message: 'HTTP 503: upstream unavailable', status: 503 });
+  });
+
+  it('goes to the region's endpoint, in the China partition too', () => {
+    expect(regionalEndpoint('eu-west-1')).toBe('https://kinesis.eu-west-1.amazonaws.com');
+    expect(regionalEndpoint('cn-north-1')).toBe('https://kinesis.cn-north-1.amazonaws.com.cn');
   });
 
   it('abandons a call that gets no answer when its signal aborts', async () => {
