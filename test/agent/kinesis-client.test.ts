@@ -64,7 +64,7 @@ describe('SignedKinesisClient', () => {
     expect(error).toMatchObject({ name: 'InternalFailure', message: 'HTTP 503: upstream unavailable', status: 503 });
   });
 
-  it('goes to the region's endpoint, in the China partition too', () => {
+  it("goes to the region's endpoint, in the China partition too", () => {
     expect(regionalEndpoint('eu-west-1')).toBe('https://kinesis.eu-west-1.amazonaws.com');
     expect(regionalEndpoint('cn-north-1')).toBe('https://kinesis.cn-north-1.amazonaws.com.cn');
   });
