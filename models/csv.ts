@@ -84,7 +84,6 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock, o
   }
   const delimiter = declared ?? delimiterOf(lines[firstIndex]!);
   const splitRow = (line: string): string[] => splitCells(line, delimiter);
-  const readValue = delimiter === ',' ? (cell: string) => cell : (cell: string) => (DECIMAL_COMMA.test(cell) ? cell.replace(',', '.') : cell);
   const firstCells = splitRow(lines[firstIndex]!).map((h) => h.trim());
   // Without a clock every file has a header; with one, an all-numeric first line is data.
   const headerless = clock !== undefined && firstCells.every((cell) => MISSING.has(cell.toLowerCase()) || !Number.isNaN(Number(cell)));
@@ -139,15 +138,7 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock, o
     const raw = lines[i]!;
     if (raw.trim() === '') continue;
     const line = i + 1;
-    const cells = splitRow(raw);
-    if (cells.length !== header.length) {
-      throw new CsvError(
-        file,
-        line,
-        `${cells.length} fields where the header has ${header.length} (${header.join(',')})`,
-        'give every row one value per header column (leave a cell empty for a missing value)',
-      );
-    }
+    const cells = rowCells(raw, delimiter, header, file, line);
     if (clock) {
       const t = clock.startMs + timestamps.length * clock.intervalMs;
       timestamps.push(t);
@@ -160,17 +151,7 @@ export function parseMetricCsv(text: string, file = '(csv)', clock?: RowClock, o
     let k = 0;
     for (let c = 0; c < cells.length; c++) {
       if (c === timeColumn) continue;
-      const cell = readValue(cells[c]!.trim());
-      const v = MISSING.has(cell.toLowerCase()) ? NaN : Number(cell);
-      if (Number.isNaN(v) && !MISSING.has(cell.toLowerCase())) {
-        throw new CsvError(
-          file,
-          line,
-          `non-numeric value "${cell}" in column ${header[c]}`,
-          'write a number (e.g. 42.5), or leave the cell empty for a missing value',
-        );
-      }
-      values[k++]!.push(v);
+      values[k++]!.push(numberCell(cells[c]!, delimiter, header[c]!, file, line));
     }
   }
   if (timestamps.length === 0) throw new CsvError(file, headerLine + 1, 'the file has a header but no rows', 'add one row per sample below the header');
@@ -242,6 +223,40 @@ const NAIVE_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(
 const ZONED = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /** Epoch ms of a timestamp cell, or undefined when it is not one of the accepted forms. */
+/** A data row's cells; a CsvError naming the line when it has not one cell per header column. */
+export function rowCells(raw: string, delimiter: string, header: readonly string[], file: string, line: number): string[] {
+  const cells = splitCells(raw, delimiter);
+  if (cells.length !== header.length) {
+    throw new CsvError(
+      file,
+      line,
+      `${cells.length} fields where the header has ${header.length} (${header.join(',')})`,
+      'give every row one value per header column (leave a cell empty for a missing value)',
+    );
+  }
+  return cells;
+}
+
+/**
+ * A value cell as a number, NaN where it is missing (empty, nan, null, na); a decimal comma reads as
+ * a point where the delimiter is not a comma. A CsvError naming the cell and column when it is neither.
+ */
+export function numberCell(raw: string, delimiter: string, column: string, file: string, line: number): number {
+  let cell = raw.trim();
+  if (MISSING.has(cell.toLowerCase())) return NaN;
+  if (delimiter !== ',' && DECIMAL_COMMA.test(cell)) cell = cell.replace(',', '.');
+  const v = Number(cell);
+  if (Number.isNaN(v)) {
+    throw new CsvError(
+      file,
+      line,
+      `non-numeric value "${cell}" in column ${column}`,
+      'write a number (e.g. 42.5), or leave the cell empty for a missing value',
+    );
+  }
+  return v;
+}
+
 /** The epoch ms of a row's timestamp cell; a CsvError naming the file, line and the formats read when it is none of them. */
 export function timestampCell(cell: string, file: string, line: number): number {
   const t = parseTimestamp(cell.trim());

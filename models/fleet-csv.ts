@@ -21,7 +21,7 @@ import { HOST_METRICS, METRIC_NAME_PATTERN } from '../core/host-metrics.js';
 import { HOST_FEATURE_SET, featureSetFor, type FeatureSet } from '../core/features.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
-import { CsvError, MISSING, TIME_COLUMN_NAMES, delimiterOf, splitCells, timestampCell, type MetricCsv } from './csv.js';
+import { CsvError, TIME_COLUMN_NAMES, delimiterOf, numberCell, rowCells, splitCells, timestampCell, type MetricCsv } from './csv.js';
 import { featureRowsOf } from './csv-features.js';
 
 /** The column that names each row's host. */
@@ -126,22 +126,13 @@ export function parseFleetCsv(text: string, file = '(csv)'): FleetCsv {
       );
     }
   }
-  const readValue = delimiter === ',' ? (cell: string) => cell : (cell: string) => (/^[+-]?\d+,\d+$/.test(cell) ? cell.replace(',', '.') : cell);
 
   const byHost = new Map<string, HostRows>();
   for (let i = headerIndex + 1; i < lines.length; i++) {
     const raw = lines[i]!;
     if (raw.trim() === '') continue;
     const line = i + 1;
-    const cells = splitCells(raw, delimiter);
-    if (cells.length !== header.length) {
-      throw new CsvError(
-        file,
-        line,
-        `${cells.length} fields where the header has ${header.length} (${header.join(',')})`,
-        'give every row one value per header column (leave a cell empty for a missing value)',
-      );
-    }
+    const cells = rowCells(raw, delimiter, header, file, line);
     const host = cells[hostColumn]!.trim();
     if (host === '') throw new CsvError(file, line, 'the host cell is empty', 'give every row the id of its host');
     const t = timestampCell(cells[timeColumn]!, file, line);
@@ -154,20 +145,7 @@ export function parseFleetCsv(text: string, file = '(csv)'): FleetCsv {
     }
     rows.timestamps.push(t);
     rows.timestampText.push(cells[timeColumn]!.trim());
-    metricColumns.forEach((c, k) => {
-      const cell = readValue(cells[c]!.trim());
-      const missing = MISSING.has(cell.toLowerCase());
-      const v = missing ? NaN : Number(cell);
-      if (!missing && Number.isNaN(v)) {
-        throw new CsvError(
-          file,
-          line,
-          `non-numeric value "${cell}" in column ${header[c]}`,
-          'write a number (e.g. 42.5), or leave the cell empty for a missing value',
-        );
-      }
-      rows.values[k]!.push(v);
-    });
+    metricColumns.forEach((c, k) => rows.values[k]!.push(numberCell(cells[c]!, delimiter, header[c]!, file, line)));
   }
   if (byHost.size === 0) throw new CsvError(file, headerLine + 1, 'the file has a header but no rows', 'add one row per host and sample below the header');
   const metrics = metricColumns.map((c) => header[c]!);
