@@ -17,6 +17,7 @@ import type { ScoredSample } from '../../core/scored-sample.js';
 import { fleetCsvHeader } from '../../models/fleet-csv.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
 import { runVigil, type CliRun } from '../vigil-cli.js';
+import { scoredSample } from '../scored-sample.js';
 
 useLocalAws();
 const DAY = Date.UTC(2026, 10, 20);
@@ -25,23 +26,8 @@ let bucket: string;
 
 const vigil = (...args: string[]): Promise<CliRun> => runVigil(args);
 
-function sample(host: string, seq: number, time: number, env: string): ScoredSample {
-  return {
-    host,
-    tags: { env },
-    seq,
-    time,
-    metrics: Object.fromEntries(HOST_METRICS.map((m, i) => [m, seq + i / 10])),
-    score: 0.1,
-    anomaly: false,
-    severity: 'normal',
-    confidence: 0,
-    topMetric: 'cpu_pct',
-    rankedMetrics: ['cpu_pct'],
-    modelVersion: 'v1',
-    recordVersion: 1,
-  };
-}
+const sample = (host: string, seq: number, time: number, env: string): ScoredSample =>
+  scoredSample({ host, seq, time, tags: { env }, metrics: Object.fromEntries(HOST_METRICS.map((m, i) => [m, seq + i / 10])) });
 
 async function put(day: string, first: string, last: string, samples: ScoredSample[]): Promise<void> {
   const lines = samples.map((s) => JSON.stringify(toArchiveRow(s, new Float32Array(HOST_FEATURE_SET.names.length), FEATURE_SET_VERSION))).join('\n') + '\n';

@@ -3,26 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { DEFAULT_WRITE_POLICY, DetailSelector, FULL_RESOLUTION, secondsBetweenPoints } from '../../core/write-policy.js';
 import { lagCarriers, SERIES } from '../../core/alert-series.js';
+import { scoredSample } from '../scored-sample.js';
 
 const T0 = Date.UTC(2026, 11, 1, 12); // a whole minute
 
-function sample(host: string, seconds: number, anomaly = false): ScoredSample {
-  return {
-    host,
-    tags: {},
-    seq: seconds,
-    time: T0 + seconds * 1000,
-    metrics: { cpu_pct: 1 },
-    score: anomaly ? 0.9 : 0.3,
-    anomaly,
-    severity: anomaly ? 'low' : 'normal',
-    confidence: 0.5,
-    topMetric: 'cpu_pct',
-    rankedMetrics: ['cpu_pct'],
-    modelVersion: 'm',
-    recordVersion: 1,
-  };
-}
+const sample = (host: string, seconds: number, anomaly = false): ScoredSample =>
+  scoredSample({ host, seq: seconds, time: T0 + seconds * 1000, score: anomaly ? 0.9 : 0.3, anomaly, severity: anomaly ? 'low' : 'normal', confidence: 0.5 });
 
 describe('DetailSelector', () => {
   it('picks the first sample of each host in each minute, and every anomaly, across batches', () => {

@@ -6,6 +6,7 @@ import { measureSizes, timestreamWriteSize } from '../../cost/measure.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
 import { RESULT_MEASURES } from '../../core/stored-result.js';
 import { DEFAULT_WRITE_POLICY, FULL_RESOLUTION } from '../../core/write-policy.js';
+import { scoredSample } from '../scored-sample.js';
 
 describe('measured sizes', () => {
   it("follows AWS's own worked example of a Timestream write size (83 bytes)", () => {
@@ -85,18 +86,12 @@ describe('measured sizes', () => {
   });
 });
 
-const SAMPLE: ScoredSample = {
+const SAMPLE: ScoredSample = scoredSample({
   host: 'web-1',
   tags: { env: 'prod' },
   seq: 1,
   time: 1_790_000_000_000,
   metrics: Object.fromEntries(HOST_METRICS.map((m, i) => [m, 12.5 + i])),
   score: 0.4231,
-  anomaly: false,
-  severity: 'normal',
   confidence: 0.73,
-  topMetric: HOST_METRICS[0],
-  rankedMetrics: [],
-  modelVersion: 'v1',
-  recordVersion: 1,
-};
+});

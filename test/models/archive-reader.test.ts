@@ -8,6 +8,7 @@ import type { ScoredSample } from '../../core/scored-sample.js';
 import { hostShare, readArchiveDay } from '../../model-store/archive-reader.js';
 import { seededRandom } from '../../models/forest/random.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
+import { scoredSample } from '../scored-sample.js';
 
 const DAY = '2026-11-20';
 const T = Date.UTC(2026, 10, 20);
@@ -15,23 +16,7 @@ let s3: S3Client;
 const location = { bucket: '', prefix: 'archive' };
 const hostsOf = (shard: number) => Array.from({ length: 40 }, (_, i) => `s${shard}-host-${i}`);
 
-function sample(host: string, seq: number): ScoredSample {
-  return {
-    host,
-    tags: {},
-    seq,
-    time: T + seq * 10_000,
-    metrics: { cpu_pct: seq },
-    score: 0.1,
-    anomaly: false,
-    severity: 'normal',
-    confidence: 0,
-    topMetric: 'cpu_pct',
-    rankedMetrics: [],
-    modelVersion: 'v',
-    recordVersion: 1,
-  };
-}
+const sample = (host: string, seq: number): ScoredSample => scoredSample({ host, seq, time: T + seq * 10_000, metrics: { cpu_pct: seq } });
 
 beforeAll(async () => {
   useLocalAws();
