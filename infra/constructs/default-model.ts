@@ -7,12 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CustomResource, Duration } from 'aws-cdk-lib';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { functionBundling } from '../function-bundling.js';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { functionLogsAndRole } from '../function-role.js';
+import { type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_MODEL_FOLDER, DEFAULT_MODEL_SOURCE_DIR } from '../../core/default-model.js';
 import { MANIFEST_FILE } from '../../core/manifest.js';
@@ -41,14 +43,11 @@ export class DefaultModel extends Construct {
     super(scope, id);
     const sourceDir = join(props.projectRoot, DEFAULT_MODEL_SOURCE_DIR);
     this.version = defaultModelVersion(sourceDir);
-    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    const { logGroup, role } = functionLogsAndRole(this, {
       description: 'vigil: publishes the default model where none is current',
+      logRetention: props.logRetention,
     });
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-    );
+    this.role = role;
     const bucket = props.models.bucket;
     const keys = modelKeys(props.prefix, this.version);
     // Exactly the default model's two files and the pointer: read (is it there?) and write (publish it).

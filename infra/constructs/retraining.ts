@@ -4,16 +4,18 @@
  * as the current model, and writes its report to the model bucket; an EventBridge schedule that
  * runs it (daily unless configured otherwise, or never with 'off'); an alarm when a run fails.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { functionBundling } from '../function-bundling.js';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { functionLogsAndRole } from '../function-role.js';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
@@ -49,11 +51,7 @@ export class Retraining extends Construct {
   constructor(scope: Construct, id: string, props: RetrainingProps) {
     super(scope, id);
     const architecture = props.architecture ?? Architecture.ARM_64;
-    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: 'vigil retraining function' });
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
-    );
+    ({ logGroup: this.logGroup, role: this.role } = functionLogsAndRole(this, { description: 'vigil retraining function', logRetention: props.logRetention }));
     this.function = new NodejsFunction(this, 'Function', {
       entry: props.entry,
       handler: 'handler',

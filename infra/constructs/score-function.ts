@@ -3,14 +3,15 @@
  * that drives it: Node.js 22 on arm64, bundled locally with esbuild, onnxruntime-node shipped with
  * only the binaries of the function's platform, its own role and log group, nothing more.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Architecture, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { functionBundling } from '../function-bundling.js';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { functionLogsAndRole } from '../function-role.js';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { acknowledge } from '../nag.js';
@@ -62,12 +63,7 @@ export class ScoreFunction extends Construct {
   constructor(scope: Construct, id: string, props: ScoreFunctionProps) {
     super(scope, id);
     const architecture = props.architecture ?? Architecture.ARM_64;
-    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    // An explicit role instead of the AWSLambdaBasicExecutionRole managed policy: logs to this group only.
-    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: 'vigil score function' });
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
-    );
+    ({ logGroup: this.logGroup, role: this.role } = functionLogsAndRole(this, { description: 'vigil score function', logRetention: props.logRetention }));
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: props.entry,
