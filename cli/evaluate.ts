@@ -37,7 +37,7 @@ export function register(program: Command): void {
     )
     .option(
       '--scores-out <file>',
-      'write one row per --in row: timestamp,score,flag (score >= the model threshold),top_metrics (the 10 most anomalous metrics as metric:distance, space-separated)',
+      `write one row per --in row: timestamp,score,flag (score >= the model threshold),top_metrics (the ${RANKED_METRICS} most anomalous metrics as metric:distance, space-separated)`,
     )
     .option('--json', 'print the metrics as JSON instead of text')
     .addHelpText(

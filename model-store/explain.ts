@@ -8,9 +8,10 @@ import type { Manifest } from '../core/manifest.js';
 
 /**
  * How far metric `m` went from its training normal. With the model's reach (manifest baseline.reach,
- * written by models/train.ts): the largest |x - center| / reach over the metric's features, the
- * quantity the model's extremeness score is made of, so the metric ranked first is the one that
- * drove the score. Without it (a model trained elsewhere): |x - center| / scale summed over the
+ * written by models/train.ts): |x - center| / reach summed over the metric's features that have a
+ * reach, the quantities the model's extremeness score is made of, so a metric whose level, deviations
+ * and rate all left their normal range outranks one whose single feature jumped (a noisy metric's
+ * one-sample spike). Without it (a model trained elsewhere): |x - center| / scale summed over the
  * metric's features, in robust z units. `offset`: where the row starts in `features` (a batch's
  * feature matrix, read in place).
  */
@@ -21,13 +22,17 @@ function metricDistance(features: ArrayLike<number>, perMetric: number, baseline
     const away = Math.abs(features[offset + k]! - baseline.center[k]!);
     const r = reach?.[k];
     if (!reach) distance += away / baseline.scale[k]!;
-    else if (typeof r === 'number' && away / r > distance) distance = away / r;
+    else if (typeof r === 'number') distance += away / r;
   }
   return distance;
 }
 
-/** How many of the most anomalous metrics a scored sample keeps, in order (all of vigil's ten host metrics). */
-export const RANKED_METRICS = 10;
+/**
+ * How many of the most anomalous metrics a scored sample keeps, in order: all of vigil's ten host
+ * metrics, and up to 31 of a wider host's, as many names of the longest allowed length
+ * (METRIC_NAME_PATTERN, 63 characters) as fit, comma-separated, in Timestream's 2 KB VARCHAR measure.
+ */
+export const RANKED_METRICS = 31;
 
 /** Scratch for rankedMetrics, grown to the widest feature set seen: it runs for every scored sample. */
 let scratchDistances = new Float64Array(16);
