@@ -28,7 +28,11 @@ describe('rankedMetrics', () => {
     const rows = new Array<number>(2 * wide.names.length).fill(0);
     // Second row: metric m's level at m reach units, so the ranking is the metrics in reverse order.
     wide.metrics.forEach((_, m) => (rows[wide.names.length + m * perMetric + PER_METRIC_FEATURES.indexOf('level')] = m));
-    const wideBaseline = { center: new Array<number>(wide.names.length).fill(0), scale: new Array<number>(wide.names.length).fill(1), reach: new Array<number | null>(wide.names.length).fill(1) };
+    const wideBaseline = {
+      center: new Array<number>(wide.names.length).fill(0),
+      scale: new Array<number>(wide.names.length).fill(1),
+      reach: new Array<number | null>(wide.names.length).fill(1),
+    };
     const ranked = rankedMetrics(rows, wide, wideBaseline, wide.names.length);
     expect(ranked).toHaveLength(RANKED_METRICS);
     expect(ranked[0]).toBe(`m${RANKED_METRICS + 4}`);

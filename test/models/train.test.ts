@@ -75,7 +75,10 @@ describe('trainModel', () => {
     const { center, scale, reach } = model.manifest.baseline;
     const netRx = featureSet.names.flatMap((_, k) => (k >= 2 * perMetric && k < 3 * perMetric && reach![k] !== null ? [(25 * scale[k]!) / reach![k]!] : []));
     expect(distances).toHaveLength(featureSet.metrics.length);
-    expect(distances[2]).toBeCloseTo(netRx.reduce((a, b) => a + b, 0), 9);
+    expect(distances[2]).toBeCloseTo(
+      netRx.reduce((a, b) => a + b, 0),
+      9,
+    );
     expect(Math.max(...distances.filter((_, m) => m !== 2))).toBeLessThan(distances[2]!);
     expect(center).toHaveLength(featureSet.names.length);
     // Without the reach (a model trained elsewhere) the ranking falls back to robust z units summed over the metric's features.
