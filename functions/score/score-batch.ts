@@ -5,6 +5,7 @@
  * shortest decimals (core/float32-decimal.ts).
  */
 import { confidenceOf, metricDirection, rankedMetrics } from '../../model-store/explain.js';
+import { bandDirection, bandReach, writeBand, type SampleBand } from '../../core/band.js';
 import { float32Decimal } from '../../core/float32-decimal.js';
 import { severityOf } from '../../core/manifest.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
@@ -20,6 +21,7 @@ export interface ScoredBatch {
 /** `features`: the samples' feature rows, in order (ReadBatch.features). */
 export async function scoreRecords(records: readonly AcceptedRecord[], model: LoadedModel, features: Float32Array): Promise<ScoredBatch> {
   const { manifest, scorer } = model;
+  const reach = bandReach(manifest);
   const width = scorer.featureCount;
   let rows = 0;
   for (const r of records) rows += r.record.samples.length;
@@ -31,8 +33,11 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
   const samples: ScoredSample[] = new Array<ScoredSample>(rows);
   row = 0;
   for (const r of records) {
-    const { host, tags = {} } = r.record;
-    for (const sample of r.record.samples) {
+    const { host, tags = {}, band } = r.record;
+    // The record's metrics' band limits, looked up once per record.
+    const reaches = band?.metrics.map((name) => reach.get(name));
+    for (let i = 0; i < r.record.samples.length; i++) {
+      const sample = r.record.samples[i]!;
       const score = float32Decimal(scores[row]!);
       if (!Number.isFinite(score)) {
         throw new Error(
@@ -41,6 +46,13 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
       }
       const severity = severityOf(score, manifest);
       const ranked = rankedMetrics(features, manifest.featureSet, manifest.baseline, row * width);
+      let sampleBand: SampleBand | undefined;
+      if (band) {
+        const M = band.metrics.length;
+        const bounds = new Float64Array(2 * M);
+        for (let k = 0; k < M; k++) writeBand(band.values[(i * M + k) * 2]!, band.values[(i * M + k) * 2 + 1]!, reaches![k], bounds, 2 * k);
+        sampleBand = { metrics: band.metrics, bounds };
+      }
       samples[row] = {
         host,
         tags,
@@ -53,8 +65,13 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
         confidence: float32Decimal(confidenceOf(score, manifest)),
         topMetric: ranked[0]!,
         rankedMetrics: ranked,
-        // Only what an anomaly's alert says: normal samples pay nothing for it.
-        topDirection: severity === 'normal' ? undefined : metricDirection(features, manifest.featureSet, manifest.baseline, row * width, ranked[0]!),
+        // Only what an anomaly's alert says: normal samples pay nothing for it. Outside its band, the side of the band.
+        topDirection:
+          severity === 'normal'
+            ? undefined
+            : (bandDirection(sampleBand, ranked[0]!, sample.m[ranked[0]!]) ??
+              metricDirection(features, manifest.featureSet, manifest.baseline, row * width, ranked[0]!)),
+        ...(sampleBand ? { band: sampleBand } : {}),
         modelVersion: manifest.version,
         recordVersion: model.createdMs,
       };
