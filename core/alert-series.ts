@@ -190,11 +190,11 @@ export function visitSeries(
 
 /** The band's bounds the sample writes (every metric's, or those `points` marks), each skipped where NaN. */
 function visitBand(band: SampleBand, points: true | Uint8Array, visit: SeriesVisitor): void {
-  const { metrics, bounds } = band;
+  const { metrics, bounds, at } = band;
   for (let k = 0; k < metrics.length; k++) {
     if (points !== true && points[k] !== 1) continue;
-    const lower = bounds[2 * k]!;
-    const upper = bounds[2 * k + 1]!;
+    const lower = bounds[at + 2 * k]!;
+    const upper = bounds[at + 2 * k + 1]!;
     if (lower !== lower && upper !== upper) continue;
     const series = bandSeries(metrics[k]!);
     if (lower === lower) visit(series.lower, lower * series.scale, 'metric', metrics[k]);

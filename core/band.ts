@@ -42,8 +42,12 @@ export interface MetricReach {
 export interface SampleBand {
   /** The metrics, in the order of `bounds`. */
   readonly metrics: readonly string[];
-  /** Two values a metric: lower, upper; NaN for both where the sample has no band for it. */
+  /**
+   * From `at` on, two values a metric: lower, upper; NaN for both where the sample has no band for
+   * it. Shared by the samples of a record (each its own `at`): one array a record, not a sample.
+   */
   readonly bounds: Float64Array;
+  readonly at: number;
 }
 
 const reachByManifest = new WeakMap<object, ReadonlyMap<string, MetricReach>>();
@@ -106,7 +110,7 @@ export function bandDirection(band: SampleBand | undefined, metric: string, valu
   if (!band || value === undefined) return undefined;
   const k = band.metrics.indexOf(metric);
   if (k < 0) return undefined;
-  if (value > band.bounds[2 * k + 1]!) return 'above';
-  if (value < band.bounds[2 * k]!) return 'below';
+  if (value > band.bounds[band.at + 2 * k + 1]!) return 'above';
+  if (value < band.bounds[band.at + 2 * k]!) return 'below';
   return undefined;
 }

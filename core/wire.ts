@@ -36,7 +36,7 @@
  * and its errors name the field, the value and the fix.
  */
 import * as z from 'zod';
-import { FeatureRows } from './feature-rows.js';
+import { BandValues, FeatureRows } from './feature-rows.js';
 import { METRIC_NAME_PATTERN } from './host-metrics.js';
 
 export const WIRE_VERSION = 3;
@@ -161,10 +161,11 @@ export interface WireRecordHead {
   readonly band?: RecordBand;
 }
 
-/** A record's bands: per sample, per metric of `metrics`, the long normal then the long scale. */
+/** A record's bands: from `at` in `values`, per sample, per metric of `metrics`, the long normal then the long scale. */
 export interface RecordBand {
   readonly metrics: readonly string[];
   readonly values: Float32Array;
+  readonly at: number;
 }
 
 /** A record with its features as one matrix: samples.length rows of `width` values. */
@@ -292,8 +293,8 @@ export function decodeWireRecord(data: Uint8Array): WireRecord {
       const b: Record<string, [number, number]> = {};
       const M = band.metrics.length;
       band.metrics.forEach((name, k) => {
-        const normal = band.values[(i * M + k) * 2]!;
-        if (!Number.isNaN(normal)) b[name] = [normal, band.values[(i * M + k) * 2 + 1]!];
+        const normal = band.values[band.at + (i * M + k) * 2]!;
+        if (!Number.isNaN(normal)) b[name] = [normal, band.values[band.at + (i * M + k) * 2 + 1]!];
       });
       // A sample whose agent had no band for any metric reads back as it was written: without one.
       return Object.keys(b).length > 0 ? { ...s, f, b } : { ...s, f };
@@ -342,10 +343,11 @@ export function readWireRecord(data: Uint8Array): ReadWireRecord {
 /**
  * Decodes and validates one record. Its samples' features are appended to `rows` when they have
  * the rows' width; a record of another width is read (and checked) without them, for the caller to
- * refuse. Throws WireRecordError with the dead-letter reason and a message that names the field,
- * the value and the fix; `rows` is then as it was.
+ * refuse. A version-3 record's bands are appended to `bands` (a batch's, or the record's own).
+ * Throws WireRecordError with the dead-letter reason and a message that names the field, the value
+ * and the fix; `rows` and `bands` are then as they were.
  */
-export function readWireRecordInto(data: Uint8Array, rows: FeatureRows): WireRecordHead {
+export function readWireRecordInto(data: Uint8Array, rows: FeatureRows, bands: BandValues = new BandValues(0)): WireRecordHead {
   if (data.length > WIRE_MAX_BYTES) {
     throw new WireRecordError('oversize', `wire record is ${data.length} bytes, over the ${WIRE_MAX_BYTES}-byte limit: the sender must split it`);
   }
@@ -397,32 +399,33 @@ export function readWireRecordInto(data: Uint8Array, rows: FeatureRows): WireRec
   }
 
   // The band first: a bad band throws before the features are appended, so `rows` stays as it was.
-  const band = version === WIRE_VERSION ? readBand(bytes, at + count * width * WIRE_FEATURE_BYTES, count, names) : undefined;
+  const band = version === WIRE_VERSION ? readBand(bytes, at + count * width * WIRE_FEATURE_BYTES, count, names, bands) : undefined;
   const bad = width === rows.width ? rows.appendLittleEndian(bytes, at, count) : firstNonFinite(bytes, at, count * width);
   if (bad !== undefined) {
     const value = bytes.readFloatLE(at + bad * WIRE_FEATURE_BYTES);
     invalid(`samples[${Math.floor(bad / width)}].f: feature ${bad % width} is ${value}, expected a finite number: the sender's feature pipeline is broken`);
   }
-  const head = tags === undefined ? { v: version, host, fs, samples, width } : { v: version, host, tags, fs, samples, width };
-  return band ? { ...head, band } : head;
+  // One object shape whatever the version (band undefined in version 2): the scoring loop reads many.
+  return tags === undefined ? { v: version, host, fs, samples, width, band } : { v: version, host, tags, fs, samples, width, band };
 }
 
-/** The band block of a version-3 record: both values NaN (none) or a finite normal and a finite scale > 0. */
-function readBand(bytes: Buffer, at: number, count: number, metrics: readonly string[]): RecordBand {
-  const values = new Float32Array(count * metrics.length * 2);
-  for (let k = 0; k < values.length; k++) values[k] = bytes.readFloatLE(at + k * 4);
-  for (let k = 0; k < values.length; k += 2) {
-    const normal = values[k]!;
-    const scale = values[k + 1]!;
-    if (Number.isNaN(normal) && Number.isNaN(scale)) continue;
+/** The band block of a version-3 record, appended to `bands`: both values NaN (none) or a finite normal and a finite scale > 0. */
+function readBand(bytes: Buffer, at: number, count: number, metrics: readonly string[], bands: BandValues): RecordBand {
+  const n = count * metrics.length * 2;
+  const { values, at: start } = bands.append(bytes, at, n);
+  for (let k = 0; k < n; k += 2) {
+    const normal = values[start + k]!;
+    const scale = values[start + k + 1]!;
+    if (normal !== normal && scale !== scale) continue;
     if (!Number.isFinite(normal) || !(scale > 0) || !Number.isFinite(scale)) {
+      bands.truncate(start);
       const sample = Math.floor(k / 2 / metrics.length);
       invalid(
         `samples[${sample}].b.${metrics[(k / 2) % metrics.length]}: [${normal}, ${scale}] is not a band (a finite normal and a finite scale > 0, or NaN for both): the sender's feature pipeline is broken`,
       );
     }
   }
-  return { metrics, values };
+  return { metrics, values, at: start };
 }
 
 function firstNonFinite(bytes: Buffer, at: number, count: number): number | undefined {

@@ -123,8 +123,10 @@ export class DetailSelector {
 interface BandMark {
   bucket: number;
   time: number;
-  /** By metric name: lower and upper last written (NaN: none), and the time of the sample that wrote them. */
-  readonly written: Map<string, Float64Array>;
+  /** The metrics of `written`, in order: the host's records' metric names (one array while the header repeats). */
+  metrics: readonly string[];
+  /** Per metric: lower and upper last written (NaN: none), and the time of the sample that wrote them. */
+  written: Float64Array;
 }
 
 /**
@@ -157,38 +159,51 @@ export class BandSelector {
     if (!band) return false;
     const bucket = Math.floor(s.time / this.heartbeatMs);
     let mark = this.marks.get(s.host);
-    let all = false;
+    let all: boolean;
     if (mark === undefined) {
-      this.marks.set(s.host, (mark = { bucket, time: s.time, written: new Map() }));
+      this.marks.set(s.host, (mark = { bucket, time: s.time, metrics: band.metrics, written: new Float64Array(3 * band.metrics.length).fill(Number.NaN) }));
       all = true;
-    } else if (mark.bucket !== bucket) {
-      mark.bucket = bucket;
-      mark.time = s.time;
-      all = true;
-    } else all = mark.time === s.time;
-    const { metrics, bounds } = band;
+    } else {
+      if (mark.metrics !== band.metrics) rekey(mark, band.metrics);
+      if (mark.bucket !== bucket) {
+        mark.bucket = bucket;
+        mark.time = s.time;
+        all = true;
+      } else all = mark.time === s.time;
+    }
+    const { metrics, bounds, at } = band;
+    const written = mark.written;
     let chosen: Uint8Array | undefined;
     for (let k = 0; k < metrics.length; k++) {
-      const lower = bounds[2 * k]!;
-      const upper = bounds[2 * k + 1]!;
+      const lower = bounds[at + 2 * k]!;
+      const upper = bounds[at + 2 * k + 1]!;
       if (lower !== lower && upper !== upper) continue;
-      let written = mark.written.get(metrics[k]!);
-      if (!written) mark.written.set(metrics[k]!, (written = new Float64Array([Number.NaN, Number.NaN, Number.NaN])));
       // The sample that wrote the last point, scored again (a batch handed back), writes it again.
-      if (!(all || written[2] === s.time || moved(written, lower, upper) || (s.anomaly && mustShow(s, metrics[k]!, lower, upper)))) continue;
-      written[0] = lower;
-      written[1] = upper;
-      written[2] = s.time;
+      if (!(all || written[3 * k + 2] === s.time || moved(written, 3 * k, lower, upper) || (s.anomaly && mustShow(s, metrics[k]!, lower, upper)))) continue;
+      written[3 * k] = lower;
+      written[3 * k + 1] = upper;
+      written[3 * k + 2] = s.time;
       (chosen ??= new Uint8Array(metrics.length))[k] = 1;
     }
     return chosen ?? false;
   }
 }
 
+/** Re-orders what a host's mark remembers for another list of metric names (a record header of other metrics). */
+function rekey(mark: BandMark, metrics: readonly string[]): void {
+  const written = new Float64Array(3 * metrics.length).fill(Number.NaN);
+  metrics.forEach((name, k) => {
+    const was = mark.metrics.indexOf(name);
+    if (was >= 0) written.set(mark.written.subarray(3 * was, 3 * was + 3), 3 * k);
+  });
+  mark.metrics = metrics;
+  mark.written = written;
+}
+
 /** Whether a bound moved more than BAND_TOLERANCE of the band's last written width (or appeared, or went). */
-function moved(written: Float64Array, lower: number, upper: number): boolean {
-  const width = written[1]! - written[0]!;
-  return changed(written[0]!, lower, width) || changed(written[1]!, upper, width);
+function moved(written: Float64Array, at: number, lower: number, upper: number): boolean {
+  const width = written[at + 1]! - written[at]!;
+  return changed(written[at]!, lower, width) || changed(written[at + 1]!, upper, width);
 }
 
 /** A bound that appeared, went, or moved more than BAND_TOLERANCE of `width` (any move, for a one-sided band: width NaN). */

@@ -157,7 +157,7 @@ function scoredBand(values: Float64Array, reach: ReadonlyMap<string, MetricReach
   const metrics = HOST_FEATURE_SET.metrics;
   const bounds = new Float64Array(2 * metrics.length);
   metrics.forEach((metric, k) => writeBand(values[2 * k]!, values[2 * k + 1]!, reach.get(metric), bounds, 2 * k));
-  return { metrics, bounds };
+  return { metrics, bounds, at: 0 };
 }
 
 /**

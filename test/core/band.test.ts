@@ -39,7 +39,7 @@ describe('bandReach', () => {
     const fs = featureSetFor(['q']);
     const n = PER_METRIC_FEATURES.length;
     const wide = {
-      featureSet: fs,
+      featureSet: { version: fs.version, metrics: [...fs.metrics], names: [...fs.names] },
       baseline: { center: new Array<number>(n).fill(0), scale: new Array<number>(n).fill(1), reach: new Array<number>(n).fill(DEFAULT_FEATURE_LIMIT + 1) },
     };
     expect(bandReach(wide).get('q')).toEqual({ low: -Infinity, high: Infinity, levelLow: -101, levelHigh: 101 });
@@ -66,7 +66,7 @@ describe('writeBand and bandDirection', () => {
   });
 
   it('says which side of its band a value is on, nothing inside it or without a band', () => {
-    const sampleBand = { metrics: ['a', 'b'], bounds: Float64Array.from([10, 20, NaN, NaN]) };
+    const sampleBand = { metrics: ['a', 'b'], bounds: Float64Array.from([0, 0, 10, 20, NaN, NaN]), at: 2 };
     expect(bandDirection(sampleBand, 'a', 25)).toBe('above');
     expect(bandDirection(sampleBand, 'a', 5)).toBe('below');
     expect(bandDirection(sampleBand, 'a', 15)).toBeUndefined();

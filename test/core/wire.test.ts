@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FeatureRows } from '../../core/feature-rows.js';
+import { BandValues, FeatureRows } from '../../core/feature-rows.js';
 import {
   decodeWireRecord,
   encodeWireRecord,
@@ -115,7 +115,15 @@ describe('the band (wire version 3)', () => {
     expect(decodeWireRecord(encodeWireRecord(r))).toEqual(r);
     const read = readWireRecord(encodeWireRecord(r));
     expect(read.band?.metrics).toEqual(['cpu_pct', 'mem_used_pct', 'swap_used_pct']);
-    expect(Array.from(read.band!.values)).toEqual([10.25, 0.5, 39, 0.125, NaN, NaN, 10.5, 0.5, NaN, NaN, NaN, NaN]);
+    expect(Array.from(read.band!.values.subarray(read.band!.at, read.band!.at + 12))).toEqual([10.25, 0.5, 39, 0.125, NaN, NaN, 10.5, 0.5, NaN, NaN, NaN, NaN]);
+    // A batch's records append their bands to one array, one after another.
+    const bands = new BandValues(4);
+    const rows = new FeatureRows(3);
+    const first = readWireRecordInto(encodeWireRecord(r), rows, bands);
+    const second = readWireRecordInto(encodeWireRecord(r), rows, bands);
+    expect([first.band!.at, second.band!.at, bands.length]).toEqual([0, 12, 24]);
+    expect(Array.from(second.band!.values.subarray(12, 24))).toEqual(Array.from(read.band!.values.subarray(read.band!.at, read.band!.at + 12)));
+    expect(Array.from(first.band!.values.subarray(0, 4))).toEqual([10.25, 0.5, 39, 0.125]);
     const odd = record({ samples: [{ seq: 1, t: T0, m: { cpu_pct: 1 }, f: [1], b: { cpu_pct: [0.1, 0.3] } }] });
     expect(decodeWireRecord(encodeWireRecord(odd)).samples[0]!.b).toEqual({ cpu_pct: [Math.fround(0.1), Math.fround(0.3)] });
   });
@@ -166,10 +174,11 @@ describe('the band (wire version 3)', () => {
       expect(error.message).toContain('samples[1].b.mem_used_pct');
       expect(error.message).toContain('the sender\'s feature pipeline is broken');
     }
-    // The feature rows are left as they were.
+    // The feature rows and the batch's bands are left as they were.
     const rows = new FeatureRows(3);
-    expect(() => readWireRecordInto(raw({ bands: [[5, 1, 40, 2], [5, 1, 1, 0]] }), rows)).toThrow(WireRecordError);
-    expect(rows.rows).toBe(0);
+    const bands = new BandValues();
+    expect(() => readWireRecordInto(raw({ bands: [[5, 1, 40, 2], [5, 1, 1, 0]] }), rows, bands)).toThrow(WireRecordError);
+    expect([rows.rows, bands.length]).toEqual([0, 0]);
   });
 });
 
@@ -409,7 +418,7 @@ describe('readWireRecordInto', () => {
       width: 3,
       samples: record().samples.map(({ f: _f, ...s }) => s),
       // No sample had a band: the block is there, NaN throughout.
-      band: { metrics: ['cpu_pct', 'mem_used_pct'], values: new Float32Array(8).fill(Number.NaN) },
+      band: { metrics: ['cpu_pct', 'mem_used_pct'], values: new Float32Array(8).fill(Number.NaN), at: 0 },
     });
     expect(rows.rows).toBe(4);
     expect(Array.from(rows.matrix())).toEqual([0.125, -2, 2 ** 34, 0, 0, 0, 0.5, 1, -1, 0.5, 1, -1]);

@@ -84,7 +84,7 @@ describe('BandSelector', () => {
       seq: seconds,
       time: T0 + seconds * 1000,
       metrics: { cpu_pct: 20, mem_used_pct: 50 },
-      band: { metrics: ['cpu_pct', 'mem_used_pct'], bounds: Float64Array.from([lower, upper, 40, 60]) },
+      band: { metrics: ['cpu_pct', 'mem_used_pct'], bounds: Float64Array.from([lower, upper, 40, 60]), at: 0 },
       ...fields,
     });
   const marked = (points: BandPoints): number[] | boolean => (typeof points === 'boolean' ? points : Array.from(points));

@@ -57,7 +57,7 @@ beforeAll(async () => {
 
 const bandOf = (s: ScoredSample, metric: string): [number, number] => {
   const k = s.band!.metrics.indexOf(metric);
-  return [s.band!.bounds[2 * k]!, s.band!.bounds[2 * k + 1]!];
+  return [s.band!.bounds[s.band!.at + 2 * k]!, s.band!.bounds[s.band!.at + 2 * k + 1]!];
 };
 
 describe('the band during a simulated disk fill', () => {

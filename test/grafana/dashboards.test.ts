@@ -194,7 +194,7 @@ describe('PromQL queries against a live Prometheus with data written by the Prom
       time,
       // Every host metric, as the agent sends them, and the model's band around each.
       metrics: { ...Object.fromEntries(HOST_METRICS.map((m, k) => [m, k + (seq % 3)])), cpu_pct: anomalous ? 95 : 20 + (seq % 5), mem_used_pct: 40 },
-      band: { metrics: HOST_METRICS, bounds: Float64Array.from(HOST_METRICS.flatMap((_, k) => [k, k + 3])) },
+      band: { metrics: HOST_METRICS, bounds: Float64Array.from(HOST_METRICS.flatMap((_, k) => [k, k + 3])), at: 0 },
       score: anomalous ? 0.8 : 0.4,
       anomaly: anomalous,
       severity: anomalous ? 'high' : 'normal',
@@ -275,7 +275,7 @@ describe("the model's band on the host dashboard, against a live Prometheus fed 
   beforeAll(async () => {
     for (let i = 0; i < count; i++) {
       const anomaly = i === flagged;
-      const band: SampleBand = { metrics: ['cpu_pct'], bounds: Float64Array.from(trueBand(i)) };
+      const band: SampleBand = { metrics: ['cpu_pct'], bounds: Float64Array.from(trueBand(i)), at: 0 };
       samples.push({
         host,
         tags: {},
