@@ -31,7 +31,7 @@ export interface WritePolicy {
 /** The stack's default: a point a minute, as CloudWatch's detailed monitoring draws. */
 export const DEFAULT_WRITE_POLICY: WritePolicy = { detailSeconds: 60 };
 
-/** Every series of every sample, as before the policy existed. */
+/** Every series of every sample, as before the policy existed (the model's band keeps its own rule: BandSelector). */
 export const FULL_RESOLUTION: WritePolicy = { detailSeconds: 0 };
 
 /**
@@ -131,25 +131,18 @@ interface BandMark {
 
 /**
  * Decides which band points (core/band.ts, core/alert-series.ts visitSeries) each sample writes,
- * remembering per host the bounds it last wrote (see the top of this file). Under
- * FULL_RESOLUTION every sample writes its whole band. A sample scored again writes the same
- * values at the same time, so a redelivered batch never conflicts; a new instance starts with a
- * point for every metric.
+ * remembering per host the bounds it last wrote (see the top of this file), whatever the detail
+ * series' resolution: under FULL_RESOLUTION too, since the band drawn from its points is as
+ * exact as its tolerance, and a band point of every metric and sample would more than double the
+ * points written. A sample scored again writes the same values at the same time, so a redelivered
+ * batch never conflicts; a new instance starts with a point for every metric.
  */
 export class BandSelector {
   private readonly marks = new Map<string, BandMark>();
-  private readonly full: boolean;
   private readonly heartbeatMs = BAND_HEARTBEAT_SECONDS * 1000;
-
-  constructor(readonly policy: WritePolicy) {
-    const problem = writePolicyProblem(policy);
-    if (problem) throw new Error(`write policy: ${problem}`);
-    this.full = policy.detailSeconds === 0;
-  }
 
   /** Per sample: which of its band's points it writes. */
   select(samples: readonly ScoredSample[]): BandPoints[] {
-    if (this.full) return samples.map(() => true);
     if (this.marks.size >= HOST_LIMIT) this.marks.clear();
     return samples.map((s) => this.points(s));
   }

@@ -175,7 +175,7 @@ function countSeriesSamples(
   start: number,
 ): number {
   const selector = new DetailSelector(options.policy);
-  const bands = new BandSelector(options.policy);
+  const bands = new BandSelector();
   const ticks = Math.max(60, Math.ceil(SERIES_COUNT_SECONDS / options.intervalSeconds));
   const anomalyEvery = anomalyShare > 0 ? Math.max(1, Math.round(1 / anomalyShare)) : 0;
   const pipelineBand = new Float64Array(2 * HOST_FEATURE_SET.metrics.length);

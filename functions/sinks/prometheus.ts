@@ -97,7 +97,7 @@ export class PrometheusSink implements ResultSink {
   constructor(private readonly options: PrometheusSinkOptions) {
     this.url = new URL(options.url);
     this.detail = new DetailSelector(options.policy ?? DEFAULT_WRITE_POLICY);
-    this.band = new BandSelector(options.policy ?? DEFAULT_WRITE_POLICY);
+    this.band = new BandSelector();
   }
 
   prepare(batch: SinkBatch): PreparedWrite {

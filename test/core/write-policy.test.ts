@@ -90,7 +90,7 @@ describe('BandSelector', () => {
   const marked = (points: BandPoints): number[] | boolean => (typeof points === 'boolean' ? points : Array.from(points));
 
   it("writes a host's whole band first, then a metric's band when a bound moved more than a tenth of its width, and every metric's once an hour", () => {
-    const selector = new BandSelector(DEFAULT_WRITE_POLICY);
+    const selector = new BandSelector();
     const points = selector.select([
       banded('a', 0, 10, 30),
       banded('a', 10, 11, 31), // moved 1 of 20: not yet
@@ -110,7 +110,7 @@ describe('BandSelector', () => {
   });
 
   it("an anomaly writes its top metric's band and that of every metric outside its band, and nothing for a sample without a band", () => {
-    const selector = new BandSelector(DEFAULT_WRITE_POLICY);
+    const selector = new BandSelector();
     selector.select([banded('a', 0, 10, 30)]);
     const anomaly = banded('a', 10, 10, 30, { anomaly: true, severity: 'high', topMetric: 'mem_used_pct', metrics: { cpu_pct: 95, mem_used_pct: 50 } });
     expect(selector.select([anomaly, banded('a', 20, 10, 30, { anomaly: true, severity: 'high' }), sample('a', 30)]).map(marked)).toEqual([
@@ -121,17 +121,16 @@ describe('BandSelector', () => {
   });
 
   it('writes the same points again when a sample is scored again (a batch handed back)', () => {
-    const selector = new BandSelector(DEFAULT_WRITE_POLICY);
+    const selector = new BandSelector();
     const batch = [banded('a', 0, 10, 30), banded('a', 10, 13, 33)];
     expect(selector.select(batch).map(marked)).toEqual([[1, 1], [1, 0]]);
     expect(selector.select(batch).map(marked)).toEqual([[1, 1], [1, 0]]);
   });
 
-  it('skips a metric without a band, and writes the whole band of every sample under FULL_RESOLUTION', () => {
-    const selector = new BandSelector(DEFAULT_WRITE_POLICY);
+  it('skips a metric without a band', () => {
+    const selector = new BandSelector();
     const half = banded('a', 0, Number.NaN, Number.NaN);
     expect(selector.select([half]).map(marked)).toEqual([[0, 1]]);
-    expect(new BandSelector(FULL_RESOLUTION).select([banded('a', 0, 10, 30), banded('a', 10, 10, 30)])).toEqual([true, true]);
   });
 
   it('the series a sample writes: each marked bound as its metric series with _band_lower / _band_upper before the unit, in that unit', () => {

@@ -53,8 +53,11 @@ describe('measured sizes', () => {
     const names = Object.keys(RESULT_MEASURES).join('').length + HOST_METRICS.map((m) => `m_${m}`).join('').length;
     expect(sizes.timestreamBytesPerSample).toBeGreaterThan(8 + names + 8 * HOST_METRICS.length);
     expect(sizes.timestreamBytesPerSample).toBeLessThan(1024);
-    // 7 result series + one per raw metric and two for its band, and half the samples anomalous add a top-metric series
-    expect(sizes.seriesSamplesPerSample).toBe(7 + 3 * HOST_METRICS.length + 0.5);
+    // 7 result series + one per raw metric, and half the samples anomalous add a top-metric series;
+    // the band keeps its own rule (when it moves, hourly, at anomalies: at least at those), far from two points a metric and sample
+    const band = sizes.seriesSamplesPerSample - (7 + HOST_METRICS.length + 0.5);
+    expect(band).toBeGreaterThan(0);
+    expect(band).toBeLessThan(HOST_METRICS.length);
     // ... and over time a top-metric series per metric
     expect(sizes.seriesPerHost).toBe(7 + 4 * HOST_METRICS.length);
   });
