@@ -17,6 +17,7 @@ import { bandQuery, grafanaUnit } from '../../grafana/boards/host-detail.js';
 import { DASHBOARD_UIDS, DATASOURCE_TYPES } from '../../grafana/boards/uids.js';
 import { DASHBOARDS_DIR, PROMETHEUS_ONLY_DIR } from '../../grafana/build.js';
 import { uniqueName } from '../aws-env.js';
+import { scoredSample } from '../scored-sample.js';
 import { labelValuesQueries, panelQueries, substitute, timestreamQueryProblems } from './dashboard-queries.js';
 
 const dashboards = buildDashboards();
@@ -276,23 +277,20 @@ describe("the model's band on the host dashboard, against a live Prometheus fed 
     for (let i = 0; i < count; i++) {
       const anomaly = i === flagged;
       const band: SampleBand = { metrics: ['cpu_pct'], bounds: Float64Array.from(trueBand(i)), at: 0 };
-      samples.push({
-        host,
-        tags: {},
-        seq: i,
-        time: end - (count - 1 - i) * step,
-        metrics: { cpu_pct: anomaly ? 95 : 20 + (i % 4) },
-        band,
-        score: anomaly ? 0.9 : 0.3,
-        anomaly,
-        severity: anomaly ? 'critical' : 'normal',
-        confidence: 0.8,
-        topMetric: 'cpu_pct',
-        rankedMetrics: ['cpu_pct'],
-        topDirection: anomaly ? 'above' : undefined,
-        modelVersion: `${host}-model`,
-        recordVersion: end - 86_400_000,
-      } as ScoredSample);
+      samples.push(
+        scoredSample({
+          host,
+          seq: i,
+          time: end - (count - 1 - i) * step,
+          metrics: { cpu_pct: anomaly ? 95 : 20 + (i % 4) },
+          band,
+          score: anomaly ? 0.9 : 0.3,
+          anomaly,
+          severity: anomaly ? 'critical' : 'normal',
+          ...(anomaly ? { topDirection: 'above' as const } : {}),
+          modelVersion: `${host}-model`,
+        }),
+      );
     }
     // Under the stack's default write policy, a batch of ten samples at a time as the function gets them (each scored at its own time: the lag's point).
     const sink = new PrometheusSink({ url: `${prometheus}/api/v1/write` });
