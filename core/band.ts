@@ -11,8 +11,8 @@
  *   from normal + (center - reach) x scale   to   normal + (center + reach) x scale
  *
  * before its deviation from the long normal alone makes the sample anomalous, and it must stay
- * within the level feature's own range (its center ± reach, in the metric's units). The band is
- * the two ranges' intersection. The model can still flag a value inside it, for how fast it moved
+ * within the level feature's own range (its center ± reach, in the metric's units), and at 0 or
+ * above for vigil's host metrics, which are never negative. The band is the ranges' intersection. The model can still flag a value inside it, for how fast it moved
  * (rate), against its recent or time-of-day normal, or for the combination of metrics (the
  * forest); those samples are drawn as flagged points, and their alert says which way the metric
  * went (agreeing with the band when the value is outside it: bandDirection).
@@ -23,7 +23,10 @@
  * band is never wider than a retrained model's would be for the same training spread.
  */
 import { DEFAULT_FEATURE_LIMIT } from './features.js';
+import { HOST_METRICS } from './host-metrics.js';
 import type { Manifest } from './manifest.js';
+
+const NON_NEGATIVE = new Set<string>(HOST_METRICS);
 
 /** Reach in training scales where the manifest has none (see the top of this file). */
 export const FALLBACK_REACH_SCALES = 9;
@@ -74,6 +77,8 @@ function computeBandReach(manifest: Pick<Manifest, 'featureSet' | 'baseline'>): 
     const dev = range(`${metric}.dev_long`);
     if (!dev) continue;
     const level = range(`${metric}.level`) ?? [-Infinity, Infinity];
+    // vigil's host metrics are never negative (the pipeline takes a negative value for a missing one): nor is their band.
+    if (NON_NEGATIVE.has(metric)) level[0] = Math.max(level[0], 0);
     // dev_long is clamped to ±maxFeature by the pipeline: a limit beyond it is never reached.
     out.set(metric, {
       low: dev[0] <= -clamp ? -Infinity : dev[0],
