@@ -399,9 +399,11 @@ export function readWireRecordInto(data: Uint8Array, rows: FeatureRows, bands: B
   }
 
   // The band first: a bad band throws before the features are appended, so `rows` stays as it was.
+  const bandsBefore = bands.length;
   const band = version === WIRE_VERSION ? readBand(bytes, at + count * width * WIRE_FEATURE_BYTES, count, names, bands) : undefined;
   const bad = width === rows.width ? rows.appendLittleEndian(bytes, at, count) : firstNonFinite(bytes, at, count * width);
   if (bad !== undefined) {
+    bands.truncate(bandsBefore);
     const value = bytes.readFloatLE(at + bad * WIRE_FEATURE_BYTES);
     invalid(`samples[${Math.floor(bad / width)}].f: feature ${bad % width} is ${value}, expected a finite number: the sender's feature pipeline is broken`);
   }

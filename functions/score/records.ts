@@ -87,6 +87,7 @@ export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureC
   for (let index = 0; index < records.length; index++) {
     const r = records[index]!;
     const firstRow = rows.rows;
+    const firstBand = bands.length;
     let record: WireRecordHead;
     try {
       record = readWireRecordInto(decodeBase64(r.kinesis.data), rows, bands);
@@ -97,6 +98,7 @@ export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureC
     }
     if (record.fs !== FEATURE_SET_VERSION) {
       rows.truncate(firstRow);
+      bands.truncate(firstBand);
       rejected.push(
         rejection(
           r,

@@ -179,6 +179,11 @@ describe('the band (wire version 3)', () => {
     const bands = new BandValues();
     expect(() => readWireRecordInto(raw({ bands: [[5, 1, 40, 2], [5, 1, 1, 0]] }), rows, bands)).toThrow(WireRecordError);
     expect([rows.rows, bands.length]).toEqual([0, 0]);
+    // So are they when the band is good and a feature is not.
+    expect(() => readWireRecordInto(raw({ bands: [[5, 1, 40, 2], [5, 1, 41, 2]], features: [[1, 2, 3], [1, Number.NaN, 3]] }), rows, bands)).toThrow(
+      /samples\[1\]\.f: feature 1 is NaN/,
+    );
+    expect([rows.rows, bands.length]).toEqual([0, 0]);
   });
 });
 
