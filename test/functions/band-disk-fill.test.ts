@@ -4,10 +4,12 @@
  * band each scored sample carries. The issue's complaint: during a disk fill the old band (the
  * past hour's mean ± 2σ in PromQL) rose with the value, which never left it. The model's band
  * follows the host's long normal, and the filling disk leaves it, upwards, as the alert says.
+ * The same samples from agents of the previous release (wire version 2) are scored alike, without
+ * a band.
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeWireRecord } from '../../core/wire.js';
+import { encodeWireRecord, WIRE_VERSION_WITHOUT_BAND, type WireRecord } from '../../core/wire.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { readBatch } from '../../functions/score/records.js';
 import { scoreRecords } from '../../functions/score/score-batch.js';
@@ -27,6 +29,8 @@ const FILL_END = FILL_START + 8 * 60_000;
 let model: LoadedModel;
 let scored: ScoredSample[];
 let host: string;
+/** The same samples as wire version 2 records, as agents of the previous release send them. */
+let v2Records: KinesisStreamRecord[];
 
 function kinesisRecord(data: Uint8Array, n: number): KinesisStreamRecord {
   return {
@@ -49,7 +53,14 @@ beforeAll(async () => {
   const { pipelines } = backfill(fleet, { until: START, days: 1, intervalSeconds: INTERVAL_S });
   const agents = new SimulatedAgents(fleet, pipelines);
   const records: KinesisStreamRecord[] = [];
-  for (let t = START; t < FILL_END; t += INTERVAL_S * 1000) for (const r of agents.recordsAt(t)) records.push(kinesisRecord(encodeWireRecord(r), records.length));
+  v2Records = [];
+  for (let t = START; t < FILL_END; t += INTERVAL_S * 1000) {
+    for (const r of agents.recordsAt(t)) {
+      records.push(kinesisRecord(encodeWireRecord(r), records.length));
+      const v2 = { ...r, v: WIRE_VERSION_WITHOUT_BAND, samples: r.samples.map(({ b: _b, ...sample }) => sample) } as WireRecord;
+      v2Records.push(kinesisRecord(encodeWireRecord(v2), v2Records.length));
+    }
+  }
   const read = readBatch(records, model.scorer.featureCount);
   expect(read.rejected).toEqual([]);
   scored = (await scoreRecords(read.accepted, model, read.features)).samples;
@@ -90,5 +101,17 @@ describe('the band during a simulated disk fill', () => {
       if (value < lower) expect(s.topDirection, `seq ${s.seq} ${s.topMetric}`).toBe('below');
     }
     expect(flagged.some((s) => s.topMetric === 'disk_used_pct' && s.topDirection === 'above')).toBe(true);
+  });
+});
+
+describe('agents of the previous release (wire version 2)', () => {
+  it('are still scored, the same scores and verdicts, without a band', async () => {
+    const read = readBatch(v2Records, model.scorer.featureCount);
+    expect(read.rejected).toEqual([]);
+    const old = (await scoreRecords(read.accepted, model, read.features)).samples;
+    expect(old.map((s) => [s.seq, s.score, s.severity, s.topMetric])).toEqual(scored.map((s) => [s.seq, s.score, s.severity, s.topMetric]));
+    expect(old.every((s) => s.band === undefined)).toBe(true);
+    // Their anomalies still say which way the top metric went, from its features.
+    expect(old.filter((s) => s.anomaly).every((s) => s.topDirection === 'above' || s.topDirection === 'below')).toBe(true);
   });
 });
