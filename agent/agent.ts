@@ -56,6 +56,8 @@ export class Agent {
   private readonly collector: HostCollector;
   private readonly sender: KinesisSender;
   private readonly random: () => number;
+  /** Each metric's long normal and scale of the latest sample, as the wire carries them (core/wire.ts). */
+  private readonly band = { metrics: HOST_FEATURE_SET.metrics, values: new Float64Array(2 * HOST_FEATURE_SET.metrics.length) };
   /** The client this agent created (and so closes); undefined when the caller passed one. */
   private readonly ownKinesis: PutRecordsClient | undefined;
   private readonly abort = new AbortController();
@@ -176,8 +178,8 @@ export class Agent {
     this.local.samples++;
     let sample: WireSample;
     try {
-      const features = this.pipeline.push(collected);
-      sample = toWireSample(this.nextSeq, collected.t, collected.values, features);
+      const features = this.pipeline.push(collected, this.band.values);
+      sample = toWireSample(this.nextSeq, collected.t, collected.values, features, this.band);
     } catch (error) {
       this.local.invalidSamples++;
       this.log.error('sample not usable; skipped', { error, values: collected.values });

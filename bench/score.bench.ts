@@ -42,7 +42,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateDatabaseCommand, CreateTableCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { build } from 'esbuild';
-import { toWireSample } from '../core/wire-sample.js';
+import { toWireSample, type PipelineBand } from '../core/wire-sample.js';
 import { awsClientSettings } from '../core/aws.js';
 import { HOST_FEATURE_SET } from '../core/features.js';
 import { HOST_METRICS } from '../core/host-metrics.js';
@@ -71,8 +71,8 @@ const BATCHES = [100, 1000, 10_000] as const;
 const COLD_RUNS = 5;
 const T0 = Date.UTC(2026, 10, 21);
 
-/** Feature rows of simulated hosts (daily shape, noise, rare bursts), through the real pipeline. */
-function simulatedRows(count: number, seed: number): { values: Record<string, number>; features: number[] }[] {
+/** Feature rows of simulated hosts (daily shape, noise, rare bursts), through the real pipeline, with each metric's band (normal and scale) as the agent sends it. */
+function simulatedRows(count: number, seed: number): { values: Record<string, number>; features: number[]; band: PipelineBand }[] {
   const random = seededRandom(seed);
   const pipeline = new FeaturePipeline(HOST_FEATURE_SET);
   return Array.from({ length: count }, (_, i) => {
@@ -80,7 +80,8 @@ function simulatedRows(count: number, seed: number): { values: Record<string, nu
     const burst = random() < 0.01 ? 3 : 1;
     const values: Record<string, number> = {};
     HOST_METRICS.forEach((metric, k) => (values[metric] = Math.max(0, (20 + 10 * daily + 3 * random()) * (1 + k) * burst)));
-    return { values, features: Array.from(pipeline.push({ t: T0 + i * 60_000, values })) };
+    const band = { metrics: HOST_FEATURE_SET.metrics, values: new Float64Array(2 * HOST_FEATURE_SET.metrics.length) };
+    return { values, features: Array.from(pipeline.push({ t: T0 + i * 60_000, values }, band.values)), band };
   });
 }
 
@@ -110,7 +111,7 @@ function kinesisBatch(
         const row = rows[(r * perRecord + i) % rows.length]!;
         const seq = r * perRecord + i;
         const t = start + seq * 1_000;
-        return values === 'as-sent' ? toWireSample(seq, t, row.values, Float64Array.from(row.features)) : { seq, t, m: row.values, f: row.features };
+        return values === 'as-sent' ? toWireSample(seq, t, row.values, Float64Array.from(row.features), row.band) : { seq, t, m: row.values, f: row.features };
       }),
     };
     const sequenceNumber = String(49_600_000_000_000 + r);

@@ -6,6 +6,7 @@
  */
 import type { HostMetric } from './host-metrics.js';
 import { SEVERITIES } from './manifest.js';
+import type { SampleBand } from './band.js';
 import { sameTags, type ScoredSample } from './scored-sample.js';
 
 export const SERIES = {
@@ -65,6 +66,30 @@ export function hostMetricSeries(metric: string): { readonly name: string; reado
   return other;
 }
 
+/** Unit suffixes of the raw metric series (the naming guide puts the unit last; the band's words go before it). */
+const UNIT_SUFFIXES = ['_bytes_per_second', '_per_second', '_ratio'];
+
+/** The series of a raw metric's band (core/band.ts): its name with `_band_lower` / `_band_upper` before the unit, in the same unit. */
+export interface BandSeries {
+  readonly lower: string;
+  readonly upper: string;
+  readonly scale: number;
+}
+
+const bandSeriesByMetric = new Map<string, BandSeries>();
+
+/** The band series of raw metric `metric` (`vigil_host_cpu_busy_band_upper_ratio` for cpu_pct). */
+export function bandSeries(metric: string): BandSeries {
+  let band = bandSeriesByMetric.get(metric);
+  if (!band) {
+    const { name, scale } = hostMetricSeries(metric);
+    const unit = UNIT_SUFFIXES.find((suffix) => name.endsWith(suffix)) ?? '';
+    const base = name.slice(0, name.length - unit.length);
+    bandSeriesByMetric.set(metric, (band = { lower: `${base}_band_lower${unit}`, upper: `${base}_band_upper${unit}`, scale }));
+  }
+  return band;
+}
+
 /** HELP text of each series (remote-write metadata): all of them gauges. */
 const SERIES_HELP: Readonly<Record<string, string>> = {
   [SERIES.score]: "The model's anomaly score of the sample: higher is more anomalous.",
@@ -77,13 +102,22 @@ const SERIES_HELP: Readonly<Record<string, string>> = {
   [SERIES.lag]: "Seconds from a host's newest sample in a batch to the batch's scoring.",
   [SERIES.modelCreated]: 'Unix time the scoring model (label model_version) was created.',
   ...Object.fromEntries(Object.values(HOST_METRIC_SERIES).map((s) => [s.name, s.help])),
+  ...Object.fromEntries(
+    Object.entries(HOST_METRIC_SERIES).flatMap(([metric, s]) => [
+      [bandSeries(metric).lower, `Lower bound of the model's band for ${s.name}: the host's long normal less what the model lets the metric deviate before it alone is anomalous.`],
+      [bandSeries(metric).upper, `Upper bound of the model's band for ${s.name}: the host's long normal plus what the model lets the metric deviate before it alone is anomalous.`],
+    ]),
+  ),
 };
 
 /** The HELP text of series `name`; a raw metric of another model's is described by its name. */
 export function seriesHelp(name: string): string {
   const help = SERIES_HELP[name];
   if (help !== undefined) return help;
-  return name.startsWith(HOST_METRIC_PREFIX) ? `Raw metric ${name.slice(HOST_METRIC_PREFIX.length)} of the host, as its agent sent it.` : `The series ${name}.`;
+  if (!name.startsWith(HOST_METRIC_PREFIX)) return `The series ${name}.`;
+  const bound = /_band_(lower|upper)$/.exec(name);
+  if (bound) return `${bound[1] === 'lower' ? 'Lower' : 'Upper'} bound of the model's band for the raw metric ${name.slice(HOST_METRIC_PREFIX.length, bound.index)}.`;
+  return `Raw metric ${name.slice(HOST_METRIC_PREFIX.length)} of the host, as its agent sent it.`;
 }
 
 export interface Series {
@@ -105,11 +139,18 @@ export function severityLevel(severity: ScoredSample['severity']): number {
 export type SeriesVisitor = (name: string, value: number, extraLabel?: string, extraValue?: string, timestamp?: number) => void;
 
 /**
+ * Which band points a sample writes (core/write-policy.ts BandSelector): every metric's (true),
+ * none (false), or those whose entry is 1, by index in the sample's band (core/band.ts SampleBand).
+ */
+export type BandPoints = boolean | Uint8Array;
+
+/**
  * The one definition of the series a scored sample yields, in order. `scoredAt` is when it was
  * scored (epoch ms); `carriesLag`: whether this sample carries its host's lag point (lagCarriers);
  * `detail`: whether it writes its detail series (core/write-policy.ts) or only those written for
- * every sample (the anomaly flag, and the top metric of an anomaly). toSeries and the scoring
- * function's remote-write encoder both walk it.
+ * every sample (the anomaly flag, and the top metric of an anomaly); `band`: which of its band's
+ * bounds it writes (core/write-policy.ts), each metric's as the metric's own series in its unit.
+ * toSeries and the scoring function's remote-write encoder both walk it.
  *
  * Idempotent: every point at the sample's time depends on the sample and the model alone, so a
  * sample scored again (a redelivered batch, a record the agent sent again) writes the same values.
@@ -122,9 +163,11 @@ export function visitSeries(
   visit: SeriesVisitor,
   carriesLag = true,
   detail = true,
+  band: BandPoints = detail,
 ): void {
   if (!detail) {
     visit(SERIES.anomaly, s.anomaly ? 1 : 0);
+    if (band !== false && s.band) visitBand(s.band, band, visit);
     if (s.anomaly) visitTopMetric(s, visit);
     if (carriesLag) visit(SERIES.lag, Math.max(0, (scoredAt - s.time) / 1000), undefined, undefined, scoredAt);
     return;
@@ -140,8 +183,23 @@ export function visitSeries(
     const series = hostMetricSeries(metric);
     visit(series.name, series.scale === 1 ? s.metrics[metric]! : s.metrics[metric]! * series.scale, 'metric', metric);
   }
+  if (band !== false && s.band) visitBand(s.band, band, visit);
   if (s.anomaly) visitTopMetric(s, visit);
   if (carriesLag) visit(SERIES.lag, Math.max(0, (scoredAt - s.time) / 1000), undefined, undefined, scoredAt);
+}
+
+/** The band's bounds the sample writes (every metric's, or those `points` marks), each skipped where NaN. */
+function visitBand(band: SampleBand, points: true | Uint8Array, visit: SeriesVisitor): void {
+  const { metrics, bounds, at } = band;
+  for (let k = 0; k < metrics.length; k++) {
+    if (points !== true && points[k] !== 1) continue;
+    const lower = bounds[at + 2 * k]!;
+    const upper = bounds[at + 2 * k + 1]!;
+    if (lower !== lower && upper !== upper) continue;
+    const series = bandSeries(metrics[k]!);
+    if (lower === lower) visit(series.lower, lower * series.scale, 'metric', metrics[k]);
+    if (upper === upper) visit(series.upper, upper * series.scale, 'metric', metrics[k]);
+  }
 }
 
 /** An anomaly's top metric, and which way it went when the scoring said. */
@@ -187,7 +245,15 @@ export function lagCarriers(samples: readonly ScoredSample[], detail?: readonly 
  * (epoch ms); `carriesLag`: whether it carries its host's lag point (lagCarriers); `detail`:
  * whether it writes its detail series (visitSeries).
  */
-export function toSeries(s: ScoredSample, threshold: number, scoredAt: number, modelCreatedMs: number, carriesLag = true, detail = true): Series[] {
+export function toSeries(
+  s: ScoredSample,
+  threshold: number,
+  scoredAt: number,
+  modelCreatedMs: number,
+  carriesLag = true,
+  detail = true,
+  band: BandPoints = detail,
+): Series[] {
   const base = { ...s.tags, host: s.host, instance: s.host };
   const out: Series[] = [];
   visitSeries(
@@ -201,6 +267,7 @@ export function toSeries(s: ScoredSample, threshold: number, scoredAt: number, m
     },
     carriesLag,
     detail,
+    band,
   );
   return out;
 }

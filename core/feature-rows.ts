@@ -55,3 +55,40 @@ export class FeatureRows {
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The bands (core/wire.ts, version 3) of a batch's records, appended one record after another into
+ * one growable float32 array, so that reading a batch allocates no array per record. A record's
+ * band keeps the array it was appended to (a later growth copies into a new one and leaves the
+ * earlier values where they were).
+ */
+export class BandValues {
+  length = 0;
+  private data: Float32Array;
+  private bytes: Buffer;
+
+  constructor(capacity = 1024) {
+    this.data = new Float32Array(Math.max(2, capacity));
+    this.bytes = Buffer.from(this.data.buffer);
+  }
+
+  /** Appends `count` little-endian float32 values from `source` at `offset`; answers the array holding them and where they start. */
+  append(source: Buffer, offset: number, count: number): { readonly values: Float32Array; readonly at: number } {
+    if (this.length + count > this.data.length) {
+      const bigger = new Float32Array(Math.max(this.length + count, this.data.length * 2));
+      bigger.set(this.data.subarray(0, this.length));
+      this.data = bigger;
+      this.bytes = Buffer.from(bigger.buffer);
+    }
+    const at = this.length;
+    if (LITTLE_ENDIAN) source.copy(this.bytes, at * 4, offset, offset + count * 4);
+    else for (let k = 0; k < count; k++) this.data[at + k] = source.readFloatLE(offset + k * 4);
+    this.length += count;
+    return { values: this.data, at };
+  }
+
+  /** Drops the values from `length` on. */
+  truncate(length: number): void {
+    this.length = Math.min(this.length, length);
+  }
+}

@@ -20,6 +20,13 @@ export const PER_METRIC_FEATURES = [
 
 export type PerMetricFeature = (typeof PER_METRIC_FEATURES)[number];
 
+/**
+ * The pipeline clamps every feature to ±this by default (features/options.ts maxFeature), so one
+ * absurd input cannot produce absurd features; the model's band (core/band.ts) knows a deviation
+ * cannot go further.
+ */
+export const DEFAULT_FEATURE_LIMIT = 100;
+
 export interface FeatureSet {
   readonly version: number;
   /** The raw metrics the features are computed from, in order. */

@@ -1,4 +1,5 @@
 /** One sample after scoring: what every sink stores (Timestream, Prometheus, logs). */
+import type { SampleBand } from './band.js';
 import type { Severity } from './manifest.js';
 
 export interface ScoredSample {
@@ -19,8 +20,14 @@ export interface ScoredSample {
   readonly topMetric: string;
   /** The metrics ranked by how far their features lie from the training baseline, most anomalous first (topMetric first; at most 10). */
   readonly rankedMetrics: readonly string[];
-  /** Which way the top metric went from the host's normal: anomalous samples only (model-store/explain.ts metricDirection). */
+  /**
+   * Which way the top metric went from the host's normal: anomalous samples only. Above or below
+   * its band when the value is outside it (core/band.ts bandDirection), else by its features
+   * (model-store/explain.ts metricDirection).
+   */
   readonly topDirection?: 'above' | 'below';
+  /** The band the model judged each metric against (core/band.ts); none from agents older than wire version 3. */
+  readonly band?: SampleBand;
   readonly modelVersion: string;
   /** The Timestream record version: the model's creation time in ms, so a newer model's rescore wins. */
   readonly recordVersion: number;

@@ -11,7 +11,7 @@
  *
  *   offset  size  field
  *   0       2     magic "VG"
- *   2       1     wire version (WIRE_VERSION)
+ *   2       1     wire version (WIRE_VERSION, 3; version 2 is read too, see below)
  *   3       1     flags, 0 (reserved)
  *   4       2     feature-set version `fs` (1..65535)
  *   6       2     features per sample F
@@ -23,16 +23,26 @@
  *                 M metric names: u8 length, name (ASCII)
  *                 S samples: f64 seq, f64 t, M f64 metric values (NaN: not measured in this sample)
  *                 S x F float32 features, sample after sample
+ *                 S x M x 2 float32 band: per sample, per metric name, the long normal and the
+ *                 long scale the sample's features were computed with (features/pipeline.ts);
+ *                 NaN for both where the agent has none (the metric's first sample)
+ *
+ * Version 3 added the band, so the scoring function can store the band the model judged each
+ * value against (core/band.ts). Version 2 (the same layout without the band) is still read, for
+ * one release, so agents not yet upgraded keep being scored: their samples have no band.
  *
  * readWireRecordInto is the one decoder: it checks every rule of WireRecordSchema, by hand on the
  * hot path (host ids, tag sets and metric names by the shared schemas, once per distinct header),
  * and its errors name the field, the value and the fix.
  */
 import * as z from 'zod';
-import { FeatureRows } from './feature-rows.js';
+import { BandValues, FeatureRows } from './feature-rows.js';
 import { METRIC_NAME_PATTERN } from './host-metrics.js';
 
-export const WIRE_VERSION = 2;
+export const WIRE_VERSION = 3;
+/** The previous version, still read (its records carry no band) so that older agents keep being scored. */
+export const WIRE_VERSION_WITHOUT_BAND = 2;
+export type WireVersion = typeof WIRE_VERSION | typeof WIRE_VERSION_WITHOUT_BAND;
 /** Far under Kinesis's 1 MiB record limit, so one record never risks the limit. */
 export const WIRE_MAX_BYTES = 256 * 1024;
 export const WIRE_MAX_SAMPLES = 1000;
@@ -45,6 +55,8 @@ export const WIRE_MAX_FEATURES = 0xffff;
 export const RESERVED_TAG_KEYS = ['host', 'metric', 'severity', 'model_version', 'measure_name', 'time', 'job', 'instance'];
 /** Bytes of one feature on the wire (float32, what the model reads). */
 export const WIRE_FEATURE_BYTES = 4;
+/** Bytes of one metric's band in a sample (float32 normal and scale). */
+export const WIRE_BAND_BYTES = 8;
 
 const MAGIC_0 = 0x56; // 'V'
 const MAGIC_1 = 0x47; // 'G'
@@ -91,12 +103,25 @@ export const WireSampleSchema = z.strictObject({
   }),
   /** The feature vector, ordered as the feature set `fs` names it; float32 on the wire. */
   f: z.array(finite).max(WIRE_MAX_FEATURES, `at most ${WIRE_MAX_FEATURES} features`),
+  /**
+   * Per metric: [long normal, long scale] its features were computed with (features/pipeline.ts),
+   * float32 on the wire; wire version 3. Left out for a metric the agent has no normal for yet.
+   */
+  b: z
+    .record(z.string(), z.tuple([finite, finite.refine((scale) => scale > 0, 'expected a scale > 0')]))
+    .superRefine((band, ctx) => {
+      for (const name of Object.keys(band)) {
+        if (!METRIC_NAME_PATTERN.test(name))
+          ctx.addIssue({ code: 'custom', path: [name], input: name, message: 'metric names must be lower snake case, 1-63 characters' });
+      }
+    })
+    .optional(),
 });
 
 /** A record of samples; every sample carries the same number of features. */
 export const WireRecordSchema = z
   .strictObject({
-    v: z.literal(WIRE_VERSION),
+    v: z.union([z.literal(WIRE_VERSION), z.literal(WIRE_VERSION_WITHOUT_BAND)]),
     host: HostIdSchema,
     tags: TagsSchema.optional(),
     /** Feature-set version the vectors were computed with (core/features.ts). */
@@ -106,6 +131,9 @@ export const WireRecordSchema = z
   .superRefine((record, ctx) => {
     const width = record.samples[0]?.f.length;
     record.samples.forEach((s, i) => {
+      if (record.v === WIRE_VERSION_WITHOUT_BAND && s.b !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['samples', i, 'b'], message: `wire version ${WIRE_VERSION_WITHOUT_BAND} carries no band: encode version ${WIRE_VERSION}` });
+      }
       if (s.f.length !== width) {
         ctx.addIssue({
           code: 'custom',
@@ -120,15 +148,24 @@ export const WireRecordSchema = z
 export type WireSample = z.infer<typeof WireSampleSchema>;
 export type WireRecord = z.infer<typeof WireRecordSchema>;
 
-/** A record as readWireRecordInto reads it: the samples without their features, which go to feature rows. */
+/** A record as readWireRecordInto reads it: the samples without their features, which go to feature rows, and without their bands. */
 export interface WireRecordHead {
-  readonly v: typeof WIRE_VERSION;
+  readonly v: WireVersion;
   readonly host: string;
   readonly tags?: Readonly<Record<string, string>>;
   readonly fs: number;
-  readonly samples: Omit<WireSample, 'f'>[];
+  readonly samples: Omit<WireSample, 'f' | 'b'>[];
   /** Features per sample. */
   readonly width: number;
+  /** Version 3: the samples' bands, `band.metrics.length` x 2 values a sample (normal, scale; NaN: none). */
+  readonly band?: RecordBand;
+}
+
+/** A record's bands: from `at` in `values`, per sample, per metric of `metrics`, the long normal then the long scale. */
+export interface RecordBand {
+  readonly metrics: readonly string[];
+  readonly values: Float32Array;
+  readonly at: number;
 }
 
 /** A record with its features as one matrix: samples.length rows of `width` values. */
@@ -170,10 +207,11 @@ function preview(value: unknown): string {
 export function encodeWireRecord(record: WireRecord): Uint8Array {
   const checked = WireRecordSchema.safeParse(record, { reportInput: true });
   if (!checked.success) throw new WireRecordError('invalid', `cannot encode wire record: ${describeIssues(checked.error.issues)}`);
-  const { host, fs, samples } = checked.data;
+  const { v, host, fs, samples } = checked.data;
   const tags = Object.entries(checked.data.tags ?? {});
-  // Every metric any sample carries, in order of first appearance; a sample without one sends NaN.
-  const metrics = [...new Set(samples.flatMap((s) => Object.keys(s.m)))];
+  // Every metric any sample carries (a value or a band), in order of first appearance; a sample without one sends NaN.
+  const metrics = [...new Set(samples.flatMap((s) => [...Object.keys(s.m), ...Object.keys(s.b ?? {})]))];
+  const bandBytes = v === WIRE_VERSION ? WIRE_BAND_BYTES : 0;
   if (metrics.length > WIRE_MAX_METRICS)
     throw new WireRecordError(
       'invalid',
@@ -191,13 +229,13 @@ export function encodeWireRecord(record: WireRecord): Uint8Array {
   ];
   const size =
     texts.reduce((n, [text, lengthBytes]) => n + lengthBytes + text.length, HEADER_BYTES) +
-    samples.length * (SAMPLE_FIXED_BYTES + 8 * metrics.length + WIRE_FEATURE_BYTES * width);
+    samples.length * (SAMPLE_FIXED_BYTES + (8 + bandBytes) * metrics.length + WIRE_FEATURE_BYTES * width);
   if (size > WIRE_MAX_BYTES)
     throw new WireRecordError('oversize', `wire record is ${size} bytes, over the ${WIRE_MAX_BYTES}-byte limit: send fewer samples per record`);
   const out = Buffer.alloc(size);
   out[0] = MAGIC_0;
   out[1] = MAGIC_1;
-  out[2] = WIRE_VERSION;
+  out[2] = v;
   out[3] = 0;
   out.writeUInt16LE(fs, 4);
   out.writeUInt16LE(width, 6);
@@ -225,16 +263,42 @@ export function encodeWireRecord(record: WireRecord): Uint8Array {
       at = out.writeFloatLE(value, at);
     });
   });
+  if (v === WIRE_VERSION) {
+    samples.forEach((s, i) => {
+      for (const name of metrics) {
+        const band = s.b?.[name];
+        if (band && !(Number.isFinite(Math.fround(band[0])) && Math.fround(band[1]) > 0 && Number.isFinite(Math.fround(band[1])))) {
+          throw new WireRecordError(
+            'invalid',
+            `cannot encode wire record: samples[${i}].b.${name}: [${band.join(', ')}] does not fit float32 with a scale > 0: fix the feature pipeline`,
+          );
+        }
+        at = out.writeFloatLE(band ? band[0] : Number.NaN, at);
+        at = out.writeFloatLE(band ? band[1] : Number.NaN, at);
+      }
+    });
+  }
   return out;
 }
 
 /** Decodes and validates one record, its features as a number array per sample. Throws WireRecordError with the reason. */
 export function decodeWireRecord(data: Uint8Array): WireRecord {
-  const { features, width, samples, ...head } = readWireRecord(data);
+  const { features, width, samples, band, ...head } = readWireRecord(data);
   return {
     ...head,
     ...(head.tags ? { tags: { ...head.tags } } : {}),
-    samples: samples.map((s, i) => ({ ...s, f: Array.from(features.subarray(i * width, (i + 1) * width)) })),
+    samples: samples.map((s, i) => {
+      const f = Array.from(features.subarray(i * width, (i + 1) * width));
+      if (!band) return { ...s, f };
+      const b: Record<string, [number, number]> = {};
+      const M = band.metrics.length;
+      band.metrics.forEach((name, k) => {
+        const normal = band.values[band.at + (i * M + k) * 2]!;
+        if (!Number.isNaN(normal)) b[name] = [normal, band.values[band.at + (i * M + k) * 2 + 1]!];
+      });
+      // A sample whose agent had no band for any metric reads back as it was written: without one.
+      return Object.keys(b).length > 0 ? { ...s, f, b } : { ...s, f };
+    }),
   };
 }
 
@@ -279,10 +343,11 @@ export function readWireRecord(data: Uint8Array): ReadWireRecord {
 /**
  * Decodes and validates one record. Its samples' features are appended to `rows` when they have
  * the rows' width; a record of another width is read (and checked) without them, for the caller to
- * refuse. Throws WireRecordError with the dead-letter reason and a message that names the field,
- * the value and the fix; `rows` is then as it was.
+ * refuse. A version-3 record's bands are appended to `bands` (a batch's, or the record's own).
+ * Throws WireRecordError with the dead-letter reason and a message that names the field, the value
+ * and the fix; `rows` and `bands` are then as they were.
  */
-export function readWireRecordInto(data: Uint8Array, rows: FeatureRows): WireRecordHead {
+export function readWireRecordInto(data: Uint8Array, rows: FeatureRows, bands: BandValues = new BandValues(0)): WireRecordHead {
   if (data.length > WIRE_MAX_BYTES) {
     throw new WireRecordError('oversize', `wire record is ${data.length} bytes, over the ${WIRE_MAX_BYTES}-byte limit: the sender must split it`);
   }
@@ -297,7 +362,9 @@ export function readWireRecordInto(data: Uint8Array, rows: FeatureRows): WireRec
   let at = skipText(bytes, HEADER_BYTES, 1, 'host');
   for (let i = 0; i < tagCount; i++) at = skipText(bytes, skipText(bytes, at, 1, `tag ${i}'s key`), 2, `tag ${i}'s value`);
   for (let i = 0; i < metricCount; i++) at = skipText(bytes, at, 1, `metric name ${i}`);
-  const expected = at + count * (SAMPLE_FIXED_BYTES + 8 * metricCount) + count * width * WIRE_FEATURE_BYTES;
+  const version = bytes[2] as WireVersion;
+  const bandBytes = version === WIRE_VERSION ? count * metricCount * WIRE_BAND_BYTES : 0;
+  const expected = at + count * (SAMPLE_FIXED_BYTES + 8 * metricCount) + count * width * WIRE_FEATURE_BYTES + bandBytes;
   if (bytes.length !== expected) {
     throw new WireRecordError(
       'garbage',
@@ -313,7 +380,7 @@ export function readWireRecordInto(data: Uint8Array, rows: FeatureRows): WireRec
   if ('error' in header) invalid(header.error);
   const { host, tags, metrics: names } = header.ok;
 
-  const samples = new Array<Omit<WireSample, 'f'>>(count);
+  const samples = new Array<Omit<WireSample, 'f' | 'b'>>(count);
   for (let i = 0; i < count; i++) {
     const seq = bytes.readDoubleLE(at);
     const t = bytes.readDoubleLE(at + 8);
@@ -331,12 +398,36 @@ export function readWireRecordInto(data: Uint8Array, rows: FeatureRows): WireRec
     samples[i] = { seq, t, m };
   }
 
+  // The band first: a bad band throws before the features are appended, so `rows` stays as it was.
+  const bandsBefore = bands.length;
+  const band = version === WIRE_VERSION ? readBand(bytes, at + count * width * WIRE_FEATURE_BYTES, count, names, bands) : undefined;
   const bad = width === rows.width ? rows.appendLittleEndian(bytes, at, count) : firstNonFinite(bytes, at, count * width);
   if (bad !== undefined) {
+    bands.truncate(bandsBefore);
     const value = bytes.readFloatLE(at + bad * WIRE_FEATURE_BYTES);
     invalid(`samples[${Math.floor(bad / width)}].f: feature ${bad % width} is ${value}, expected a finite number: the sender's feature pipeline is broken`);
   }
-  return tags === undefined ? { v: WIRE_VERSION, host, fs, samples, width } : { v: WIRE_VERSION, host, tags, fs, samples, width };
+  // One object shape whatever the version (band undefined in version 2): the scoring loop reads many.
+  return tags === undefined ? { v: version, host, fs, samples, width, band } : { v: version, host, tags, fs, samples, width, band };
+}
+
+/** The band block of a version-3 record, appended to `bands`: both values NaN (none) or a finite normal and a finite scale > 0. */
+function readBand(bytes: Buffer, at: number, count: number, metrics: readonly string[], bands: BandValues): RecordBand {
+  const n = count * metrics.length * 2;
+  const { values, at: start } = bands.append(bytes, at, n);
+  for (let k = 0; k < n; k += 2) {
+    const normal = values[start + k]!;
+    const scale = values[start + k + 1]!;
+    if (normal !== normal && scale !== scale) continue;
+    if (!Number.isFinite(normal) || !(scale > 0) || !Number.isFinite(scale)) {
+      bands.truncate(start);
+      const sample = Math.floor(k / 2 / metrics.length);
+      invalid(
+        `samples[${sample}].b.${metrics[(k / 2) % metrics.length]}: [${normal}, ${scale}] is not a band (a finite normal and a finite scale > 0, or NaN for both): the sender's feature pipeline is broken`,
+      );
+    }
+  }
+  return { metrics, values, at: start };
 }
 
 function firstNonFinite(bytes: Buffer, at: number, count: number): number | undefined {
@@ -363,10 +454,10 @@ function checkFormat(data: Uint8Array): void {
       `wire record of ${data.length} bytes does not start with the vigil wire header (starts with 0x${start}): it was not written by a vigil agent`,
     );
   }
-  if (data[2] !== WIRE_VERSION) {
+  if (data[2] !== WIRE_VERSION && data[2] !== WIRE_VERSION_WITHOUT_BAND) {
     throw new WireRecordError(
       'unsupported_version',
-      `wire version ${data[2]} is not supported (this reader takes version ${WIRE_VERSION}): run agent and scoring function from the same vigil release`,
+      `wire version ${data[2]} is not supported (this reader takes versions ${WIRE_VERSION_WITHOUT_BAND} and ${WIRE_VERSION}): run agent and scoring function from the same vigil release`,
     );
   }
   if (data[3] !== 0)

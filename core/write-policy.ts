@@ -9,11 +9,18 @@
  * - one sample per host per `detailSeconds`, and every anomalous sample: the detail series (score,
  *   severity, confidence, threshold, model, raw metrics, lag). Graphs then draw a point a minute
  *   and every flagged point with its value; the severity of an anomaly is always there.
+ * - the model's band (core/band.ts, two series per metric): it follows the host's long normal,
+ *   which moves slowly, so a metric's band gets a point only when one of its bounds moved more
+ *   than BAND_TOLERANCE of the band's width since the host's last band point for that metric,
+ *   once per BAND_HEARTBEAT_SECONDS for every metric (so a graph finds one within its look-back),
+ *   and at every anomalous sample for its top metric and every metric outside its band. Drawn as
+ *   steps (the dashboards take the last point), the band is then within BAND_TOLERANCE of its
+ *   width of the band the model used for every sample, and exact at every flagged point.
  *
  * The sink (functions/sinks/prometheus.ts) applies it, `vigil cost` prices it (cost/measure.ts,
  * cost/rule-samples.ts), the stack sets it (`prometheusDetailSeconds`): all from this file.
  */
-import { SERIES } from './alert-series.js';
+import { SERIES, type BandPoints } from './alert-series.js';
 import type { ScoredSample } from './scored-sample.js';
 
 export interface WritePolicy {
@@ -24,7 +31,7 @@ export interface WritePolicy {
 /** The stack's default: a point a minute, as CloudWatch's detailed monitoring draws. */
 export const DEFAULT_WRITE_POLICY: WritePolicy = { detailSeconds: 60 };
 
-/** Every series of every sample, as before the policy existed. */
+/** Every series of every sample, as before the policy existed (the model's band keeps its own rule: BandSelector). */
 export const FULL_RESOLUTION: WritePolicy = { detailSeconds: 0 };
 
 /**
@@ -32,6 +39,12 @@ export const FULL_RESOLUTION: WritePolicy = { detailSeconds: 0 };
  * (a host's latest score, the model in use), which must hold a point of every live host.
  */
 export const MAX_DETAIL_SECONDS = 120;
+
+/** A band point is written when a bound moved more than this share of the band's width since the last one. */
+export const BAND_TOLERANCE = 0.1;
+
+/** Every metric's band gets a point at least this often per host (the dashboards look back this far, and 5 minutes more). */
+export const BAND_HEARTBEAT_SECONDS = 3600;
 
 /** The series written for every sample whatever the policy; every other series is a detail series. */
 export const EVERY_SAMPLE_SERIES: readonly string[] = [SERIES.anomaly, SERIES.topMetric, SERIES.topDirection];
@@ -104,4 +117,97 @@ export class DetailSelector {
     mark.time = s.time;
     return true;
   }
+}
+
+/** What BandSelector remembers of a host: the heartbeat's bucket and sample, and the bounds last written per metric. */
+interface BandMark {
+  bucket: number;
+  time: number;
+  /** The metrics of `written`, in order: the host's records' metric names (one array while the header repeats). */
+  metrics: readonly string[];
+  /** Per metric: lower and upper last written (NaN: none), and the time of the sample that wrote them. */
+  written: Float64Array;
+}
+
+/**
+ * Decides which band points (core/band.ts, core/alert-series.ts visitSeries) each sample writes,
+ * remembering per host the bounds it last wrote (see the top of this file), whatever the detail
+ * series' resolution: under FULL_RESOLUTION too, since the band drawn from its points is as
+ * exact as its tolerance, and a band point of every metric and sample would more than double the
+ * points written. A sample scored again writes the same values at the same time, so a redelivered
+ * batch never conflicts; a new instance starts with a point for every metric.
+ */
+export class BandSelector {
+  private readonly marks = new Map<string, BandMark>();
+  private readonly heartbeatMs = BAND_HEARTBEAT_SECONDS * 1000;
+
+  /** Per sample: which of its band's points it writes. */
+  select(samples: readonly ScoredSample[]): BandPoints[] {
+    if (this.marks.size >= HOST_LIMIT) this.marks.clear();
+    return samples.map((s) => this.points(s));
+  }
+
+  private points(s: ScoredSample): BandPoints {
+    const band = s.band;
+    if (!band) return false;
+    const bucket = Math.floor(s.time / this.heartbeatMs);
+    let mark = this.marks.get(s.host);
+    let all: boolean;
+    if (mark === undefined) {
+      this.marks.set(s.host, (mark = { bucket, time: s.time, metrics: band.metrics, written: new Float64Array(3 * band.metrics.length).fill(Number.NaN) }));
+      all = true;
+    } else {
+      if (mark.metrics !== band.metrics) rekey(mark, band.metrics);
+      if (mark.bucket !== bucket) {
+        mark.bucket = bucket;
+        mark.time = s.time;
+        all = true;
+      } else all = mark.time === s.time;
+    }
+    const { metrics, bounds, at } = band;
+    const written = mark.written;
+    let chosen: Uint8Array | undefined;
+    for (let k = 0; k < metrics.length; k++) {
+      const lower = bounds[at + 2 * k]!;
+      const upper = bounds[at + 2 * k + 1]!;
+      if (lower !== lower && upper !== upper) continue;
+      // The sample that wrote the last point, scored again (a batch handed back), writes it again.
+      if (!(all || written[3 * k + 2] === s.time || moved(written, 3 * k, lower, upper) || (s.anomaly && mustShow(s, metrics[k]!, lower, upper)))) continue;
+      written[3 * k] = lower;
+      written[3 * k + 1] = upper;
+      written[3 * k + 2] = s.time;
+      (chosen ??= new Uint8Array(metrics.length))[k] = 1;
+    }
+    return chosen ?? false;
+  }
+}
+
+/** Re-orders what a host's mark remembers for another list of metric names (a record header of other metrics). */
+function rekey(mark: BandMark, metrics: readonly string[]): void {
+  const written = new Float64Array(3 * metrics.length).fill(Number.NaN);
+  metrics.forEach((name, k) => {
+    const was = mark.metrics.indexOf(name);
+    if (was >= 0) written.set(mark.written.subarray(3 * was, 3 * was + 3), 3 * k);
+  });
+  mark.metrics = metrics;
+  mark.written = written;
+}
+
+/** Whether a bound moved more than BAND_TOLERANCE of the band's last written width (or appeared, or went). */
+function moved(written: Float64Array, at: number, lower: number, upper: number): boolean {
+  const width = written[at + 1]! - written[at]!;
+  return changed(written[at]!, lower, width) || changed(written[at + 1]!, upper, width);
+}
+
+/** A bound that appeared, went, or moved more than BAND_TOLERANCE of `width` (any move, for a one-sided band: width NaN). */
+function changed(last: number, now: number, width: number): boolean {
+  if (last !== last || now !== now) return (last !== last) !== (now !== now);
+  return width === width ? Math.abs(now - last) > BAND_TOLERANCE * width : now !== last;
+}
+
+/** An anomalous sample shows the band of its top metric and of every metric whose value is outside it. */
+function mustShow(s: ScoredSample, metric: string, lower: number, upper: number): boolean {
+  if (metric === s.topMetric) return true;
+  const value = s.metrics[metric];
+  return value !== undefined && (value < lower || value > upper);
 }

@@ -8,7 +8,9 @@
 import type { _Record } from '@aws-sdk/client-timestream-write';
 import { toWireSample } from '../core/wire-sample.js';
 import { toSeries } from '../core/alert-series.js';
-import { DetailSelector, type WritePolicy } from '../core/write-policy.js';
+import { bandReach, writeBand, type MetricReach, type SampleBand } from '../core/band.js';
+import { BandSelector, DetailSelector, type WritePolicy } from '../core/write-policy.js';
+import type { FeaturePipeline } from '../features/pipeline.js';
 import { FEATURE_SET_VERSION, HOST_FEATURE_SET } from '../core/features.js';
 import type { ScoredSample } from '../core/scored-sample.js';
 import { toTimestreamRecord } from '../core/stored-result.js';
@@ -88,15 +90,16 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
   let scored = 0;
   const seriesKeys = new Map<string, Set<string>>();
   const archiveLines: string[] = [];
-  let firstTick: ReturnType<SimulatedFleet['sampleAt']> | undefined;
-  for (let tick = 0; records < hosts * recordsPerHost; tick++) {
+  const reach = bandReach(model.manifest);
+  const pipelineBand = { metrics: HOST_FEATURE_SET.metrics, values: new Float64Array(2 * HOST_FEATURE_SET.metrics.length) };
+  let tick = 0;
+  for (; records < hosts * recordsPerHost; tick++) {
     const t = start + tick * step;
     const reporting = fleet.sampleAt(t);
-    firstTick ??= reporting;
     for (const sample of reporting) {
-      const features = pipelines.get(sample.host)!.push(sample);
+      const features = pipelines.get(sample.host)!.push(sample, pipelineBand.values);
       const batch = pending.get(sample.host) ?? [];
-      batch.push(toWireSample(tick, t, sample.values, features));
+      batch.push(toWireSample(tick, t, sample.values, features, pipelineBand));
       pending.set(sample.host, batch);
       if (batch.length === options.samplesPerRecord) {
         wireBytes += encodeWireRecord({ v: WIRE_VERSION, host: sample.host, tags: { ...sample.tags }, fs: FEATURE_SET_VERSION, samples: batch }).length;
@@ -120,6 +123,7 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
         ],
         modelVersion: MODEL_VERSION,
         recordVersion: start,
+        band: scoredBand(pipelineBand.values, reach),
       };
       timestreamBytes += timestreamWriteSize(toTimestreamRecord(result));
       archiveLines.push(JSON.stringify(toArchiveRow(result, features, FEATURE_SET_VERSION)));
@@ -132,7 +136,7 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
       scored++;
     }
   }
-  const seriesSamplesPerSample = countSeriesSamples(firstTick!, options, anomalyShare, start);
+  const seriesSamplesPerSample = countSeriesSamples(fleet, pipelines, reach, options, anomalyShare, start + tick * step);
   const labelBytes = [...seriesKeys.values()].reduce((sum, keys) => sum + [...keys].reduce((s, k) => s + Buffer.byteLength(k), 0), 0);
   const seriesCount = [...seriesKeys.values()].reduce((sum, keys) => sum + keys.size, 0);
   return {
@@ -148,33 +152,49 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
   };
 }
 
+/** The band a scored sample carries (core/band.ts), from the pipeline's normals and scales and the model's reach. */
+function scoredBand(values: Float64Array, reach: ReadonlyMap<string, MetricReach>): SampleBand {
+  const metrics = HOST_FEATURE_SET.metrics;
+  const bounds = new Float64Array(2 * metrics.length);
+  metrics.forEach((metric, k) => writeBand(values[2 * k]!, values[2 * k + 1]!, reach.get(metric), bounds, 2 * k));
+  return { metrics, bounds, at: 0 };
+}
+
 /**
- * Prometheus points per host sample over SERIES_COUNT_SECONDS of the fleet, through the sink's
- * DetailSelector and toSeries: each wire record is a batch of its own (as when hosts are many),
- * one sample in 1/anomalyShare is anomalous.
+ * Prometheus points per host sample over SERIES_COUNT_SECONDS of the fleet from `start` on, through
+ * the sink's DetailSelector, BandSelector and toSeries: each host's samples go on through its feature
+ * pipeline, so the band moves as a running host's does; each wire record is a batch of its own (as
+ * when hosts are many), one sample in 1/anomalyShare is anomalous.
  */
 function countSeriesSamples(
-  hosts: readonly { readonly host: string; readonly tags: Readonly<Record<string, string>>; readonly values: Readonly<Record<string, number>> }[],
+  fleet: SimulatedFleet,
+  pipelines: ReadonlyMap<string, FeaturePipeline>,
+  reach: ReadonlyMap<string, MetricReach>,
   options: MeasureOptions,
   anomalyShare: number,
   start: number,
 ): number {
   const selector = new DetailSelector(options.policy);
+  const bands = new BandSelector();
   const ticks = Math.max(60, Math.ceil(SERIES_COUNT_SECONDS / options.intervalSeconds));
   const anomalyEvery = anomalyShare > 0 ? Math.max(1, Math.round(1 / anomalyShare)) : 0;
+  const pipelineBand = new Float64Array(2 * HOST_FEATURE_SET.metrics.length);
   let points = 0;
   let samples = 0;
-  const recordHasDetail = hosts.map(() => false);
+  const recordHasDetail = fleet.hostIds.map(() => false);
   for (let tick = 0; tick < ticks; tick++) {
     const time = start + tick * options.intervalSeconds * 1000;
-    const batch = hosts.map((h, k): ScoredSample => {
-      const anomaly = anomalyEvery > 0 && (tick * hosts.length + k) % anomalyEvery === 0;
+    const reporting = fleet.sampleAt(time);
+    const batch = reporting.map((h, k): ScoredSample => {
+      const anomaly = anomalyEvery > 0 && (tick * reporting.length + k) % anomalyEvery === 0;
+      pipelines.get(h.host)!.push(h, pipelineBand);
       return {
         host: h.host,
         tags: h.tags,
         seq: tick,
         time,
         metrics: h.values,
+        band: scoredBand(pipelineBand, reach),
         score: anomaly ? 0.6231 : 0.4231,
         anomaly,
         severity: anomaly ? 'low' : 'normal',
@@ -186,11 +206,12 @@ function countSeriesSamples(
       };
     });
     const detail = selector.select(batch);
+    const bandPoints = bands.select(batch);
     // A record a batch: its last sample carries the lag when one of the record's samples has detail (lagCarriers).
     const endsRecord = (tick + 1) % options.samplesPerRecord === 0;
     batch.forEach((sample, k) => {
       recordHasDetail[k] = (tick % options.samplesPerRecord !== 0 && recordHasDetail[k]) || detail[k]!;
-      points += toSeries(sample, 0.55, time + 2000, start, endsRecord && recordHasDetail[k], detail[k]).length;
+      points += toSeries(sample, 0.55, time + 2000, start, endsRecord && recordHasDetail[k], detail[k], bandPoints[k]).length;
       samples++;
     });
   }

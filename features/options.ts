@@ -2,6 +2,7 @@
  * Tuning of the feature pipeline. Horizons are counted in samples (the agent samples at a fixed
  * interval; CSV files have their own), seasonal memory in days and weeks of wall-clock time.
  */
+import { DEFAULT_FEATURE_LIMIT } from '../core/features.js';
 import { HOST_METRICS } from '../core/host-metrics.js';
 
 export interface FeatureOptions {
@@ -36,7 +37,7 @@ export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
   seasonalWeeks: 4,
   gapIntervals: 5,
   clipMads: 4,
-  maxFeature: 100,
+  maxFeature: DEFAULT_FEATURE_LIMIT,
   relativeScaleFloor: 1e-3,
   absoluteScaleFloor: 1e-6,
   nonNegativeMetrics: HOST_METRICS,

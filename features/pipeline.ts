@@ -76,8 +76,14 @@ export class FeaturePipeline {
     this.longAlpha = alphaOfSpan(this.options.longSpan);
   }
 
-  /** Features of this sample from it and earlier samples only; updates the state. Every value finite. */
-  push(sample: RawSample): Float64Array {
+  /**
+   * Features of this sample from it and earlier samples only; updates the state. Every value finite.
+   * `band`, when given (two values per metric of the feature set, in its order), receives each
+   * metric's long normal and long scale as this sample's dev_long was computed from them (before
+   * the sample moved them): dev_long = (value - normal) / scale. The model's band for the metric is
+   * normal + [low, high] x scale (core/band.ts). NaN for both before the metric's first value.
+   */
+  push(sample: RawSample, band?: Float64Array): Float64Array {
     if (!Number.isFinite(sample.t)) throw new Error(`sample time must be finite epoch milliseconds; got ${String(sample.t)}`);
     const { state, options } = this;
     const dt = state.lastT === null ? 0 : Math.max(0, sample.t - state.lastT);
@@ -98,6 +104,10 @@ export class FeaturePipeline {
       const valid = typeof raw === 'number' && Number.isFinite(raw) && !(this.nonNegative[m] && raw < 0);
       const x = valid ? raw : imputed(s);
       this.features(s, x, valid && !gap, buckets, previousBuckets, out, m * PER_METRIC);
+      if (band) {
+        band[2 * m] = s.long.n === 0 ? Number.NaN : s.long.mean;
+        band[2 * m + 1] = s.long.n === 0 ? Number.NaN : this.longScale(s);
+      }
       if (!valid) return;
       if (s.last !== null && !gap) {
         const move = Math.abs(x - s.last);
@@ -133,7 +143,7 @@ export class FeaturePipeline {
     at: number,
   ): void {
     const o = this.options;
-    const floor = Math.max(o.absoluteScaleFloor, o.relativeScaleFloor * Math.abs(s.long.mean), STEP_FLOOR * s.step.mean);
+    const floor = this.scaleFloor(s);
     const longScale = Math.max(s.long.mad, floor);
     const clamp = (v: number) => (Number.isFinite(v) ? Math.max(-o.maxFeature, Math.min(o.maxFeature, v)) : 0);
     const devLong = s.long.n === 0 ? 0 : (x - s.long.mean) / longScale;
@@ -146,6 +156,17 @@ export class FeaturePipeline {
     out[at + F.dev_seasonal] = clamp(season ? (x - season.mean) / Math.max(season.mad, 0.25 * longScale) : devLong);
     out[at + F.rate] = clamp(withRate && s.last !== null ? this.rate(s, x - s.last, season, buckets, previousBuckets) / Math.max(s.change.mean, floor) : 0);
     out[at + F.vol_short] = clamp(s.long.n < 2 ? 0 : Math.log((s.short.mad + floor) / (s.long.mad + floor)));
+  }
+
+  /** Smallest scale a deviation of this metric is divided by (see STEP_FLOOR and the options). */
+  private scaleFloor(s: MetricState): number {
+    const o = this.options;
+    return Math.max(o.absoluteScaleFloor, o.relativeScaleFloor * Math.abs(s.long.mean), STEP_FLOOR * s.step.mean);
+  }
+
+  /** The scale of dev_short and dev_long: the long normal's robust spread, floored. */
+  private longScale(s: MetricState): number {
+    return Math.max(s.long.mad, this.scaleFloor(s));
   }
 
   /**

@@ -186,7 +186,8 @@ export interface VigilProps {
    * The Grafana the dashboards live in (e.g. https://g-abc.grafana-workspace.eu-west-1.amazonaws.com):
    * alerts then link to a dashboard with an absolute URL that works in an e-mail or a chat.
    * Not with alertRulesFile (that file carries its own links).
-   * @default - links relative to Grafana (/d/<uid>), which only Grafana itself resolves
+   * @default - with `grafana`, the Managed Grafana workspace this stack creates (its endpoint); else
+   * links relative to Grafana (/d/<uid>), which only Grafana itself resolves
    */
   readonly grafanaUrl?: string;
   /**

@@ -149,6 +149,10 @@ export class VigilStack extends Stack {
 
     if (config.grafana) {
       this.grafana = new GrafanaWorkspace(this, 'Grafana', { prometheus: this.prometheus, timestream: this.timestream });
+      // Without a grafanaUrl of their own, alerts link to the dashboards in the workspace this stack creates.
+      if (this.prometheus && config.alertRulesFile === undefined && config.grafanaUrl === undefined) {
+        this.prometheus.rules.data = this.alertRules(config, `https://${this.grafana.workspace.attrEndpoint}`);
+      }
     }
 
     if (this.archive) {
@@ -223,10 +227,11 @@ export class VigilStack extends Stack {
 
   /**
    * The rules loaded into the workspace: the operator's rule file, else vigil's rules rendered with
-   * the stack's links (grafanaUrl, runbookUrl).
+   * the stack's links (grafanaUrl, else `workspaceUrl`: the Managed Grafana workspace this stack
+   * creates, else links relative to Grafana; runbookUrl).
    */
-  private alertRules(config: VigilConfig): string {
+  private alertRules(config: VigilConfig, workspaceUrl?: string): string {
     if (config.alertRulesFile !== undefined) return readRuleFile(config.alertRulesFile);
-    return renderRules(PRODUCTION_TIMINGS, { grafanaUrl: config.grafanaUrl ?? '', runbookUrl: config.runbookUrl });
+    return renderRules(PRODUCTION_TIMINGS, { grafanaUrl: config.grafanaUrl ?? workspaceUrl ?? '', runbookUrl: config.runbookUrl });
   }
 }

@@ -27,13 +27,15 @@ export class SimulatedAgents {
     return this.fleet.sampleAt(timeMs).map((sample) => {
       const seq = (this.seq.get(sample.host) ?? 0) + 1;
       this.seq.set(sample.host, seq);
-      const features = this.pipelines.get(sample.host)!.push(sample);
+      const pipeline = this.pipelines.get(sample.host)!;
+      const band = { metrics: pipeline.featureSet.metrics, values: new Float64Array(2 * pipeline.featureSet.metrics.length) };
+      const features = pipeline.push(sample, band.values);
       return {
         v: WIRE_VERSION,
         host: sample.host,
         tags: { ...sample.tags },
         fs: FEATURE_SET_VERSION,
-        samples: [toWireSample(seq, sample.t, sample.values, features)],
+        samples: [toWireSample(seq, sample.t, sample.values, features, band)],
       };
     });
   }

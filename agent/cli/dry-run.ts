@@ -22,9 +22,10 @@ export async function dryRun(config: AgentConfig, options: { count?: number; wri
     await delay(config.intervalSeconds * 1000);
     const sample = collector.collect();
     if (!sample) continue;
-    const wire = toWireSample(seq, sample.t, sample.values, pipeline.push(sample));
+    const band = { metrics: HOST_FEATURE_SET.metrics, values: new Float64Array(2 * HOST_FEATURE_SET.metrics.length) };
+    const wire = toWireSample(seq, sample.t, sample.values, pipeline.push(sample, band.values), band);
     const features = Object.fromEntries(HOST_FEATURE_SET.names.map((name, i) => [name, wire.f[i]]));
-    write(`${JSON.stringify({ host: config.host, tags: config.tags, seq, time: new Date(wire.t).toISOString(), metrics: wire.m, features })}\n`);
+    write(`${JSON.stringify({ host: config.host, tags: config.tags, seq, time: new Date(wire.t).toISOString(), metrics: wire.m, features, band: wire.b })}\n`);
   }
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

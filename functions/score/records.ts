@@ -5,7 +5,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { FEATURE_SET_VERSION } from '../../core/features.js';
 import type { BatchOrigin } from '../sinks/sink.js';
-import { FeatureRows } from '../../core/feature-rows.js';
+import { BandValues, FeatureRows } from '../../core/feature-rows.js';
 import { readWireRecordInto, WireRecordError, type WireErrorKind, type WireRecordHead } from '../../core/wire.js';
 
 export type RejectReason = WireErrorKind | 'feature_set_version' | 'feature_count';
@@ -82,12 +82,15 @@ export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureC
   const rejected: RejectedRecord[] = [];
   // Every record carries at least one sample; the rows grow (doubling) as more are read.
   const rows = new FeatureRows(modelFeatureCount, Math.max(64, records.length * 2));
+  // Each sample's band: 10 metrics' normal and scale for vigil's agent.
+  const bands = new BandValues(Math.max(64, records.length * 20));
   for (let index = 0; index < records.length; index++) {
     const r = records[index]!;
     const firstRow = rows.rows;
+    const firstBand = bands.length;
     let record: WireRecordHead;
     try {
-      record = readWireRecordInto(decodeBase64(r.kinesis.data), rows);
+      record = readWireRecordInto(decodeBase64(r.kinesis.data), rows, bands);
     } catch (error) {
       if (error instanceof WireRecordError) rejected.push(rejection(r, index, error.kind, error.message));
       else rejected.push(rejection(r, index, 'garbage', `wire record could not be read: ${(error as Error).message}`));
@@ -95,6 +98,7 @@ export function readBatch(records: readonly KinesisStreamRecord[], modelFeatureC
     }
     if (record.fs !== FEATURE_SET_VERSION) {
       rows.truncate(firstRow);
+      bands.truncate(firstBand);
       rejected.push(
         rejection(
           r,

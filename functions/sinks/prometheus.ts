@@ -3,7 +3,7 @@
  * SigV4-signed for Amazon Managed Service for Prometheus, unsigned for a plain Prometheus.
  * The write policy (core/write-policy.ts) decides which series each sample writes: the anomaly
  * flag always (the alert rules count every sample), the detail series once per host per
- * `detailSeconds` and for every anomaly.
+ * `detailSeconds` and for every anomaly, the model's band when it moved, hourly and at anomalies.
  *
  * What an answer means (classifyAnswer), by its body first, since Prometheus 2.42 answers 500 for
  * a sample older than its out-of-order window and 400 for a repeated timestamp, and refuses the
@@ -18,7 +18,7 @@
  *   are delivered again; never drained into the dead-letter queue.
  * - any other 4xx: Prometheus refused the request for good: a rejection with its answer.
  */
-import { DEFAULT_WRITE_POLICY, DetailSelector, type WritePolicy } from '../../core/write-policy.js';
+import { BandSelector, DEFAULT_WRITE_POLICY, DetailSelector, type WritePolicy } from '../../core/write-policy.js';
 import { REMOTE_WRITE_HEADERS } from './remote-write-codec.js';
 import { RemoteWriteEncoder } from './remote-write-samples.js';
 import { DEFAULT_RETRY_POLICY, inParallel, withRetries, type RetryPolicy } from './retry.js';
@@ -91,14 +91,17 @@ export class PrometheusSink implements ResultSink {
   private readonly url: URL;
   /** Remembers, across batches, which sample carries each host's detail points. */
   private readonly detail: DetailSelector;
+  /** Remembers, across batches, the band points each host last wrote. */
+  private readonly band: BandSelector;
 
   constructor(private readonly options: PrometheusSinkOptions) {
     this.url = new URL(options.url);
     this.detail = new DetailSelector(options.policy ?? DEFAULT_WRITE_POLICY);
+    this.band = new BandSelector();
   }
 
   prepare(batch: SinkBatch): PreparedWrite {
-    const encoder = new RemoteWriteEncoder(batch, this.detail.select(batch.samples));
+    const encoder = new RemoteWriteEncoder(batch, this.detail.select(batch.samples), this.band.select(batch.samples));
     const requests = requestsByHost(batch, this.options.samplesPerRequest ?? 500).map((indices) => ({ body: encoder.encode(indices), indices }));
     return sendOnce('Prometheus', requests.length, async () => {
       const split = { left: this.options.splitBudget ?? DEFAULT_SPLIT_BUDGET };

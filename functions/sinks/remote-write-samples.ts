@@ -8,7 +8,7 @@
  * the same order (first appearance), the same points in time order. test/functions/
  * sink-fast-paths.test.ts holds the two to that.
  */
-import { lagCarriers, visitSeries } from '../../core/alert-series.js';
+import { lagCarriers, visitSeries, type BandPoints } from '../../core/alert-series.js';
 import { sameTags, type ScoredSample } from '../../core/scored-sample.js';
 import { encodeLabels, WriteRequestWriter } from './remote-write-codec.js';
 import type { SinkBatch } from './sink.js';
@@ -95,10 +95,14 @@ export class RemoteWriteEncoder {
   /** Per sample: whether it carries its host's lag point (one a host and batch, in whichever request holds it). */
   private readonly carriers: readonly boolean[];
 
-  /** `detail`: per sample, whether it writes its detail series (core/write-policy.ts); every sample when left out. */
+  /**
+   * `detail`: per sample, whether it writes its detail series; `band`: which of its band points
+   * (core/write-policy.ts); every sample writes everything when left out.
+   */
   constructor(
     private readonly batch: SinkBatch,
     private readonly detail?: readonly boolean[],
+    private readonly band?: readonly BandPoints[],
   ) {
     this.carriers = lagCarriers(batch.samples, detail);
   }
@@ -144,7 +148,8 @@ export class RemoteWriteEncoder {
       if (!host || host.host !== sample.host || (host.tags !== sample.tags && !sameTags(host.tags, sample.tags))) host = this.hostSeries(sample);
       time = sample.time;
       visits = 0;
-      visitSeries(sample, threshold, scoredAt, modelCreatedMs, visit, this.carriers[i], this.detail?.[i] ?? true);
+      const detail = this.detail?.[i] ?? true;
+      visitSeries(sample, threshold, scoredAt, modelCreatedMs, visit, this.carriers[i], detail, this.band?.[i] ?? detail);
     }
     const writer = new WriteRequestWriter();
     const names: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * Host detail: is this host anomalous now, how sure is the model, which metric, and each metric
- * against its expected band with the anomalous samples marked. Live series from Prometheus, the
- * history of anomalous samples from Timestream.
+ * against the model's band (core/band.ts) with the anomalous samples marked. Live series from
+ * Prometheus, the history of anomalous samples from Timestream.
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as gauge from '@grafana/grafana-foundation-sdk/gauge';
@@ -9,7 +9,8 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { HOST_METRIC_SERIES, SERIES } from '../../core/alert-series.js';
+import { bandSeries, HOST_METRIC_SERIES, SERIES } from '../../core/alert-series.js';
+import { BAND_HEARTBEAT_SECONDS } from '../../core/write-policy.js';
 import { HOST_METRICS, type HostMetric } from '../../core/host-metrics.js';
 import { TIMESTREAM_MEASURE_NAME } from '../../core/stored-result.js';
 import {
@@ -30,8 +31,20 @@ import {
 import { DASHBOARD_UIDS } from './uids.js';
 
 const host = 'host="$host"';
-/** The expected band: the metric's mean over the past hour, plus or minus two standard deviations. */
-const BAND_WINDOW = '1h';
+/**
+ * How far back a band query looks for the latest band point: the write policy writes one when the
+ * band moves, and at least every BAND_HEARTBEAT_SECONDS (core/write-policy.ts), so the last one is
+ * never older than that (5 minutes more for a late batch).
+ */
+export const BAND_LOOKBACK = `${BAND_HEARTBEAT_SECONDS / 60 + 5}m`;
+
+/**
+ * A bound of the model's band as a graph draws it: its latest point (the band is written when it
+ * moves), only while the host sends (its anomaly flag, written for every sample, is there).
+ */
+export function bandQuery(series: string): string {
+  return `max(last_over_time(${series}{${host}}[${BAND_LOOKBACK}]) and on(host) ${SERIES.anomaly}{${host}})`;
+}
 
 /** Grafana's unit for a series named by the Prometheus naming guide. */
 export function grafanaUnit(series: string): string {
@@ -155,25 +168,30 @@ function rollingAnomalyRate(): timeseries.PanelBuilder {
     .span(12);
 }
 
-/** One panel per host metric, in its unit: the value, its expected band and the anomalous samples. */
+/** One panel per host metric, in its unit: the value, the model's band and the anomalous samples. */
 function metricAgainstBand(metric: HostMetric): timeseries.PanelBuilder {
   const series = HOST_METRIC_SERIES[metric];
+  const band = bandSeries(metric);
   const actual = `${series.name}{${host}}`;
   return new timeseries.PanelBuilder()
-    .title(`${metric}: actual against expected band`)
-    .description(`${series.help} The band is the mean of the past ${BAND_WINDOW} plus or minus two standard deviations; points mark anomalous samples.`)
+    .title(`${metric}: actual against the model's band`)
+    .description(
+      `${series.help} The band is the model's: the host's long normal plus or minus how far the model lets this metric deviate before it alone is anomalous (drawn within a tenth of its width). Points mark anomalous samples; the model also flags values inside the band that moved too fast or together with other metrics.`,
+    )
     .datasource(DS.prometheus)
     .unit(grafanaUnit(series.name))
     .withTarget(promQuery(`max(${actual})`, 'actual', 'A'))
-    .withTarget(promQuery(`max(avg_over_time(${actual}[${BAND_WINDOW}]) + 2 * stddev_over_time(${actual}[${BAND_WINDOW}]))`, 'expected high', 'B'))
-    .withTarget(promQuery(`max(avg_over_time(${actual}[${BAND_WINDOW}]) - 2 * stddev_over_time(${actual}[${BAND_WINDOW}]))`, 'expected low', 'C'))
+    .withTarget(promQuery(bandQuery(band.upper), 'expected high', 'B'))
+    .withTarget(promQuery(bandQuery(band.lower), 'expected low', 'C'))
     .withTarget(promQuery(`max(${actual} and on(host) (${SERIES.anomaly}{${host}} == 1))`, 'anomalous', 'D'))
     .overrideByName('expected high', [
       { id: 'custom.fillBelowTo', value: 'expected low' },
+      { id: 'custom.lineInterpolation', value: 'stepAfter' },
       { id: 'custom.lineWidth', value: 0 },
       { id: 'color', value: { mode: 'fixed', fixedColor: 'green' } },
     ])
     .overrideByName('expected low', [
+      { id: 'custom.lineInterpolation', value: 'stepAfter' },
       { id: 'custom.lineWidth', value: 0 },
       { id: 'color', value: { mode: 'fixed', fixedColor: 'green' } },
     ])
@@ -207,7 +225,7 @@ export function hostDetailDashboard(sources: ReadonlySet<DataSourceKind> = new S
   const board = newDashboard(
     'vigil / Host detail',
     DASHBOARD_UIDS.hostDetail,
-    'One host: anomaly status, confidence, the metric behind it, and each metric against its expected band.',
+    "One host: anomaly status, confidence, the metric behind it, and each metric against the model's band.",
   )
     .withVariable(datasourceVariable('prometheus', 'Prometheus'))
     .withVariable(hostVariable(false))

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FeatureRows } from '../../core/feature-rows.js';
+import { BandValues, FeatureRows } from '../../core/feature-rows.js';
 import {
   decodeWireRecord,
   encodeWireRecord,
@@ -9,6 +9,7 @@ import {
   WIRE_MAX_BYTES,
   WIRE_MAX_SAMPLES,
   WIRE_VERSION,
+  WIRE_VERSION_WITHOUT_BAND,
   WireRecordError,
   type WireRecord,
 } from '../../core/wire.js';
@@ -40,6 +41,8 @@ interface RawRecord {
   /** Per sample, its features (every row must have `width` values). */
   features?: number[][];
   width?: number;
+  /** Version 3: per sample, normal and scale per metric (NaN for none); all NaN when left out. */
+  bands?: number[][];
 }
 
 /**
@@ -80,6 +83,10 @@ function raw(r: RawRecord = {}): Buffer {
     parts.push(b);
   }
   for (const row of features) parts.push(Buffer.from(Float32Array.from(row).buffer));
+  if ((r.version ?? WIRE_VERSION) === WIRE_VERSION) {
+    const bands = r.bands ?? samples.map(() => metrics.flatMap(() => [Number.NaN, Number.NaN]));
+    for (const row of bands) parts.push(Buffer.from(Float32Array.from(row).buffer));
+  }
   return Buffer.concat(parts);
 }
 
@@ -92,6 +99,93 @@ function rejection(data: Uint8Array): WireRecordError {
   }
   throw new Error('expected the record to be rejected');
 }
+
+describe('the band (wire version 3)', () => {
+  const banded = (): WireRecord =>
+    record({
+      samples: [
+        { seq: 1, t: T0, m: { cpu_pct: 12.5, mem_used_pct: 40 }, f: [1, 2, 3], b: { cpu_pct: [10.25, 0.5], mem_used_pct: [39, 0.125] } },
+        // A metric with a band but no value in this sample (not measured), and one without a band yet.
+        { seq: 2, t: T0 + 10_000, m: { mem_used_pct: 41, swap_used_pct: 0 }, f: [1, 2, 3], b: { cpu_pct: [10.5, 0.5] } },
+      ],
+    });
+
+  it('carries each metric\'s normal and scale as float32, and reads back what it carried', () => {
+    const r = banded();
+    expect(decodeWireRecord(encodeWireRecord(r))).toEqual(r);
+    const read = readWireRecord(encodeWireRecord(r));
+    expect(read.band?.metrics).toEqual(['cpu_pct', 'mem_used_pct', 'swap_used_pct']);
+    expect(Array.from(read.band!.values.subarray(read.band!.at, read.band!.at + 12))).toEqual([10.25, 0.5, 39, 0.125, NaN, NaN, 10.5, 0.5, NaN, NaN, NaN, NaN]);
+    // A batch's records append their bands to one array, one after another.
+    const bands = new BandValues(4);
+    const rows = new FeatureRows(3);
+    const first = readWireRecordInto(encodeWireRecord(r), rows, bands);
+    const second = readWireRecordInto(encodeWireRecord(r), rows, bands);
+    expect([first.band!.at, second.band!.at, bands.length]).toEqual([0, 12, 24]);
+    expect(Array.from(second.band!.values.subarray(12, 24))).toEqual(Array.from(read.band!.values.subarray(read.band!.at, read.band!.at + 12)));
+    expect(Array.from(first.band!.values.subarray(0, 4))).toEqual([10.25, 0.5, 39, 0.125]);
+    const odd = record({ samples: [{ seq: 1, t: T0, m: { cpu_pct: 1 }, f: [1], b: { cpu_pct: [0.1, 0.3] } }] });
+    expect(decodeWireRecord(encodeWireRecord(odd)).samples[0]!.b).toEqual({ cpu_pct: [Math.fround(0.1), Math.fround(0.3)] });
+  });
+
+  it('adds 8 bytes a metric and sample to version 2', () => {
+    const r = banded();
+    const v2 = { ...r, v: WIRE_VERSION_WITHOUT_BAND, samples: r.samples.map(({ b: _b, ...s }) => s) } as WireRecord;
+    expect(encodeWireRecord(r).length - encodeWireRecord(v2).length).toBe(2 * 3 * 8);
+  });
+
+  it('reads version 2 records (agents of the previous release): the same samples, without a band', () => {
+    const r = banded();
+    const v2 = { ...r, v: WIRE_VERSION_WITHOUT_BAND, samples: r.samples.map(({ b: _b, ...s }) => s) } as WireRecord;
+    const bytes = encodeWireRecord(v2);
+    expect(bytes[2]).toBe(2);
+    expect(decodeWireRecord(bytes)).toEqual(v2);
+    const rows = new FeatureRows(3);
+    const head = readWireRecordInto(bytes, rows);
+    expect(head.v).toBe(2);
+    expect(head.band).toBeUndefined();
+    expect(rows.rows).toBe(2);
+    // A version 2 record written from the layout alone (no band block) reads too.
+    expect(decodeWireRecord(raw({ version: 2 })).samples.map((s) => s.m)).toEqual([
+      { cpu_pct: 12.5, mem_used_pct: 40 },
+      { cpu_pct: 13, mem_used_pct: 41 },
+    ]);
+  });
+
+  it('refuses to encode a band into version 2, and a band that does not fit float32 or has no positive scale', () => {
+    const r = banded();
+    expect(() => encodeWireRecord({ ...r, v: WIRE_VERSION_WITHOUT_BAND })).toThrow(/samples\[0\]\.b: wire version 2 carries no band/);
+    const bad = (b: [number, number]) => record({ samples: [{ seq: 1, t: T0, m: { cpu_pct: 1 }, f: [1], b: { cpu_pct: b } }] });
+    expect(() => encodeWireRecord(bad([1, 0]))).toThrow(/samples\[0\]\.b\.cpu_pct\[1\]: expected a scale > 0/);
+    expect(() => encodeWireRecord(bad([1e39, 1]))).toThrow(/samples\[0\]\.b\.cpu_pct: \[1e\+39, 1\] does not fit float32/);
+  });
+
+  it('rejects a band that is half there, infinite or with a scale of 0 or less, naming sample and metric', () => {
+    for (const band of [
+      [1, Number.NaN],
+      [Number.NaN, 1],
+      [Number.POSITIVE_INFINITY, 1],
+      [1, 0],
+      [1, -2],
+    ]) {
+      const bytes = raw({ bands: [[5, 1, 40, 2], [5, 1, ...band]] });
+      const error = rejection(bytes);
+      expect(error.kind).toBe('invalid');
+      expect(error.message).toContain('samples[1].b.mem_used_pct');
+      expect(error.message).toContain('the sender\'s feature pipeline is broken');
+    }
+    // The feature rows and the batch's bands are left as they were.
+    const rows = new FeatureRows(3);
+    const bands = new BandValues();
+    expect(() => readWireRecordInto(raw({ bands: [[5, 1, 40, 2], [5, 1, 1, 0]] }), rows, bands)).toThrow(WireRecordError);
+    expect([rows.rows, bands.length]).toEqual([0, 0]);
+    // So are they when the band is good and a feature is not.
+    expect(() => readWireRecordInto(raw({ bands: [[5, 1, 40, 2], [5, 1, 41, 2]], features: [[1, 2, 3], [1, Number.NaN, 3]] }), rows, bands)).toThrow(
+      /samples\[1\]\.f: feature 1 is NaN/,
+    );
+    expect([rows.rows, bands.length]).toEqual([0, 0]);
+  });
+});
 
 describe('wire record round trip', () => {
   it('decodes what it encodes', () => {
@@ -147,14 +241,15 @@ describe('wire record round trip', () => {
     ]);
   });
 
-  it('fits a typical minute of samples (6 samples, 10 metrics, 60 features) in a tenth of one 25 KB PUT payload unit', () => {
+  it('fits a typical minute of samples (6 samples, 10 metrics and their bands, 60 features) in an eighth of one 25 KB PUT payload unit', () => {
     const samples = Array.from({ length: 6 }, (_, i) => ({
       seq: i,
       t: T0 + i * 10_000,
       m: Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`metric_${k}`, Math.random() * 100])),
       f: Array.from({ length: 60 }, () => Math.random() * 4 - 2),
+      b: Object.fromEntries(Array.from({ length: 10 }, (_, k): [string, [number, number]] => [`metric_${k}`, [Math.random() * 100, 1 + Math.random()]])),
     }));
-    expect(encodeWireRecord(record({ samples })).length).toBeLessThan(2_500);
+    expect(encodeWireRecord(record({ samples })).length).toBeLessThan(3_200);
   });
 });
 
@@ -210,12 +305,15 @@ describe('wire record rejections', () => {
     for (const data of [json, gzipSync(json)]) {
       const error = rejection(data);
       expect(error.kind).toBe('unsupported_version');
-      expect(error.message).toMatch(/wire version 1; this reader takes version 2: run agent and scoring function from the same vigil release/);
+      expect(error.message).toMatch(/wire version 1; this reader takes version 3: run agent and scoring function from the same vigil release/);
     }
   });
 
   it('rejects another version or unknown flags with what it found', () => {
-    expect(rejection(raw({ version: 3 }))).toMatchObject({ kind: 'unsupported_version', message: expect.stringContaining('wire version 3 is not supported') });
+    expect(rejection(raw({ version: 4 }))).toMatchObject({
+      kind: 'unsupported_version',
+      message: expect.stringContaining('wire version 4 is not supported (this reader takes versions 2 and 3)'),
+    });
     expect(rejection(raw({ flags: 1 }))).toMatchObject({ kind: 'unsupported_version', message: expect.stringContaining('flags 0x1') });
   });
 
@@ -324,6 +422,8 @@ describe('readWireRecordInto', () => {
       fs: 1,
       width: 3,
       samples: record().samples.map(({ f: _f, ...s }) => s),
+      // No sample had a band: the block is there, NaN throughout.
+      band: { metrics: ['cpu_pct', 'mem_used_pct'], values: new Float32Array(8).fill(Number.NaN), at: 0 },
     });
     expect(rows.rows).toBe(4);
     expect(Array.from(rows.matrix())).toEqual([0.125, -2, 2 ** 34, 0, 0, 0, 0.5, 1, -1, 0.5, 1, -1]);

@@ -60,6 +60,15 @@ function generatedSamples(count: number, seed: number): ScoredSample[] {
       ...(severity !== 'normal' && random() < 0.8 ? { topDirection: random() < 0.5 ? ('above' as const) : ('below' as const) } : {}),
       modelVersion: random() < 0.9 ? 'v2' : 'v1',
       recordVersion: 1_795_000_000_000,
+      // The model's band of most samples (from agents of this release), some bounds missing.
+      band:
+        random() < 0.8
+          ? {
+              metrics: names,
+              bounds: Float64Array.from(names.flatMap(() => (random() < 0.1 ? [Number.NaN, random()] : [random() * 10, 10 + random() * 100]))),
+              at: 0,
+            }
+          : undefined,
     };
   });
 }
@@ -99,6 +108,22 @@ describe('RemoteWriteEncoder', () => {
     }
     const flagOnly = decodeWriteRequest(encoder.encode([detail.findIndex((d, i) => !d && !carriers[i])]));
     expect(flagOnly.map((s) => s.labels.__name__).filter((name) => name !== 'vigil_anomaly_top_metric')).toEqual(['vigil_anomaly']);
+  });
+
+  it.each([6, 7])('writes the same request bytes as the reference when samples write some of their band points (seed %i)', (seed) => {
+    const batch = sinkBatch(generatedSamples(400, seed));
+    const random = seededRandom(seed);
+    const detail = batch.samples.map(() => random() < 0.3);
+    const band = batch.samples.map((s) => (random() < 0.5 ? false : Uint8Array.from(s.band?.metrics ?? [], () => (random() < 0.5 ? 1 : 0))));
+    const carriers = lagCarriers(batch.samples, detail);
+    const encoder = new RemoteWriteEncoder(batch, detail, band);
+    let bandPoints = 0;
+    for (const indices of requestsByHost(batch, 37)) {
+      const series = indices.flatMap((i) => toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs, carriers[i], detail[i], band[i]));
+      bandPoints += series.filter((x) => /_band_(lower|upper)/.test(x.labels.__name__!)).length;
+      expect(Buffer.from(encoder.encode(indices)).equals(Buffer.from(encodeWriteRequest(series)))).toBe(true);
+    }
+    expect(bandPoints).toBeGreaterThan(100);
   });
 
   it('stays equal to the reference when more hosts pass than it keeps label sets for', () => {

@@ -6,16 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { HOST_METRIC_SERIES, SERIES } from '../../core/alert-series.js';
+import { bandSeries, HOST_METRIC_SERIES, SERIES } from '../../core/alert-series.js';
+import type { SampleBand } from '../../core/band.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import { PrometheusSink } from '../../functions/sinks/prometheus.js';
 import { MODEL_CHANGE_QUERIES } from '../../grafana/boards/common.js';
 import { buildDashboards, dashboardJson, PROMETHEUS_ONLY } from '../../grafana/boards/index.js';
-import { grafanaUnit } from '../../grafana/boards/host-detail.js';
+import { bandQuery, grafanaUnit } from '../../grafana/boards/host-detail.js';
 import { DASHBOARD_UIDS, DATASOURCE_TYPES } from '../../grafana/boards/uids.js';
 import { DASHBOARDS_DIR, PROMETHEUS_ONLY_DIR } from '../../grafana/build.js';
 import { uniqueName } from '../aws-env.js';
+import { scoredSample } from '../scored-sample.js';
 import { labelValuesQueries, panelQueries, substitute, timestreamQueryProblems } from './dashboard-queries.js';
 
 const dashboards = buildDashboards();
@@ -87,7 +89,11 @@ describe('units', () => {
 
 describe('PromQL queries', () => {
   it('name only the series of the alert-series contract', () => {
-    const known = new Set<string>([...Object.values(SERIES), ...Object.values(HOST_METRIC_SERIES).map((s) => s.name)]);
+    const known = new Set<string>([
+      ...Object.values(SERIES),
+      ...Object.values(HOST_METRIC_SERIES).map((s) => s.name),
+      ...HOST_METRICS.flatMap((m) => [bandSeries(m).lower, bandSeries(m).upper]),
+    ]);
     const used = new Set(promQueries.flatMap((q) => String(q.target.expr).match(/\bvigil_[a-z_]+\b/g) ?? []));
     expect([...used].filter((name) => !known.has(name))).toEqual([]);
     expect(used.size).toBeGreaterThan(5);
@@ -187,8 +193,9 @@ describe('PromQL queries against a live Prometheus with data written by the Prom
       tags: { env: run },
       seq,
       time,
-      // Every host metric, as the agent sends them.
+      // Every host metric, as the agent sends them, and the model's band around each.
       metrics: { ...Object.fromEntries(HOST_METRICS.map((m, k) => [m, k + (seq % 3)])), cpu_pct: anomalous ? 95 : 20 + (seq % 5), mem_used_pct: 40 },
+      band: { metrics: HOST_METRICS, bounds: Float64Array.from(HOST_METRICS.flatMap((_, k) => [k, k + 3])), at: 0 },
       score: anomalous ? 0.8 : 0.4,
       anomaly: anomalous,
       severity: anomalous ? 'high' : 'normal',
@@ -248,5 +255,93 @@ describe('PromQL queries against a live Prometheus with data written by the Prom
         expect(answer.data, `${model.uid} $${v.variable}`).toContain(v.label === 'host' ? busy : 'cpu_pct');
       }
     }
+  });
+});
+
+describe("the model's band on the host dashboard, against a live Prometheus fed by the Prometheus sink", () => {
+  const prometheus = inject('prometheusUrl');
+  const host = uniqueName('band');
+  const end = Date.now() - 60_000;
+  const step = 10_000;
+  const count = 180;
+  const flagged = 150;
+  /** cpu_pct's band at sample i: a normal that drifts up and a scale that widens, as a host's long normal does. */
+  const trueBand = (i: number): [number, number] => {
+    const normal = 20 + 0.02 * i;
+    const scale = 1 + 0.005 * i;
+    return [normal - 10 * scale, normal + 10 * scale];
+  };
+  const samples: ScoredSample[] = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < count; i++) {
+      const anomaly = i === flagged;
+      const band: SampleBand = { metrics: ['cpu_pct'], bounds: Float64Array.from(trueBand(i)), at: 0 };
+      samples.push(
+        scoredSample({
+          host,
+          seq: i,
+          time: end - (count - 1 - i) * step,
+          metrics: { cpu_pct: anomaly ? 95 : 20 + (i % 4) },
+          band,
+          score: anomaly ? 0.9 : 0.3,
+          anomaly,
+          severity: anomaly ? 'critical' : 'normal',
+          ...(anomaly ? { topDirection: 'above' as const } : {}),
+          modelVersion: `${host}-model`,
+        }),
+      );
+    }
+    // Under the stack's default write policy, a batch of ten samples at a time as the function gets them (each scored at its own time: the lag's point).
+    const sink = new PrometheusSink({ url: `${prometheus}/api/v1/write` });
+    for (let i = 0; i < count; i += 10) {
+      const batch = samples.slice(i, i + 10);
+      const outcome = await sink.prepare({ samples: batch, store: batch.map(() => true), threshold: 0.6, modelCreatedMs: end - 86_400_000, scoredAt: end + i }).send();
+      expect(outcome.written, JSON.stringify(outcome)).toBe(batch.length);
+    }
+  });
+
+  async function drawn(expr: string, from: number, to: number): Promise<[number, number][]> {
+    const url = new URL('/api/v1/query_range', prometheus);
+    url.searchParams.set('query', substitute(expr, { host }));
+    url.searchParams.set('start', String(from / 1000));
+    url.searchParams.set('end', String(to / 1000));
+    url.searchParams.set('step', '10');
+    const answer = (await (await fetch(url)).json()) as { status: string; error?: string; data: { result: { values: [number, string][] }[] } };
+    expect(answer.status, answer.error).toBe('success');
+    expect(answer.data.result).toHaveLength(1);
+    return answer.data.result[0]!.values.map(([t, v]) => [t * 1000, Number(v)]);
+  }
+
+  it('draws the band the model used for every sample within a tenth of its width, and exactly at the flagged sample, which lies above it', async () => {
+    const panel = dashboards
+      .find((d) => d.model.uid === DASHBOARD_UIDS.hostDetail)!
+      .model.panels!.map((p) => p as { title?: string; targets?: { expr?: string; legendFormat?: string }[] })
+      .find((p) => p.title?.startsWith('cpu_pct:'))!;
+    const expr = (legend: string): string => panel.targets!.find((t) => t.legendFormat === legend)!.expr!;
+    expect(expr('expected high')).toBe(bandQuery(bandSeries('cpu_pct').upper));
+    expect(expr('expected low')).toBe(bandQuery(bandSeries('cpu_pct').lower));
+    const from = samples[0]!.time;
+    const to = samples[count - 1]!.time;
+    const [high, low] = await Promise.all([drawn(expr('expected high'), from, to), drawn(expr('expected low'), from, to)]);
+    expect(high).toHaveLength(count);
+    high.forEach(([t, upper], k) => {
+      const i = Math.round((t - from) / step);
+      const [trueLower, trueUpper] = trueBand(i);
+      const width = (trueUpper - trueLower) / 100;
+      expect(Math.abs(upper - trueUpper / 100), `upper at sample ${i}`).toBeLessThanOrEqual(0.1 * width + 1e-9);
+      expect(Math.abs(low[k]![1] - trueLower / 100), `lower at sample ${i}`).toBeLessThanOrEqual(0.1 * width + 1e-9);
+    });
+    const atFlag = high.find(([t]) => t === samples[flagged]!.time)!;
+    expect(atFlag[1]).toBeCloseTo(trueBand(flagged)[1] / 100, 9);
+    const actual = await drawn(expr('actual'), samples[flagged]!.time, samples[flagged]!.time);
+    expect(actual[0]![1]).toBeGreaterThan(atFlag[1]);
+    // Fewer band points than samples: the band is written when it moves.
+    const url = new URL('/api/v1/query', prometheus);
+    url.searchParams.set('query', `count_over_time(${bandSeries('cpu_pct').upper}{host="${host}"}[1h])`);
+    url.searchParams.set('time', String(to / 1000));
+    const written = Number(((await (await fetch(url)).json()) as { data: { result: { value: [number, string] }[] } }).data.result[0]!.value[1]);
+    expect(written).toBeGreaterThan(2);
+    expect(written).toBeLessThan(count / 5);
   });
 });

@@ -289,6 +289,16 @@ describe('Prometheus workspace', () => {
     expect(rules.Workspace).toEqual({ 'Fn::GetAtt': [defaults.stack.getLogicalId(defaults.stack.prometheus!.workspace), 'Arn'] });
   });
 
+  it('links alerts to the Managed Grafana workspace the stack creates when no grafanaUrl is given, and to grafanaUrl when it is', () => {
+    const withGrafana = synthVigil({ grafana: true });
+    const data = JSON.stringify(onlyResource(withGrafana.template, 'AWS::APS::RuleGroupsNamespace').Data);
+    const endpoint = JSON.stringify({ 'Fn::GetAtt': [withGrafana.stack.getLogicalId(withGrafana.stack.grafana!.workspace), 'Endpoint'] });
+    expect(data).toContain(`dashboard: https://",${endpoint},"/d/vigil-host-detail?var-host={{ $labels.host }}`);
+    expect(data).not.toMatch(/dashboard: \/d\//);
+    const given = synthVigil({ grafana: true, grafanaUrl: 'https://grafana.example.com' });
+    expect(String(onlyResource(given.template, 'AWS::APS::RuleGroupsNamespace').Data)).toContain('dashboard: https://grafana.example.com/d/vigil-host-detail');
+  });
+
   it('routes every alert to the SNS topic through Alertmanager', () => {
     const workspace = onlyResource(defaults.template, 'AWS::APS::Workspace');
     const definition = JSON.stringify(workspace.AlertManagerDefinition);
