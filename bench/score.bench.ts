@@ -28,7 +28,7 @@
  * - rss_mb: that process's resident memory after it also handled a 10,000-sample batch (log sink).
  * - sink_io_ms_per_1000.*: the sink I/O the throughput figures exclude, timed separately: each sink
  *   writing 1,000 samples to a local endpoint (moto_server, Prometheus).
- * - archive_cpu_added_pct.*: the CPU the history archive (every sample as NDJSON, Zstandard) adds to
+ * - archive_cpu_added_pct.*: the CPU the history archive (every sample as a Parquet row) adds to
  *   the handler path with the default sinks, rounds with and without it paired in the same run.
  * - sink_send_cpu_us_per_sample.*: this process's CPU while each sink sends those samples: what
  *   sending costs the function beyond the throughput figures (serialising, signing, HTTP).
@@ -391,7 +391,7 @@ const area: BenchArea = {
         metric: `archive_cpu_added_pct.${name}`,
         value: Number((100 * (median(withIt) / median(without) - 1)).toFixed(1)),
         unit: '%',
-        note: `CPU the archive (NDJSON, Zstandard) adds to the handler path with the default sinks (${defaultSinks.map((s) => s.name).join(', ')}); ${((1e6 * (median(withIt) - median(without))) / 10_000).toFixed(2)} us a sample; medians of 11 paired rounds`,
+        note: `CPU the archive (Parquet) adds to the handler path with the default sinks (${defaultSinks.map((s) => s.name).join(', ')}); ${((1e6 * (median(withIt) - median(without))) / 10_000).toFixed(2)} us a sample; medians of 11 paired rounds`,
       });
     }
     // The agent's default (flushSeconds 0) sends each sample as soon as it is taken: one per record.
