@@ -201,6 +201,8 @@ export class ArchiveObjectWriter {
   private readonly metricNames: string[] = [];
   private readonly metricIndices: number[] = [];
   private lastMetricCount = -1;
+  private sameTagRows = 0;
+  private sameMetricRows = 0;
   // Feature rows: [featureStart, featureEnd) of featureSource while contiguous, else copied.
   private featureWidth = -1;
   private featureSource: Float32Array | undefined;
@@ -282,11 +284,9 @@ export class ArchiveObjectWriter {
     this.confidence[r] = sample.confidence;
     this.topMetricIndex[r] = this.topMetric.indexOf(sample.topMetric);
     this.modelVersionIndex[r] = this.modelVersion.indexOf(sample.modelVersion);
-    if (sample.tags === this.lastTags) {
-      this.tagKeyRows.repeat();
-      this.tagValueRows.repeat();
-      this.tagLevels.row(this.tagKeyRows.lastLength);
-    } else {
+    if (sample.tags === this.lastTags) this.sameTagRows++;
+    else {
+      this.flushTagRows();
       this.lastTags = sample.tags;
       let indices = this.tagIndices.get(sample.tags);
       if (!indices) {
@@ -315,14 +315,36 @@ export class ArchiveObjectWriter {
       if (value === value) {
         if (values.length === values.array.length) values.reserve(64);
         values.array[values.length++] = value;
-      } else this.metricLevels.nullAt(m);
+      } else {
+        this.flushMetricRows();
+        this.metricLevels.nullAt(m);
+        changed = true;
+      }
       m++;
     }
-    if (changed || m !== this.lastMetricCount) this.metricKeyRows.row(this.metricIndices, m);
-    else this.metricKeyRows.repeat();
-    this.lastMetricCount = m;
-    this.metricLevels.row(m);
+    if (changed || m !== this.lastMetricCount) {
+      this.flushMetricRows();
+      this.metricKeyRows.row(this.metricIndices, m);
+      this.metricLevels.row(m);
+      this.lastMetricCount = m;
+    } else this.sameMetricRows++;
     this.addFeatures(features, offset, width);
+  }
+
+  /** Rows like the last one in their tags, or in their metric names, are counted, and added here at once. */
+  private flushTagRows(): void {
+    if (this.sameTagRows === 0) return;
+    this.tagKeyRows.repeat(this.sameTagRows);
+    this.tagValueRows.repeat(this.sameTagRows);
+    this.tagLevels.row(this.tagKeyRows.lastLength, this.sameTagRows);
+    this.sameTagRows = 0;
+  }
+
+  private flushMetricRows(): void {
+    if (this.sameMetricRows === 0) return;
+    this.metricKeyRows.repeat(this.sameMetricRows);
+    this.metricLevels.row(this.lastMetricCount, this.sameMetricRows);
+    this.sameMetricRows = 0;
   }
 
   private addFeatures(features: Float32Array, offset: number, width: number): void {
@@ -347,6 +369,8 @@ export class ArchiveObjectWriter {
 
   /** The Parquet file of the samples added. */
   bytes(): Buffer {
+    this.flushTagRows();
+    this.flushMetricRows();
     const rows = this.rows;
     const width = Math.max(0, this.featureWidth);
     const features = this.featureCopy

@@ -238,10 +238,10 @@ export class IndexRows {
     return this.patterns[this.patterns.length - 1]?.length ?? 0;
   }
 
-  /** The next row has the same indices as the last. */
-  repeat(): void {
+  /** The next `rows` rows have the same indices as the last. */
+  repeat(rows = 1): void {
     if (this.rows.length === 0) throw new Error('IndexRows.repeat before any row');
-    this.rows[this.rows.length - 1]!++;
+    this.rows[this.rows.length - 1]! += rows;
   }
 
   /**

@@ -9,7 +9,7 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { archiveDay, archiveObjectKey, ArchiveObjectWriter } from '../../core/archive.js';
-import { BufferPool, Growing } from '../../core/parquet/write.js';
+import { BufferPool } from '../../core/parquet/write.js';
 import { DEFAULT_RETRY_POLICY, inParallel, isTransientAwsError, withRetries, type RetryPolicy } from './retry.js';
 import { combineOutcomes, errorText, sendOnce, type PreparedWrite, type RequestOutcome, type ResultSink, type SinkBatch } from './sink.js';
 
@@ -30,14 +30,14 @@ const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 
 interface ArchiveObject {
   readonly key: string;
-  /** The batch's samples in the object, by index. */
-  readonly indices: Growing<Uint32Array>;
+  /** The batch's samples in the object: runs of indices, [start, end) pairs. */
+  readonly runs: readonly number[];
   readonly body: Buffer;
 }
 
 interface DayGroup {
   readonly writer: ArchiveObjectWriter;
-  readonly indices: Growing<Uint32Array>;
+  readonly runs: number[];
 }
 
 export class ArchiveSink implements ResultSink {
@@ -59,17 +59,18 @@ export class ArchiveSink implements ResultSink {
       // Samples of a batch are nearly always of one UTC day: its group is looked up once per change.
       const day = Math.floor(sample.time / DAY_MS);
       if (day !== lastDay || !group) {
+        if (group) group.runs.push(i); // the run of the day before ends here
         lastDay = day;
         group = byDay.get(day);
-        if (!group)
-          byDay.set(day, (group = { writer: new ArchiveObjectWriter(samples.length, pool), indices: new Growing(Uint32Array, samples.length, pool) }));
+        if (!group) byDay.set(day, (group = { writer: new ArchiveObjectWriter(samples.length, pool), runs: [] }));
+        group.runs.push(i);
       }
       group.writer.add(sample, features, i * featureWidth, featureWidth, featureSetVersion);
-      group.indices.push(i);
     }
-    const objects: ArchiveObject[] = [...byDay].map(([day, { writer, indices }]) => ({
+    group?.runs.push(samples.length);
+    const objects: ArchiveObject[] = [...byDay].map(([day, { writer, runs }]) => ({
       key: archiveObjectKey({ prefix: this.options.prefix, day: archiveDay(day * DAY_MS), ...origin }),
-      indices,
+      runs,
       body: writer.bytes(),
     }));
     return sendOnce(
@@ -84,10 +85,7 @@ export class ArchiveSink implements ResultSink {
           ),
         ),
       () => {
-        for (const { writer, indices } of byDay.values()) {
-          writer.release();
-          indices.release();
-        }
+        for (const { writer } of byDay.values()) writer.release();
       },
     );
   }
@@ -100,14 +98,22 @@ export class ArchiveSink implements ResultSink {
         isTransientAwsError,
         this.options.retry ?? DEFAULT_RETRY_POLICY,
       );
-      return { written: object.indices.length, failed: [], rejected: [] };
+      let written = 0;
+      for (let r = 0; r < object.runs.length; r += 2) written += object.runs[r + 1]! - object.runs[r]!;
+      return { written, failed: [], rejected: [] };
     } catch (error) {
       return {
         written: 0,
-        failed: Array.from(object.indices.array.subarray(0, object.indices.length)),
+        failed: indicesOf(object.runs),
         rejected: [],
         error: `PutObject s3://${bucket}/${object.key} failed after retries: ${errorText(error)}; the batch is delivered again (check the bucket exists and the function may write to it)`,
       };
     }
   }
+}
+
+function indicesOf(runs: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < runs.length; r += 2) for (let i = runs[r]!; i < runs[r + 1]!; i++) out.push(i);
+  return out;
 }
