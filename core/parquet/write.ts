@@ -9,7 +9,8 @@
  * Format: https://github.com/apache/parquet-format (parquet.thrift for the metadata structs).
  *
  * Not a package: hyparquet-writer 0.17.0 (pure JavaScript) took about 10 µs a row for the archive's
- * columns flat and uncompressed, where this writer takes about 0.3 µs (docs/performance.md).
+ * columns flat and uncompressed; the archive sink on this writer adds about 0.5 µs a sample to the
+ * scoring function (`npm run bench -- --only score`; docs/performance.md, History archive).
  */
 import { endianness } from 'node:os';
 import { encodeThriftStruct, type ThriftField } from './thrift-compact.js';
