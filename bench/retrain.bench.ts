@@ -4,13 +4,13 @@
  * incidents) for fleets of 1,000 and 10,000 hosts with 7 days archived at a 10 s interval, with the
  * retraining function's defaults: at most 200,000 training rows sampled from the 7 days (of 60.5 and
  * 605 million archived samples) and the whole held-back day of 50 hosts (8,640 samples each).
- * Archive rows are built in memory as the reader returns them (ArchiveRow objects, features base64)
+ * Archive rows are built in memory as the reader returns them (ArchiveRow objects, features float32)
  * from simulated hosts through the real feature pipeline; S3 listing and reads are not included.
  * - seconds.hosts_N: wall time of the run.
  * - peak_rss_mb.hosts_N: the most resident memory seen during the run (sampled every 50 ms),
  *   archive rows included; Lambda's limit is 10,240 MB, the function's default 3,008 MB.
  */
-import { encodeArchiveFeatures, type ArchiveRow } from '../core/archive.js';
+import type { ArchiveRow } from '../core/archive.js';
 import { FEATURE_SET_VERSION, HOST_FEATURE_SET } from '../core/features.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { seededRandom } from '../models/forest/random.js';
@@ -33,7 +33,7 @@ function row(host: string, seq: number, t: number, metrics: Record<string, numbe
     seq,
     time: t,
     metrics,
-    features: encodeArchiveFeatures(features, 0, features.length),
+    features: Float32Array.from(features),
     feature_set: FEATURE_SET_VERSION,
     score: 0.3,
     anomaly: false,
@@ -79,7 +79,7 @@ const area: BenchArea = {
     const random = seededRandom(3);
     const championRows = Array.from({ length: 20_000 }, () => pool[Math.floor(random() * pool.length)]!);
     const champion = trainModel(
-      championRows.map((r) => Buffer.from(r.features, 'base64')).map((b) => Float32Array.from({ length: b.length / 4 }, (_, k) => b.readFloatBE(k * 4))),
+      championRows.map((r) => r.features),
       HOST_FEATURE_SET,
       { seed: 1 },
     );

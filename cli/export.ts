@@ -9,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { DEFAULT_ARCHIVE_PREFIX } from '../core/archive.js';
 import { awsClientSettings } from '../core/aws.js';
+import { isAmpUrl, regionOf, sigv4Signer } from '../core/sigv4.js';
 import { archiveHistory } from '../models/archive-history.js';
 import { HOST_METRICS } from '../core/host-metrics.js';
 import { fleetCsvHeader, fleetCsvLine, FLEET_REQUIRED_COLUMNS } from '../models/fleet-csv.js';
@@ -39,6 +40,7 @@ interface Flags {
   rateWindow: string;
   queries?: string;
   header: string[];
+  sigv4?: boolean;
   timeoutSeconds: string;
   bucket?: string;
   prefix: string;
@@ -65,6 +67,11 @@ export function register(program: Command): void {
       (value: string, all: string[]) => [...all, value],
       [],
     )
+    .option(
+      '--sigv4',
+      'prometheus: sign the requests with SigV4 (AWS credentials from the environment or profile); on by itself for an Amazon Managed Service for Prometheus URL',
+    )
+    .option('--no-sigv4', 'prometheus: do not sign, even an Amazon Managed Service for Prometheus URL (a signing proxy in front)')
     .option('--bucket <bucket>', 'archive: the archive bucket (the ArchiveBucketName output of the stack)')
     .option('--prefix <prefix>', 'archive: key prefix of the archive in its bucket', DEFAULT_ARCHIVE_PREFIX)
     .option('--timeout-seconds <s>', 'prometheus: deadline of one request (failed requests are retried 3 times)', '30')
@@ -83,6 +90,7 @@ Examples:
   $ vigil export --source archive --bucket <ArchiveBucketName> --since 14d --tags env=prod --hosts web-1,web-2 --out prod.csv
   $ vigil export --source prometheus --url http://prometheus:9090 --since 7d --out fleet.csv
   $ vigil export --source prometheus --url http://prometheus:9090 --since 14d --tags env=prod --hosts web-1:9100,web-2:9100 --out prod.csv
+  $ vigil export --source prometheus --url https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1 --since 7d --out fleet.csv
   $ vigil train --in fleet.csv --out model/ && vigil publish --model model/ --bucket my-vigil-models`,
     )
     .action(async (flags: Flags, cmd: Command) => {
@@ -111,6 +119,13 @@ async function run(flags: Flags): Promise<void> {
   switch (source) {
     case 'prometheus': {
       if (!flags.url) throw new Error('--source prometheus needs --url: the base URL of the query API, e.g. http://prometheus:9090');
+      let url: URL;
+      try {
+        url = new URL(flags.url);
+      } catch {
+        throw new Error(`--url "${flags.url}" is not a URL: give the base URL of the query API, e.g. http://prometheus:9090`);
+      }
+      const sign = flags.sigv4 ?? isAmpUrl(url);
       const queries = flags.queries ? parseQueryFile(readText(flags.queries), flags.queries) : NODE_EXPORTER_QUERIES;
       metrics = HOST_METRICS.filter((m) => m in queries);
       const options: PrometheusHistoryOptions = {
@@ -123,6 +138,7 @@ async function run(flags: Flags): Promise<void> {
         queries,
         timeoutMs: positive('--timeout-seconds', flags.timeoutSeconds) * 1000,
         headers: headersOf(flags.header),
+        ...(sign ? { sign: sigv4Signer(regionOf(url)) } : {}),
         ...(hosts?.length ? { hosts } : {}),
         ...(tagNames.length ? { tags } : {}),
       };

@@ -18,8 +18,7 @@ import { encodeWireRecord, WIRE_VERSION, type WireSample } from '../core/wire.js
 import { backfill } from '../simulate/backfill.js';
 import { SimulatedFleet } from '../simulate/fleet.js';
 import { trainModel } from '../models/train.js';
-import { constants, zstdCompressSync } from 'node:zlib';
-import { toArchiveRow } from '../core/archive.js';
+import { ArchiveObjectWriter } from '../core/archive.js';
 
 export interface MeasureOptions {
   readonly intervalSeconds: number;
@@ -53,7 +52,7 @@ export interface MeasuredSizes {
   readonly seriesLabelBytesPerHost: number;
   /** Bytes of a published model: model.onnx of a default forest plus its manifest. */
   readonly modelBytes: number;
-  /** Stored bytes of one archived sample (core/archive.ts: JSON line, Zstandard level 1, in objects of ARCHIVE_MEASURE_BATCH samples). */
+  /** Stored bytes of one archived sample (core/archive.ts: a Parquet row, in objects of ARCHIVE_MEASURE_BATCH samples). */
   readonly archiveBytesPerSample: number;
 }
 
@@ -89,7 +88,7 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
   let timestreamBytes = 0;
   let scored = 0;
   const seriesKeys = new Map<string, Set<string>>();
-  const archiveLines: string[] = [];
+  const archived: { sample: ScoredSample; features: Float32Array }[] = [];
   const reach = bandReach(model.manifest);
   const pipelineBand = { metrics: HOST_FEATURE_SET.metrics, values: new Float64Array(2 * HOST_FEATURE_SET.metrics.length) };
   let tick = 0;
@@ -126,7 +125,7 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
         band: scoredBand(pipelineBand.values, reach),
       };
       timestreamBytes += timestreamWriteSize(toTimestreamRecord(result));
-      archiveLines.push(JSON.stringify(toArchiveRow(result, features, FEATURE_SET_VERSION)));
+      archived.push({ sample: result, features: Float32Array.from(features) });
       const keys = seriesKeys.get(sample.host) ?? new Set<string>();
       // Over time a host's anomalies blame each of its metrics once: one top-metric series each.
       for (const topMetric of HOST_FEATURE_SET.metrics) {
@@ -148,7 +147,7 @@ export function measureSizes(options: MeasureOptions): MeasuredSizes {
     seriesPerHost: seriesCount / seriesKeys.size,
     seriesLabelBytesPerHost: labelBytes / seriesKeys.size,
     modelBytes: model.onnx.byteLength + Buffer.byteLength(JSON.stringify(model.manifest)),
-    archiveBytesPerSample: archivedBytes(archiveLines) / archiveLines.length,
+    archiveBytesPerSample: archivedBytes(archived) / archived.length,
   };
 }
 
@@ -236,12 +235,13 @@ export function timestreamWriteSize(record: _Record): number {
   return size;
 }
 
-/** Bytes of the archive objects the lines make, ARCHIVE_MEASURE_BATCH lines an object, compressed as the archive sink does. */
-function archivedBytes(lines: readonly string[]): number {
+/** Bytes of the archive objects (core/archive.ts) the samples make, ARCHIVE_MEASURE_BATCH samples an object, as the archive sink writes them. */
+function archivedBytes(samples: readonly { sample: ScoredSample; features: Float32Array }[]): number {
   let bytes = 0;
-  for (let i = 0; i < lines.length; i += ARCHIVE_MEASURE_BATCH) {
-    const text = lines.slice(i, i + ARCHIVE_MEASURE_BATCH).join('\n') + '\n';
-    bytes += zstdCompressSync(Buffer.from(text), { params: { [constants.ZSTD_c_compressionLevel]: 1 } }).byteLength;
+  for (let i = 0; i < samples.length; i += ARCHIVE_MEASURE_BATCH) {
+    const writer = new ArchiveObjectWriter();
+    for (const { sample, features } of samples.slice(i, i + ARCHIVE_MEASURE_BATCH)) writer.add(sample, features, 0, features.length, FEATURE_SET_VERSION);
+    bytes += writer.bytes().byteLength;
   }
   return bytes;
 }

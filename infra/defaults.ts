@@ -26,7 +26,7 @@ export const DEFAULTS = {
   functionMemoryMb: 1024,
   functionTimeoutSeconds: 60,
   batchSize: 500,
-  maxBatchingWindowSeconds: 1,
+  maxBatchingWindowSeconds: 10,
   retryAttempts: 3,
   maxRecordAgeSeconds: 3600,
   parallelizationFactor: 1,

@@ -125,8 +125,9 @@ export interface VigilProps {
    */
   readonly batchSize?: number;
   /**
-   * Seconds the event source mapping waits to fill a batch (0 to 300): latency against invocations.
-   * @default 1
+   * Seconds the event source mapping waits to fill a batch (0 to 300): latency against invocations,
+   * and against the history archive's PUTs (one per invocation; infra/README.md).
+   * @default 10
    */
   readonly maxBatchingWindowSeconds?: number;
   /**

@@ -1,6 +1,7 @@
 /**
  * The AWS resources the pipeline needs, created on the local endpoint (idempotently) the way the
- * CDK stack creates them in an account: stream, model bucket, dead-letter queue, Timestream table.
+ * CDK stack creates them in an account: stream, model bucket, history archive bucket, dead-letter
+ * queue, Timestream table.
  */
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ResourceInUseException, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -12,6 +13,8 @@ import { DEFAULT_TIMESTREAM_DATABASE, DEFAULT_TIMESTREAM_TABLE } from '../core/s
 export interface LocalResourceNames {
   stream: string;
   bucket: string;
+  /** The history archive's bucket (core/archive.ts), apart from the models as in the stack. */
+  archiveBucket: string;
   queue: string;
   database: string;
   table: string;
@@ -20,6 +23,7 @@ export interface LocalResourceNames {
 export const DEFAULT_LOCAL_RESOURCES: LocalResourceNames = {
   stream: 'vigil-samples',
   bucket: 'vigil-models',
+  archiveBucket: 'vigil-archive',
   queue: 'vigil-dead-letters',
   database: DEFAULT_TIMESTREAM_DATABASE,
   table: DEFAULT_TIMESTREAM_TABLE,
@@ -43,10 +47,12 @@ export async function ensureLocalResources(names: LocalResourceNames = DEFAULT_L
   }
   await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30, minDelay: 0.2, maxDelay: 1 }, { StreamName: names.stream });
   const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: names.stream }));
-  try {
-    await s3.send(new HeadBucketCommand({ Bucket: names.bucket }));
-  } catch {
-    await s3.send(new CreateBucketCommand({ Bucket: names.bucket }));
+  for (const bucket of [names.bucket, names.archiveBucket]) {
+    try {
+      await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    } catch {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    }
   }
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: names.queue }));
   for (const create of [

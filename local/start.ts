@@ -14,6 +14,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../agent/log.js';
 import { SignedKinesisClient } from '../agent/sender/kinesis-client.js';
 import { KinesisSender } from '../agent/sender/kinesis-sender.js';
+import { DEFAULT_ARCHIVE_PREFIX } from '../core/archive.js';
 import { awsClientSettings } from '../core/aws.js';
 import { awsRegion } from '../core/aws-endpoint.js';
 import { DEFAULT_MODEL_PREFIX } from '../core/score-function.js';
@@ -165,7 +166,9 @@ async function main(): Promise<void> {
   await localAws();
   const prometheusUrl = await localPrometheus();
   const resources = await ensureLocalResources();
-  say(`stream ${resources.stream}, bucket ${resources.bucket}, queue ${resources.queue}, table ${resources.database}.${resources.table}`);
+  say(
+    `stream ${resources.stream}, bucket ${resources.bucket}, archive s3://${resources.archiveBucket}/${DEFAULT_ARCHIVE_PREFIX}/, queue ${resources.queue}, table ${resources.database}.${resources.table}`,
+  );
 
   // The simulated fleet's history warms its hosts' feature state.
   const liveFrom = Math.floor(Date.now() / 1000) * 1000;
@@ -214,6 +217,9 @@ async function main(): Promise<void> {
       VIGIL_TIMESTREAM_TABLE: resources.table,
       ...(prometheusUrl ? { VIGIL_PROMETHEUS_URL: `${prometheusUrl}/api/v1/write`, VIGIL_PROMETHEUS_SIGV4: 'false' } : {}),
       VIGIL_DEAD_LETTER_QUEUE_URL: resources.queueUrl,
+      // Every scored sample to the history archive, as the stack does (`vigil export --source archive --bucket vigil-archive`).
+      VIGIL_ARCHIVE_BUCKET: resources.archiveBucket,
+      VIGIL_ARCHIVE_PREFIX: DEFAULT_ARCHIVE_PREFIX,
       POWERTOOLS_SERVICE_NAME: 'vigil-score',
       POWERTOOLS_METRICS_NAMESPACE: 'vigil',
     },

@@ -119,7 +119,7 @@ export function hostShare(host: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-/** The shard folder of an archive key (`.../day=D/<shard>/<range>.json.zst`). */
+/** The shard folder of an archive key (`.../day=D/<shard>/<range>.parquet`). */
 function shardOf(key: string): string {
   const parts = key.split('/');
   return parts[parts.length - 2] ?? '';

@@ -7,6 +7,7 @@
  * a deadline and is retried (with backoff) when it times out, cannot connect, or gets 429 or 5xx;
  * a refused query (4xx) stops at once with the server's reason and the query.
  */
+import type { RequestSigner } from '../core/sigv4.js';
 import { HOST_METRICS } from '../core/host-metrics.js';
 import type { FleetRow } from './fleet-csv.js';
 import { NODE_EXPORTER_QUERIES, expandQuery } from './node-exporter-queries.js';
@@ -39,6 +40,8 @@ export interface PrometheusHistoryOptions {
   readonly backoffMs?: number;
   /** Extra request headers (e.g. Authorization). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Signs each request (SigV4 for Amazon Managed Service for Prometheus, core/sigv4.ts); unsigned without. */
+  readonly sign?: RequestSigner;
   /** Called after each query with the metric and the chunk's end. */
   readonly onQuery?: (metric: string, chunkEnd: number) => void;
 }
@@ -149,7 +152,8 @@ interface MatrixSeries {
 /** One query_range request, with a deadline and retries. */
 export async function queryRange(options: PrometheusHistoryOptions, query: string, start: number, end: number): Promise<MatrixSeries[]> {
   const url = `${options.url.replace(/\/+$/, '')}/api/v1/query_range`;
-  const body = new URLSearchParams({ query, start: String(start / 1000), end: String(end / 1000), step: String(options.stepSeconds) });
+  const body = Buffer.from(new URLSearchParams({ query, start: String(start / 1000), end: String(end / 1000), step: String(options.stepSeconds) }).toString());
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...options.headers };
   const attempts = options.attempts ?? 4;
   const timeoutMs = options.timeoutMs ?? 30_000;
   let lastProblem = '';
@@ -161,9 +165,11 @@ export async function queryRange(options: PrometheusHistoryOptions, query: strin
     let response: Response;
     let text: string;
     try {
+      // Signed at each try: a signature is valid for minutes, and the retries back off.
+      const signed = options.sign ? await options.sign(new URL(url), headers, body) : headers;
       response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...options.headers },
+        headers: signed,
         body,
         signal: AbortSignal.timeout(timeoutMs),
       });

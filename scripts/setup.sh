@@ -6,7 +6,8 @@
 #   prometheus  Prometheus, promtool, Alertmanager and amtool (Debian packages), for the remote-write
 #               sink and the alert rules
 #   moto        moto_server in a project-local Python virtual environment (.venv), the local AWS endpoint
-#   python      scikit-learn and skl2onnx in .venv, for the Python worked example (docs/python-models.md)
+#   python      scikit-learn and skl2onnx in .venv, for the Python worked example (docs/python-models.md),
+#               and pyarrow, the reference Parquet reader the archive's tests read its objects with
 #   rpm         rpmbuild (Debian's rpm package), for the agent's .rpm
 #   localstack  LocalStack community and kinesis-mock in .localstack/ (scripts/setup-localstack.sh), the other endpoint
 # Each piece it installs says so first; a piece it cannot install ends the run with the one-line fix.
@@ -113,15 +114,16 @@ install_moto() {
 }
 
 # --- Python model training -------------------------------------------------------------
-# scikit-learn and skl2onnx in .venv for docs/python-models.md (its worked example is a test).
+# scikit-learn and skl2onnx in .venv for docs/python-models.md (its worked example is a test), and
+# pyarrow (test/python-requirements.txt) for test/core/archive-parquet.test.ts.
 # find_spec locates the packages without importing them (importing scikit-learn takes seconds).
 install_python() {
-  if [ -x .venv/bin/python ] && .venv/bin/python -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ("sklearn", "skl2onnx", "onnx")))' 2>/dev/null; then
+  if [ -x .venv/bin/python ] && .venv/bin/python -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ("sklearn", "skl2onnx", "onnx", "pyarrow")))' 2>/dev/null; then
     return
   fi
-  installing "scikit-learn and skl2onnx into .venv (docs/python/requirements.txt, PyPI, a minute or more)"
+  installing "scikit-learn, skl2onnx and pyarrow into .venv (docs/python/requirements.txt, test/python-requirements.txt, PyPI, a minute or more)"
   ensure_venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r docs/python/requirements.txt
+  .venv/bin/pip install --quiet --disable-pip-version-check -r docs/python/requirements.txt -r test/python-requirements.txt
 }
 # --- end Python model training --------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import { awsClientSettings } from '../../core/aws.js';
 import { ArchiveSink } from '../sinks/archive.js';
 import { LogSink } from '../sinks/log.js';
 import { PrometheusSink } from '../sinks/prometheus.js';
-import { regionOf, sigv4Signer } from '../sinks/sigv4.js';
+import { regionOf, sigv4Signer } from '../../core/sigv4.js';
 import type { ResultSink } from '../sinks/sink.js';
 import { TimestreamSink } from '../sinks/timestream.js';
 import type { ScoreConfig } from './config.js';

@@ -23,7 +23,7 @@ import { REMOTE_WRITE_HEADERS } from './remote-write-codec.js';
 import { RemoteWriteEncoder } from './remote-write-samples.js';
 import { DEFAULT_RETRY_POLICY, inParallel, withRetries, type RetryPolicy } from './retry.js';
 import { combineOutcomes, errorText, sendOnce, type PreparedWrite, type RequestOutcome, type ResultSink, type SinkBatch } from './sink.js';
-import type { RequestSigner } from './sigv4.js';
+import type { RequestSigner } from '../../core/sigv4.js';
 
 export interface PrometheusSinkOptions {
   /** The remote-write URL, e.g. http://127.0.0.1:9090/api/v1/write. */

@@ -10,7 +10,7 @@ import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import { ManagedPolicy, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ARCHIVE_COLUMNS, ARCHIVE_PARTITION_COLUMN } from '../../core/archive.js';
+import { ARCHIVE_COLUMNS, ARCHIVE_PARTITION_COLUMN, ARCHIVE_STORAGE_FORMAT } from '../../core/archive.js';
 import { acknowledge } from '../nag.js';
 
 export interface HistoryArchiveProps {
@@ -64,10 +64,10 @@ export class HistoryArchive extends Construct {
       catalogId: account,
       databaseName: this.databaseName,
       tableInput: {
-        description: 'Every scored sample, one JSON line each, Zstandard-compressed, partitioned by UTC day (core/archive.ts)',
+        description: 'Every scored sample, one Parquet row each, partitioned by UTC day (core/archive.ts)',
         tableType: 'EXTERNAL_TABLE',
         parameters: {
-          classification: 'json',
+          classification: ARCHIVE_STORAGE_FORMAT.classification,
           'projection.enabled': 'true',
           [`projection.${ARCHIVE_PARTITION_COLUMN}.type`]: 'date',
           [`projection.${ARCHIVE_PARTITION_COLUMN}.format`]: 'yyyy-MM-dd',
@@ -80,9 +80,9 @@ export class HistoryArchive extends Construct {
         storageDescriptor: {
           location,
           columns: ARCHIVE_COLUMNS.map(({ name, type, comment }) => ({ name, type, comment })),
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+          inputFormat: ARCHIVE_STORAGE_FORMAT.inputFormat,
+          outputFormat: ARCHIVE_STORAGE_FORMAT.outputFormat,
+          serdeInfo: { serializationLibrary: ARCHIVE_STORAGE_FORMAT.serializationLibrary },
         },
       },
     });

@@ -9,7 +9,7 @@
  *   held-back day of some hosts, replayed through the feature pipeline after a warm-up on the same
  *   day shifted a day back; an incident counts when a model flags a sample inside it.
  */
-import { decodeArchiveFeatures, type ArchiveRow } from '../../core/archive.js';
+import type { ArchiveRow } from '../../core/archive.js';
 import type { FeatureSet } from '../../core/features.js';
 import { feedbackLabelAt, type FeedbackMark } from '../../core/feedback.js';
 import type { Manifest } from '../../core/manifest.js';
@@ -60,7 +60,7 @@ export async function challenge(input: ChallengeInput): Promise<ChallengeResult>
   try {
     // Training rows: not under an incident or maintenance mark, not flagged by the current model.
     const unmarked = training.filter((r) => !excludedLabel(feedbackLabelAt(marks, r.host, r.time)));
-    const features = unmarked.map((r) => decodeArchiveFeatures(r.features));
+    const features = unmarked.map((r) => r.features);
     const flaggedByChampion = championScorer ? await flagged(championScorer.score, features, input.champion!.manifest.threshold, width) : undefined;
     const rows = features.filter((_, i) => !flaggedByChampion?.[i]);
     if (rows.length < 1000) {
@@ -163,7 +163,7 @@ async function falseAlarms(
   for (const [host, rows] of heldBack) {
     const hostScores = await scores(
       scorer.score,
-      rows.map((r) => decodeArchiveFeatures(r.features)),
+      rows.map((r) => r.features),
       width,
     );
     // Rows under incident or maintenance marks are not false alarms; a flagged row marked normal is.

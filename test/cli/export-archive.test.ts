@@ -6,10 +6,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constants, zstdCompressSync } from 'node:zlib';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { archiveObjectKey, toArchiveRow } from '../../core/archive.js';
+import { archiveObjectKey, encodeArchiveObject } from '../../core/archive.js';
 import { awsClientSettings } from '../../core/aws.js';
 import { FEATURE_SET_VERSION, HOST_FEATURE_SET } from '../../core/features.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
@@ -30,11 +29,10 @@ const sample = (host: string, seq: number, time: number, env: string): ScoredSam
   scoredSample({ host, seq, time, tags: { env }, metrics: Object.fromEntries(HOST_METRICS.map((m, i) => [m, seq + i / 10])) });
 
 async function put(day: string, first: string, last: string, samples: ScoredSample[]): Promise<void> {
-  const lines = samples.map((s) => JSON.stringify(toArchiveRow(s, new Float32Array(HOST_FEATURE_SET.names.length), FEATURE_SET_VERSION))).join('\n') + '\n';
+  const width = HOST_FEATURE_SET.names.length;
+  const body = encodeArchiveObject(samples, new Float32Array(samples.length * width), width, FEATURE_SET_VERSION);
   const key = archiveObjectKey({ prefix: 'archive', day, shardId: 'shardId-000000000000', firstSequence: first, lastSequence: last });
-  await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: zstdCompressSync(Buffer.from(lines), { params: { [constants.ZSTD_c_compressionLevel]: 1 } }) }),
-  );
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
 
 beforeAll(async () => {

@@ -7,9 +7,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_FEATURE_SET } from '../../core/features.js';
 import { HOST_METRICS } from '../../core/host-metrics.js';
+import { isAmpUrl } from '../../core/sigv4.js';
 import { startPrometheus } from '../../local/prometheus.js';
 import type { RunningServer } from '../../local/process.js';
 import { readModelDir } from '../../model-store/artifact.js';
@@ -205,6 +208,101 @@ describe('vigil export --source prometheus', () => {
     expect(fleet.hosts.map((h) => h.host)).toEqual(['dev-1:9100']);
     expect(fleet.hosts[0]!.history.columns.cpu_pct![0]).toBeCloseTo(10, 6);
   });
+
+  it(
+    'signs its queries with SigV4 for Amazon Managed Service for Prometheus: a proxy that checks the signature, in front of Prometheus',
+    { timeout: 120_000 },
+    async () => {
+      const credentials = { accessKeyId: 'AKIDVIGILEXPORT', secretAccessKey: 'vigil-export-test-secret' };
+      const saved = {
+        id: process.env.AWS_ACCESS_KEY_ID,
+        secret: process.env.AWS_SECRET_ACCESS_KEY,
+        token: process.env.AWS_SESSION_TOKEN,
+        region: process.env.AWS_REGION,
+      };
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_REGION: 'eu-west-1' });
+      delete process.env.AWS_SESSION_TOKEN;
+      const seen: string[] = [];
+      const proxy = createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (c: Buffer) => chunks.push(c));
+        request.on('end', () => {
+          void (async () => {
+            const body = Buffer.concat(chunks);
+            const authorization = request.headers.authorization ?? '';
+            if (!authorization) {
+              response.writeHead(403, { 'content-type': 'text/plain' }).end('no signature');
+              return;
+            }
+            const signedNames = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(';') ?? [];
+            const headers = Object.fromEntries(signedNames.map((n) => [n, String(request.headers[n])]));
+            const date = String(request.headers['x-amz-date']);
+            const signingDate = new Date(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 11)}:${date.slice(11, 13)}:${date.slice(13)}`);
+            const url = new URL(request.url!, 'http://127.0.0.1');
+            const expected = await new SignatureV4({ service: 'aps', region: 'eu-west-1', credentials, sha256: Sha256 }).sign(
+              {
+                method: request.method!,
+                protocol: 'http:',
+                hostname: '127.0.0.1',
+                port: Number(request.headers.host!.split(':')[1]),
+                path: url.pathname,
+                query: {},
+                headers,
+                body,
+              },
+              { signingDate },
+            );
+            seen.push(authorization.split(',')[0]!);
+            if (expected.headers.authorization !== authorization) {
+              response.writeHead(403, { 'content-type': 'text/plain' }).end('signature missing or wrong');
+              return;
+            }
+            const forwarded = await fetch(`${prometheus.url}${request.url}`, {
+              method: 'POST',
+              headers: { 'content-type': String(request.headers['content-type']) },
+              body,
+            });
+            response.writeHead(forwarded.status, { 'content-type': 'application/json' }).end(await forwarded.text());
+          })();
+        });
+      });
+      const proxyUrl = await listenOnLoopback(proxy);
+      try {
+        const out = join(work, 'signed.csv');
+        const signed = await vigil('export', '--source', 'prometheus', '--url', proxyUrl, '--sigv4', ...range, '--hosts', 'dev-1:9100', '--out', out);
+        expect(signed.stderr).toBe('');
+        expect(signed.stdout).toContain('121 rows of 1 hosts');
+        expect(seen[0]).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDVIGILEXPORT\/\d{8}\/eu-west-1\/aps\/aws4_request$/);
+        const unsigned = await vigil(
+          'export',
+          '--source',
+          'prometheus',
+          '--url',
+          proxyUrl,
+          ...range,
+          '--hosts',
+          'dev-1:9100',
+          '--out',
+          join(work, 'unsigned.csv'),
+        );
+        expect(unsigned.code).not.toBe(0);
+        expect(unsigned.stderr).toContain('answered 403');
+        expect(isAmpUrl(new URL('https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1'))).toBe(true);
+        expect(isAmpUrl(new URL(proxyUrl))).toBe(false);
+      } finally {
+        await closeServer(proxy);
+        for (const [key, value] of [
+          ['AWS_ACCESS_KEY_ID', saved.id],
+          ['AWS_SECRET_ACCESS_KEY', saved.secret],
+          ['AWS_SESSION_TOKEN', saved.token],
+          ['AWS_REGION', saved.region],
+        ] as const) {
+          if (value === undefined) Reflect.deleteProperty(process.env, key);
+          else process.env[key] = value;
+        }
+      }
+    },
+  );
 
   it('reads the range in chunks of whole steps, without a step twice or a step left out', async () => {
     const chunkEnds: number[] = [];

@@ -6,14 +6,13 @@
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { archiveObjectKey, decodeArchiveFeatures, dedupeArchiveRows, parseArchiveObject, toArchiveRow, type ArchiveRow } from '../../core/archive.js';
+import { archiveObjectKey, dedupeArchiveRows, parseArchiveObject, type ArchiveRow } from '../../core/archive.js';
 import { awsClientSettings } from '../../core/aws.js';
 import { FEATURE_SET_VERSION } from '../../core/features.js';
 import type { DeadLetter, DeadLetterResult } from '../../functions/score/dead-letter.js';
 import type { LoadedModel } from '../../functions/score/model-cache.js';
 import { processKinesisBatch, type ScoreDependencies } from '../../functions/score/process-batch.js';
-import { ArchiveLines, ArchiveSink } from '../../functions/sinks/archive.js';
-import type { ScoredSample } from '../../core/scored-sample.js';
+import { ArchiveSink } from '../../functions/sinks/archive.js';
 import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
 import { encode, kinesisRecords, quietTools, sample, T0, WIDTH, wireRecord, zscoreModel } from './fixtures.js';
@@ -73,7 +72,7 @@ describe('ArchiveSink', () => {
       lastSequence: records[1]!.kinesis.sequenceNumber,
     });
     expect(await keys(prefix)).toEqual([key]);
-    expect(key).toMatch(/^p-[^/]+\/day=2026-11-21\/shardId-000000000007\/\d+-\d+\.json\.zst$/);
+    expect(key).toMatch(/^p-[^/]+\/day=2026-11-21\/shardId-000000000007\/\d+-\d+\.parquet$/);
     const archived = await rows(key);
     expect(archived.map((r) => [r.host, r.seq])).toEqual([
       ['web-1', 0],
@@ -91,9 +90,8 @@ describe('ArchiveSink', () => {
       top_metric: 'cpu_pct',
       model_version: 'z1',
     });
-    const vector = decodeArchiveFeatures(anomalous.features);
-    expect(vector).toHaveLength(WIDTH);
-    expect(Array.from(vector.slice(0, 7))).toEqual([20, 20, 20, 20, 20, 20, Math.fround(0.1)]);
+    expect(anomalous.features).toHaveLength(WIDTH);
+    expect(Array.from(anomalous.features.slice(0, 7))).toEqual([20, 20, 20, 20, 20, 20, Math.fround(0.1)]);
     expect(anomalous.score).toBeGreaterThan(archived[0]!.score);
     expect(archived[0]!.anomaly).toBe(false);
   });
@@ -147,35 +145,7 @@ describe('archive rows', () => {
     ]);
   });
 
-  it('the sink writes each line exactly as JSON.stringify writes the row: quotes and non-ASCII in tags, full-precision metrics, float32 features', () => {
-    const sample: ScoredSample = {
-      host: 'web-1.eu:a_b',
-      tags: { team: 'say "hi"\\ \u00e9\u6f22 \n', env: 'prod' },
-      seq: 2 ** 40 + 3,
-      time: T0,
-      metrics: { cpu_pct: 0.1 + 0.2, mem_used_pct: 1e21, disk_used_pct: -0, net_rx_bytes: 123456789.5 },
-      score: 0.41234567,
-      anomaly: true,
-      severity: 'high',
-      confidence: 1,
-      topMetric: 'cpu_pct',
-      rankedMetrics: ['cpu_pct'],
-      modelVersion: 'v"2"',
-      recordVersion: 1,
-    };
-    const features = Float32Array.from({ length: 2 * WIDTH }, (_, k) => (k % 7) * -1.1e-3 + k * 1234.5678);
-    const lines = new ArchiveLines(1);
-    lines.add(sample, features, WIDTH, WIDTH, FEATURE_SET_VERSION);
-    lines.add({ ...sample, anomaly: false, severity: 'normal' }, features, 0, WIDTH, FEATURE_SET_VERSION);
-    const expected = [
-      JSON.stringify(toArchiveRow(sample, features.subarray(WIDTH), FEATURE_SET_VERSION)),
-      JSON.stringify(toArchiveRow({ ...sample, anomaly: false, severity: 'normal' }, features.subarray(0, WIDTH), FEATURE_SET_VERSION)),
-    ];
-    expect(lines.bytes().toString('utf8')).toBe(expected.join('\n') + '\n');
-    expect(decodeArchiveFeatures(parseArchiveObject(lines.bytes())[0]!.features)).toEqual(features.subarray(WIDTH));
-  });
-
-  it('names the line that is not JSON', () => {
-    expect(() => parseArchiveObject(Buffer.from('{"host":"a"}\n{oops\n'), 's3://b/k')).toThrow(/s3:\/\/b\/k: line 2 is not JSON/);
+  it('names an object that is not an archive object', () => {
+    expect(() => parseArchiveObject(Buffer.from('{"host":"a"}\n{oops\n'), 's3://b/k')).toThrow(/s3:\/\/b\/k: not a Parquet file/);
   });
 });

@@ -8,7 +8,7 @@ import type { ScoredSample } from '../../core/scored-sample.js';
 import { FULL_RESOLUTION } from '../../core/write-policy.js';
 import { decodeWriteRequest } from '../../functions/sinks/remote-write-decode.js';
 import { PrometheusSink, requestsByHost } from '../../functions/sinks/prometheus.js';
-import { regionOf, sigv4Signer } from '../../functions/sinks/sigv4.js';
+import { regionOf, sigv4Signer } from '../../core/sigv4.js';
 import type { SinkBatch } from '../../functions/sinks/sink.js';
 import { uniqueName } from '../aws-env.js';
 import { FakeService, type ScriptedResponse } from './fake-service.js';

@@ -1,6 +1,6 @@
 /** Template assertions for the history archive: its bucket, Glue table, the function's grant, and the switch. */
 import { describe, expect, it } from 'vitest';
-import { ARCHIVE_COLUMNS } from '../../core/archive.js';
+import { ARCHIVE_COLUMNS, ARCHIVE_STORAGE_FORMAT } from '../../core/archive.js';
 import { resolveProps, VigilPropsError } from '../../infra/props.js';
 import { resourcesOf, scoreFunction, synthVigil } from './synth.js';
 
@@ -26,15 +26,17 @@ describe('history archive', () => {
     expect(JSON.stringify(policy)).toContain('aws:SecureTransport');
   });
 
-  it('has a Glue table of every archive column, JSON with day partitions projected (no crawler)', () => {
+  it('has a Glue table of every archive column, Parquet with day partitions projected (no crawler)', () => {
     const [table] = Object.values(resourcesOf(defaults.template, 'AWS::Glue::Table'));
     const input = table!.Properties!.TableInput as {
       Parameters: Record<string, unknown>;
       PartitionKeys: { Name: string }[];
-      StorageDescriptor: { Columns: { Name: string; Type: string }[]; SerdeInfo: { SerializationLibrary: string } };
+      StorageDescriptor: { Columns: { Name: string; Type: string }[]; InputFormat: string; SerdeInfo: { SerializationLibrary: string } };
     };
     expect(input.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])).toEqual(ARCHIVE_COLUMNS.map((c) => [c.name, c.type]));
-    expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+    expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
+    expect(input.StorageDescriptor.InputFormat).toBe(ARCHIVE_STORAGE_FORMAT.inputFormat);
+    expect(input.Parameters.classification).toBe('parquet');
     expect(input.PartitionKeys.map((k) => k.Name)).toEqual(['day']);
     expect(input.Parameters).toMatchObject({
       'projection.enabled': 'true',

@@ -244,7 +244,7 @@ describe('stream trigger', () => {
       FunctionName: { Ref: logicalId(defaults, defaults.stack.score.function) },
       StartingPosition: 'TRIM_HORIZON',
       BatchSize: 500,
-      MaximumBatchingWindowInSeconds: 1,
+      MaximumBatchingWindowInSeconds: 10,
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 3,
       MaximumRecordAgeInSeconds: 3600,

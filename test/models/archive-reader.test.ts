@@ -1,7 +1,7 @@
 /** Reading the archive back over the wire (local S3): sampling by row budget, one shard's whole series, a share of the hosts. */
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { archiveObjectKey, toArchiveRow } from '../../core/archive.js';
+import { archiveObjectKey, encodeArchiveObject } from '../../core/archive.js';
 import { awsClientSettings } from '../../core/aws.js';
 import { FEATURE_SET_VERSION } from '../../core/features.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
@@ -26,7 +26,13 @@ beforeAll(async () => {
   // Two shards, 40 hosts each, 10 objects per shard of one sample per host.
   for (const shard of [0, 1]) {
     for (let o = 0; o < 10; o++) {
-      const lines = hostsOf(shard).map((h) => JSON.stringify(toArchiveRow(sample(h, o), new Float32Array(2), FEATURE_SET_VERSION)));
+      const hosts = hostsOf(shard);
+      const body = encodeArchiveObject(
+        hosts.map((h) => sample(h, o)),
+        new Float32Array(2 * hosts.length),
+        2,
+        FEATURE_SET_VERSION,
+      );
       const key = archiveObjectKey({
         ...location,
         day: DAY,
@@ -34,7 +40,7 @@ beforeAll(async () => {
         firstSequence: String(100 + o),
         lastSequence: String(100 + o),
       });
-      await s3.send(new PutObjectCommand({ Bucket: location.bucket, Key: key, Body: `${lines.join('\n')}\n` }));
+      await s3.send(new PutObjectCommand({ Bucket: location.bucket, Key: key, Body: body }));
     }
   }
 });
