@@ -104,8 +104,14 @@ const SERIES_HELP: Readonly<Record<string, string>> = {
   ...Object.fromEntries(Object.values(HOST_METRIC_SERIES).map((s) => [s.name, s.help])),
   ...Object.fromEntries(
     Object.entries(HOST_METRIC_SERIES).flatMap(([metric, s]) => [
-      [bandSeries(metric).lower, `Lower bound of the model's band for ${s.name}: the host's long normal less what the model lets the metric deviate before it alone is anomalous.`],
-      [bandSeries(metric).upper, `Upper bound of the model's band for ${s.name}: the host's long normal plus what the model lets the metric deviate before it alone is anomalous.`],
+      [
+        bandSeries(metric).lower,
+        `Lower bound of the model's band for ${s.name}: the host's long normal less what the model lets the metric deviate before it alone is anomalous.`,
+      ],
+      [
+        bandSeries(metric).upper,
+        `Upper bound of the model's band for ${s.name}: the host's long normal plus what the model lets the metric deviate before it alone is anomalous.`,
+      ],
     ]),
   ),
 };
@@ -116,7 +122,8 @@ export function seriesHelp(name: string): string {
   if (help !== undefined) return help;
   if (!name.startsWith(HOST_METRIC_PREFIX)) return `The series ${name}.`;
   const bound = /_band_(lower|upper)$/.exec(name);
-  if (bound) return `${bound[1] === 'lower' ? 'Lower' : 'Upper'} bound of the model's band for the raw metric ${name.slice(HOST_METRIC_PREFIX.length, bound.index)}.`;
+  if (bound)
+    return `${bound[1] === 'lower' ? 'Lower' : 'Upper'} bound of the model's band for the raw metric ${name.slice(HOST_METRIC_PREFIX.length, bound.index)}.`;
   return `Raw metric ${name.slice(HOST_METRIC_PREFIX.length)} of the host, as its agent sent it.`;
 }
 

@@ -132,7 +132,11 @@ export const WireRecordSchema = z
     const width = record.samples[0]?.f.length;
     record.samples.forEach((s, i) => {
       if (record.v === WIRE_VERSION_WITHOUT_BAND && s.b !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['samples', i, 'b'], message: `wire version ${WIRE_VERSION_WITHOUT_BAND} carries no band: encode version ${WIRE_VERSION}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['samples', i, 'b'],
+          message: `wire version ${WIRE_VERSION_WITHOUT_BAND} carries no band: encode version ${WIRE_VERSION}`,
+        });
       }
       if (s.f.length !== width) {
         ctx.addIssue({

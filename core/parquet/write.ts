@@ -3,7 +3,7 @@
  * PLAIN or dictionary-encoded, repetition and definition levels RLE / bit-packed hybrid. Callers
  * build the columns themselves, column by column, from what they already hold (typed arrays and
  * level runs), so writing costs about a copy of the values: no row objects, no compression (see
- * core/archive.ts for why). Readable by Athena (Trino), Spark, pyarrow; test/core/parquet.test.ts
+ * core/archive.ts for why). Readable by Athena (Trino), Spark, pyarrow; test/core/archive-parquet.test.ts
  * reads its files back with pyarrow.
  *
  * Format: https://github.com/apache/parquet-format (parquet.thrift for the metadata structs).

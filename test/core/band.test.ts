@@ -83,7 +83,8 @@ describe("the pipeline's band output", () => {
     const pipeline = new FeaturePipeline(HOST_FEATURE_SET);
     const band = new Float64Array(2 * HOST_FEATURE_SET.metrics.length);
     const t0 = Date.UTC(2026, 11, 1);
-    const values = (i: number): Record<string, number> => Object.fromEntries(HOST_FEATURE_SET.metrics.map((m, k) => [m, 50 + 10 * k + Math.sin(i + k) * (k + 1)]));
+    const values = (i: number): Record<string, number> =>
+      Object.fromEntries(HOST_FEATURE_SET.metrics.map((m, k) => [m, 50 + 10 * k + Math.sin(i + k) * (k + 1)]));
     pipeline.push({ t: t0, values: values(0) }, band);
     // Before a metric's first value there is no normal.
     expect(Array.from(band).every(Number.isNaN)).toBe(true);

@@ -110,7 +110,7 @@ describe('the band (wire version 3)', () => {
       ],
     });
 
-  it('carries each metric\'s normal and scale as float32, and reads back what it carried', () => {
+  it("carries each metric's normal and scale as float32, and reads back what it carried", () => {
     const r = banded();
     expect(decodeWireRecord(encodeWireRecord(r))).toEqual(r);
     const read = readWireRecord(encodeWireRecord(r));
@@ -168,21 +168,50 @@ describe('the band (wire version 3)', () => {
       [1, 0],
       [1, -2],
     ]) {
-      const bytes = raw({ bands: [[5, 1, 40, 2], [5, 1, ...band]] });
+      const bytes = raw({
+        bands: [
+          [5, 1, 40, 2],
+          [5, 1, ...band],
+        ],
+      });
       const error = rejection(bytes);
       expect(error.kind).toBe('invalid');
       expect(error.message).toContain('samples[1].b.mem_used_pct');
-      expect(error.message).toContain('the sender\'s feature pipeline is broken');
+      expect(error.message).toContain("the sender's feature pipeline is broken");
     }
     // The feature rows and the batch's bands are left as they were.
     const rows = new FeatureRows(3);
     const bands = new BandValues();
-    expect(() => readWireRecordInto(raw({ bands: [[5, 1, 40, 2], [5, 1, 1, 0]] }), rows, bands)).toThrow(WireRecordError);
+    expect(() =>
+      readWireRecordInto(
+        raw({
+          bands: [
+            [5, 1, 40, 2],
+            [5, 1, 1, 0],
+          ],
+        }),
+        rows,
+        bands,
+      ),
+    ).toThrow(WireRecordError);
     expect([rows.rows, bands.length]).toEqual([0, 0]);
     // So are they when the band is good and a feature is not.
-    expect(() => readWireRecordInto(raw({ bands: [[5, 1, 40, 2], [5, 1, 41, 2]], features: [[1, 2, 3], [1, Number.NaN, 3]] }), rows, bands)).toThrow(
-      /samples\[1\]\.f: feature 1 is NaN/,
-    );
+    expect(() =>
+      readWireRecordInto(
+        raw({
+          bands: [
+            [5, 1, 40, 2],
+            [5, 1, 41, 2],
+          ],
+          features: [
+            [1, 2, 3],
+            [1, Number.NaN, 3],
+          ],
+        }),
+        rows,
+        bands,
+      ),
+    ).toThrow(/samples\[1\]\.f: feature 1 is NaN/);
     expect([rows.rows, bands.length]).toEqual([0, 0]);
   });
 });

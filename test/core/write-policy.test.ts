@@ -123,8 +123,14 @@ describe('BandSelector', () => {
   it('writes the same points again when a sample is scored again (a batch handed back)', () => {
     const selector = new BandSelector();
     const batch = [banded('a', 0, 10, 30), banded('a', 10, 13, 33)];
-    expect(selector.select(batch).map(marked)).toEqual([[1, 1], [1, 0]]);
-    expect(selector.select(batch).map(marked)).toEqual([[1, 1], [1, 0]]);
+    expect(selector.select(batch).map(marked)).toEqual([
+      [1, 1],
+      [1, 0],
+    ]);
+    expect(selector.select(batch).map(marked)).toEqual([
+      [1, 1],
+      [1, 0],
+    ]);
   });
 
   it('skips a metric without a band', () => {

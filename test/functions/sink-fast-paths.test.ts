@@ -119,7 +119,9 @@ describe('RemoteWriteEncoder', () => {
     const encoder = new RemoteWriteEncoder(batch, detail, band);
     let bandPoints = 0;
     for (const indices of requestsByHost(batch, 37)) {
-      const series = indices.flatMap((i) => toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs, carriers[i], detail[i], band[i]));
+      const series = indices.flatMap((i) =>
+        toSeries(batch.samples[i]!, batch.threshold, batch.scoredAt, batch.modelCreatedMs, carriers[i], detail[i], band[i]),
+      );
       bandPoints += series.filter((x) => /_band_(lower|upper)/.test(x.labels.__name__!)).length;
       expect(Buffer.from(encoder.encode(indices)).equals(Buffer.from(encodeWriteRequest(series)))).toBe(true);
     }

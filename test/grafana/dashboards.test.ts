@@ -296,7 +296,9 @@ describe("the model's band on the host dashboard, against a live Prometheus fed 
     const sink = new PrometheusSink({ url: `${prometheus}/api/v1/write` });
     for (let i = 0; i < count; i += 10) {
       const batch = samples.slice(i, i + 10);
-      const outcome = await sink.prepare({ samples: batch, store: batch.map(() => true), threshold: 0.6, modelCreatedMs: end - 86_400_000, scoredAt: end + i }).send();
+      const outcome = await sink
+        .prepare({ samples: batch, store: batch.map(() => true), threshold: 0.6, modelCreatedMs: end - 86_400_000, scoredAt: end + i })
+        .send();
       expect(outcome.written, JSON.stringify(outcome)).toBe(batch.length);
     }
   });
