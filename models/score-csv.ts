@@ -32,7 +32,7 @@ import { readMetricCsv, type CsvOptions, type MetricCsv } from './csv.js';
 import { FeaturePipeline, type FeatureOptions } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { IncidentOnset } from './onset.js';
-import type { ExtremenessBranch, ReachOptions } from './extremeness.js';
+import { extremenessOf, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { DEFAULT_CONTAMINATION, baselineOf, calibrate, extremenessBranchOf, modelScores } from './train.js';
 
@@ -66,6 +66,30 @@ export interface ScoreCsvOptions {
   readonly csv?: CsvOptions;
   /** Called every 1000 rows as scoring goes (for a progress bar). */
   readonly onRows?: (done: number, total: number) => void;
+  /**
+   * Called with each scored row's model outputs, and first with the training rows that prime the
+   * onset: what detection experiments re-score without training again (scripts/nab-dump.ts).
+   */
+  readonly onRow?: (row: RowOutputs) => void;
+}
+
+/** One row's model outputs as score-csv computed them (ScoreCsvOptions.onRow). */
+export interface RowOutputs {
+  /** Row index in the file. */
+  readonly index: number;
+  /** A training row of the first model whose score primes the onset (no reported score of its own). */
+  readonly priming: boolean;
+  /** Which model scored it: 1 the first, counting retrainings. */
+  readonly model: number;
+  /** The model's raw hybrid score, its forest's score and the extremeness E (models/extremeness.ts). */
+  readonly raw: number;
+  readonly forest: number;
+  readonly extremeness: number;
+  /** The raw score on the model's scale (scaledScore), the score the onset takes. */
+  readonly scaled: number;
+  readonly scale: ScoreScale;
+  /** The model's own threshold on raw scores. */
+  readonly threshold: number;
 }
 
 /** Rows of the probationary period (NAB: floor(15%), at most 750). */
@@ -122,6 +146,7 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
   const forestOptions = { seed: options.seed, trees: options.trees, subsample: options.subsample };
   const onset = new IncidentOnset(options.onsetWindowMs ?? DEFAULT_ONSET_WINDOW_MS);
   let model: CsvModel | undefined;
+  let models = 0;
   let trainedAt = 0;
   for (let i = 0; i < rows; i++) {
     const values: Record<string, number> = {};
@@ -132,12 +157,14 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
       // Rows before i only: the model that scores row i never saw it or anything after it.
       const first = firstTrainingRow(csv.timestamps, i);
       model = train(features.slice(first, i), pipeline.featureSet, forestOptions, options.extremeness);
-      if (i === probation) primeOnset(onset, model, features, csv.timestamps, first, i);
+      models++;
+      if (i === probation) primeOnset(onset, model, features, csv.timestamps, first, i, options.onRow);
       trainedAt = csv.timestamps[i]!;
     }
     if (model) {
       const raw = modelScores(model.forest, model.extremeness, [features[i]!])[0]!;
       scores[i] = onset.push(csv.timestamps[i]!, scaledScore(raw, model.scale));
+      options.onRow?.(rowOutputs(model, models, i, false, features[i]!, raw));
       flags[i] = raw >= model.threshold && scores[i]! > 0 ? 1 : 0;
     }
     if (i % 1000 === 999) options.onRows?.(i + 1, rows);
@@ -152,10 +179,36 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
  * model was trained on, not merely because nothing came before them. A production model has these
  * scores too (training scores its rows to place its threshold).
  */
-function primeOnset(onset: IncidentOnset, model: CsvModel, features: readonly Float64Array[], timestamps: ArrayLike<number>, first: number, end: number): void {
+function primeOnset(
+  onset: IncidentOnset,
+  model: CsvModel,
+  features: readonly Float64Array[],
+  timestamps: ArrayLike<number>,
+  first: number,
+  end: number,
+  onRow: ScoreCsvOptions['onRow'],
+): void {
   let j = first;
   while (j < end && timestamps[j]! < timestamps[end]! - onset.windowMs) j++;
-  modelScores(model.forest, model.extremeness, features.slice(j, end)).forEach((raw, k) => onset.push(timestamps[j + k]!, scaledScore(raw, model.scale)));
+  modelScores(model.forest, model.extremeness, features.slice(j, end)).forEach((raw, k) => {
+    onset.push(timestamps[j + k]!, scaledScore(raw, model.scale));
+    onRow?.(rowOutputs(model, 1, j + k, true, features[j + k]!, raw));
+  });
+}
+
+/** The outputs onRow gets; the forest and E are computed again, only when someone listens. */
+function rowOutputs(model: CsvModel, ordinal: number, index: number, priming: boolean, row: Float64Array, raw: number): RowOutputs {
+  return {
+    index,
+    priming,
+    model: ordinal,
+    raw,
+    forest: model.forest.score([row])[0]!,
+    extremeness: model.extremeness ? extremenessOf(row, model.extremeness) : 0,
+    scaled: scaledScore(raw, model.scale),
+    scale: model.scale,
+    threshold: model.threshold,
+  };
 }
 
 interface CsvModel {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMetricCsv, type MetricCsv } from '../../models/csv.js';
-import { probationaryRows, scaledScore, scoreCsvDir, scoreMetricCsv, scoreScaleOf } from '../../models/score-csv.js';
+import { probationaryRows, scaledScore, scoreCsvDir, scoreMetricCsv, scoreScaleOf, type RowOutputs } from '../../models/score-csv.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const STEP = 5 * 60_000;
@@ -168,5 +168,31 @@ describe('score-csv (NAB protocol)', () => {
   it('refuses a file too short to train on, saying how many rows it needs', () => {
     const csv: MetricCsv = parseMetricCsv('timestamp,value\n1767571200,1\n1767571260,2\n');
     expect(() => scoreMetricCsv(csv)).toThrow(/2 rows leave 0 for the probationary period.*at least 14 rows/);
+  });
+  it('hands the model outputs of each scored row to onRow, after the training rows that prime the onset', () => {
+    const rows = 1500; // 5.2 days at 5 minutes: the first model, then daily retraining
+    const csv = parseMetricCsv(series(rows, 1200));
+    const seen: RowOutputs[] = [];
+    const { scores, flags } = scoreMetricCsv(csv, { ...options, onRow: (row) => seen.push(row) });
+    const probation = probationaryRows(rows);
+    const priming = seen.filter((r) => r.priming);
+    const scored = seen.filter((r) => !r.priming);
+    expect(priming.length).toBeGreaterThan(0);
+    expect(seen.slice(0, priming.length).every((r) => r.priming && r.model === 1 && r.index < probation)).toBe(true);
+    expect(scored.map((r) => r.index)).toEqual(Array.from({ length: rows - probation }, (_, k) => probation + k));
+    // Retrained once a day of the file's time: the model ordinal only grows, from 1.
+    expect(scored[0]!.model).toBe(1);
+    expect(scored.at(-1)!.model).toBeGreaterThan(3);
+    for (let k = 1; k < scored.length; k++) expect(scored[k]!.model).toBeGreaterThanOrEqual(scored[k - 1]!.model);
+    for (const r of scored) {
+      // What the row reported is its scaled score at an onset, else 0; its flag is the own threshold at an onset.
+      expect(r.scaled).toBe(scaledScore(r.raw, r.scale));
+      expect([0, r.scaled]).toContain(scores[r.index]);
+      expect(flags[r.index]).toBe(r.raw >= r.threshold && scores[r.index]! > 0 ? 1 : 0);
+    }
+    // The planted runaway: far beyond every feature's reach, where a normal row stays within it.
+    expect(Math.max(...scored.filter((r) => r.index >= 1200 && r.index < 1206).map((r) => r.extremeness))).toBeGreaterThan(1);
+    const normal = scored.filter((r) => r.index < 1150).map((r) => r.extremeness);
+    expect(normal.sort((a, b) => a - b)[Math.floor(normal.length / 2)]!).toBeLessThan(1);
   });
 });

@@ -1,0 +1,69 @@
+/**
+ * Detection experiments on NAB without training again: runs the NAB protocol of `npm run nab`
+ * (models/score-csv.ts, the same models, seed and onset) over every data file and writes each
+ * row's model outputs, so a variant of the score's calibration or onset is tried in seconds by
+ * re-scoring them (scripts/nab_variants.py) instead of minutes by `npm run nab`.
+ *
+ *   npx tsx scripts/nab-dump.ts OUT [--seed N]
+ *   NAB_DIR  the NAB set (default ../shared/nab)
+ *
+ * OUT/<category>/<file>.csv, one line per row the first model primed the onset with (priming 1)
+ * and per scored row: index,time,priming,model,raw,forest,extremeness,scaled,upper,spread,median,
+ * threshold,reported,flag. `reported` and `flag` are what `npm run nab` writes for the row (the
+ * onset's score, the model's own decision); rows of the probationary period that prime nothing are
+ * left out (they score 0).
+ */
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readMetricCsv } from '../models/csv.js';
+import { scoreMetricCsv, type RowOutputs } from '../models/score-csv.js';
+
+const { values: flags, positionals } = parseArgs({ options: { seed: { type: 'string', default: '1' } }, allowPositionals: true });
+const out = positionals[0];
+if (!out) {
+  console.error('usage: npx tsx scripts/nab-dump.ts OUT [--seed N]   (NAB_DIR: the NAB set, default ../shared/nab)');
+  process.exit(2);
+}
+const seed = Number(flags.seed);
+if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer; got ${flags.seed}`);
+const dataDir = resolve(process.env.NAB_DIR ?? '../shared/nab', 'data');
+
+const files: string[] = [];
+const walk = (dir: string): void => {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (name.endsWith('.csv')) files.push(path);
+  }
+};
+walk(dataDir);
+
+const HEADER = 'index,time,priming,model,raw,forest,extremeness,scaled,upper,spread,median,threshold,reported,flag';
+for (const file of files) {
+  const csv = readMetricCsv(file);
+  const rows: RowOutputs[] = [];
+  const { scores, flags: own } = scoreMetricCsv(csv, { seed, onRow: (row) => rows.push(row) });
+  const lines = rows.map((r) =>
+    [
+      r.index,
+      csv.timestamps[r.index],
+      r.priming ? 1 : 0,
+      r.model,
+      r.raw,
+      r.forest,
+      r.extremeness,
+      r.scaled,
+      r.scale.upper,
+      r.scale.spread,
+      r.scale.median,
+      r.threshold,
+      r.priming ? '' : scores[r.index],
+      r.priming ? '' : own[r.index],
+    ].join(','),
+  );
+  const target = join(out, relative(dataDir, file));
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, [HEADER, ...lines].join('\n') + '\n');
+  console.error(`nab-dump: ${relative(dataDir, file)} (${rows.length} rows)`);
+}
