@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { functionBundling } from '../function-bundling.js';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { vigilFunction } from '../vigil-function.js';
 import { functionLogsAndRole } from '../function-role.js';
 import { type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -61,12 +61,9 @@ export class DefaultModel extends Construct {
     // A key that does not exist then reads as "no such key", not "access denied".
     props.models.grantModelList(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = vigilFunction(this, {
       entry: join(props.projectRoot, BOOTSTRAP_HANDLER),
-      handler: 'handler',
       projectRoot: props.projectRoot,
-      depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
-      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(60),
@@ -74,11 +71,8 @@ export class DefaultModel extends Construct {
       logGroup,
       description: 'vigil: publishes the default model at deploy where no model is current',
       environment: { NODE_OPTIONS: '--enable-source-maps' },
-      bundling: functionBundling({
-        projectRoot: props.projectRoot,
-        // The model's files next to the bundle, where model-store/default-model.ts looks for them.
-        afterBundling: (outputDir) => [`cp -R "${sourceDir}" "${join(outputDir, DEFAULT_MODEL_FOLDER)}"`],
-      }),
+      // The model's files next to the bundle, where model-store/default-model.ts looks for them.
+      shipped: { afterBundling: (outputDir) => [`cp -R "${sourceDir}" "${join(outputDir, DEFAULT_MODEL_FOLDER)}"`] },
     });
 
     this.resource = new CustomResource(this, 'Resource', {

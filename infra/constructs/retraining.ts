@@ -10,16 +10,15 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Role } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { functionBundling } from '../function-bundling.js';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { functionLogsAndRole } from '../function-role.js';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
-import { ONNXRUNTIME_PACKAGE, onnxruntimeCopyCommands } from '../onnxruntime-bundle.js';
+import { vigilFunction, withOnnxruntime } from '../vigil-function.js';
 import type { HistoryArchive } from './history-archive.js';
 import type { ModelBucket } from './model-bucket.js';
 
@@ -52,12 +51,9 @@ export class Retraining extends Construct {
     super(scope, id);
     const architecture = props.architecture ?? Architecture.ARM_64;
     ({ logGroup: this.logGroup, role: this.role } = functionLogsAndRole(this, { description: 'vigil retraining function', logRetention: props.logRetention }));
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = vigilFunction(this, {
       entry: props.entry,
-      handler: 'handler',
       projectRoot: props.projectRoot,
-      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
-      runtime: Runtime.NODEJS_24_X,
       architecture,
       memorySize: props.memoryMb,
       timeout: TIMEOUT,
@@ -74,11 +70,7 @@ export class Retraining extends Construct {
         VIGIL_RETRAIN_DAYS: String(props.days),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: functionBundling({
-        projectRoot: props.projectRoot,
-        externalModules: [ONNXRUNTIME_PACKAGE],
-        afterBundling: (outputDir) => onnxruntimeCopyCommands(outputDir, architecture === Architecture.ARM_64 ? 'arm64' : 'x64', props.projectRoot),
-      }),
+      shipped: withOnnxruntime(architecture, props.projectRoot),
     });
     props.archive.grantRead(this.role);
     props.models.grantPublish(this.role);

@@ -6,17 +6,16 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
-import { Architecture, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { functionBundling } from '../function-bundling.js';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { functionLogsAndRole } from '../function-role.js';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { acknowledge } from '../nag.js';
 import { Construct } from 'constructs';
-import { ONNXRUNTIME_PACKAGE, onnxruntimeCopyCommands } from '../onnxruntime-bundle.js';
+import { vigilFunction, withOnnxruntime } from '../vigil-function.js';
 
 /**
  * The function's Node options. Source maps for readable stack traces; and a 64 MB young-generation
@@ -65,12 +64,9 @@ export class ScoreFunction extends Construct {
     const architecture = props.architecture ?? Architecture.ARM_64;
     ({ logGroup: this.logGroup, role: this.role } = functionLogsAndRole(this, { description: 'vigil score function', logRetention: props.logRetention }));
 
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = vigilFunction(this, {
       entry: props.entry,
-      handler: 'handler',
       projectRoot: props.projectRoot,
-      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
-      runtime: Runtime.NODEJS_24_X,
       architecture,
       memorySize: props.memoryMb,
       timeout: Duration.seconds(props.timeoutSeconds),
@@ -79,11 +75,7 @@ export class ScoreFunction extends Construct {
       tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       description: 'vigil: scores host metric records from Kinesis with the current ONNX model',
       environment: { ...props.environment, NODE_OPTIONS: SCORE_FUNCTION_NODE_OPTIONS },
-      bundling: functionBundling({
-        projectRoot: props.projectRoot,
-        externalModules: [ONNXRUNTIME_PACKAGE],
-        afterBundling: (outputDir) => onnxruntimeCopyCommands(outputDir, architecture === Architecture.ARM_64 ? 'arm64' : 'x64', props.projectRoot),
-      }),
+      shipped: withOnnxruntime(architecture, props.projectRoot),
     });
 
     const invokedByStreamOnly =

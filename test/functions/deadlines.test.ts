@@ -27,6 +27,7 @@ import { KinesisProxy } from '../agent/kinesis-proxy.js';
 import { createStream, readSamples } from '../agent/stream.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
 import { encode, kinesisRecords, quietTools, sample, T0, wireRecord, zscoreModel } from './fixtures.js';
+import { scoredSample } from '../scored-sample.js';
 
 const endpoint = useLocalAws();
 const fast = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 };
@@ -83,23 +84,7 @@ describe('deadlines on outbound calls', () => {
     const sink = new TimestreamSink({ client: new TimestreamWriteClient(silentSettings(300)), database: 'd', table: 't', retry: fast });
     const outcome = await sink
       .prepare({
-        samples: [
-          {
-            host: 'h',
-            tags: {},
-            seq: 1,
-            time: Date.now(),
-            metrics: { cpu_pct: 1 },
-            score: 0.1,
-            anomaly: false,
-            severity: 'normal',
-            confidence: 0,
-            topMetric: 'cpu_pct',
-            rankedMetrics: ['cpu_pct'],
-            modelVersion: 'z1',
-            recordVersion: 1,
-          },
-        ],
+        samples: [scoredSample({ host: 'h', seq: 1, time: Date.now(), modelVersion: 'z1' })],
         store: [true],
         threshold: 1,
         modelCreatedMs: 0,
