@@ -20,7 +20,10 @@ export function register(program: Command): void {
     .command('score-csv')
     .description('score CSV history causally: train on the probationary period (first 15% of rows, at most 750), then score every row')
     .option('--in <file>', 'one CSV file (timestamp,<metric>...)')
-    .option('--out <file>', 'where to write timestamp,value,anomaly_score,flag for --in (flag: the model’s own decision at an incident’s onset)')
+    .option(
+      '--out <file>',
+      'where to write timestamp,value,anomaly_score,flag for --in (flag: 1 where the row pages: at or above the model’s own threshold, no page in the past 12 hours unless two severities higher)',
+    )
     .option('--in-dir <dir>', 'a folder: every *.csv under it is scored')
     .option('--out-dir <dir>', 'output folder for --in-dir (same relative paths)')
     .option('--timestamp-column <name>', 'the column that holds each row’s time (default: the one named timestamp or time, any case)')

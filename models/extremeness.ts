@@ -96,6 +96,24 @@ export function compressedExtremeness(extremeness: number): number {
   return Math.min(extremeness, Math.fround(1 + log));
 }
 
+/**
+ * E at which a sample is anomalous whatever the training history: one feature this many reaches
+ * from its center (with the default margin, 30 times the distance 99.9 % of its training rows stay
+ * within). The model's threshold is calibrated as the score its training rows exceed only at the
+ * contamination rate (models/train.ts), and when the history holds incidents of its own (a
+ * process stuck for hours, a disk full) those are its highest scores: the threshold then sits at
+ * an incident's level and the next incident like it is not flagged. The threshold never goes above
+ * the extremeness score of this E (thresholdCeiling), so an excursion that far out always flags.
+ * On a clean history the calibrated threshold is far below it and nothing changes. How it was
+ * measured: docs/detection.md (experiment 21).
+ */
+export const ALWAYS_ANOMALOUS_EXTREMENESS = 10;
+
+/** The highest threshold a model with this branch may have: the extremeness score of ALWAYS_ANOMALOUS_EXTREMENESS (float32). */
+export function thresholdCeiling(branch: Pick<ExtremenessBranch, 'threshold'>): number {
+  return extremenessScore(ALWAYS_ANOMALOUS_EXTREMENESS, extremenessRate(branch.threshold));
+}
+
 /** Share of the forest's score above the extremeness score that the hybrid score adds (see the top of this file). */
 export const FOREST_WEIGHT = 0.3;
 

@@ -20,19 +20,24 @@
  * beyond its training range scores high even where the forest barely reacts, and the forest adds
  * evidence without deciding alone.
  *
- * Besides the score, each row gets the model's own decision, `flag`: 1 where the row's score is at
- * or above the threshold the model calibrated on its training rows (models/train.ts, the default
- * contamination, no labels) and the row is an incident onset; what an operator would be paged by.
- * NAB scored on `flag` with a fixed threshold is the detector at its own operating point.
+ * Besides the score, each row gets the model's own decision, `flag`: 1 where the row pages its host
+ * (models/page.ts): its score is at or above the threshold the model calibrated on its training
+ * rows (models/train.ts, the default contamination, no labels) and the host was not paged in the
+ * past 12 hours, or only at a severity two levels lower. NAB scored on `flag` with a fixed threshold is the detector at its own operating
+ * point. The reported score carries the page too (pagedScore): a row that pages its host scores a
+ * little higher than one of the same scaled score that does not, so one threshold over many files
+ * respects each file's own threshold.
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { featureSetFor, type FeatureSet } from '../core/features.js';
+import { severityOf, type Manifest } from '../core/manifest.js';
 import { readMetricCsv, type CsvOptions, type MetricCsv } from './csv.js';
 import { FeaturePipeline, type FeatureOptions } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { IncidentOnset } from './onset.js';
-import { extremenessOf, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
+import { DEFAULT_PAGE_INTERVAL_MS, PageInterval, pagedScore } from './page.js';
+import { extremenessOf, thresholdCeiling, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { DEFAULT_CONTAMINATION, baselineOf, calibrate, extremenessBranchOf, modelScores } from './train.js';
 
@@ -85,11 +90,13 @@ export interface RowOutputs {
   readonly raw: number;
   readonly forest: number;
   readonly extremeness: number;
-  /** The raw score on the model's scale (scaledScore), the score the onset takes. */
+  /** The raw score on the model's scale (scaledScore); the onset takes it with the page's bonus (pagedScore). */
   readonly scaled: number;
   readonly scale: ScoreScale;
   /** The model's own threshold on raw scores. */
   readonly threshold: number;
+  /** Whether the row pages its host (models/page.ts): what `flag` reports. */
+  readonly page: boolean;
 }
 
 /** Rows of the probationary period (NAB: floor(15%), at most 750). */
@@ -124,7 +131,7 @@ export function scaledScore(raw: number, scale: ScoreScale): number {
 /** Per row: the anomaly score in [0, 1] and the model's own decision (0 in the probationary period); each from that row and earlier rows only. */
 export interface ScoredRows {
   readonly scores: Float64Array;
-  /** 1 where the row scored at or above the model's own threshold and is an incident onset, else 0. */
+  /** 1 where the row pages its host (models/page.ts), else 0. */
   readonly flags: Uint8Array;
 }
 
@@ -145,6 +152,7 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
   const flags = new Uint8Array(rows);
   const forestOptions = { seed: options.seed, trees: options.trees, subsample: options.subsample };
   const onset = new IncidentOnset(options.onsetWindowMs ?? DEFAULT_ONSET_WINDOW_MS);
+  const pages = new PageInterval(DEFAULT_PAGE_INTERVAL_MS);
   let model: CsvModel | undefined;
   let models = 0;
   let trainedAt = 0;
@@ -163,9 +171,10 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
     }
     if (model) {
       const raw = modelScores(model.forest, model.extremeness, [features[i]!])[0]!;
-      scores[i] = onset.push(csv.timestamps[i]!, scaledScore(raw, model.scale));
-      options.onRow?.(rowOutputs(model, models, i, false, features[i]!, raw));
-      flags[i] = raw >= model.threshold && scores[i]! > 0 ? 1 : 0;
+      const page = pages.push(csv.timestamps[i]!, severityOf(raw, model));
+      scores[i] = onset.push(csv.timestamps[i]!, pagedScore(scaledScore(raw, model.scale), page));
+      options.onRow?.(rowOutputs(model, models, i, false, features[i]!, raw, page));
+      flags[i] = page ? 1 : 0;
     }
     if (i % 1000 === 999) options.onRows?.(i + 1, rows);
   }
@@ -191,13 +200,13 @@ function primeOnset(
   let j = first;
   while (j < end && timestamps[j]! < timestamps[end]! - onset.windowMs) j++;
   modelScores(model.forest, model.extremeness, features.slice(j, end)).forEach((raw, k) => {
-    onset.push(timestamps[j + k]!, scaledScore(raw, model.scale));
-    onRow?.(rowOutputs(model, 1, j + k, true, features[j + k]!, raw));
+    onset.push(timestamps[j + k]!, pagedScore(scaledScore(raw, model.scale), false));
+    onRow?.(rowOutputs(model, 1, j + k, true, features[j + k]!, raw, false));
   });
 }
 
 /** The outputs onRow gets; the forest and E are computed again, only when someone listens. */
-function rowOutputs(model: CsvModel, ordinal: number, index: number, priming: boolean, row: Float64Array, raw: number): RowOutputs {
+function rowOutputs(model: CsvModel, ordinal: number, index: number, priming: boolean, row: Float64Array, raw: number, page: boolean): RowOutputs {
   return {
     index,
     priming,
@@ -208,6 +217,7 @@ function rowOutputs(model: CsvModel, ordinal: number, index: number, priming: bo
     scaled: scaledScore(raw, model.scale),
     scale: model.scale,
     threshold: model.threshold,
+    page,
   };
 }
 
@@ -215,8 +225,9 @@ interface CsvModel {
   readonly forest: Forest;
   readonly extremeness: ExtremenessBranch | undefined;
   readonly scale: ScoreScale;
-  /** The model's own alerting threshold on its raw scores (calibrated as models/train.ts does). */
+  /** The model's own alerting threshold on its raw scores and its severity cut points (calibrated as models/train.ts does). */
   readonly threshold: number;
+  readonly severity: Manifest['severity'];
 }
 
 function train(rows: Float64Array[], featureSet: FeatureSet, options: ForestOptions, reachOptions: Partial<ReachOptions> | false | undefined): CsvModel {
@@ -230,7 +241,8 @@ function train(rows: Float64Array[], featureSet: FeatureSet, options: ForestOpti
     extremeness = extremenessBranchOf(rows, featureSet, baselineOf(rows, forest.features), threshold, reachOptions);
   }
   const sampleScores = extremeness ? modelScores(forest, extremeness, sample) : forestScores;
-  return { forest, extremeness, scale: scoreScaleOf(sampleScores), threshold: calibrate(sampleScores, DEFAULT_CONTAMINATION).threshold };
+  const { threshold, severity } = calibrate(sampleScores, DEFAULT_CONTAMINATION, extremeness ? thresholdCeiling(extremeness) : Infinity);
+  return { forest, extremeness, scale: scoreScaleOf(sampleScores), threshold, severity };
 }
 
 /** The output CSV: `timestamp,value,anomaly_score,flag` (one metric) or `timestamp,<metrics>,anomaly_score,flag`. */

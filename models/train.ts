@@ -33,6 +33,7 @@ import {
   FOREST_WEIGHT,
   extremenessFeatures,
   extremenessRate,
+  thresholdCeiling,
   featureKindOf,
   hybridScore,
   reachOf,
@@ -108,7 +109,9 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
   const baseline = baselineOf(rows, width);
   const reachOptions = options.extremeness === false ? undefined : { ...DEFAULT_REACH_OPTIONS, ...options.extremeness };
   const extremeness = reachOptions && extremenessBranchOf(rows, featureSet, baseline, forestCalibration.threshold, reachOptions);
-  const { threshold, severity } = extremeness ? calibrate(hybridScores(scores, rows, extremeness), contamination) : forestCalibration;
+  const { threshold, severity } = extremeness
+    ? calibrate(hybridScores(scores, rows, extremeness), contamination, thresholdCeiling(extremeness))
+    : forestCalibration;
   const onnx = exportForestToOnnx(forest, {
     metadata: { name, feature_set_version: String(featureSet.version), feature_names: featureSet.names.join(',') },
     ...(extremeness ? { extremeness } : {}),
@@ -180,14 +183,18 @@ export function hybridScores(forestScores: Float64Array, rows: readonly ArrayLik
   return forestScores.map((s, r) => hybridScore(s, rows[r]!, extremeness, rate));
 }
 
-/** Threshold and severity cut points from the training scores (see the top of this file). */
-export function calibrate(scores: ArrayLike<number>, contamination: number): Pick<Manifest, 'threshold' | 'severity'> {
+/**
+ * Threshold and severity cut points from the training scores (see the top of this file): the
+ * threshold the scores exceed at the contamination rate, never above `ceiling` (a float32 score;
+ * models/extremeness.ts thresholdCeiling).
+ */
+export function calibrate(scores: ArrayLike<number>, contamination: number, ceiling = Infinity): Pick<Manifest, 'threshold' | 'severity'> {
   const sorted = Float64Array.from(scores).sort();
   if (sorted.length === 0) throw new Error('cannot calibrate a threshold without training scores');
   const flagged = Math.floor(contamination * sorted.length);
   const highestNormal = sorted[sorted.length - 1 - flagged]!;
   // Scores are compared in float32 by the ONNX model: keep the threshold a float32 value too.
-  const threshold = roundUpToFloat32(highestNormal + THRESHOLD_MARGIN);
+  const threshold = Math.min(roundUpToFloat32(highestNormal + THRESHOLD_MARGIN), ceiling);
   const spread = Math.max(threshold - quantile(sorted, 0.5), 1e-6);
   const cut = (k: number): number => Math.max(threshold, Math.min(1, threshold + k * spread));
   return { threshold, severity: { low: threshold, medium: cut(0.25), high: cut(0.5), critical: cut(1) } };

@@ -22,8 +22,8 @@ for category in "$nab_dir"/data/*/; do
   echo "== $(basename "$category")"
   score --files "$(basename "$category")"
 done
-# The detector at its own operating point: the `flag` column (the model's own threshold, at an
-# incident's onset) as the score, with a fixed threshold instead of the one optimised on the labels.
+# The detector at its own operating point: the `flag` column (the row pages its host: the model's own
+# threshold, models/page.ts) as the score, with a fixed threshold instead of the one optimised on the labels.
 python3 - "$out" "$own/results" <<'PY'
 import csv, pathlib, sys
 src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])

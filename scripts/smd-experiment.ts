@@ -13,6 +13,7 @@
  *     [--retrain-days D]   scheduled retraining: every D days of the test half, a new model on the history so far
  *                          less the rows the models before it flagged (each row flagged at its model's own threshold)
  *     [--ranking reach|z-sum|z-max|level] [--ranking-keep N]   write top_metrics for scripts/smd-attribution.ts
+ *     [--dump]   also write each row's extremeness distances and forest score, for scripts/smd_variants.py
  *   SMD_DIR  the SMD set (default ../shared/smd)
  *
  * SMD has no timestamps: row i of the train half is at 2019-01-01T00:00Z + i minutes, the test half
@@ -51,6 +52,7 @@ function main(): void {
       ranking: { type: 'string' },
       'ranking-keep': { type: 'string', default: '38' },
       diagnose: { type: 'boolean', default: false },
+      dump: { type: 'boolean', default: false },
       'retrain-days': { type: 'string', default: '0' },
     },
   });
@@ -122,6 +124,8 @@ function main(): void {
     console.error(
       `${machine}: ${train.timestamps.length} train / ${test.timestamps.length} test rows, threshold ${threshold.toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
+    if (flags.dump && model.extremeness)
+      dumpRows(join(out, machine), model, trainFeatures.slice(firstTrainingRow(train.timestamps)), testFeatures, featureSet.names);
     if (flags.diagnose && model.extremeness) {
       const labels = readMetricCsv(join(smdDir, 'data/test_label', `${machine}.txt`), CLOCK).columns.m1!;
       diagnose(labels, model.extremeness, featureSet.names, testFeatures, scores, threshold);
@@ -136,6 +140,31 @@ function main(): void {
     },
   );
   process.stdout.write(report);
+}
+
+/**
+ * --dump: what scripts/smd_variants.py needs to score variants of the extremeness branch and the
+ * threshold without retraining: per row (train rows after the warm-up, then test rows) the signed
+ * distance (x - center) / reach of every branch feature (float32, row-major) and the forest's
+ * score (float64); the branch and the model's threshold as JSON.
+ */
+function dumpRows(prefix: string, model: ReturnType<typeof trainModel>, train: Float64Array[], test: Float64Array[], names: readonly string[]): void {
+  const branch = model.extremeness!;
+  const rows = [...train, ...test];
+  const distances = new Float32Array(rows.length * branch.features.length);
+  rows.forEach((row, r) => branch.features.forEach((f, k) => (distances[r * branch.features.length + k] = (row[f]! - branch.center[k]!) / branch.reach[k]!)));
+  writeFileSync(`${prefix}.distances.f32`, distances);
+  writeFileSync(`${prefix}.forest.f64`, model.forest.score(rows));
+  writeFileSync(
+    `${prefix}.json`,
+    JSON.stringify({
+      trainRows: train.length,
+      testRows: test.length,
+      features: branch.features.map((f) => names[f]),
+      threshold: model.manifest.threshold,
+      anchor: branch.threshold,
+    }),
+  );
 }
 
 /** SMD's rows are a minute apart. */

@@ -3,7 +3,17 @@ import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
 import { ONNX_INPUT, ONNX_OUTPUT, parseManifest } from '../../core/manifest.js';
-import { FOREST_WEIGHT, combinedScore, extremenessFeatures, extremenessOf, extremenessRate, extremenessScore, reachOf } from '../../models/extremeness.js';
+import {
+  ALWAYS_ANOMALOUS_EXTREMENESS,
+  FOREST_WEIGHT,
+  combinedScore,
+  extremenessFeatures,
+  extremenessOf,
+  extremenessRate,
+  extremenessScore,
+  reachOf,
+  thresholdCeiling,
+} from '../../models/extremeness.js';
 import { seededRandom } from '../../models/forest/random.js';
 import { DEFAULT_CONTAMINATION, calibrate, trainModel, type TrainedModel } from '../../models/train.js';
 
@@ -86,10 +96,28 @@ describe('hybrid model (trainModel)', () => {
       forestWeight: FOREST_WEIGHT,
     });
     expect(model.extremeness!.threshold).toBe(calibrate(model.forest.score(training), DEFAULT_CONTAMINATION).threshold);
-    expect(m.threshold).toBe(calibrate(model.score(training), DEFAULT_CONTAMINATION).threshold);
+    expect(m.threshold).toBe(calibrate(model.score(training), DEFAULT_CONTAMINATION, thresholdCeiling(model.extremeness!)).threshold);
+    expect(m.threshold).toBeLessThan(thresholdCeiling(model.extremeness!)); // a clean history: the ceiling does not bind
     expect(m.threshold).toBeLessThanOrEqual(model.extremeness!.threshold);
     expect(model.extremeness?.features).toEqual(extremenessFeatures(featureSet));
     expect(model.extremeness?.reach).toHaveLength(model.extremeness!.features.length);
+  });
+
+  it("keeps the threshold at or below the score of one feature ALWAYS_ANOMALOUS_EXTREMENESS reaches out when the history's own incidents sit higher", () => {
+    // A history that holds incidents of its own: 0.5 % of the rows (more than the 0.2 % contamination) with cpu_pct far out.
+    const history = Array.from({ length: 3000 }, (_, r) => (r % 200 === 0 ? ordinary().map((v, f) => (f === 0 ? v + 5000 : v)) : ordinary()));
+    const withIncident = trainModel(history, featureSet, { seed: 9, trees: 50 });
+    const ceiling = thresholdCeiling(withIncident.extremeness!);
+    expect(calibrate(withIncident.score(history), DEFAULT_CONTAMINATION).threshold).toBeGreaterThan(ceiling); // the contamination rate alone: above the incidents' level
+    expect(withIncident.manifest.threshold).toBe(ceiling);
+    expect(withIncident.manifest.severity.low).toBe(ceiling);
+    // A new incident as far out as ALWAYS_ANOMALOUS_EXTREMENESS reaches is flagged.
+    const { center, reach, features } = withIncident.extremeness!;
+    const cpuLevel = features.indexOf(0);
+    const row = ordinary();
+    row[0] = center[cpuLevel]! + ALWAYS_ANOMALOUS_EXTREMENESS * reach[cpuLevel]! * 1.01;
+    expect(withIncident.score([row])[0]).toBeGreaterThanOrEqual(withIncident.manifest.threshold);
+    expect(extremenessOf(history[0]!, withIncident.extremeness!)).toBeGreaterThan(ALWAYS_ANOMALOUS_EXTREMENESS); // the history's incident is further out still
   });
 
   it('flags one feature far beyond its training range even where the forest alone stays below the threshold', () => {

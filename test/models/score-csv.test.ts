@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMetricCsv, type MetricCsv } from '../../models/csv.js';
 import { probationaryRows, scaledScore, scoreCsvDir, scoreMetricCsv, scoreScaleOf, type RowOutputs } from '../../models/score-csv.js';
+import { DEFAULT_PAGE_INTERVAL_MS, pagedScore } from '../../models/page.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const STEP = 5 * 60_000;
@@ -51,10 +52,10 @@ describe('score-csv (NAB protocol)', () => {
     const text = series(1200, 900);
     const a = scoreMetricCsv(parseMetricCsv(text), options).scores;
     const lines = text.split('\n');
-    lines[1001] = lines[1001]!.replace(/,[^,]*$/, ',500');
+    lines[1101] = lines[1101]!.replace(/,[^,]*$/, ',500');
     const b = scoreMetricCsv(parseMetricCsv(lines.join('\n')), options).scores;
-    expect([...b.slice(0, 1000)]).toEqual([...a.slice(0, 1000)]);
-    expect(b[1000]).not.toBe(a[1000]);
+    expect([...b.slice(0, 1100)]).toEqual([...a.slice(0, 1100)]);
+    expect(b[1100]).not.toBe(a[1100]);
   });
 
   it('writes timestamp,value,anomaly_score: one row per input row, same order, same relative paths', () => {
@@ -88,7 +89,7 @@ describe('score-csv (NAB protocol)', () => {
     expect(flagged).toContain(1500);
     // Only onsets are flagged: never two rows of one incident.
     expect(flagged.filter((i) => i > 1500 && i < 1506)).toEqual([]);
-    flagged.forEach((i) => expect(planted.scores[i]).toBeGreaterThan(0));
+    expect(planted.scores[1500]).toBeGreaterThan(0);
 
     const random = rng(9);
     const lines = ['timestamp,value'];
@@ -184,12 +185,21 @@ describe('score-csv (NAB protocol)', () => {
     expect(scored[0]!.model).toBe(1);
     expect(scored.at(-1)!.model).toBeGreaterThan(3);
     for (let k = 1; k < scored.length; k++) expect(scored[k]!.model).toBeGreaterThanOrEqual(scored[k - 1]!.model);
+    let lastPage = Number.NEGATIVE_INFINITY;
     for (const r of scored) {
-      // What the row reported is its scaled score at an onset, else 0; its flag is the own threshold at an onset.
+      // What the row reported is its scaled score, with the page's bonus where it pages, at an onset, else 0.
       expect(r.scaled).toBe(scaledScore(r.raw, r.scale));
-      expect([0, r.scaled]).toContain(scores[r.index]);
-      expect(flags[r.index]).toBe(r.raw >= r.threshold && scores[r.index]! > 0 ? 1 : 0);
+      expect([0, pagedScore(r.scaled, r.page)]).toContain(scores[r.index]);
+      // Its flag is the page: at or above the model's own threshold, and no page of the host in the past 12 hours unless it escalates.
+      const t = csv.timestamps[r.index]!;
+      if (r.page) expect(r.raw).toBeGreaterThanOrEqual(r.threshold);
+      if (r.raw >= r.threshold && t - lastPage > DEFAULT_PAGE_INTERVAL_MS) expect(r.page).toBe(true);
+      expect(flags[r.index]).toBe(r.page ? 1 : 0);
+      if (r.page) lastPage = t;
     }
+    // The planted runaway pages, though a marginal page came three hours before it.
+    expect(flags[1200]).toBe(1);
+    expect(scored.filter((r) => r.page && r.index < 1200 && r.index >= 1200 - 36).length).toBeGreaterThan(0);
     // The planted runaway: far beyond every feature's reach, where a normal row stays within it.
     expect(Math.max(...scored.filter((r) => r.index >= 1200 && r.index < 1206).map((r) => r.extremeness))).toBeGreaterThan(1);
     const normal = scored.filter((r) => r.index < 1150).map((r) => r.extremeness);
