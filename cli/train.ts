@@ -39,7 +39,11 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed: the same data and seed give the same model', String(FOREST_DEFAULTS.seed))
     .option('--trees <n>', 'trees in the forest', String(FOREST_DEFAULTS.trees))
     .option('--subsample <n>', 'rows per tree', String(FOREST_DEFAULTS.subsample))
-    .option('--contamination <share>', 'expected share of anomalies in the history; sets the threshold', String(DEFAULT_CONTAMINATION))
+    .option(
+      '--contamination <share>',
+      'expected share of anomalies in the history; sets the threshold (never above the score of one feature ten times its normal reach out)',
+      String(DEFAULT_CONTAMINATION),
+    )
     .option('--name <name>', 'model name (lower kebab case)', DEFAULT_MODEL_NAME)
     .option('--version <version>', 'model version (default: creation time + sha256 prefix)')
     .addHelpText(
