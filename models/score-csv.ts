@@ -23,10 +23,10 @@
  * Besides the score, each row gets the model's own decision, `flag`: 1 where the row pages its host
  * (models/page.ts): its score is at or above the threshold the model calibrated on its training
  * rows (models/train.ts, the default contamination, no labels) and the host was not paged in the
- * past 12 hours, or only at a severity two levels lower. NAB scored on `flag` with a fixed threshold is the detector at its own operating
- * point. The reported score carries the page too (pagedScore): a row that pages its host scores a
- * little higher than one of the same scaled score that does not, so one threshold over many files
- * respects each file's own threshold.
+ * past 12 hours, or only at a severity two levels lower. NAB scored on `flag` with a fixed
+ * threshold is the detector at its own operating point. The reported score carries the page too
+ * (pagedScore): a row that pages its host scores a little higher than one of the same scaled score
+ * that does not, so one threshold over many files respects each file's own threshold.
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
