@@ -9,14 +9,16 @@
  *
  * OUT/<category>/<file>.csv, one line per row the first model primed the onset with (priming 1)
  * and per scored row: index,time,priming,model,raw,forest,extremeness,scaled,upper,spread,median,
- * threshold,reported,flag. `reported` and `flag` are what `npm run nab` writes for the row (the
- * onset's score, the model's own decision); rows of the probationary period that prime nothing are
- * left out (they score 0).
+ * threshold,paged,reported,flag. `paged` is the score the onset takes (the scaled score with the
+ * page's bonus, models/page.ts); `reported` and `flag` are what `npm run nab` writes for the row (the
+ * onset's score, the page); rows of the probationary period that prime nothing are left out (they
+ * score 0).
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readMetricCsv } from '../models/csv.js';
+import { pagedScore } from '../models/page.js';
 import { scoreMetricCsv, type RowOutputs } from '../models/score-csv.js';
 
 const { values: flags, positionals } = parseArgs({ options: { seed: { type: 'string', default: '1' } }, allowPositionals: true });
@@ -39,7 +41,7 @@ const walk = (dir: string): void => {
 };
 walk(dataDir);
 
-const HEADER = 'index,time,priming,model,raw,forest,extremeness,scaled,upper,spread,median,threshold,reported,flag';
+const HEADER = 'index,time,priming,model,raw,forest,extremeness,scaled,upper,spread,median,threshold,paged,reported,flag';
 for (const file of files) {
   const csv = readMetricCsv(file);
   const rows: RowOutputs[] = [];
@@ -58,6 +60,7 @@ for (const file of files) {
       r.scale.spread,
       r.scale.median,
       r.threshold,
+      pagedScore(r.scaled, r.page),
       r.priming ? '' : scores[r.index],
       r.priming ? '' : own[r.index],
     ].join(','),

@@ -25,9 +25,6 @@ from collections import deque
 import numpy as np
 
 DAY_MS = 86_400_000
-# models/page.ts PAGE_BONUS: the share a page adds to the reported score (main() checks that the
-# recomputed scores give back what `npm run nab` reported, so a change there shows here).
-PAGE_BONUS = 0.1
 CATEGORIES = ['artificialWithAnomaly', 'realKnownCause', 'realTraffic', 'realAdExchange', 'realTweets']
 PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate']
 
@@ -61,11 +58,6 @@ def onsets(times, scores, priming, window_ms=DAY_MS):
         past.append((t, s))
     out[priming] = np.nan
     return out
-
-
-def paged(columns):
-    """models/page.ts pagedScore: the scaled score plus PAGE_BONUS where the row pages its host (`flag`), in [0, 1]."""
-    return (columns['scaled'] + PAGE_BONUS * (np.nan_to_num(columns['flag']) == 1)) / (1 + PAGE_BONUS)
 
 
 def write_results(files, variant, nab_dir, out_dir):
@@ -119,10 +111,10 @@ def main():
     worst = 0.0
     for columns in files.values():
         priming = columns['priming'] == 1
-        again = onsets(columns['time'], paged(columns), priming)
+        again = onsets(columns['time'], columns['paged'], priming)
         worst = max(worst, float(np.nanmax(np.abs(again[~priming] - columns['reported'][~priming]), initial=0.0)))
     print(f'onset recomputed from the dumped scores: largest difference from what npm run nab reported {worst:.2e}')
-    evaluate(files, paged, args.nab_dir, 'as dumped')
+    evaluate(files, lambda c: c['paged'], args.nab_dir, 'as dumped')
 
 
 if __name__ == '__main__':

@@ -3,7 +3,8 @@
 A variant is a function of one machine's dump (a dict: `distances`, the signed (x - center) / reach of
 every extremeness feature per row, float32 [rows, features]; `forest`, the forest's score per row;
 `features`, the feature names; `train_rows`, the rows of the train half after the warm-up, which come
-first; `threshold`, the model's own threshold; `anchor`, the extremeness branch's threshold) that
+first; `threshold`, the model's own threshold; `anchor`, the extremeness branch's threshold;
+`forest_weight`, the forest's share in the hybrid score) that
 returns (score, flag) for every row; the test rows are written as RESULTS/<machine>.csv and scored
 with the set's scorer. Seconds per variant, against a minute for the experiment loop.
 
@@ -24,10 +25,6 @@ import tempfile
 
 import numpy as np
 
-# models/extremeness.ts FOREST_WEIGHT.
-FOREST_WEIGHT = 0.3
-
-
 def load(dump):
     """{machine: dump} for every machine the experiment loop dumped."""
     machines = {}
@@ -45,6 +42,7 @@ def load(dump):
             'test_rows': meta['testRows'],
             'threshold': meta['threshold'],
             'anchor': meta['anchor'],
+            'forest_weight': meta['forestWeight'],
         }
     return machines
 
@@ -54,7 +52,7 @@ def hybrid(m, extremeness=None):
     e = np.abs(m['distances']).max(axis=1) if extremeness is None else extremeness
     compressed = np.minimum(e, 1 + np.log(np.maximum(e, 1)))
     score = 1 - (1 - m['anchor']) ** compressed
-    return score + FOREST_WEIGHT * np.maximum(m['forest'] - score, 0)
+    return score + m['forest_weight'] * np.maximum(m['forest'] - score, 0)
 
 
 def evaluate(dump, variant, smd_dir='../shared/smd', name='variant'):
