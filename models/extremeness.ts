@@ -4,11 +4,14 @@
  *
  * An Isolation Forest with many features barely reacts when ONE feature is extreme, and it scores
  * anything beyond its training range like its most extreme training points. The extremeness branch
- * covers that: E = max over features of |x - center| / reach, where a feature's reach is how far
- * from its training median it may go before it alone makes a sample anomalous (calibrated per
- * feature in models/train.ts: a margin beyond the feature's own training range, so a feature that
- * is heavy-tailed in normal operation needs a bigger excursion than a calm one). E is mapped
- * monotonically onto the forest's score scale:
+ * covers that. A feature's distance is |x - center| / reach, where its reach is how far from its
+ * training median it may go before it alone makes a sample anomalous (calibrated per feature in
+ * models/train.ts: a margin beyond the feature's own training range, so a feature that is
+ * heavy-tailed in normal operation needs a bigger excursion than a calm one). A metric's distance
+ * is the largest of its features'. E is the largest metric's distance plus CORROBORATION of the
+ * second's, CORROBORATION² of the third's, and so on: one metric far out makes a sample anomalous
+ * on its own (E is never below the largest distance), and every other metric out at the same time
+ * adds evidence. E is mapped monotonically onto the forest's score scale:
  *
  *   extremeness score = 1 - (1 - threshold)^E = 1 - exp(E * ln(1 - threshold))
  *
@@ -29,7 +32,8 @@
  * rate of change): vol_short, a log ratio of variabilities, goes far out whenever a spiky metric
  * turns quiet for a while, which is no anomaly on its own; the forest still sees it.
  * models/onnx/export.ts computes the same arithmetic inside the ONNX graph (IsNaN, Where, Sub, Abs,
- * Div, ReduceMax, Max, Log, Add, Min, Mul, Exp, Sub, then Sub, Relu, Mul, Add for the combination);
+ * Div, Gather and ReduceMax per metric, TopK, Mul, ReduceSum, then Max, Log, Add, Min, Mul, Exp, Sub,
+ * and Sub, Relu, Mul, Add for the combination);
  * this module does it step by step in float32 as onnxruntime does, so the two agree (the parity test
  * bounds the difference by 1e-6). A NaN feature carries no evidence: it counts as
  * its center. ±Infinity and values beyond float32 give E = Infinity and score 1.
@@ -44,11 +48,37 @@ export function featureKindOf(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1);
 }
 
+/** The metric a feature name belongs to (`cpu_pct.level` -> `cpu_pct`). */
+export function metricOfFeature(name: string): string {
+  return name.slice(0, name.lastIndexOf('.'));
+}
+
 /** Indices in the feature vector of the features the branch looks at. */
 export function extremenessFeatures(featureSet: FeatureSet): number[] {
   const wanted = new Set<string>(EXTREMENESS_FEATURES);
   return featureSet.names.flatMap((name, f) => (wanted.has(featureKindOf(name)) ? [f] : []));
 }
+
+/** The branch's features grouped by metric: per metric (in order of first appearance), the positions in `features` of its features. */
+export function metricGroups(featureSet: FeatureSet, features: readonly number[]): number[][] {
+  const groups = new Map<string, number[]>();
+  features.forEach((f, k) => {
+    const metric = metricOfFeature(featureSet.names[f]!);
+    groups.set(metric, [...(groups.get(metric) ?? []), k]);
+  });
+  return [...groups.values()];
+}
+
+/**
+ * How much each further metric out at the same time adds to E, as a share of the one ranked above
+ * it. An incident on a server shows in several of its metrics at once (a runaway process in CPU,
+ * load and context switches; a failing disk in latency, queue and throughput), while a lone metric's
+ * blip is most of what a host's ordinary noise is made of: halving each rank's weight lets two
+ * metrics at 0.8 of their reach outrank one at 1.1 without letting thirty quiet metrics add up to
+ * an alarm (their sum is at most twice the largest). A single metric is unaffected. How it was
+ * measured: docs/detection.md (experiment 24).
+ */
+export const CORROBORATION = 0.5;
 
 export interface ExtremenessBranch {
   /** Indices of the features the branch looks at; center and reach are aligned with these. */
@@ -57,6 +87,8 @@ export interface ExtremenessBranch {
   readonly center: readonly number[];
   /** Per feature: the distance from the center at which the feature alone reaches the threshold (> 0). */
   readonly reach: readonly number[];
+  /** Per metric: the positions in `features` of its features (metricGroups); every position in exactly one metric. */
+  readonly metrics: readonly (readonly number[])[];
   /** Where E = 1 lands (0 < threshold < 1): the forest's calibrated threshold, on the forest's score scale. */
   readonly threshold: number;
 }
@@ -67,16 +99,30 @@ export function extremenessRate(threshold: number): number {
   return Math.fround(Math.log(1 - threshold));
 }
 
-/** max over the branch's features of |x - center| / reach, in float32 like the ONNX graph; NaN counts as the center. */
-export function extremenessOf(row: ArrayLike<number>, branch: Pick<ExtremenessBranch, 'features' | 'center' | 'reach'>): number {
-  let max = 0;
-  for (let k = 0; k < branch.features.length; k++) {
-    const c = Math.fround(branch.center[k]!);
-    const x = Math.fround(row[branch.features[k]!]!);
-    const z = Math.fround(Math.abs(Math.fround((Number.isNaN(x) ? c : x) - c)) / Math.fround(branch.reach[k]!));
-    if (z > max) max = z;
+/**
+ * E of a row, in float32 like the ONNX graph: per metric the largest |x - center| / reach of its
+ * features (NaN counts as the center), then the metrics' distances from the largest down, each
+ * weighted CORROBORATION times the one before, summed.
+ */
+export function extremenessOf(row: ArrayLike<number>, branch: Pick<ExtremenessBranch, 'features' | 'center' | 'reach' | 'metrics'>): number {
+  const distances = branch.metrics.map((positions) => {
+    let max = 0;
+    for (const k of positions) {
+      const c = Math.fround(branch.center[k]!);
+      const x = Math.fround(row[branch.features[k]!]!);
+      const z = Math.fround(Math.abs(Math.fround((Number.isNaN(x) ? c : x) - c)) / Math.fround(branch.reach[k]!));
+      if (z > max) max = z;
+    }
+    return max;
+  });
+  distances.sort((a, b) => b - a);
+  let sum = 0;
+  let weight = 1;
+  for (const d of distances) {
+    sum = Math.fround(sum + Math.fround(d * Math.fround(weight)));
+    weight *= CORROBORATION;
   }
-  return max;
+  return sum;
 }
 
 /** The extremeness score of E, in float32 (see the top of this file). */

@@ -29,6 +29,7 @@ import { buildManifest } from '../model-store/artifact.js';
 import { FOREST_DEFAULTS, trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { exportForestToOnnx, roundUpToFloat32 } from './onnx/export.js';
 import {
+  CORROBORATION,
   DEFAULT_REACH_OPTIONS,
   FOREST_WEIGHT,
   extremenessFeatures,
@@ -36,6 +37,7 @@ import {
   thresholdCeiling,
   featureKindOf,
   hybridScore,
+  metricGroups,
   reachOf,
   type ExtremenessBranch,
   type ReachOptions,
@@ -75,7 +77,7 @@ export interface TrainedModel {
 export const DEFAULT_CONTAMINATION = 0.002;
 export const DEFAULT_MODEL_NAME = 'vigil-host';
 export const ALGORITHM = 'isolation-forest (ml-isolation-forest 0.1.0, subsampled, seeded)';
-export const HYBRID_ALGORITHM = `per-feature extremeness + ${FOREST_WEIGHT} x the excess of ${ALGORITHM}`;
+export const HYBRID_ALGORITHM = `per-metric extremeness corroborated across metrics (${CORROBORATION} a rank) + ${FOREST_WEIGHT} x the excess of ${ALGORITHM}`;
 const SCORE_CHUNK = 5_000;
 /** Above the largest ONNX-vs-JS score difference (the parity test bounds it by 1e-6). */
 const THRESHOLD_MARGIN = 1e-6;
@@ -140,6 +142,7 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
               extremenessMinimumScales: reachOptions.minimumScales,
               extremenessAnchor: forestCalibration.threshold,
               forestWeight: FOREST_WEIGHT,
+              corroboration: CORROBORATION,
             }
           : {}),
       },
@@ -161,7 +164,13 @@ export function extremenessBranchOf(
 ): ExtremenessBranch {
   const features = extremenessFeatures(featureSet);
   const isLevel = features.map((f) => featureKindOf(featureSet.names[f]!) === 'level');
-  return { features, center: features.map((f) => baseline.center[f]!), reach: reachOf(rows, features, baseline, options, isLevel), threshold };
+  return {
+    features,
+    center: features.map((f) => baseline.center[f]!),
+    reach: reachOf(rows, features, baseline, options, isLevel),
+    metrics: metricGroups(featureSet, features),
+    threshold,
+  };
 }
 
 /** The branch's reach aligned with the feature vector (null where the branch does not look), for the manifest's baseline. */

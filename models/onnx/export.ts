@@ -10,7 +10,8 @@
  * column is combined with the extremeness score, per row:
  *
  *   features -> Gather the branch's features -> IsNaN / Where (NaN -> center) -> Sub center -> Abs -> Div reach
- *   -> ReduceMax over features (axes as an attribute at opset 17) = E -> min(E, 1 + ln(max(E, 1)))
+ *   -> Gather into [N, metrics, features of a metric] -> ReduceMax per metric (axes as an attribute at opset 17)
+ *   -> TopK (all metrics, largest first) -> Mul CORROBORATION^rank -> ReduceSum = E -> min(E, 1 + ln(max(E, 1)))
  *   -> Mul ln(1 - threshold) -> Exp
  *   -> 1 - that = extremeness score
  *   score = extremeness score + FOREST_WEIGHT x Relu(forest score - extremeness score)
@@ -26,7 +27,7 @@
 import { DataType, attr, encodeModel, tensor, type Node } from './proto.js';
 import { ONNX_INPUT, ONNX_OUTPUT } from '../../core/manifest.js';
 import type { Forest } from '../forest/forest.js';
-import { FOREST_WEIGHT, extremenessRate, type ExtremenessBranch } from '../extremeness.js';
+import { CORROBORATION, FOREST_WEIGHT, extremenessRate, type ExtremenessBranch } from '../extremeness.js';
 
 export const TREE_ENSEMBLE_OPSET = 3;
 export const DEFAULT_OPSET = 17;
@@ -62,7 +63,30 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
         `the extremeness branch needs feature indices in 0..${forest.features - 1} and one center and one reach per index; got ${n} indices, ${branch.center.length} centers, ${branch.reach.length} reaches`,
       );
     }
+    const positions = branch.metrics.flat();
+    if (
+      branch.metrics.some((group) => group.length === 0) ||
+      positions.length !== n ||
+      new Set(positions).size !== n ||
+      positions.some((k) => !(Number.isInteger(k) && k >= 0 && k < n))
+    ) {
+      throw new Error(
+        `the extremeness branch's metrics must split its ${n} feature positions (0..${n - 1}) into non-empty groups, each position once; got ${JSON.stringify(branch.metrics)}`,
+      );
+    }
+    // Per metric a row of its positions, padded to the widest metric by repeating its first (a repeat leaves the metric's max unchanged).
+    const width = Math.max(...branch.metrics.map((group) => group.length));
+    const metricPositions = branch.metrics.flatMap((group) => Array.from({ length: width }, (_, j) => group[j] ?? group[0]!));
+    const metrics = branch.metrics.length;
     initializers.push(
+      tensor.int64('metric_positions', [metrics, width], metricPositions),
+      tensor.int64('metric_count', [1], [metrics]),
+      tensor.float(
+        'rank_weights',
+        [metrics],
+        Array.from({ length: metrics }, (_, r) => CORROBORATION ** r),
+      ),
+      tensor.int64('metric_axis', [1], [1]),
       tensor.int64('branch_features', [n], branch.features),
       tensor.float('center', [n], branch.center),
       tensor.float('reach', [n], branch.reach),
@@ -94,7 +118,12 @@ function extremenessNodes(forestScore: string, output: string): Node[] {
     { opType: 'Sub', input: ['finite_or_center', 'center'], output: ['deviation'] },
     { opType: 'Abs', input: ['deviation'], output: ['distance'] },
     { opType: 'Div', input: ['distance', 'reach'], output: ['reach_share'] },
-    { opType: 'ReduceMax', input: ['reach_share'], output: ['extremeness'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 1)] },
+    // Per metric the largest share [N, metrics], then E = the shares from the largest down, weighted CORROBORATION^rank, summed.
+    { opType: 'Gather', input: ['reach_share', 'metric_positions'], output: ['reach_share_by_metric'], attribute: [attr.int('axis', 1)] },
+    { opType: 'ReduceMax', input: ['reach_share_by_metric'], output: ['metric_share'], attribute: [attr.ints('axes', [2]), attr.int('keepdims', 0)] },
+    { opType: 'TopK', input: ['metric_share', 'metric_count'], output: ['ranked_metric_share', 'metric_rank_order'], attribute: [attr.int('axis', 1)] },
+    { opType: 'Mul', input: ['ranked_metric_share', 'rank_weights'], output: ['weighted_metric_share'] },
+    { opType: 'ReduceSum', input: ['weighted_metric_share', 'metric_axis'], output: ['extremeness'], attribute: [attr.int('keepdims', 1)] },
     // E beyond 1 becomes 1 + ln E: min(E, 1 + ln(max(E, 1))) (models/extremeness.ts compressedExtremeness).
     { opType: 'Max', input: ['extremeness', 'one'], output: ['extremeness_at_least_one'] },
     { opType: 'Log', input: ['extremeness_at_least_one'], output: ['log_extremeness'] },

@@ -5,12 +5,14 @@ import { featureSetFor } from '../../core/features.js';
 import { ONNX_INPUT, ONNX_OUTPUT, parseManifest } from '../../core/manifest.js';
 import {
   ALWAYS_ANOMALOUS_EXTREMENESS,
+  CORROBORATION,
   FOREST_WEIGHT,
   combinedScore,
   extremenessFeatures,
   extremenessOf,
   extremenessRate,
   extremenessScore,
+  metricGroups,
   reachOf,
   thresholdCeiling,
 } from '../../models/extremeness.js';
@@ -51,10 +53,24 @@ describe('extremeness branch', () => {
   });
 
   it('takes the largest distance in reaches over its features only; NaN counts as the center, ±Infinity as infinitely far', () => {
-    const branch = { features: [0, 2, 3], center: [0, 10, -5], reach: [1, 2, 4] };
+    const branch = { features: [0, 2, 3], center: [0, 10, -5], reach: [1, 2, 4], metrics: [[0, 1, 2]] };
     expect(extremenessOf([0.5, 1e9, 13, -5], branch)).toBe(1.5);
     expect(extremenessOf([Number.NaN, 0, 10, -7], branch)).toBe(0.5);
     expect(extremenessOf([0, 0, Number.NEGATIVE_INFINITY, -5], branch)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('adds each further metric out at the same time at CORROBORATION times the weight of the one ranked above it', () => {
+    // Three metrics: features 0-1, 2, and 3; every reach 1, every center 0.
+    const branch = { features: [0, 1, 2, 3], center: [0, 0, 0, 0], reach: [1, 1, 1, 1], metrics: [[0, 1], [2], [3]] };
+    expect(extremenessOf([0, 1.2, 0, 0], branch)).toBeCloseTo(1.2, 6); // one metric alone: its own distance
+    expect(extremenessOf([0.4, 1.2, 0, 0], branch)).toBeCloseTo(1.2, 6); // a metric counts once, by its largest feature
+    expect(extremenessOf([0, 0.8, 0.8, 0], branch)).toBeCloseTo(0.8 + CORROBORATION * 0.8, 6); // two metrics at 0.8 outrank one at 1.1
+    expect(extremenessOf([0, 0.8, 0.8, 0], branch)).toBeGreaterThan(extremenessOf([0, 1.1, 0, 0], branch));
+    expect(extremenessOf([0, 0.2, 0.9, 0.5], branch)).toBeCloseTo(0.9 + CORROBORATION * 0.5 + CORROBORATION ** 2 * 0.2, 6); // ranked, whatever the order
+    expect(metricGroups(featureSet, extremenessFeatures(featureSet))).toEqual([
+      [0, 1, 2, 3, 4],
+      [5, 6, 7, 8, 9],
+    ]);
   });
 
   it('combines: the extremeness score, plus FOREST_WEIGHT of the forest score above it, never above the larger of the two', () => {
@@ -87,13 +103,14 @@ describe('extremeness branch', () => {
 describe('hybrid model (trainModel)', () => {
   it('records the branch in the manifest, anchors it at the forest threshold, calibrates the threshold on the hybrid scores', () => {
     const m = parseManifest(JSON.parse(JSON.stringify(model.manifest)));
-    expect(m.training.algorithm).toMatch(/per-feature extremeness \+ 0.3 x the excess of isolation-forest/);
+    expect(m.training.algorithm).toMatch(/per-metric extremeness corroborated across metrics \(0.5 a rank\) \+ 0.3 x the excess of isolation-forest/);
     expect(m.training.params).toMatchObject({
       extremenessTail: 0.001,
       extremenessMargin: 3,
       extremenessMinimumScales: 3,
       extremenessAnchor: model.extremeness!.threshold,
       forestWeight: FOREST_WEIGHT,
+      corroboration: CORROBORATION,
     });
     expect(model.extremeness!.threshold).toBe(calibrate(model.forest.score(training), DEFAULT_CONTAMINATION).threshold);
     expect(m.threshold).toBe(calibrate(model.score(training), DEFAULT_CONTAMINATION, thresholdCeiling(model.extremeness!)).threshold);
@@ -145,8 +162,12 @@ describe('hybrid model (trainModel)', () => {
         cases.push({ kind, row });
       }
     };
-    add('ordinary', 4000, () => undefined);
+    add('ordinary', 3000, () => undefined);
     add('one feature far out', 2000, (row) => (row[Math.floor(random() * F)] = pick([-1, 1]) * 10 ** (random() * 4)));
+    add('two features far out', 1000, (row) => {
+      row[Math.floor(random() * F)] = pick([-1, 1]) * 10 ** (random() * 3);
+      row[Math.floor(random() * F)] = pick([-1, 1]) * 10 ** (random() * 3);
+    });
     add('NaN', 1000, (row) => (row[Math.floor(random() * F)] = Number.NaN));
     add('all NaN', 500, (row) => row.fill(Number.NaN));
     add('Infinity', 1000, (row) => (row[Math.floor(random() * F)] = pick([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])));
