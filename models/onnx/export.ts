@@ -9,8 +9,8 @@
  * With an extremeness branch (models/extremeness.ts, the hybrid model score), the forest's score
  * column is combined with the extremeness score, per row:
  *
- *   features -> Gather the branch's features -> IsNaN / Where (NaN -> center) -> Sub center -> Abs -> Div reach
- *   -> Gather into [N, metrics, features of a metric] -> ReduceMax per metric (axes as an attribute at opset 17)
+ *   features -> Gather the branch's features as [N, metrics, features of a metric] -> IsNaN / Where (NaN -> center)
+ *   -> Sub center -> Abs -> Div reach -> ReduceMax per metric (axes as an attribute at opset 17)
  *   -> TopK (all metrics, largest first) -> Mul CORROBORATION^rank -> ReduceSum = E -> min(E, 1 + ln(max(E, 1)))
  *   -> Mul ln(1 - threshold) -> Exp
  *   -> 1 - that = extremeness score
@@ -74,12 +74,27 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
         `the extremeness branch's metrics must split its ${n} feature positions (0..${n - 1}) into non-empty groups, each position once; got ${JSON.stringify(branch.metrics)}`,
       );
     }
-    // Per metric a row of its positions, padded to the widest metric by repeating its first (a repeat leaves the metric's max unchanged).
+    // The branch's features laid out [metrics, width]: per metric its features, padded to the widest metric by repeating
+    // its first (a repeat leaves the metric's largest distance unchanged); center and reach in the same layout.
     const width = Math.max(...branch.metrics.map((group) => group.length));
-    const metricPositions = branch.metrics.flatMap((group) => Array.from({ length: width }, (_, j) => group[j] ?? group[0]!));
+    const layout = branch.metrics.flatMap((group) => Array.from({ length: width }, (_, j) => group[j] ?? group[0]!));
     const metrics = branch.metrics.length;
     initializers.push(
-      tensor.int64('metric_positions', [metrics, width], metricPositions),
+      tensor.int64(
+        'branch_features',
+        [metrics, width],
+        layout.map((k) => branch.features[k]!),
+      ),
+      tensor.float(
+        'center',
+        [metrics, width],
+        layout.map((k) => branch.center[k]!),
+      ),
+      tensor.float(
+        'reach',
+        [metrics, width],
+        layout.map((k) => branch.reach[k]!),
+      ),
       tensor.int64('metric_count', [1], [metrics]),
       tensor.float(
         'rank_weights',
@@ -87,9 +102,6 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
         Array.from({ length: metrics }, (_, r) => CORROBORATION ** r),
       ),
       tensor.int64('metric_axis', [1], [1]),
-      tensor.int64('branch_features', [n], branch.features),
-      tensor.float('center', [n], branch.center),
-      tensor.float('reach', [n], branch.reach),
       tensor.float('log_one_minus_threshold', [], [extremenessRate(branch.threshold)]),
       tensor.float('one', [], [1]),
       tensor.float('forest_weight', [], [FOREST_WEIGHT]),
@@ -112,6 +124,7 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
 /** The extremeness branch (models/extremeness.ts) and its combination with the forest's score column [N, 1]. */
 function extremenessNodes(forestScore: string, output: string): Node[] {
   return [
+    // Gather with indices [metrics, width]: the branch's input is [N, metrics, width].
     { opType: 'Gather', input: [ONNX_INPUT, 'branch_features'], output: ['branch_input'], attribute: [attr.int('axis', 1)] },
     { opType: 'IsNaN', input: ['branch_input'], output: ['is_nan'] },
     { opType: 'Where', input: ['is_nan', 'center', 'branch_input'], output: ['finite_or_center'] },
@@ -119,8 +132,7 @@ function extremenessNodes(forestScore: string, output: string): Node[] {
     { opType: 'Abs', input: ['deviation'], output: ['distance'] },
     { opType: 'Div', input: ['distance', 'reach'], output: ['reach_share'] },
     // Per metric the largest share [N, metrics], then E = the shares from the largest down, weighted CORROBORATION^rank, summed.
-    { opType: 'Gather', input: ['reach_share', 'metric_positions'], output: ['reach_share_by_metric'], attribute: [attr.int('axis', 1)] },
-    { opType: 'ReduceMax', input: ['reach_share_by_metric'], output: ['metric_share'], attribute: [attr.ints('axes', [2]), attr.int('keepdims', 0)] },
+    { opType: 'ReduceMax', input: ['reach_share'], output: ['metric_share'], attribute: [attr.ints('axes', [2]), attr.int('keepdims', 0)] },
     { opType: 'TopK', input: ['metric_share', 'metric_count'], output: ['ranked_metric_share', 'metric_rank_order'], attribute: [attr.int('axis', 1)] },
     { opType: 'Mul', input: ['ranked_metric_share', 'rank_weights'], output: ['weighted_metric_share'] },
     { opType: 'ReduceSum', input: ['weighted_metric_share', 'metric_axis'], output: ['extremeness'], attribute: [attr.int('keepdims', 1)] },
