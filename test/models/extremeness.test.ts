@@ -17,6 +17,7 @@ import {
   thresholdCeiling,
 } from '../../models/extremeness.js';
 import { seededRandom } from '../../models/forest/random.js';
+import { exportForestToOnnx } from '../../models/onnx/export.js';
 import { DEFAULT_CONTAMINATION, calibrate, trainModel, type TrainedModel } from '../../models/train.js';
 
 const featureSet = featureSetFor(['cpu_pct', 'net_rx_bps']);
@@ -181,6 +182,16 @@ describe('hybrid model (trainModel)', () => {
     // The branch decides some rows: without it the far-out rows would score as the forest does.
     const forest = model.forest.score(cases.map((c) => c.row));
     expect(cases.filter((c, i) => c.kind === 'one feature far out' && js[i]! > forest[i]! + 1e-3).length).toBeGreaterThan(100);
+  });
+
+  it('refuses to export a branch whose metrics do not split its features, naming what it got', () => {
+    const branch = model.extremeness!;
+    const export_ = (metrics: number[][]) => () => exportForestToOnnx(model.forest, { extremeness: { ...branch, metrics } });
+    const all = branch.features.map((_, k) => k);
+    expect(export_([all.slice(1)])).toThrow(/must split its 10 feature positions \(0..9\) into non-empty groups, each position once; got \[\[1,/);
+    expect(export_([all, [0]])).toThrow(/each position once/);
+    expect(export_([all, []])).toThrow(/non-empty groups/);
+    expect(export_([all])).not.toThrow(); // one metric of every feature: a valid (if coarse) split
   });
 
   it('can be left out: the forest alone, as before', () => {
