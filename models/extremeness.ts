@@ -31,9 +31,9 @@
  * Only the features that measure the value itself take part (level, deviations from the normals,
  * rate of change): vol_short, a log ratio of variabilities, goes far out whenever a spiky metric
  * turns quiet for a while, which is no anomaly on its own; the forest still sees it.
- * models/onnx/export.ts computes the same arithmetic inside the ONNX graph (IsNaN, Where, Sub, Abs,
- * Div, Gather and ReduceMax per metric, TopK, Mul, ReduceSum, then Max, Log, Add, Min, Mul, Exp, Sub,
- * and Sub, Relu, Mul, Add for the combination);
+ * models/onnx/export.ts computes the same arithmetic inside the ONNX graph (Gather into [metrics,
+ * features of a metric], IsNaN, Where, Sub, Abs, Div, ReduceMax per metric, TopK, Mul, ReduceSum, then
+ * Max, Log, Add, Min, Mul, Exp, Sub, and Sub, Relu, Mul, Add for the combination);
  * this module does it step by step in float32 as onnxruntime does, so the two agree (the parity test
  * bounds the difference by 1e-6). A NaN feature carries no evidence: it counts as
  * its center. ±Infinity and values beyond float32 give E = Infinity and score 1.
