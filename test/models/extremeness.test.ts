@@ -184,6 +184,21 @@ describe('hybrid model (trainModel)', () => {
     expect(cases.filter((c, i) => c.kind === 'one feature far out' && js[i]! > forest[i]! + 1e-3).length).toBeGreaterThan(100);
   });
 
+  it('ONNX and the JS reference agree on a one-metric model too (E is that metric’s largest distance)', async () => {
+    const one = featureSetFor(['cpu_pct']);
+    const width = one.names.length;
+    const rows = Array.from({ length: 600 }, () => Array.from({ length: width }, (_, f) => gaussian() * (f + 1)));
+    const single = trainModel(rows, one, { seed: 3, trees: 10 });
+    expect(single.extremeness!.metrics).toEqual([single.extremeness!.features.map((_, k) => k)]);
+    const probes = Array.from({ length: 200 }, (_, i) => rows[i]!.map((v, f) => (i % 4 === 0 && f === i % width ? v * 50 : v)));
+    const oneSession = await ort.InferenceSession.create(single.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const data = new Float32Array(probes.length * width);
+    probes.forEach((row, r) => data.set(row, r * width));
+    const out = (await oneSession.run({ [ONNX_INPUT]: new ort.Tensor('float32', data, [probes.length, width]) }))[ONNX_OUTPUT]!.data as Float32Array;
+    const js = single.score(probes);
+    probes.forEach((_, i) => expect(Math.abs(js[i]! - out[i]!)).toBeLessThan(1e-6));
+  });
+
   it('refuses to export a branch whose metrics do not split its features, naming what it got', () => {
     const branch = model.extremeness!;
     const export_ = (metrics: number[][]) => () => exportForestToOnnx(model.forest, { extremeness: { ...branch, metrics } });
