@@ -1,6 +1,5 @@
 /**
  * The extremeness branch of the hybrid model score, and its JS reference.
- * (E beyond 1 is compressed to 1 + ln E before the mapping below: see compressedExtremeness.)
  *
  * An Isolation Forest with many features barely reacts when ONE feature is extreme, and it scores
  * anything beyond its training range like its most extreme training points. The extremeness branch
@@ -8,10 +7,12 @@
  * training median it may go before it alone makes a sample anomalous (calibrated per feature in
  * models/train.ts: a margin beyond the feature's own training range, so a feature that is
  * heavy-tailed in normal operation needs a bigger excursion than a calm one). A metric's distance
- * is the largest of its features'. E is the largest metric's distance plus CORROBORATION of the
- * second's, CORROBORATION² of the third's, and so on: one metric far out makes a sample anomalous
- * on its own (E is never below the largest distance), and every other metric out at the same time
- * adds evidence. E is mapped monotonically onto the forest's score scale:
+ * is the largest of its features', compressed beyond 1 to 1 + ln (compressedExtremeness). E is the
+ * largest metric's distance plus CORROBORATION of the second's, CORROBORATION² of the third's, and
+ * so on: one metric far out makes a sample anomalous on its own (E is never below the largest
+ * distance), and every other metric out at the same time adds evidence, while one metric a
+ * thousand reaches out counts like one eight reaches out and cannot outrank an incident several
+ * metrics show. E is mapped monotonically onto the forest's score scale:
  *
  *   extremeness score = 1 - (1 - threshold)^E = 1 - exp(E * ln(1 - threshold))
  *
@@ -32,8 +33,8 @@
  * rate of change): vol_short, a log ratio of variabilities, goes far out whenever a spiky metric
  * turns quiet for a while, which is no anomaly on its own; the forest still sees it.
  * models/onnx/export.ts computes the same arithmetic inside the ONNX graph (Gather into [metrics,
- * features of a metric], IsNaN, Where, Sub, Abs, Div, ReduceMax per metric, TopK, Mul, ReduceSum, then
- * Max, Log, Add, Min, Mul, Exp, Sub, and Sub, Relu, Mul, Add for the combination);
+ * features of a metric], IsNaN, Where, Sub, Abs, Div, ReduceMax per metric, Max, Log, Add, Min, TopK,
+ * Mul, ReduceSum, then Mul, Exp, Sub, and Sub, Relu, Mul, Add for the combination);
  * this module does it step by step in float32 as onnxruntime does, so the two agree (the parity test
  * bounds the difference by 1e-6). A NaN feature carries no evidence: it counts as
  * its center. ±Infinity and values beyond float32 give E = Infinity and score 1.
@@ -101,8 +102,8 @@ export function extremenessRate(threshold: number): number {
 
 /**
  * E of a row, in float32 like the ONNX graph: per metric the largest |x - center| / reach of its
- * features (NaN counts as the center), then the metrics' distances from the largest down, each
- * weighted CORROBORATION times the one before, summed.
+ * features (NaN counts as the center), compressed (compressedExtremeness), then the metrics'
+ * distances from the largest down, each weighted CORROBORATION times the one before, summed.
  */
 export function extremenessOf(row: ArrayLike<number>, branch: Pick<ExtremenessBranch, 'features' | 'center' | 'reach' | 'metrics'>): number {
   const distances = branch.metrics.map((positions) => {
@@ -113,7 +114,7 @@ export function extremenessOf(row: ArrayLike<number>, branch: Pick<ExtremenessBr
       const z = Math.fround(Math.abs(Math.fround((Number.isNaN(x) ? c : x) - c)) / Math.fround(branch.reach[k]!));
       if (z > max) max = z;
     }
-    return max;
+    return compressedExtremeness(max);
   });
   distances.sort((a, b) => b - a);
   let sum = 0;
@@ -125,9 +126,9 @@ export function extremenessOf(row: ArrayLike<number>, branch: Pick<ExtremenessBr
   return sum;
 }
 
-/** The extremeness score of E, in float32 (see the top of this file). */
+/** The extremeness score of E (extremenessOf), in float32 (see the top of this file). */
 export function extremenessScore(extremeness: number, rate: number): number {
-  return Math.fround(1 - Math.fround(Math.exp(Math.fround(compressedExtremeness(extremeness) * rate))));
+  return Math.fround(1 - Math.fround(Math.exp(Math.fround(extremeness * rate))));
 }
 
 /**
@@ -143,21 +144,28 @@ export function compressedExtremeness(extremeness: number): number {
 }
 
 /**
- * E at which a sample is anomalous whatever the training history: one feature this many reaches
- * from its center (with the default margin, 30 times the distance 99.9 % of its training rows stay
- * within). The model's threshold is calibrated as the score its training rows exceed only at the
- * contamination rate (models/train.ts), and when the history holds incidents of its own (a
- * process stuck for hours, a disk full) those are its highest scores: the threshold then sits at
- * an incident's level and the next incident like it is not flagged. The threshold never goes above
- * the extremeness score of this E (thresholdCeiling), so an excursion that far out always flags.
- * On a clean history the calibrated threshold is far below it and nothing changes. How it was
- * measured: docs/detection.md (experiment 21).
+ * How far out, in reaches, metrics must be for a sample to be anomalous whatever the training
+ * history: two metrics this far from their centers (with the default margin, 30 times the distance
+ * 99.9 % of their training rows stay within), or one metric alone on a one-metric host; a lone
+ * metric on a wider host needs about fifty reaches (the same E). The model's threshold is calibrated
+ * as the score its training rows exceed only at the contamination rate (models/train.ts), and when
+ * the history holds incidents of its own (a process stuck for hours, a disk full) those are its
+ * highest scores: the threshold then sits at an incident's level and the next incident like it is
+ * not flagged. The threshold never goes above the extremeness score of this E (thresholdCeiling), so
+ * an excursion that far out always flags. On a clean history the calibrated threshold is far below
+ * it and nothing changes. How it was measured: docs/detection.md (experiments 21 and 24).
  */
-export const ALWAYS_ANOMALOUS_EXTREMENESS = 10;
+export const ALWAYS_ANOMALOUS_REACHES = 10;
 
-/** The highest threshold a model with this branch may have: the extremeness score of ALWAYS_ANOMALOUS_EXTREMENESS (float32). */
-export function thresholdCeiling(branch: Pick<ExtremenessBranch, 'threshold'>): number {
-  return extremenessScore(ALWAYS_ANOMALOUS_EXTREMENESS, extremenessRate(branch.threshold));
+/** E of ALWAYS_ANOMALOUS_REACHES in the two largest metrics (the one metric of a one-metric branch). */
+export function alwaysAnomalousExtremeness(branch: Pick<ExtremenessBranch, 'metrics'>): number {
+  const each = compressedExtremeness(ALWAYS_ANOMALOUS_REACHES);
+  return branch.metrics.length > 1 ? Math.fround(each + Math.fround(each * CORROBORATION)) : each;
+}
+
+/** The highest threshold a model with this branch may have: the extremeness score of alwaysAnomalousExtremeness (float32). */
+export function thresholdCeiling(branch: Pick<ExtremenessBranch, 'threshold' | 'metrics'>): number {
+  return extremenessScore(alwaysAnomalousExtremeness(branch), extremenessRate(branch.threshold));
 }
 
 /** Share of the forest's score above the extremeness score that the hybrid score adds (see the top of this file). */

@@ -4,7 +4,7 @@ A variant is a function of one machine's dump (a dict: `distances`, the signed (
 every extremeness feature per row, float32 [rows, features]; `forest`, the forest's score per row;
 `features`, the feature names; `train_rows`, the rows of the train half after the warm-up, which come
 first; `threshold`, the model's own threshold; `anchor`, the extremeness branch's threshold;
-`forest_weight`, the forest's share in the hybrid score) that
+`forest_weight`, the forest's share in the hybrid score; `corroboration`, the weight of each further metric in E) that
 returns (score, flag) for every row; the test rows are written as RESULTS/<machine>.csv and scored
 with the set's scorer. Seconds per variant, against a minute for the experiment loop.
 
@@ -43,15 +43,31 @@ def load(dump):
             'threshold': meta['threshold'],
             'anchor': meta['anchor'],
             'forest_weight': meta['forestWeight'],
+            'corroboration': meta['corroboration'],
         }
     return machines
 
 
-def hybrid(m, extremeness=None):
-    """models/extremeness.ts hybridScore (in float64): E compressed beyond 1, mapped onto the anchor, plus the forest's share above it."""
-    e = np.abs(m['distances']).max(axis=1) if extremeness is None else extremeness
-    compressed = np.minimum(e, 1 + np.log(np.maximum(e, 1)))
-    score = 1 - (1 - m['anchor']) ** compressed
+def compressed(d):
+    """models/extremeness.ts compressedExtremeness: d up to 1, 1 + ln d beyond."""
+    return np.minimum(d, 1 + np.log(np.maximum(d, 1)))
+
+
+def extremeness(m, distances=None):
+    """models/extremeness.ts extremenessOf (in float64): per metric its features' largest |distance|, compressed,
+    then the metrics from the largest down weighted corroboration^rank, summed."""
+    d = np.abs(m['distances'] if distances is None else distances)
+    metrics = [name[:name.rindex('.')] for name in m['features']]
+    order = list(dict.fromkeys(metrics))
+    per_metric = np.column_stack([d[:, [k for k, x in enumerate(metrics) if x == metric]].max(axis=1) for metric in order])
+    ranked = -np.sort(-compressed(per_metric), axis=1)
+    return ranked @ (m['corroboration'] ** np.arange(ranked.shape[1]))
+
+
+def hybrid(m, e=None):
+    """models/extremeness.ts hybridScore (in float64): E (extremeness) mapped onto the anchor, plus the forest's share above it."""
+    e = extremeness(m) if e is None else e
+    score = 1 - (1 - m['anchor']) ** e
     return score + m['forest_weight'] * np.maximum(m['forest'] - score, 0)
 
 

@@ -10,8 +10,8 @@
  * column is combined with the extremeness score, per row:
  *
  *   features -> Gather the branch's features as [N, metrics, features of a metric] -> IsNaN / Where (NaN -> center)
- *   -> Sub center -> Abs -> Div reach -> ReduceMax per metric (axes as an attribute at opset 17)
- *   -> TopK (all metrics, largest first) -> Mul CORROBORATION^rank -> ReduceSum = E -> min(E, 1 + ln(max(E, 1)))
+ *   -> Sub center -> Abs -> Div reach -> ReduceMax per metric (axes as an attribute at opset 17) = d
+ *   -> min(d, 1 + ln(max(d, 1))) -> TopK (all metrics, largest first) -> Mul CORROBORATION^rank -> ReduceSum = E
  *   -> Mul ln(1 - threshold) -> Exp
  *   -> 1 - that = extremeness score
  *   score = extremeness score + FOREST_WEIGHT x Relu(forest score - extremeness score)
@@ -131,17 +131,22 @@ function extremenessNodes(forestScore: string, output: string): Node[] {
     { opType: 'Sub', input: ['finite_or_center', 'center'], output: ['deviation'] },
     { opType: 'Abs', input: ['deviation'], output: ['distance'] },
     { opType: 'Div', input: ['distance', 'reach'], output: ['reach_share'] },
-    // Per metric the largest share [N, metrics], then E = the shares from the largest down, weighted CORROBORATION^rank, summed.
+    // Per metric the largest share [N, metrics], beyond 1 compressed to 1 + ln: min(d, 1 + ln(max(d, 1)))
+    // (models/extremeness.ts compressedExtremeness); then E = those from the largest down, weighted CORROBORATION^rank, summed.
     { opType: 'ReduceMax', input: ['reach_share'], output: ['metric_share'], attribute: [attr.ints('axes', [2]), attr.int('keepdims', 0)] },
-    { opType: 'TopK', input: ['metric_share', 'metric_count'], output: ['ranked_metric_share', 'metric_rank_order'], attribute: [attr.int('axis', 1)] },
+    { opType: 'Max', input: ['metric_share', 'one'], output: ['metric_share_at_least_one'] },
+    { opType: 'Log', input: ['metric_share_at_least_one'], output: ['log_metric_share'] },
+    { opType: 'Add', input: ['log_metric_share', 'one'], output: ['one_plus_log_metric_share'] },
+    { opType: 'Min', input: ['metric_share', 'one_plus_log_metric_share'], output: ['compressed_metric_share'] },
+    {
+      opType: 'TopK',
+      input: ['compressed_metric_share', 'metric_count'],
+      output: ['ranked_metric_share', 'metric_rank_order'],
+      attribute: [attr.int('axis', 1)],
+    },
     { opType: 'Mul', input: ['ranked_metric_share', 'rank_weights'], output: ['weighted_metric_share'] },
     { opType: 'ReduceSum', input: ['weighted_metric_share', 'metric_axis'], output: ['extremeness'], attribute: [attr.int('keepdims', 1)] },
-    // E beyond 1 becomes 1 + ln E: min(E, 1 + ln(max(E, 1))) (models/extremeness.ts compressedExtremeness).
-    { opType: 'Max', input: ['extremeness', 'one'], output: ['extremeness_at_least_one'] },
-    { opType: 'Log', input: ['extremeness_at_least_one'], output: ['log_extremeness'] },
-    { opType: 'Add', input: ['log_extremeness', 'one'], output: ['one_plus_log_extremeness'] },
-    { opType: 'Min', input: ['extremeness', 'one_plus_log_extremeness'], output: ['compressed_extremeness'] },
-    { opType: 'Mul', input: ['compressed_extremeness', 'log_one_minus_threshold'], output: ['log_normal_share'] },
+    { opType: 'Mul', input: ['extremeness', 'log_one_minus_threshold'], output: ['log_normal_share'] },
     { opType: 'Exp', input: ['log_normal_share'], output: ['normal_share'] },
     { opType: 'Sub', input: ['one', 'normal_share'], output: ['extremeness_score'] },
     { opType: 'Sub', input: [forestScore, 'extremeness_score'], output: ['forest_excess'] },

@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
 import { ONNX_INPUT, ONNX_OUTPUT, parseManifest } from '../../core/manifest.js';
 import {
-  ALWAYS_ANOMALOUS_EXTREMENESS,
+  ALWAYS_ANOMALOUS_REACHES,
+  alwaysAnomalousExtremeness,
   CORROBORATION,
   FOREST_WEIGHT,
   combinedScore,
@@ -55,7 +56,7 @@ describe('extremeness branch', () => {
 
   it('takes the largest distance in reaches over its features only; NaN counts as the center, ±Infinity as infinitely far', () => {
     const branch = { features: [0, 2, 3], center: [0, 10, -5], reach: [1, 2, 4], metrics: [[0, 1, 2]] };
-    expect(extremenessOf([0.5, 1e9, 13, -5], branch)).toBe(1.5);
+    expect(extremenessOf([0.5, 1e9, 12, -5], branch)).toBe(1); // 12 is one reach (2) from 10: the largest
     expect(extremenessOf([Number.NaN, 0, 10, -7], branch)).toBe(0.5);
     expect(extremenessOf([0, 0, Number.NEGATIVE_INFINITY, -5], branch)).toBe(Number.POSITIVE_INFINITY);
   });
@@ -63,11 +64,14 @@ describe('extremeness branch', () => {
   it('adds each further metric out at the same time at CORROBORATION times the weight of the one ranked above it', () => {
     // Three metrics: features 0-1, 2, and 3; every reach 1, every center 0.
     const branch = { features: [0, 1, 2, 3], center: [0, 0, 0, 0], reach: [1, 1, 1, 1], metrics: [[0, 1], [2], [3]] };
-    expect(extremenessOf([0, 1.2, 0, 0], branch)).toBeCloseTo(1.2, 6); // one metric alone: its own distance
-    expect(extremenessOf([0.4, 1.2, 0, 0], branch)).toBeCloseTo(1.2, 6); // a metric counts once, by its largest feature
+    expect(extremenessOf([0, 0.9, 0, 0], branch)).toBeCloseTo(0.9, 6); // one metric alone: its own distance
+    expect(extremenessOf([0.4, 0.9, 0, 0], branch)).toBeCloseTo(0.9, 6); // a metric counts once, by its largest feature
     expect(extremenessOf([0, 0.8, 0.8, 0], branch)).toBeCloseTo(0.8 + CORROBORATION * 0.8, 6); // two metrics at 0.8 outrank one at 1.1
     expect(extremenessOf([0, 0.8, 0.8, 0], branch)).toBeGreaterThan(extremenessOf([0, 1.1, 0, 0], branch));
     expect(extremenessOf([0, 0.2, 0.9, 0.5], branch)).toBeCloseTo(0.9 + CORROBORATION * 0.5 + CORROBORATION ** 2 * 0.2, 6); // ranked, whatever the order
+    // Beyond one reach a metric's distance counts as 1 + ln d: one metric a thousand reaches out (E 7.9) does not outrank three fifty out (8.6).
+    expect(extremenessOf([0, 1000, 0, 0], branch)).toBeCloseTo(1 + Math.log(1000), 5);
+    expect(extremenessOf([0, 50, 50, 50], branch)).toBeGreaterThan(extremenessOf([0, 1000, 0, 0], branch));
     expect(metricGroups(featureSet, extremenessFeatures(featureSet))).toEqual([
       [0, 1, 2, 3, 4],
       [5, 6, 7, 8, 9],
@@ -121,7 +125,7 @@ describe('hybrid model (trainModel)', () => {
     expect(model.extremeness?.reach).toHaveLength(model.extremeness!.features.length);
   });
 
-  it("keeps the threshold at or below the score of one feature ALWAYS_ANOMALOUS_EXTREMENESS reaches out when the history's own incidents sit higher", () => {
+  it("keeps the threshold at or below the score of two metrics ALWAYS_ANOMALOUS_REACHES out when the history's own incidents sit higher", () => {
     // A history that holds incidents of its own: 0.5 % of the rows (more than the 0.2 % contamination) with cpu_pct far out.
     const history = Array.from({ length: 3000 }, (_, r) => (r % 200 === 0 ? ordinary().map((v, f) => (f === 0 ? v + 5000 : v)) : ordinary()));
     const withIncident = trainModel(history, featureSet, { seed: 9, trees: 50 });
@@ -129,13 +133,16 @@ describe('hybrid model (trainModel)', () => {
     expect(calibrate(withIncident.score(history), DEFAULT_CONTAMINATION).threshold).toBeGreaterThan(ceiling); // the contamination rate alone: above the incidents' level
     expect(withIncident.manifest.threshold).toBe(ceiling);
     expect(withIncident.manifest.severity.low).toBe(ceiling);
-    // A new incident as far out as ALWAYS_ANOMALOUS_EXTREMENESS reaches is flagged.
+    // A new incident with both metrics (cpu_pct's and net_rx_bps's levels) ALWAYS_ANOMALOUS_REACHES out is flagged.
     const { center, reach, features } = withIncident.extremeness!;
-    const cpuLevel = features.indexOf(0);
     const row = ordinary();
-    row[0] = center[cpuLevel]! + ALWAYS_ANOMALOUS_EXTREMENESS * reach[cpuLevel]! * 1.01;
+    for (const level of [0, featureSet.names.indexOf('net_rx_bps.level')]) {
+      const k = features.indexOf(level);
+      row[level] = center[k]! + ALWAYS_ANOMALOUS_REACHES * reach[k]! * 1.01;
+    }
     expect(withIncident.score([row])[0]).toBeGreaterThanOrEqual(withIncident.manifest.threshold);
-    expect(extremenessOf(history[0]!, withIncident.extremeness!)).toBeGreaterThan(ALWAYS_ANOMALOUS_EXTREMENESS); // the history's incident is further out still
+    expect(alwaysAnomalousExtremeness(withIncident.extremeness!)).toBeCloseTo((1 + Math.log(ALWAYS_ANOMALOUS_REACHES)) * (1 + CORROBORATION), 5);
+    expect(extremenessOf(history[0]!, withIncident.extremeness!)).toBeGreaterThan(alwaysAnomalousExtremeness(withIncident.extremeness!)); // the history's incident is further out still
   });
 
   it('flags one feature far beyond its training range even where the forest alone stays below the threshold', () => {
