@@ -10,9 +10,9 @@
  * is the largest of its features', compressed beyond 1 to 1 + ln (compressedExtremeness). E is the
  * largest metric's distance plus CORROBORATION of the second's, CORROBORATION² of the third's, and
  * so on: one metric far out makes a sample anomalous on its own (E is never below the largest
- * distance), and every other metric out at the same time adds evidence, while one metric a
- * thousand reaches out counts like one eight reaches out and cannot outrank an incident several
- * metrics show. E is mapped monotonically onto the forest's score scale:
+ * metric's compressed distance), and every other metric out at the same time adds evidence, while
+ * one metric a thousand reaches out counts like one eight reaches out and cannot outrank an
+ * incident several metrics show. E is mapped monotonically onto the forest's score scale:
  *
  *   extremeness score = 1 - (1 - threshold)^E = 1 - exp(E * ln(1 - threshold))
  *
@@ -132,11 +132,12 @@ export function extremenessScore(extremeness: number, rate: number): number {
 }
 
 /**
- * E up to 1, 1 + ln E beyond: min(E, 1 + ln(max(E, 1))), in float32 like the ONNX graph (Max, Log,
- * Add, Min). Continuous and increasing, unchanged up to E = 1 (where the threshold sits), but far-out
- * rows no longer all round to a score of exactly 1: in float32, 1 - (1 - threshold)^E is 1 from
- * E ~ 30 on, so a drifted metric at E = 40 and an outage at E = 4,000 tied and no threshold could
- * tell them apart (seen on SMD: best thresholds at 0.9999999 and 1.0).
+ * A metric's distance d up to 1, 1 + ln d beyond: min(d, 1 + ln(max(d, 1))), in float32 like the ONNX
+ * graph (Max, Log, Add, Min). Continuous and increasing, unchanged up to 1 (a metric at its reach),
+ * but far-out rows no longer all round to a score of exactly 1: in float32, 1 - (1 - threshold)^E is
+ * 1 from E ~ 30 on, so a drifted metric at 40 reaches and an outage at 4,000 tied and no threshold
+ * could tell them apart (seen on SMD: best thresholds at 0.9999999 and 1.0). Applied per metric
+ * before the metrics corroborate (extremenessOf), it also bounds what one metric adds to E.
  */
 export function compressedExtremeness(extremeness: number): number {
   const log = Math.fround(Math.log(Math.max(extremeness, 1)));
