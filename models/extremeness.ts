@@ -49,25 +49,21 @@ export function featureKindOf(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1);
 }
 
-/** The metric a feature name belongs to (`cpu_pct.level` -> `cpu_pct`). */
-export function metricOfFeature(name: string): string {
-  return name.slice(0, name.lastIndexOf('.'));
-}
-
 /** Indices in the feature vector of the features the branch looks at. */
 export function extremenessFeatures(featureSet: FeatureSet): number[] {
   const wanted = new Set<string>(EXTREMENESS_FEATURES);
   return featureSet.names.flatMap((name, f) => (wanted.has(featureKindOf(name)) ? [f] : []));
 }
 
-/** The branch's features grouped by metric: per metric (in order of first appearance), the positions in `features` of its features. */
+/**
+ * The branch's features grouped by metric: per metric of the feature set that has any, in its order,
+ * the positions in `features` of its features (the vector is metric-major, core/features.ts).
+ */
 export function metricGroups(featureSet: FeatureSet, features: readonly number[]): number[][] {
-  const groups = new Map<string, number[]>();
-  features.forEach((f, k) => {
-    const metric = metricOfFeature(featureSet.names[f]!);
-    groups.set(metric, [...(groups.get(metric) ?? []), k]);
-  });
-  return [...groups.values()];
+  const perMetric = featureSet.names.length / featureSet.metrics.length;
+  const groups = featureSet.metrics.map((): number[] => []);
+  features.forEach((f, k) => groups[Math.floor(f / perMetric)]!.push(k));
+  return groups.filter((group) => group.length > 0);
 }
 
 /**
