@@ -90,6 +90,8 @@ export interface RowOutputs {
   readonly raw: number;
   readonly forest: number;
   readonly extremeness: number;
+  /** Where E = 1 lands on the raw score (the extremeness branch's threshold; NaN for a model without one): the raw score is 1 - (1 - anchor)^E plus FOREST_WEIGHT of the forest's score above that. */
+  readonly anchor: number;
   /** The raw score on the model's scale (scaledScore); the onset takes it with the page's bonus (pagedScore). */
   readonly scaled: number;
   readonly scale: ScoreScale;
@@ -214,6 +216,7 @@ function rowOutputs(model: CsvModel, ordinal: number, index: number, priming: bo
     raw,
     forest: model.forest.score([row])[0]!,
     extremeness: model.extremeness ? extremenessOf(row, model.extremeness) : 0,
+    anchor: model.extremeness?.threshold ?? Number.NaN,
     scaled: scaledScore(raw, model.scale),
     scale: model.scale,
     threshold: model.threshold,

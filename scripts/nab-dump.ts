@@ -8,17 +8,19 @@
  *   NAB_DIR  the NAB set (default ../shared/nab)
  *
  * OUT/<category>/<file>.csv, one line per row the first model primed the onset with (priming 1)
- * and per scored row: index,time,priming,model,raw,forest,extremeness,scaled,upper,spread,median,
+ * and per scored row: index,time,priming,model,raw,forest,extremeness,anchor,scaled,upper,spread,median,
  * threshold,paged,reported,flag. `paged` is the score the onset takes (the scaled score with the
  * page's bonus, models/page.ts); `reported` and `flag` are what `npm run nab` writes for the row (the
  * onset's score, the page); rows of the probationary period that prime nothing are left out (they
- * score 0).
+ * score 0). OUT/dump.json: the seed, the forest's weight in the raw score (models/extremeness.ts) and
+ * the page's bonus (models/page.ts), for variants that compute the raw or reported score again.
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readMetricCsv } from '../models/csv.js';
-import { pagedScore } from '../models/page.js';
+import { FOREST_WEIGHT } from '../models/extremeness.js';
+import { PAGE_BONUS, pagedScore } from '../models/page.js';
 import { scoreMetricCsv, type RowOutputs } from '../models/score-csv.js';
 
 const { values: flags, positionals } = parseArgs({ options: { seed: { type: 'string', default: '1' } }, allowPositionals: true });
@@ -41,7 +43,10 @@ const walk = (dir: string): void => {
 };
 walk(dataDir);
 
-const HEADER = 'index,time,priming,model,raw,forest,extremeness,scaled,upper,spread,median,threshold,paged,reported,flag';
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'dump.json'), JSON.stringify({ seed, forestWeight: FOREST_WEIGHT, pageBonus: PAGE_BONUS }) + '\n');
+
+const HEADER = 'index,time,priming,model,raw,forest,extremeness,anchor,scaled,upper,spread,median,threshold,paged,reported,flag';
 for (const file of files) {
   const csv = readMetricCsv(file);
   const rows: RowOutputs[] = [];
@@ -55,6 +60,7 @@ for (const file of files) {
       r.raw,
       r.forest,
       r.extremeness,
+      r.anchor,
       r.scaled,
       r.scale.upper,
       r.scale.spread,

@@ -8,10 +8,16 @@ with NAB's scorer. Seconds per variant, against minutes for `npm run nab`.
     .venv/bin/python scripts/nab_variants.py DUMP [--nab-dir ../shared/nab]
 
 prints the dumped scores' NAB figures (all files, then per category) and checks that the onset
-recomputed here gives back what `npm run nab` reported. In an experiment:
+recomputed here gives back what `npm run nab` reported, and the raw score what the models scored. In
+an experiment:
 
     import nab_variants as nv
     nv.evaluate('DUMP', lambda c: 1 / (1 + np.exp(-2 * (c['raw'] - c['upper']) / c['spread'])))
+
+A variant of E keeps the forest and the models' calibration (repaged: an approximation, see there):
+
+    w, bonus = nv.meta('DUMP')['forestWeight'], nv.meta('DUMP')['pageBonus']
+    nv.evaluate('DUMP', lambda c: nv.repaged(c, nv.hybrid(c, c['extremeness'] / 2, w), bonus))
 """
 import argparse
 import csv
@@ -43,6 +49,47 @@ def load(dump):
             columns = {h: np.array([float(r[k]) if r[k] != '' else np.nan for r in body]) for k, h in enumerate(header)}
             files[os.path.relpath(path, dump)] = columns
     return files
+
+
+def meta(dump):
+    """What scripts/nab-dump.ts wrote beside the rows: seed, forestWeight, pageBonus."""
+    return json.load(open(os.path.join(dump, 'dump.json')))
+
+
+def hybrid(c, e, forest_weight):
+    """models/extremeness.ts combinedScore (in float64): the raw score of extremeness E, each row's forest score and anchor."""
+    score = 1 - (1 - c['anchor']) ** e
+    return score + forest_weight * np.maximum(c['forest'] - score, 0)
+
+
+def repaged(c, raw, page_bonus):
+    """The score the onset takes for new raw scores, on each row's model scale (models/score-csv.ts scaledScore) with
+    the page's bonus where the row paged and its new raw score still reaches the model's threshold. An approximation
+    for variants that only lower scores: a row never gains a page, the 12-hour page interval is not replayed, and the
+    models keep the threshold and scale they calibrated on their training rows' scores as dumped."""
+    scaled = 1 / (1 + np.exp(-2 * (raw - c['upper']) / c['spread']))
+    page = (c['flag'] == 1) & (raw >= c['threshold'])
+    out = (scaled + page_bonus * page) / (1 + page_bonus)
+    priming = c['priming'] == 1
+    out[priming] = c['paged'][priming]
+    return out
+
+
+def trailing_max(times, values, window_ms, gap_ms):
+    """Per row: the largest value of the rows from window_ms to gap_ms before it (0 when there are none)."""
+    out = np.zeros(len(values))
+    past = deque()  # indices in the window, values strictly decreasing
+    added = 0
+    for k, t in enumerate(times):
+        while added < k and times[added] <= t - gap_ms:
+            while past and values[past[-1]] <= values[added]:
+                past.pop()
+            past.append(added)
+            added += 1
+        while past and times[past[0]] < t - window_ms:
+            past.popleft()
+        out[k] = values[past[0]] if past else 0.0
+    return out
 
 
 def onsets(times, scores, priming, window_ms=DAY_MS):
@@ -114,6 +161,9 @@ def main():
         again = onsets(columns['time'], columns['paged'], priming)
         worst = max(worst, float(np.nanmax(np.abs(again[~priming] - columns['reported'][~priming]), initial=0.0)))
     print(f'onset recomputed from the dumped scores: largest difference from what npm run nab reported {worst:.2e}')
+    forest_weight = meta(args.dump)['forestWeight']
+    worst_raw = max(float(np.max(np.abs(hybrid(c, c['extremeness'], forest_weight) - c['raw']), initial=0.0)) for c in files.values())
+    print(f'raw score recomputed from the forest score, E and the anchor: largest difference {worst_raw:.2e}')
     evaluate(files, lambda c: c['paged'], args.nab_dir, 'as dumped')
 
 

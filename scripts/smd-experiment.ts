@@ -32,7 +32,7 @@ import { firstTrainingRow } from '../features/warm-up.js';
 import { readMetricCsv, type RowClock } from '../models/csv.js';
 import { featureRowsOf } from '../models/csv-features.js';
 import { trainModel } from '../models/train.js';
-import { CORROBORATION, FOREST_WEIGHT, featureKindOf } from '../models/extremeness.js';
+import { CORROBORATION, FOREST_WEIGHT, featureKindOf, thresholdCeiling } from '../models/extremeness.js';
 import { metricDistances } from '../model-store/explain.js';
 
 /** SMD has no timestamps: one row a minute from 2019-01-01T00:00Z, the test half continuing the train half. */
@@ -146,8 +146,9 @@ function main(): void {
  * --dump: what scripts/smd_variants.py needs to score variants of the extremeness branch and the
  * threshold without retraining: per row (train rows after the warm-up, then test rows) the signed
  * distance (x - center) / reach of every branch feature (float32, row-major) and the forest's
- * score (float64); the branch, the model's threshold, the forest's weight in the hybrid and the metrics'
- * corroboration (models/extremeness.ts) as JSON.
+ * score (float64); the branch, the model's threshold, the forest's weight in the hybrid, the metrics'
+ * corroboration (models/extremeness.ts), and the contamination and ceiling the threshold was
+ * calibrated with (models/train.ts calibrate) as JSON.
  */
 function dumpRows(prefix: string, model: ReturnType<typeof trainModel>, train: Float64Array[], test: Float64Array[], names: readonly string[]): void {
   const branch = model.extremeness!;
@@ -166,6 +167,8 @@ function dumpRows(prefix: string, model: ReturnType<typeof trainModel>, train: F
       anchor: branch.threshold,
       forestWeight: FOREST_WEIGHT,
       corroboration: CORROBORATION,
+      contamination: model.manifest.training.params.contamination,
+      ceiling: thresholdCeiling(branch),
     }),
   );
 }

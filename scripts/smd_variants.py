@@ -4,8 +4,8 @@ A variant is a function of one machine's dump (a dict: `distances`, the signed (
 every extremeness feature per row, float32 [rows, features]; `forest`, the forest's score per row;
 `features`, the feature names; `train_rows`, the rows of the train half after the warm-up, which come
 first; `threshold`, the model's own threshold; `anchor`, the extremeness branch's threshold;
-`forest_weight`, the forest's share in the hybrid score; `corroboration`, the weight of each further metric in E) that
-returns (score, flag) for every row; the test rows are written as RESULTS/<machine>.csv and scored
+`forest_weight`, the forest's share in the hybrid score; `corroboration`, the weight of each further metric in E;
+`contamination` and `ceiling`, what the own threshold was calibrated with) that returns (score, flag) for every row; the test rows are written as RESULTS/<machine>.csv and scored
 with the set's scorer. Seconds per variant, against a minute for the experiment loop.
 
     npx tsx scripts/smd-experiment.ts --seed 1 --dump --out DUMP
@@ -44,6 +44,8 @@ def load(dump):
             'anchor': meta['anchor'],
             'forest_weight': meta['forestWeight'],
             'corroboration': meta['corroboration'],
+            'contamination': meta['contamination'],
+            'ceiling': meta['ceiling'],
         }
     return machines
 
@@ -53,15 +55,24 @@ def compressed(d):
     return np.minimum(d, 1 + np.log(np.maximum(d, 1)))
 
 
-def extremeness(m, distances=None):
-    """models/extremeness.ts extremenessOf (in float64): per metric its features' largest |distance|, compressed,
-    then the metrics from the largest down weighted corroboration^rank, summed."""
+def per_metric(m, distances=None):
+    """Per row and metric (in the features' order): the largest |distance| of the metric's features, compressed."""
     d = np.abs(m['distances'] if distances is None else distances)
     metrics = [name[:name.rindex('.')] for name in m['features']]
     order = list(dict.fromkeys(metrics))
-    per_metric = np.column_stack([d[:, [k for k, x in enumerate(metrics) if x == metric]].max(axis=1) for metric in order])
-    ranked = -np.sort(-compressed(per_metric), axis=1)
+    return compressed(np.column_stack([d[:, [k for k, x in enumerate(metrics) if x == metric]].max(axis=1) for metric in order]))
+
+
+def corroborated(m, metric_distances):
+    """E of per-metric distances: from the largest down, weighted corroboration^rank, summed."""
+    ranked = -np.sort(-metric_distances, axis=1)
     return ranked @ (m['corroboration'] ** np.arange(ranked.shape[1]))
+
+
+def extremeness(m, distances=None):
+    """models/extremeness.ts extremenessOf (in float64): per metric its features' largest |distance|, compressed,
+    then the metrics from the largest down weighted corroboration^rank, summed."""
+    return corroborated(m, per_metric(m, distances))
 
 
 def hybrid(m, e=None):
@@ -69,6 +80,42 @@ def hybrid(m, e=None):
     e = extremeness(m) if e is None else e
     score = 1 - (1 - m['anchor']) ** e
     return score + m['forest_weight'] * np.maximum(m['forest'] - score, 0)
+
+
+def own_flags(m, score):
+    """models/train.ts calibrate on the training rows' scores: the threshold just above the highest score not among
+    the top `contamination` share, never above the ceiling; a row flags at or above it."""
+    train = np.sort(np.asarray(score[:m['train_rows']], float))
+    highest_normal = train[len(train) - 1 - int(np.floor(m['contamination'] * len(train)))]
+    return np.asarray(score) >= min(highest_normal + 1e-6, m['ceiling'])
+
+
+def trailing_max(x, window, gap=1):
+    """Per row t and column: the largest value of rows t - window to t - gap (0 before the first row), window >= gap >= 1.
+    O(rows) whatever the window: van Herk / Gil-Werman block prefix and suffix maxima."""
+    x = np.asarray(x, float).reshape(len(x), -1)
+    span = window - gap + 1
+    blocks = -(-len(x) // span)
+    padded = np.full((blocks * span, x.shape[1]), -np.inf)
+    padded[:len(x)] = x
+    by_block = padded.reshape(blocks, span, -1)
+    prefix = np.maximum.accumulate(by_block, axis=1).reshape(-1, x.shape[1])[:len(x)]
+    suffix = np.maximum.accumulate(by_block[:, ::-1], axis=1)[:, ::-1].reshape(-1, x.shape[1])[:len(x)]
+    ending = prefix.copy()  # ending[s]: the largest of rows s - span + 1 to s
+    if span <= len(x):
+        ending[span - 1:] = np.maximum(suffix[:len(x) - span + 1], prefix[span - 1:])
+    out = np.zeros_like(x)
+    out[gap:] = ending[:len(x) - gap]
+    return out
+
+
+def habituated(m, window, gap, weight, floor=True):
+    """E with each metric's distance less `weight` times its largest distance of rows t - window to t - gap, never
+    below the distance itself up to 1 (or 0 with floor=False): a metric already this far out in the past window
+    counts less (experiment 25 in docs/detection.md)."""
+    d = per_metric(m)
+    past = trailing_max(d, window, gap)
+    return corroborated(m, np.maximum(d - weight * past, np.minimum(d, 1) if floor else 0))
 
 
 def evaluate(dump, variant, smd_dir='../shared/smd', name='variant'):
@@ -97,7 +144,12 @@ def main():
     parser.add_argument('dump', help='the folder `scripts/smd-experiment.ts --dump --out` wrote')
     parser.add_argument('--smd-dir', default='../shared/smd')
     args = parser.parse_args()
-    evaluate(args.dump, lambda m: (hybrid(m), hybrid(m) >= m['threshold']), args.smd_dir, 'as dumped')
+    machines = load(args.dump)
+    for machine, m in machines.items():
+        score = hybrid(m)
+        differ = int(np.sum(own_flags(m, score) != (score >= m['threshold'])))
+        print(f'{machine}: threshold recalibrated here (own_flags) flags {differ} rows differently from the model\'s own', flush=True)
+    evaluate(machines, lambda m: (hybrid(m), hybrid(m) >= m['threshold']), args.smd_dir, 'as dumped')
 
 
 if __name__ == '__main__':

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseMetricCsv, type MetricCsv } from '../../models/csv.js';
 import { probationaryRows, scaledScore, scoreCsvDir, scoreMetricCsv, scoreScaleOf, type RowOutputs } from '../../models/score-csv.js';
 import { DEFAULT_PAGE_INTERVAL_MS, pagedScore } from '../../models/page.js';
+import { combinedScore, extremenessRate, extremenessScore } from '../../models/extremeness.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const STEP = 5 * 60_000;
@@ -187,6 +188,8 @@ describe('score-csv (NAB protocol)', () => {
     for (let k = 1; k < scored.length; k++) expect(scored[k]!.model).toBeGreaterThanOrEqual(scored[k - 1]!.model);
     let lastPage = Number.NEGATIVE_INFINITY;
     for (const r of scored) {
+      // The raw score is the hybrid of the row's forest score and E, E = 1 landing at the anchor.
+      expect(r.raw).toBeCloseTo(combinedScore(r.forest, extremenessScore(r.extremeness, extremenessRate(r.anchor))), 5);
       // What the row reported is its scaled score, with the page's bonus where it pages, at an onset, else 0.
       expect(r.scaled).toBe(scaledScore(r.raw, r.scale));
       expect([0, pagedScore(r.scaled, r.page)]).toContain(scores[r.index]);
