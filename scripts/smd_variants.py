@@ -109,12 +109,14 @@ def trailing_max(x, window, gap=1):
     return out
 
 
-def habituated(m, window, gap, weight, floor=True):
+def habituated(m, window, gap, weight, floor=True, past_at_least=0.0):
     """E with each metric's distance less `weight` times its largest distance of rows t - window to t - gap, never
     below the distance itself up to 1 (or 0 with floor=False): a metric already this far out in the past window
-    counts less (experiment 25 in docs/detection.md)."""
+    counts less. A past distance below `past_at_least` (1: within the metric's reach) does not count
+    (experiment 25 in docs/detection.md)."""
     d = per_metric(m)
     past = trailing_max(d, window, gap)
+    past[past < past_at_least] = 0
     return corroborated(m, np.maximum(d - weight * past, np.minimum(d, 1) if floor else 0))
 
 
