@@ -105,17 +105,26 @@ def trailing_max(x, window, gap=1):
     if span <= len(x):
         ending[span - 1:] = np.maximum(suffix[:len(x) - span + 1], prefix[span - 1:])
     out = np.zeros_like(x)
-    out[gap:] = ending[:len(x) - gap]
+    if gap < len(x):
+        out[gap:] = ending[:len(x) - gap]
     return out
 
 
-def habituated(m, window, gap, weight, floor=True, past_at_least=0.0):
+def habituated(m, window, gap, weight, floor=True, past_at_least=0.0, current_excursion_only=False):
     """E with each metric's distance less `weight` times its largest distance of rows t - window to t - gap, never
     below the distance itself up to 1 (or 0 with floor=False): a metric already this far out in the past window
-    counts less. A past distance below `past_at_least` (1: within the metric's reach) does not count
-    (experiment 25 in docs/detection.md)."""
+    counts less. A past distance below `past_at_least` (1: within the metric's reach) does not count; with
+    current_excursion_only, only the rows of the metric's current run beyond its reach count (experiment 25 in
+    docs/detection.md)."""
     d = per_metric(m)
-    past = trailing_max(d, window, gap)
+    if current_excursion_only:
+        past = np.zeros_like(d)
+        for j in range(d.shape[1]):
+            edges = np.flatnonzero(np.diff(np.r_[0, (d[:, j] >= 1).astype(int), 0]))
+            for start, end in zip(edges[::2], edges[1::2]):
+                past[start:end, j] = trailing_max(d[start:end, j], window, gap)[:, 0]
+    else:
+        past = trailing_max(d, window, gap)
     past[past < past_at_least] = 0
     return corroborated(m, np.maximum(d - weight * past, np.minimum(d, 1) if floor else 0))
 
