@@ -53,7 +53,10 @@ def load(dump):
 
 def meta(dump):
     """What scripts/nab-dump.ts wrote beside the rows: seed, forestWeight, pageBonus."""
-    return json.load(open(os.path.join(dump, 'dump.json')))
+    path = os.path.join(dump, 'dump.json')
+    if not os.path.exists(path):
+        raise SystemExit(f'{path} is missing: the dump was written by an older scripts/nab-dump.ts; run it again')
+    return json.load(open(path))
 
 
 def hybrid(c, e, forest_weight):

@@ -33,6 +33,8 @@ def load(dump):
             continue
         machine = name[:-5]
         meta = json.load(open(os.path.join(dump, name)))
+        if 'ceiling' not in meta:
+            raise SystemExit(f'{os.path.join(dump, name)} has no ceiling: the dump was written by an older scripts/smd-experiment.ts --dump; run it again')
         width = len(meta['features'])
         machines[machine] = {
             'distances': np.fromfile(os.path.join(dump, f'{machine}.distances.f32'), dtype=np.float32).reshape(-1, width),
