@@ -147,8 +147,9 @@ function main(): void {
  * threshold without retraining: per row (train rows after the warm-up, then test rows) the signed
  * distance (x - center) / reach of every branch feature (float32, row-major) and the forest's
  * score (float64); the branch, the model's threshold, the forest's weight in the hybrid, the metrics'
- * corroboration (models/extremeness.ts), and the contamination and ceiling the threshold was
- * calibrated with (models/train.ts calibrate) as JSON.
+ * corroboration (models/extremeness.ts), the contamination and ceiling the threshold was
+ * calibrated with (models/train.ts calibrate), and the branch's center and reach per feature (so
+ * x = center + distance x reach gives the features back) as JSON.
  */
 function dumpRows(prefix: string, model: ReturnType<typeof trainModel>, train: Float64Array[], test: Float64Array[], names: readonly string[]): void {
   const branch = model.extremeness!;
@@ -169,6 +170,8 @@ function dumpRows(prefix: string, model: ReturnType<typeof trainModel>, train: F
       corroboration: CORROBORATION,
       contamination: model.manifest.training.params.contamination,
       ceiling: thresholdCeiling(branch),
+      center: branch.center,
+      reach: branch.reach,
     }),
   );
 }

@@ -5,7 +5,8 @@ every extremeness feature per row, float32 [rows, features]; `forest`, the fores
 `features`, the feature names; `train_rows`, the rows of the train half after the warm-up, which come
 first; `threshold`, the model's own threshold; `anchor`, the extremeness branch's threshold;
 `forest_weight`, the forest's share in the hybrid score; `corroboration`, the weight of each further metric in E;
-`contamination` and `ceiling`, what the own threshold was calibrated with) that returns (score, flag) for every row; the test rows are written as RESULTS/<machine>.csv and scored
+`contamination` and `ceiling`, what the own threshold was calibrated with; `center` and `reach` per feature, so
+`center + distances * reach` gives the features back) that returns (score, flag) for every row; the test rows are written as RESULTS/<machine>.csv and scored
 with the set's scorer. Seconds per variant, against a minute for the experiment loop.
 
     npx tsx scripts/smd-experiment.ts --seed 1 --dump --out DUMP
@@ -33,8 +34,9 @@ def load(dump):
             continue
         machine = name[:-5]
         meta = json.load(open(os.path.join(dump, name)))
-        if 'ceiling' not in meta:
-            raise SystemExit(f'{os.path.join(dump, name)} has no ceiling: the dump was written by an older scripts/smd-experiment.ts --dump; run it again')
+        missing = [key for key in ('ceiling', 'center', 'reach') if key not in meta]
+        if missing:
+            raise SystemExit(f'{os.path.join(dump, name)} has no {", ".join(missing)}: the dump was written by an older scripts/smd-experiment.ts --dump; run it again')
         width = len(meta['features'])
         machines[machine] = {
             'distances': np.fromfile(os.path.join(dump, f'{machine}.distances.f32'), dtype=np.float32).reshape(-1, width),
@@ -48,6 +50,8 @@ def load(dump):
             'corroboration': meta['corroboration'],
             'contamination': meta['contamination'],
             'ceiling': meta['ceiling'],
+            'center': np.array(meta['center']),
+            'reach': np.array(meta['reach']),
         }
     return machines
 
@@ -109,6 +113,43 @@ def trailing_max(x, window, gap=1):
     out = np.zeros_like(x)
     if gap < len(x):
         out[gap:] = ending[:len(x) - gap]
+    return out
+
+
+def range_max(x, lo, hi):
+    """Per row k: the largest of x[lo[k]..hi[k]] (inclusive; -inf where hi < lo). A sparse table: O(n log n)."""
+    table = [np.asarray(x, float)]
+    while 2 ** len(table) <= len(x):
+        span = 2 ** (len(table) - 1)
+        table.append(np.maximum(table[-1][:-span], table[-1][span:]))
+    out = np.full(len(lo), -np.inf)
+    valid = hi >= lo
+    level = np.zeros(len(lo), int)
+    level[valid] = np.floor(np.log2(hi[valid] - lo[valid] + 1)).astype(int)
+    for k in np.unique(level[valid]):
+        rows = valid & (level == k)
+        out[rows] = np.maximum(table[k][lo[rows]], table[k][hi[rows] - 2 ** k + 1])
+    return out
+
+
+def past_of_ended_excursions(d, window, gap, tol):
+    """Per row t and column: the largest distance of 1 or more of rows t - window to t - gap that lie before the
+    column's current excursion (a run of rows at or beyond 1, runs fewer than `tol` rows apart merged); 0 if none.
+    The excursion in progress never counts: only excursions that have ended do (experiment 26)."""
+    d = np.asarray(d, float).reshape(len(d), -1)
+    rows = np.arange(len(d))
+    out = np.zeros_like(d)
+    for j in range(d.shape[1]):
+        beyond = d[:, j] >= 1
+        at = np.flatnonzero(beyond)
+        opens = np.diff(at, prepend=-tol - 2) > tol  # the first row beyond always opens a run
+        run_start = np.zeros(len(d), int)
+        run_start[at] = at[opens][np.cumsum(opens) - 1]
+        last_beyond = np.maximum.accumulate(np.where(beyond, rows, -1))
+        inside = (last_beyond >= 0) & (rows - last_beyond <= tol)
+        start = np.where(inside, run_start[np.maximum(last_beyond, 0)], rows)
+        past = range_max(np.where(beyond, d[:, j], 0), np.maximum(rows - window, 0), np.minimum(rows - gap, start - 1))
+        out[:, j] = np.maximum(past, 0)
     return out
 
 
