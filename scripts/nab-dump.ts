@@ -12,15 +12,16 @@
  * threshold,paged,reported,flag. `paged` is the score the onset takes (the scaled score with the
  * page's bonus, models/page.ts); `reported` and `flag` are what `npm run nab` writes for the row (the
  * onset's score, the page); rows of the probationary period that prime nothing are left out (they
- * score 0). OUT/dump.json: the seed, the forest's weight in the raw score (models/extremeness.ts) and
- * the page's bonus (models/page.ts), for variants that compute the raw or reported score again.
+ * score 0). OUT/dump.json: the seed, the forest's weight in the raw score (models/extremeness.ts), and
+ * the page's bonus, interval and escalation (models/page.ts), for variants that compute the raw
+ * score, the pages or the reported score again.
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readMetricCsv } from '../models/csv.js';
 import { FOREST_WEIGHT } from '../models/extremeness.js';
-import { PAGE_BONUS, pagedScore } from '../models/page.js';
+import { DEFAULT_PAGE_INTERVAL_MS, ESCALATION_LEVELS, PAGE_BONUS, pagedScore } from '../models/page.js';
 import { scoreMetricCsv, type RowOutputs } from '../models/score-csv.js';
 
 const { values: flags, positionals } = parseArgs({ options: { seed: { type: 'string', default: '1' } }, allowPositionals: true });
@@ -44,7 +45,11 @@ const walk = (dir: string): void => {
 walk(dataDir);
 
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'dump.json'), JSON.stringify({ seed, forestWeight: FOREST_WEIGHT, pageBonus: PAGE_BONUS }) + '\n');
+writeFileSync(
+  join(out, 'dump.json'),
+  JSON.stringify({ seed, forestWeight: FOREST_WEIGHT, pageBonus: PAGE_BONUS, pageIntervalMs: DEFAULT_PAGE_INTERVAL_MS, escalationLevels: ESCALATION_LEVELS }) +
+    '\n',
+);
 
 const HEADER = 'index,time,priming,model,raw,forest,extremeness,anchor,scaled,upper,spread,median,threshold,paged,reported,flag';
 for (const file of files) {

@@ -14,7 +14,9 @@ an experiment:
     import nab_variants as nv
     nv.evaluate('DUMP', lambda c: 1 / (1 + np.exp(-2 * (c['raw'] - c['upper']) / c['spread'])))
 
-A variant of E keeps the forest and the models' calibration (repaged: an approximation, see there):
+A variant of the threshold or the page rule replays the pages exactly (`severity_levels`, `pages`), then adds the
+bonus to the dumped scaled score as models/page.ts pagedScore does. A variant of E keeps the forest and the models'
+calibration (repaged: an approximation, see there):
 
     w, bonus = nv.meta('DUMP')['forestWeight'], nv.meta('DUMP')['pageBonus']
     nv.evaluate('DUMP', lambda c: nv.repaged(c, nv.hybrid(c, c['extremeness'] / 2, w), bonus))
@@ -95,6 +97,30 @@ def trailing_max(times, values, window_ms, gap_ms):
     return out
 
 
+def severity_levels(c, raw, threshold=None):
+    """Per row, 0 (normal) to 4 (critical): core/manifest.ts severityOf with the cut points of models/train.ts calibrate
+    (low at the threshold, medium / high / critical a quarter, half and one spread above it, at most 1; the spread
+    from the model's training median). `threshold` replaces each row's model threshold where given."""
+    threshold = c['threshold'] if threshold is None else threshold
+    spread = np.maximum(threshold - c['median'], 1e-6)
+    levels = np.zeros(len(raw), int)
+    for level, above in enumerate([0, 0.25, 0.5, 1], start=1):
+        levels[raw >= np.maximum(threshold, np.minimum(1, threshold + above * spread))] = level
+    return levels
+
+
+def pages(c, levels, interval_ms, escalation):
+    """models/page.ts PageInterval over the scored rows: a row of level 1 or more pages unless a page came within
+    interval_ms before it at fewer than `escalation` levels below."""
+    out = np.zeros(len(levels), bool)
+    last_time, last_level = -np.inf, 0
+    for k in np.flatnonzero((c['priming'] != 1) & (levels > 0)):
+        if c['time'][k] - last_time <= interval_ms and levels[k] < last_level + escalation:
+            continue
+        out[k], last_time, last_level = True, c['time'][k], levels[k]
+    return out
+
+
 def onsets(times, scores, priming, window_ms=DAY_MS):
     """models/onset.ts: a score stands only when higher than every score of the past window, else 0; priming rows only fill the window."""
     out = np.zeros(len(scores))
@@ -167,6 +193,13 @@ def main():
     forest_weight = meta(args.dump)['forestWeight']
     worst_raw = max(float(np.max(np.abs(hybrid(c, c['extremeness'], forest_weight) - c['raw']), initial=0.0)) for c in files.values())
     print(f'raw score recomputed from the forest score, E and the anchor: largest difference {worst_raw:.2e}')
+    dumped = meta(args.dump)
+    if 'pageIntervalMs' in dumped:
+        differ = sum(int(np.sum(pages(c, severity_levels(c, c['raw']), dumped['pageIntervalMs'], dumped['escalationLevels']) != (c['flag'] == 1)))
+                     for c in files.values())
+        print(f'pages replayed from the raw scores and the models\' thresholds: {differ} rows differ from the dumped flags')
+    else:
+        print('pages not replayed: dump.json has no pageIntervalMs (written by an older scripts/nab-dump.ts)')
     evaluate(files, lambda c: c['paged'], args.nab_dir, 'as dumped')
 
 
