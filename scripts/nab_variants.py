@@ -190,10 +190,10 @@ def main():
         again = onsets(columns['time'], columns['paged'], priming)
         worst = max(worst, float(np.nanmax(np.abs(again[~priming] - columns['reported'][~priming]), initial=0.0)))
     print(f'onset recomputed from the dumped scores: largest difference from what npm run nab reported {worst:.2e}')
-    forest_weight = meta(args.dump)['forestWeight']
+    dumped = meta(args.dump)
+    forest_weight = dumped['forestWeight']
     worst_raw = max(float(np.max(np.abs(hybrid(c, c['extremeness'], forest_weight) - c['raw']), initial=0.0)) for c in files.values())
     print(f'raw score recomputed from the forest score, E and the anchor: largest difference {worst_raw:.2e}')
-    dumped = meta(args.dump)
     if 'pageIntervalMs' in dumped:
         differ = sum(int(np.sum(pages(c, severity_levels(c, c['raw']), dumped['pageIntervalMs'], dumped['escalationLevels']) != (c['flag'] == 1)))
                      for c in files.values())
