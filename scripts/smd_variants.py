@@ -153,6 +153,17 @@ def past_of_ended_excursions(d, window, gap, tol):
     return out
 
 
+def skewed(m, reach_factor, center_shift, seed=0):
+    """The signed distances of the same rows in another branch's units, as a host holding an older model's branch would
+    compute them: each feature's reach multiplied or divided (at random) by `reach_factor` and its center moved up or
+    down by `center_shift` of its reach (experiment 27)."""
+    rng = np.random.default_rng(seed)
+    width = len(m['features'])
+    shift = rng.choice([-1.0, 1.0], width) * center_shift
+    factor = np.where(rng.random(width) < 0.5, reach_factor, 1 / reach_factor)
+    return (np.asarray(m['distances'], float) - shift) / factor
+
+
 def habituated(m, window, gap, weight, floor=True, past_at_least=0.0, current_excursion_only=False):
     """E with each metric's distance less `weight` times its largest distance of rows t - window to t - gap, never
     below the distance itself up to 1 (or 0 with floor=False): a metric already this far out in the past window
