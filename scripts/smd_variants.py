@@ -132,25 +132,44 @@ def range_max(x, lo, hi):
     return out
 
 
-def past_of_ended_excursions(d, window, gap, tol):
+def past_of_ended_excursions(d, window, gap, tol, beyond=None):
     """Per row t and column: the largest distance of 1 or more of rows t - window to t - gap that lie before the
     column's current excursion (a run of rows at or beyond 1, runs fewer than `tol` rows apart merged); 0 if none.
-    The excursion in progress never counts: only excursions that have ended do (experiment 26)."""
+    The excursion in progress never counts: only excursions that have ended do (experiment 26). `beyond`, a boolean
+    array shaped like d, says which rows are in an excursion instead of d >= 1 (then their distances count whatever
+    they are; experiment 27)."""
     d = np.asarray(d, float).reshape(len(d), -1)
     rows = np.arange(len(d))
     out = np.zeros_like(d)
     for j in range(d.shape[1]):
-        beyond = d[:, j] >= 1
-        at = np.flatnonzero(beyond)
+        beyond_j = d[:, j] >= 1 if beyond is None else np.asarray(beyond)[:, j]
+        at = np.flatnonzero(beyond_j)
         opens = np.diff(at, prepend=-tol - 2) > tol  # the first row beyond always opens a run
         run_start = np.zeros(len(d), int)
         run_start[at] = at[opens][np.cumsum(opens) - 1]
-        last_beyond = np.maximum.accumulate(np.where(beyond, rows, -1))
+        last_beyond = np.maximum.accumulate(np.where(beyond_j, rows, -1))
         inside = (last_beyond >= 0) & (rows - last_beyond <= tol)
         start = np.where(inside, run_start[np.maximum(last_beyond, 0)], rows)
-        past = range_max(np.where(beyond, d[:, j], 0), np.maximum(rows - window, 0), np.minimum(rows - gap, start - 1))
+        past = range_max(np.where(beyond_j, d[:, j], 0), np.maximum(rows - window, 0), np.minimum(rows - gap, start - 1))
         out[:, j] = np.maximum(past, 0)
     return out
+
+
+def levels_outside_history(m, days=7, share=0.005, every=60, rows_per_day=1440, least=720):
+    """Per row and metric (in per_metric's order): whether the metric's level lies outside the range its own past
+    `days` of rows kept it in (below their `share` quantile or above their 1 - `share` quantile, recomputed every
+    `every` rows; False until `least` rows of history), an excursion a host can find without the model (experiment 27)."""
+    names = m['features']
+    level = [k for k, name in enumerate(names) if name.endswith('.level')]
+    x = m['center'][level] + np.asarray(m['distances'][:, level], float) * m['reach'][level]
+    outside = np.zeros(x.shape, bool)
+    for s in range(0, len(x), every):
+        past = x[max(0, s - days * rows_per_day):s]
+        if len(past) < least:
+            continue
+        high, low = np.quantile(past, 1 - share, axis=0), np.quantile(past, share, axis=0)
+        outside[s:s + every] = (x[s:s + every] > high) | (x[s:s + every] < low)
+    return outside
 
 
 def skewed(m, reach_factor, center_shift, seed=0):
