@@ -102,7 +102,16 @@ export function extremenessRate(threshold: number): number {
  * distances from the largest down, each weighted CORROBORATION times the one before, summed.
  */
 export function extremenessOf(row: ArrayLike<number>, branch: Pick<ExtremenessBranch, 'features' | 'center' | 'reach' | 'metrics'>): number {
-  const distances = branch.metrics.map((positions) => {
+  return corroboratedExtremeness(metricExtremeness(row, branch));
+}
+
+/** Per metric of the branch (in its order): the largest |x - center| / reach of its features, compressed (float32). */
+export function metricExtremeness(
+  row: ArrayLike<number>,
+  branch: Pick<ExtremenessBranch, 'features' | 'center' | 'reach' | 'metrics'>,
+  out = new Float64Array(branch.metrics.length),
+): Float64Array {
+  branch.metrics.forEach((positions, m) => {
     let max = 0;
     for (const k of positions) {
       const c = Math.fround(branch.center[k]!);
@@ -110,12 +119,17 @@ export function extremenessOf(row: ArrayLike<number>, branch: Pick<ExtremenessBr
       const z = Math.fround(Math.abs(Math.fround((Number.isNaN(x) ? c : x) - c)) / Math.fround(branch.reach[k]!));
       if (z > max) max = z;
     }
-    return compressedExtremeness(max);
+    out[m] = compressedExtremeness(max);
   });
-  distances.sort((a, b) => b - a);
+  return out;
+}
+
+/** E of per-metric distances: from the largest down, each weighted CORROBORATION times the one before, summed (float32). */
+export function corroboratedExtremeness(metricDistances: ArrayLike<number>): number {
+  const ranked = Float64Array.from(metricDistances).sort().reverse();
   let sum = 0;
   let weight = 1;
-  for (const d of distances) {
+  for (const d of ranked) {
     sum = Math.fround(sum + Math.fround(d * Math.fround(weight)));
     weight *= CORROBORATION;
   }
