@@ -8,10 +8,11 @@
  */
 import * as ort from 'onnxruntime-node';
 import { HOST_FEATURE_SET } from '../core/features.js';
-import { ONNX_INPUT, ONNX_OUTPUT } from '../core/manifest.js';
+import { ONNX_OUTPUT } from '../core/manifest.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { seededRandom } from '../models/forest/random.js';
 import { trainModel } from '../models/train.js';
+import { habituationWidthOf, onnxFeeds } from '../model-store/onnx-scorer.js';
 import { median, type BenchArea, type BenchResult } from './types.js';
 
 const ROWS = 10_000;
@@ -63,7 +64,7 @@ const area: BenchArea = {
 
     const session = await ort.InferenceSession.create(model.onnx, SESSION_OPTIONS);
     const score = async (): Promise<Float32Array> =>
-      (await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', flat, [ROWS, F]) }))[ONNX_OUTPUT]!.data as Float32Array;
+      (await session.run(onnxFeeds(ort, habituationWidthOf(session, 'bench'), flat, ROWS, F)))[ONNX_OUTPUT]!.data as Float32Array;
     // The ONNX model is the hybrid (forest and extremeness branch): checked against its JS reference,
     // whose forest part is the same trees predict() walks.
     const check = await score();

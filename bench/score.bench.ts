@@ -51,7 +51,7 @@ import { HOST_METRICS } from '../core/host-metrics.js';
 import { FeatureRows } from '../core/feature-rows.js';
 import { encodeWireRecord, readWireRecordInto, WIRE_VERSION, type WireRecord } from '../core/wire.js';
 import type { ScoredSample } from '../core/scored-sample.js';
-import type { LoadedModel } from '../functions/score/model-cache.js';
+import { loadedModel, type LoadedModel } from '../functions/score/model-cache.js';
 import { createOnnxScorer } from '../model-store/onnx-scorer.js';
 import { prepareBatch, type PreparedBatch } from '../functions/score/process-batch.js';
 import { scoreRecords } from '../functions/score/score-batch.js';
@@ -312,11 +312,7 @@ const area: BenchArea = {
       training.map((r) => r.features),
       HOST_FEATURE_SET,
     );
-    const model: LoadedModel = {
-      manifest,
-      scorer: await createOnnxScorer(onnx, HOST_FEATURE_SET.names.length, 'bench'),
-      createdMs: Date.parse(manifest.createdAt),
-    };
+    const model: LoadedModel = loadedModel(manifest, await createOnnxScorer(onnx, HOST_FEATURE_SET.names.length, 'bench'));
     const rows = simulatedRows(12_000, 11).slice(2_000);
     const sinks = [
       new TimestreamSink({ client: new TimestreamWriteClient({ region: 'us-east-1' }), database: 'vigil', table: 'host_scores' }),

@@ -12,6 +12,7 @@ import type { ModelArtifact } from '../model-store/artifact.js';
 import { createOnnxScorer } from '../model-store/onnx-scorer.js';
 import type { AcceptedRecord } from '../functions/score/records.js';
 import { scoreRecords } from '../functions/score/score-batch.js';
+import { loadedModel } from '../functions/score/model-cache.js';
 import { trainModel } from '../models/train.js';
 import { backfill } from '../simulate/backfill.js';
 import { DetectionTracker, type DetectionReport } from '../simulate/detection.js';
@@ -59,7 +60,7 @@ export async function runOfflineSimulation(options: OfflineRunOptions): Promise<
   const trained =
     options.model ?? trainModel(history.rows, HOST_FEATURE_SET, { seed, ...(options.contamination ? { contamination: options.contamination } : {}) });
   const scorer = await createOnnxScorer(trained.onnx, HOST_FEATURE_SET.names.length, 'the simulation model');
-  const model = { manifest: trained.manifest, scorer, createdMs: Date.parse(trained.manifest.createdAt) };
+  const model = loadedModel(trained.manifest, scorer);
 
   const incidents = planIncidents({ hosts: fleet.hostIds, from: start, until: start + durationMs, seed, ...(options.kinds ? { kinds: options.kinds } : {}) });
   fleet.inject(incidents);

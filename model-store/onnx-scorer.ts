@@ -4,7 +4,7 @@
  * threads only contend with the event loop.
  */
 import type * as Ort from 'onnxruntime-node';
-import { ONNX_INPUT, ONNX_OUTPUT } from '../core/manifest.js';
+import { ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT } from '../core/manifest.js';
 
 let runtime: Promise<typeof Ort> | undefined;
 
@@ -25,9 +25,50 @@ export function loadOnnxRuntime(): Promise<typeof Ort> {
 
 export interface BatchScorer {
   readonly featureCount: number;
-  /** Scores `rows` rows of `featureCount` float32 features each, row-major. */
-  score(features: Float32Array, rows: number): Promise<Float32Array>;
+  /** Values per row of the model's habituation input (the metrics of its extremeness branch), 0 when it has none. */
+  readonly habituationWidth: number;
+  /**
+   * Scores `rows` rows of `featureCount` float32 features each, row-major; `habituation`, `rows` rows of
+   * `habituationWidth` values (models/habituation.ts), zeros when left out.
+   */
+  score(features: Float32Array, rows: number, habituation?: Float32Array): Promise<Float32Array>;
   release(): Promise<void>;
+}
+
+/**
+ * Values per row of a session's habituation input (models/onnx/export.ts), 0 when the model has none
+ * (a model exported before it, or one brought from elsewhere).
+ */
+export function habituationWidthOf(session: Ort.InferenceSession, source: string): number {
+  const input = session.inputMetadata.find((m) => m.name === ONNX_HABITUATION_INPUT);
+  if (!input) return 0;
+  const width = input.isTensor ? input.shape[1] : undefined;
+  if (typeof width !== 'number' || !(width > 0)) {
+    throw new Error(
+      `the model ${source} has a "${ONNX_HABITUATION_INPUT}" input of shape [${input.isTensor ? input.shape.join(', ') : 'not a tensor'}]; the model contract needs float32 [N, metrics]: re-export it`,
+    );
+  }
+  return width;
+}
+
+/** The inputs of one run: the features, and the habituation input where the model has one (zeros when not given). */
+export function onnxFeeds(
+  ort: typeof Ort,
+  habituationWidth: number,
+  features: Float32Array,
+  rows: number,
+  featureCount: number,
+  habituation?: Float32Array,
+): Record<string, Ort.Tensor> {
+  const feeds: Record<string, Ort.Tensor> = { [ONNX_INPUT]: new ort.Tensor('float32', features.subarray(0, rows * featureCount), [rows, featureCount]) };
+  if (habituationWidth > 0) {
+    const values = habituation ?? new Float32Array(rows * habituationWidth);
+    if (values.length < rows * habituationWidth) {
+      throw new Error(`${values.length} habituation values for ${rows} rows of ${habituationWidth}: the batch was read wrong`);
+    }
+    feeds[ONNX_HABITUATION_INPUT] = new ort.Tensor('float32', values.subarray(0, rows * habituationWidth), [rows, habituationWidth]);
+  }
+  return feeds;
 }
 
 export async function createOnnxScorer(onnx: Uint8Array, featureCount: number, source: string): Promise<BatchScorer> {
@@ -44,12 +85,19 @@ export async function createOnnxScorer(onnx: Uint8Array, featureCount: number, s
       `the model ${source} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; the model contract needs input "${ONNX_INPUT}" and output "${ONNX_OUTPUT}": re-export it`,
     );
   }
+  let habituationWidth: number;
+  try {
+    habituationWidth = habituationWidthOf(session, source);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
   return {
     featureCount,
-    async score(features, rows) {
+    habituationWidth,
+    async score(features, rows, habituation) {
       if (rows === 0) return new Float32Array(0);
-      const input = new ort.Tensor('float32', features.subarray(0, rows * featureCount), [rows, featureCount]);
-      const output = (await session.run({ [ONNX_INPUT]: input }, [ONNX_OUTPUT]))[ONNX_OUTPUT];
+      const output = (await session.run(onnxFeeds(ort, habituationWidth, features, rows, featureCount, habituation), [ONNX_OUTPUT]))[ONNX_OUTPUT];
       if (!output || !(output.data instanceof Float32Array) || output.data.length !== rows) {
         throw new Error(
           `the model ${source} returned ${output ? `${output.type} data of ${output.data.length} values` : 'no score'} for ${rows} rows; the model contract needs float32 [N] scores: re-export it`,

@@ -40,6 +40,8 @@
  * its center. ±Infinity and values beyond float32 give E = Infinity and score 1.
  */
 import type { FeatureSet, PerMetricFeature } from '../core/features.js';
+import { habituatedDistances } from '../model-store/habituation.js';
+import { compressedExtremeness, metricExtremeness, type BranchDistances } from '../model-store/metric-extremeness.js';
 
 /** The per-metric features the branch looks at (see the top of this file). */
 export const EXTREMENESS_FEATURES: readonly PerMetricFeature[] = ['level', 'dev_short', 'dev_long', 'dev_seasonal', 'rate'];
@@ -56,17 +58,6 @@ export function extremenessFeatures(featureSet: FeatureSet): number[] {
 }
 
 /**
- * The branch's features grouped by metric: per metric of the feature set that has any, in its order,
- * the positions in `features` of its features (the vector is metric-major, core/features.ts).
- */
-export function metricGroups(featureSet: FeatureSet, features: readonly number[]): number[][] {
-  const perMetric = featureSet.names.length / featureSet.metrics.length;
-  const groups = featureSet.metrics.map((): number[] => []);
-  features.forEach((f, k) => groups[Math.floor(f / perMetric)]!.push(k));
-  return groups.filter((group) => group.length > 0);
-}
-
-/**
  * How much each further metric out at the same time adds to E, as a share of the one ranked above
  * it. An incident on a server shows in several of its metrics at once (a runaway process in CPU,
  * load and context switches; a failing disk in latency, queue and throughput), while a lone metric's
@@ -77,15 +68,7 @@ export function metricGroups(featureSet: FeatureSet, features: readonly number[]
  */
 export const CORROBORATION = 0.5;
 
-export interface ExtremenessBranch {
-  /** Indices of the features the branch looks at; center and reach are aligned with these. */
-  readonly features: readonly number[];
-  /** Per feature: the training median. */
-  readonly center: readonly number[];
-  /** Per feature: the distance from the center at which the feature alone reaches the threshold (> 0). */
-  readonly reach: readonly number[];
-  /** Per metric: the positions in `features` of its features (metricGroups); every position in exactly one metric. */
-  readonly metrics: readonly (readonly number[])[];
+export interface ExtremenessBranch extends BranchDistances {
   /** Where E = 1 lands (0 < threshold < 1): the forest's calibrated threshold, on the forest's score scale. */
   readonly threshold: number;
 }
@@ -101,27 +84,8 @@ export function extremenessRate(threshold: number): number {
  * features (NaN counts as the center), compressed (compressedExtremeness), then the metrics'
  * distances from the largest down, each weighted CORROBORATION times the one before, summed.
  */
-export function extremenessOf(row: ArrayLike<number>, branch: Pick<ExtremenessBranch, 'features' | 'center' | 'reach' | 'metrics'>): number {
+export function extremenessOf(row: ArrayLike<number>, branch: BranchDistances): number {
   return corroboratedExtremeness(metricExtremeness(row, branch));
-}
-
-/** Per metric of the branch (in its order): the largest |x - center| / reach of its features, compressed (float32). */
-export function metricExtremeness(
-  row: ArrayLike<number>,
-  branch: Pick<ExtremenessBranch, 'features' | 'center' | 'reach' | 'metrics'>,
-  out = new Float64Array(branch.metrics.length),
-): Float64Array {
-  branch.metrics.forEach((positions, m) => {
-    let max = 0;
-    for (const k of positions) {
-      const c = Math.fround(branch.center[k]!);
-      const x = Math.fround(row[branch.features[k]!]!);
-      const z = Math.fround(Math.abs(Math.fround((Number.isNaN(x) ? c : x) - c)) / Math.fround(branch.reach[k]!));
-      if (z > max) max = z;
-    }
-    out[m] = compressedExtremeness(max);
-  });
-  return out;
 }
 
 /** E of per-metric distances: from the largest down, each weighted CORROBORATION times the one before, summed (float32). */
@@ -139,19 +103,6 @@ export function corroboratedExtremeness(metricDistances: ArrayLike<number>): num
 /** The extremeness score of E (extremenessOf), in float32 (see the top of this file). */
 export function extremenessScore(extremeness: number, rate: number): number {
   return Math.fround(1 - Math.fround(Math.exp(Math.fround(extremeness * rate))));
-}
-
-/**
- * A metric's distance d up to 1, 1 + ln d beyond: min(d, 1 + ln(max(d, 1))), in float32 like the ONNX
- * graph (Max, Log, Add, Min). Continuous and increasing, unchanged up to 1 (a metric at its reach),
- * but far-out rows no longer all round to a score of exactly 1: in float32, 1 - (1 - threshold)^E is
- * 1 from E ~ 30 on, so a drifted metric at 40 reaches and an outage at 4,000 tied and no threshold
- * could tell them apart (seen on SMD: best thresholds at 0.9999999 and 1.0). Applied per metric
- * before the metrics corroborate (extremenessOf), it also bounds what one metric adds to E.
- */
-export function compressedExtremeness(extremeness: number): number {
-  const log = Math.fround(Math.log(Math.max(extremeness, 1)));
-  return Math.min(extremeness, Math.fround(1 + log));
 }
 
 /**
@@ -188,9 +139,20 @@ export function combinedScore(forestScore: number, extremenessScore: number): nu
   return Math.fround(extremenessScore + Math.fround(excess * Math.fround(FOREST_WEIGHT)));
 }
 
-/** The hybrid score of a row, as the ONNX graph outputs it. */
-export function hybridScore(forestScore: number, row: ArrayLike<number>, branch: ExtremenessBranch, rate = extremenessRate(branch.threshold)): number {
-  return combinedScore(forestScore, extremenessScore(extremenessOf(row, branch), rate));
+/**
+ * The hybrid score of a row, as the ONNX graph outputs it; `past`, per metric of the branch, is the row's
+ * habituation input (models/habituation.ts; none is zeros).
+ */
+export function hybridScore(
+  forestScore: number,
+  row: ArrayLike<number>,
+  branch: ExtremenessBranch,
+  rate = extremenessRate(branch.threshold),
+  past?: ArrayLike<number>,
+): number {
+  const distances = metricExtremeness(row, branch);
+  const e = corroboratedExtremeness(past ? habituatedDistances(distances, past, distances) : distances);
+  return combinedScore(forestScore, extremenessScore(e, rate));
 }
 
 export interface ReachOptions {

@@ -18,7 +18,9 @@
  * Each model is the hybrid of models/train.ts: the extremeness branch (models/extremeness.ts)
  * calibrated on the same rows, plus a share of the forest's score above it, so a single feature far
  * beyond its training range scores high even where the forest barely reacts, and the forest adds
- * evidence without deciding alone.
+ * evidence without deciding alone. Each row is scored with its host's memory of the metrics'
+ * excursions that ended in the past hours, as the scoring function keeps it (model-store/habituation.ts),
+ * kept across retrainings; it starts from the rows the first model was trained on.
  *
  * Besides the score, each row gets the model's own decision, `flag`: 1 where the row pages its host
  * (models/page.ts): its score is at or above the threshold the model calibrated on its training
@@ -37,7 +39,9 @@ import { FeaturePipeline, type FeatureOptions } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { IncidentOnset } from './onset.js';
 import { DEFAULT_PAGE_INTERVAL_MS, PageInterval, pagedScore } from './page.js';
-import { extremenessOf, thresholdCeiling, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
+import { corroboratedExtremeness, extremenessOf, thresholdCeiling, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
+import { ExcursionMemory, habituatedDistances } from '../model-store/habituation.js';
+import { metricExtremeness } from '../model-store/metric-extremeness.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { DEFAULT_CONTAMINATION, baselineOf, calibrate, extremenessBranchOf, modelScores } from './train.js';
 
@@ -86,7 +90,7 @@ export interface RowOutputs {
   readonly priming: boolean;
   /** Which model scored it: 1 the first, counting retrainings. */
   readonly model: number;
-  /** The model's raw hybrid score, its forest's score and the extremeness E (models/extremeness.ts). */
+  /** The model's raw hybrid score, its forest's score and the extremeness E it scored with, habituated (models/extremeness.ts, model-store/habituation.ts). */
   readonly raw: number;
   readonly forest: number;
   readonly extremeness: number;
@@ -158,6 +162,8 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
   let model: CsvModel | undefined;
   let models = 0;
   let trainedAt = 0;
+  // The host's memory of its excursions, as the scoring function keeps it across models (model-store/habituation.ts).
+  let habituation: Habituation | undefined;
   for (let i = 0; i < rows; i++) {
     const values: Record<string, number> = {};
     csv.metrics.forEach((m, k) => (values[m] = columns[k]![i]!));
@@ -168,14 +174,20 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
       const first = firstTrainingRow(csv.timestamps, i);
       model = train(features.slice(first, i), pipeline.featureSet, forestOptions, options.extremeness);
       models++;
+      if (i === probation && model.extremeness) {
+        // The history the first model was trained on has been scored too: the memory starts from it.
+        habituation = new Habituation(model.extremeness.metrics.length);
+        for (let j = first; j < i; j++) habituation.next(csv.timestamps[j]!, features[j]!, model.extremeness);
+      }
       if (i === probation) primeOnset(onset, model, features, csv.timestamps, first, i, options.onRow);
       trainedAt = csv.timestamps[i]!;
     }
     if (model) {
-      const raw = modelScores(model.forest, model.extremeness, [features[i]!])[0]!;
+      const past = model.extremeness && habituation?.next(csv.timestamps[i]!, features[i]!, model.extremeness);
+      const raw = modelScores(model.forest, model.extremeness, [features[i]!], past && [past])[0]!;
       const page = pages.push(csv.timestamps[i]!, severityOf(raw, model));
       scores[i] = onset.push(csv.timestamps[i]!, pagedScore(scaledScore(raw, model.scale), page));
-      options.onRow?.(rowOutputs(model, models, i, false, features[i]!, raw, page));
+      options.onRow?.(rowOutputs(model, models, i, false, features[i]!, raw, page, past));
       flags[i] = page ? 1 : 0;
     }
     if (i % 1000 === 999) options.onRows?.(i + 1, rows);
@@ -207,15 +219,50 @@ function primeOnset(
   });
 }
 
+/** One host's memory of its excursions, the distances taken with the branch of the model scoring each row. */
+class Habituation {
+  private readonly memory: ExcursionMemory;
+  private readonly distances: Float64Array;
+  private readonly past: Float64Array;
+
+  constructor(metrics: number) {
+    this.memory = new ExcursionMemory(metrics);
+    this.distances = new Float64Array(metrics);
+    this.past = new Float64Array(metrics);
+  }
+
+  /**
+   * The row's past ended excursions per metric (the model's habituation input). None for a model of other metrics or a
+   * row no later than the one before (a repeated timestamp), as in the scoring function.
+   */
+  next(timeMs: number, row: Float64Array, branch: ExtremenessBranch): Float64Array | undefined {
+    if (branch.metrics.length !== this.distances.length || !(timeMs > this.memory.lastTimeMs)) return undefined;
+    return this.memory.next(timeMs, metricExtremeness(row, branch, this.distances), this.past);
+  }
+}
+
 /** The outputs onRow gets; the forest and E are computed again, only when someone listens. */
-function rowOutputs(model: CsvModel, ordinal: number, index: number, priming: boolean, row: Float64Array, raw: number, page: boolean): RowOutputs {
+function rowOutputs(
+  model: CsvModel,
+  ordinal: number,
+  index: number,
+  priming: boolean,
+  row: Float64Array,
+  raw: number,
+  page: boolean,
+  past?: ArrayLike<number>,
+): RowOutputs {
   return {
     index,
     priming,
     model: ordinal,
     raw,
     forest: model.forest.score([row])[0]!,
-    extremeness: model.extremeness ? extremenessOf(row, model.extremeness) : 0,
+    extremeness: !model.extremeness
+      ? 0
+      : past
+        ? corroboratedExtremeness(habituatedDistances(metricExtremeness(row, model.extremeness), past))
+        : extremenessOf(row, model.extremeness),
     anchor: model.extremeness?.threshold ?? Number.NaN,
     scaled: scaledScore(raw, model.scale),
     scale: model.scale,

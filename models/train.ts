@@ -26,6 +26,8 @@
 import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 import { buildManifest } from '../model-store/artifact.js';
+import { metricGroups } from '../model-store/metric-extremeness.js';
+import { HABITUATION_WEIGHT } from '../model-store/habituation.js';
 import { FOREST_DEFAULTS, trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { exportForestToOnnx, roundUpToFloat32 } from './onnx/export.js';
 import {
@@ -37,7 +39,6 @@ import {
   thresholdCeiling,
   featureKindOf,
   hybridScore,
-  metricGroups,
   reachOf,
   type ExtremenessBranch,
   type ReachOptions,
@@ -143,6 +144,7 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
               extremenessAnchor: forestCalibration.threshold,
               forestWeight: FOREST_WEIGHT,
               corroboration: CORROBORATION,
+              habituationWeight: HABITUATION_WEIGHT,
             }
           : {}),
       },
@@ -181,15 +183,26 @@ function reachPerFeature(branch: ExtremenessBranch, width: number): (number | nu
 }
 
 /** The model's scores: the forest's, combined with the extremeness branch's when there is one (models/extremeness.ts). */
-export function modelScores(forest: Forest, extremeness: ExtremenessBranch | undefined, rows: readonly ArrayLike<number>[]): Float64Array {
+/** `past`: per row, its habituation input (models/habituation.ts; none is zeros). */
+export function modelScores(
+  forest: Forest,
+  extremeness: ExtremenessBranch | undefined,
+  rows: readonly ArrayLike<number>[],
+  past?: readonly ArrayLike<number>[],
+): Float64Array {
   const scores = forest.score(rows);
-  return extremeness ? hybridScores(scores, rows, extremeness) : scores;
+  return extremeness ? hybridScores(scores, rows, extremeness, past) : scores;
 }
 
 /** The hybrid scores of rows whose forest scores are known (models/extremeness.ts). */
-export function hybridScores(forestScores: Float64Array, rows: readonly ArrayLike<number>[], extremeness: ExtremenessBranch): Float64Array {
+export function hybridScores(
+  forestScores: Float64Array,
+  rows: readonly ArrayLike<number>[],
+  extremeness: ExtremenessBranch,
+  past?: readonly ArrayLike<number>[],
+): Float64Array {
   const rate = extremenessRate(extremeness.threshold);
-  return forestScores.map((s, r) => hybridScore(s, rows[r]!, extremeness, rate));
+  return forestScores.map((s, r) => hybridScore(s, rows[r]!, extremeness, rate, past?.[r]));
 }
 
 /**

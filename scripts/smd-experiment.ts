@@ -14,9 +14,10 @@
  *                          less the rows the models before it flagged (each row flagged at its model's own threshold)
  *     [--ranking reach|z-sum|z-max|level] [--ranking-keep N]   write top_metrics for scripts/smd-attribution.ts
  *     [--dump]   also write each row's extremeness distances and forest score, for scripts/smd_variants.py
- *     [--habituation as-trained|recalibrated]   score with habituation to ended excursions (models/habituation.ts,
- *                          the host's memory run over the train half then the test half), flagged at the model's
- *                          threshold as trained, or at one calibrated again on the habituated training rows
+ *     [--habituation on|off|recalibrated]   the host's memory of its ended excursions (model-store/habituation.ts), run
+ *                          over the train half then the test half, as `npm run smd` and the scoring function (on, the
+ *                          default); scores without it (off); or with it and a threshold calibrated again on the
+ *                          habituated training rows (recalibrated). --retrain-days scores without it.
  *   SMD_DIR  the SMD set (default ../shared/smd)
  *
  * SMD has no timestamps: row i of the train half is at 2019-01-01T00:00Z + i minutes, the test half
@@ -34,19 +35,9 @@ import { FeaturePipeline } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { readMetricCsv, type RowClock } from '../models/csv.js';
 import { featureRowsOf } from '../models/csv-features.js';
-import { calibrate, trainModel } from '../models/train.js';
-import {
-  CORROBORATION,
-  FOREST_WEIGHT,
-  combinedScore,
-  corroboratedExtremeness,
-  extremenessRate,
-  extremenessScore,
-  featureKindOf,
-  metricExtremeness,
-  thresholdCeiling,
-} from '../models/extremeness.js';
-import { ExcursionMemory, habituatedDistances } from '../models/habituation.js';
+import { calibrate, modelScores, trainModel } from '../models/train.js';
+import { CORROBORATION, FOREST_WEIGHT, featureKindOf, thresholdCeiling } from '../models/extremeness.js';
+import { hostHabituation } from '../model-store/habituation.js';
 import { metricDistances } from '../model-store/explain.js';
 
 /** SMD has no timestamps: one row a minute from 2019-01-01T00:00Z, the test half continuing the train half. */
@@ -68,7 +59,7 @@ function main(): void {
       diagnose: { type: 'boolean', default: false },
       dump: { type: 'boolean', default: false },
       'retrain-days': { type: 'string', default: '0' },
-      habituation: { type: 'string' },
+      habituation: { type: 'string', default: 'on' },
     },
   });
   const seed = Number(flags.seed);
@@ -121,19 +112,17 @@ function main(): void {
       }
     } else scores = model.score(testFeatures);
     let habituatedThreshold: number | undefined;
-    if (flags.habituation !== undefined) {
-      if (!HABITUATION_MODES.includes(flags.habituation as HabituationMode) || retrainRows > 0 || !model.extremeness) {
-        throw new Error(
-          `--habituation must be one of ${HABITUATION_MODES.join(', ')}, without --retrain-days, on a model with an extremeness branch; got ${flags.habituation}`,
-        );
-      }
+    if (!HABITUATION_MODES.includes(flags.habituation as HabituationMode)) {
+      throw new Error(`--habituation must be one of ${HABITUATION_MODES.join(', ')}; got ${flags.habituation}`);
+    }
+    if (flags.habituation !== 'off' && retrainRows === 0 && model.extremeness) {
       const trainTimes = train.timestamps.slice(firstTrainingRow(train.timestamps));
       const all = habituatedScores(model, [...history, ...testFeatures], [...trainTimes, ...test.timestamps]);
       scores = all.slice(history.length);
-      habituatedThreshold =
-        flags.habituation === 'as-trained'
-          ? model.manifest.threshold
-          : calibrate(all.subarray(0, history.length), model.manifest.training.params.contamination as number, thresholdCeiling(model.extremeness)).threshold;
+      if (flags.habituation === 'recalibrated') {
+        const contamination = model.manifest.training.params.contamination as number;
+        habituatedThreshold = calibrate(all.subarray(0, history.length), contamination, thresholdCeiling(model.extremeness)).threshold;
+      }
     }
     const threshold =
       habituatedThreshold ??
@@ -210,24 +199,20 @@ function dumpRows(prefix: string, model: ReturnType<typeof trainModel>, train: F
 /** SMD's rows are a minute apart. */
 const ROWS_PER_DAY = 1440;
 
-const HABITUATION_MODES = ['as-trained', 'recalibrated'] as const;
+const HABITUATION_MODES = ['on', 'off', 'recalibrated'] as const;
 type HabituationMode = (typeof HABITUATION_MODES)[number];
 
-/** The model's scores of one host's rows (in time order) with its memory of ended excursions (models/habituation.ts). */
+/** The model's scores of one host's rows (in time order) with its memory of ended excursions (model-store/habituation.ts). */
 function habituatedScores(model: ReturnType<typeof trainModel>, rows: readonly ArrayLike<number>[], times: readonly number[]): Float64Array {
   const branch = model.extremeness!;
-  const rate = extremenessRate(branch.threshold);
-  const forest = model.forest.score(rows);
-  const memory = new ExcursionMemory(branch.metrics.length);
-  const distances = new Float64Array(branch.metrics.length);
-  const past = new Float64Array(branch.metrics.length);
-  const habituated = new Float64Array(branch.metrics.length);
-  return forest.map((forestScore, r) => {
-    metricExtremeness(rows[r]!, branch, distances);
-    memory.next(times[r]!, distances, past);
-    const e = corroboratedExtremeness(habituatedDistances(distances, past, memory.options.weight, habituated));
-    return combinedScore(forestScore, extremenessScore(e, rate));
-  });
+  const width = branch.metrics.length;
+  const past = hostHabituation(rows, times, branch);
+  return modelScores(
+    model.forest,
+    branch,
+    rows,
+    rows.map((_, r) => past.subarray(r * width, (r + 1) * width)),
+  );
 }
 
 /** The lowest threshold at which the training scores make at most `perDay` alarm episodes (runs of rows at or above it) a day. */

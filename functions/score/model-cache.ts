@@ -15,6 +15,8 @@ import { SCORE_METRICS } from '../../core/score-function.js';
 import { featureSetMismatch, HOST_FEATURE_SET } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import type { BatchScorer } from '../../model-store/onnx-scorer.js';
+import { branchDistancesOf } from '../../model-store/metric-extremeness.js';
+import { HostHabituation } from './host-habituation.js';
 import { probeScorer } from '../../model-store/probe.js';
 import { PublishedModelMismatchError } from '../../model-store/s3-store.js';
 
@@ -30,6 +32,8 @@ export interface ModelSource {
 export interface LoadedModel {
   readonly manifest: Manifest;
   readonly scorer: BatchScorer;
+  /** Each host's memory of its ended excursions, for a model whose graph takes them (functions/score/host-habituation.ts). */
+  readonly habituation?: HostHabituation;
   /** Date.parse(manifest.createdAt): the Timestream record version of its results. */
   readonly createdMs: number;
 }
@@ -214,12 +218,32 @@ export class ModelCache {
     }
     try {
       await probeScorer(scorer, manifest);
+      return loadedModel(manifest, scorer, this.model);
     } catch (error) {
       await scorer.release();
       throw refuse((error as Error).message, error);
     }
-    return { manifest, scorer, createdMs: Date.parse(manifest.createdAt) };
   }
+}
+
+/**
+ * A model ready to score, with the hosts' memories of their excursions when its graph takes them: those of the model
+ * it replaces, carried over, or fresh ones. Throws when the manifest's branch does not fit the graph.
+ */
+export function loadedModel(manifest: Manifest, scorer: BatchScorer, previous?: LoadedModel): LoadedModel {
+  const habituation = habituationFor(scorer, manifest, previous?.habituation);
+  return { manifest, scorer, createdMs: Date.parse(manifest.createdAt), ...(habituation ? { habituation } : {}) };
+}
+
+function habituationFor(scorer: BatchScorer, manifest: Manifest, previous: HostHabituation | undefined): HostHabituation | undefined {
+  if (scorer.habituationWidth === 0) return undefined;
+  const branch = branchDistancesOf(manifest);
+  if (branch?.metrics.length !== scorer.habituationWidth) {
+    throw new Error(
+      `model ${manifest.name} ${manifest.version} takes a habituation input of ${scorer.habituationWidth} metrics, but its manifest's reach covers ${branch?.metrics.length ?? 0}: train and publish it again`,
+    );
+  }
+  return previous ? previous.carriedTo(branch) : new HostHabituation(branch);
 }
 
 /** Waits for `work` (which never rejects) at most `ms`. */

@@ -46,7 +46,7 @@ export async function scoreRecords(records: readonly AcceptedRecord[], model: Lo
   let row = 0;
   for (const r of records) for (let i = 0; i < r.record.samples.length; i++) recordIndex[row++] = r.index;
   if (features.length !== rows * width) throw new Error(`${features.length} feature values for ${rows} samples of ${width} features: the batch was read wrong`);
-  const scores = await scorer.score(features, rows);
+  const scores = await scorer.score(features, rows, model.habituation?.input(records, features, width));
   const samples: ScoredSample[] = new Array<ScoredSample>(rows);
   row = 0;
   for (const r of records) {

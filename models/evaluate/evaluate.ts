@@ -6,6 +6,8 @@
 import { featureSetFor, featureSetMismatch } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
+import { hostHabituation } from '../../model-store/habituation.js';
+import { branchDistancesOf } from '../../model-store/metric-extremeness.js';
 import { readModelDir } from '../../model-store/artifact.js';
 import { readMetricCsv, type CsvOptions, type MetricCsv, type RowClock } from '../csv.js';
 import { featureRowsOf } from '../csv-features.js';
@@ -76,9 +78,16 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   }
 
   const pipeline = new FeaturePipeline(featureSet, options.features);
-  if (history) featureRowsOf(history, pipeline);
+  const historyFeatures = history ? featureRowsOf(history, pipeline) : [];
   const features = featureRowsOf(csv, pipeline);
-  const scores = await scoreRows(features, onnx, featureSet.names.length, options.modelDir);
+  // As the scoring function keeps it: the host's memory of its excursions, through the history first.
+  const branch = branchDistancesOf(manifest);
+  const habituation =
+    branch &&
+    hostHabituation([...historyFeatures, ...features], [...(history?.timestamps ?? []), ...csv.timestamps], branch).subarray(
+      historyFeatures.length * branch.metrics.length,
+    );
+  const scores = await scoreRows(features, onnx, featureSet.names.length, options.modelDir, habituation);
   const s = scores.subarray(skipRows);
   const l = labels.perRow.subarray(skipRows);
   const sweep = thresholdSweep(s, l);
@@ -117,16 +126,30 @@ function requireColumns(file: string, table: MetricCsv, metrics: readonly string
   }
 }
 
-async function scoreRows(featureRows: readonly Float64Array[], onnx: Uint8Array, width: number, source: string): Promise<Float32Array> {
+async function scoreRows(
+  featureRows: readonly Float64Array[],
+  onnx: Uint8Array,
+  width: number,
+  source: string,
+  habituation: Float32Array | undefined,
+): Promise<Float32Array> {
   const rows = featureRows.length;
   const features = new Float32Array(rows * width);
   featureRows.forEach((row, i) => features.set(row, i * width));
   const scorer = await createOnnxScorer(onnx, width, source);
+  const metrics = scorer.habituationWidth;
+  if (metrics > 0 && habituation?.length !== rows * metrics) {
+    await scorer.release();
+    throw new Error(`the model ${source} takes a habituation input of ${metrics} metrics, but its manifest's reach covers another number: train it again`);
+  }
   try {
     const scores = new Float32Array(rows);
     for (let start = 0; start < rows; start += BATCH_ROWS) {
       const n = Math.min(BATCH_ROWS, rows - start);
-      scores.set(await scorer.score(features.subarray(start * width, (start + n) * width), n), start);
+      scores.set(
+        await scorer.score(features.subarray(start * width, (start + n) * width), n, habituation?.subarray(start * metrics, (start + n) * metrics)),
+        start,
+      );
     }
     return scores;
   } finally {

@@ -11,12 +11,16 @@
  *
  *   features -> Gather the branch's features as [N, metrics, features of a metric] -> IsNaN / Where (NaN -> center)
  *   -> Sub center -> Abs -> Div reach -> ReduceMax per metric (axes as an attribute at opset 17) = d
- *   -> min(d, 1 + ln(max(d, 1))) -> TopK (all metrics, largest first) -> Mul CORROBORATION^rank -> ReduceSum = E
+ *   -> min(d, 1 + ln(max(d, 1))) -> Sub (habituation x weight) -> Relu
+ *   -> TopK (all metrics, largest first) -> Mul CORROBORATION^rank -> ReduceSum = E
  *   -> Mul ln(1 - threshold) -> Exp
  *   -> 1 - that = extremeness score
  *   score = extremeness score + FOREST_WEIGHT x Relu(forest score - extremeness score)
  *
  * all standard ops, so every consumer of the model file (scoring function, evaluate) scores the same.
+ * Such a model has a second input, `habituation` float32 [N, metrics]: per metric of the branch the
+ * largest distance of an excursion the host's metric ended in the past hours (models/habituation.ts),
+ * of which HABITUATION_WEIGHT is taken off the metric's distance; zeros score as a model without it.
  *
  * Branching: BRANCH_LT sends a row to the true branch (left) when x < threshold, like the package.
  * onnxruntime compares float32 inputs with float32 thresholds, so each split is rounded UP to the
@@ -25,9 +29,10 @@
  * and values beyond the float32 range (which become ±Infinity) branch like any large number.
  */
 import { DataType, attr, encodeModel, tensor, type Node } from './proto.js';
-import { ONNX_INPUT, ONNX_OUTPUT } from '../../core/manifest.js';
+import { ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT } from '../../core/manifest.js';
 import type { Forest } from '../forest/forest.js';
 import { CORROBORATION, FOREST_WEIGHT, extremenessRate, type ExtremenessBranch } from '../extremeness.js';
+import { HABITUATION_WEIGHT } from '../../model-store/habituation.js';
 
 export const TREE_ENSEMBLE_OPSET = 3;
 export const DEFAULT_OPSET = 17;
@@ -105,13 +110,17 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
       tensor.float('log_one_minus_threshold', [], [extremenessRate(branch.threshold)]),
       tensor.float('one', [], [1]),
       tensor.float('forest_weight', [], [FOREST_WEIGHT]),
+      tensor.float('habituation_weight', [], [HABITUATION_WEIGHT]),
     );
   }
   return encodeModel({
     graph: {
       name: 'vigil_isolation_forest',
       nodes,
-      inputs: [{ name: ONNX_INPUT, elemType: DataType.FLOAT, shape: ['N', forest.features] }],
+      inputs: [
+        { name: ONNX_INPUT, elemType: DataType.FLOAT, shape: ['N', forest.features] },
+        ...(branch ? [{ name: ONNX_HABITUATION_INPUT, elemType: DataType.FLOAT, shape: ['N', branch.metrics.length] }] : []),
+      ],
       outputs: [{ name: ONNX_OUTPUT, elemType: DataType.FLOAT, shape: ['N'] }],
       initializers,
     },
@@ -132,15 +141,19 @@ function extremenessNodes(forestScore: string, output: string): Node[] {
     { opType: 'Abs', input: ['deviation'], output: ['distance'] },
     { opType: 'Div', input: ['distance', 'reach'], output: ['reach_share'] },
     // Per metric the largest share [N, metrics], beyond 1 compressed to 1 + ln: min(d, 1 + ln(max(d, 1)))
-    // (models/extremeness.ts compressedExtremeness); then E = those from the largest down, weighted CORROBORATION^rank, summed.
+    // (model-store/metric-extremeness.ts compressedExtremeness); then E = those from the largest down, weighted CORROBORATION^rank, summed.
     { opType: 'ReduceMax', input: ['reach_share'], output: ['metric_share'], attribute: [attr.ints('axes', [2]), attr.int('keepdims', 0)] },
     { opType: 'Max', input: ['metric_share', 'one'], output: ['metric_share_at_least_one'] },
     { opType: 'Log', input: ['metric_share_at_least_one'], output: ['log_metric_share'] },
     { opType: 'Add', input: ['log_metric_share', 'one'], output: ['one_plus_log_metric_share'] },
     { opType: 'Min', input: ['metric_share', 'one_plus_log_metric_share'], output: ['compressed_metric_share'] },
+    // Less HABITUATION_WEIGHT x the metric's past ended excursion, never below 0 (models/habituation.ts).
+    { opType: 'Mul', input: [ONNX_HABITUATION_INPUT, 'habituation_weight'], output: ['habituation_share'] },
+    { opType: 'Sub', input: ['compressed_metric_share', 'habituation_share'], output: ['habituated_metric_share_signed'] },
+    { opType: 'Relu', input: ['habituated_metric_share_signed'], output: ['habituated_metric_share'] },
     {
       opType: 'TopK',
-      input: ['compressed_metric_share', 'metric_count'],
+      input: ['habituated_metric_share', 'metric_count'],
       output: ['ranked_metric_share', 'metric_rank_order'],
       attribute: [attr.int('axis', 1)],
     },

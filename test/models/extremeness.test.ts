@@ -2,7 +2,7 @@
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
-import { ONNX_INPUT, ONNX_OUTPUT, parseManifest } from '../../core/manifest.js';
+import { ONNX_OUTPUT, parseManifest } from '../../core/manifest.js';
 import {
   ALWAYS_ANOMALOUS_REACHES,
   alwaysAnomalousExtremeness,
@@ -13,13 +13,14 @@ import {
   extremenessOf,
   extremenessRate,
   extremenessScore,
-  metricGroups,
   reachOf,
   thresholdCeiling,
 } from '../../models/extremeness.js';
+import { metricGroups } from '../../model-store/metric-extremeness.js';
 import { seededRandom } from '../../models/forest/random.js';
 import { exportForestToOnnx } from '../../models/onnx/export.js';
-import { DEFAULT_CONTAMINATION, calibrate, trainModel, type TrainedModel } from '../../models/train.js';
+import { habituationWidthOf, onnxFeeds } from '../../model-store/onnx-scorer.js';
+import { DEFAULT_CONTAMINATION, calibrate, modelScores, trainModel, type TrainedModel } from '../../models/train.js';
 
 const featureSet = featureSetFor(['cpu_pct', 'net_rx_bps']);
 const F = featureSet.names.length;
@@ -40,7 +41,7 @@ beforeAll(async () => {
 async function onnxScores(rows: readonly number[][]): Promise<Float32Array> {
   const data = new Float32Array(rows.length * F);
   rows.forEach((row, r) => data.set(row, r * F));
-  const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', data, [rows.length, F]) });
+  const out = await session.run(onnxFeeds(ort, habituationWidthOf(session, 'test'), data, rows.length, F));
   return out[ONNX_OUTPUT]!.data as Float32Array;
 }
 
@@ -191,6 +192,32 @@ describe('hybrid model (trainModel)', () => {
     expect(cases.filter((c, i) => c.kind === 'one feature far out' && js[i]! > forest[i]! + 1e-3).length).toBeGreaterThan(100);
   });
 
+  it('ONNX and the JS reference agree with a habituation input; a metric whose past excursion went as far scores lower', async () => {
+    const metrics = model.extremeness!.metrics.length;
+    const rows = Array.from({ length: 2000 }, (_, i) => {
+      const row = ordinary();
+      if (i % 2 === 0) row[Math.floor(random() * F)] = pick([-1, 1]) * 10 ** (random() * 3);
+      return row;
+    });
+    const past = rows.map(() => Array.from({ length: metrics }, () => (random() < 0.5 ? 0 : random() * 6)));
+    const data = new Float32Array(rows.length * F);
+    rows.forEach((row, r) => data.set(row, r * F));
+    const session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    expect(habituationWidthOf(session, 'test')).toBe(metrics);
+    const out = await session.run(onnxFeeds(ort, metrics, data, rows.length, F, Float32Array.from(past.flat())));
+    const onnx = out[ONNX_OUTPUT]!.data as Float32Array;
+    const js = modelScores(model.forest, model.extremeness, rows, past);
+    rows.forEach((_, i) => expect(Math.abs(js[i]! - onnx[i]!)).toBeLessThan(1e-6));
+    // A row far out in one metric: the same row after that metric went as far out in an ended excursion scores lower.
+    const far = ordinary();
+    far[0] = model.extremeness!.center[0]! + 8 * model.extremeness!.reach[0]!;
+    const before = modelScores(model.forest, model.extremeness, [far])[0]!;
+    const habituatedPast = Array.from({ length: metrics }, (_, m) => (m === 0 ? 1 + Math.log(8) : 0));
+    const after = modelScores(model.forest, model.extremeness, [far], [habituatedPast])[0]!;
+    expect(before).toBeGreaterThanOrEqual(model.manifest.threshold);
+    expect(after).toBeLessThan(before);
+  });
+
   it('ONNX and the JS reference agree on a one-metric model too (E is that metric’s largest distance)', async () => {
     const one = featureSetFor(['cpu_pct']);
     const width = one.names.length;
@@ -201,7 +228,7 @@ describe('hybrid model (trainModel)', () => {
     const oneSession = await ort.InferenceSession.create(single.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
     const data = new Float32Array(probes.length * width);
     probes.forEach((row, r) => data.set(row, r * width));
-    const out = (await oneSession.run({ [ONNX_INPUT]: new ort.Tensor('float32', data, [probes.length, width]) }))[ONNX_OUTPUT]!.data as Float32Array;
+    const out = (await oneSession.run(onnxFeeds(ort, habituationWidthOf(oneSession, 'test'), data, probes.length, width)))[ONNX_OUTPUT]!.data as Float32Array;
     const js = single.score(probes);
     probes.forEach((_, i) => expect(Math.abs(js[i]! - out[i]!)).toBeLessThan(1e-6));
   });

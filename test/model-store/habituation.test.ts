@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HABITUATION, ExcursionMemory, habituatedDistances, type HabituationOptions } from '../../models/habituation.js';
+import {
+  DEFAULT_HABITUATION,
+  ExcursionMemory,
+  HABITUATION_WEIGHT,
+  habituatedDistances,
+  hostHabituation,
+  type HabituationOptions,
+} from '../../model-store/habituation.js';
 
 const MINUTE = 60_000;
-const OPTIONS: HabituationOptions = { windowMs: 60 * MINUTE, gapMs: 10 * MINUTE, mergeMs: 3 * MINUTE, weight: 0.5 };
+const OPTIONS: HabituationOptions = { windowMs: 60 * MINUTE, gapMs: 10 * MINUTE, mergeMs: 3 * MINUTE };
 
 /** One metric's past, a sample a minute from minute 0. */
 function pastOf(distances: number[], options = OPTIONS): number[] {
@@ -52,7 +59,7 @@ describe('habituation to ended excursions', () => {
     const memory = new ExcursionMemory(1, OPTIONS);
     const past = new Float64Array(1);
     distances.forEach((d, i) => memory.next(i * MINUTE, [d], past));
-    expect(habituatedDistances([5], past, OPTIONS.weight, new Float64Array(1))[0]).toBe(3);
+    expect(habituatedDistances([5], past)[0]).toBe(3);
   });
 
   it('counts an ended excursion only from gapMs after its samples, and no longer than windowMs', () => {
@@ -103,7 +110,8 @@ describe('habituation to ended excursions', () => {
   });
 
   it('defaults to 4 hours from 30 minutes back, 10 minutes merged, half the past distance', () => {
-    expect(DEFAULT_HABITUATION).toEqual({ windowMs: 4 * 60 * MINUTE, gapMs: 30 * MINUTE, mergeMs: 10 * MINUTE, weight: 0.5 });
+    expect(DEFAULT_HABITUATION).toEqual({ windowMs: 4 * 60 * MINUTE, gapMs: 30 * MINUTE, mergeMs: 10 * MINUTE });
+    expect(HABITUATION_WEIGHT).toBe(0.5);
   });
 
   it('refuses samples out of time order, the wrong number of metrics and impossible options', () => {
@@ -117,6 +125,34 @@ describe('habituation to ended excursions', () => {
   });
 
   it('never takes a metric below 0', () => {
-    expect([...habituatedDistances([1, 3], [4, 2], 0.5, new Float64Array(2))]).toEqual([0, 2]);
+    expect([...habituatedDistances([1, 3], [4, 2])]).toEqual([0, 2]);
+  });
+});
+
+describe("one host's habituation input", () => {
+  const branch = { features: [0], center: [0], reach: [1], metrics: [[0]] };
+
+  it('is the memory run over the rows in order, one row of metrics each', () => {
+    const levels = [4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3];
+    const times = levels.map((_, i) => i * 5 * MINUTE);
+    const input = hostHabituation(
+      levels.map((l) => [l]),
+      times,
+      branch,
+      OPTIONS,
+    );
+    const memory = new ExcursionMemory(1, OPTIONS);
+    const past = new Float64Array(1);
+    expect(Array.from(input)).toEqual(levels.map((l, i) => Math.fround(memory.next(times[i]!, [Math.min(l, 1 + Math.log(Math.max(l, 1)))], past)[0]!)));
+    expect(input[12]).toBeCloseTo(1 + Math.log(4), 6);
+  });
+
+  it('gives a row with a repeated timestamp none, and goes on after it', () => {
+    const input = hostHabituation([[4], [0], [0], [0], [3]], [0, MINUTE, MINUTE, 40 * MINUTE, 40 * MINUTE], branch, OPTIONS);
+    expect(Array.from(input)).toEqual([0, 0, 0, Math.fround(1 + Math.log(4)), 0]);
+  });
+
+  it('needs a time for each row', () => {
+    expect(() => hostHabituation([[1], [2]], [0], branch)).toThrow(/a time for each row; got 1 times for 2 rows/);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Habituation to a host's ended excursions (docs/decisions/0010-habituation-on-the-host.md, proposed):
+ * Habituation to a host's ended excursions (docs/decisions/0010-habituation-on-the-host.md):
  * a metric that went as far out in an excursion that ended in the past hours is less news now.
  *
  * Per metric, an excursion is a run of samples at or beyond the metric's reach (its compressed
@@ -8,13 +8,16 @@
  * from `windowMs` to `gapMs` before it that lie before the metric's current excursion, or 0: the
  * excursion in progress never counts, so an alert keeps firing for as long as an incident lasts, and
  * only an excursion that has ended lowers what a later one scores. The habituated distance is
- * d - weight x that (habituatedDistances), then corroborated across metrics as the model does.
+ * d - HABITUATION_WEIGHT x that (habituatedDistances), then corroborated across metrics as the model does.
  *
- * The state is where the host's state is: one memory per host, fed its samples in time order. Used
- * today by the SMD experiment loop (scripts/smd-experiment.ts --habituation) to measure the form the
- * decision proposes through the TypeScript reference of the model; docs/detection.md, experiments
- * 26 and 27, has what it does.
+ * One memory per host, fed its samples in time order: the scoring function keeps them
+ * (functions/score/host-habituation.ts) and feeds the model's ONNX graph its `habituation` input
+ * (models/onnx/export.ts); the NAB and SMD protocols run the same memory over each file
+ * (models/score-csv.ts, models/evaluate/evaluate.ts). docs/detection.md, experiments 26 and 27, has
+ * what it does.
  */
+
+import { metricExtremeness, type BranchDistances } from './metric-extremeness.js';
 
 export interface HabituationOptions {
   /** How far back an ended excursion counts (ms). */
@@ -23,12 +26,13 @@ export interface HabituationOptions {
   readonly gapMs: number;
   /** Samples beyond reach at most this far apart (ms) belong to one excursion. */
   readonly mergeMs: number;
-  /** The share of the past distance taken off the metric's distance. */
-  readonly weight: number;
 }
 
-/** 4 hours, from 30 minutes before the sample, excursions 10 minutes apart merged, half the past distance (experiment 27). */
-export const DEFAULT_HABITUATION: HabituationOptions = { windowMs: 4 * 3_600_000, gapMs: 30 * 60_000, mergeMs: 10 * 60_000, weight: 0.5 };
+/** The share of a metric's past ended excursion taken off its distance, in the model's ONNX graph too (models/onnx/export.ts). */
+export const HABITUATION_WEIGHT = 0.5;
+
+/** 4 hours, from 30 minutes before the sample, excursions 10 minutes apart merged (experiment 27). */
+export const DEFAULT_HABITUATION: HabituationOptions = { windowMs: 4 * 3_600_000, gapMs: 30 * 60_000, mergeMs: 10 * 60_000 };
 
 /** One metric's excursions: the current run, its samples beyond reach not yet counted, and a sliding maximum of those that count. */
 class MetricExcursions {
@@ -91,13 +95,18 @@ export class ExcursionMemory {
   private readonly metrics: MetricExcursions[];
   private lastTime = Number.NEGATIVE_INFINITY;
 
+  /** The time of the last sample taken (-Infinity before the first): a sample must come after it. */
+  get lastTimeMs(): number {
+    return this.lastTime;
+  }
+
   constructor(
     metricCount: number,
     readonly options: HabituationOptions = DEFAULT_HABITUATION,
   ) {
-    const { windowMs, gapMs, mergeMs, weight } = options;
-    if (!(gapMs > 0 && windowMs >= gapMs && mergeMs >= 0 && weight >= 0)) {
-      throw new Error(`habituation needs windowMs >= gapMs > 0, mergeMs >= 0 and weight >= 0; got ${JSON.stringify(options)}`);
+    const { windowMs, gapMs, mergeMs } = options;
+    if (!(gapMs > 0 && windowMs >= gapMs && mergeMs >= 0)) {
+      throw new Error(`habituation needs windowMs >= gapMs > 0 and mergeMs >= 0; got ${JSON.stringify(options)}`);
     }
     this.metrics = Array.from({ length: metricCount }, () => new MetricExcursions());
   }
@@ -118,8 +127,37 @@ export class ExcursionMemory {
   }
 }
 
-/** Each metric's distance less `weight` x its past ended excursion, never below 0. */
-export function habituatedDistances(distances: ArrayLike<number>, past: ArrayLike<number>, weight: number, out: Float64Array): Float64Array {
-  for (let m = 0; m < out.length; m++) out[m] = Math.max(distances[m]! - weight * past[m]!, 0);
+/** Each metric's distance less HABITUATION_WEIGHT x its past ended excursion, never below 0, in float32 like the ONNX graph (Mul, Sub, Relu). */
+export function habituatedDistances(
+  distances: ArrayLike<number>,
+  past: ArrayLike<number>,
+  out: Float64Array = new Float64Array(distances.length),
+): Float64Array {
+  const w = Math.fround(HABITUATION_WEIGHT);
+  for (let m = 0; m < out.length; m++) out[m] = Math.max(Math.fround(distances[m]! - Math.fround(Math.fround(past[m]!) * w)), 0);
+  return out;
+}
+
+/**
+ * The habituation input of one host's rows, in time order: per row, per metric of the branch, its
+ * past ended excursion, rows x metrics (float32, as the ONNX graph takes it); 0 for a row no later
+ * than the one before it.
+ */
+export function hostHabituation(
+  rows: readonly ArrayLike<number>[],
+  times: readonly number[],
+  branch: BranchDistances,
+  options: HabituationOptions = DEFAULT_HABITUATION,
+): Float32Array {
+  if (times.length !== rows.length) throw new Error(`habituation needs a time for each row; got ${times.length} times for ${rows.length} rows`);
+  const width = branch.metrics.length;
+  const memory = new ExcursionMemory(width, options);
+  const distances = new Float64Array(width);
+  const past = new Float64Array(width);
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((row, r) => {
+    // A row no later than the one before (a repeated timestamp) gets none, as in the scoring function.
+    if (times[r]! > memory.lastTimeMs) out.set(memory.next(times[r]!, metricExtremeness(row, branch, distances), past), r * width);
+  });
   return out;
 }

@@ -1,0 +1,79 @@
+/**
+ * The scoring function's memory of each host's ended excursions (model-store/habituation.ts,
+ * docs/decisions/0010-habituation-on-the-host.md), the habituation input of the model's ONNX graph.
+ *
+ * It lives in the instance's memory, as the host's last band points do (decision 0007): the
+ * partition key is the host, so one shard's batches bring a host's samples in order. A newly
+ * published model of the same metrics takes the memories over (distances of the model before it: a
+ * host a model behind keeps most of the gain, docs/detection.md experiment 27). Whatever loses them
+ * (a new instance, a model of other metrics, a host pushed out by `maxHosts` others) only makes the
+ * host's next hours score as a model without habituation does: more alerts, never fewer. A sample no newer than the host's last (a batch delivered again, a late
+ * record) is scored without habituation and does not change the memory.
+ */
+import { DEFAULT_HABITUATION, ExcursionMemory } from '../../model-store/habituation.js';
+import { metricExtremeness, type BranchDistances } from '../../model-store/metric-extremeness.js';
+import type { AcceptedRecord } from './records.js';
+
+/** Hosts remembered per instance: about 2 KB each for vigil's ten metrics. */
+export const DEFAULT_MAX_HOSTS = 50_000;
+
+export class HostHabituation {
+  private readonly distances: Float64Array;
+  private readonly past: Float64Array;
+
+  constructor(
+    readonly branch: BranchDistances,
+    private readonly maxHosts = DEFAULT_MAX_HOSTS,
+    private readonly hosts = new Map<string, ExcursionMemory>(),
+  ) {
+    this.distances = new Float64Array(branch.metrics.length);
+    this.past = new Float64Array(branch.metrics.length);
+  }
+
+  /** For a new model: the same hosts' memories when its branch has as many metrics, else none. */
+  carriedTo(branch: BranchDistances): HostHabituation {
+    return new HostHabituation(branch, this.maxHosts, branch.metrics.length === this.width ? this.hosts : undefined);
+  }
+
+  /** Values per sample: one per metric of the branch. */
+  get width(): number {
+    return this.branch.metrics.length;
+  }
+
+  /** Hosts remembered now. */
+  get size(): number {
+    return this.hosts.size;
+  }
+
+  /**
+   * The habituation input of a batch: per sample (in the order of `features`, rows of `featureCount`),
+   * per metric, its host's past ended excursion; and each host's memory moved on by its samples.
+   */
+  input(records: readonly AcceptedRecord[], features: Float32Array, featureCount: number): Float32Array {
+    let rows = 0;
+    for (const r of records) rows += r.record.samples.length;
+    const out = new Float32Array(rows * this.width);
+    let row = 0;
+    for (const { record } of records) {
+      const memory = this.memoryOf(record.host);
+      for (const sample of record.samples) {
+        if (sample.t > memory.lastTimeMs) {
+          metricExtremeness(features, this.branch, this.distances, row * featureCount);
+          out.set(memory.next(sample.t, this.distances, this.past), row * this.width);
+        }
+        row++;
+      }
+    }
+    return out;
+  }
+
+  /** The host's memory, most recently used last; the least recently used host is forgotten beyond maxHosts. */
+  private memoryOf(host: string): ExcursionMemory {
+    let memory = this.hosts.get(host);
+    if (memory) this.hosts.delete(host);
+    else memory = new ExcursionMemory(this.width, DEFAULT_HABITUATION);
+    this.hosts.set(host, memory);
+    if (this.hosts.size > this.maxHosts) this.hosts.delete(this.hosts.keys().next().value!);
+    return memory;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Per metric, how far a sample is from the model's training baseline in units of the model's reach:
+ * the quantities the extremeness branch of a model's score is made of (models/extremeness.ts, and
+ * the ONNX graph of models/onnx/export.ts), here because the scoring function needs them too, to keep
+ * each host's memory of its metrics' excursions (model-store/habituation.ts).
+ */
+import type { FeatureSet } from '../core/features.js';
+import type { Manifest } from '../core/manifest.js';
+
+/** What per-metric distances need of an extremeness branch. */
+export interface BranchDistances {
+  /** Indices of the features the branch looks at; center and reach are aligned with these. */
+  readonly features: readonly number[];
+  /** Per feature: the training median. */
+  readonly center: readonly number[];
+  /** Per feature: the distance from the center at which the feature alone reaches the threshold (> 0). */
+  readonly reach: readonly number[];
+  /** Per metric: the positions in `features` of its features (metricGroups); every position in exactly one metric. */
+  readonly metrics: readonly (readonly number[])[];
+}
+
+/**
+ * The branch's features grouped by metric: per metric of the feature set that has any, in its order,
+ * the positions in `features` of its features (the vector is metric-major, core/features.ts).
+ */
+export function metricGroups(featureSet: FeatureSet, features: readonly number[]): number[][] {
+  const perMetric = featureSet.names.length / featureSet.metrics.length;
+  const groups = featureSet.metrics.map((): number[] => []);
+  features.forEach((f, k) => groups[Math.floor(f / perMetric)]!.push(k));
+  return groups.filter((group) => group.length > 0);
+}
+
+/**
+ * The branch of a published model, from its manifest: the features with a reach (training writes one
+ * for exactly the branch's features, models/train.ts). Undefined for a model without a reach (one
+ * trained before the branch, or brought from elsewhere).
+ */
+export function branchDistancesOf(manifest: Pick<Manifest, 'featureSet' | 'baseline'>): BranchDistances | undefined {
+  const { reach, center } = manifest.baseline;
+  if (!reach) return undefined;
+  const features = reach.flatMap((r, f) => (typeof r === 'number' ? [f] : []));
+  if (features.length === 0) return undefined;
+  return {
+    features,
+    center: features.map((f) => center[f]!),
+    reach: features.map((f) => reach[f]!),
+    metrics: metricGroups(manifest.featureSet, features),
+  };
+}
+
+/**
+ * A metric's distance d up to 1, 1 + ln d beyond: min(d, 1 + ln(max(d, 1))), in float32 like the ONNX
+ * graph (Max, Log, Add, Min). Continuous and increasing, unchanged up to 1 (a metric at its reach),
+ * but far-out rows no longer all round to a score of exactly 1: in float32, 1 - (1 - threshold)^E is
+ * 1 from E ~ 30 on, so a drifted metric at 40 reaches and an outage at 4,000 tied and no threshold
+ * could tell them apart (seen on SMD: best thresholds at 0.9999999 and 1.0). Applied per metric
+ * before the metrics corroborate (extremenessOf), it also bounds what one metric adds to E.
+ */
+export function compressedExtremeness(extremeness: number): number {
+  const log = Math.fround(Math.log(Math.max(extremeness, 1)));
+  return Math.min(extremeness, Math.fround(1 + log));
+}
+
+/**
+ * Per metric of the branch (in its order): the largest |x - center| / reach of its features (NaN
+ * counts as the center), compressed, in float32 like the ONNX graph. `offset`: where the row starts
+ * in `row` (a batch's feature matrix, read in place).
+ */
+export function metricExtremeness(
+  row: ArrayLike<number>,
+  branch: BranchDistances,
+  out: Float64Array = new Float64Array(branch.metrics.length),
+  offset = 0,
+): Float64Array {
+  branch.metrics.forEach((positions, m) => {
+    let max = 0;
+    for (const k of positions) {
+      const c = Math.fround(branch.center[k]!);
+      const x = Math.fround(row[offset + branch.features[k]!]!);
+      const z = Math.fround(Math.abs(Math.fround((Number.isNaN(x) ? c : x) - c)) / Math.fround(branch.reach[k]!));
+      if (z > max) max = z;
+    }
+    out[m] = compressedExtremeness(max);
+  });
+  return out;
+}

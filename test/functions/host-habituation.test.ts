@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { WIRE_VERSION } from '../../core/wire.js';
+import type { BranchDistances } from '../../model-store/metric-extremeness.js';
+import { HostHabituation } from '../../functions/score/host-habituation.js';
+import type { AcceptedRecord } from '../../functions/score/records.js';
+
+const MINUTE = 60_000;
+const START = Date.UTC(2026, 0, 1);
+/** Two metrics of two features each (level, deviation), centered at 0, reach 1: a metric's distance is its largest |feature|. */
+const BRANCH: BranchDistances = {
+  features: [0, 1, 2, 3],
+  center: [0, 0, 0, 0],
+  reach: [1, 1, 1, 1],
+  metrics: [
+    [0, 1],
+    [2, 3],
+  ],
+};
+const WIDTH = 4;
+
+/** One record of `host` with a sample per minute from `fromMinute`, each row's first metric at `levels[k]`. */
+function batch(host: string, fromMinute: number, levels: number[]): { records: AcceptedRecord[]; features: Float32Array } {
+  const features = new Float32Array(levels.length * WIDTH);
+  levels.forEach((level, k) => (features[k * WIDTH] = level));
+  const samples = levels.map((_, k) => ({ seq: fromMinute + k, t: START + (fromMinute + k) * MINUTE, m: {} }));
+  return { records: [{ index: 0, record: { v: WIRE_VERSION, host, fs: 4, samples, width: WIDTH } }], features };
+}
+
+/** The first metric's habituation input of each sample. */
+function firstMetric(input: Float32Array): number[] {
+  return Array.from({ length: input.length / 2 }, (_, k) => input[2 * k]!);
+}
+
+describe("the scoring function's memory of each host's excursions", () => {
+  it('gives a host its ended excursion from 30 minutes on, and never the one in progress', () => {
+    const habituation = new HostHabituation(BRANCH);
+    const first = batch('web-1', 0, [4, 4, 4, 0, 0]);
+    expect(firstMetric(habituation.input(first.records, first.features, WIDTH))).toEqual([0, 0, 0, 0, 0]);
+    // 60 minutes later the host goes out again: the excursion that ended counts (compressed: 1 + ln 4).
+    const again = batch('web-1', 60, [4, 4]);
+    const input = habituation.input(again.records, again.features, WIDTH);
+    expect(firstMetric(input)[0]).toBeCloseTo(1 + Math.log(4), 6);
+    expect(input[1]).toBe(0); // the other metric never went out
+  });
+
+  it('keeps each host apart', () => {
+    const habituation = new HostHabituation(BRANCH);
+    const out = batch('web-1', 0, [4, 0]);
+    habituation.input(out.records, out.features, WIDTH);
+    const other = batch('web-2', 60, [4]);
+    expect(firstMetric(habituation.input(other.records, other.features, WIDTH))).toEqual([0]);
+    expect(habituation.size).toBe(2);
+  });
+
+  it('scores a sample delivered again without habituation and leaves the memory as it was', () => {
+    const habituation = new HostHabituation(BRANCH);
+    const out = batch('web-1', 0, [4, 0]);
+    habituation.input(out.records, out.features, WIDTH);
+    const later = batch('web-1', 60, [4]);
+    expect(firstMetric(habituation.input(later.records, later.features, WIDTH))[0]).toBeGreaterThan(0);
+    expect(firstMetric(habituation.input(later.records, later.features, WIDTH))).toEqual([0]); // the same sample again
+    const next = batch('web-1', 61, [4]);
+    expect(firstMetric(habituation.input(next.records, next.features, WIDTH))[0]).toBeGreaterThan(0);
+  });
+
+  it('forgets the least recently seen host beyond its limit', () => {
+    const habituation = new HostHabituation(BRANCH, 2);
+    for (const host of ['a', 'b', 'c']) {
+      const b = batch(host, 0, [4, 0]);
+      habituation.input(b.records, b.features, WIDTH);
+    }
+    expect(habituation.size).toBe(2);
+    const a = batch('a', 60, [4]);
+    expect(firstMetric(habituation.input(a.records, a.features, WIDTH))).toEqual([0]); // forgotten: starts afresh
+    const c = batch('c', 60, [4]);
+    expect(firstMetric(habituation.input(c.records, c.features, WIDTH))[0]).toBeGreaterThan(0);
+  });
+
+  it('hands its memories to a new model of the same metrics, not to one of others', () => {
+    const habituation = new HostHabituation(BRANCH);
+    const out = batch('web-1', 0, [4, 0]);
+    habituation.input(out.records, out.features, WIDTH);
+    const later = batch('web-1', 60, [4]);
+    expect(firstMetric(habituation.carriedTo(BRANCH).input(later.records, later.features, WIDTH))[0]).toBeGreaterThan(0);
+    const oneMetric: BranchDistances = { features: [0, 1], center: [0, 0], reach: [1, 1], metrics: [[0, 1]] };
+    const next = batch('web-1', 61, [4]);
+    expect(Array.from(habituation.carriedTo(oneMetric).input(next.records, next.features, WIDTH))).toEqual([0]);
+  });
+});
