@@ -52,6 +52,7 @@ import { FeatureRows } from '../core/feature-rows.js';
 import { encodeWireRecord, readWireRecordInto, WIRE_VERSION, type WireRecord } from '../core/wire.js';
 import type { ScoredSample } from '../core/scored-sample.js';
 import { loadedModel, type LoadedModel } from '../functions/score/model-cache.js';
+import { HostHabituation } from '../functions/score/host-habituation.js';
 import { createOnnxScorer } from '../model-store/onnx-scorer.js';
 import { prepareBatch, type PreparedBatch } from '../functions/score/process-batch.js';
 import { scoreRecords } from '../functions/score/score-batch.js';
@@ -155,16 +156,20 @@ async function cpuSeconds(fn: () => Promise<unknown>): Promise<number> {
 
 /**
  * The handler's CPU path for one batch, its requests then dropped unsent: the handler sends them,
- * which gives their buffers back for the next batch (functions/sinks/timestream-body.ts).
+ * which gives their buffers back for the next batch (functions/sinks/timestream-body.ts). Each time
+ * with fresh memories of the hosts' excursions (functions/score/host-habituation.ts), so every
+ * sample moves its host's memory on as a new sample does: replayed to the same memories, the batch's
+ * samples would be no newer than the hosts' last and skip it.
  */
-async function prepareUnsent(...args: Parameters<typeof prepareBatch>): Promise<PreparedBatch> {
-  const prepared = await prepareBatch(...args);
+async function prepareUnsent(...[records, model, ...rest]: Parameters<typeof prepareBatch>): Promise<PreparedBatch> {
+  const fresh = model.habituation ? { ...model, habituation: new HostHabituation(model.habituation.branch) } : model;
+  const prepared = await prepareBatch(records, fresh, ...rest);
   for (const { write } of prepared.writes) write.discard?.();
   return prepared;
 }
 
 /** prepareUnsent `times` times over the same batch (one paired round's side). */
-async function prepareRepeatedly(times: number, ...args: Parameters<typeof prepareBatch>): Promise<void> {
+async function prepareRepeatedly(times: number, ...args: Parameters<typeof prepareUnsent>): Promise<void> {
   for (let i = 0; i < times; i++) await prepareUnsent(...args);
 }
 

@@ -1,9 +1,9 @@
 /**
- * Habituation to a host's ended excursions (docs/decisions/0010-habituation-on-the-host.md):
+ * Habituation to a host's ended excursions (docs/decisions/0010-habituation-to-ended-excursions.md):
  * a metric that went as far out in an excursion that ended in the past hours is less news now.
  *
  * Per metric, an excursion is a run of samples at or beyond the metric's reach (its compressed
- * distance, extremenessOf's per-metric d, at least 1), samples less than `mergeMs` apart in one run.
+ * distance, metricExtremeness, at least 1), samples at most `mergeMs` apart in one run.
  * For each sample, `ExcursionMemory` gives per metric the largest distance of the samples beyond reach
  * from `windowMs` to `gapMs` before it that lie before the metric's current excursion, or 0: the
  * excursion in progress never counts, so an alert keeps firing for as long as an incident lasts, and
@@ -71,6 +71,8 @@ class MetricExcursions {
     }
     const earliest = timeMs - o.windowMs;
     while (this.windowHead < this.windowTime.length && this.windowTime[this.windowHead]! < earliest) this.windowHead++;
+    // Samples of an excursion in progress that are already older than the window will never count: a metric out for days keeps a window's worth.
+    while (this.pendingHead < this.pendingTime.length && this.pendingTime[this.pendingHead]! < earliest) this.pendingHead++;
     this.compact();
     return this.windowHead < this.windowTime.length ? this.windowDistance[this.windowHead]! : 0;
   }
@@ -122,7 +124,7 @@ export class ExcursionMemory {
       throw new Error(`habituation keeps ${this.metrics.length} metrics; got ${distances.length} distances and room for ${past.length}`);
     }
     this.lastTime = timeMs;
-    this.metrics.forEach((metric, m) => (past[m] = metric.next(timeMs, distances[m]!, this.options)));
+    for (let m = 0; m < this.metrics.length; m++) past[m] = this.metrics[m]!.next(timeMs, distances[m]!, this.options);
     return past;
   }
 }

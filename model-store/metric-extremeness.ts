@@ -61,10 +61,36 @@ export function compressedExtremeness(extremeness: number): number {
   return Math.min(extremeness, Math.fround(1 + log));
 }
 
+/** A branch laid out for metricExtremeness's loop: per metric's features, their index, center and reach, flat. */
+interface FlatBranch {
+  readonly feature: Int32Array;
+  readonly center: Float32Array;
+  readonly reach: Float32Array;
+  /** Metric m's features are positions metricStart[m] to metricStart[m + 1] - 1. */
+  readonly metricStart: Int32Array;
+}
+
+const flatBranches = new WeakMap<BranchDistances, FlatBranch>();
+
+function flatBranchOf(branch: BranchDistances): FlatBranch {
+  let flat = flatBranches.get(branch);
+  if (!flat) {
+    const positions = branch.metrics.flat();
+    flat = {
+      feature: Int32Array.from(positions, (k) => branch.features[k]!),
+      center: Float32Array.from(positions, (k) => branch.center[k]!),
+      reach: Float32Array.from(positions, (k) => branch.reach[k]!),
+      metricStart: Int32Array.from({ length: branch.metrics.length + 1 }, (_, m) => branch.metrics.slice(0, m).reduce((n, g) => n + g.length, 0)),
+    };
+    flatBranches.set(branch, flat);
+  }
+  return flat;
+}
+
 /**
  * Per metric of the branch (in its order): the largest |x - center| / reach of its features (NaN
  * counts as the center), compressed, in float32 like the ONNX graph. `offset`: where the row starts
- * in `row` (a batch's feature matrix, read in place).
+ * in `row` (a batch's feature matrix, read in place). It runs for every scored sample.
  */
 export function metricExtremeness(
   row: ArrayLike<number>,
@@ -72,15 +98,16 @@ export function metricExtremeness(
   out: Float64Array = new Float64Array(branch.metrics.length),
   offset = 0,
 ): Float64Array {
-  branch.metrics.forEach((positions, m) => {
+  const { feature, center, reach, metricStart } = flatBranchOf(branch);
+  for (let m = 0; m < metricStart.length - 1; m++) {
     let max = 0;
-    for (const k of positions) {
-      const c = Math.fround(branch.center[k]!);
-      const x = Math.fround(row[offset + branch.features[k]!]!);
-      const z = Math.fround(Math.abs(Math.fround((Number.isNaN(x) ? c : x) - c)) / Math.fround(branch.reach[k]!));
+    for (let k = metricStart[m]!; k < metricStart[m + 1]!; k++) {
+      const c = center[k]!;
+      const x = Math.fround(row[offset + feature[k]!]!);
+      const z = Math.fround(Math.abs(Math.fround((Number.isNaN(x) ? c : x) - c)) / reach[k]!);
       if (z > max) max = z;
     }
     out[m] = compressedExtremeness(max);
-  });
+  }
   return out;
 }

@@ -1,12 +1,12 @@
 /**
  * The scoring function's memory of each host's ended excursions (model-store/habituation.ts,
- * docs/decisions/0010-habituation-on-the-host.md), the habituation input of the model's ONNX graph.
+ * docs/decisions/0010-habituation-to-ended-excursions.md), the habituation input of the model's ONNX graph.
  *
  * It lives in the instance's memory, as the host's last band points do (decision 0007): the
  * partition key is the host, so one shard's batches bring a host's samples in order. A newly
  * published model of the same metrics takes the memories over (distances of the model before it: a
  * host a model behind keeps most of the gain, docs/detection.md experiment 27). Whatever loses them
- * (a new instance, a model of other metrics, a host pushed out by `maxHosts` others) only makes the
+ * (a new instance, a model of other metrics, a host forgotten for `maxHosts` others) only makes the
  * host's next hours score as a model without habituation does: more alerts, never fewer. A sample no newer than the host's last (a batch delivered again, a late
  * record) is scored without habituation and does not change the memory.
  */
@@ -67,13 +67,14 @@ export class HostHabituation {
     return out;
   }
 
-  /** The host's memory, most recently used last; the least recently used host is forgotten beyond maxHosts. */
+  /** The host's memory; beyond maxHosts the host remembered longest is forgotten. */
   private memoryOf(host: string): ExcursionMemory {
     let memory = this.hosts.get(host);
-    if (memory) this.hosts.delete(host);
-    else memory = new ExcursionMemory(this.width, DEFAULT_HABITUATION);
-    this.hosts.set(host, memory);
-    if (this.hosts.size > this.maxHosts) this.hosts.delete(this.hosts.keys().next().value!);
+    if (!memory) {
+      memory = new ExcursionMemory(this.width, DEFAULT_HABITUATION);
+      this.hosts.set(host, memory);
+      if (this.hosts.size > this.maxHosts) this.hosts.delete(this.hosts.keys().next().value!);
+    }
     return memory;
   }
 }

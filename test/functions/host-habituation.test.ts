@@ -63,17 +63,17 @@ describe("the scoring function's memory of each host's excursions", () => {
     expect(firstMetric(habituation.input(next.records, next.features, WIDTH))[0]).toBeGreaterThan(0);
   });
 
-  it('forgets the least recently seen host beyond its limit', () => {
+  it('forgets the host it has remembered longest beyond its limit', () => {
     const habituation = new HostHabituation(BRANCH, 2);
     for (const host of ['a', 'b', 'c']) {
       const b = batch(host, 0, [4, 0]);
       habituation.input(b.records, b.features, WIDTH);
     }
     expect(habituation.size).toBe(2);
-    const a = batch('a', 60, [4]);
-    expect(firstMetric(habituation.input(a.records, a.features, WIDTH))).toEqual([0]); // forgotten: starts afresh
     const c = batch('c', 60, [4]);
     expect(firstMetric(habituation.input(c.records, c.features, WIDTH))[0]).toBeGreaterThan(0);
+    const a = batch('a', 60, [4]);
+    expect(firstMetric(habituation.input(a.records, a.features, WIDTH))).toEqual([0]); // forgotten: starts afresh
   });
 
   it('hands its memories to a new model of the same metrics, not to one of others', () => {

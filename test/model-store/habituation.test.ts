@@ -100,6 +100,21 @@ describe('habituation to ended excursions', () => {
     }
   });
 
+  it('agrees with the definition after an excursion longer than the window', () => {
+    const distances = [
+      ...Array.from({ length: 200 }, (_, i) => 2 + (i % 7) / 3),
+      ...new Array<number>(20).fill(0.2),
+      3,
+      3,
+      0.2,
+      ...new Array<number>(60).fill(0.2),
+      4,
+    ];
+    const times = distances.map((_, i) => i * MINUTE);
+    expect(pastOf(distances)).toEqual(bruteForce(times, distances, OPTIONS));
+    expect(pastOf(distances)[220]).toBeGreaterThan(0);
+  });
+
   it('keeps each metric apart', () => {
     const memory = new ExcursionMemory(2, OPTIONS);
     const past = new Float64Array(2);
