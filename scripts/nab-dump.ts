@@ -9,7 +9,8 @@
  *
  * OUT/<category>/<file>.csv, one line per row the first model primed the onset with (priming 1)
  * and per scored row: index,time,priming,model,raw,forest,extremeness,anchor,scaled,upper,spread,median,
- * threshold,paged,reported,flag. `paged` is the score the onset takes (the scaled score with the
+ * threshold,paged,reported,flag. `extremeness` is the E the model scored the row with, habituated to
+ * the file's ended excursions (model-store/habituation.ts); `paged` is the score the onset takes (the scaled score with the
  * page's bonus, models/page.ts); `reported` and `flag` are what `npm run nab` writes for the row (the
  * onset's score, the page); rows of the probationary period that prime nothing are left out (they
  * score 0). OUT/dump.json: the seed, the forest's weight in the raw score (models/extremeness.ts), and

@@ -81,9 +81,18 @@ def extremeness(m, distances=None):
     return corroborated(m, per_metric(m, distances))
 
 
+def habituated_extremeness(m, distances=None):
+    """E as the model scores it: each metric's distance less 0.5 x its past ended excursion over 4 hours from 30 minutes
+    back, excursions 10 minutes apart merged, never below 0 (model-store/habituation.ts DEFAULT_HABITUATION and
+    HABITUATION_WEIGHT; SMD's rows are a minute apart, the dump's train rows followed by its test rows)."""
+    d = per_metric(m, distances)
+    return corroborated(m, np.maximum(d - 0.5 * past_of_ended_excursions(d, 240, 30, 10), 0))
+
+
 def hybrid(m, e=None):
-    """models/extremeness.ts hybridScore (in float64): E (extremeness) mapped onto the anchor, plus the forest's share above it."""
-    e = extremeness(m) if e is None else e
+    """models/extremeness.ts hybridScore (in float64): E (extremeness) mapped onto the anchor, plus the forest's share above it.
+    Without `e`, the E the model scores with (habituated_extremeness)."""
+    e = habituated_extremeness(m) if e is None else e
     score = 1 - (1 - m['anchor']) ** e
     return score + m['forest_weight'] * np.maximum(m['forest'] - score, 0)
 
@@ -230,8 +239,9 @@ def main():
     args = parser.parse_args()
     machines = load(args.dump)
     for machine, m in machines.items():
-        score = hybrid(m)
-        differ = int(np.sum(own_flags(m, score) != (score >= m['threshold'])))
+        # Training calibrates on scores without the habituation (the memory is the scoring function's).
+        trained = hybrid(m, extremeness(m))
+        differ = int(np.sum(own_flags(m, trained) != (trained >= m['threshold'])))
         print(f'{machine}: threshold recalibrated here (own_flags) flags {differ} rows differently from the model\'s own', flush=True)
     evaluate(machines, lambda m: (hybrid(m), hybrid(m) >= m['threshold']), args.smd_dir, 'as dumped')
 
