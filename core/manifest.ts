@@ -11,7 +11,7 @@ export const MODEL_FILE = 'model.onnx';
 export const MANIFEST_FILE = 'manifest.json';
 export const ONNX_INPUT = 'features';
 export const ONNX_OUTPUT = 'score';
-/** The second input of a model with an extremeness branch: per metric, its past ended excursion (models/habituation.ts); zeros when unknown. */
+/** The second input of a model with an extremeness branch: per metric, its past ended excursion (model-store/habituation.ts); zeros when unknown. */
 export const ONNX_HABITUATION_INPUT = 'habituation';
 
 export const SEVERITIES = ['normal', 'low', 'medium', 'high', 'critical'] as const;

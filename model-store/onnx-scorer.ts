@@ -29,7 +29,7 @@ export interface BatchScorer {
   readonly habituationWidth: number;
   /**
    * Scores `rows` rows of `featureCount` float32 features each, row-major; `habituation`, `rows` rows of
-   * `habituationWidth` values (models/habituation.ts), zeros when left out.
+   * `habituationWidth` values (model-store/habituation.ts), zeros when left out.
    */
   score(features: Float32Array, rows: number, habituation?: Float32Array): Promise<Float32Array>;
   release(): Promise<void>;

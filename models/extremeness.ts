@@ -141,7 +141,7 @@ export function combinedScore(forestScore: number, extremenessScore: number): nu
 
 /**
  * The hybrid score of a row, as the ONNX graph outputs it; `past`, per metric of the branch, is the row's
- * habituation input (models/habituation.ts; none is zeros).
+ * habituation input (model-store/habituation.ts; none is zeros).
  */
 export function hybridScore(
   forestScore: number,

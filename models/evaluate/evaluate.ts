@@ -140,7 +140,10 @@ async function scoreRows(
   const metrics = scorer.habituationWidth;
   if (metrics > 0 && habituation?.length !== rows * metrics) {
     await scorer.release();
-    throw new Error(`the model ${source} takes a habituation input of ${metrics} metrics, but its manifest's reach covers another number: train it again`);
+    const covered = habituation && rows > 0 ? habituation.length / rows : 0;
+    throw new Error(
+      `the model ${source} takes a habituation input of ${metrics} metrics, but its manifest's reach covers ${covered}: train it again with this version of vigil`,
+    );
   }
   try {
     const scores = new Float32Array(rows);

@@ -19,7 +19,7 @@
  *
  * all standard ops, so every consumer of the model file (scoring function, evaluate) scores the same.
  * Such a model has a second input, `habituation` float32 [N, metrics]: per metric of the branch the
- * largest distance of an excursion the host's metric ended in the past hours (models/habituation.ts),
+ * largest distance of an excursion the host's metric ended in the past hours (model-store/habituation.ts),
  * of which HABITUATION_WEIGHT is taken off the metric's distance; zeros score as a model without it.
  *
  * Branching: BRANCH_LT sends a row to the true branch (left) when x < threshold, like the package.
@@ -147,7 +147,7 @@ function extremenessNodes(forestScore: string, output: string): Node[] {
     { opType: 'Log', input: ['metric_share_at_least_one'], output: ['log_metric_share'] },
     { opType: 'Add', input: ['log_metric_share', 'one'], output: ['one_plus_log_metric_share'] },
     { opType: 'Min', input: ['metric_share', 'one_plus_log_metric_share'], output: ['compressed_metric_share'] },
-    // Less HABITUATION_WEIGHT x the metric's past ended excursion, never below 0 (models/habituation.ts).
+    // Less HABITUATION_WEIGHT x the metric's past ended excursion, never below 0 (model-store/habituation.ts).
     { opType: 'Mul', input: [ONNX_HABITUATION_INPUT, 'habituation_weight'], output: ['habituation_share'] },
     { opType: 'Sub', input: ['compressed_metric_share', 'habituation_share'], output: ['habituated_metric_share_signed'] },
     { opType: 'Relu', input: ['habituated_metric_share_signed'], output: ['habituated_metric_share'] },
