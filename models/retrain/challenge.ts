@@ -2,7 +2,7 @@
  * Champion and challenger, without I/O: train a challenger on archived rows with the training code
  * `vigil train` uses (models/train.ts), leaving out rows the current model flags and rows under
  * incident or maintenance marks; then score both models (their ONNX files, as the scoring function
- * does) on the held-back day:
+ * does, each host's rows with its memory of its ended excursions) on the held-back day:
  * - false-alarm episodes per host-day: runs of flagged samples outside incident and maintenance
  *   marks (a sample marked normal that is flagged counts as a false alarm);
  * - incidents detected: the simulator's incident shapes (simulate/incidents.ts) injected into the
@@ -15,7 +15,9 @@ import { feedbackLabelAt, type FeedbackMark } from '../../core/feedback.js';
 import type { Manifest } from '../../core/manifest.js';
 import type { ModelFigures, RetrainData } from '../../core/retrain-report.js';
 import { FeaturePipeline } from '../../features/pipeline.js';
-import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
+import { createOnnxScorer, type BatchScorer } from '../../model-store/onnx-scorer.js';
+import { hostHabituation } from '../../model-store/habituation.js';
+import { branchDistancesOf } from '../../model-store/metric-extremeness.js';
 import { incidentEffect, planIncidents, type IncidentKind } from '../../simulate/incidents.js';
 import { injectEffect } from '../../simulate/inject.js';
 import { falseAlarmEpisodes } from '../evaluate/metrics.js';
@@ -61,7 +63,8 @@ export async function challenge(input: ChallengeInput): Promise<ChallengeResult>
     // Training rows: not under an incident or maintenance mark, not flagged by the current model.
     const unmarked = training.filter((r) => !excludedLabel(feedbackLabelAt(marks, r.host, r.time)));
     const features = unmarked.map((r) => r.features);
-    const flaggedByChampion = championScorer ? await flagged(championScorer.score, features, input.champion!.manifest.threshold, width) : undefined;
+    // Rows of every host together: flagged without the hosts' memories of their excursions.
+    const flaggedByChampion = championScorer ? await flagged(championScorer, features, input.champion!.manifest.threshold, width) : undefined;
     const rows = features.filter((_, i) => !flaggedByChampion?.[i]);
     if (rows.length < 1000) {
       throw new Error(
@@ -76,8 +79,8 @@ export async function challenge(input: ChallengeInput): Promise<ChallengeResult>
       const figuresOf = async (scorer: Scorer, manifest: Manifest): Promise<ModelFigures> => ({
         version: manifest.version,
         threshold: manifest.threshold,
-        ...(await falseAlarms(scorer, manifest.threshold, heldBack, marks, width)),
-        ...(await detections(scorer, manifest.threshold, replays, width)),
+        ...(await falseAlarms(scorer, manifest, heldBack, marks, width)),
+        ...(await detections(scorer, manifest, replays, width)),
       });
       const hostDays = [...heldBack.values()].reduce((sum, rows) => sum + spanDays(rows), 0);
       return {
@@ -102,30 +105,43 @@ export async function challenge(input: ChallengeInput): Promise<ChallengeResult>
   }
 }
 
-interface Scorer {
-  score(features: Float32Array, rows: number): Promise<Float32Array>;
-  release(): Promise<void>;
-}
+type Scorer = BatchScorer;
 
 async function scorerOf(model: ModelArtifacts, width: number): Promise<Scorer> {
   return createOnnxScorer(model.onnx, width, `model ${model.manifest.version}`);
 }
 
-/** Scores of `rows` (each `width` values), in chunks so a week of rows never makes one huge tensor. */
-async function scores(score: Scorer['score'], rows: readonly ArrayLike<number>[], width: number): Promise<Float32Array> {
+/**
+ * Scores of `rows` (each `width` values), in chunks so a week of rows never makes one huge tensor;
+ * `habituation`, the rows' habituation input (hostScores), left out for rows of many hosts.
+ */
+async function scores(scorer: Scorer, rows: readonly ArrayLike<number>[], width: number, habituation?: Float32Array): Promise<Float32Array> {
   const out = new Float32Array(rows.length);
+  const metrics = scorer.habituationWidth;
   const CHUNK = 10_000;
   for (let start = 0; start < rows.length; start += CHUNK) {
     const n = Math.min(CHUNK, rows.length - start);
     const matrix = new Float32Array(n * width);
     for (let i = 0; i < n; i++) matrix.set(rows[start + i]!, i * width);
-    out.set(await score(matrix, n), start);
+    out.set(await scorer.score(matrix, n, habituation?.subarray(start * metrics, (start + n) * metrics)), start);
   }
   return out;
 }
 
-async function flagged(score: Scorer['score'], rows: readonly ArrayLike<number>[], threshold: number, width: number): Promise<boolean[]> {
-  return Array.from(await scores(score, rows, width), (s) => s >= threshold);
+/** Scores of one host's rows in time order, with its memory of its ended excursions as the scoring function keeps it. */
+async function hostScores(
+  scorer: Scorer,
+  manifest: Manifest,
+  rows: readonly ArrayLike<number>[],
+  times: readonly number[],
+  width: number,
+): Promise<Float32Array> {
+  const branch = scorer.habituationWidth > 0 ? branchDistancesOf(manifest) : undefined;
+  return scores(scorer, rows, width, branch && hostHabituation(rows, times, branch));
+}
+
+async function flagged(scorer: Scorer, rows: readonly ArrayLike<number>[], threshold: number, width: number): Promise<boolean[]> {
+  return Array.from(await scores(scorer, rows, width), (s) => s >= threshold);
 }
 
 function excludedLabel(label: string | undefined): boolean {
@@ -153,7 +169,7 @@ function spanDays(rows: readonly ArchiveRow[]): number {
 
 async function falseAlarms(
   scorer: Scorer,
-  threshold: number,
+  manifest: Manifest,
   heldBack: ReadonlyMap<string, readonly ArchiveRow[]>,
   marks: readonly FeedbackMark[],
   width: number,
@@ -161,14 +177,16 @@ async function falseAlarms(
   let episodes = 0;
   let hostDays = 0;
   for (const [host, rows] of heldBack) {
-    const hostScores = await scores(
-      scorer.score,
+    const scored = await hostScores(
+      scorer,
+      manifest,
       rows.map((r) => r.features),
+      rows.map((r) => r.time),
       width,
     );
     // Rows under incident or maintenance marks are not false alarms; a flagged row marked normal is.
     const labels = rows.map((r) => (excludedLabel(feedbackLabelAt(marks, host, r.time)) ? 1 : 0));
-    episodes += falseAlarmEpisodes(hostScores, labels, threshold);
+    episodes += falseAlarmEpisodes(scored, labels, manifest.threshold);
     hostDays += spanDays(rows);
   }
   return { falseAlarmEpisodes: episodes, falseAlarmEpisodesPerHostDay: hostDays > 0 ? episodes / hostDays : 0 };
@@ -176,6 +194,7 @@ async function falseAlarms(
 
 interface Replay {
   readonly features: Float64Array[];
+  readonly times: number[];
   /** Per replayed row: inside the incident. */
   readonly inside: boolean[];
 }
@@ -205,28 +224,30 @@ function injectedReplays(heldBack: ReadonlyMap<string, readonly ArchiveRow[]>, f
     const pipeline = new FeaturePipeline(featureSet);
     for (const r of rows) pipeline.push({ t: r.time - DAY_MS, values: r.metrics });
     const features: Float64Array[] = [];
+    const times: number[] = [];
     const inside: boolean[] = [];
     for (const r of rows) {
       const values = injectEffect(r.metrics, incidentEffect(incident!, r.time));
       if (!values) continue;
       features.push(pipeline.push({ t: r.time, values }));
+      times.push(r.time);
       inside.push(r.time >= incident!.start && r.time < incident!.end);
     }
-    replays.push({ features, inside });
+    replays.push({ features, times, inside });
   });
   return replays;
 }
 
 async function detections(
   scorer: Scorer,
-  threshold: number,
+  manifest: Manifest,
   replays: readonly Replay[],
   width: number,
 ): Promise<Pick<ModelFigures, 'incidentsInjected' | 'incidentsDetected'>> {
   let detected = 0;
   for (const replay of replays) {
-    const replayScores = await scores(scorer.score, replay.features, width);
-    if (replay.inside.some((inside, i) => inside && replayScores[i]! >= threshold)) detected++;
+    const replayScores = await hostScores(scorer, manifest, replay.features, replay.times, width);
+    if (replay.inside.some((inside, i) => inside && replayScores[i]! >= manifest.threshold)) detected++;
   }
   return { incidentsInjected: replays.length, incidentsDetected: detected };
 }
