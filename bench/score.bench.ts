@@ -34,6 +34,10 @@
  *   batches, run one after the other, the order alternating), minus one.
  * - sink_send_cpu_us_per_sample.*: this process's CPU while each sink sends those samples: what
  *   sending costs the function beyond the throughput figures (serialising, signing, HTTP).
+ * - habituation_kb_per_host.quiet / .busy: the heap the function's memory of the hosts' excursions
+ *   (functions/score/host-habituation.ts) takes per host, the model's branch over the ten host metrics,
+ *   10,000 hosts of 30 samples each: every metric within its reach (quiet), or beyond it in a third of
+ *   the samples (busy).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +48,8 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateDatabaseCommand, CreateTableCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { build } from 'esbuild';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { toWireSample, type PipelineBand } from '../core/wire-sample.js';
 import { awsClientSettings } from '../core/aws.js';
 import { HOST_FEATURE_SET } from '../core/features.js';
@@ -56,6 +62,7 @@ import { HostHabituation } from '../functions/score/host-habituation.js';
 import { createOnnxScorer } from '../model-store/onnx-scorer.js';
 import { prepareBatch, type PreparedBatch } from '../functions/score/process-batch.js';
 import { scoreRecords } from '../functions/score/score-batch.js';
+import type { AcceptedRecord } from '../functions/score/records.js';
 import { ArchiveSink } from '../functions/sinks/archive.js';
 import { PrometheusSink } from '../functions/sinks/prometheus.js';
 import { TimestreamSink } from '../functions/sinks/timestream.js';
@@ -171,6 +178,33 @@ async function prepareUnsent(...[records, model, ...rest]: Parameters<typeof pre
 /** prepareUnsent `times` times over the same batch (one paired round's side). */
 async function prepareRepeatedly(times: number, ...args: Parameters<typeof prepareUnsent>): Promise<void> {
   for (let i = 0; i < times; i++) await prepareUnsent(...args);
+}
+
+/** Heap per host of HostHabituation after 10,000 hosts sent 30 samples each (collected before and after). */
+function habituationBytesPerHost(branch: HostHabituation['branch'], busy: boolean): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const hosts = 10_000;
+  const width = HOST_FEATURE_SET.names.length;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const habituation = new HostHabituation(branch);
+  const features = new Float32Array(hosts * width);
+  for (let round = 0; round < 30; round++) {
+    const records = Array.from({ length: hosts }, (_, h): AcceptedRecord => ({
+      index: h,
+      record: { v: WIRE_VERSION, host: `host-${h}`, fs: HOST_FEATURE_SET.version, width, samples: [{ seq: round, t: T0 + round * 10_000, m: {} }] },
+    }));
+    // Far beyond any reach in a third of the samples (busy), else at the branch's centers.
+    branch.features.forEach((f, k) => {
+      for (let h = 0; h < hosts; h++) features[h * width + f] = busy && (h + round) % 3 === 0 ? 1e6 : branch.center[k]!;
+    });
+    habituation.input(records, features, width);
+  }
+  gc();
+  const bytes = (process.memoryUsage().heapUsed - before) / hosts;
+  if (habituation.size !== hosts) throw new Error(`the memory kept ${habituation.size} hosts of ${hosts}`);
+  return bytes;
 }
 
 /** The entry the cold-start process runs: import the bundle, invoke once, then a big batch. */
@@ -463,6 +497,14 @@ const area: BenchArea = {
       unit: 'x',
       note: 'CPU of the per-record path (one ONNX call per wire record, same decoder and sink requests) / CPU of the handler path, 1,000 samples',
     });
+    for (const kind of ['quiet', 'busy'] as const) {
+      results.push({
+        metric: `habituation_kb_per_host.${kind}`,
+        value: habituationBytesPerHost(model.habituation!.branch, kind === 'busy') / 1024,
+        unit: 'KB',
+        note: `heap per host of the function's memory of its excursions, 10,000 hosts x 30 samples, ${kind === 'busy' ? 'a third of samples beyond reach' : 'every metric within reach'}`,
+      });
+    }
     const stageTotal = Object.values(stageMs).reduce((sum, ms) => sum + median(ms), 0);
     for (const [stage, ms] of Object.entries(stageMs)) {
       results.push({

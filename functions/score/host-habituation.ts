@@ -14,8 +14,12 @@ import { DEFAULT_HABITUATION, ExcursionMemory } from '../../model-store/habituat
 import { metricExtremeness, type BranchDistances } from '../../model-store/metric-extremeness.js';
 import type { AcceptedRecord } from './records.js';
 
-/** Hosts remembered per instance: about 2 KB each for vigil's ten metrics. */
-export const DEFAULT_MAX_HOSTS = 50_000;
+/**
+ * Hosts remembered per instance: 3 KB of heap each for vigil's ten metrics, 6 KB for a host often beyond its
+ * reach (`npm run bench -- --only score`, score.habituation_kb_per_host.*): at most about 120 MB of the
+ * function's 1,024. A shard carries fewer hosts than this at the agent's 10 s interval.
+ */
+export const DEFAULT_MAX_HOSTS = 20_000;
 
 export class HostHabituation {
   private readonly distances: Float64Array;
