@@ -40,7 +40,7 @@ import { firstTrainingRow } from '../features/warm-up.js';
 import { IncidentOnset } from './onset.js';
 import { DEFAULT_PAGE_INTERVAL_MS, PageInterval, pagedScore } from './page.js';
 import { corroboratedExtremeness, extremenessOf, thresholdCeiling, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
-import { ExcursionMemory, habituatedDistances } from '../model-store/habituation.js';
+import { ExcursionMemory, habituatedDistances, hostHabituation } from '../model-store/habituation.js';
 import { metricExtremeness } from '../model-store/metric-extremeness.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { DEFAULT_CONTAMINATION, baselineOf, calibrate, extremenessBranchOf, modelScores } from './train.js';
@@ -73,6 +73,12 @@ export interface ScoreCsvOptions {
   readonly extremeness?: Partial<ReachOptions> | false;
   /** How to read the files (their time column). */
   readonly csv?: CsvOptions;
+  /**
+   * Calibrate each model's threshold and score scale on its training rows scored with the file's memory of its
+   * excursions, replayed over them with the model's own branch (the next step decision 0010 names), instead of on
+   * their scores without it, as models/train.ts does. Default false.
+   */
+  readonly thresholdOnHabituatedScores?: boolean;
   /** Called every 1000 rows as scoring goes (for a progress bar). */
   readonly onRows?: (done: number, total: number) => void;
   /**
@@ -172,7 +178,8 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
     if (due) {
       // Rows before i only: the model that scores row i never saw it or anything after it.
       const first = firstTrainingRow(csv.timestamps, i);
-      model = train(features.slice(first, i), pipeline.featureSet, forestOptions, options.extremeness);
+      const replay = options.thresholdOnHabituatedScores ? csv.timestamps.slice(first, i) : undefined;
+      model = train(features.slice(first, i), pipeline.featureSet, forestOptions, options.extremeness, replay);
       models++;
       if (i === probation && model.extremeness) {
         // The history the first model was trained on has been scored too: the memory starts from it.
@@ -280,7 +287,14 @@ interface CsvModel {
   readonly severity: Manifest['severity'];
 }
 
-function train(rows: Float64Array[], featureSet: FeatureSet, options: ForestOptions, reachOptions: Partial<ReachOptions> | false | undefined): CsvModel {
+/** `replayTimes`: the rows' times, to calibrate on their scores with the memory of their excursions (ScoreCsvOptions). */
+function train(
+  rows: Float64Array[],
+  featureSet: FeatureSet,
+  options: ForestOptions,
+  reachOptions: Partial<ReachOptions> | false | undefined,
+  replayTimes?: readonly number[],
+): CsvModel {
   const forest = trainForest(rows, options);
   const stride = Math.ceil(rows.length / SCALE_SAMPLE_ROWS);
   const sample = rows.filter((_, k) => k % stride === 0);
@@ -290,7 +304,13 @@ function train(rows: Float64Array[], featureSet: FeatureSet, options: ForestOpti
     const threshold = calibrate(forestScores, BRANCH_ANCHOR_CONTAMINATION).threshold;
     extremeness = extremenessBranchOf(rows, featureSet, baselineOf(rows, forest.features), threshold, reachOptions);
   }
-  const sampleScores = extremeness ? modelScores(forest, extremeness, sample) : forestScores;
+  let samplePast: Float32Array[] | undefined;
+  if (extremeness && replayTimes) {
+    const width = extremeness.metrics.length;
+    const past = hostHabituation(rows, replayTimes, extremeness);
+    samplePast = sample.map((_, j) => past.subarray(j * stride * width, (j * stride + 1) * width));
+  }
+  const sampleScores = extremeness ? modelScores(forest, extremeness, sample, samplePast) : forestScores;
   const { threshold, severity } = calibrate(sampleScores, DEFAULT_CONTAMINATION, extremeness ? thresholdCeiling(extremeness) : Infinity);
   return { forest, extremeness, scale: scoreScaleOf(sampleScores), threshold, severity };
 }

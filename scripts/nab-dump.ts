@@ -4,7 +4,7 @@
  * row's model outputs, so a variant of the score's calibration or onset is tried in seconds by
  * re-scoring them (scripts/nab_variants.py) instead of minutes by `npm run nab`.
  *
- *   npx tsx scripts/nab-dump.ts OUT [--seed N]
+ *   npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated]
  *   NAB_DIR  the NAB set (default ../shared/nab)
  *
  * OUT/<category>/<file>.csv, one line per row the first model primed the onset with (priming 1)
@@ -25,10 +25,13 @@ import { FOREST_WEIGHT } from '../models/extremeness.js';
 import { DEFAULT_PAGE_INTERVAL_MS, ESCALATION_LEVELS, PAGE_BONUS, pagedScore } from '../models/page.js';
 import { scoreMetricCsv, type RowOutputs } from '../models/score-csv.js';
 
-const { values: flags, positionals } = parseArgs({ options: { seed: { type: 'string', default: '1' } }, allowPositionals: true });
+const { values: flags, positionals } = parseArgs({
+  options: { seed: { type: 'string', default: '1' }, 'threshold-on-habituated': { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
 const out = positionals[0];
 if (!out) {
-  console.error('usage: npx tsx scripts/nab-dump.ts OUT [--seed N]   (NAB_DIR: the NAB set, default ../shared/nab)');
+  console.error('usage: npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated]   (NAB_DIR: the NAB set, default ../shared/nab)');
   process.exit(2);
 }
 const seed = Number(flags.seed);
@@ -56,7 +59,11 @@ const HEADER = 'index,time,priming,model,raw,forest,extremeness,anchor,scaled,up
 for (const file of files) {
   const csv = readMetricCsv(file);
   const rows: RowOutputs[] = [];
-  const { scores, flags: own } = scoreMetricCsv(csv, { seed, onRow: (row) => rows.push(row) });
+  const { scores, flags: own } = scoreMetricCsv(csv, {
+    seed,
+    thresholdOnHabituatedScores: flags['threshold-on-habituated'],
+    onRow: (row) => rows.push(row),
+  });
   const lines = rows.map((r) =>
     [
       r.index,

@@ -208,4 +208,24 @@ describe('score-csv (NAB protocol)', () => {
     const normal = scored.filter((r) => r.index < 1150).map((r) => r.extremeness);
     expect(normal.sort((a, b) => a - b)[Math.floor(normal.length / 2)]!).toBeLessThan(1);
   });
+  it('with thresholdOnHabituatedScores, calibrates each model on its training rows scored with their memory of excursions: a lower threshold where the history recurs', () => {
+    // Every 2 days a spike, and another an hour later: the memory lowers the second one's score.
+    const random = rng(3);
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < 3000; i++) {
+      const value = i % 576 === 100 || i % 576 === 112 ? 95 : 40 + 3 * random();
+      lines.push(`${new Date(T0 + i * STEP).toISOString().replace('T', ' ').slice(0, 19)},${value.toFixed(3)}`);
+    }
+    const csv = parseMetricCsv(lines.join('\n') + '\n', 'recurring.csv');
+    const thresholds = (thresholdOnHabituatedScores: boolean): number[] => {
+      const rows: RowOutputs[] = [];
+      scoreMetricCsv(csv, { ...options, thresholdOnHabituatedScores, onRow: (r) => rows.push(r) });
+      return [...new Set(rows.filter((r) => !r.priming).map((r) => r.threshold))];
+    };
+    const asTrained = thresholds(false);
+    const onHabituated = thresholds(true);
+    expect(onHabituated).toHaveLength(asTrained.length);
+    onHabituated.forEach((t, k) => expect(t).toBeLessThanOrEqual(asTrained[k]!));
+    expect(onHabituated.some((t, k) => t < asTrained[k]!)).toBe(true);
+  });
 });
