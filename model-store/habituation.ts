@@ -96,11 +96,8 @@ class MetricExcursions {
 export class ExcursionMemory {
   private readonly metrics: MetricExcursions[];
   private lastTime = Number.NEGATIVE_INFINITY;
-
-  /** The time of the last sample taken (-Infinity before the first): a sample must come after it. */
-  get lastTimeMs(): number {
-    return this.lastTime;
-  }
+  private readonly distances: Float64Array;
+  private readonly past: Float64Array;
 
   constructor(
     metricCount: number,
@@ -111,6 +108,19 @@ export class ExcursionMemory {
       throw new Error(`habituation needs windowMs >= gapMs > 0 and mergeMs >= 0; got ${JSON.stringify(options)}`);
     }
     this.metrics = Array.from({ length: metricCount }, () => new MetricExcursions());
+    this.distances = new Float64Array(metricCount);
+    this.past = new Float64Array(metricCount);
+  }
+
+  /**
+   * One sample of the host, its features from `offset` in `row`: each metric's past ended excursion (a buffer
+   * reused by the next call), the memory moved on by the sample's distances under `branch`. Undefined, and the
+   * memory left as it was, for a sample no later than the last (a record delivered again, a repeated timestamp):
+   * it is scored without habituation.
+   */
+  sample(timeMs: number, row: ArrayLike<number>, branch: BranchDistances, offset = 0): Float64Array | undefined {
+    if (!(timeMs > this.lastTime)) return undefined;
+    return this.next(timeMs, metricExtremeness(row, branch, this.distances, offset), this.past);
   }
 
   /**
@@ -154,12 +164,10 @@ export function hostHabituation(
   if (times.length !== rows.length) throw new Error(`habituation needs a time for each row; got ${times.length} times for ${rows.length} rows`);
   const width = branch.metrics.length;
   const memory = new ExcursionMemory(width, options);
-  const distances = new Float64Array(width);
-  const past = new Float64Array(width);
   const out = new Float32Array(rows.length * width);
   rows.forEach((row, r) => {
-    // A row no later than the one before (a repeated timestamp) gets none, as in the scoring function.
-    if (times[r]! > memory.lastTimeMs) out.set(memory.next(times[r]!, metricExtremeness(row, branch, distances), past), r * width);
+    const past = memory.sample(times[r]!, row, branch);
+    if (past) out.set(past, r * width);
   });
   return out;
 }

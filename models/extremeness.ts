@@ -83,13 +83,15 @@ export function extremenessRate(threshold: number): number {
  * E of a row, in float32 like the ONNX graph: per metric the largest |x - center| / reach of its
  * features (NaN counts as the center), compressed (compressedExtremeness), then the metrics'
  * distances from the largest down, each weighted CORROBORATION times the one before, summed.
+ * `past`, per metric, is the row's habituation input (model-store/habituation.ts; none is zeros).
  */
-export function extremenessOf(row: ArrayLike<number>, branch: BranchDistances): number {
-  return corroboratedExtremeness(metricExtremeness(row, branch));
+export function extremenessOf(row: ArrayLike<number>, branch: BranchDistances, past?: ArrayLike<number>): number {
+  const distances = metricExtremeness(row, branch);
+  return corroboratedExtremeness(past ? habituatedDistances(distances, past, distances) : distances);
 }
 
 /** E of per-metric distances: from the largest down, each weighted CORROBORATION times the one before, summed (float32). */
-export function corroboratedExtremeness(metricDistances: ArrayLike<number>): number {
+function corroboratedExtremeness(metricDistances: ArrayLike<number>): number {
   const ranked = Float64Array.from(metricDistances).sort().reverse();
   let sum = 0;
   let weight = 1;
@@ -150,9 +152,7 @@ export function hybridScore(
   rate = extremenessRate(branch.threshold),
   past?: ArrayLike<number>,
 ): number {
-  const distances = metricExtremeness(row, branch);
-  const e = corroboratedExtremeness(past ? habituatedDistances(distances, past, distances) : distances);
-  return combinedScore(forestScore, extremenessScore(e, rate));
+  return combinedScore(forestScore, extremenessScore(extremenessOf(row, branch, past), rate));
 }
 
 export interface ReachOptions {

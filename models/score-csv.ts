@@ -39,9 +39,8 @@ import { FeaturePipeline, type FeatureOptions } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { IncidentOnset } from './onset.js';
 import { DEFAULT_PAGE_INTERVAL_MS, PageInterval, pagedScore } from './page.js';
-import { corroboratedExtremeness, extremenessOf, thresholdCeiling, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
-import { ExcursionMemory, habituatedDistances, hostHabituation } from '../model-store/habituation.js';
-import { metricExtremeness } from '../model-store/metric-extremeness.js';
+import { extremenessOf, thresholdCeiling, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
+import { ExcursionMemory, hostHabituation } from '../model-store/habituation.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { DEFAULT_CONTAMINATION, baselineOf, calibrate, extremenessBranchOf, modelScores } from './train.js';
 
@@ -169,7 +168,7 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
   let models = 0;
   let trainedAt = 0;
   // The host's memory of its excursions, as the scoring function keeps it across models (model-store/habituation.ts).
-  let habituation: Habituation | undefined;
+  let habituation: ExcursionMemory | undefined;
   for (let i = 0; i < rows; i++) {
     const values: Record<string, number> = {};
     csv.metrics.forEach((m, k) => (values[m] = columns[k]![i]!));
@@ -183,14 +182,14 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
       models++;
       if (i === probation && model.extremeness) {
         // The history the first model was trained on has been scored too: the memory starts from it.
-        habituation = new Habituation(model.extremeness.metrics.length);
-        for (let j = first; j < i; j++) habituation.next(csv.timestamps[j]!, features[j]!, model.extremeness);
+        habituation = new ExcursionMemory(model.extremeness.metrics.length);
+        for (let j = first; j < i; j++) habituation.sample(csv.timestamps[j]!, features[j]!, model.extremeness);
       }
       if (i === probation) primeOnset(onset, model, features, csv.timestamps, first, i, options.onRow);
       trainedAt = csv.timestamps[i]!;
     }
     if (model) {
-      const past = model.extremeness && habituation?.next(csv.timestamps[i]!, features[i]!, model.extremeness);
+      const past = model.extremeness && habituation?.sample(csv.timestamps[i]!, features[i]!, model.extremeness);
       const raw = modelScores(model.forest, model.extremeness, [features[i]!], past && [past])[0]!;
       const page = pages.push(csv.timestamps[i]!, severityOf(raw, model));
       scores[i] = onset.push(csv.timestamps[i]!, pagedScore(scaledScore(raw, model.scale), page));
@@ -226,28 +225,6 @@ function primeOnset(
   });
 }
 
-/** One host's memory of its excursions, the distances taken with the branch of the model scoring each row. */
-class Habituation {
-  private readonly memory: ExcursionMemory;
-  private readonly distances: Float64Array;
-  private readonly past: Float64Array;
-
-  constructor(metrics: number) {
-    this.memory = new ExcursionMemory(metrics);
-    this.distances = new Float64Array(metrics);
-    this.past = new Float64Array(metrics);
-  }
-
-  /**
-   * The row's past ended excursions per metric (the model's habituation input). None for a model of other metrics or a
-   * row no later than the one before (a repeated timestamp), as in the scoring function.
-   */
-  next(timeMs: number, row: Float64Array, branch: ExtremenessBranch): Float64Array | undefined {
-    if (branch.metrics.length !== this.distances.length || !(timeMs > this.memory.lastTimeMs)) return undefined;
-    return this.memory.next(timeMs, metricExtremeness(row, branch, this.distances), this.past);
-  }
-}
-
 /** The outputs onRow gets; the forest and E are computed again, only when someone listens. */
 function rowOutputs(
   model: CsvModel,
@@ -265,11 +242,7 @@ function rowOutputs(
     model: ordinal,
     raw,
     forest: model.forest.score([row])[0]!,
-    extremeness: !model.extremeness
-      ? 0
-      : past
-        ? corroboratedExtremeness(habituatedDistances(metricExtremeness(row, model.extremeness), past))
-        : extremenessOf(row, model.extremeness),
+    extremeness: model.extremeness ? extremenessOf(row, model.extremeness, past) : 0,
     anchor: model.extremeness?.threshold ?? Number.NaN,
     scaled: scaledScore(raw, model.scale),
     scale: model.scale,

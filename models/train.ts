@@ -182,8 +182,10 @@ function reachPerFeature(branch: ExtremenessBranch, width: number): (number | nu
   return reach;
 }
 
-/** The model's scores: the forest's, combined with the extremeness branch's when there is one (models/extremeness.ts). */
-/** `past`: per row, its habituation input (model-store/habituation.ts; none is zeros). */
+/**
+ * The model's scores: the forest's, combined with the extremeness branch's when there is one (models/extremeness.ts);
+ * `past`, per row, its habituation input (model-store/habituation.ts; none is zeros).
+ */
 export function modelScores(
   forest: Forest,
   extremeness: ExtremenessBranch | undefined,

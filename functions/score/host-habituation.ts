@@ -7,32 +7,27 @@
  * published model of the same metrics takes the memories over (distances of the model before it: a
  * host a model behind keeps most of the gain, docs/detection.md experiment 27). Whatever loses them
  * (a new instance, a model of other metrics, a host forgotten for `maxHosts` others) only makes the
- * host's next hours score as a model without habituation does: more alerts, never fewer. A sample no newer than the host's last (a batch delivered again, a late
- * record) is scored without habituation and does not change the memory.
+ * host's next hours score as a model without habituation does: more alerts, never fewer. A sample
+ * no newer than the host's last (a batch delivered again, a late record) is scored without
+ * habituation and does not change the memory.
  */
 import { DEFAULT_HABITUATION, ExcursionMemory } from '../../model-store/habituation.js';
-import { metricExtremeness, type BranchDistances } from '../../model-store/metric-extremeness.js';
+import type { BranchDistances } from '../../model-store/metric-extremeness.js';
 import type { AcceptedRecord } from './records.js';
 
 /**
- * Hosts remembered per instance: 3 KB of heap each for vigil's ten metrics, 6 KB for a host often beyond its
- * reach (`npm run bench -- --only score`, score.habituation_kb_per_host.*): at most about 120 MB of the
+ * Hosts remembered per instance: 3.3 KB of heap each for vigil's ten metrics, 6.4 KB for a host often beyond its
+ * reach (`npm run bench -- --only score`, score.habituation_kb_per_host.*): at most about 130 MB of the
  * function's 1,024. A shard carries fewer hosts than this at the agent's 10 s interval.
  */
 export const DEFAULT_MAX_HOSTS = 20_000;
 
 export class HostHabituation {
-  private readonly distances: Float64Array;
-  private readonly past: Float64Array;
-
   constructor(
     readonly branch: BranchDistances,
     private readonly maxHosts = DEFAULT_MAX_HOSTS,
     private readonly hosts = new Map<string, ExcursionMemory>(),
-  ) {
-    this.distances = new Float64Array(branch.metrics.length);
-    this.past = new Float64Array(branch.metrics.length);
-  }
+  ) {}
 
   /** For a new model: the same hosts' memories when its branch has as many metrics, else none. */
   carriedTo(branch: BranchDistances): HostHabituation {
@@ -61,10 +56,8 @@ export class HostHabituation {
     for (const { record } of records) {
       const memory = this.memoryOf(record.host);
       for (const sample of record.samples) {
-        if (sample.t > memory.lastTimeMs) {
-          metricExtremeness(features, this.branch, this.distances, row * featureCount);
-          out.set(memory.next(sample.t, this.distances, this.past), row * this.width);
-        }
+        const past = memory.sample(sample.t, features, this.branch, row * featureCount);
+        if (past) out.set(past, row * this.width);
         row++;
       }
     }

@@ -76,7 +76,7 @@ export async function challenge(input: ChallengeInput): Promise<ChallengeResult>
     try {
       const heldBack = byHost(usable(input.heldBack));
       const replays = injectedReplays(heldBack, featureSet, input.injectedHosts ?? 20, input.seed ?? 1);
-      const figuresOf = async (scorer: Scorer, manifest: Manifest): Promise<ModelFigures> => ({
+      const figuresOf = async (scorer: BatchScorer, manifest: Manifest): Promise<ModelFigures> => ({
         version: manifest.version,
         threshold: manifest.threshold,
         ...(await falseAlarms(scorer, manifest, heldBack, marks, width)),
@@ -105,9 +105,7 @@ export async function challenge(input: ChallengeInput): Promise<ChallengeResult>
   }
 }
 
-type Scorer = BatchScorer;
-
-async function scorerOf(model: ModelArtifacts, width: number): Promise<Scorer> {
+async function scorerOf(model: ModelArtifacts, width: number): Promise<BatchScorer> {
   return createOnnxScorer(model.onnx, width, `model ${model.manifest.version}`);
 }
 
@@ -115,7 +113,7 @@ async function scorerOf(model: ModelArtifacts, width: number): Promise<Scorer> {
  * Scores of `rows` (each `width` values), in chunks so a week of rows never makes one huge tensor;
  * `habituation`, the rows' habituation input (hostScores), left out for rows of many hosts.
  */
-async function scores(scorer: Scorer, rows: readonly ArrayLike<number>[], width: number, habituation?: Float32Array): Promise<Float32Array> {
+async function scores(scorer: BatchScorer, rows: readonly ArrayLike<number>[], width: number, habituation?: Float32Array): Promise<Float32Array> {
   const out = new Float32Array(rows.length);
   const metrics = scorer.habituationWidth;
   const CHUNK = 10_000;
@@ -130,7 +128,7 @@ async function scores(scorer: Scorer, rows: readonly ArrayLike<number>[], width:
 
 /** Scores of one host's rows in time order, with its memory of its ended excursions as the scoring function keeps it. */
 async function hostScores(
-  scorer: Scorer,
+  scorer: BatchScorer,
   manifest: Manifest,
   rows: readonly ArrayLike<number>[],
   times: readonly number[],
@@ -140,7 +138,7 @@ async function hostScores(
   return scores(scorer, rows, width, branch && hostHabituation(rows, times, branch));
 }
 
-async function flagged(scorer: Scorer, rows: readonly ArrayLike<number>[], threshold: number, width: number): Promise<boolean[]> {
+async function flagged(scorer: BatchScorer, rows: readonly ArrayLike<number>[], threshold: number, width: number): Promise<boolean[]> {
   return Array.from(await scores(scorer, rows, width), (s) => s >= threshold);
 }
 
@@ -168,7 +166,7 @@ function spanDays(rows: readonly ArchiveRow[]): number {
 }
 
 async function falseAlarms(
-  scorer: Scorer,
+  scorer: BatchScorer,
   manifest: Manifest,
   heldBack: ReadonlyMap<string, readonly ArchiveRow[]>,
   marks: readonly FeedbackMark[],
@@ -239,7 +237,7 @@ function injectedReplays(heldBack: ReadonlyMap<string, readonly ArchiveRow[]>, f
 }
 
 async function detections(
-  scorer: Scorer,
+  scorer: BatchScorer,
   manifest: Manifest,
   replays: readonly Replay[],
   width: number,
