@@ -4,7 +4,8 @@
  * row's model outputs, so a variant of the score's calibration or onset is tried in seconds by
  * re-scoring them (scripts/nab_variants.py) instead of minutes by `npm run nab`.
  *
- *   npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated]
+ *   npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated] [--short-span N] [--long-span N]
+ *   --short-span, --long-span   the feature pipeline's horizons in samples (features/options.ts; experiment 29)
  *   NAB_DIR  the NAB set (default ../shared/nab)
  *
  * OUT/<category>/<file>.csv, one line per row the first model primed the onset with (priming 1)
@@ -24,19 +25,28 @@ import { readMetricCsv } from '../models/csv.js';
 import { FOREST_WEIGHT } from '../models/extremeness.js';
 import { DEFAULT_PAGE_INTERVAL_MS, ESCALATION_LEVELS, PAGE_BONUS, pagedScore } from '../models/page.js';
 import { scoreMetricCsv, type RowOutputs } from '../models/score-csv.js';
+import { spanOptions } from './feature-spans.js';
 
 const { values: flags, positionals } = parseArgs({
-  options: { seed: { type: 'string', default: '1' }, 'threshold-on-habituated': { type: 'boolean', default: false } },
+  options: {
+    seed: { type: 'string', default: '1' },
+    'threshold-on-habituated': { type: 'boolean', default: false },
+    'short-span': { type: 'string' },
+    'long-span': { type: 'string' },
+  },
   allowPositionals: true,
 });
 const out = positionals[0];
 if (!out) {
-  console.error('usage: npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated]   (NAB_DIR: the NAB set, default ../shared/nab)');
+  console.error(
+    'usage: npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated] [--short-span N] [--long-span N]   (NAB_DIR: the NAB set, default ../shared/nab)',
+  );
   process.exit(2);
 }
 const seed = Number(flags.seed);
 if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer; got ${flags.seed}`);
 const dataDir = resolve(process.env.NAB_DIR ?? '../shared/nab', 'data');
+const features = spanOptions(flags['short-span'], flags['long-span']);
 
 const files: string[] = [];
 const walk = (dir: string): void => {
@@ -51,8 +61,15 @@ walk(dataDir);
 mkdirSync(out, { recursive: true });
 writeFileSync(
   join(out, 'dump.json'),
-  JSON.stringify({ seed, forestWeight: FOREST_WEIGHT, pageBonus: PAGE_BONUS, pageIntervalMs: DEFAULT_PAGE_INTERVAL_MS, escalationLevels: ESCALATION_LEVELS }) +
-    '\n',
+  JSON.stringify({
+    seed,
+    shortSpan: features.shortSpan,
+    longSpan: features.longSpan,
+    forestWeight: FOREST_WEIGHT,
+    pageBonus: PAGE_BONUS,
+    pageIntervalMs: DEFAULT_PAGE_INTERVAL_MS,
+    escalationLevels: ESCALATION_LEVELS,
+  }) + '\n',
 );
 
 const HEADER = 'index,time,priming,model,raw,forest,extremeness,anchor,scaled,upper,spread,median,threshold,paged,reported,flag';
@@ -62,6 +79,7 @@ for (const file of files) {
   const { scores, flags: own } = scoreMetricCsv(csv, {
     seed,
     thresholdOnHabituatedScores: flags['threshold-on-habituated'],
+    features,
     onRow: (row) => rows.push(row),
   });
   const lines = rows.map((r) =>

@@ -9,6 +9,7 @@
  *
  *   npx tsx scripts/smd-experiment.ts [--seed N] [--out DIR] [--machines machine-1-2,...] [--diagnose]
  *     [--contamination S] [--tail S] [--level-tail S] [--margin M]   training options (models/train.ts, models/extremeness.ts)
+ *     [--short-span N] [--long-span N]   the feature pipeline's horizons in samples (features/options.ts)
  *     [--episodes-per-day B]   the own threshold from an alarm budget instead (never below the model's)
  *     [--retrain-days D]   scheduled retraining: every D days of the test half, a new model on the history so far
  *                          less the rows the models before it flagged (each row flagged at its model's own threshold)
@@ -39,6 +40,7 @@ import { calibrate, modelScores, trainModel } from '../models/train.js';
 import { CORROBORATION, FOREST_WEIGHT, featureKindOf, thresholdCeiling } from '../models/extremeness.js';
 import { hostHabituation } from '../model-store/habituation.js';
 import { metricDistances } from '../model-store/explain.js';
+import { spanOptions } from './feature-spans.js';
 
 /** SMD has no timestamps: one row a minute from 2019-01-01T00:00Z, the test half continuing the train half. */
 const CLOCK: RowClock = { startMs: Date.UTC(2019, 0, 1), intervalMs: 60_000 };
@@ -60,6 +62,8 @@ function main(): void {
       dump: { type: 'boolean', default: false },
       'retrain-days': { type: 'string', default: '0' },
       habituation: { type: 'string', default: 'on' },
+      'short-span': { type: 'string' },
+      'long-span': { type: 'string' },
     },
   });
   const seed = Number(flags.seed);
@@ -71,6 +75,7 @@ function main(): void {
       .filter((f) => f.endsWith('.txt'))
       .map((f) => f.slice(0, -4))
       .sort();
+  const featureOptions = spanOptions(flags['short-span'], flags['long-span']);
   mkdirSync(out, { recursive: true });
   const started = Date.now();
   for (const machine of machines) {
@@ -78,7 +83,7 @@ function main(): void {
     const train = readMetricCsv(join(smdDir, 'data/train', `${machine}.txt`), CLOCK);
     const test = readMetricCsv(join(smdDir, 'data/test', `${machine}.txt`), { ...CLOCK, startMs: CLOCK.startMs + train.timestamps.length * CLOCK.intervalMs });
     const featureSet = featureSetFor(train.metrics);
-    const pipeline = new FeaturePipeline(featureSet);
+    const pipeline = new FeaturePipeline(featureSet, featureOptions);
     const trainFeatures = featureRowsOf(train, pipeline);
     const testFeatures = featureRowsOf(test, pipeline);
     const trainOptions = {

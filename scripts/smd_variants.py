@@ -164,6 +164,30 @@ def past_of_ended_excursions(d, window, gap, tol, beyond=None):
     return out
 
 
+def past_at_same_time(d, period, half_width, days, tol=10):
+    """Per row t and column: the largest distance of 1 or more of rows t - k x period +- half_width, k = 1..days (the same
+    time of day on each of the past `days` days when period is a day of rows), before the column's current excursion
+    (runs fewer than `tol` rows apart merged), 0 if none: a host's memory of what the metric did at this hour on the
+    days before (experiment 29)."""
+    d = np.asarray(d, float).reshape(len(d), -1)
+    rows = np.arange(len(d))
+    out = np.zeros_like(d)
+    for j in range(d.shape[1]):
+        beyond_j = d[:, j] >= 1
+        at = np.flatnonzero(beyond_j)
+        opens = np.diff(at, prepend=-tol - 2) > tol
+        run_start = np.zeros(len(d), int)
+        run_start[at] = at[opens][np.cumsum(opens) - 1]
+        last_beyond = np.maximum.accumulate(np.where(beyond_j, rows, -1))
+        inside = (last_beyond >= 0) & (rows - last_beyond <= tol)
+        start = np.where(inside, run_start[np.maximum(last_beyond, 0)], rows)
+        values = np.where(beyond_j, d[:, j], 0)
+        for k in range(1, days + 1):
+            lo, hi = np.maximum(rows - k * period - half_width, 0), np.minimum(rows - k * period + half_width, start - 1)
+            out[:, j] = np.maximum(out[:, j], range_max(values, lo, hi))
+    return out
+
+
 def levels_outside_history(m, days=7, share=0.005, every=60, rows_per_day=1440, least=720):
     """Per row and metric (in per_metric's order): whether the metric's level lies outside the range its own past
     `days` of rows kept it in (below their `share` quantile or above their 1 - `share` quantile, recomputed every
