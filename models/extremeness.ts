@@ -7,12 +7,16 @@
  * training median it may go before it alone makes a sample anomalous (calibrated per feature in
  * models/train.ts: a margin beyond the feature's own training range, so a feature that is
  * heavy-tailed in normal operation needs a bigger excursion than a calm one). A metric's distance
- * is the largest of its features', compressed beyond 1 to 1 + ln (compressedExtremeness). E is the
- * largest metric's distance plus CORROBORATION of the second's, CORROBORATION² of the third's, and
- * so on: one metric far out makes a sample anomalous on its own (E is never below the largest
- * metric's compressed distance), and every other metric out at the same time adds evidence, while
- * one metric a thousand reaches out counts like one eight reaches out and cannot outrank an
- * incident several metrics show. E is mapped monotonically onto the forest's score scale:
+ * is the largest of its features', compressed beyond 1 to 1 + ln (compressedExtremeness), and counts
+ * in E up to ALWAYS_ANOMALOUS_REACHES out (METRIC_EVIDENCE_CAP). E is the largest metric's capped
+ * distance plus CORROBORATION of the second's, CORROBORATION² of the third's, and so on: one metric
+ * out makes a sample anomalous on its own (E is never below the largest metric's capped distance),
+ * every other metric out at the same time adds evidence, and beyond ten reaches one metric's further
+ * distance adds none: an incident several metrics show outranks one metric however far out. A lone
+ * metric so far out that it must alarm whatever the history (its compressed distance at least
+ * alwaysAnomalousExtremeness, about fifty reaches) gives E that value, the threshold's ceiling, so it
+ * always flags. How it was measured: docs/detection.md (experiment 30). E is mapped monotonically
+ * onto the forest's score scale:
  *
  *   extremeness score = 1 - (1 - threshold)^E = 1 - exp(E * ln(1 - threshold))
  *
@@ -33,11 +37,13 @@
  * rate of change): vol_short, a log ratio of variabilities, goes far out whenever a spiky metric
  * turns quiet for a while, which is no anomaly on its own; the forest still sees it.
  * models/onnx/export.ts computes the same arithmetic inside the ONNX graph (Gather into [metrics,
- * features of a metric], IsNaN, Where, Sub, Abs, Div, ReduceMax per metric, Max, Log, Add, Min, TopK,
- * Mul, ReduceSum, then Mul, Exp, Sub, and Sub, Relu, Mul, Add for the combination);
+ * features of a metric], IsNaN, Where, Sub, Abs, Div, ReduceMax per metric, Max, Log, Add, Min, the
+ * cap and the habituation (Min, Mul, Sub, Relu), TopK, Mul, ReduceSum, the lone metric (ReduceMax,
+ * GreaterOrEqual, Where, Max), then Mul, Exp, Sub, and Sub, Relu, Mul, Add for the combination);
  * this module does it step by step in float32 as onnxruntime does, so the two agree (the parity test
  * bounds the difference by 1e-6). A NaN feature carries no evidence: it counts as
- * its center. ±Infinity and values beyond float32 give E = Infinity and score 1.
+ * its center. ±Infinity and values beyond float32 count as a lone metric far out (E at least
+ * alwaysAnomalousExtremeness: the score of the threshold's ceiling, so they flag).
  */
 import type { FeatureSet, PerMetricFeature } from '../core/features.js';
 import { habituatedDistances } from '../model-store/habituation.js';
@@ -81,13 +87,20 @@ export function extremenessRate(threshold: number): number {
 
 /**
  * E of a row, in float32 like the ONNX graph: per metric the largest |x - center| / reach of its
- * features (NaN counts as the center), compressed (compressedExtremeness), then the metrics'
- * distances from the largest down, each weighted CORROBORATION times the one before, summed.
+ * features (NaN counts as the center), compressed (compressedExtremeness), capped at
+ * METRIC_EVIDENCE_CAP and habituated in those units (the past capped alike), then the metrics'
+ * distances from the largest down, each weighted CORROBORATION times the one before, summed; at
+ * least alwaysAnomalousExtremeness when one metric's habituated distance, uncapped, reaches it.
  * `past`, per metric, is the row's habituation input (model-store/habituation.ts; none is zeros).
  */
 export function extremenessOf(row: ArrayLike<number>, branch: BranchDistances, past?: ArrayLike<number>): number {
   const distances = metricExtremeness(row, branch);
-  return corroboratedExtremeness(past ? habituatedDistances(distances, past, distances) : distances);
+  const none = past ?? new Float64Array(distances.length);
+  const corroborated = corroboratedExtremeness(habituatedDistances(distances, none, undefined, METRIC_EVIDENCE_CAP));
+  let largest = 0;
+  for (const d of habituatedDistances(distances, none, distances)) largest = Math.max(largest, d);
+  const lone = alwaysAnomalousExtremeness(branch);
+  return largest >= lone ? Math.max(corroborated, lone) : corroborated;
 }
 
 /** E of per-metric distances: from the largest down, each weighted CORROBORATION times the one before, summed (float32). */
@@ -121,9 +134,18 @@ export function extremenessScore(extremeness: number, rate: number): number {
  */
 export const ALWAYS_ANOMALOUS_REACHES = 10;
 
+/**
+ * The most one metric's compressed distance counts in the corroborated E: ALWAYS_ANOMALOUS_REACHES
+ * out (1 + ln 10, float32). Beyond it a metric is certainly out of its normal, and how much further
+ * it goes says more about its units (a counter at 0 but for blips has a reach of one blip) than about
+ * an incident; the rows that went on to alarm there were lone metrics far out, an incident shows
+ * in several (docs/detection.md, experiment 30).
+ */
+export const METRIC_EVIDENCE_CAP = compressedExtremeness(ALWAYS_ANOMALOUS_REACHES);
+
 /** E of ALWAYS_ANOMALOUS_REACHES in the two largest metrics (the one metric of a one-metric branch). */
 export function alwaysAnomalousExtremeness(branch: Pick<ExtremenessBranch, 'metrics'>): number {
-  const each = compressedExtremeness(ALWAYS_ANOMALOUS_REACHES);
+  const each = METRIC_EVIDENCE_CAP;
   return branch.metrics.length > 1 ? Math.fround(each + Math.fround(each * CORROBORATION)) : each;
 }
 

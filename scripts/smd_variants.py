@@ -75,26 +75,44 @@ def corroborated(m, metric_distances):
     return ranked @ (m['corroboration'] ** np.arange(ranked.shape[1]))
 
 
+METRIC_EVIDENCE_CAP = float(np.float32(1 + np.log(10)))  # models/extremeness.ts: a metric counts in E up to ten reaches out
+
+
+def capped_extremeness(m, d, past=None):
+    """models/extremeness.ts extremenessOf (in float64) of per-metric compressed distances `d` and their habituation
+    input `past` (none: zeros): each metric counted up to METRIC_EVIDENCE_CAP less 0.5 x its past counted alike, never
+    below 0, corroborated; at least the always-anomalous E (two metrics at the cap; one on a one-metric host) where one
+    metric's habituated distance, uncapped, reaches it (experiment 30)."""
+    past = np.zeros_like(d) if past is None else past
+    capped = np.maximum(np.minimum(d, METRIC_EVIDENCE_CAP) - 0.5 * np.minimum(past, METRIC_EVIDENCE_CAP), 0)
+    lone = float(np.float32(METRIC_EVIDENCE_CAP + np.float32(METRIC_EVIDENCE_CAP * m['corroboration']))) if d.shape[1] > 1 else METRIC_EVIDENCE_CAP
+    largest = np.maximum(d - 0.5 * past, 0).max(axis=1)
+    return np.maximum(corroborated(m, capped), np.where(largest >= lone, lone, 0))
+
+
 def extremeness(m, distances=None):
-    """models/extremeness.ts extremenessOf (in float64): per metric its features' largest |distance|, compressed,
-    then the metrics from the largest down weighted corroboration^rank, summed."""
-    return corroborated(m, per_metric(m, distances))
+    """E as training scores its rows, without the habituation: per metric its features' largest |distance|, compressed,
+    then capped and corroborated (capped_extremeness)."""
+    return capped_extremeness(m, per_metric(m, distances))
 
 
 def habituated_extremeness(m, distances=None):
-    """E as the model scores it: each metric's distance less 0.5 x its past ended excursion over 4 hours from 30 minutes
-    back, excursions 10 minutes apart merged, never below 0 (model-store/habituation.ts DEFAULT_HABITUATION and
-    HABITUATION_WEIGHT; SMD's rows are a minute apart, the dump's train rows followed by its test rows)."""
+    """E as the model scores it: each metric's habituation input its largest distance in an excursion that ended in the
+    past 4 hours, from 30 minutes back, excursions 10 minutes apart merged (model-store/habituation.ts
+    DEFAULT_HABITUATION; SMD's rows are a minute apart, the dump's train rows followed by its test rows), then
+    capped_extremeness."""
     d = per_metric(m, distances)
-    return corroborated(m, np.maximum(d - 0.5 * past_of_ended_excursions(d, 240, 30, 10), 0))
+    return capped_extremeness(m, d, past_of_ended_excursions(d, 240, 30, 10))
 
 
 def hybrid(m, e=None):
-    """models/extremeness.ts hybridScore (in float64): E (extremeness) mapped onto the anchor, plus the forest's share above it.
-    Without `e`, the E the model scores with (habituated_extremeness)."""
+    """models/extremeness.ts hybridScore: E (extremeness) mapped onto the anchor, plus the forest's share above it; each
+    step rounded to float32 as the model does, so a row scored exactly at a float32 threshold (a lone metric at the
+    ceiling) flags here as it does there. Without `e`, the E the model scores with (habituated_extremeness)."""
+    f32 = lambda x: np.asarray(x, np.float64).astype(np.float32).astype(np.float64)
     e = habituated_extremeness(m) if e is None else e
-    score = 1 - (1 - m['anchor']) ** e
-    return score + m['forest_weight'] * np.maximum(m['forest'] - score, 0)
+    score = f32(1 - f32(np.exp(f32(f32(e) * f32(np.log(1 - m['anchor']))))))
+    return f32(score + f32(f32(np.maximum(f32(m['forest'] - score), 0)) * f32(m['forest_weight'])))
 
 
 def own_flags(m, score):

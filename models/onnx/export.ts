@@ -11,8 +11,11 @@
  *
  *   features -> Gather the branch's features as [N, metrics, features of a metric] -> IsNaN / Where (NaN -> center)
  *   -> Sub center -> Abs -> Div reach -> ReduceMax per metric (axes as an attribute at opset 17) = d
- *   -> min(d, 1 + ln(max(d, 1))) -> Sub (habituation x weight) -> Relu
- *   -> TopK (all metrics, largest first) -> Mul CORROBORATION^rank -> ReduceSum = E
+ *   -> min(d, 1 + ln(max(d, 1))) = c
+ *   -> Min (c, METRIC_EVIDENCE_CAP) -> Sub (Min (habituation, METRIC_EVIDENCE_CAP) x weight) -> Relu
+ *   -> TopK (all metrics, largest first) -> Mul CORROBORATION^rank -> ReduceSum
+ *   -> Max with (lone metric: ReduceMax of Relu (c - habituation x weight) >= the always-anomalous E
+ *      ? that E : 0) = E
  *   -> Mul ln(1 - threshold) -> Exp
  *   -> 1 - that = extremeness score
  *   score = extremeness score + FOREST_WEIGHT x Relu(forest score - extremeness score)
@@ -31,7 +34,7 @@
 import { DataType, attr, encodeModel, tensor, type Node } from './proto.js';
 import { ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT } from '../../core/manifest.js';
 import type { Forest } from '../forest/forest.js';
-import { CORROBORATION, FOREST_WEIGHT, extremenessRate, type ExtremenessBranch } from '../extremeness.js';
+import { CORROBORATION, FOREST_WEIGHT, METRIC_EVIDENCE_CAP, alwaysAnomalousExtremeness, extremenessRate, type ExtremenessBranch } from '../extremeness.js';
 import { HABITUATION_WEIGHT } from '../../model-store/habituation.js';
 
 export const TREE_ENSEMBLE_OPSET = 3;
@@ -111,6 +114,9 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
       tensor.float('one', [], [1]),
       tensor.float('forest_weight', [], [FOREST_WEIGHT]),
       tensor.float('habituation_weight', [], [HABITUATION_WEIGHT]),
+      tensor.float('metric_evidence_cap', [], [METRIC_EVIDENCE_CAP]),
+      tensor.float('lone_metric_extremeness', [], [alwaysAnomalousExtremeness(branch)]),
+      tensor.float('zero', [], [0]),
     );
   }
   return encodeModel({
@@ -147,18 +153,29 @@ function extremenessNodes(forestScore: string, output: string): Node[] {
     { opType: 'Log', input: ['metric_share_at_least_one'], output: ['log_metric_share'] },
     { opType: 'Add', input: ['log_metric_share', 'one'], output: ['one_plus_log_metric_share'] },
     { opType: 'Min', input: ['metric_share', 'one_plus_log_metric_share'], output: ['compressed_metric_share'] },
-    // Less HABITUATION_WEIGHT x the metric's past ended excursion, never below 0 (model-store/habituation.ts).
-    { opType: 'Mul', input: [ONNX_HABITUATION_INPUT, 'habituation_weight'], output: ['habituation_share'] },
-    { opType: 'Sub', input: ['compressed_metric_share', 'habituation_share'], output: ['habituated_metric_share_signed'] },
-    { opType: 'Relu', input: ['habituated_metric_share_signed'], output: ['habituated_metric_share'] },
+    // Counted up to METRIC_EVIDENCE_CAP, less HABITUATION_WEIGHT x the metric's past ended excursion counted alike,
+    // never below 0 (models/extremeness.ts extremenessOf, model-store/habituation.ts habituatedDistances).
+    { opType: 'Min', input: ['compressed_metric_share', 'metric_evidence_cap'], output: ['capped_metric_share'] },
+    { opType: 'Min', input: [ONNX_HABITUATION_INPUT, 'metric_evidence_cap'], output: ['capped_habituation'] },
+    { opType: 'Mul', input: ['capped_habituation', 'habituation_weight'], output: ['capped_habituation_share'] },
+    { opType: 'Sub', input: ['capped_metric_share', 'capped_habituation_share'], output: ['habituated_capped_share_signed'] },
+    { opType: 'Relu', input: ['habituated_capped_share_signed'], output: ['habituated_capped_share'] },
     {
       opType: 'TopK',
-      input: ['habituated_metric_share', 'metric_count'],
+      input: ['habituated_capped_share', 'metric_count'],
       output: ['ranked_metric_share', 'metric_rank_order'],
       attribute: [attr.int('axis', 1)],
     },
     { opType: 'Mul', input: ['ranked_metric_share', 'rank_weights'], output: ['weighted_metric_share'] },
-    { opType: 'ReduceSum', input: ['weighted_metric_share', 'metric_axis'], output: ['extremeness'], attribute: [attr.int('keepdims', 1)] },
+    { opType: 'ReduceSum', input: ['weighted_metric_share', 'metric_axis'], output: ['corroborated_extremeness'], attribute: [attr.int('keepdims', 1)] },
+    // A lone metric whose habituated distance, uncapped, reaches the always-anomalous E gives E at least that.
+    { opType: 'Mul', input: [ONNX_HABITUATION_INPUT, 'habituation_weight'], output: ['habituation_share'] },
+    { opType: 'Sub', input: ['compressed_metric_share', 'habituation_share'], output: ['habituated_metric_share_signed'] },
+    { opType: 'Relu', input: ['habituated_metric_share_signed'], output: ['habituated_metric_share'] },
+    { opType: 'ReduceMax', input: ['habituated_metric_share'], output: ['largest_metric_share'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 1)] },
+    { opType: 'GreaterOrEqual', input: ['largest_metric_share', 'lone_metric_extremeness'], output: ['lone_metric_out'] },
+    { opType: 'Where', input: ['lone_metric_out', 'lone_metric_extremeness', 'zero'], output: ['lone_metric_extremeness_or_zero'] },
+    { opType: 'Max', input: ['corroborated_extremeness', 'lone_metric_extremeness_or_zero'], output: ['extremeness'] },
     { opType: 'Mul', input: ['extremeness', 'log_one_minus_threshold'], output: ['log_normal_share'] },
     { opType: 'Exp', input: ['log_normal_share'], output: ['normal_share'] },
     { opType: 'Sub', input: ['one', 'normal_share'], output: ['extremeness_score'] },

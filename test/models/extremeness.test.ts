@@ -5,6 +5,7 @@ import { featureSetFor } from '../../core/features.js';
 import { ONNX_OUTPUT, parseManifest } from '../../core/manifest.js';
 import {
   ALWAYS_ANOMALOUS_REACHES,
+  METRIC_EVIDENCE_CAP,
   alwaysAnomalousExtremeness,
   CORROBORATION,
   FOREST_WEIGHT,
@@ -55,11 +56,11 @@ describe('extremeness branch', () => {
     expect(() => extremenessRate(1)).toThrow(/threshold between 0 and 1; got 1/);
   });
 
-  it('takes the largest distance in reaches over its features only; NaN counts as the center, ±Infinity as infinitely far', () => {
+  it('takes the largest distance in reaches over its features only; NaN counts as the center, ±Infinity as a lone metric far out', () => {
     const branch = { features: [0, 2, 3], center: [0, 10, -5], reach: [1, 2, 4], metrics: [[0, 1, 2]] };
     expect(extremenessOf([0.5, 1e9, 12, -5], branch)).toBe(1); // 12 is one reach (2) from 10: the largest
     expect(extremenessOf([Number.NaN, 0, 10, -7], branch)).toBe(0.5);
-    expect(extremenessOf([0, 0, Number.NEGATIVE_INFINITY, -5], branch)).toBe(Number.POSITIVE_INFINITY);
+    expect(extremenessOf([0, 0, Number.NEGATIVE_INFINITY, -5], branch)).toBe(alwaysAnomalousExtremeness(branch));
   });
 
   it('adds each further metric out at the same time at CORROBORATION times the weight of the one ranked above it', () => {
@@ -70,9 +71,24 @@ describe('extremeness branch', () => {
     expect(extremenessOf([0, 0.8, 0.8, 0], branch)).toBeCloseTo(0.8 + CORROBORATION * 0.8, 6); // two metrics at 0.8 outrank one at 1.1
     expect(extremenessOf([0, 0.8, 0.8, 0], branch)).toBeGreaterThan(extremenessOf([0, 1.1, 0, 0], branch));
     expect(extremenessOf([0, 0.2, 0.9, 0.5], branch)).toBeCloseTo(0.9 + CORROBORATION * 0.5 + CORROBORATION ** 2 * 0.2, 6); // ranked, whatever the order
-    // Beyond one reach a metric's distance counts as 1 + ln d: one metric a thousand reaches out (E 7.9) does not outrank three fifty out (8.6).
-    expect(extremenessOf([0, 1000, 0, 0], branch)).toBeCloseTo(1 + Math.log(1000), 5);
+    // Beyond one reach a metric's distance counts as 1 + ln d, up to ten reaches (METRIC_EVIDENCE_CAP): further out adds nothing ...
+    expect(METRIC_EVIDENCE_CAP).toBeCloseTo(1 + Math.log(ALWAYS_ANOMALOUS_REACHES), 6);
+    expect(extremenessOf([0, 5, 0, 0], branch)).toBeCloseTo(1 + Math.log(5), 5);
+    expect(extremenessOf([0, 20, 0, 0], branch)).toBe(METRIC_EVIDENCE_CAP);
+    expect(extremenessOf([0, 20, 0.8, 0], branch)).toBeCloseTo(METRIC_EVIDENCE_CAP + CORROBORATION * 0.8, 5);
+    // ... but a lone metric about fifty reaches out or more reaches the always-anomalous E, the threshold's ceiling, and flags
+    const lone = alwaysAnomalousExtremeness(branch);
+    expect(lone).toBeCloseTo(METRIC_EVIDENCE_CAP * (1 + CORROBORATION), 5);
+    expect(extremenessOf([0, 50, 0, 0], branch)).toBe(METRIC_EVIDENCE_CAP);
+    expect(extremenessOf([0, Math.exp(lone - 1) * 1.01, 0, 0], branch)).toBe(lone);
+    expect(extremenessOf([0, 1000, 0, 0], branch)).toBe(lone);
+    expect(extremenessOf([0, 10, 10, 0], branch)).toBeCloseTo(lone, 5); // as two metrics ten reaches out
+    // Several metrics out together outrank one metric however far: three fifty out (E 5.8) above one a thousand out (4.95).
     expect(extremenessOf([0, 50, 50, 50], branch)).toBeGreaterThan(extremenessOf([0, 1000, 0, 0], branch));
+    // The habituation counts in the same capped units: a metric as far out as an excursion it ended counts half of the cap.
+    expect(extremenessOf([0, 20, 0, 0], branch, [1 + Math.log(20), 0, 0])).toBeCloseTo(METRIC_EVIDENCE_CAP / 2, 5);
+    expect(extremenessOf([0, 1000, 0, 0], branch, [1 + Math.log(1000), 0, 0])).toBeCloseTo(METRIC_EVIDENCE_CAP / 2, 5); // no longer a lone metric beyond the ceiling's E
+    expect(extremenessOf([0, 1e6, 0, 0], branch, [1 + Math.log(1000), 0, 0])).toBe(lone); // much further than before: it is
     expect(metricGroups(featureSet, extremenessFeatures(featureSet))).toEqual([
       [0, 1, 2, 3, 4],
       [5, 6, 7, 8, 9],
@@ -143,7 +159,7 @@ describe('hybrid model (trainModel)', () => {
     }
     expect(withIncident.score([row])[0]).toBeGreaterThanOrEqual(withIncident.manifest.threshold);
     expect(alwaysAnomalousExtremeness(withIncident.extremeness!)).toBeCloseTo((1 + Math.log(ALWAYS_ANOMALOUS_REACHES)) * (1 + CORROBORATION), 5);
-    expect(extremenessOf(history[0]!, withIncident.extremeness!)).toBeGreaterThan(alwaysAnomalousExtremeness(withIncident.extremeness!)); // the history's incident is further out still
+    expect(extremenessOf(history[0]!, withIncident.extremeness!)).toBe(alwaysAnomalousExtremeness(withIncident.extremeness!)); // the history's incident: one metric further out still
   });
 
   it('flags one feature far beyond its training range even where the forest alone stays below the threshold', () => {
