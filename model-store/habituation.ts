@@ -140,18 +140,19 @@ export class ExcursionMemory {
 }
 
 /**
- * Each metric's distance less HABITUATION_WEIGHT x its past ended excursion, never below 0, in float32
- * like the ONNX graph (Mul, Sub, Relu); with `cap`, both counted up to it first (Min).
+ * Each metric's distance less HABITUATION_WEIGHT x its past ended excursion (none: zeros), never below 0,
+ * in float32 like the ONNX graph (Mul, Sub, Relu); with `cap`, both counted up to it first (Min).
  */
 export function habituatedDistances(
   distances: ArrayLike<number>,
-  past: ArrayLike<number>,
+  past: ArrayLike<number> | undefined,
   out: Float64Array = new Float64Array(distances.length),
   cap = Number.POSITIVE_INFINITY,
 ): Float64Array {
   const w = Math.fround(HABITUATION_WEIGHT);
   for (let m = 0; m < out.length; m++) {
-    out[m] = Math.max(Math.fround(Math.min(distances[m]!, cap) - Math.fround(Math.min(Math.fround(past[m]!), cap) * w)), 0);
+    const habituation = past ? Math.fround(Math.min(Math.fround(past[m]!), cap) * w) : 0;
+    out[m] = Math.max(Math.fround(Math.min(distances[m]!, cap) - habituation), 0);
   }
   return out;
 }

@@ -95,10 +95,9 @@ export function extremenessRate(threshold: number): number {
  */
 export function extremenessOf(row: ArrayLike<number>, branch: BranchDistances, past?: ArrayLike<number>): number {
   const distances = metricExtremeness(row, branch);
-  const none = past ?? new Float64Array(distances.length);
-  const corroborated = corroboratedExtremeness(habituatedDistances(distances, none, undefined, METRIC_EVIDENCE_CAP));
+  const corroborated = corroboratedExtremeness(habituatedDistances(distances, past, undefined, METRIC_EVIDENCE_CAP));
   let largest = 0;
-  for (const d of habituatedDistances(distances, none, distances)) largest = Math.max(largest, d);
+  for (const d of habituatedDistances(distances, past, distances)) largest = Math.max(largest, d);
   const lone = alwaysAnomalousExtremeness(branch);
   return largest >= lone ? Math.max(corroborated, lone) : corroborated;
 }
