@@ -159,6 +159,20 @@ def range_max(x, lo, hi):
     return out
 
 
+def current_excursion_start(beyond, tol):
+    """Per row: the first row of the excursion it belongs to (a run of rows where `beyond` holds, runs fewer than `tol`
+    rows apart merged, a row up to `tol` rows after one counting as in it), or the row itself when it is in none."""
+    beyond = np.asarray(beyond, bool)
+    rows = np.arange(len(beyond))
+    at = np.flatnonzero(beyond)
+    opens = np.diff(at, prepend=-tol - 2) > tol  # the first row beyond always opens a run
+    run_start = np.zeros(len(beyond), int)
+    run_start[at] = at[opens][np.cumsum(opens) - 1]
+    last_beyond = np.maximum.accumulate(np.where(beyond, rows, -1))
+    inside = (last_beyond >= 0) & (rows - last_beyond <= tol)
+    return np.where(inside, run_start[np.maximum(last_beyond, 0)], rows)
+
+
 def past_of_ended_excursions(d, window, gap, tol, beyond=None):
     """Per row t and column: the largest distance of 1 or more of rows t - window to t - gap that lie before the
     column's current excursion (a run of rows at or beyond 1, runs fewer than `tol` rows apart merged); 0 if none.
@@ -170,13 +184,7 @@ def past_of_ended_excursions(d, window, gap, tol, beyond=None):
     out = np.zeros_like(d)
     for j in range(d.shape[1]):
         beyond_j = d[:, j] >= 1 if beyond is None else np.asarray(beyond)[:, j]
-        at = np.flatnonzero(beyond_j)
-        opens = np.diff(at, prepend=-tol - 2) > tol  # the first row beyond always opens a run
-        run_start = np.zeros(len(d), int)
-        run_start[at] = at[opens][np.cumsum(opens) - 1]
-        last_beyond = np.maximum.accumulate(np.where(beyond_j, rows, -1))
-        inside = (last_beyond >= 0) & (rows - last_beyond <= tol)
-        start = np.where(inside, run_start[np.maximum(last_beyond, 0)], rows)
+        start = current_excursion_start(beyond_j, tol)
         past = range_max(np.where(beyond_j, d[:, j], 0), np.maximum(rows - window, 0), np.minimum(rows - gap, start - 1))
         out[:, j] = np.maximum(past, 0)
     return out
@@ -192,13 +200,7 @@ def past_at_same_time(d, period, half_width, days, tol=10):
     out = np.zeros_like(d)
     for j in range(d.shape[1]):
         beyond_j = d[:, j] >= 1
-        at = np.flatnonzero(beyond_j)
-        opens = np.diff(at, prepend=-tol - 2) > tol
-        run_start = np.zeros(len(d), int)
-        run_start[at] = at[opens][np.cumsum(opens) - 1]
-        last_beyond = np.maximum.accumulate(np.where(beyond_j, rows, -1))
-        inside = (last_beyond >= 0) & (rows - last_beyond <= tol)
-        start = np.where(inside, run_start[np.maximum(last_beyond, 0)], rows)
+        start = current_excursion_start(beyond_j, tol)
         values = np.where(beyond_j, d[:, j], 0)
         for k in range(1, days + 1):
             lo, hi = np.maximum(rows - k * period - half_width, 0), np.minimum(rows - k * period + half_width, start - 1)
