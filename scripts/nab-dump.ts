@@ -4,8 +4,9 @@
  * row's model outputs, so a variant of the score's calibration or onset is tried in seconds by
  * re-scoring them (scripts/nab_variants.py) instead of minutes by `npm run nab`.
  *
- *   npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated] [--short-span N] [--long-span N]
+ *   npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated] [--short-span N] [--long-span N] [--trees N] [--subsample N]
  *   --short-span, --long-span   the feature pipeline's horizons in samples (features/options.ts; experiment 29)
+ *   --trees, --subsample   the forest's size (models/forest/forest.ts FOREST_DEFAULTS; experiment 31)
  *   NAB_DIR  the NAB set (default ../shared/nab)
  *
  * OUT/<category>/<file>.csv, one line per row the first model primed the onset with (priming 1)
@@ -23,6 +24,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readMetricCsv } from '../models/csv.js';
 import { FOREST_WEIGHT } from '../models/extremeness.js';
+import { FOREST_DEFAULTS } from '../models/forest/forest.js';
 import { DEFAULT_PAGE_INTERVAL_MS, ESCALATION_LEVELS, PAGE_BONUS, pagedScore } from '../models/page.js';
 import { scoreMetricCsv, type RowOutputs } from '../models/score-csv.js';
 import { spanOptions } from './feature-spans.js';
@@ -33,13 +35,15 @@ const { values: flags, positionals } = parseArgs({
     'threshold-on-habituated': { type: 'boolean', default: false },
     'short-span': { type: 'string' },
     'long-span': { type: 'string' },
+    trees: { type: 'string' },
+    subsample: { type: 'string' },
   },
   allowPositionals: true,
 });
 const out = positionals[0];
 if (!out) {
   console.error(
-    'usage: npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated] [--short-span N] [--long-span N]   (NAB_DIR: the NAB set, default ../shared/nab)',
+    'usage: npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated] [--short-span N] [--long-span N] [--trees N] [--subsample N]   (NAB_DIR: the NAB set, default ../shared/nab)',
   );
   process.exit(2);
 }
@@ -47,6 +51,8 @@ const seed = Number(flags.seed);
 if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer; got ${flags.seed}`);
 const dataDir = resolve(process.env.NAB_DIR ?? '../shared/nab', 'data');
 const features = spanOptions(flags['short-span'], flags['long-span']);
+const trees = flags.trees === undefined ? undefined : Number(flags.trees);
+const subsample = flags.subsample === undefined ? undefined : Number(flags.subsample);
 
 const files: string[] = [];
 const walk = (dir: string): void => {
@@ -63,6 +69,8 @@ writeFileSync(
   join(out, 'dump.json'),
   JSON.stringify({
     seed,
+    trees: trees ?? FOREST_DEFAULTS.trees,
+    subsample: subsample ?? FOREST_DEFAULTS.subsample,
     shortSpan: features.shortSpan,
     longSpan: features.longSpan,
     forestWeight: FOREST_WEIGHT,
@@ -78,6 +86,8 @@ for (const file of files) {
   const rows: RowOutputs[] = [];
   const { scores, flags: own } = scoreMetricCsv(csv, {
     seed,
+    trees,
+    subsample,
     thresholdOnHabituatedScores: flags['threshold-on-habituated'],
     features,
     onRow: (row) => rows.push(row),

@@ -121,6 +121,19 @@ def pages(c, levels, interval_ms, escalation):
     return out
 
 
+def rolling_quantile(times, values, q, window_ms, least_ms, every_ms=3_600_000):
+    """Per row: the q quantile of the values of the rows from window_ms before the start of the row's hour (every_ms) to
+    that start, once the file has least_ms of rows before it; +inf elsewhere (experiment 31)."""
+    out = np.full(len(values), np.inf)
+    bucket = times - times % every_ms
+    for start in np.unique(bucket):
+        rows = bucket == start
+        past = (times >= start - window_ms) & (times < start)
+        if past.any() and start - times[0] >= least_ms:
+            out[rows] = np.quantile(values[past], q)
+    return out
+
+
 def onsets(times, scores, priming, window_ms=DAY_MS):
     """models/onset.ts: a score stands only when higher than every score of the past window, else 0; priming rows only fill the window."""
     out = np.zeros(len(scores))

@@ -225,6 +225,19 @@ def levels_outside_history(m, days=7, share=0.005, every=60, rows_per_day=1440, 
     return outside
 
 
+def rolling_quantile(score, q, window, first=0, every=60, least=1440):
+    """Per row: the q quantile of the scores of rows max(first, s - window) to s - 1, s the row's hour (recomputed
+    every `every` rows), where those rows number at least `least`; +inf elsewhere. With first = the first test row,
+    only the scores the model gave after its training count (experiment 31)."""
+    score = np.asarray(score, float)
+    out = np.full(len(score), np.inf)
+    for s in range(first, len(score), every):
+        past = score[max(first, s - window):s]
+        if len(past) >= least:
+            out[s:s + every] = np.quantile(past, q)
+    return out
+
+
 def skewed(m, reach_factor, center_shift, seed=0):
     """The signed distances of the same rows in another branch's units, as a host holding an older model's branch would
     compute them: each feature's reach multiplied or divided (at random) by `reach_factor` and its center moved up or
