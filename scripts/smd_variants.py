@@ -78,16 +78,21 @@ def corroborated(m, metric_distances):
 METRIC_EVIDENCE_CAP = float(np.float32(1 + np.log(10)))  # models/extremeness.ts: a metric counts in E up to ten reaches out
 
 
-def capped_extremeness(m, d, past=None):
+def capped_extremeness(m, d, past=None, lone_rows=1):
     """models/extremeness.ts extremenessOf (in float64) of per-metric compressed distances `d` and their habituation
     input `past` (none: zeros): each metric counted up to METRIC_EVIDENCE_CAP less 0.5 x its past counted alike, never
     below 0, corroborated; at least the always-anomalous E (two metrics at the cap; one on a one-metric host) where one
-    metric's habituated distance, uncapped, reaches it (experiment 30)."""
+    metric's habituated distance, uncapped, reaches it (experiment 30) on this row and the `lone_rows` - 1 rows before
+    (experiment 31; the model: 1)."""
     past = np.zeros_like(d) if past is None else past
     capped = np.maximum(np.minimum(d, METRIC_EVIDENCE_CAP) - 0.5 * np.minimum(past, METRIC_EVIDENCE_CAP), 0)
     lone = float(np.float32(METRIC_EVIDENCE_CAP + np.float32(METRIC_EVIDENCE_CAP * m['corroboration']))) if d.shape[1] > 1 else METRIC_EVIDENCE_CAP
-    largest = np.maximum(d - 0.5 * past, 0).max(axis=1)
-    return np.maximum(corroborated(m, capped), np.where(largest >= lone, lone, 0))
+    beyond = np.maximum(d - 0.5 * past, 0) >= lone
+    held = beyond.copy()
+    for k in range(1, lone_rows):
+        held[k:] &= beyond[:-k]
+        held[:k] = False
+    return np.maximum(corroborated(m, capped), np.where(held.any(axis=1), lone, 0))
 
 
 def extremeness(m, distances=None):
