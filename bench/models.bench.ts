@@ -12,7 +12,7 @@ import { ONNX_OUTPUT } from '../core/manifest.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { seededRandom } from '../models/forest/random.js';
 import { trainModel } from '../models/train.js';
-import { habituationWidthOf, onnxFeeds } from '../model-store/onnx-scorer.js';
+import { memoryInputsOf, onnxFeeds } from '../model-store/onnx-scorer.js';
 import { median, type BenchArea, type BenchResult } from './types.js';
 
 const ROWS = 10_000;
@@ -64,7 +64,7 @@ const area: BenchArea = {
 
     const session = await ort.InferenceSession.create(model.onnx, SESSION_OPTIONS);
     const score = async (): Promise<Float32Array> =>
-      (await session.run(onnxFeeds(ort, habituationWidthOf(session, 'bench'), flat, ROWS, F)))[ONNX_OUTPUT]!.data as Float32Array;
+      (await session.run(onnxFeeds(ort, memoryInputsOf(session, 'bench'), flat, ROWS, F)))[ONNX_OUTPUT]!.data as Float32Array;
     // The ONNX model is the hybrid (forest and extremeness branch): checked against its JS reference,
     // whose forest part is the same trees predict() walks.
     const check = await score();

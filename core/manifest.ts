@@ -13,6 +13,12 @@ export const ONNX_INPUT = 'features';
 export const ONNX_OUTPUT = 'score';
 /** The second input of a model with an extremeness branch: per metric, its past ended excursion (model-store/habituation.ts); zeros when unknown. */
 export const ONNX_HABITUATION_INPUT = 'habituation';
+/**
+ * The third input of such a model: per metric, its habituated distance on the host's previous sample
+ * (model-store/habituation.ts); +Infinity when unknown. A lone metric alarms whatever the history only
+ * when it is as far out on both samples.
+ */
+export const ONNX_PREVIOUS_INPUT = 'previous_distance';
 
 export const SEVERITIES = ['normal', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -10,11 +10,15 @@
  * only an excursion that has ended lowers what a later one scores. The habituated distance is
  * d - HABITUATION_WEIGHT x that (habituatedDistances), then corroborated across metrics as the model does.
  *
+ * The memory also keeps each metric's habituated distance on the host's previous sample: a lone
+ * metric far out alarms whatever the history (models/extremeness.ts) only once it is that far out on
+ * two samples in a row, so one sample of a counter's burst does not (docs/detection.md, experiment 32).
+ *
  * One memory per host, fed its samples in time order: the scoring function keeps them
- * (functions/score/host-habituation.ts) and feeds the model's ONNX graph its `habituation` input
- * (models/onnx/export.ts); the NAB and SMD protocols run the same memory over each file
- * (models/score-csv.ts, models/evaluate/evaluate.ts). docs/detection.md, experiments 26 and 27, has
- * what it does.
+ * (functions/score/host-habituation.ts) and feeds the model's ONNX graph its `habituation` and
+ * `previous_distance` inputs (models/onnx/export.ts); the NAB and SMD protocols run the same memory
+ * over each file (models/score-csv.ts, models/evaluate/evaluate.ts). docs/detection.md, experiments
+ * 26 and 27, has what it does.
  */
 
 import { metricExtremeness, type BranchDistances } from './metric-extremeness.js';
@@ -92,12 +96,56 @@ class MetricExcursions {
   }
 }
 
-/** One host's memory of its metrics' ended excursions. */
+/** What a host's memory gives the model for one sample, per metric of the branch. */
+export interface MemoryRow {
+  /** The largest distance of an excursion that ended in the window, 0 if none: the graph's `habituation` input. */
+  readonly past: ArrayLike<number>;
+  /**
+   * The metric's habituated distance (habituatedDistances, uncapped) on the host's previous sample,
+   * +Infinity when the memory has none: the graph's `previous_distance` input.
+   */
+  readonly previous: ArrayLike<number>;
+}
+
+/** The memory inputs of rows of samples, rows x metrics each, in float32 as the ONNX graph takes them. */
+export interface MemoryInput {
+  readonly habituation: Float32Array;
+  readonly previous: Float32Array;
+}
+
+/**
+ * Room for the memory inputs of `rows` rows of `width` metrics, as for samples no memory knows: no habituation, any
+ * previous. One allocation for both: the scoring function makes one a batch.
+ */
+export function emptyMemoryInput(rows: number, width: number): MemoryInput {
+  const values = new Float32Array(2 * rows * width);
+  const previous = values.subarray(rows * width).fill(Number.POSITIVE_INFINITY);
+  return { habituation: values.subarray(0, rows * width), previous };
+}
+
+/** Rows `start` to `start + count` of a memory input of `width` metrics (views, no copy). */
+export function memoryRows(input: MemoryInput, start: number, count: number, width: number): MemoryInput {
+  return {
+    habituation: input.habituation.subarray(start * width, (start + count) * width),
+    previous: input.previous.subarray(start * width, (start + count) * width),
+  };
+}
+
+/** Row `r` of a memory input of `width` metrics (views, no copy). */
+export function memoryRow(input: MemoryInput, r: number, width: number): MemoryRow {
+  return { past: input.habituation.subarray(r * width, (r + 1) * width), previous: input.previous.subarray(r * width, (r + 1) * width) };
+}
+
+/** One host's memory of its metrics' ended excursions and of its previous sample. */
 export class ExcursionMemory {
   private readonly metrics: MetricExcursions[];
   private lastTime = Number.NEGATIVE_INFINITY;
   private readonly distances: Float64Array;
   private readonly past: Float64Array;
+  /** Per metric, the habituated distance of the last sample taken (+Infinity before the first). */
+  private readonly lastHabituated: Float64Array;
+  private readonly previous: Float64Array;
+  private readonly reading: MemoryRow;
 
   constructor(
     metricCount: number,
@@ -110,17 +158,24 @@ export class ExcursionMemory {
     this.metrics = Array.from({ length: metricCount }, () => new MetricExcursions());
     this.distances = new Float64Array(metricCount);
     this.past = new Float64Array(metricCount);
+    this.lastHabituated = new Float64Array(metricCount).fill(Number.POSITIVE_INFINITY);
+    this.previous = new Float64Array(metricCount);
+    this.reading = { past: this.past, previous: this.previous };
   }
 
   /**
-   * One sample of the host, its features from `offset` in `row`: each metric's past ended excursion (a buffer
-   * reused by the next call), the memory moved on by the sample's distances under `branch`. Undefined, and the
-   * memory left as it was, for a sample no later than the last (a record delivered again, a repeated timestamp):
-   * it is scored without habituation.
+   * One sample of the host, its features from `offset` in `row`: per metric its past ended excursion and its
+   * habituated distance on the sample before (buffers reused by the next call), the memory moved on by the
+   * sample's distances under `branch`. Undefined, and the memory left as it was, for a sample no later than the
+   * last (a record delivered again, a repeated timestamp): it is scored as without a memory.
    */
-  sample(timeMs: number, row: ArrayLike<number>, branch: BranchDistances, offset = 0): Float64Array | undefined {
+  sample(timeMs: number, row: ArrayLike<number>, branch: BranchDistances, offset = 0): MemoryRow | undefined {
     if (!(timeMs > this.lastTime)) return undefined;
-    return this.next(timeMs, metricExtremeness(row, branch, this.distances, offset), this.past);
+    const distances = metricExtremeness(row, branch, this.distances, offset);
+    this.previous.set(this.lastHabituated);
+    this.next(timeMs, distances, this.past);
+    habituatedDistances(distances, this.past, this.lastHabituated);
+    return this.reading;
   }
 
   /**
@@ -158,23 +213,26 @@ export function habituatedDistances(
 }
 
 /**
- * The habituation input of one host's rows, in time order: per row, per metric of the branch, its
- * past ended excursion, rows x metrics (float32, as the ONNX graph takes it); 0 for a row no later
- * than the one before it.
+ * The memory inputs of one host's rows, in time order: per row, per metric of the branch, its past
+ * ended excursion and its habituated distance on the row before, rows x metrics (float32, as the ONNX
+ * graph takes them); a row no later than the one before it gets what no memory knows (emptyMemoryInput).
  */
 export function hostHabituation(
   rows: readonly ArrayLike<number>[],
   times: readonly number[],
   branch: BranchDistances,
   options: HabituationOptions = DEFAULT_HABITUATION,
-): Float32Array {
+): MemoryInput {
   if (times.length !== rows.length) throw new Error(`habituation needs a time for each row; got ${times.length} times for ${rows.length} rows`);
   const width = branch.metrics.length;
   const memory = new ExcursionMemory(width, options);
-  const out = new Float32Array(rows.length * width);
+  const out = emptyMemoryInput(rows.length, width);
   rows.forEach((row, r) => {
-    const past = memory.sample(times[r]!, row, branch);
-    if (past) out.set(past, r * width);
+    const reading = memory.sample(times[r]!, row, branch);
+    if (reading) {
+      out.habituation.set(reading.past, r * width);
+      out.previous.set(reading.previous, r * width);
+    }
   });
   return out;
 }

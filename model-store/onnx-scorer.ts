@@ -4,7 +4,8 @@
  * threads only contend with the event loop.
  */
 import type * as Ort from 'onnxruntime-node';
-import { ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT } from '../core/manifest.js';
+import { ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT, ONNX_PREVIOUS_INPUT } from '../core/manifest.js';
+import { emptyMemoryInput, type MemoryInput } from './habituation.js';
 
 let runtime: Promise<typeof Ort> | undefined;
 
@@ -25,48 +26,69 @@ export function loadOnnxRuntime(): Promise<typeof Ort> {
 
 export interface BatchScorer {
   readonly featureCount: number;
-  /** Values per row of the model's habituation input (the metrics of its extremeness branch), 0 when it has none. */
+  /** Values per row of the model's memory inputs (the metrics of its extremeness branch), 0 when it has none. */
   readonly habituationWidth: number;
   /**
-   * Scores `rows` rows of `featureCount` float32 features each, row-major; `habituation`, `rows` rows of
-   * `habituationWidth` values (model-store/habituation.ts), zeros when left out.
+   * Scores `rows` rows of `featureCount` float32 features each, row-major; `memory`, `rows` rows of
+   * `habituationWidth` values each (model-store/habituation.ts), as for samples no memory knows when left out.
    */
-  score(features: Float32Array, rows: number, habituation?: Float32Array): Promise<Float32Array>;
+  score(features: Float32Array, rows: number, memory?: MemoryInput): Promise<Float32Array>;
   release(): Promise<void>;
 }
 
-/**
- * Values per row of a session's habituation input (models/onnx/export.ts), 0 when the model has none
- * (a model exported before it, or one brought from elsewhere).
- */
-export function habituationWidthOf(session: Ort.InferenceSession, source: string): number {
-  const input = session.inputMetadata.find((m) => m.name === ONNX_HABITUATION_INPUT);
-  if (!input) return 0;
-  const width = input.isTensor ? input.shape[1] : undefined;
-  if (typeof width !== 'number' || !(width > 0)) {
-    throw new Error(
-      `the model ${source} has a "${ONNX_HABITUATION_INPUT}" input of shape [${input.isTensor ? input.shape.join(', ') : 'not a tensor'}]; the model contract needs float32 [N, metrics]: re-export it`,
-    );
-  }
-  return width;
+/** The memory inputs a session takes (models/onnx/export.ts), each float32 [N, width]. */
+export interface MemoryInputs {
+  readonly width: number;
+  /** Whether the model has the `previous_distance` input too (models exported before it have only `habituation`). */
+  readonly previous: boolean;
 }
 
-/** The inputs of one run: the features, and the habituation input where the model has one (zeros when not given). */
+/**
+ * Values per row of a session's memory inputs (models/onnx/export.ts), 0 when the model has none (a
+ * model exported before them, or one brought from elsewhere), and whether it takes the previous sample's.
+ */
+export function memoryInputsOf(session: Ort.InferenceSession, source: string): MemoryInputs {
+  const widthOf = (name: string): number | undefined => {
+    const input = session.inputMetadata.find((m) => m.name === name);
+    if (!input) return undefined;
+    const width = input.isTensor ? input.shape[1] : undefined;
+    if (typeof width !== 'number' || !(width > 0)) {
+      throw new Error(
+        `the model ${source} has a "${name}" input of shape [${input.isTensor ? input.shape.join(', ') : 'not a tensor'}]; the model contract needs float32 [N, metrics]: re-export it`,
+      );
+    }
+    return width;
+  };
+  const width = widthOf(ONNX_HABITUATION_INPUT) ?? 0;
+  const previous = widthOf(ONNX_PREVIOUS_INPUT);
+  if (previous !== undefined && previous !== width) {
+    throw new Error(
+      `the model ${source} has a "${ONNX_PREVIOUS_INPUT}" input of ${previous} metrics and a "${ONNX_HABITUATION_INPUT}" input of ${width}; the model contract needs both of the branch's metrics: re-export it`,
+    );
+  }
+  return { width, previous: previous !== undefined };
+}
+
+/** The inputs of one run: the features, and the memory inputs the model has (as for samples no memory knows when not given). */
 export function onnxFeeds(
   ort: typeof Ort,
-  habituationWidth: number,
+  inputs: MemoryInputs,
   features: Float32Array,
   rows: number,
   featureCount: number,
-  habituation?: Float32Array,
+  memory?: MemoryInput,
 ): Record<string, Ort.Tensor> {
   const feeds: Record<string, Ort.Tensor> = { [ONNX_INPUT]: new ort.Tensor('float32', features.subarray(0, rows * featureCount), [rows, featureCount]) };
-  if (habituationWidth > 0) {
-    const values = habituation ?? new Float32Array(rows * habituationWidth);
-    if (values.length < rows * habituationWidth) {
-      throw new Error(`${values.length} habituation values for ${rows} rows of ${habituationWidth}: the batch was read wrong`);
+  const { width } = inputs;
+  if (width > 0) {
+    const values = memory ?? emptyMemoryInput(rows, width);
+    if (values.habituation.length < rows * width || values.previous.length < rows * width) {
+      throw new Error(
+        `${values.habituation.length} habituation and ${values.previous.length} previous-distance values for ${rows} rows of ${width}: the batch was read wrong`,
+      );
     }
-    feeds[ONNX_HABITUATION_INPUT] = new ort.Tensor('float32', values.subarray(0, rows * habituationWidth), [rows, habituationWidth]);
+    feeds[ONNX_HABITUATION_INPUT] = new ort.Tensor('float32', values.habituation.subarray(0, rows * width), [rows, width]);
+    if (inputs.previous) feeds[ONNX_PREVIOUS_INPUT] = new ort.Tensor('float32', values.previous.subarray(0, rows * width), [rows, width]);
   }
   return feeds;
 }
@@ -85,19 +107,19 @@ export async function createOnnxScorer(onnx: Uint8Array, featureCount: number, s
       `the model ${source} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; the model contract needs input "${ONNX_INPUT}" and output "${ONNX_OUTPUT}": re-export it`,
     );
   }
-  let habituationWidth: number;
+  let inputs: MemoryInputs;
   try {
-    habituationWidth = habituationWidthOf(session, source);
+    inputs = memoryInputsOf(session, source);
   } catch (error) {
     await session.release();
     throw error;
   }
   return {
     featureCount,
-    habituationWidth,
-    async score(features, rows, habituation) {
+    habituationWidth: inputs.width,
+    async score(features, rows, memory) {
       if (rows === 0) return new Float32Array(0);
-      const output = (await session.run(onnxFeeds(ort, habituationWidth, features, rows, featureCount, habituation), [ONNX_OUTPUT]))[ONNX_OUTPUT];
+      const output = (await session.run(onnxFeeds(ort, inputs, features, rows, featureCount, memory), [ONNX_OUTPUT]))[ONNX_OUTPUT];
       if (!output || !(output.data instanceof Float32Array) || output.data.length !== rows) {
         throw new Error(
           `the model ${source} returned ${output ? `${output.type} data of ${output.data.length} values` : 'no score'} for ${rows} rows; the model contract needs float32 [N] scores: re-export it`,

@@ -46,7 +46,7 @@
  * alwaysAnomalousExtremeness: the score of the threshold's ceiling, so they flag).
  */
 import type { FeatureSet, PerMetricFeature } from '../core/features.js';
-import { habituatedDistances } from '../model-store/habituation.js';
+import { habituatedDistances, type MemoryRow } from '../model-store/habituation.js';
 import { compressedExtremeness, metricExtremeness, type BranchDistances } from '../model-store/metric-extremeness.js';
 
 /** The per-metric features the branch looks at (see the top of this file). */
@@ -90,14 +90,16 @@ export function extremenessRate(threshold: number): number {
  * features (NaN counts as the center), compressed (compressedExtremeness), capped at
  * METRIC_EVIDENCE_CAP and habituated in those units (the past capped alike), then the metrics'
  * distances from the largest down, each weighted CORROBORATION times the one before, summed; at
- * least alwaysAnomalousExtremeness when one metric's habituated distance, uncapped, reaches it.
- * `past`, per metric, is the row's habituation input (model-store/habituation.ts; none is zeros).
+ * least alwaysAnomalousExtremeness when one metric's habituated distance, uncapped, reaches it on this
+ * sample and on the host's sample before. `memory` is the row's memory inputs (model-store/habituation.ts;
+ * none: no habituation, and the sample before as far out).
  */
-export function extremenessOf(row: ArrayLike<number>, branch: BranchDistances, past?: ArrayLike<number>): number {
+export function extremenessOf(row: ArrayLike<number>, branch: BranchDistances, memory?: MemoryRow): number {
   const distances = metricExtremeness(row, branch);
-  const corroborated = corroboratedExtremeness(habituatedDistances(distances, past, undefined, METRIC_EVIDENCE_CAP));
+  const corroborated = corroboratedExtremeness(habituatedDistances(distances, memory?.past, undefined, METRIC_EVIDENCE_CAP));
+  const habituated = habituatedDistances(distances, memory?.past, distances);
   let largest = 0;
-  for (const d of habituatedDistances(distances, past, distances)) largest = Math.max(largest, d);
+  for (let m = 0; m < habituated.length; m++) largest = Math.max(largest, memory ? Math.min(habituated[m]!, memory.previous[m]!) : habituated[m]!);
   const lone = alwaysAnomalousExtremeness(branch);
   return largest >= lone ? Math.max(corroborated, lone) : corroborated;
 }
@@ -163,17 +165,17 @@ export function combinedScore(forestScore: number, extremenessScore: number): nu
 }
 
 /**
- * The hybrid score of a row, as the ONNX graph outputs it; `past`, per metric of the branch, is the row's
- * habituation input (model-store/habituation.ts; none is zeros).
+ * The hybrid score of a row, as the ONNX graph outputs it; `memory`, the row's memory inputs
+ * (model-store/habituation.ts; none: as for a sample no memory knows).
  */
 export function hybridScore(
   forestScore: number,
   row: ArrayLike<number>,
   branch: ExtremenessBranch,
   rate = extremenessRate(branch.threshold),
-  past?: ArrayLike<number>,
+  memory?: MemoryRow,
 ): number {
-  return combinedScore(forestScore, extremenessScore(extremenessOf(row, branch, past), rate));
+  return combinedScore(forestScore, extremenessScore(extremenessOf(row, branch, memory), rate));
 }
 
 export interface ReachOptions {

@@ -40,7 +40,7 @@ import { firstTrainingRow } from '../features/warm-up.js';
 import { IncidentOnset } from './onset.js';
 import { DEFAULT_PAGE_INTERVAL_MS, PageInterval, pagedScore } from './page.js';
 import { extremenessOf, thresholdCeiling, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
-import { ExcursionMemory, hostHabituation } from '../model-store/habituation.js';
+import { ExcursionMemory, hostHabituation, memoryRow, type MemoryRow } from '../model-store/habituation.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { DEFAULT_CONTAMINATION, baselineOf, calibrate, extremenessBranchOf, modelScores } from './train.js';
 
@@ -189,11 +189,11 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
       trainedAt = csv.timestamps[i]!;
     }
     if (model) {
-      const past = model.extremeness && habituation?.sample(csv.timestamps[i]!, features[i]!, model.extremeness);
-      const raw = modelScores(model.forest, model.extremeness, [features[i]!], past && [past])[0]!;
+      const memory = model.extremeness && habituation?.sample(csv.timestamps[i]!, features[i]!, model.extremeness);
+      const raw = modelScores(model.forest, model.extremeness, [features[i]!], memory && [memory])[0]!;
       const page = pages.push(csv.timestamps[i]!, severityOf(raw, model));
       scores[i] = onset.push(csv.timestamps[i]!, pagedScore(scaledScore(raw, model.scale), page));
-      options.onRow?.(rowOutputs(model, models, i, false, features[i]!, raw, page, past));
+      options.onRow?.(rowOutputs(model, models, i, false, features[i]!, raw, page, memory));
       flags[i] = page ? 1 : 0;
     }
     if (i % 1000 === 999) options.onRows?.(i + 1, rows);
@@ -234,7 +234,7 @@ function rowOutputs(
   row: Float64Array,
   raw: number,
   page: boolean,
-  past?: ArrayLike<number>,
+  memory?: MemoryRow,
 ): RowOutputs {
   return {
     index,
@@ -242,7 +242,7 @@ function rowOutputs(
     model: ordinal,
     raw,
     forest: model.forest.score([row])[0]!,
-    extremeness: model.extremeness ? extremenessOf(row, model.extremeness, past) : 0,
+    extremeness: model.extremeness ? extremenessOf(row, model.extremeness, memory) : 0,
     anchor: model.extremeness?.threshold ?? Number.NaN,
     scaled: scaledScore(raw, model.scale),
     scale: model.scale,
@@ -277,13 +277,12 @@ function train(
     const threshold = calibrate(forestScores, BRANCH_ANCHOR_CONTAMINATION).threshold;
     extremeness = extremenessBranchOf(rows, featureSet, baselineOf(rows, forest.features), threshold, reachOptions);
   }
-  let samplePast: Float32Array[] | undefined;
+  let sampleMemory: MemoryRow[] | undefined;
   if (extremeness && replayTimes) {
-    const width = extremeness.metrics.length;
-    const past = hostHabituation(rows, replayTimes, extremeness);
-    samplePast = sample.map((_, j) => past.subarray(j * stride * width, (j * stride + 1) * width));
+    const memory = hostHabituation(rows, replayTimes, extremeness);
+    sampleMemory = sample.map((_, j) => memoryRow(memory, j * stride, extremeness.metrics.length));
   }
-  const sampleScores = extremeness ? modelScores(forest, extremeness, sample, samplePast) : forestScores;
+  const sampleScores = extremeness ? modelScores(forest, extremeness, sample, sampleMemory) : forestScores;
   const { threshold, severity } = calibrate(sampleScores, DEFAULT_CONTAMINATION, extremeness ? thresholdCeiling(extremeness) : Infinity);
   return { forest, extremeness, scale: scoreScaleOf(sampleScores), threshold, severity };
 }

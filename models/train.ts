@@ -27,7 +27,7 @@ import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 import { buildManifest } from '../model-store/artifact.js';
 import { metricGroups } from '../model-store/metric-extremeness.js';
-import { HABITUATION_WEIGHT } from '../model-store/habituation.js';
+import { HABITUATION_WEIGHT, type MemoryRow } from '../model-store/habituation.js';
 import { FOREST_DEFAULTS, trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { exportForestToOnnx, roundUpToFloat32 } from './onnx/export.js';
 import {
@@ -184,16 +184,16 @@ function reachPerFeature(branch: ExtremenessBranch, width: number): (number | nu
 
 /**
  * The model's scores: the forest's, combined with the extremeness branch's when there is one (models/extremeness.ts);
- * `past`, per row, its habituation input (model-store/habituation.ts; none is zeros).
+ * `memory`, per row, its memory inputs (model-store/habituation.ts; none: as for samples no memory knows).
  */
 export function modelScores(
   forest: Forest,
   extremeness: ExtremenessBranch | undefined,
   rows: readonly ArrayLike<number>[],
-  past?: readonly ArrayLike<number>[],
+  memory?: readonly MemoryRow[],
 ): Float64Array {
   const scores = forest.score(rows);
-  return extremeness ? hybridScores(scores, rows, extremeness, past) : scores;
+  return extremeness ? hybridScores(scores, rows, extremeness, memory) : scores;
 }
 
 /** The hybrid scores of rows whose forest scores are known (models/extremeness.ts). */
@@ -201,10 +201,10 @@ export function hybridScores(
   forestScores: Float64Array,
   rows: readonly ArrayLike<number>[],
   extremeness: ExtremenessBranch,
-  past?: readonly ArrayLike<number>[],
+  memory?: readonly MemoryRow[],
 ): Float64Array {
   const rate = extremenessRate(extremeness.threshold);
-  return forestScores.map((s, r) => hybridScore(s, rows[r]!, extremeness, rate, past?.[r]));
+  return forestScores.map((s, r) => hybridScore(s, rows[r]!, extremeness, rate, memory?.[r]));
 }
 
 /**

@@ -38,7 +38,7 @@ import { readMetricCsv, type RowClock } from '../models/csv.js';
 import { featureRowsOf } from '../models/csv-features.js';
 import { calibrate, modelScores, trainModel } from '../models/train.js';
 import { CORROBORATION, FOREST_WEIGHT, featureKindOf, thresholdCeiling } from '../models/extremeness.js';
-import { hostHabituation } from '../model-store/habituation.js';
+import { hostHabituation, memoryRow } from '../model-store/habituation.js';
 import { metricDistances } from '../model-store/explain.js';
 import { spanOptions } from './feature-spans.js';
 
@@ -210,13 +210,12 @@ type HabituationMode = (typeof HABITUATION_MODES)[number];
 /** The model's scores of one host's rows (in time order) with its memory of ended excursions (model-store/habituation.ts). */
 function habituatedScores(model: ReturnType<typeof trainModel>, rows: readonly ArrayLike<number>[], times: readonly number[]): Float64Array {
   const branch = model.extremeness!;
-  const width = branch.metrics.length;
-  const past = hostHabituation(rows, times, branch);
+  const memory = hostHabituation(rows, times, branch);
   return modelScores(
     model.forest,
     branch,
     rows,
-    rows.map((_, r) => past.subarray(r * width, (r + 1) * width)),
+    rows.map((_, r) => memoryRow(memory, r, branch.metrics.length)),
   );
 }
 

@@ -6,7 +6,7 @@
 import { featureSetFor, featureSetMismatch } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
-import { hostHabituation } from '../../model-store/habituation.js';
+import { hostHabituation, memoryRows, type MemoryInput } from '../../model-store/habituation.js';
 import { branchDistancesOf } from '../../model-store/metric-extremeness.js';
 import { readModelDir } from '../../model-store/artifact.js';
 import { readMetricCsv, type CsvOptions, type MetricCsv, type RowClock } from '../csv.js';
@@ -82,12 +82,15 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   const features = featureRowsOf(csv, pipeline);
   // As the scoring function keeps it: the host's memory of its excursions, through the history first.
   const branch = branchDistancesOf(manifest);
-  const habituation =
+  const memory =
     branch &&
-    hostHabituation([...historyFeatures, ...features], [...(history?.timestamps ?? []), ...csv.timestamps], branch).subarray(
-      historyFeatures.length * branch.metrics.length,
+    memoryRows(
+      hostHabituation([...historyFeatures, ...features], [...(history?.timestamps ?? []), ...csv.timestamps], branch),
+      historyFeatures.length,
+      features.length,
+      branch.metrics.length,
     );
-  const scores = await scoreRows(features, onnx, featureSet.names.length, options.modelDir, habituation);
+  const scores = await scoreRows(features, onnx, featureSet.names.length, options.modelDir, memory);
   const s = scores.subarray(skipRows);
   const l = labels.perRow.subarray(skipRows);
   const sweep = thresholdSweep(s, l);
@@ -131,16 +134,16 @@ async function scoreRows(
   onnx: Uint8Array,
   width: number,
   source: string,
-  habituation: Float32Array | undefined,
+  memory: MemoryInput | undefined,
 ): Promise<Float32Array> {
   const rows = featureRows.length;
   const features = new Float32Array(rows * width);
   featureRows.forEach((row, i) => features.set(row, i * width));
   const scorer = await createOnnxScorer(onnx, width, source);
   const metrics = scorer.habituationWidth;
-  if (metrics > 0 && habituation?.length !== rows * metrics) {
+  if (metrics > 0 && memory?.habituation.length !== rows * metrics) {
     await scorer.release();
-    const covered = habituation && rows > 0 ? habituation.length / rows : 0;
+    const covered = memory && rows > 0 ? memory.habituation.length / rows : 0;
     throw new Error(
       `the model ${source} takes a habituation input of ${metrics} metrics, but its manifest's reach covers ${covered}: train it again with this version of vigil`,
     );
@@ -149,10 +152,7 @@ async function scoreRows(
     const scores = new Float32Array(rows);
     for (let start = 0; start < rows; start += BATCH_ROWS) {
       const n = Math.min(BATCH_ROWS, rows - start);
-      scores.set(
-        await scorer.score(features.subarray(start * width, (start + n) * width), n, habituation?.subarray(start * metrics, (start + n) * metrics)),
-        start,
-      );
+      scores.set(await scorer.score(features.subarray(start * width, (start + n) * width), n, memory && memoryRows(memory, start, n, metrics)), start);
     }
     return scores;
   } finally {

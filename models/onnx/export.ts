@@ -14,8 +14,8 @@
  *   -> min(d, 1 + ln(max(d, 1))) = c
  *   -> Min (c, METRIC_EVIDENCE_CAP) -> Sub (Min (habituation, METRIC_EVIDENCE_CAP) x weight) -> Relu
  *   -> TopK (all metrics, largest first) -> Mul CORROBORATION^rank -> ReduceSum
- *   -> Max with (lone metric: ReduceMax of Relu (c - habituation x weight) >= the always-anomalous E
- *      ? that E : 0) = E
+ *   -> Max with (lone metric: ReduceMax of Min (Relu (c - habituation x weight), previous_distance)
+ *      >= the always-anomalous E ? that E : 0) = E
  *   -> Mul ln(1 - threshold) -> Exp
  *   -> 1 - that = extremeness score
  *   score = extremeness score + FOREST_WEIGHT x Relu(forest score - extremeness score)
@@ -24,6 +24,9 @@
  * Such a model has a second input, `habituation` float32 [N, metrics]: per metric of the branch the
  * largest distance of an excursion the host's metric ended in the past hours (model-store/habituation.ts),
  * of which HABITUATION_WEIGHT is taken off the metric's distance; zeros score as a model without it.
+ * And a third, `previous_distance` float32 [N, metrics]: per metric its habituated distance on the host's
+ * previous sample, so a lone metric gives the always-anomalous E only when out that far on both samples;
+ * +Infinity scores as a model without it.
  *
  * Branching: BRANCH_LT sends a row to the true branch (left) when x < threshold, like the package.
  * onnxruntime compares float32 inputs with float32 thresholds, so each split is rounded UP to the
@@ -32,7 +35,7 @@
  * and values beyond the float32 range (which become ±Infinity) branch like any large number.
  */
 import { DataType, attr, encodeModel, tensor, type Node } from './proto.js';
-import { ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT } from '../../core/manifest.js';
+import { ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT, ONNX_PREVIOUS_INPUT } from '../../core/manifest.js';
 import type { Forest } from '../forest/forest.js';
 import { CORROBORATION, FOREST_WEIGHT, METRIC_EVIDENCE_CAP, alwaysAnomalousExtremeness, extremenessRate, type ExtremenessBranch } from '../extremeness.js';
 import { HABITUATION_WEIGHT } from '../../model-store/habituation.js';
@@ -125,7 +128,9 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
       nodes,
       inputs: [
         { name: ONNX_INPUT, elemType: DataType.FLOAT, shape: ['N', forest.features] },
-        ...(branch ? [{ name: ONNX_HABITUATION_INPUT, elemType: DataType.FLOAT, shape: ['N', branch.metrics.length] }] : []),
+        ...(branch
+          ? [ONNX_HABITUATION_INPUT, ONNX_PREVIOUS_INPUT].map((name) => ({ name, elemType: DataType.FLOAT, shape: ['N', branch.metrics.length] }))
+          : []),
       ],
       outputs: [{ name: ONNX_OUTPUT, elemType: DataType.FLOAT, shape: ['N'] }],
       initializers,
@@ -168,11 +173,13 @@ function extremenessNodes(forestScore: string, output: string): Node[] {
     },
     { opType: 'Mul', input: ['ranked_metric_share', 'rank_weights'], output: ['weighted_metric_share'] },
     { opType: 'ReduceSum', input: ['weighted_metric_share', 'metric_axis'], output: ['corroborated_extremeness'], attribute: [attr.int('keepdims', 1)] },
-    // A lone metric whose habituated distance, uncapped, reaches the always-anomalous E gives E at least that.
+    // A lone metric whose habituated distance, uncapped, reaches the always-anomalous E on this sample and the
+    // host's sample before gives E at least that.
     { opType: 'Mul', input: [ONNX_HABITUATION_INPUT, 'habituation_weight'], output: ['habituation_share'] },
     { opType: 'Sub', input: ['compressed_metric_share', 'habituation_share'], output: ['habituated_metric_share_signed'] },
     { opType: 'Relu', input: ['habituated_metric_share_signed'], output: ['habituated_metric_share'] },
-    { opType: 'ReduceMax', input: ['habituated_metric_share'], output: ['largest_metric_share'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 1)] },
+    { opType: 'Min', input: ['habituated_metric_share', ONNX_PREVIOUS_INPUT], output: ['held_metric_share'] },
+    { opType: 'ReduceMax', input: ['held_metric_share'], output: ['largest_metric_share'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 1)] },
     { opType: 'GreaterOrEqual', input: ['largest_metric_share', 'lone_metric_extremeness'], output: ['lone_metric_out'] },
     { opType: 'Where', input: ['lone_metric_out', 'lone_metric_extremeness', 'zero'], output: ['lone_metric_extremeness_or_zero'] },
     { opType: 'Max', input: ['corroborated_extremeness', 'lone_metric_extremeness_or_zero'], output: ['extremeness'] },

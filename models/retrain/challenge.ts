@@ -16,7 +16,7 @@ import type { Manifest } from '../../core/manifest.js';
 import type { ModelFigures, RetrainData } from '../../core/retrain-report.js';
 import { FeaturePipeline } from '../../features/pipeline.js';
 import { createOnnxScorer, type BatchScorer } from '../../model-store/onnx-scorer.js';
-import { hostHabituation } from '../../model-store/habituation.js';
+import { hostHabituation, memoryRows, type MemoryInput } from '../../model-store/habituation.js';
 import { branchDistancesOf } from '../../model-store/metric-extremeness.js';
 import { incidentEffect, planIncidents, type IncidentKind } from '../../simulate/incidents.js';
 import { injectEffect } from '../../simulate/inject.js';
@@ -111,9 +111,9 @@ async function scorerOf(model: ModelArtifacts, width: number): Promise<BatchScor
 
 /**
  * Scores of `rows` (each `width` values), in chunks so a week of rows never makes one huge tensor;
- * `habituation`, the rows' habituation input (hostScores), left out for rows of many hosts.
+ * `memory`, the rows' memory inputs (hostScores), left out for rows of many hosts.
  */
-async function scores(scorer: BatchScorer, rows: readonly ArrayLike<number>[], width: number, habituation?: Float32Array): Promise<Float32Array> {
+async function scores(scorer: BatchScorer, rows: readonly ArrayLike<number>[], width: number, memory?: MemoryInput): Promise<Float32Array> {
   const out = new Float32Array(rows.length);
   const metrics = scorer.habituationWidth;
   const CHUNK = 10_000;
@@ -121,7 +121,7 @@ async function scores(scorer: BatchScorer, rows: readonly ArrayLike<number>[], w
     const n = Math.min(CHUNK, rows.length - start);
     const matrix = new Float32Array(n * width);
     for (let i = 0; i < n; i++) matrix.set(rows[start + i]!, i * width);
-    out.set(await scorer.score(matrix, n, habituation?.subarray(start * metrics, (start + n) * metrics)), start);
+    out.set(await scorer.score(matrix, n, memory && memoryRows(memory, start, n, metrics)), start);
   }
   return out;
 }

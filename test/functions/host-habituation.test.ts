@@ -3,6 +3,7 @@ import { WIRE_VERSION } from '../../core/wire.js';
 import type { BranchDistances } from '../../model-store/metric-extremeness.js';
 import { HostHabituation } from '../../functions/score/host-habituation.js';
 import type { AcceptedRecord } from '../../functions/score/records.js';
+import type { MemoryInput } from '../../model-store/habituation.js';
 
 const MINUTE = 60_000;
 const START = Date.UTC(2026, 0, 1);
@@ -27,8 +28,13 @@ function batch(host: string, fromMinute: number, levels: number[]): { records: A
 }
 
 /** The first metric's habituation input of each sample. */
-function firstMetric(input: Float32Array): number[] {
-  return Array.from({ length: input.length / 2 }, (_, k) => input[2 * k]!);
+function firstMetric(input: MemoryInput): number[] {
+  return Array.from({ length: input.habituation.length / 2 }, (_, k) => input.habituation[2 * k]!);
+}
+
+/** The first metric's previous distance of each sample. */
+function firstPrevious(input: MemoryInput): number[] {
+  return Array.from({ length: input.previous.length / 2 }, (_, k) => input.previous[2 * k]!);
 }
 
 describe("the scoring function's memory of each host's excursions", () => {
@@ -40,7 +46,19 @@ describe("the scoring function's memory of each host's excursions", () => {
     const again = batch('web-1', 60, [4, 4]);
     const input = habituation.input(again.records, again.features, WIDTH);
     expect(firstMetric(input)[0]).toBeCloseTo(1 + Math.log(4), 6);
-    expect(input[1]).toBe(0); // the other metric never went out
+    expect(input.habituation[1]).toBe(0); // the other metric never went out
+  });
+
+  it("gives each sample its metrics' distances on the host's sample before, and +Infinity where it knows none", () => {
+    const habituation = new HostHabituation(BRANCH);
+    const first = batch('web-1', 0, [4, 0.5, 0]);
+    // Compressed distances: 4 reaches count 1 + ln 4; the sample before is unknown for the host's first.
+    expect(firstPrevious(habituation.input(first.records, first.features, WIDTH))).toEqual([Number.POSITIVE_INFINITY, Math.fround(1 + Math.log(4)), 0.5]);
+    const next = batch('web-1', 3, [7]);
+    expect(firstPrevious(habituation.input(next.records, next.features, WIDTH))).toEqual([0]); // across batches
+    expect(firstPrevious(habituation.input(next.records, next.features, WIDTH))).toEqual([Number.POSITIVE_INFINITY]); // delivered again: as without a memory
+    const other = batch('web-2', 4, [4]);
+    expect(firstPrevious(habituation.input(other.records, other.features, WIDTH))).toEqual([Number.POSITIVE_INFINITY]); // another host
   });
 
   it('keeps each host apart', () => {
@@ -84,6 +102,6 @@ describe("the scoring function's memory of each host's excursions", () => {
     expect(firstMetric(habituation.carriedTo(BRANCH).input(later.records, later.features, WIDTH))[0]).toBeGreaterThan(0);
     const oneMetric: BranchDistances = { features: [0, 1], center: [0, 0], reach: [1, 1], metrics: [[0, 1]] };
     const next = batch('web-1', 61, [4]);
-    expect(Array.from(habituation.carriedTo(oneMetric).input(next.records, next.features, WIDTH))).toEqual([0]);
+    expect(Array.from(habituation.carriedTo(oneMetric).input(next.records, next.features, WIDTH).habituation)).toEqual([0]);
   });
 });

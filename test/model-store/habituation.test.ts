@@ -158,13 +158,21 @@ describe("one host's habituation input", () => {
     );
     const memory = new ExcursionMemory(1, OPTIONS);
     const past = new Float64Array(1);
-    expect(Array.from(input)).toEqual(levels.map((l, i) => Math.fround(memory.next(times[i]!, [Math.min(l, 1 + Math.log(Math.max(l, 1)))], past)[0]!)));
-    expect(input[12]).toBeCloseTo(1 + Math.log(4), 6);
+    const expected = levels.map((l, i) => Math.fround(memory.next(times[i]!, [Math.min(l, 1 + Math.log(Math.max(l, 1)))], past)[0]!));
+    expect(Array.from(input.habituation)).toEqual(expected);
+    expect(input.habituation[12]).toBeCloseTo(1 + Math.log(4), 6);
+    // The previous row's distance less half its past: none before the first row, then the row before's.
+    const compressed = levels.map((l) => Math.fround(Math.min(l, Math.fround(1 + Math.fround(Math.log(Math.max(l, 1)))))));
+    expect(Array.from(input.previous)).toEqual([
+      Number.POSITIVE_INFINITY,
+      ...compressed.slice(0, -1).map((d, i) => Math.max(Math.fround(d - Math.fround(expected[i]! * HABITUATION_WEIGHT)), 0)),
+    ]);
   });
 
   it('gives a row with a repeated timestamp none, and goes on after it', () => {
     const input = hostHabituation([[4], [0], [0], [0], [3]], [0, MINUTE, MINUTE, 40 * MINUTE, 40 * MINUTE], branch, OPTIONS);
-    expect(Array.from(input)).toEqual([0, 0, 0, Math.fround(1 + Math.log(4)), 0]);
+    expect(Array.from(input.habituation)).toEqual([0, 0, 0, Math.fround(1 + Math.log(4)), 0]);
+    expect(Array.from(input.previous)).toEqual([Number.POSITIVE_INFINITY, Math.fround(1 + Math.log(4)), Number.POSITIVE_INFINITY, 0, Number.POSITIVE_INFINITY]);
   });
 
   it('needs a time for each row', () => {

@@ -20,7 +20,7 @@ import {
 import { metricGroups } from '../../model-store/metric-extremeness.js';
 import { seededRandom } from '../../models/forest/random.js';
 import { exportForestToOnnx } from '../../models/onnx/export.js';
-import { habituationWidthOf, onnxFeeds } from '../../model-store/onnx-scorer.js';
+import { memoryInputsOf, onnxFeeds } from '../../model-store/onnx-scorer.js';
 import { DEFAULT_CONTAMINATION, calibrate, modelScores, trainModel, type TrainedModel } from '../../models/train.js';
 
 const featureSet = featureSetFor(['cpu_pct', 'net_rx_bps']);
@@ -42,7 +42,7 @@ beforeAll(async () => {
 async function onnxScores(rows: readonly number[][]): Promise<Float32Array> {
   const data = new Float32Array(rows.length * F);
   rows.forEach((row, r) => data.set(row, r * F));
-  const out = await session.run(onnxFeeds(ort, habituationWidthOf(session, 'test'), data, rows.length, F));
+  const out = await session.run(onnxFeeds(ort, memoryInputsOf(session, 'test'), data, rows.length, F));
   return out[ONNX_OUTPUT]!.data as Float32Array;
 }
 
@@ -86,9 +86,16 @@ describe('extremeness branch', () => {
     // Several metrics out together outrank one metric however far: three fifty out (E 5.8) above one a thousand out (4.95).
     expect(extremenessOf([0, 50, 50, 50], branch)).toBeGreaterThan(extremenessOf([0, 1000, 0, 0], branch));
     // The habituation counts in the same capped units: a metric as far out as an excursion it ended counts half of the cap.
-    expect(extremenessOf([0, 20, 0, 0], branch, [1 + Math.log(20), 0, 0])).toBeCloseTo(METRIC_EVIDENCE_CAP / 2, 5);
-    expect(extremenessOf([0, 1000, 0, 0], branch, [1 + Math.log(1000), 0, 0])).toBeCloseTo(METRIC_EVIDENCE_CAP / 2, 5); // no longer a lone metric beyond the ceiling's E
-    expect(extremenessOf([0, 1e6, 0, 0], branch, [1 + Math.log(1000), 0, 0])).toBe(lone); // much further than before: it is
+    const after = (past: number[], previous = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]) => ({ past, previous });
+    expect(extremenessOf([0, 20, 0, 0], branch, after([1 + Math.log(20), 0, 0]))).toBeCloseTo(METRIC_EVIDENCE_CAP / 2, 5);
+    expect(extremenessOf([0, 1000, 0, 0], branch, after([1 + Math.log(1000), 0, 0]))).toBeCloseTo(METRIC_EVIDENCE_CAP / 2, 5); // no longer a lone metric beyond the ceiling's E
+    expect(extremenessOf([0, 1e6, 0, 0], branch, after([1 + Math.log(1000), 0, 0]))).toBe(lone); // much further than before: it is
+    // A lone metric reaches the ceiling's E only when it was that far out on the host's sample before too: one sample of a burst does not.
+    expect(extremenessOf([0, 1000, 0, 0], branch, after([0, 0, 0], [0, 0, 0]))).toBe(METRIC_EVIDENCE_CAP);
+    expect(extremenessOf([0, 1000, 0, 0], branch, after([0, 0, 0], [lone - 0.01, 0, 0]))).toBe(METRIC_EVIDENCE_CAP);
+    expect(extremenessOf([0, 1000, 0, 0], branch, after([0, 0, 0], [lone, 0, 0]))).toBe(lone);
+    expect(extremenessOf([0, 1000, 0, 0], branch, after([0, 0, 0], [0, lone, 0]))).toBe(METRIC_EVIDENCE_CAP); // another metric's past does not count
+    expect(extremenessOf([0, 10, 10, 0], branch, after([0, 0, 0], [0, 0, 0]))).toBeCloseTo(lone, 5); // several metrics out need no past
     expect(metricGroups(featureSet, extremenessFeatures(featureSet))).toEqual([
       [0, 1, 2, 3, 4],
       [5, 6, 7, 8, 9],
@@ -208,7 +215,7 @@ describe('hybrid model (trainModel)', () => {
     expect(cases.filter((c, i) => c.kind === 'one feature far out' && js[i]! > forest[i]! + 1e-3).length).toBeGreaterThan(100);
   });
 
-  it('ONNX and the JS reference agree with a habituation input; a metric whose past excursion went as far scores lower', async () => {
+  it('ONNX and the JS reference agree with the memory inputs; a metric whose past excursion went as far scores lower', async () => {
     const metrics = model.extremeness!.metrics.length;
     const rows = Array.from({ length: 2000 }, (_, i) => {
       const row = ordinary();
@@ -216,20 +223,41 @@ describe('hybrid model (trainModel)', () => {
       return row;
     });
     const past = rows.map(() => Array.from({ length: metrics }, () => (random() < 0.5 ? 0 : random() * 6)));
+    // The previous sample's distances: unknown, ordinary, or far out (around the lone metric's bound).
+    const previous = rows.map(() => Array.from({ length: metrics }, () => pick([Number.POSITIVE_INFINITY, random() * 2, 3 + random() * 4])));
     const data = new Float32Array(rows.length * F);
     rows.forEach((row, r) => data.set(row, r * F));
     const session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    expect(habituationWidthOf(session, 'test')).toBe(metrics);
-    const out = await session.run(onnxFeeds(ort, metrics, data, rows.length, F, Float32Array.from(past.flat())));
+    expect(memoryInputsOf(session, 'test')).toEqual({ width: metrics, previous: true });
+    const memory = { habituation: Float32Array.from(past.flat()), previous: Float32Array.from(previous.flat()) };
+    const out = await session.run(onnxFeeds(ort, { width: metrics, previous: true }, data, rows.length, F, memory));
     const onnx = out[ONNX_OUTPUT]!.data as Float32Array;
-    const js = modelScores(model.forest, model.extremeness, rows, past);
+    const js = modelScores(
+      model.forest,
+      model.extremeness,
+      rows,
+      rows.map((_, r) => ({ past: past[r]!, previous: previous[r]!.map(Math.fround) })),
+    );
     rows.forEach((_, i) => expect(Math.abs(js[i]! - onnx[i]!)).toBeLessThan(1e-6));
+    // Some rows are decided by the previous sample: a lone metric far out now but not before.
+    const unknown = modelScores(
+      model.forest,
+      model.extremeness,
+      rows,
+      rows.map((_, r) => ({ past: past[r]!, previous: previous[r]!.map(() => Number.POSITIVE_INFINITY) })),
+    );
+    expect(rows.filter((_, i) => unknown[i]! > js[i]! + 1e-3).length).toBeGreaterThan(2);
     // A row far out in one metric: the same row after that metric went as far out in an ended excursion scores lower.
     const far = ordinary();
     far[0] = model.extremeness!.center[0]! + 8 * model.extremeness!.reach[0]!;
     const before = modelScores(model.forest, model.extremeness, [far])[0]!;
     const habituatedPast = Array.from({ length: metrics }, (_, m) => (m === 0 ? 1 + Math.log(8) : 0));
-    const after = modelScores(model.forest, model.extremeness, [far], [habituatedPast])[0]!;
+    const after = modelScores(
+      model.forest,
+      model.extremeness,
+      [far],
+      [{ past: habituatedPast, previous: habituatedPast.map(() => Number.POSITIVE_INFINITY) }],
+    )[0]!;
     expect(before).toBeGreaterThanOrEqual(model.manifest.threshold);
     expect(after).toBeLessThan(before);
   });
@@ -244,7 +272,7 @@ describe('hybrid model (trainModel)', () => {
     const oneSession = await ort.InferenceSession.create(single.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
     const data = new Float32Array(probes.length * width);
     probes.forEach((row, r) => data.set(row, r * width));
-    const out = (await oneSession.run(onnxFeeds(ort, habituationWidthOf(oneSession, 'test'), data, probes.length, width)))[ONNX_OUTPUT]!.data as Float32Array;
+    const out = (await oneSession.run(onnxFeeds(ort, memoryInputsOf(oneSession, 'test'), data, probes.length, width)))[ONNX_OUTPUT]!.data as Float32Array;
     const js = single.score(probes);
     probes.forEach((_, i) => expect(Math.abs(js[i]! - out[i]!)).toBeLessThan(1e-6));
   });

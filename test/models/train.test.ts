@@ -1,6 +1,6 @@
 /** trainModel: a calibrated, self-describing model whose ONNX bytes score like its JS reference. */
 import * as ort from 'onnxruntime-node';
-import { habituationWidthOf, onnxFeeds } from '../../model-store/onnx-scorer.js';
+import { memoryInputsOf, onnxFeeds } from '../../model-store/onnx-scorer.js';
 import { describe, expect, it } from 'vitest';
 import { featureSetFor } from '../../core/features.js';
 import { ONNX_OUTPUT, parseManifest, severityOf } from '../../core/manifest.js';
@@ -64,7 +64,7 @@ describe('trainModel', () => {
     const anomaly = [...normal];
     for (let k = 2 * perMetric; k < 3 * perMetric; k++) anomaly[k] = model.manifest.baseline.center[k]! + 25 * model.manifest.baseline.scale[k]!; // net_rx_bps far off
     const data = Float32Array.from([...normal, ...anomaly]);
-    const out = await session.run(onnxFeeds(ort, habituationWidthOf(session, 'test'), data, 2, width));
+    const out = await session.run(onnxFeeds(ort, memoryInputsOf(session, 'test'), data, 2, width));
     const onnx = out[ONNX_OUTPUT]!.data as Float32Array;
     const js = model.score([normal, anomaly]);
     expect(Math.abs(onnx[0]! - js[0]!)).toBeLessThan(1e-6);
@@ -95,7 +95,7 @@ describe('trainModel', () => {
     const model = trainModel(flat, featureSet, { trees: 20 });
     expect(Math.max(...model.score(flat))).toBeLessThan(model.manifest.threshold);
     const session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    const out = await session.run(onnxFeeds(ort, habituationWidthOf(session, 'test'), Float32Array.from(flat[0]!), 1, width));
+    const out = await session.run(onnxFeeds(ort, memoryInputsOf(session, 'test'), Float32Array.from(flat[0]!), 1, width));
     expect(severityOf((out[ONNX_OUTPUT]!.data as Float32Array)[0]!, model.manifest)).toBe('normal');
   });
 
