@@ -131,6 +131,12 @@ export function memoryRows(input: MemoryInput, start: number, count: number, wid
   };
 }
 
+/** Writes one sample's memory reading into row `r` of a memory input of `width` metrics. */
+export function setMemoryRow(input: MemoryInput, r: number, width: number, reading: MemoryRow): void {
+  input.habituation.set(reading.past, r * width);
+  input.previous.set(reading.previous, r * width);
+}
+
 /** Row `r` of a memory input of `width` metrics (views, no copy). */
 export function memoryRow(input: MemoryInput, r: number, width: number): MemoryRow {
   return { past: input.habituation.subarray(r * width, (r + 1) * width), previous: input.previous.subarray(r * width, (r + 1) * width) };
@@ -229,10 +235,7 @@ export function hostHabituation(
   const out = emptyMemoryInput(rows.length, width);
   rows.forEach((row, r) => {
     const reading = memory.sample(times[r]!, row, branch);
-    if (reading) {
-      out.habituation.set(reading.past, r * width);
-      out.previous.set(reading.previous, r * width);
-    }
+    if (reading) setMemoryRow(out, r, width, reading);
   });
   return out;
 }

@@ -82,8 +82,8 @@ def capped_extremeness(m, d, past=None, lone_rows=1):
     """models/extremeness.ts extremenessOf (in float64) of per-metric compressed distances `d` and their habituation
     input `past` (none: zeros): each metric counted up to METRIC_EVIDENCE_CAP less 0.5 x its past counted alike, never
     below 0, corroborated; at least the always-anomalous E (two metrics at the cap; one on a one-metric host) where one
-    metric's habituated distance, uncapped, reaches it (experiment 30) on this row and the `lone_rows` - 1 rows before
-    (experiment 31; the model: 1)."""
+    metric's habituated distance, uncapped, reaches it (experiment 30) on this row and the `lone_rows` - 1 rows before,
+    rows before the first counting as far out (experiment 32: the model takes 2 with the host's memory, 1 without)."""
     past = np.zeros_like(d) if past is None else past
     capped = np.maximum(np.minimum(d, METRIC_EVIDENCE_CAP) - 0.5 * np.minimum(past, METRIC_EVIDENCE_CAP), 0)
     lone = float(np.float32(METRIC_EVIDENCE_CAP + np.float32(METRIC_EVIDENCE_CAP * m['corroboration']))) if d.shape[1] > 1 else METRIC_EVIDENCE_CAP
@@ -91,7 +91,6 @@ def capped_extremeness(m, d, past=None, lone_rows=1):
     held = beyond.copy()
     for k in range(1, lone_rows):
         held[k:] &= beyond[:-k]
-        held[:k] = False
     return np.maximum(corroborated(m, capped), np.where(held.any(axis=1), lone, 0))
 
 
@@ -105,9 +104,9 @@ def habituated_extremeness(m, distances=None):
     """E as the model scores it: each metric's habituation input its largest distance in an excursion that ended in the
     past 4 hours, from 30 minutes back, excursions 10 minutes apart merged (model-store/habituation.ts
     DEFAULT_HABITUATION; SMD's rows are a minute apart, the dump's train rows followed by its test rows), then
-    capped_extremeness."""
+    capped_extremeness with the lone metric on two rows in a row (the memory's previous sample, decision 0012)."""
     d = per_metric(m, distances)
-    return capped_extremeness(m, d, past_of_ended_excursions(d, 240, 30, 10))
+    return capped_extremeness(m, d, past_of_ended_excursions(d, 240, 30, 10), lone_rows=2)
 
 
 def hybrid(m, e=None):

@@ -12,7 +12,7 @@
  * no newer than the host's last (a batch delivered again, a late record) is scored without
  * habituation and does not change the memory.
  */
-import { DEFAULT_HABITUATION, ExcursionMemory, emptyMemoryInput, type MemoryInput } from '../../model-store/habituation.js';
+import { DEFAULT_HABITUATION, ExcursionMemory, emptyMemoryInput, setMemoryRow, type MemoryInput } from '../../model-store/habituation.js';
 import type { BranchDistances } from '../../model-store/metric-extremeness.js';
 import type { AcceptedRecord } from './records.js';
 
@@ -59,10 +59,7 @@ export class HostHabituation {
       const memory = this.memoryOf(record.host);
       for (const sample of record.samples) {
         const reading = memory.sample(sample.t, features, this.branch, row * featureCount);
-        if (reading) {
-          out.habituation.set(reading.past, row * this.width);
-          out.previous.set(reading.previous, row * this.width);
-        }
+        if (reading) setMemoryRow(out, row, this.width, reading);
         row++;
       }
     }
