@@ -93,7 +93,13 @@ function run(flags: Flags): void {
   bar?.start(total, 0);
   try {
     const rows = history.trainingRows((done) => bar?.update(done));
-    const model = trainModel(rows, featureSet, { ...options, source: resolve(flags.in), onProgress: (done) => bar?.update(rowCount + done) });
+    const model = trainModel(rows, featureSet, {
+      ...options,
+      // One host's file is its history in time order: its metrics get their own dwell bands (model-store/dwell.ts).
+      oneHost: history.hosts === undefined,
+      source: resolve(flags.in),
+      onProgress: (done) => bar?.update(rowCount + done),
+    });
     bar?.update(total);
     bar?.stop();
     writeModelDir(flags.out, model);

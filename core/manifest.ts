@@ -19,6 +19,11 @@ export const ONNX_HABITUATION_INPUT = 'habituation';
  * when it is as far out on both samples.
  */
 export const ONNX_PREVIOUS_INPUT = 'previous_distance';
+/**
+ * The fourth input of a model with a dwell band: per metric, its dwell distance, how much of its recent
+ * samples it spent outside its usual range (model-store/dwell.ts); zeros when unknown.
+ */
+export const ONNX_DWELL_INPUT = 'dwell_distance';
 
 export const SEVERITIES = ['normal', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -58,6 +63,19 @@ export const ManifestSchema = z
        * ranks metrics by how far beyond their normal range they went, as the score does.
        */
       reach: z.array(finite.refine((r) => r > 0, 'reach must be > 0').nullable()).optional(),
+      /**
+       * Optional, per feature, set at each metric's level (null elsewhere): the usual range of the level (the 5th
+       * and 95th training percentiles), the share of recent samples outside it up to which the metric's dwell
+       * distance is 0 and the share at which it reaches 1 (model-store/dwell.ts).
+       */
+      dwell: z
+        .strictObject({
+          low: z.array(finite.nullable()),
+          high: z.array(finite.nullable()),
+          usual: z.array(finite.refine((u) => u > 0, 'the usual dwell share must be > 0').nullable()),
+          reach: z.array(finite.refine((r) => r > 0, 'dwell reach must be > 0').nullable()),
+        })
+        .optional(),
     }),
     training: z.strictObject({
       algorithm: z.string().min(1),
@@ -70,10 +88,13 @@ export const ManifestSchema = z
   })
   .superRefine((m, ctx) => {
     const f = m.featureSet.names.length;
-    for (const key of ['center', 'scale', 'reach'] as const) {
-      const values = m.baseline[key];
+    const perFeature = [
+      ...(['center', 'scale', 'reach'] as const).map((key) => [[key], m.baseline[key]] as const),
+      ...(['low', 'high', 'usual', 'reach'] as const).map((key) => [['dwell', key], m.baseline.dwell?.[key]] as const),
+    ];
+    for (const [path, values] of perFeature) {
       if (values !== undefined && values.length !== f) {
-        ctx.addIssue({ code: 'custom', path: ['baseline', key], input: values.length, message: `needs one value per feature (${f})` });
+        ctx.addIssue({ code: 'custom', path: ['baseline', ...path], input: values.length, message: `needs one value per feature (${f})` });
       }
     }
     const { low, medium, high, critical } = m.severity;

@@ -13,6 +13,8 @@
  * The memory also keeps each metric's habituated distance on the host's previous sample: a lone
  * metric far out alarms whatever the history (models/extremeness.ts) only once it is that far out on
  * two samples in a row, so one sample of a counter's burst does not (docs/detection.md, experiment 32).
+ * And, for a branch with a dwell band, each metric's share of recent samples outside its usual range
+ * (model-store/dwell.ts, decision 0013).
  *
  * One memory per host, fed its samples in time order: the scoring function keeps them
  * (functions/score/host-habituation.ts) and feeds the model's ONNX graph its `habituation` and
@@ -21,6 +23,7 @@
  * 26 and 27, has what it does.
  */
 
+import { dwellDistance, nextShare } from './dwell.js';
 import { metricExtremeness, type BranchDistances } from './metric-extremeness.js';
 
 export interface HabituationOptions {
@@ -105,41 +108,44 @@ export interface MemoryRow {
    * +Infinity when the memory has none: the graph's `previous_distance` input.
    */
   readonly previous: ArrayLike<number>;
+  /** The metric's dwell distance (model-store/dwell.ts), 0 when the branch has no dwell band: the graph's `dwell_distance` input. */
+  readonly dwell: ArrayLike<number>;
 }
 
 /** The memory inputs of rows of samples, rows x metrics each, in float32 as the ONNX graph takes them. */
 export interface MemoryInput {
   readonly habituation: Float32Array;
   readonly previous: Float32Array;
+  readonly dwell: Float32Array;
 }
 
 /**
  * Room for the memory inputs of `rows` rows of `width` metrics, as for samples no memory knows: no habituation, any
- * previous. One allocation for both: the scoring function makes one a batch.
+ * previous, no dwell. One allocation for all three: the scoring function makes one a batch.
  */
 export function emptyMemoryInput(rows: number, width: number): MemoryInput {
-  const values = new Float32Array(2 * rows * width);
-  const previous = values.subarray(rows * width).fill(Number.POSITIVE_INFINITY);
-  return { habituation: values.subarray(0, rows * width), previous };
+  const size = rows * width;
+  const values = new Float32Array(3 * size);
+  return { habituation: values.subarray(0, size), previous: values.subarray(size, 2 * size).fill(Number.POSITIVE_INFINITY), dwell: values.subarray(2 * size) };
 }
 
 /** Rows `start` to `start + count` of a memory input of `width` metrics (views, no copy). */
 export function memoryRows(input: MemoryInput, start: number, count: number, width: number): MemoryInput {
-  return {
-    habituation: input.habituation.subarray(start * width, (start + count) * width),
-    previous: input.previous.subarray(start * width, (start + count) * width),
-  };
+  const rows = (values: Float32Array) => values.subarray(start * width, (start + count) * width);
+  return { habituation: rows(input.habituation), previous: rows(input.previous), dwell: rows(input.dwell) };
 }
 
 /** Writes one sample's memory reading into row `r` of a memory input of `width` metrics. */
 export function setMemoryRow(input: MemoryInput, r: number, width: number, reading: MemoryRow): void {
   input.habituation.set(reading.past, r * width);
   input.previous.set(reading.previous, r * width);
+  input.dwell.set(reading.dwell, r * width);
 }
 
 /** Row `r` of a memory input of `width` metrics (views, no copy). */
 export function memoryRow(input: MemoryInput, r: number, width: number): MemoryRow {
-  return { past: input.habituation.subarray(r * width, (r + 1) * width), previous: input.previous.subarray(r * width, (r + 1) * width) };
+  const { habituation, previous, dwell } = memoryRows(input, r, 1, width);
+  return { past: habituation, previous, dwell };
 }
 
 /** One host's memory of its metrics' ended excursions and of its previous sample. */
@@ -151,6 +157,9 @@ export class ExcursionMemory {
   /** Per metric, the habituated distance of the last sample taken (+Infinity before the first). */
   private readonly lastHabituated: Float64Array;
   private readonly previous: Float64Array;
+  /** Per metric, its share of recent samples outside its usual range (model-store/dwell.ts), and that share as a distance. */
+  private readonly share: Float64Array;
+  private readonly dwell: Float64Array;
   private readonly reading: MemoryRow;
 
   constructor(
@@ -166,13 +175,15 @@ export class ExcursionMemory {
     this.past = new Float64Array(metricCount);
     this.lastHabituated = new Float64Array(metricCount).fill(Number.POSITIVE_INFINITY);
     this.previous = new Float64Array(metricCount);
-    this.reading = { past: this.past, previous: this.previous };
+    this.share = new Float64Array(metricCount);
+    this.dwell = new Float64Array(metricCount);
+    this.reading = { past: this.past, previous: this.previous, dwell: this.dwell };
   }
 
   /**
-   * One sample of the host, its features from `offset` in `row`: per metric its past ended excursion and its
-   * habituated distance on the sample before (buffers reused by the next call), the memory moved on by the
-   * sample's distances under `branch`. Undefined, and the memory left as it was, for a sample no later than the
+   * One sample of the host, its features from `offset` in `row`: per metric its past ended excursion, its
+   * habituated distance on the sample before and its dwell distance (buffers reused by the next call), the
+   * memory moved on by the sample's distances and levels under `branch`. Undefined, and the memory left as it was, for a sample no later than the
    * last (a record delivered again, a repeated timestamp): it is scored as without a memory.
    */
   sample(timeMs: number, row: ArrayLike<number>, branch: BranchDistances, offset = 0): MemoryRow | undefined {
@@ -181,7 +192,21 @@ export class ExcursionMemory {
     this.previous.set(this.lastHabituated);
     this.next(timeMs, distances, this.past);
     habituatedDistances(distances, this.past, this.lastHabituated);
+    this.moveDwell(row, branch, offset);
     return this.reading;
+  }
+
+  /** Each metric's share of samples outside its usual range moved on by this sample, and its dwell distance (0 without a band). */
+  private moveDwell(row: ArrayLike<number>, branch: BranchDistances, offset: number): void {
+    const band = branch.dwell;
+    if (!band) {
+      this.dwell.fill(0);
+      return;
+    }
+    for (let m = 0; m < this.share.length; m++) {
+      this.share[m] = nextShare(this.share[m]!, row[offset + band.feature[m]!]!, band.low[m]!, band.high[m]!);
+      this.dwell[m] = dwellDistance(this.share[m]!, band.usual[m]!, band.reach[m]!);
+    }
   }
 
   /**
@@ -220,7 +245,7 @@ export function habituatedDistances(
 
 /**
  * The memory inputs of one host's rows, in time order: per row, per metric of the branch, its past
- * ended excursion and its habituated distance on the row before, rows x metrics (float32, as the ONNX
+ * ended excursion, its habituated distance on the row before and its dwell distance, rows x metrics (float32, as the ONNX
  * graph takes them); a row no later than the one before it gets what no memory knows (emptyMemoryInput).
  */
 export function hostHabituation(

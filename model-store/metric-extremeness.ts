@@ -6,6 +6,7 @@
  */
 import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
+import type { DwellBand } from './dwell.js';
 
 /** What per-metric distances need of an extremeness branch. */
 export interface BranchDistances {
@@ -17,6 +18,8 @@ export interface BranchDistances {
   readonly reach: readonly number[];
   /** Per metric: the positions in `features` of its features (metricGroups); every position in exactly one metric. */
   readonly metrics: readonly (readonly number[])[];
+  /** Per metric: its level's usual range and its dwell's reach (model-store/dwell.ts); a model trained before dwell has none. */
+  readonly dwell?: DwellBand;
 }
 
 /**
@@ -36,15 +39,39 @@ export function metricGroups(featureSet: FeatureSet, features: readonly number[]
  * trained before the branch, or brought from elsewhere).
  */
 export function branchDistancesOf(manifest: Pick<Manifest, 'featureSet' | 'baseline'>): BranchDistances | undefined {
-  const { reach, center } = manifest.baseline;
+  const { reach, center, dwell } = manifest.baseline;
   if (!reach) return undefined;
   const features = reach.flatMap((r, f) => (typeof r === 'number' ? [f] : []));
   if (features.length === 0) return undefined;
+  const metrics = metricGroups(manifest.featureSet, features);
   return {
     features,
     center: features.map((f) => center[f]!),
     reach: features.map((f) => reach[f]!),
-    metrics: metricGroups(manifest.featureSet, features),
+    metrics,
+    ...(dwell
+      ? {
+          dwell: dwellBandPerMetric(
+            dwell,
+            metrics.map((group) => group.map((k) => features[k]!)),
+          ),
+        }
+      : {}),
+  };
+}
+
+/**
+ * The manifest's dwell band (per feature, set at each metric's level) per metric of the branch, `metricFeatures`
+ * its features' indices; a metric without one never dwells (reach +Infinity).
+ */
+function dwellBandPerMetric(dwell: NonNullable<Manifest['baseline']['dwell']>, metricFeatures: readonly (readonly number[])[]): DwellBand {
+  const level = metricFeatures.map((fs) => fs.find((f) => typeof dwell.reach[f] === 'number') ?? fs[0]!);
+  return {
+    feature: level,
+    low: level.map((f) => dwell.low[f] ?? Number.NEGATIVE_INFINITY),
+    high: level.map((f) => dwell.high[f] ?? Number.POSITIVE_INFINITY),
+    usual: level.map((f) => dwell.usual[f] ?? 1),
+    reach: level.map((f) => dwell.reach[f] ?? Number.POSITIVE_INFINITY),
   };
 }
 

@@ -4,7 +4,7 @@
  * threads only contend with the event loop.
  */
 import type * as Ort from 'onnxruntime-node';
-import { ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT, ONNX_PREVIOUS_INPUT } from '../core/manifest.js';
+import { ONNX_DWELL_INPUT, ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT, ONNX_PREVIOUS_INPUT } from '../core/manifest.js';
 import { emptyMemoryInput, type MemoryInput } from './habituation.js';
 
 let runtime: Promise<typeof Ort> | undefined;
@@ -41,6 +41,8 @@ export interface MemoryInputs {
   readonly width: number;
   /** Whether the model has the `previous_distance` input too (models exported before it have only `habituation`). */
   readonly previous: boolean;
+  /** Whether the model has the `dwell_distance` input too (models trained before dwell do not). */
+  readonly dwell: boolean;
 }
 
 /**
@@ -60,13 +62,16 @@ export function memoryInputsOf(session: Ort.InferenceSession, source: string): M
     return width;
   };
   const width = widthOf(ONNX_HABITUATION_INPUT) ?? 0;
-  const previous = widthOf(ONNX_PREVIOUS_INPUT);
-  if (previous !== undefined && previous !== width) {
-    throw new Error(
-      `the model ${source} has a "${ONNX_PREVIOUS_INPUT}" input of ${previous} metrics and a "${ONNX_HABITUATION_INPUT}" input of ${width}; the model contract needs both of the branch's metrics: re-export it`,
-    );
-  }
-  return { width, previous: previous !== undefined };
+  const present = (name: string): boolean => {
+    const other = widthOf(name);
+    if (other !== undefined && other !== width) {
+      throw new Error(
+        `the model ${source} has a "${name}" input of ${other} metrics and a "${ONNX_HABITUATION_INPUT}" input of ${width}; the model contract needs both of the branch's metrics: re-export it`,
+      );
+    }
+    return other !== undefined;
+  };
+  return { width, previous: present(ONNX_PREVIOUS_INPUT), dwell: present(ONNX_DWELL_INPUT) };
 }
 
 /** The inputs of one run: the features, and the memory inputs the model has (as for samples no memory knows when not given). */
@@ -82,13 +87,15 @@ export function onnxFeeds(
   const { width } = inputs;
   if (width > 0) {
     const values = memory ?? emptyMemoryInput(rows, width);
-    if (values.habituation.length < rows * width || values.previous.length < rows * width) {
+    if (values.habituation.length < rows * width || values.previous.length < rows * width || values.dwell.length < rows * width) {
       throw new Error(
-        `${values.habituation.length} habituation and ${values.previous.length} previous-distance values for ${rows} rows of ${width}: the batch was read wrong`,
+        `${values.habituation.length} habituation, ${values.previous.length} previous-distance and ${values.dwell.length} dwell values for ${rows} rows of ${width}: the batch was read wrong`,
       );
     }
-    feeds[ONNX_HABITUATION_INPUT] = new ort.Tensor('float32', values.habituation.subarray(0, rows * width), [rows, width]);
-    if (inputs.previous) feeds[ONNX_PREVIOUS_INPUT] = new ort.Tensor('float32', values.previous.subarray(0, rows * width), [rows, width]);
+    const tensor = (values: Float32Array) => new ort.Tensor('float32', values.subarray(0, rows * width), [rows, width]);
+    feeds[ONNX_HABITUATION_INPUT] = tensor(values.habituation);
+    if (inputs.previous) feeds[ONNX_PREVIOUS_INPUT] = tensor(values.previous);
+    if (inputs.dwell) feeds[ONNX_DWELL_INPUT] = tensor(values.dwell);
   }
   return feeds;
 }

@@ -15,8 +15,10 @@
  * distance adds none: an incident several metrics show outranks one metric however far out. A lone
  * metric so far out that it must alarm whatever the history (its compressed distance at least
  * alwaysAnomalousExtremeness, about fifty reaches) gives E that value, the threshold's ceiling, so it
- * always flags. How it was measured: docs/detection.md (experiment 30). E is mapped monotonically
- * onto the forest's score scale:
+ * always flags. How it was measured: docs/detection.md (experiment 30). A metric that spent more of
+ * its recent samples outside its usual range than it ever did in training gives E at least its dwell
+ * distance, at most 1 (model-store/dwell.ts, decision 0013). E is mapped monotonically onto the
+ * forest's score scale:
  *
  *   extremeness score = 1 - (1 - threshold)^E = 1 - exp(E * ln(1 - threshold))
  *
@@ -39,7 +41,8 @@
  * models/onnx/export.ts computes the same arithmetic inside the ONNX graph (Gather into [metrics,
  * features of a metric], IsNaN, Where, Sub, Abs, Div, ReduceMax per metric, Max, Log, Add, Min, the
  * cap and the habituation (Min, Mul, Sub, Relu), TopK, Mul, ReduceSum, the lone metric (ReduceMax,
- * GreaterOrEqual, Where, Max), then Mul, Exp, Sub, and Sub, Relu, Mul, Add for the combination);
+ * GreaterOrEqual, Where, Max), the dwell (ReduceMax, Max), then Mul, Exp, Sub, and Sub, Relu, Mul, Add
+ * for the combination);
  * this module does it step by step in float32 as onnxruntime does, so the two agree (the parity test
  * bounds the difference by 1e-6). A NaN feature carries no evidence: it counts as
  * its center. ±Infinity and values beyond float32 count as a lone metric far out (E at least
@@ -91,8 +94,9 @@ export function extremenessRate(threshold: number): number {
  * METRIC_EVIDENCE_CAP and habituated in those units (the past capped alike), then the metrics'
  * distances from the largest down, each weighted CORROBORATION times the one before, summed; at
  * least alwaysAnomalousExtremeness when one metric's habituated distance, uncapped, reaches it on this
- * sample and on the host's sample before. `memory` is the row's memory inputs (model-store/habituation.ts;
- * none: no habituation, and the sample before as far out).
+ * sample and on the host's sample before; at least the largest metric's dwell distance (model-store/dwell.ts).
+ * `memory` is the row's memory inputs (model-store/habituation.ts; none: no habituation, the sample before
+ * as far out, no dwell).
  */
 export function extremenessOf(row: ArrayLike<number>, branch: BranchDistances, memory?: MemoryRow): number {
   const distances = metricExtremeness(row, branch);
@@ -101,7 +105,10 @@ export function extremenessOf(row: ArrayLike<number>, branch: BranchDistances, m
   let largest = 0;
   for (let m = 0; m < habituated.length; m++) largest = Math.max(largest, memory ? Math.min(habituated[m]!, memory.previous[m]!) : habituated[m]!);
   const lone = alwaysAnomalousExtremeness(branch);
-  return largest >= lone ? Math.max(corroborated, lone) : corroborated;
+  const extremeness = largest >= lone ? Math.max(corroborated, lone) : corroborated;
+  let dwell = 0;
+  if (memory) for (let m = 0; m < distances.length; m++) dwell = Math.max(dwell, Math.fround(memory.dwell[m]!));
+  return Math.max(extremeness, dwell);
 }
 
 /** E of per-metric distances: from the largest down, each weighted CORROBORATION times the one before, summed (float32). */

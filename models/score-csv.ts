@@ -42,7 +42,7 @@ import { DEFAULT_PAGE_INTERVAL_MS, PageInterval, pagedScore } from './page.js';
 import { extremenessOf, thresholdCeiling, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
 import { ExcursionMemory, hostHabituation, memoryRow, type MemoryRow } from '../model-store/habituation.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
-import { DEFAULT_CONTAMINATION, baselineOf, calibrate, extremenessBranchOf, modelScores } from './train.js';
+import { DEFAULT_CONTAMINATION, baselineOf, calibrate, calibrationMemory, extremenessBranchOf, modelScores } from './train.js';
 
 export const PROBATION_FRACTION = 0.15;
 export const PROBATION_MAX_ROWS = 750;
@@ -275,12 +275,15 @@ function train(
   let extremeness: ExtremenessBranch | undefined;
   if (reachOptions !== false) {
     const threshold = calibrate(forestScores, BRANCH_ANCHOR_CONTAMINATION).threshold;
-    extremeness = extremenessBranchOf(rows, featureSet, baselineOf(rows, forest.features), threshold, reachOptions);
+    // A file is one host's history: its metrics' dwell bands are its own.
+    extremeness = extremenessBranchOf(rows, featureSet, baselineOf(rows, forest.features), threshold, reachOptions, true);
   }
   let sampleMemory: MemoryRow[] | undefined;
   if (extremeness && replayTimes) {
     const memory = hostHabituation(rows, replayTimes, extremeness);
     sampleMemory = sample.map((_, j) => memoryRow(memory, j * stride, extremeness.metrics.length));
+  } else if (extremeness) {
+    sampleMemory = calibrationMemory(rows, extremeness)?.filter((_, k) => k % stride === 0);
   }
   const sampleScores = extremeness ? modelScores(forest, extremeness, sample, sampleMemory) : forestScores;
   const { threshold, severity } = calibrate(sampleScores, DEFAULT_CONTAMINATION, extremeness ? thresholdCeiling(extremeness) : Infinity);

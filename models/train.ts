@@ -21,12 +21,18 @@
  *   one of many features is extreme. The extremeness score is anchored at the threshold calibrated
  *   on the forest's training scores; the model's threshold and severity cut points are then
  *   calibrated the same way on the hybrid's training scores (never above the forest's: the hybrid
- *   is at most the larger of the two scores).
+ *   is at most the larger of the two scores);
+ * - for one host's history (TrainOptions.oneHost), the dwell band per metric (model-store/dwell.ts): its
+ *   level's usual range, the 5th to the 95th training percentile, how much of its recent samples the
+ *   training rows kept outside it (the share's 99th percentile: beyond it the metric starts to count)
+ *   and the reach margin times that (the metric counts as at its reach). The threshold is calibrated on the training rows with
+ *   their dwell (it raises scores) and without habituation (it only lowers them; calibrationMemory).
  */
 import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 import { buildManifest } from '../model-store/artifact.js';
 import { metricGroups } from '../model-store/metric-extremeness.js';
+import { DWELL_BAND_TAIL, DWELL_SPAN, dwellBandOf, dwellDistancesOf, levelFeatures } from '../model-store/dwell.js';
 import { HABITUATION_WEIGHT, type MemoryRow } from '../model-store/habituation.js';
 import { FOREST_DEFAULTS, trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { exportForestToOnnx, roundUpToFloat32 } from './onnx/export.js';
@@ -56,6 +62,12 @@ export interface TrainOptions extends ForestOptions {
   readonly createdAt?: Date;
   /** The extremeness branch's calibration, or false for the forest alone. Default DEFAULT_REACH_OPTIONS. */
   readonly extremeness?: Partial<ReachOptions> | false;
+  /**
+   * The rows are one host's samples in time order (its history): each metric's dwell band is calibrated on
+   * them (model-store/dwell.ts). A metric's usual range and how long it stays out of it are a host's own;
+   * a fleet's rows (many hosts, or a sample of rows) train without a band. Default false.
+   */
+  readonly oneHost?: boolean;
   /** Called as training goes: the forest, then scoring the training rows. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -111,9 +123,9 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
   const name = options.name ?? DEFAULT_MODEL_NAME;
   const baseline = baselineOf(rows, width);
   const reachOptions = options.extremeness === false ? undefined : { ...DEFAULT_REACH_OPTIONS, ...options.extremeness };
-  const extremeness = reachOptions && extremenessBranchOf(rows, featureSet, baseline, forestCalibration.threshold, reachOptions);
+  const extremeness = reachOptions && extremenessBranchOf(rows, featureSet, baseline, forestCalibration.threshold, reachOptions, options.oneHost ?? false);
   const { threshold, severity } = extremeness
-    ? calibrate(hybridScores(scores, rows, extremeness), contamination, thresholdCeiling(extremeness))
+    ? calibrate(hybridScores(scores, rows, extremeness, calibrationMemory(rows, extremeness)), contamination, thresholdCeiling(extremeness))
     : forestCalibration;
   const onnx = exportForestToOnnx(forest, {
     metadata: { name, feature_set_version: String(featureSet.version), feature_names: featureSet.names.join(',') },
@@ -125,7 +137,7 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
     featureSet,
     threshold,
     severity,
-    baseline: extremeness ? { ...baseline, reach: reachPerFeature(extremeness, width) } : baseline,
+    baseline: extremeness ? { ...baseline, ...branchBaseline(extremeness, width) } : baseline,
     training: {
       algorithm: extremeness ? HYBRID_ALGORITHM : ALGORITHM,
       rows: rows.length,
@@ -145,6 +157,7 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
               forestWeight: FOREST_WEIGHT,
               corroboration: CORROBORATION,
               habituationWeight: HABITUATION_WEIGHT,
+              ...(extremeness?.dwell ? { dwellSpan: DWELL_SPAN, dwellBandTail: DWELL_BAND_TAIL } : {}),
             }
           : {}),
       },
@@ -156,30 +169,40 @@ export function trainModel(rows: readonly ArrayLike<number>[], featureSet: Featu
   return { onnx, manifest, forest, ...(extremeness ? { extremeness } : {}), score: (scored) => modelScores(forest, extremeness, scored) };
 }
 
-/** The extremeness branch calibrated on the training rows (models/extremeness.ts). */
+/** The extremeness branch calibrated on the training rows (models/extremeness.ts), with a dwell band when they are `oneHost`'s (TrainOptions). */
 export function extremenessBranchOf(
   rows: readonly ArrayLike<number>[],
   featureSet: FeatureSet,
   baseline: Manifest['baseline'],
   threshold: number,
   options: Partial<ReachOptions> = {},
+  oneHost = false,
 ): ExtremenessBranch {
   const features = extremenessFeatures(featureSet);
   const isLevel = features.map((f) => featureKindOf(featureSet.names[f]!) === 'level');
+  const metrics = metricGroups(featureSet, features);
+  const { margin } = { ...DEFAULT_REACH_OPTIONS, ...options };
   return {
     features,
     center: features.map((f) => baseline.center[f]!),
     reach: reachOf(rows, features, baseline, options, isLevel),
-    metrics: metricGroups(featureSet, features),
+    metrics,
+    ...(oneHost ? { dwell: dwellBandOf(rows, levelFeatures(featureSet, metrics, features), margin) } : {}),
     threshold,
   };
 }
 
-/** The branch's reach aligned with the feature vector (null where the branch does not look), for the manifest's baseline. */
-function reachPerFeature(branch: ExtremenessBranch, width: number): (number | null)[] {
-  const reach: (number | null)[] = new Array<number | null>(width).fill(null);
+/** The branch's reach and dwell band aligned with the feature vector (null where the branch does not look), for the manifest's baseline. */
+function branchBaseline(branch: ExtremenessBranch, width: number): Pick<Manifest['baseline'], 'reach' | 'dwell'> {
+  const perFeature = (): (number | null)[] => new Array<number | null>(width).fill(null);
+  const reach = perFeature();
   branch.features.forEach((f, k) => (reach[f] = branch.reach[k]!));
-  return reach;
+  if (!branch.dwell) return { reach };
+  const dwell = { low: perFeature(), high: perFeature(), usual: perFeature(), reach: perFeature() };
+  branch.dwell.feature.forEach((f, m) => {
+    for (const key of ['low', 'high', 'usual', 'reach'] as const) dwell[key][f] = branch.dwell![key][m]!;
+  });
+  return { reach, dwell };
 }
 
 /**
@@ -194,6 +217,19 @@ export function modelScores(
 ): Float64Array {
   const scores = forest.score(rows);
   return extremeness ? hybridScores(scores, rows, extremeness, memory) : scores;
+}
+
+/**
+ * The training rows' memory inputs for calibrating the threshold: no habituation and an unknown previous sample, as
+ * for samples no memory knows (both only lower a score), and where the branch has a dwell band the dwell of the
+ * host's history (it raises scores: a threshold calibrated without it would flag a host's ordinary dwell).
+ * Undefined for a branch without a band.
+ */
+export function calibrationMemory(rows: readonly ArrayLike<number>[], branch: ExtremenessBranch): MemoryRow[] | undefined {
+  if (!branch.dwell) return undefined;
+  const past = new Float64Array(branch.metrics.length);
+  const previous = new Float64Array(branch.metrics.length).fill(Number.POSITIVE_INFINITY);
+  return dwellDistancesOf(rows, branch.dwell).map((dwell) => ({ past, previous, dwell }));
 }
 
 /** The hybrid scores of rows whose forest scores are known (models/extremeness.ts). */

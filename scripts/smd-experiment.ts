@@ -88,6 +88,7 @@ function main(): void {
     const testFeatures = featureRowsOf(test, pipeline);
     const trainOptions = {
       seed,
+      oneHost: true,
       ...(flags.contamination !== undefined ? { contamination: Number(flags.contamination) } : {}),
       extremeness: {
         ...(flags.tail !== undefined ? { tail: Number(flags.tail) } : {}),

@@ -1,6 +1,7 @@
 /**
- * The scoring function's memory of each host's ended excursions and previous sample (model-store/habituation.ts,
- * docs/decisions/0010-habituation-to-ended-excursions.md, 0012), the memory inputs of the model's ONNX graph.
+ * The scoring function's memory of each host's ended excursions, previous sample and dwell outside its metrics'
+ * usual ranges (model-store/habituation.ts, docs/decisions/0010-habituation-to-ended-excursions.md, 0012, 0013),
+ * the memory inputs of the model's ONNX graph.
  *
  * It lives in the instance's memory, as the host's last band points do (decision 0007): the
  * partition key is the host, so one shard's batches bring a host's samples in order. A newly
@@ -47,8 +48,8 @@ export class HostHabituation {
 
   /**
    * The memory inputs of a batch: per sample (in the order of `features`, rows of `featureCount`), per
-   * metric, its host's past ended excursion and its distance on the host's sample before; and each host's
-   * memory moved on by its samples.
+   * metric, its host's past ended excursion, its distance on the host's sample before and its dwell
+   * distance; and each host's memory moved on by its samples.
    */
   input(records: readonly AcceptedRecord[], features: Float32Array, featureCount: number): MemoryInput {
     let rows = 0;

@@ -15,7 +15,8 @@
  *   -> Min (c, METRIC_EVIDENCE_CAP) -> Sub (Min (habituation, METRIC_EVIDENCE_CAP) x weight) -> Relu
  *   -> TopK (all metrics, largest first) -> Mul CORROBORATION^rank -> ReduceSum
  *   -> Max with (lone metric: ReduceMax of Min (Relu (c - habituation x weight), previous_distance)
- *      >= the always-anomalous E ? that E : 0) = E
+ *      >= the always-anomalous E ? that E : 0)
+ *   -> Max with ReduceMax of dwell_distance (a branch with a dwell band) = E
  *   -> Mul ln(1 - threshold) -> Exp
  *   -> 1 - that = extremeness score
  *   score = extremeness score + FOREST_WEIGHT x Relu(forest score - extremeness score)
@@ -26,7 +27,8 @@
  * of which HABITUATION_WEIGHT is taken off the metric's distance; zeros score as a model without it.
  * And a third, `previous_distance` float32 [N, metrics]: per metric its habituated distance on the host's
  * previous sample, so a lone metric gives the always-anomalous E only when out that far on both samples;
- * +Infinity scores as a model without it.
+ * +Infinity scores as a model without it. A branch with a dwell band (model-store/dwell.ts) adds a fourth,
+ * `dwell_distance` float32 [N, metrics]: per metric its dwell distance; zeros score as a model without it.
  *
  * Branching: BRANCH_LT sends a row to the true branch (left) when x < threshold, like the package.
  * onnxruntime compares float32 inputs with float32 thresholds, so each split is rounded UP to the
@@ -35,7 +37,7 @@
  * and values beyond the float32 range (which become ±Infinity) branch like any large number.
  */
 import { DataType, attr, encodeModel, tensor, type Node } from './proto.js';
-import { ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT, ONNX_PREVIOUS_INPUT } from '../../core/manifest.js';
+import { ONNX_DWELL_INPUT, ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT, ONNX_PREVIOUS_INPUT } from '../../core/manifest.js';
 import type { Forest } from '../forest/forest.js';
 import { CORROBORATION, FOREST_WEIGHT, METRIC_EVIDENCE_CAP, alwaysAnomalousExtremeness, extremenessRate, type ExtremenessBranch } from '../extremeness.js';
 import { HABITUATION_WEIGHT } from '../../model-store/habituation.js';
@@ -58,7 +60,7 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
     { opType: 'TreeEnsembleRegressor', domain: 'ai.onnx.ml', input: [ONNX_INPUT], output: ['mean_path_length'], attribute: ensemble },
     { opType: 'Mul', input: ['mean_path_length', 'minus_ln2_over_c'], output: ['log_score'] },
     { opType: 'Exp', input: ['log_score'], output: [branch ? 'forest_score' : 'score_column'] },
-    ...(branch ? extremenessNodes('forest_score', 'score_column') : []),
+    ...(branch ? extremenessNodes('forest_score', 'score_column', branch.dwell !== undefined) : []),
     { opType: 'Reshape', input: ['score_column', 'flat_shape'], output: [ONNX_OUTPUT] },
   ];
   const initializers = [tensor.float('minus_ln2_over_c', [], [-Math.LN2 / forest.normaliser]), tensor.int64('flat_shape', [1], [-1])];
@@ -83,6 +85,12 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
     ) {
       throw new Error(
         `the extremeness branch's metrics must split its ${n} feature positions (0..${n - 1}) into non-empty groups, each position once; got ${JSON.stringify(branch.metrics)}`,
+      );
+    }
+    const dwell = branch.dwell;
+    if (dwell && [dwell.feature, dwell.low, dwell.high, dwell.usual, dwell.reach].some((values) => values.length !== branch.metrics.length)) {
+      throw new Error(
+        `the extremeness branch's dwell band needs one level feature, low, high, usual and reach per metric (${branch.metrics.length}); got ${dwell.feature.length}, ${dwell.low.length}, ${dwell.high.length}, ${dwell.usual.length}, ${dwell.reach.length}`,
       );
     }
     // The branch's features laid out [metrics, width]: per metric its features, padded to the widest metric by repeating
@@ -129,7 +137,11 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
       inputs: [
         { name: ONNX_INPUT, elemType: DataType.FLOAT, shape: ['N', forest.features] },
         ...(branch
-          ? [ONNX_HABITUATION_INPUT, ONNX_PREVIOUS_INPUT].map((name) => ({ name, elemType: DataType.FLOAT, shape: ['N', branch.metrics.length] }))
+          ? [ONNX_HABITUATION_INPUT, ONNX_PREVIOUS_INPUT, ...(branch.dwell ? [ONNX_DWELL_INPUT] : [])].map((name) => ({
+              name,
+              elemType: DataType.FLOAT,
+              shape: ['N', branch.metrics.length],
+            }))
           : []),
       ],
       outputs: [{ name: ONNX_OUTPUT, elemType: DataType.FLOAT, shape: ['N'] }],
@@ -141,8 +153,8 @@ export function exportForestToOnnx(forest: Forest, options: ExportOptions = {}):
   });
 }
 
-/** The extremeness branch (models/extremeness.ts) and its combination with the forest's score column [N, 1]. */
-function extremenessNodes(forestScore: string, output: string): Node[] {
+/** The extremeness branch (models/extremeness.ts) and its combination with the forest's score column [N, 1]; `dwell`, whether E takes the dwell input. */
+function extremenessNodes(forestScore: string, output: string, dwell: boolean): Node[] {
   return [
     // Gather with indices [metrics, width]: the branch's input is [N, metrics, width].
     { opType: 'Gather', input: [ONNX_INPUT, 'branch_features'], output: ['branch_input'], attribute: [attr.int('axis', 1)] },
@@ -182,7 +194,14 @@ function extremenessNodes(forestScore: string, output: string): Node[] {
     { opType: 'ReduceMax', input: ['held_metric_share'], output: ['largest_metric_share'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 1)] },
     { opType: 'GreaterOrEqual', input: ['largest_metric_share', 'lone_metric_extremeness'], output: ['lone_metric_out'] },
     { opType: 'Where', input: ['lone_metric_out', 'lone_metric_extremeness', 'zero'], output: ['lone_metric_extremeness_or_zero'] },
-    { opType: 'Max', input: ['corroborated_extremeness', 'lone_metric_extremeness_or_zero'], output: ['extremeness'] },
+    { opType: 'Max', input: ['corroborated_extremeness', 'lone_metric_extremeness_or_zero'], output: [dwell ? 'extremeness_of_distances' : 'extremeness'] },
+    // At least the largest metric's dwell distance (model-store/dwell.ts).
+    ...(dwell
+      ? [
+          { opType: 'ReduceMax', input: [ONNX_DWELL_INPUT], output: ['largest_dwell'], attribute: [attr.ints('axes', [1]), attr.int('keepdims', 1)] },
+          { opType: 'Max', input: ['extremeness_of_distances', 'largest_dwell'], output: ['extremeness'] },
+        ]
+      : []),
     { opType: 'Mul', input: ['extremeness', 'log_one_minus_threshold'], output: ['log_normal_share'] },
     { opType: 'Exp', input: ['log_normal_share'], output: ['normal_share'] },
     { opType: 'Sub', input: ['one', 'normal_share'], output: ['extremeness_score'] },

@@ -37,7 +37,30 @@ function firstPrevious(input: MemoryInput): number[] {
   return Array.from({ length: input.previous.length / 2 }, (_, k) => input.previous[2 * k]!);
 }
 
+/** The first metric's dwell distance of each sample. */
+function firstDwell(input: MemoryInput): number[] {
+  return Array.from({ length: input.dwell.length / 2 }, (_, k) => input.dwell[2 * k]!);
+}
+
 describe("the scoring function's memory of each host's excursions", () => {
+  it("gives each sample its metrics' dwell under a model with a band, per host, and none under one without", () => {
+    // The first metric's usual range is [-1, 1]; a share beyond 0.1 starts to count, 0.3 is at the reach.
+    const banded = { ...BRANCH, dwell: { feature: [0, 2], low: [-1, -1], high: [1, 1], usual: [0.1, 0.1], reach: [0.3, 0.3] } };
+    const habituation = new HostHabituation(banded);
+    const out = batch('db-1', 0, new Array<number>(30).fill(2));
+    const dwell = firstDwell(habituation.input(out.records, out.features, WIDTH));
+    expect(dwell[0]).toBe(0); // one sample out: a share of 2 / 37, under the usual
+    expect(dwell[29]).toBe(1); // held out: at the cap
+    expect(dwell.every((d, k) => k === 0 || d >= dwell[k - 1]!)).toBe(true);
+    // Another host's memory is its own; the second metric never left its range.
+    const other = batch('db-2', 0, [2]);
+    const input = habituation.input(other.records, other.features, WIDTH);
+    expect(firstDwell(input)).toEqual([0]);
+    expect(input.dwell[1]).toBe(0);
+    const plain = new HostHabituation(BRANCH);
+    expect(firstDwell(plain.input(out.records, out.features, WIDTH)).every((d) => d === 0)).toBe(true);
+  });
+
   it('gives a host its ended excursion from 30 minutes on, and never the one in progress', () => {
     const habituation = new HostHabituation(BRANCH);
     const first = batch('web-1', 0, [4, 4, 4, 0, 0]);

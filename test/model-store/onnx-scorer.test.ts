@@ -1,6 +1,6 @@
 /** Which memory inputs a model's graph declares, and what the scorer feeds it (model-store/onnx-scorer.ts). */
 import { describe, expect, it } from 'vitest';
-import { ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT, ONNX_PREVIOUS_INPUT } from '../../core/manifest.js';
+import { ONNX_DWELL_INPUT, ONNX_HABITUATION_INPUT, ONNX_INPUT, ONNX_OUTPUT, ONNX_PREVIOUS_INPUT } from '../../core/manifest.js';
 import { emptyMemoryInput } from '../../model-store/habituation.js';
 import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
 import { DataType, attr, encodeModel, tensor, type ValueInfo } from '../../models/onnx/proto.js';
@@ -45,6 +45,21 @@ describe("the scorer's memory inputs", () => {
     expect(Array.from(await scorer.score(features, 2, memory))).toEqual([3 + 1 + 0.5, 7 + 2 + 3]);
     expect(Array.from(await scorer.score(features, 2))).toEqual([3 + 300, 7 + 300]); // no habituation, previous +Infinity
     await scorer.release();
+  });
+
+  it('feeds the dwell to a model that takes it, zeros when none are given', async () => {
+    const all = [ONNX_HABITUATION_INPUT, ONNX_PREVIOUS_INPUT, ONNX_DWELL_INPUT].map((name) => memoryInput(name, 3));
+    const scorer = await createOnnxScorer(summingModel(all), 2, 'test');
+    const memory = emptyMemoryInput(2, 3);
+    memory.previous.fill(0);
+    memory.dwell.set([0.5, 0.25, 0, 1, 0, 0]);
+    expect(Array.from(await scorer.score(features, 2, memory))).toEqual([3 + 0.75, 7 + 1]);
+    expect(Array.from(await scorer.score(features, 2))).toEqual([3 + 300, 7 + 300]);
+    await scorer.release();
+    const broken = summingModel([...all.slice(0, 2), memoryInput(ONNX_DWELL_INPUT, 2)]);
+    await expect(createOnnxScorer(broken, 2, 'broken')).rejects.toThrow(
+      /the model broken has a "dwell_distance" input of 2 metrics and a "habituation" input of 3/,
+    );
   });
 
   it('feeds a model exported before the previous distance only its habituation', async () => {

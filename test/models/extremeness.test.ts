@@ -35,7 +35,7 @@ let training: number[][];
 let session: ort.InferenceSession;
 beforeAll(async () => {
   training = Array.from({ length: 3000 }, () => ordinary());
-  model = trainModel(training, featureSet, { seed: 9, trees: 50 });
+  model = trainModel(training, featureSet, { seed: 9, trees: 50, oneHost: true });
   session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
 });
 
@@ -86,7 +86,11 @@ describe('extremeness branch', () => {
     // Several metrics out together outrank one metric however far: three fifty out (E 5.8) above one a thousand out (4.95).
     expect(extremenessOf([0, 50, 50, 50], branch)).toBeGreaterThan(extremenessOf([0, 1000, 0, 0], branch));
     // The habituation counts in the same capped units: a metric as far out as an excursion it ended counts half of the cap.
-    const after = (past: number[], previous = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]) => ({ past, previous });
+    const after = (past: number[], previous = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY], dwell = [0, 0, 0]) => ({
+      past,
+      previous,
+      dwell,
+    });
     expect(extremenessOf([0, 20, 0, 0], branch, after([1 + Math.log(20), 0, 0]))).toBeCloseTo(METRIC_EVIDENCE_CAP / 2, 5);
     expect(extremenessOf([0, 1000, 0, 0], branch, after([1 + Math.log(1000), 0, 0]))).toBeCloseTo(METRIC_EVIDENCE_CAP / 2, 5); // no longer a lone metric beyond the ceiling's E
     expect(extremenessOf([0, 1e6, 0, 0], branch, after([1 + Math.log(1000), 0, 0]))).toBe(lone); // much further than before: it is
@@ -96,6 +100,10 @@ describe('extremeness branch', () => {
     expect(extremenessOf([0, 1000, 0, 0], branch, after([0, 0, 0], [lone, 0, 0]))).toBe(lone);
     expect(extremenessOf([0, 1000, 0, 0], branch, after([0, 0, 0], [0, lone, 0]))).toBe(METRIC_EVIDENCE_CAP); // another metric's past does not count
     expect(extremenessOf([0, 10, 10, 0], branch, after([0, 0, 0], [0, 0, 0]))).toBeCloseTo(lone, 5); // several metrics out need no past
+    // A metric dwelling outside its usual range gives E at least its dwell distance, whichever metric, and adds nothing above it.
+    expect(extremenessOf([0, 0.3, 0, 0], branch, after([0, 0, 0], undefined, [0, 0, 0.8]))).toBeCloseTo(0.8, 6);
+    expect(extremenessOf([0, 0.3, 0.2, 0], branch, after([0, 0, 0], undefined, [0.25, 0.1, 0]))).toBeCloseTo(0.3 + CORROBORATION * 0.2, 6);
+    expect(extremenessOf([0, 5, 0, 0], branch, after([0, 0, 0], undefined, [1, 1, 1]))).toBeCloseTo(1 + Math.log(5), 5);
     expect(metricGroups(featureSet, extremenessFeatures(featureSet))).toEqual([
       [0, 1, 2, 3, 4],
       [5, 6, 7, 8, 9],
@@ -225,18 +233,22 @@ describe('hybrid model (trainModel)', () => {
     const past = rows.map(() => Array.from({ length: metrics }, () => (random() < 0.5 ? 0 : random() * 6)));
     // The previous sample's distances: unknown, ordinary, or far out (around the lone metric's bound).
     const previous = rows.map(() => Array.from({ length: metrics }, () => pick([Number.POSITIVE_INFINITY, random() * 2, 3 + random() * 4])));
+    // The dwell distances: none, or anywhere up to the cap.
+    const dwell = rows.map(() => Array.from({ length: metrics }, () => (random() < 0.5 ? 0 : random())));
     const data = new Float32Array(rows.length * F);
     rows.forEach((row, r) => data.set(row, r * F));
     const session = await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    expect(memoryInputsOf(session, 'test')).toEqual({ width: metrics, previous: true });
-    const memory = { habituation: Float32Array.from(past.flat()), previous: Float32Array.from(previous.flat()) };
-    const out = await session.run(onnxFeeds(ort, { width: metrics, previous: true }, data, rows.length, F, memory));
+    const inputs = memoryInputsOf(session, 'test');
+    expect(inputs).toEqual({ width: metrics, previous: true, dwell: true });
+    const memory = { habituation: Float32Array.from(past.flat()), previous: Float32Array.from(previous.flat()), dwell: Float32Array.from(dwell.flat()) };
+    const out = await session.run(onnxFeeds(ort, inputs, data, rows.length, F, memory));
     const onnx = out[ONNX_OUTPUT]!.data as Float32Array;
+    const memoryOf = (r: number) => ({ past: past[r]!, previous: previous[r]!.map(Math.fround), dwell: dwell[r]! });
     const js = modelScores(
       model.forest,
       model.extremeness,
       rows,
-      rows.map((_, r) => ({ past: past[r]!, previous: previous[r]!.map(Math.fround) })),
+      rows.map((_, r) => memoryOf(r)),
     );
     rows.forEach((_, i) => expect(Math.abs(js[i]! - onnx[i]!)).toBeLessThan(1e-6));
     // Some rows are decided by the previous sample: a lone metric far out now but not before.
@@ -244,9 +256,17 @@ describe('hybrid model (trainModel)', () => {
       model.forest,
       model.extremeness,
       rows,
-      rows.map((_, r) => ({ past: past[r]!, previous: previous[r]!.map(() => Number.POSITIVE_INFINITY) })),
+      rows.map((_, r) => ({ ...memoryOf(r), previous: previous[r]!.map(() => Number.POSITIVE_INFINITY) })),
     );
     expect(rows.filter((_, i) => unknown[i]! > js[i]! + 1e-3).length).toBeGreaterThan(2);
+    // And some by the dwell: an ordinary row of a host whose metric dwells outside its usual range scores higher.
+    const noDwell = modelScores(
+      model.forest,
+      model.extremeness,
+      rows,
+      rows.map((_, r) => ({ ...memoryOf(r), dwell: dwell[r]!.map(() => 0) })),
+    );
+    expect(rows.filter((_, i) => js[i]! > noDwell[i]! + 1e-3).length).toBeGreaterThan(100);
     // A row far out in one metric: the same row after that metric went as far out in an ended excursion scores lower.
     const far = ordinary();
     far[0] = model.extremeness!.center[0]! + 8 * model.extremeness!.reach[0]!;
@@ -256,7 +276,7 @@ describe('hybrid model (trainModel)', () => {
       model.forest,
       model.extremeness,
       [far],
-      [{ past: habituatedPast, previous: habituatedPast.map(() => Number.POSITIVE_INFINITY) }],
+      [{ past: habituatedPast, previous: habituatedPast.map(() => Number.POSITIVE_INFINITY), dwell: habituatedPast.map(() => 0) }],
     )[0]!;
     expect(before).toBeGreaterThanOrEqual(model.manifest.threshold);
     expect(after).toBeLessThan(before);
@@ -278,13 +298,17 @@ describe('hybrid model (trainModel)', () => {
   });
 
   it('refuses to export a branch whose metrics do not split its features, naming what it got', () => {
-    const branch = model.extremeness!;
+    const { dwell, ...branch } = model.extremeness!;
     const export_ = (metrics: number[][]) => () => exportForestToOnnx(model.forest, { extremeness: { ...branch, metrics } });
     const all = branch.features.map((_, k) => k);
     expect(export_([all.slice(1)])).toThrow(/must split its 10 feature positions \(0..9\) into non-empty groups, each position once; got \[\[1,/);
     expect(export_([all, [0]])).toThrow(/each position once/);
     expect(export_([all, []])).toThrow(/non-empty groups/);
     expect(export_([all])).not.toThrow(); // one metric of every feature: a valid (if coarse) split
+    // A dwell band needs a value of each kind per metric.
+    expect(() => exportForestToOnnx(model.forest, { extremeness: { ...branch, metrics: [all], dwell } })).toThrow(
+      /dwell band needs one level feature, low, high, usual and reach per metric \(1\); got 2, 2, 2, 2, 2/,
+    );
   });
 
   it('can be left out: the forest alone, as before', () => {

@@ -131,6 +131,8 @@ describe('vigil train on a fleet file', () => {
     const { manifest } = readModelDir(join(work, 'model'));
     expect(manifest.featureSet.names).toEqual(HOST_FEATURE_SET.names);
     expect(manifest.training.rows).toBe(864);
+    // Rows of many hosts are no host's history: no dwell band.
+    expect(manifest.baseline.dwell).toBeUndefined();
   });
 
   it('refuses a row clock for a fleet file', async () => {
