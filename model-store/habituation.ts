@@ -116,39 +116,55 @@ export interface MemoryRow {
 export interface MemoryInput {
   readonly habituation: Float32Array;
   readonly previous: Float32Array;
-  readonly dwell: Float32Array;
+  /** Left out for a branch without a dwell band: no dwell anywhere (zeros). */
+  readonly dwell?: Float32Array;
 }
 
 /**
  * Room for the memory inputs of `rows` rows of `width` metrics, as for samples no memory knows: no habituation, any
- * previous, no dwell. One allocation for all three: the scoring function makes one a batch.
+ * previous, no dwell; the dwell only `withDwell` (a branch with a band). One allocation: the scoring function makes
+ * one a batch.
  */
-export function emptyMemoryInput(rows: number, width: number): MemoryInput {
+export function emptyMemoryInput(rows: number, width: number, withDwell = false): MemoryInput {
   const size = rows * width;
-  const values = new Float32Array(3 * size);
-  return { habituation: values.subarray(0, size), previous: values.subarray(size, 2 * size).fill(Number.POSITIVE_INFINITY), dwell: values.subarray(2 * size) };
+  const values = new Float32Array((withDwell ? 3 : 2) * size);
+  const habituation = values.subarray(0, size);
+  const previous = values.subarray(size, 2 * size).fill(Number.POSITIVE_INFINITY);
+  return withDwell ? { habituation, previous, dwell: values.subarray(2 * size) } : { habituation, previous };
 }
 
 /** Rows `start` to `start + count` of a memory input of `width` metrics (views, no copy). */
 export function memoryRows(input: MemoryInput, start: number, count: number, width: number): MemoryInput {
   const rows = (values: Float32Array) => values.subarray(start * width, (start + count) * width);
-  return { habituation: rows(input.habituation), previous: rows(input.previous), dwell: rows(input.dwell) };
+  const { habituation, previous, dwell } = input;
+  return dwell
+    ? { habituation: rows(habituation), previous: rows(previous), dwell: rows(dwell) }
+    : { habituation: rows(habituation), previous: rows(previous) };
 }
 
-/** Writes one sample's memory reading into row `r` of a memory input of `width` metrics. */
+/** Writes one sample's memory reading into row `r` of a memory input of `width` metrics (its dwell where the input has room). */
 export function setMemoryRow(input: MemoryInput, r: number, width: number, reading: MemoryRow): void {
   input.habituation.set(reading.past, r * width);
   input.previous.set(reading.previous, r * width);
-  input.dwell.set(reading.dwell, r * width);
+  input.dwell?.set(reading.dwell, r * width);
 }
 
 /** Row `r` of a memory input of `width` metrics (views, no copy). */
 export function memoryRow(input: MemoryInput, r: number, width: number): MemoryRow {
   const { habituation, previous, dwell } = memoryRows(input, r, 1, width);
-  return { past: habituation, previous, dwell };
+  return { past: habituation, previous, dwell: dwell ?? noDwell(width) };
 }
 
-/** One host's memory of its metrics' ended excursions and of its previous sample. */
+const noDwells = new Map<number, Float64Array>();
+
+/** Zeros for `width` metrics, shared by every memory without a dwell band (read only). */
+function noDwell(width: number): Float64Array {
+  let zeros = noDwells.get(width);
+  if (!zeros) noDwells.set(width, (zeros = new Float64Array(width)));
+  return zeros;
+}
+
+/** One host's memory of its metrics' ended excursions, of its previous sample and of its dwell outside their usual ranges. */
 export class ExcursionMemory {
   private readonly metrics: MetricExcursions[];
   private lastTime = Number.NEGATIVE_INFINITY;
@@ -157,10 +173,12 @@ export class ExcursionMemory {
   /** Per metric, the habituated distance of the last sample taken (+Infinity before the first). */
   private readonly lastHabituated: Float64Array;
   private readonly previous: Float64Array;
-  /** Per metric, its share of recent samples outside its usual range (model-store/dwell.ts), and that share as a distance. */
-  private readonly share: Float64Array;
-  private readonly dwell: Float64Array;
-  private readonly reading: MemoryRow;
+  /**
+   * Per metric, its share of recent samples outside its usual range (model-store/dwell.ts), then that share as a
+   * distance: allocated with the first sample under a branch with a dwell band (fleet models have none).
+   */
+  private dwellState: Float64Array | undefined;
+  private reading: MemoryRow;
 
   constructor(
     metricCount: number,
@@ -175,9 +193,7 @@ export class ExcursionMemory {
     this.past = new Float64Array(metricCount);
     this.lastHabituated = new Float64Array(metricCount).fill(Number.POSITIVE_INFINITY);
     this.previous = new Float64Array(metricCount);
-    this.share = new Float64Array(metricCount);
-    this.dwell = new Float64Array(metricCount);
-    this.reading = { past: this.past, previous: this.previous, dwell: this.dwell };
+    this.reading = { past: this.past, previous: this.previous, dwell: noDwell(metricCount) };
   }
 
   /**
@@ -199,13 +215,23 @@ export class ExcursionMemory {
   /** Each metric's share of samples outside its usual range moved on by this sample, and its dwell distance (0 without a band). */
   private moveDwell(row: ArrayLike<number>, branch: BranchDistances, offset: number): void {
     const band = branch.dwell;
+    const width = this.metrics.length;
     if (!band) {
-      this.dwell.fill(0);
+      // A model without a band (a fleet model): no dwell, and none carried to a later model with one.
+      if (this.dwellState) {
+        this.dwellState = undefined;
+        this.reading = { ...this.reading, dwell: noDwell(width) };
+      }
       return;
     }
-    for (let m = 0; m < this.share.length; m++) {
-      this.share[m] = nextShare(this.share[m]!, row[offset + band.feature[m]!]!, band.low[m]!, band.high[m]!);
-      this.dwell[m] = dwellDistance(this.share[m]!, band.usual[m]!, band.reach[m]!);
+    let state = this.dwellState;
+    if (!state) {
+      state = this.dwellState = new Float64Array(2 * width);
+      this.reading = { ...this.reading, dwell: state.subarray(width) };
+    }
+    for (let m = 0; m < width; m++) {
+      state[m] = nextShare(state[m]!, row[offset + band.feature[m]!]!, band.low[m]!, band.high[m]!);
+      state[width + m] = dwellDistance(state[m]!, band.usual[m]!, band.reach[m]!);
     }
   }
 
@@ -257,7 +283,7 @@ export function hostHabituation(
   if (times.length !== rows.length) throw new Error(`habituation needs a time for each row; got ${times.length} times for ${rows.length} rows`);
   const width = branch.metrics.length;
   const memory = new ExcursionMemory(width, options);
-  const out = emptyMemoryInput(rows.length, width);
+  const out = emptyMemoryInput(rows.length, width, branch.dwell !== undefined);
   rows.forEach((row, r) => {
     const reading = memory.sample(times[r]!, row, branch);
     if (reading) setMemoryRow(out, r, width, reading);

@@ -86,16 +86,18 @@ export function onnxFeeds(
   const feeds: Record<string, Ort.Tensor> = { [ONNX_INPUT]: new ort.Tensor('float32', features.subarray(0, rows * featureCount), [rows, featureCount]) };
   const { width } = inputs;
   if (width > 0) {
-    const values = memory ?? emptyMemoryInput(rows, width);
-    if (values.habituation.length < rows * width || values.previous.length < rows * width || values.dwell.length < rows * width) {
+    const values = memory ?? emptyMemoryInput(rows, width, inputs.dwell);
+    // A memory kept for a branch without a dwell band (a model published without one): no dwell.
+    const dwell = inputs.dwell ? (values.dwell ?? new Float32Array(rows * width)) : undefined;
+    if (values.habituation.length < rows * width || values.previous.length < rows * width || (dwell && dwell.length < rows * width)) {
       throw new Error(
-        `${values.habituation.length} habituation, ${values.previous.length} previous-distance and ${values.dwell.length} dwell values for ${rows} rows of ${width}: the batch was read wrong`,
+        `${values.habituation.length} habituation, ${values.previous.length} previous-distance and ${dwell?.length ?? 'no'} dwell values for ${rows} rows of ${width}: the batch was read wrong`,
       );
     }
     const tensor = (values: Float32Array) => new ort.Tensor('float32', values.subarray(0, rows * width), [rows, width]);
     feeds[ONNX_HABITUATION_INPUT] = tensor(values.habituation);
     if (inputs.previous) feeds[ONNX_PREVIOUS_INPUT] = tensor(values.previous);
-    if (inputs.dwell) feeds[ONNX_DWELL_INPUT] = tensor(values.dwell);
+    if (dwell) feeds[ONNX_DWELL_INPUT] = tensor(dwell);
   }
   return feeds;
 }

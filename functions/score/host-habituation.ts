@@ -54,7 +54,7 @@ export class HostHabituation {
   input(records: readonly AcceptedRecord[], features: Float32Array, featureCount: number): MemoryInput {
     let rows = 0;
     for (const r of records) rows += r.record.samples.length;
-    const out = emptyMemoryInput(rows, this.width);
+    const out = emptyMemoryInput(rows, this.width, this.branch.dwell !== undefined);
     let row = 0;
     for (const { record } of records) {
       const memory = this.memoryOf(record.host);

@@ -136,7 +136,7 @@ describe('a model with a dwell band', () => {
     const host = trainModel(lingering, one, { seed: 2, trees: 20, oneHost: true });
     const times = lingering.map((_, i) => i * MINUTE);
     const memory = hostHabituation(lingering, times, host.extremeness!);
-    const dwell = memory.dwell;
+    const dwell = memory.dwell!;
     expect(dwell.filter((d) => d > 0).length / dwell.length).toBeLessThanOrEqual(0.01); // at most the 1 % above the usual share
     expect(Math.max(...dwell)).toBeGreaterThan(0);
     const width = host.extremeness!.metrics.length;
@@ -163,5 +163,8 @@ describe('a model with a dwell band', () => {
     expect(last).toBeGreaterThan(0);
     expect(banded.sample(49 * MINUTE, far, branch)).toBeUndefined();
     expect(banded.sample(50 * MINUTE, far, branch)!.dwell[0]).toBeGreaterThanOrEqual(last);
+    // A model without a band takes over: no dwell; a later one with a band starts the share again.
+    expect(Array.from(banded.sample(51 * MINUTE, far, plain)!.dwell)).toEqual([0, 0]);
+    expect(banded.sample(52 * MINUTE, far, branch)!.dwell[0]).toBeLessThan(last);
   });
 });

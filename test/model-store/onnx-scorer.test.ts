@@ -50,11 +50,15 @@ describe("the scorer's memory inputs", () => {
   it('feeds the dwell to a model that takes it, zeros when none are given', async () => {
     const all = [ONNX_HABITUATION_INPUT, ONNX_PREVIOUS_INPUT, ONNX_DWELL_INPUT].map((name) => memoryInput(name, 3));
     const scorer = await createOnnxScorer(summingModel(all), 2, 'test');
-    const memory = emptyMemoryInput(2, 3);
+    const memory = emptyMemoryInput(2, 3, true);
     memory.previous.fill(0);
-    memory.dwell.set([0.5, 0.25, 0, 1, 0, 0]);
+    memory.dwell!.set([0.5, 0.25, 0, 1, 0, 0]);
     expect(Array.from(await scorer.score(features, 2, memory))).toEqual([3 + 0.75, 7 + 1]);
     expect(Array.from(await scorer.score(features, 2))).toEqual([3 + 300, 7 + 300]);
+    // A memory kept without a band (the host's model before had none): zeros.
+    const withoutDwell = emptyMemoryInput(2, 3);
+    withoutDwell.previous.fill(0);
+    expect(Array.from(await scorer.score(features, 2, withoutDwell))).toEqual([3, 7]);
     await scorer.release();
     const broken = summingModel([...all.slice(0, 2), memoryInput(ONNX_DWELL_INPUT, 2)]);
     await expect(createOnnxScorer(broken, 2, 'broken')).rejects.toThrow(
