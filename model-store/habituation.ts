@@ -199,8 +199,9 @@ export class ExcursionMemory {
   /**
    * One sample of the host, its features from `offset` in `row`: per metric its past ended excursion, its
    * habituated distance on the sample before and its dwell distance (buffers reused by the next call), the
-   * memory moved on by the sample's distances and levels under `branch`. Undefined, and the memory left as it was, for a sample no later than the
-   * last (a record delivered again, a repeated timestamp): it is scored as without a memory.
+   * memory moved on by the sample's distances and levels under `branch`. Undefined, and the memory left as
+   * it was, for a sample no later than the last (a record delivered again, a repeated timestamp): it is
+   * scored as without a memory.
    */
   sample(timeMs: number, row: ArrayLike<number>, branch: BranchDistances, offset = 0): MemoryRow | undefined {
     if (!(timeMs > this.lastTime)) return undefined;
@@ -271,8 +272,9 @@ export function habituatedDistances(
 
 /**
  * The memory inputs of one host's rows, in time order: per row, per metric of the branch, its past
- * ended excursion, its habituated distance on the row before and its dwell distance, rows x metrics (float32, as the ONNX
- * graph takes them); a row no later than the one before it gets what no memory knows (emptyMemoryInput).
+ * ended excursion, its habituated distance on the row before and its dwell distance, rows x metrics
+ * (float32, as the ONNX graph takes them; the dwell only for a branch with a band); a row no later than
+ * the one before it gets what no memory knows (emptyMemoryInput).
  */
 export function hostHabituation(
   rows: readonly ArrayLike<number>[],

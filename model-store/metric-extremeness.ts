@@ -18,7 +18,7 @@ export interface BranchDistances {
   readonly reach: readonly number[];
   /** Per metric: the positions in `features` of its features (metricGroups); every position in exactly one metric. */
   readonly metrics: readonly (readonly number[])[];
-  /** Per metric: its level's usual range and its dwell's reach (model-store/dwell.ts); a model trained before dwell has none. */
+  /** Per metric: its level's usual range and how long it may stay out of it (model-store/dwell.ts); fleet models and older ones have none. */
   readonly dwell?: DwellBand;
 }
 

@@ -25,8 +25,9 @@
  * - for one host's history (TrainOptions.oneHost), the dwell band per metric (model-store/dwell.ts): its
  *   level's usual range, the 5th to the 95th training percentile, how much of its recent samples the
  *   training rows kept outside it (the share's 99th percentile: beyond it the metric starts to count)
- *   and the reach margin times that (the metric counts as at its reach). The threshold is calibrated on the training rows with
- *   their dwell (it raises scores) and without habituation (it only lowers them; calibrationMemory).
+ *   and the reach margin times that (the metric counts as at its reach). The threshold is calibrated on
+ *   the training rows with their dwell (it raises scores) and without habituation (it only lowers them;
+ *   calibrationMemory).
  */
 import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
