@@ -15,8 +15,6 @@
  * as a feature at its reach, and an ordinary day's dwell adds nothing. The model's E is at least the
  * largest metric's dwell distance (models/extremeness.ts, the ONNX graph's `dwell_distance` input).
  */
-import type { FeatureSet } from '../core/features.js';
-
 /** Samples of the share's memory (span of an EWMA, alpha = 2 / (span + 1)), like the feature pipeline's horizons. */
 export const DWELL_SPAN = 36;
 /** Share of the training levels left outside the usual range on each side. */
@@ -92,26 +90,24 @@ export function dwellBandOf(rows: readonly ArrayLike<number>[], levels: readonly
 }
 
 /**
- * Per row (one host's samples in time order, its share starting at 0 as a host's memory does), per metric of the
- * band: its dwell distance, as the host's memory gives it (model-store/habituation.ts).
+ * One sample of a host (its features from `offset` in `row`): each metric's share moved on in `share`, and its
+ * dwell distance written into `dwell`. The host's memory (model-store/habituation.ts) and the training rows'
+ * calibration (dwellDistancesOf) both go through it.
  */
-export function dwellDistancesOf(rows: readonly ArrayLike<number>[], band: DwellBand): Float64Array[] {
-  const share = new Float64Array(band.feature.length);
-  return rows.map((row) =>
-    Float64Array.from(band.feature, (f, m) => {
-      share[m] = nextShare(share[m]!, row[f]!, band.low[m]!, band.high[m]!);
-      return dwellDistance(share[m]!, band.usual[m]!, band.reach[m]!);
-    }),
-  );
+export function moveDwell(share: Float64Array, dwell: Float64Array, row: ArrayLike<number>, band: DwellBand, offset = 0): void {
+  for (let m = 0; m < share.length; m++) {
+    share[m] = nextShare(share[m]!, row[offset + band.feature[m]!]!, band.low[m]!, band.high[m]!);
+    dwell[m] = dwellDistance(share[m]!, band.usual[m]!, band.reach[m]!);
+  }
 }
 
-/** Per metric of the feature set, in order: the index of its level feature. */
-export function levelFeatures(featureSet: FeatureSet, metrics: readonly (readonly number[])[], features: readonly number[]): number[] {
-  return metrics.map((group) => {
-    const level = group.map((k) => features[k]!).find((f) => featureSet.names[f]!.endsWith('.level'));
-    if (level === undefined)
-      throw new Error(`a metric of the extremeness branch has no level feature among ${group.map((k) => featureSet.names[features[k]!]).join(', ')}`);
-    return level;
+/** Per row (one host's samples in time order, its share starting at 0 as a host's memory does), per metric: its dwell distance. */
+export function dwellDistancesOf(rows: readonly ArrayLike<number>[], band: DwellBand): Float64Array[] {
+  const share = new Float64Array(band.feature.length);
+  return rows.map((row) => {
+    const dwell = new Float64Array(share.length);
+    moveDwell(share, dwell, row, band);
+    return dwell;
   });
 }
 

@@ -23,7 +23,7 @@
  * 26 and 27, has what it does.
  */
 
-import { dwellDistance, nextShare } from './dwell.js';
+import { moveDwell } from './dwell.js';
 import { metricExtremeness, type BranchDistances } from './metric-extremeness.js';
 
 export interface HabituationOptions {
@@ -174,10 +174,10 @@ export class ExcursionMemory {
   private readonly lastHabituated: Float64Array;
   private readonly previous: Float64Array;
   /**
-   * Per metric, its share of recent samples outside its usual range (model-store/dwell.ts), then that share as a
+   * Per metric, its share of recent samples outside its usual range (model-store/dwell.ts) and that share as a
    * distance: allocated with the first sample under a branch with a dwell band (fleet models have none).
    */
-  private dwellState: Float64Array | undefined;
+  private dwell: { readonly share: Float64Array; readonly distance: Float64Array } | undefined;
   private reading: MemoryRow;
 
   constructor(
@@ -209,31 +209,27 @@ export class ExcursionMemory {
     this.previous.set(this.lastHabituated);
     this.next(timeMs, distances, this.past);
     habituatedDistances(distances, this.past, this.lastHabituated);
-    this.moveDwell(row, branch, offset);
+    this.takeDwell(row, branch, offset);
     return this.reading;
   }
 
   /** Each metric's share of samples outside its usual range moved on by this sample, and its dwell distance (0 without a band). */
-  private moveDwell(row: ArrayLike<number>, branch: BranchDistances, offset: number): void {
+  private takeDwell(row: ArrayLike<number>, branch: BranchDistances, offset: number): void {
     const band = branch.dwell;
     const width = this.metrics.length;
     if (!band) {
       // A model without a band (a fleet model): no dwell, and none carried to a later model with one.
-      if (this.dwellState) {
-        this.dwellState = undefined;
+      if (this.dwell) {
+        this.dwell = undefined;
         this.reading = { ...this.reading, dwell: noDwell(width) };
       }
       return;
     }
-    let state = this.dwellState;
-    if (!state) {
-      state = this.dwellState = new Float64Array(2 * width);
-      this.reading = { ...this.reading, dwell: state.subarray(width) };
+    if (!this.dwell) {
+      this.dwell = { share: new Float64Array(width), distance: new Float64Array(width) };
+      this.reading = { ...this.reading, dwell: this.dwell.distance };
     }
-    for (let m = 0; m < width; m++) {
-      state[m] = nextShare(state[m]!, row[offset + band.feature[m]!]!, band.low[m]!, band.high[m]!);
-      state[width + m] = dwellDistance(state[m]!, band.usual[m]!, band.reach[m]!);
-    }
+    moveDwell(this.dwell.share, this.dwell.distance, row, band, offset);
   }
 
   /**

@@ -33,7 +33,7 @@ import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 import { buildManifest } from '../model-store/artifact.js';
 import { metricGroups } from '../model-store/metric-extremeness.js';
-import { DWELL_BAND_TAIL, DWELL_SPAN, dwellBandOf, dwellDistancesOf, levelFeatures } from '../model-store/dwell.js';
+import { DWELL_BAND_TAIL, DWELL_SPAN, dwellBandOf, dwellDistancesOf } from '../model-store/dwell.js';
 import { HABITUATION_WEIGHT, type MemoryRow } from '../model-store/habituation.js';
 import { FOREST_DEFAULTS, trainForest, type Forest, type ForestOptions } from './forest/forest.js';
 import { exportForestToOnnx, roundUpToFloat32 } from './onnx/export.js';
@@ -188,7 +188,16 @@ export function extremenessBranchOf(
     center: features.map((f) => baseline.center[f]!),
     reach: reachOf(rows, features, baseline, options, isLevel),
     metrics,
-    ...(oneHost ? { dwell: dwellBandOf(rows, levelFeatures(featureSet, metrics, features), margin) } : {}),
+    // Every metric of the branch has its level among its features (EXTREMENESS_FEATURES).
+    ...(oneHost
+      ? {
+          dwell: dwellBandOf(
+            rows,
+            metrics.map((group) => features[group.find((k) => isLevel[k])!]!),
+            margin,
+          ),
+        }
+      : {}),
     threshold,
   };
 }
