@@ -78,6 +78,8 @@ export interface ScoreCsvOptions {
    * their scores without it, as models/train.ts does. Default false.
    */
   readonly thresholdOnHabituatedScores?: boolean;
+  /** The share of each model's training rows its own threshold leaves above it (models/train.ts). Default DEFAULT_CONTAMINATION. */
+  readonly contamination?: number;
   /** Called every 1000 rows as scoring goes (for a progress bar). */
   readonly onRows?: (done: number, total: number) => void;
   /**
@@ -156,6 +158,8 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
   }
   const retrainEveryMs = options.retrainEveryMs ?? DEFAULT_RETRAIN_EVERY_MS;
   if (!(retrainEveryMs >= 0)) throw new Error(`retrainEveryMs must be >= 0 (0 = train once); got ${retrainEveryMs}`);
+  const contamination = options.contamination ?? DEFAULT_CONTAMINATION;
+  if (!(contamination > 0 && contamination < 0.5)) throw new Error(`contamination must be a share between 0 and 0.5, e.g. 0.002; got ${contamination}`);
   const pipeline = new FeaturePipeline(featureSetFor(csv.metrics), options.features);
   const columns = csv.metrics.map((m) => csv.columns[m]!);
   const features: Float64Array[] = [];
@@ -178,7 +182,7 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
       // Rows before i only: the model that scores row i never saw it or anything after it.
       const first = firstTrainingRow(csv.timestamps, i);
       const replay = options.thresholdOnHabituatedScores ? csv.timestamps.slice(first, i) : undefined;
-      model = train(features.slice(first, i), pipeline.featureSet, forestOptions, options.extremeness, replay);
+      model = train(features.slice(first, i), pipeline.featureSet, forestOptions, options.extremeness, contamination, replay);
       models++;
       if (i === probation && model.extremeness) {
         // The history the first model was trained on has been scored too: the memory starts from it.
@@ -266,6 +270,7 @@ function train(
   featureSet: FeatureSet,
   options: ForestOptions,
   reachOptions: Partial<ReachOptions> | false | undefined,
+  contamination: number,
   replayTimes?: readonly number[],
 ): CsvModel {
   const forest = trainForest(rows, options);
@@ -286,7 +291,7 @@ function train(
     sampleMemory = calibrationMemory(rows, extremeness)?.filter((_, k) => k % stride === 0);
   }
   const sampleScores = extremeness ? modelScores(forest, extremeness, sample, sampleMemory) : forestScores;
-  const { threshold, severity } = calibrate(sampleScores, DEFAULT_CONTAMINATION, extremeness ? thresholdCeiling(extremeness) : Infinity);
+  const { threshold, severity } = calibrate(sampleScores, contamination, extremeness ? thresholdCeiling(extremeness) : Infinity);
   return { forest, extremeness, scale: scoreScaleOf(sampleScores), threshold, severity };
 }
 

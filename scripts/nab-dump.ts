@@ -4,9 +4,10 @@
  * row's model outputs, so a variant of the score's calibration or onset is tried in seconds by
  * re-scoring them (scripts/nab_variants.py) instead of minutes by `npm run nab`.
  *
- *   npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated] [--short-span N] [--long-span N] [--trees N] [--subsample N]
+ *   npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated] [--short-span N] [--long-span N] [--trees N] [--subsample N] [--contamination S]
  *   --short-span, --long-span   the feature pipeline's horizons in samples (features/options.ts; experiment 29)
  *   --trees, --subsample   the forest's size (models/forest/forest.ts FOREST_DEFAULTS; experiment 31)
+ *   --contamination   the share of each model's training rows its own threshold leaves above it (models/train.ts; experiment 35)
  *   NAB_DIR  the NAB set (default ../shared/nab)
  *
  * OUT/<category>/<file>.csv, one line per row the first model primed the onset with (priming 1)
@@ -27,6 +28,7 @@ import { FOREST_WEIGHT } from '../models/extremeness.js';
 import { FOREST_DEFAULTS } from '../models/forest/forest.js';
 import { DEFAULT_PAGE_INTERVAL_MS, ESCALATION_LEVELS, PAGE_BONUS, pagedScore } from '../models/page.js';
 import { scoreMetricCsv, type RowOutputs } from '../models/score-csv.js';
+import { DEFAULT_CONTAMINATION } from '../models/train.js';
 import { spanOptions } from './feature-spans.js';
 
 const { values: flags, positionals } = parseArgs({
@@ -37,13 +39,14 @@ const { values: flags, positionals } = parseArgs({
     'long-span': { type: 'string' },
     trees: { type: 'string' },
     subsample: { type: 'string' },
+    contamination: { type: 'string' },
   },
   allowPositionals: true,
 });
 const out = positionals[0];
 if (!out) {
   console.error(
-    'usage: npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated] [--short-span N] [--long-span N] [--trees N] [--subsample N]   (NAB_DIR: the NAB set, default ../shared/nab)',
+    'usage: npx tsx scripts/nab-dump.ts OUT [--seed N] [--threshold-on-habituated] [--short-span N] [--long-span N] [--trees N] [--subsample N] [--contamination S]   (NAB_DIR: the NAB set, default ../shared/nab)',
   );
   process.exit(2);
 }
@@ -53,6 +56,7 @@ const dataDir = resolve(process.env.NAB_DIR ?? '../shared/nab', 'data');
 const features = spanOptions(flags['short-span'], flags['long-span']);
 const trees = flags.trees === undefined ? undefined : Number(flags.trees);
 const subsample = flags.subsample === undefined ? undefined : Number(flags.subsample);
+const contamination = flags.contamination === undefined ? undefined : Number(flags.contamination);
 
 const files: string[] = [];
 const walk = (dir: string): void => {
@@ -71,6 +75,7 @@ writeFileSync(
     seed,
     trees: trees ?? FOREST_DEFAULTS.trees,
     subsample: subsample ?? FOREST_DEFAULTS.subsample,
+    contamination: contamination ?? DEFAULT_CONTAMINATION,
     shortSpan: features.shortSpan,
     longSpan: features.longSpan,
     forestWeight: FOREST_WEIGHT,
@@ -88,6 +93,7 @@ for (const file of files) {
     seed,
     trees,
     subsample,
+    contamination,
     thresholdOnHabituatedScores: flags['threshold-on-habituated'],
     features,
     onRow: (row) => rows.push(row),

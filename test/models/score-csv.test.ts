@@ -208,6 +208,20 @@ describe('score-csv (NAB protocol)', () => {
     const normal = scored.filter((r) => r.index < 1150).map((r) => r.extremeness);
     expect(normal.sort((a, b) => a - b)[Math.floor(normal.length / 2)]!).toBeLessThan(1);
   });
+  it('calibrates each model at the contamination it is given: a smaller share sets each threshold no lower; a share outside (0, 0.5) is refused', () => {
+    const csv = parseMetricCsv(series(1500, 1200));
+    const thresholds = (contamination?: number): number[] => {
+      const rows: RowOutputs[] = [];
+      scoreMetricCsv(csv, { ...options, contamination, onRow: (r) => rows.push(r) });
+      return [...new Set(rows.filter((r) => !r.priming).map((r) => r.threshold))];
+    };
+    const byDefault = thresholds();
+    const stricter = thresholds(0.0005);
+    expect(stricter).toHaveLength(byDefault.length);
+    stricter.forEach((t, k) => expect(t).toBeGreaterThanOrEqual(byDefault[k]!));
+    expect(stricter.some((t, k) => t > byDefault[k]!)).toBe(true);
+    expect(() => scoreMetricCsv(csv, { ...options, contamination: 0.5 })).toThrow(/contamination must be a share between 0 and 0.5.*got 0.5/);
+  });
   it('with thresholdOnHabituatedScores, calibrates each model on its training rows scored with their memory of excursions: a lower threshold where the history recurs', () => {
     // Every 2 days a spike, and another an hour later: the memory lowers the second one's score.
     const random = rng(3);
