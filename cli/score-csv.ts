@@ -2,6 +2,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { scoreCsvDir, scoreCsvFile, type ScoreCsvOptions } from '../models/score-csv.js';
+import { DEFAULT_CONTAMINATION } from '../models/train.js';
 
 interface Flags {
   in?: string;
@@ -12,6 +13,7 @@ interface Flags {
   trees: string;
   retrainEveryHours: string;
   onsetHours: string;
+  contamination: string;
   timestampColumn?: string;
 }
 
@@ -38,6 +40,11 @@ export function register(program: Command): void {
       '--onset-hours <h>',
       'report incident onsets: a row scoring no higher than a row of the past this many hours gets 0 (0 = every row its own score)',
       '24',
+    )
+    .option(
+      '--contamination <share>',
+      'share of each model’s training rows its own threshold leaves above it: sets the flag (never above the score of one feature ten times its normal reach out)',
+      String(DEFAULT_CONTAMINATION),
     )
     .addHelpText(
       'after',
@@ -95,6 +102,7 @@ function runWith(flags: Flags, onRows: (done: number, total: number) => void): v
     trees: integerFlag('--trees', flags.trees, 1),
     retrainEveryMs: hoursFlag('--retrain-every-hours', flags.retrainEveryHours),
     onsetWindowMs: hoursFlag('--onset-hours', flags.onsetHours),
+    contamination: shareFlag('--contamination', flags.contamination),
     ...(flags.timestampColumn === undefined ? {} : { csv: { timestampColumn: flags.timestampColumn } }),
   };
   if (flags.inDir !== undefined || flags.outDir !== undefined) {
@@ -116,6 +124,12 @@ function integerFlag(name: string, value: string, min = Number.MIN_SAFE_INTEGER)
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}; got "${value}"`);
   return n;
+}
+
+function shareFlag(name: string, value: string): number {
+  const share = Number(value);
+  if (value.trim() === '' || !(share > 0 && share < 0.5)) throw new Error(`${name} must be a share between 0 and 0.5 (exclusive), e.g. 0.002; got "${value}"`);
+  return share;
 }
 
 function hoursFlag(name: string, value: string): number {
