@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { scoreCsvDir, scoreCsvFile, type ScoreCsvOptions } from '../models/score-csv.js';
 import { DEFAULT_CONTAMINATION } from '../models/train.js';
+import { integerFlag, numberFlag } from './flags.js';
 
 interface Flags {
   in?: string;
@@ -102,7 +103,7 @@ function runWith(flags: Flags, onRows: (done: number, total: number) => void): v
     trees: integerFlag('--trees', flags.trees, 1),
     retrainEveryMs: hoursFlag('--retrain-every-hours', flags.retrainEveryHours),
     onsetWindowMs: hoursFlag('--onset-hours', flags.onsetHours),
-    contamination: shareFlag('--contamination', flags.contamination),
+    contamination: numberFlag('--contamination', flags.contamination, 0, 0.5),
     ...(flags.timestampColumn === undefined ? {} : { csv: { timestampColumn: flags.timestampColumn } }),
   };
   if (flags.inDir !== undefined || flags.outDir !== undefined) {
@@ -118,18 +119,6 @@ function runWith(flags: Flags, onRows: (done: number, total: number) => void): v
 
 function usage(message: string): Error {
   return new Error(`${message} (see vigil score-csv --help)`);
-}
-
-function integerFlag(name: string, value: string, min = Number.MIN_SAFE_INTEGER): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}; got "${value}"`);
-  return n;
-}
-
-function shareFlag(name: string, value: string): number {
-  const share = Number(value);
-  if (value.trim() === '' || !(share > 0 && share < 0.5)) throw new Error(`${name} must be a share between 0 and 0.5 (exclusive), e.g. 0.002; got "${value}"`);
-  return share;
 }
 
 function hoursFlag(name: string, value: string): number {

@@ -13,6 +13,7 @@ import { firstTrainingRow } from '../features/warm-up.js';
 import { FOREST_DEFAULTS } from '../models/forest/forest.js';
 import { DEFAULT_CONTAMINATION, DEFAULT_MODEL_NAME, trainModel } from '../models/train.js';
 import { addRowClockOptions, csvOptionsOf, rowClockOf, type RowClockFlags } from './row-clock.js';
+import { integerFlag, numberFlag } from './flags.js';
 
 interface Flags extends RowClockFlags {
   in: string;
@@ -148,19 +149,4 @@ function readHistory(flags: Flags): TrainingHistory {
 function featureSetOf(metrics: readonly string[]): FeatureSet {
   const sameAsHost = metrics.length === HOST_FEATURE_SET.metrics.length && HOST_FEATURE_SET.metrics.every((m) => metrics.includes(m));
   return sameAsHost ? HOST_FEATURE_SET : featureSetFor(metrics);
-}
-
-function integerFlag(name: string, value: string, min = Number.MIN_SAFE_INTEGER): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
-    throw new Error(`${name} must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}; got "${value}"`);
-  }
-  return n;
-}
-
-/** A number strictly between `above` and `below`. */
-function numberFlag(name: string, value: string, above: number, below: number): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n > above && n < below)) throw new Error(`${name} must be a number between ${above} and ${below} (exclusive); got "${value}"`);
-  return n;
 }

@@ -42,7 +42,7 @@ import { DEFAULT_PAGE_INTERVAL_MS, PageInterval, pagedScore } from './page.js';
 import { extremenessOf, thresholdCeiling, type ExtremenessBranch, type ReachOptions } from './extremeness.js';
 import { ExcursionMemory, hostHabituation, memoryRow, type MemoryRow } from '../model-store/habituation.js';
 import { trainForest, type Forest, type ForestOptions } from './forest/forest.js';
-import { DEFAULT_CONTAMINATION, baselineOf, calibrate, calibrationMemory, extremenessBranchOf, modelScores } from './train.js';
+import { baselineOf, calibrate, calibrationMemory, contaminationOf, extremenessBranchOf, modelScores } from './train.js';
 
 export const PROBATION_FRACTION = 0.15;
 export const PROBATION_MAX_ROWS = 750;
@@ -158,8 +158,7 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
   }
   const retrainEveryMs = options.retrainEveryMs ?? DEFAULT_RETRAIN_EVERY_MS;
   if (!(retrainEveryMs >= 0)) throw new Error(`retrainEveryMs must be >= 0 (0 = train once); got ${retrainEveryMs}`);
-  const contamination = options.contamination ?? DEFAULT_CONTAMINATION;
-  if (!(contamination > 0 && contamination < 0.5)) throw new Error(`contamination must be a share between 0 and 0.5, e.g. 0.002; got ${contamination}`);
+  const contamination = contaminationOf(options.contamination);
   const pipeline = new FeaturePipeline(featureSetFor(csv.metrics), options.features);
   const columns = csv.metrics.map((m) => csv.columns[m]!);
   const features: Float64Array[] = [];

@@ -96,9 +96,14 @@ const SCORE_CHUNK = 5_000;
 /** Above the largest ONNX-vs-JS score difference (the parity test bounds it by 1e-6). */
 const THRESHOLD_MARGIN = 1e-6;
 
+/** The share of training rows the own threshold leaves above it: `value`, or DEFAULT_CONTAMINATION; refused outside (0, 0.5). */
+export function contaminationOf(value: number = DEFAULT_CONTAMINATION): number {
+  if (!(value > 0 && value < 0.5)) throw new Error(`contamination must be a share between 0 and 0.5, e.g. 0.01; got ${value}`);
+  return value;
+}
+
 export function trainModel(rows: readonly ArrayLike<number>[], featureSet: FeatureSet, options: TrainOptions = {}): TrainedModel {
-  const contamination = options.contamination ?? DEFAULT_CONTAMINATION;
-  if (!(contamination > 0 && contamination < 0.5)) throw new Error(`contamination must be a share between 0 and 0.5, e.g. 0.01; got ${contamination}`);
+  const contamination = contaminationOf(options.contamination);
   const width = featureSet.names.length;
   rows.forEach((row, r) => {
     if (row.length !== width) {

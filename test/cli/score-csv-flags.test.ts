@@ -52,6 +52,6 @@ describe('vigil score-csv --contamination', () => {
     const csv = history(join(work, 'bad.csv'));
     const run = await runVigil(['score-csv', '--in', csv, '--out', join(work, 'bad-out.csv'), '--contamination', '0.7']);
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toMatch(/--contamination must be a share between 0 and 0.5 \(exclusive\), e.g. 0.002; got "0.7"/);
+    expect(run.stderr).toMatch(/--contamination must be a number between 0 and 0.5 \(exclusive\); got "0.7"/);
   }, 60_000);
 });
