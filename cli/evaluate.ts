@@ -114,7 +114,7 @@ async function run(flags: Flags): Promise<void> {
 
 /** One row per evaluated row: its time, score, the model's own decision and the most anomalous metrics. */
 function scoresCsv(e: Evaluation): string {
-  const featureSet = featureSetFor(e.manifest.featureSet.metrics);
+  const featureSet = featureSetFor(e.manifest.featureSet.metrics, e.manifest.featureSet.logViews);
   const lines = ['timestamp,score,flag,top_metrics'];
   e.scores.forEach((score, i) => {
     const distances = metricDistances(e.features[i]!, featureSet, e.manifest.baseline);

@@ -2,12 +2,12 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { HOST_FEATURE_SET, featureSetFor, type FeatureSet } from '../core/features.js';
+import type { FeatureSet } from '../core/features.js';
 import { MANIFEST_FILE, MODEL_FILE } from '../core/manifest.js';
 import { writeModelDir } from '../model-store/artifact.js';
 import { readMetricCsv } from '../models/csv.js';
 import { FLEET_REQUIRED_COLUMNS, HOST_COLUMN, fleetFeatureSet, fleetRowCount, fleetTrainingRows, isFleetFile, readFleetCsv } from '../models/fleet-csv.js';
-import { featureRowsOf } from '../models/csv-features.js';
+import { featureRowsOf, oneHostFeatureSet } from '../models/csv-features.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { FOREST_DEFAULTS } from '../models/forest/forest.js';
@@ -136,17 +136,12 @@ function readHistory(flags: Flags): TrainingHistory {
     return { rowCount: fleetRowCount(fleet), featureSet, hosts: fleet.hosts.length, trainingRows: (onRow) => fleetTrainingRows(fleet, featureSet, onRow) };
   }
   const csv = readMetricCsv(flags.in, rowClockOf(flags), csvOptionsOf(flags));
-  const featureSet = featureSetOf(csv.metrics);
+  // The pipeline's first day is its warm-up, not normal behaviour (features/warm-up.ts).
+  const first = firstTrainingRow(csv.timestamps);
+  const featureSet = oneHostFeatureSet(csv, first);
   return {
     rowCount: csv.timestamps.length,
     featureSet,
-    // The pipeline's first day is its warm-up, not normal behaviour (features/warm-up.ts).
-    trainingRows: (onRow) => featureRowsOf(csv, new FeaturePipeline(featureSet), onRow).slice(firstTrainingRow(csv.timestamps)),
+    trainingRows: (onRow) => featureRowsOf(csv, new FeaturePipeline(featureSet), onRow).slice(first),
   };
-}
-
-/** The agent's feature set (and order) when the CSV has exactly the host metrics, else one for its columns. */
-function featureSetOf(metrics: readonly string[]): FeatureSet {
-  const sameAsHost = metrics.length === HOST_FEATURE_SET.metrics.length && HOST_FEATURE_SET.metrics.every((m) => metrics.includes(m));
-  return sameAsHost ? HOST_FEATURE_SET : featureSetFor(metrics);
 }

@@ -27,24 +27,69 @@ export type PerMetricFeature = (typeof PER_METRIC_FEATURES)[number];
  */
 export const DEFAULT_FEATURE_LIMIT = 100;
 
+/**
+ * A raw metric also seen on a log scale: the value ln(1 + x / scale), with the same six features as
+ * every metric, named `<metric>_log.<feature>`. For a right-skewed metric (a byte rate, a count of
+ * requests, a latency) a change is relative to its level: on the log scale a rise from a quiet level
+ * is as far out as the same ratio from a busy one (features/log-view.ts chooses the metrics).
+ */
+export interface LogView {
+  readonly metric: string;
+  /** > 0, in the metric's units: the value that maps to ln 2. */
+  readonly scale: number;
+}
+
+export const LOG_VIEW_SUFFIX = '_log';
+
 export interface FeatureSet {
   readonly version: number;
   /** The raw metrics the features are computed from, in order. */
   readonly metrics: readonly string[];
-  /** `metric.feature`, metric-major, in the order of the vector. */
+  /** Metrics also seen on a log scale, in metric order; absent when none is. */
+  readonly logViews?: readonly LogView[];
+  /** `metric.feature`, metric-major, in the order of the vector: every metric's block, then each log view's. */
   readonly names: readonly string[];
 }
 
-export function featureSetFor(metrics: readonly string[]): FeatureSet {
+export function featureSetFor(metrics: readonly string[], logViews: readonly LogView[] = []): FeatureSet {
   if (metrics.length === 0) throw new Error('a feature set needs at least one metric; got none');
   if (new Set(metrics).size !== metrics.length) {
     throw new Error(`metric names in a feature set must be unique; got ${metrics.join(', ')}`);
   }
+  const viewed = new Set<string>();
+  for (const view of logViews) {
+    if (!metrics.includes(view.metric)) {
+      throw new Error(`a log view needs one of the feature set's metrics (${metrics.join(', ')}); got ${view.metric}`);
+    }
+    if (viewed.has(view.metric)) throw new Error(`metric ${view.metric} has more than one log view: give it one`);
+    if (!(view.scale > 0 && Number.isFinite(view.scale))) {
+      throw new Error(`the log view of ${view.metric} needs a finite scale > 0; got ${view.scale}`);
+    }
+    if (metrics.includes(view.metric + LOG_VIEW_SUFFIX)) {
+      throw new Error(`metric ${view.metric} cannot have a log view: its name ${view.metric}${LOG_VIEW_SUFFIX} is already a metric's; rename that column`);
+    }
+    viewed.add(view.metric);
+  }
+  const ordered = metrics.flatMap((metric) => logViews.filter((view) => view.metric === metric).map((view) => ({ metric, scale: view.scale })));
+  const blocks = [...metrics, ...ordered.map((view) => view.metric + LOG_VIEW_SUFFIX)];
   return {
     version: FEATURE_SET_VERSION,
     metrics: [...metrics],
-    names: metrics.flatMap((metric) => PER_METRIC_FEATURES.map((feature) => `${metric}.${feature}`)),
+    ...(ordered.length > 0 ? { logViews: ordered } : {}),
+    names: blocks.flatMap((block) => PER_METRIC_FEATURES.map((feature) => `${block}.${feature}`)),
   };
+}
+
+/**
+ * Per block of PER_METRIC_FEATURES.length features in the vector, in its order: the index in `metrics` of
+ * the raw metric it is computed from (each metric's own block, then each log view's), and the log view's
+ * scale (undefined for a metric's own block).
+ */
+export function featureBlocks(featureSet: Pick<FeatureSet, 'metrics' | 'logViews'>): readonly { readonly metric: number; readonly logScale?: number }[] {
+  return [
+    ...featureSet.metrics.map((_, metric) => ({ metric })),
+    ...(featureSet.logViews ?? []).map((view) => ({ metric: featureSet.metrics.indexOf(view.metric), logScale: view.scale })),
+  ];
 }
 
 /** The feature set of the host agent and the default fleet model. */
@@ -59,6 +104,10 @@ export function featureSetMismatch(expected: FeatureSet, model: FeatureSet): str
   const b = model.names.join(',');
   if (a !== b) {
     return `feature names differ: the code computes [${a}], the model was trained on [${b}]: retrain the model on these metrics`;
+  }
+  const scales = (set: FeatureSet) => (set.logViews ?? []).map((view) => `${view.metric}:${view.scale}`).join(',');
+  if (scales(expected) !== scales(model)) {
+    return `log-view scales differ: the code computes [${scales(expected)}], the model was trained on [${scales(model)}]: retrain the model on this history`;
   }
   return undefined;
 }

@@ -40,6 +40,8 @@ export const ManifestSchema = z
     featureSet: z.strictObject({
       version: z.number().int().positive(),
       metrics: z.array(z.string()).min(1),
+      /** Metrics also seen on a log scale, ln(1 + x / scale), in metric order (core/features.ts LogView). */
+      logViews: z.array(z.strictObject({ metric: z.string(), scale: finite.refine((s) => s > 0, 'a log view scale must be > 0') })).optional(),
       names: z.array(z.string()).min(1),
     }),
     onnx: z.strictObject({

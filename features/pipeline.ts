@@ -15,6 +15,9 @@
  * at least half the metric's typical non-zero move (STEP_FLOOR), so a quantised or mostly-constant
  * metric's ordinary step is not an extreme deviation.
  *
+ * A metric with a log view (core/features.ts LogView) has a second block of the same features, after
+ * every metric's own block, computed the same way from ln(1 + value / scale) with its own state.
+ *
  * Explicit cases:
  *   - missing, non-finite, or negative value of a non-negative metric (a counter reset upstream):
  *     imputed with the recent normal (deviations 0, rate 0) and kept out of the state;
@@ -22,7 +25,8 @@
  *     restarts from the long normal; long and seasonal normals keep their history;
  *   - time going backwards (clock step, replay): the sample is scored as if no time had passed.
  */
-import { type FeatureSet, PER_METRIC_FEATURES } from '../core/features.js';
+import { type FeatureSet, featureBlocks, PER_METRIC_FEATURES } from '../core/features.js';
+import { logViewValue } from './log-view.js';
 import { resolveFeatureOptions, type FeatureOptions } from './options.js';
 import { alphaOfSpan, updateEwma } from './robust-ewma.js';
 import { bucketsOf, seasonalNormal, updateSeasonal, type SeasonalBuckets, type SeasonalNormal } from './seasonal.js';
@@ -58,18 +62,21 @@ export class FeaturePipeline {
   readonly options: FeatureOptions;
   private readonly state: PipelineState;
   private readonly nonNegative: readonly boolean[];
+  /** Per block of features (core/features.ts featureBlocks): the raw metric's name and index, and the log view's scale. */
+  private readonly blocks: readonly { readonly name: string; readonly metric: number; readonly logScale?: number }[];
   private readonly shortAlpha: number;
   private readonly longAlpha: number;
 
   constructor(featureSet: FeatureSet, options?: Partial<FeatureOptions>, state?: PipelineState) {
-    if (featureSet.names.length !== featureSet.metrics.length * PER_METRIC) {
+    this.blocks = featureBlocks(featureSet).map((block) => ({ ...block, name: featureSet.metrics[block.metric]! }));
+    if (featureSet.names.length !== this.blocks.length * PER_METRIC) {
       throw new Error(
-        `feature set has ${featureSet.names.length} names for ${featureSet.metrics.length} metrics; this pipeline computes ${PER_METRIC} per metric (${PER_METRIC_FEATURES.join(', ')}): build the feature set with featureSetFor()`,
+        `feature set has ${featureSet.names.length} names for ${featureSet.metrics.length} metrics and ${featureSet.logViews?.length ?? 0} log views; this pipeline computes ${PER_METRIC} per metric and view (${PER_METRIC_FEATURES.join(', ')}): build the feature set with featureSetFor()`,
       );
     }
     this.featureSet = featureSet;
     this.options = resolveFeatureOptions(options);
-    this.state = state ?? emptyPipelineState(featureSet.metrics.length);
+    this.state = state ?? emptyPipelineState(this.blocks.length);
     const nonNegative = new Set(this.options.nonNegativeMetrics);
     this.nonNegative = featureSet.metrics.map((m) => nonNegative.has(m));
     this.shortAlpha = alphaOfSpan(this.options.shortSpan);
@@ -97,16 +104,17 @@ export class FeaturePipeline {
     const weightMs = state.interval ?? 0;
 
     const out = new Float64Array(this.featureSet.names.length);
-    this.featureSet.metrics.forEach((metric, m) => {
-      const s = state.metrics[m]!;
+    this.blocks.forEach(({ name, metric, logScale }, b) => {
+      const s = state.metrics[b]!;
       if (gap) restartRecentNormal(s);
-      const raw = sample.values[metric];
-      const valid = typeof raw === 'number' && Number.isFinite(raw) && !(this.nonNegative[m] && raw < 0);
-      const x = valid ? raw : imputed(s);
-      this.features(s, x, valid && !gap, buckets, previousBuckets, out, m * PER_METRIC);
-      if (band) {
-        band[2 * m] = s.long.n === 0 ? Number.NaN : s.long.mean;
-        band[2 * m + 1] = s.long.n === 0 ? Number.NaN : this.longScale(s);
+      const raw = sample.values[name];
+      // A log view is defined from 0 up: below it the value is missing on that scale.
+      const valid = typeof raw === 'number' && Number.isFinite(raw) && !((logScale !== undefined || this.nonNegative[metric]) && raw < 0);
+      const x = !valid ? imputed(s) : logScale === undefined ? raw : logViewValue(raw, logScale);
+      this.features(s, x, valid && !gap, buckets, previousBuckets, out, b * PER_METRIC);
+      if (band && logScale === undefined) {
+        band[2 * metric] = s.long.n === 0 ? Number.NaN : s.long.mean;
+        band[2 * metric + 1] = s.long.n === 0 ? Number.NaN : this.longScale(s);
       }
       if (!valid) return;
       if (s.last !== null && !gap) {

@@ -67,6 +67,7 @@ const SnapshotSchema = z.strictObject({
   format: z.literal(SNAPSHOT_FORMAT),
   featureSetVersion: z.number().int(),
   metrics: z.array(z.string()),
+  logViews: z.array(z.strictObject({ metric: z.string(), scale: z.number() })).optional(),
   options: z.record(z.string(), z.unknown()),
   lastT: finite.nullable(),
   interval: finite.nullable(),
@@ -81,6 +82,7 @@ export function toSnapshot(featureSet: FeatureSet, options: FeatureOptions, stat
     format: SNAPSHOT_FORMAT,
     featureSetVersion: featureSet.version,
     metrics: [...featureSet.metrics],
+    ...(featureSet.logViews ? { logViews: featureSet.logViews.map((view) => ({ ...view })) } : {}),
     options: { ...options, nonNegativeMetrics: [...options.nonNegativeMetrics] },
     lastT: state.lastT,
     interval: state.interval,
@@ -115,9 +117,16 @@ export function fromSnapshot(featureSet: FeatureSet, json: unknown): { state: Pi
       `feature pipeline state is for metrics [${snap.metrics.join(', ')}], this feature set has [${featureSet.metrics.join(', ')}]: delete the saved state to start afresh`,
     );
   }
-  if (snap.state.length !== featureSet.metrics.length) {
+  const views = (logViews: readonly { metric: string; scale: number }[] | undefined) => (logViews ?? []).map((v) => `${v.metric}:${v.scale}`).join(', ');
+  if (views(snap.logViews) !== views(featureSet.logViews)) {
     throw new Error(
-      `feature pipeline state holds ${snap.state.length} metric states for ${featureSet.metrics.length} metrics: delete the saved state to start afresh`,
+      `feature pipeline state is for log views [${views(snap.logViews)}], this feature set has [${views(featureSet.logViews)}]: delete the saved state to start afresh`,
+    );
+  }
+  const blocks = featureSet.metrics.length + (featureSet.logViews?.length ?? 0);
+  if (snap.state.length !== blocks) {
+    throw new Error(
+      `feature pipeline state holds ${snap.state.length} metric states for ${blocks} metrics and log views: delete the saved state to start afresh`,
     );
   }
   const ewma = ([mean, mad, n]: readonly number[]): EwmaState => ({ mean: mean!, mad: mad!, n: n! });

@@ -92,7 +92,12 @@ export function buildManifest(input: ManifestInput): Manifest {
       name: input.name,
       version: input.version ?? `${createdAt.replace(/[-:]/g, '')}-${sha256.slice(0, 8)}`,
       createdAt,
-      featureSet: { version: input.featureSet.version, metrics: [...input.featureSet.metrics], names: [...input.featureSet.names] },
+      featureSet: {
+        version: input.featureSet.version,
+        metrics: [...input.featureSet.metrics],
+        ...(input.featureSet.logViews ? { logViews: input.featureSet.logViews.map((view) => ({ ...view })) } : {}),
+        names: [...input.featureSet.names],
+      },
       onnx: { file: MODEL_FILE, sha256, bytes: input.onnx.byteLength, input: ONNX_INPUT, output: ONNX_OUTPUT },
       threshold: input.threshold,
       severity: input.severity,

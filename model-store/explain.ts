@@ -12,8 +12,10 @@ import type { Manifest } from '../core/manifest.js';
  * reach, the quantities the model's extremeness score is made of, so a metric whose level, deviations
  * and rate all left their normal range outranks one whose single feature jumped (a noisy metric's
  * one-sample spike). Without it (a model trained elsewhere): |x - center| / scale summed over the
- * metric's features, in robust z units. `offset`: where the row starts in `features` (a batch's
- * feature matrix, read in place).
+ * metric's features, in robust z units. Only the metric's own block counts, not its log view's
+ * (core/features.ts LogView): the ranking compares metrics with each other, and a view's distances are
+ * ratios, large for a metric's small moves near 0 (docs/detection.md, experiment 37). `offset`: where the
+ * row starts in `features` (a batch's feature matrix, read in place).
  */
 function metricDistance(features: ArrayLike<number>, perMetric: number, baseline: Manifest['baseline'], offset: number, m: number): number {
   let distance = 0;
@@ -41,7 +43,7 @@ let scratchOrder = new Int32Array(16);
 /** The metrics ranked by metricDistance, most anomalous first, at most RANKED_METRICS: where to look first, then next. */
 export function rankedMetrics(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline'], offset = 0): string[] {
   const metrics = featureSet.metrics.length;
-  const perMetric = featureSet.names.length / metrics;
+  const perMetric = PER_METRIC_FEATURES.length;
   if (scratchDistances.length < metrics) {
     scratchDistances = new Float64Array(metrics);
     scratchOrder = new Int32Array(metrics);
@@ -65,7 +67,7 @@ export function rankedMetrics(features: ArrayLike<number>, featureSet: FeatureSe
 
 /** Every metric's distance from the training baseline, in feature-set order: the ranking behind the top contributing metric. */
 export function metricDistances(features: ArrayLike<number>, featureSet: FeatureSet, baseline: Manifest['baseline'], offset = 0): Float64Array {
-  const perMetric = featureSet.names.length / featureSet.metrics.length;
+  const perMetric = PER_METRIC_FEATURES.length;
   return Float64Array.from(featureSet.metrics, (_, m) => metricDistance(features, perMetric, baseline, offset, m));
 }
 
@@ -84,7 +86,7 @@ export function metricDirection(
   offset: number,
   metric: string,
 ): 'above' | 'below' {
-  const perMetric = featureSet.names.length / featureSet.metrics.length;
+  const perMetric = PER_METRIC_FEATURES.length;
   const m = featureSet.metrics.indexOf(metric);
   let furthest = 0;
   let sign = 1;

@@ -4,7 +4,7 @@
  * the ONNX graph of models/onnx/export.ts), here because the scoring function needs them too, to keep
  * each host's memory of its metrics' excursions (model-store/habituation.ts).
  */
-import type { FeatureSet } from '../core/features.js';
+import { featureBlocks, PER_METRIC_FEATURES, type FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 import type { DwellBand } from './dwell.js';
 
@@ -24,12 +24,13 @@ export interface BranchDistances {
 
 /**
  * The branch's features grouped by metric: per metric of the feature set that has any, in its order,
- * the positions in `features` of its features (the vector is metric-major, core/features.ts).
+ * the positions in `features` of its features, its log view's included (core/features.ts featureBlocks):
+ * a metric is as far out as the further of its two scales.
  */
 export function metricGroups(featureSet: FeatureSet, features: readonly number[]): number[][] {
-  const perMetric = featureSet.names.length / featureSet.metrics.length;
+  const blocks = featureBlocks(featureSet);
   const groups = featureSet.metrics.map((): number[] => []);
-  features.forEach((f, k) => groups[Math.floor(f / perMetric)]!.push(k));
+  features.forEach((f, k) => groups[blocks[Math.floor(f / PER_METRIC_FEATURES.length)]!.metric]!.push(k));
   return groups.filter((group) => group.length > 0);
 }
 

@@ -1,6 +1,24 @@
-/** Feature vectors of CSV history, one per row, computed causally by the agent's feature pipeline. */
+/** Feature vectors of CSV history, one per row, computed causally by the agent's feature pipeline, and the feature set of one host's CSV. */
+import { HOST_FEATURE_SET, featureSetFor, type FeatureSet } from '../core/features.js';
+import { logViewsOf } from '../features/log-view.js';
 import type { FeaturePipeline } from '../features/pipeline.js';
 import type { MetricCsv } from './csv.js';
+
+/**
+ * The feature set a model of one host's CSV trains on: the agent's when the CSV has exactly the host
+ * metrics (so the model can be published for the fleet), else one for its columns with a log view of
+ * each right-skewed column (features/log-view.ts), chosen from rows `from` to `to` (exclusive): the
+ * rows the model trains on.
+ */
+export function oneHostFeatureSet(csv: MetricCsv, from = 0, to = csv.timestamps.length): FeatureSet {
+  const { metrics } = csv;
+  const sameAsHost = metrics.length === HOST_FEATURE_SET.metrics.length && HOST_FEATURE_SET.metrics.every((m) => metrics.includes(m));
+  if (sameAsHost) return HOST_FEATURE_SET;
+  return featureSetFor(
+    metrics,
+    logViewsOf(metrics, (metric) => csv.columns[metric]!.subarray(from, to)),
+  );
+}
 
 /** Pushes every row of `csv` through `pipeline` (its state carries on) and returns the rows' features. */
 export function featureRowsOf(csv: MetricCsv, pipeline: FeaturePipeline, onRow?: (done: number) => void): Float64Array[] {

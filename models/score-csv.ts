@@ -32,7 +32,8 @@
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { featureSetFor, type FeatureSet } from '../core/features.js';
+import type { FeatureSet } from '../core/features.js';
+import { oneHostFeatureSet } from './csv-features.js';
 import { severityOf, type Manifest } from '../core/manifest.js';
 import { readMetricCsv, type CsvOptions, type MetricCsv } from './csv.js';
 import { FeaturePipeline, type FeatureOptions } from '../features/pipeline.js';
@@ -159,7 +160,8 @@ export function scoreMetricCsv(csv: MetricCsv, options: ScoreCsvOptions = {}): S
   const retrainEveryMs = options.retrainEveryMs ?? DEFAULT_RETRAIN_EVERY_MS;
   if (!(retrainEveryMs >= 0)) throw new Error(`retrainEveryMs must be >= 0 (0 = train once); got ${retrainEveryMs}`);
   const contamination = contaminationOf(options.contamination);
-  const pipeline = new FeaturePipeline(featureSetFor(csv.metrics), options.features);
+  // The log views are chosen from the probationary rows, the first model's training rows.
+  const pipeline = new FeaturePipeline(oneHostFeatureSet(csv, firstTrainingRow(csv.timestamps, probation), probation), options.features);
   const columns = csv.metrics.map((m) => csv.columns[m]!);
   const features: Float64Array[] = [];
   const scores = new Float64Array(rows);

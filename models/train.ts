@@ -31,6 +31,7 @@
  */
 import type { FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
+import { quantile } from '../core/quantile.js';
 import { buildManifest } from '../model-store/artifact.js';
 import { metricGroups } from '../model-store/metric-extremeness.js';
 import { DWELL_BAND_TAIL, DWELL_SPAN, dwellBandOf, dwellDistancesOf } from '../model-store/dwell.js';
@@ -295,13 +296,4 @@ export function baselineOf(rows: readonly ArrayLike<number>[], width: number): M
     scale.push(Math.max(mad > 0 ? mad : meanDeviation > 0 ? 1.2533 * meanDeviation : 1, tail));
   }
   return { center, scale };
-}
-
-/** Linear-interpolated quantile of ascending values. */
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  const position = q * (sorted.length - 1);
-  const below = Math.floor(position);
-  const above = Math.min(sorted.length - 1, below + 1);
-  return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
 }

@@ -30,12 +30,12 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { featureSetFor, type FeatureSet } from '../core/features.js';
+import { PER_METRIC_FEATURES, type FeatureSet } from '../core/features.js';
 import type { Manifest } from '../core/manifest.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { readMetricCsv, type RowClock } from '../models/csv.js';
-import { featureRowsOf } from '../models/csv-features.js';
+import { featureRowsOf, oneHostFeatureSet } from '../models/csv-features.js';
 import { calibrate, modelScores, trainModel } from '../models/train.js';
 import { CORROBORATION, FOREST_WEIGHT, featureKindOf, thresholdCeiling } from '../models/extremeness.js';
 import { hostHabituation, memoryRow } from '../model-store/habituation.js';
@@ -82,7 +82,7 @@ function main(): void {
     const t0 = Date.now();
     const train = readMetricCsv(join(smdDir, 'data/train', `${machine}.txt`), CLOCK);
     const test = readMetricCsv(join(smdDir, 'data/test', `${machine}.txt`), { ...CLOCK, startMs: CLOCK.startMs + train.timestamps.length * CLOCK.intervalMs });
-    const featureSet = featureSetFor(train.metrics);
+    const featureSet = oneHostFeatureSet(train, firstTrainingRow(train.timestamps));
     const pipeline = new FeaturePipeline(featureSet, featureOptions);
     const trainFeatures = featureRowsOf(train, pipeline);
     const testFeatures = featureRowsOf(test, pipeline);
@@ -252,7 +252,8 @@ type Ranking = (typeof RANKINGS)[number];
 
 /** The `top_metrics` column: the `keep` most anomalous metrics as metric:distance, space-separated. */
 function rankingColumn(row: Float64Array, featureSet: FeatureSet, baseline: Manifest['baseline'], ranking: Ranking, keep: number): string {
-  const perMetric = featureSet.names.length / featureSet.metrics.length;
+  // The variants look at each metric's own block only (not its log view's).
+  const perMetric = PER_METRIC_FEATURES.length;
   const zOf = (f: number) => Math.abs(row[f]! - baseline.center[f]!) / baseline.scale[f]!;
   const distances =
     ranking === 'reach' || ranking === 'z-sum'

@@ -62,7 +62,7 @@ const BATCH_ROWS = 5000;
 
 export async function evaluateModel(options: EvaluateOptions): Promise<Evaluation> {
   const { onnx, manifest } = readModelDir(options.modelDir);
-  const featureSet = featureSetFor(manifest.featureSet.metrics);
+  const featureSet = featureSetFor(manifest.featureSet.metrics, manifest.featureSet.logViews);
   const mismatch = featureSetMismatch(featureSet, manifest.featureSet);
   if (mismatch) throw new Error(`model ${options.modelDir}: ${mismatch}`);
   const history = options.history === undefined ? undefined : readMetricCsv(options.history, options.clock, options.csv);
