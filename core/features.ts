@@ -92,6 +92,11 @@ export function featureBlocks(featureSet: Pick<FeatureSet, 'metrics' | 'logViews
   ];
 }
 
+/** Log views as `metric:scale, ...`, for comparing two feature sets' and for messages. */
+export function logViewsText(logViews: readonly LogView[] | undefined): string {
+  return (logViews ?? []).map((view) => `${view.metric}:${view.scale}`).join(', ');
+}
+
 /** The feature set of the host agent and the default fleet model. */
 export const HOST_FEATURE_SET: FeatureSet = featureSetFor(HOST_METRICS);
 
@@ -105,9 +110,8 @@ export function featureSetMismatch(expected: FeatureSet, model: FeatureSet): str
   if (a !== b) {
     return `feature names differ: the code computes [${a}], the model was trained on [${b}]: retrain the model on these metrics`;
   }
-  const scales = (set: FeatureSet) => (set.logViews ?? []).map((view) => `${view.metric}:${view.scale}`).join(',');
-  if (scales(expected) !== scales(model)) {
-    return `log-view scales differ: the code computes [${scales(expected)}], the model was trained on [${scales(model)}]: retrain the model on this history`;
+  if (logViewsText(expected.logViews) !== logViewsText(model.logViews)) {
+    return `log-view scales differ: the code computes [${logViewsText(expected.logViews)}], the model was trained on [${logViewsText(model.logViews)}]: retrain the model on this history`;
   }
   return undefined;
 }

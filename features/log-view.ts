@@ -7,7 +7,7 @@
  * band (CPU, memory, disk used) are not, and their linear scale already says what is unusual. The
  * view's scale is the median (a typical value maps to ln 2), or the 99th percentile for a metric that
  * is 0 at least half of the time; a metric whose 99th percentile is 0 has no view.
- * How it was measured: docs/detection.md (experiment 36).
+ * How it was measured: docs/detection.md (experiments 36 and 37).
  */
 import type { LogView } from '../core/features.js';
 import { quantile } from '../core/quantile.js';

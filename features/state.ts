@@ -3,7 +3,7 @@
  * a restart. The snapshot names the feature set it belongs to; restoring it for another one fails.
  */
 import * as z from 'zod';
-import type { FeatureSet } from '../core/features.js';
+import { logViewsText, type FeatureSet } from '../core/features.js';
 import { describeIssues } from '../core/wire.js';
 import type { FeatureOptions } from './options.js';
 import { emptyEwma, type EwmaState } from './robust-ewma.js';
@@ -117,10 +117,9 @@ export function fromSnapshot(featureSet: FeatureSet, json: unknown): { state: Pi
       `feature pipeline state is for metrics [${snap.metrics.join(', ')}], this feature set has [${featureSet.metrics.join(', ')}]: delete the saved state to start afresh`,
     );
   }
-  const views = (logViews: readonly { metric: string; scale: number }[] | undefined) => (logViews ?? []).map((v) => `${v.metric}:${v.scale}`).join(', ');
-  if (views(snap.logViews) !== views(featureSet.logViews)) {
+  if (logViewsText(snap.logViews) !== logViewsText(featureSet.logViews)) {
     throw new Error(
-      `feature pipeline state is for log views [${views(snap.logViews)}], this feature set has [${views(featureSet.logViews)}]: delete the saved state to start afresh`,
+      `feature pipeline state is for log views [${logViewsText(snap.logViews)}], this feature set has [${logViewsText(featureSet.logViews)}]: delete the saved state to start afresh`,
     );
   }
   const blocks = featureSet.metrics.length + (featureSet.logViews?.length ?? 0);
