@@ -1,7 +1,6 @@
 /** `vigil evaluate`: a model against labelled history, with an HTML report. */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { featureSetFor } from '../core/features.js';
 import { RANKED_METRICS, metricDistances } from '../model-store/explain.js';
 import { evaluateModel, type Evaluation } from '../models/evaluate/evaluate.js';
 import { falseAlarmEpisodes } from '../models/evaluate/metrics.js';
@@ -114,7 +113,7 @@ async function run(flags: Flags): Promise<void> {
 
 /** One row per evaluated row: its time, score, the model's own decision and the most anomalous metrics. */
 function scoresCsv(e: Evaluation): string {
-  const featureSet = featureSetFor(e.manifest.featureSet.metrics, e.manifest.featureSet.logViews);
+  const featureSet = e.manifest.featureSet;
   const lines = ['timestamp,score,flag,top_metrics'];
   e.scores.forEach((score, i) => {
     const distances = metricDistances(e.features[i]!, featureSet, e.manifest.baseline);

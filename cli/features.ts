@@ -8,7 +8,7 @@ import { firstTrainingRow } from '../features/warm-up.js';
 import { FeaturePipeline } from '../features/pipeline.js';
 import { featureRowsOf } from '../models/csv-features.js';
 import { readMetricCsv } from '../models/csv.js';
-import { featureSetOfColumns } from '../models/import/import-model.js';
+import { featureSetOfColumns } from '../models/csv-features.js';
 import { rowProgress } from './progress.js';
 import { addRowClockOptions, csvOptionsOf, rowClockOf, type RowClockFlags } from './row-clock.js';
 

@@ -30,6 +30,9 @@ export type Severity = (typeof SEVERITIES)[number];
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
+/** Metrics also seen on a log scale, ln(1 + x / scale), in metric order (core/features.ts LogView). */
+export const LogViewsSchema = z.array(z.strictObject({ metric: z.string(), scale: finite.refine((s) => s > 0, 'a log view scale must be > 0') }));
+
 export const ManifestSchema = z
   .strictObject({
     schema: z.literal(MANIFEST_SCHEMA_VERSION),
@@ -40,8 +43,7 @@ export const ManifestSchema = z
     featureSet: z.strictObject({
       version: z.number().int().positive(),
       metrics: z.array(z.string()).min(1),
-      /** Metrics also seen on a log scale, ln(1 + x / scale), in metric order (core/features.ts LogView). */
-      logViews: z.array(z.strictObject({ metric: z.string(), scale: finite.refine((s) => s > 0, 'a log view scale must be > 0') })).optional(),
+      logViews: LogViewsSchema.optional(),
       names: z.array(z.string()).min(1),
     }),
     onnx: z.strictObject({

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { logViewsText, type FeatureSet } from '../core/features.js';
+import { LogViewsSchema } from '../core/manifest.js';
 import { describeIssues } from '../core/wire.js';
 import type { FeatureOptions } from './options.js';
 import { emptyEwma, type EwmaState } from './robust-ewma.js';
@@ -67,7 +68,7 @@ const SnapshotSchema = z.strictObject({
   format: z.literal(SNAPSHOT_FORMAT),
   featureSetVersion: z.number().int(),
   metrics: z.array(z.string()),
-  logViews: z.array(z.strictObject({ metric: z.string(), scale: z.number() })).optional(),
+  logViews: LogViewsSchema.optional(),
   options: z.record(z.string(), z.unknown()),
   lastT: finite.nullable(),
   interval: finite.nullable(),

@@ -4,16 +4,21 @@ import { logViewsOf } from '../features/log-view.js';
 import type { FeaturePipeline } from '../features/pipeline.js';
 import type { MetricCsv } from './csv.js';
 
+/** The agent's feature set (and order) when the CSV has exactly the host metrics, so its model can be published for the fleet; else one for its columns. */
+export function featureSetOfColumns(metrics: readonly string[]): FeatureSet {
+  const sameAsHost = metrics.length === HOST_FEATURE_SET.metrics.length && HOST_FEATURE_SET.metrics.every((m) => metrics.includes(m));
+  return sameAsHost ? HOST_FEATURE_SET : featureSetFor(metrics);
+}
+
 /**
- * The feature set a model of one host's CSV trains on: the agent's when the CSV has exactly the host
- * metrics (so the model can be published for the fleet), else one for its columns with a log view of
- * each right-skewed column (features/log-view.ts), chosen from rows `from` to `to` (exclusive): the
- * rows the model trains on.
+ * The feature set a model of one host's CSV trains on: featureSetOfColumns, with a log view of each
+ * right-skewed column (features/log-view.ts) where the columns are not the agent's, chosen from rows
+ * `from` to `to` (exclusive): the rows the model trains on.
  */
 export function oneHostFeatureSet(csv: MetricCsv, from = 0, to = csv.timestamps.length): FeatureSet {
   const { metrics } = csv;
-  const sameAsHost = metrics.length === HOST_FEATURE_SET.metrics.length && HOST_FEATURE_SET.metrics.every((m) => metrics.includes(m));
-  if (sameAsHost) return HOST_FEATURE_SET;
+  const columns = featureSetOfColumns(metrics);
+  if (columns === HOST_FEATURE_SET) return columns;
   return featureSetFor(
     metrics,
     logViewsOf(metrics, (metric) => csv.columns[metric]!.subarray(from, to)),

@@ -33,9 +33,9 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { FeatureSet } from '../core/features.js';
-import { oneHostFeatureSet } from './csv-features.js';
 import { severityOf, type Manifest } from '../core/manifest.js';
 import { readMetricCsv, type CsvOptions, type MetricCsv } from './csv.js';
+import { oneHostFeatureSet } from './csv-features.js';
 import { FeaturePipeline, type FeatureOptions } from '../features/pipeline.js';
 import { firstTrainingRow } from '../features/warm-up.js';
 import { IncidentOnset } from './onset.js';

@@ -5,13 +5,12 @@
  * for its own models. A threshold that no row of that history reaches is refused: such a model would
  * never flag anything.
  */
-import { featureSetFor, HOST_FEATURE_SET, type FeatureSet } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { FeaturePipeline } from '../../features/pipeline.js';
 import { firstTrainingRow } from '../../features/warm-up.js';
 import { buildManifest } from '../../model-store/artifact.js';
 import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
-import { featureRowsOf } from '../csv-features.js';
+import { featureRowsOf, featureSetOfColumns } from '../csv-features.js';
 import type { MetricCsv } from '../csv.js';
 import { baselineOf, calibrate, DEFAULT_CONTAMINATION } from '../train.js';
 import { wrapOnnxModel, type WrapOptions } from './onnx-wrap.js';
@@ -36,12 +35,6 @@ export interface ImportedModel {
   readonly rows: number;
   readonly flagged: number;
   readonly highestScore: number;
-}
-
-/** The agent's feature set (and order) when the CSV has exactly the host metrics, else one for its columns (as `vigil train`). */
-export function featureSetOfColumns(metrics: readonly string[]): FeatureSet {
-  const sameAsHost = metrics.length === HOST_FEATURE_SET.metrics.length && HOST_FEATURE_SET.metrics.every((m) => metrics.includes(m));
-  return sameAsHost ? HOST_FEATURE_SET : featureSetFor(metrics);
 }
 
 /** Score cut points above a given threshold: a quarter, half and one spread (threshold - median) above it. */
