@@ -4,9 +4,9 @@
  * training fits on them, the scoring function checks a model's manifest against them.
  * Bump FEATURE_SET_VERSION whenever a name, the order or the meaning of a feature changes.
  */
-import { HOST_METRICS } from './host-metrics.js';
+import { HOST_METRICS, type HostMetric } from './host-metrics.js';
 
-export const FEATURE_SET_VERSION = 4;
+export const FEATURE_SET_VERSION = 5;
 
 /** Per metric, in this order: how the value compares with the host's own normal. */
 export const PER_METRIC_FEATURES = [
@@ -97,8 +97,22 @@ export function logViewsText(logViews: readonly LogView[] | undefined): string {
   return (logViews ?? []).map((view) => `${view.metric}:${view.scale}`).join(', ');
 }
 
+/**
+ * The agent's byte rates are right-skewed on every host (idle most of the time, bursts of many times
+ * their usual level), so the agent also computes them on a log scale. The scale is the same on every
+ * host: where a rate is well above it, ln(1 + x / scale) differs from ln x by a constant, so the
+ * deviations (differences of logs: ratios) and the level's distance from its normal do not depend on
+ * it; 1 KiB/s keeps a change of a few bytes a second on a quiet interface from counting as a large
+ * ratio. The error rate is 0 on a healthy host, where its linear scale already says what is unusual.
+ */
+export const HOST_LOG_VIEW_SCALE = 1024;
+const HOST_LOG_VIEW_METRICS: readonly HostMetric[] = ['disk_read_bps', 'disk_write_bps', 'net_rx_bps', 'net_tx_bps'];
+
 /** The feature set of the host agent and the default fleet model. */
-export const HOST_FEATURE_SET: FeatureSet = featureSetFor(HOST_METRICS);
+export const HOST_FEATURE_SET: FeatureSet = featureSetFor(
+  HOST_METRICS,
+  HOST_LOG_VIEW_METRICS.map((metric) => ({ metric, scale: HOST_LOG_VIEW_SCALE })),
+);
 
 /** Why a model's feature set cannot score vectors of `expected`, or undefined when it can. */
 export function featureSetMismatch(expected: FeatureSet, model: FeatureSet): string | undefined {

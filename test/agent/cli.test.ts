@@ -64,6 +64,11 @@ describe('vigil-agent CLI', () => {
     expect(printed.map((p) => p.seq)).toEqual([0, 1]);
     for (const metric of HOST_METRICS.filter((m) => m !== 'disk_used_pct')) expect(printed[1]!.metrics[metric]).toBeTypeOf('number');
     expect(Object.keys(printed[1]!.features)).toEqual(HOST_FEATURE_SET.names);
+    // The byte rates' log views are computed from the same sample: the view's level is ln(1 + x / scale).
+    expect(HOST_FEATURE_SET.logViews?.length).toBeGreaterThan(0);
+    for (const view of HOST_FEATURE_SET.logViews ?? []) {
+      expect(printed[1]!.features[`${view.metric}_log.level`]).toBeCloseTo(Math.log1p(printed[1]!.metrics[view.metric]! / view.scale), 5);
+    }
     expect(existsSync(spoolDir)).toBe(false);
   });
 

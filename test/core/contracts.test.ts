@@ -43,8 +43,16 @@ const sample: ScoredSample = {
 
 describe('feature set', () => {
   it('names features metric-major in contract order', () => {
-    expect(HOST_FEATURE_SET.names).toHaveLength(HOST_METRICS.length * PER_METRIC_FEATURES.length);
+    const views = HOST_FEATURE_SET.logViews ?? [];
+    expect(HOST_FEATURE_SET.names).toHaveLength((HOST_METRICS.length + views.length) * PER_METRIC_FEATURES.length);
     expect(HOST_FEATURE_SET.names.slice(0, PER_METRIC_FEATURES.length)).toEqual(PER_METRIC_FEATURES.map((f) => `cpu_pct.${f}`));
+  });
+
+  it('sees the agent’s byte rates, and only them, on a log scale too', () => {
+    expect(HOST_FEATURE_SET.logViews?.map((view) => view.metric)).toEqual(['disk_read_bps', 'disk_write_bps', 'net_rx_bps', 'net_tx_bps']);
+    expect(HOST_FEATURE_SET.names.slice(HOST_METRICS.length * PER_METRIC_FEATURES.length, (HOST_METRICS.length + 1) * PER_METRIC_FEATURES.length)).toEqual(
+      PER_METRIC_FEATURES.map((f) => `disk_read_bps_log.${f}`),
+    );
   });
 
   it('rejects empty and duplicate metric lists', () => {

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BandValues, FeatureRows } from '../../core/feature-rows.js';
+import { HOST_FEATURE_SET } from '../../core/features.js';
 import {
   decodeWireRecord,
   encodeWireRecord,
@@ -270,15 +271,15 @@ describe('wire record round trip', () => {
     ]);
   });
 
-  it('fits a typical minute of samples (6 samples, 10 metrics and their bands, 60 features) in an eighth of one 25 KB PUT payload unit', () => {
+  it('fits a typical minute of samples (6 samples, the agent’s metrics, their bands and its features) in a sixth of one 25 KB PUT payload unit', () => {
     const samples = Array.from({ length: 6 }, (_, i) => ({
       seq: i,
       t: T0 + i * 10_000,
-      m: Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`metric_${k}`, Math.random() * 100])),
-      f: Array.from({ length: 60 }, () => Math.random() * 4 - 2),
-      b: Object.fromEntries(Array.from({ length: 10 }, (_, k): [string, [number, number]] => [`metric_${k}`, [Math.random() * 100, 1 + Math.random()]])),
+      m: Object.fromEntries(HOST_FEATURE_SET.metrics.map((metric) => [metric, Math.random() * 100])),
+      f: Array.from({ length: HOST_FEATURE_SET.names.length }, () => Math.random() * 4 - 2),
+      b: Object.fromEntries(HOST_FEATURE_SET.metrics.map((metric): [string, [number, number]] => [metric, [Math.random() * 100, 1 + Math.random()]])),
     }));
-    expect(encodeWireRecord(record({ samples })).length).toBeLessThan(3_200);
+    expect(encodeWireRecord(record({ samples })).length).toBeLessThan(25_000 / 6);
   });
 });
 

@@ -15,7 +15,7 @@ import { processKinesisBatch, type ScoreDependencies } from '../../functions/sco
 import { ArchiveSink } from '../../functions/sinks/archive.js';
 import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
 import { uniqueName, useLocalAws } from '../aws-env.js';
-import { encode, kinesisRecords, quietTools, sample, T0, WIDTH, wireRecord, zscoreModel } from './fixtures.js';
+import { encode, FAR_FEATURE, kinesisRecords, quietTools, sample, T0, WIDTH, wireRecord, zscoreModel } from './fixtures.js';
 
 let model: LoadedModel;
 let s3: S3Client;
@@ -91,7 +91,7 @@ describe('ArchiveSink', () => {
       model_version: 'z1',
     });
     expect(anomalous.features).toHaveLength(WIDTH);
-    expect(Array.from(anomalous.features.slice(0, 7))).toEqual([20, 20, 20, 20, 20, 20, Math.fround(0.1)]);
+    expect(Array.from(anomalous.features.slice(0, 7))).toEqual([...Array<number>(6).fill(FAR_FEATURE), Math.fround(0.1)]);
     expect(anomalous.score).toBeGreaterThan(archived[0]!.score);
     expect(archived[0]!.anomaly).toBe(false);
   });

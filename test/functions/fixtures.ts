@@ -2,7 +2,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { FEATURE_SET_VERSION, HOST_FEATURE_SET, type FeatureSet } from '../../core/features.js';
+import { FEATURE_SET_VERSION, HOST_FEATURE_SET, PER_METRIC_FEATURES, type FeatureSet } from '../../core/features.js';
 import type { Manifest } from '../../core/manifest.js';
 import { encodeWireRecord, WIRE_VERSION, type WireRecord, type WireSample } from '../../core/wire.js';
 import { buildManifest } from '../../model-store/artifact.js';
@@ -13,8 +13,8 @@ export const WIDTH = HOST_FEATURE_SET.names.length;
 
 /**
  * A z-score model: score = mean over features of |x - center| / scale, times `gain`.
- * Normal test samples (features 0.1) score 0.1 * gain; a sample with one metric's features at 20
- * scores 2 * gain. Threshold 1; severity cut points 1, 1.5, 2, 3.
+ * Normal test samples (features 0.1) score 0.1 * gain; a sample with one metric's own block at
+ * FAR_FEATURE scores 2.2 * gain with the agent's feature set. Threshold 1; severity cut points 1, 1.5, 2, 3.
  */
 export function zscoreModel(
   options: {
@@ -71,14 +71,17 @@ export function zscoreModel(
   return { onnx, manifest };
 }
 
-/** Features of a normal sample, or of one whose `metric` is far off (features of that metric at 20). */
+/** A far-off feature's value in test samples. */
+export const FAR_FEATURE = 30;
+
+/** Features of a normal sample, or of one whose `metric` is far off (its own block's features at FAR_FEATURE). */
 export function features(anomalousMetric?: string): number[] {
   const f = new Array<number>(WIDTH).fill(0.1);
   if (anomalousMetric) {
     const m = HOST_FEATURE_SET.metrics.indexOf(anomalousMetric);
     if (m < 0) throw new Error(`unknown metric ${anomalousMetric}`);
-    const per = WIDTH / HOST_FEATURE_SET.metrics.length;
-    for (let k = m * per; k < (m + 1) * per; k++) f[k] = 20;
+    const per = PER_METRIC_FEATURES.length;
+    for (let k = m * per; k < (m + 1) * per; k++) f[k] = FAR_FEATURE;
   }
   return f;
 }

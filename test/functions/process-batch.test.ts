@@ -4,7 +4,7 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FEATURE_SET_VERSION } from '../../core/features.js';
+import { FEATURE_SET_VERSION, PER_METRIC_FEATURES } from '../../core/features.js';
 import type { ScoredSample } from '../../core/scored-sample.js';
 import type { DeadLetter, DeadLetterResult } from '../../functions/score/dead-letter.js';
 import { ModelUnavailableError, type LoadedModel } from '../../functions/score/model-cache.js';
@@ -12,7 +12,7 @@ import { createOnnxScorer } from '../../model-store/onnx-scorer.js';
 import { float32Decimal } from '../../core/float32-decimal.js';
 import { processKinesisBatch, type ScoreDependencies } from '../../functions/score/process-batch.js';
 import type { ResultSink, SinkBatch, SinkOutcome } from '../../functions/sinks/sink.js';
-import { encode, kinesisRecords, quietTools, sample, T0, WIDTH, wireRecord, zscoreModel } from './fixtures.js';
+import { encode, FAR_FEATURE, kinesisRecords, quietTools, sample, T0, WIDTH, wireRecord, zscoreModel } from './fixtures.js';
 
 let model: LoadedModel;
 beforeAll(async () => {
@@ -90,7 +90,9 @@ describe('processKinesisBatch', () => {
     ]);
     const [normal, anomalous] = sink.stored;
     expect(normal!.score).toBeCloseTo(0.1, 5);
-    expect(anomalous!.score).toBeCloseTo(0.1 * 0.9 + 20 * 0.1, 4); // nine metrics at 0.1, one at 20: the mean
+    // The mean: one metric's own block at FAR_FEATURE, every other feature at 0.1.
+    const own = PER_METRIC_FEATURES.length;
+    expect(anomalous!.score).toBeCloseTo((own * FAR_FEATURE + (WIDTH - own) * 0.1) / WIDTH, 4);
     // Float32 quantities as their shortest decimals: 0.10000001, not 0.10000000149011612.
     for (const s of sink.stored) {
       expect(float32Decimal(s.score)).toBe(s.score);

@@ -55,10 +55,10 @@ describe('vigil train / publish / models', () => {
     expect(a.manifest.featureSet.names).toEqual(HOST_FEATURE_SET.names);
     // 1,440 one-minute rows are one day, all of it feature warm-up: training keeps the later half.
     expect(a.manifest.training).toMatchObject({ rows: 720, seed: 3, source: csv });
-    // One host's file is its history: each metric's level gets its own dwell band (model-store/dwell.ts).
+    // One host's file is its history: each metric's level (on its own scale) gets its own dwell band (model-store/dwell.ts).
     const dwellReach = a.manifest.baseline.dwell!.reach;
     expect(dwellReach.flatMap((r, f) => (r === null ? [] : [a.manifest.featureSet.names[f]]))).toEqual(
-      a.manifest.featureSet.names.filter((name) => name.endsWith('.level')),
+      a.manifest.featureSet.metrics.map((metric) => `${metric}.level`),
     );
 
     const publishA = await vigil('publish', '--model', 'model-a', '--bucket', bucket);

@@ -63,8 +63,8 @@ describe('the feature set of a metric with a log view', () => {
       { metric: 'a', scale: 2 },
       { metric: 'b', scale: 1 },
     ]);
-    // Without a view the feature set (and so the agent's and the default model's) has no logViews key at all.
-    expect('logViews' in HOST_FEATURE_SET).toBe(false);
+    // Without a view a feature set has no logViews key at all.
+    expect('logViews' in featureSetFor(['a', 'b'])).toBe(false);
   });
 
   it('refuses a view of an unknown metric, a second view, a bad scale and a name taken by a column', () => {
