@@ -186,7 +186,7 @@ async function main(): Promise<void> {
   const s3 = new S3Client(awsClientSettings());
   const location = { bucket: resources.bucket, prefix: DEFAULT_MODEL_PREFIX };
   // The same path as a deployment's first model (infra/constructs/default-model.ts): the shipped
-  // default model, published only where no model is current.
+  // default model, published only where no model of this feature-set version is current.
   const t1 = Date.now();
   const outcome = await publishDefaultModel(s3, location);
   // Hosts that are not simulated (this machine) are judged by a model that never saw their history.
@@ -195,7 +195,8 @@ async function main(): Promise<void> {
     outcome.currentVersion === outcome.defaultVersion ? new Set([...latestHosts].filter((host) => !simulatedHosts.has(host))) : new Set<string>();
   if (outcome.published) {
     say(
-      `model: published the default model ${outcome.defaultVersion} to s3://${resources.bucket}/${DEFAULT_MODEL_PREFIX}/ in ${((Date.now() - t1) / 1000).toFixed(1)} s`,
+      `model: published the default model ${outcome.defaultVersion} to s3://${resources.bucket}/${DEFAULT_MODEL_PREFIX}/ in ${((Date.now() - t1) / 1000).toFixed(1)} s` +
+        (outcome.replaced ? ` in place of ${outcome.replaced.version} (${outcome.replaced.reason})` : ''),
     );
   } else {
     say(`model: ${outcome.currentVersion} (already current)`);

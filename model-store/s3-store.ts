@@ -68,35 +68,59 @@ export async function publishModel(s3: S3Client, options: ModelLocation & { onnx
 
 /**
  * Publishes the model only where no model is current (no pointer object at all, even an unreadable
- * one): the pointer is written with If-None-Match, so a model published meanwhile is never replaced.
- * A second call finds the model current and changes nothing.
+ * one), or, with `unusable`, where the current model is one it gives a reason for (one this release
+ * cannot score with): that model is named as the previous version, so `vigil models rollback` finds
+ * it. A current model whose manifest is missing or cannot be parsed is left as it is (the scoring
+ * function reports it). The pointer is written conditionally on what was read (If-None-Match where
+ * there was none, If-Match the replaced pointer's ETag), so a model published meanwhile is never
+ * replaced. A second call finds the model current and changes nothing.
  */
 export async function publishModelIfNoneCurrent(
   s3: S3Client,
-  options: ModelLocation & { onnx: Uint8Array; manifest: Manifest },
-): Promise<{ published: boolean; currentVersion: string }> {
+  options: ModelLocation & { onnx: Uint8Array; manifest: Manifest; unusable?: (current: Manifest) => string | undefined },
+): Promise<{ published: boolean; currentVersion: string; replaced?: { version: string; reason: string } }> {
   const manifest = parseManifest(options.manifest, `manifest of model ${String(options.manifest?.version)}`);
   verifyModelBytes(options.onnx, manifest, `cannot publish model ${manifest.version}`);
-  const currentVersion = async (): Promise<string | undefined> => {
+  const pointerUrl = s3Url(options.bucket, pointerKey(options.prefix));
+  const current = async (): Promise<{ version: string; etag?: string } | undefined> => {
     const object = await getTaggedObject(s3, options.bucket, pointerKey(options.prefix), MAX_POINTER_BYTES);
     if (!object) return undefined;
     try {
-      return parsePointer(parseJson(object.bytes, s3Url(options.bucket, pointerKey(options.prefix))), s3Url(options.bucket, pointerKey(options.prefix)))
-        .version;
+      return { version: parsePointer(parseJson(object.bytes, pointerUrl), pointerUrl).version, etag: object.etag };
     } catch {
-      return '(unreadable pointer)';
+      return { version: '(unreadable pointer)' };
     }
   };
-  const before = await currentVersion();
-  if (before !== undefined) return { published: false, currentVersion: before };
+  const before = await current();
+  const reason = before?.etag !== undefined && options.unusable ? await unusableReason(s3, options, before.version, options.unusable) : undefined;
+  if (before !== undefined && reason === undefined) return { published: false, currentVersion: before.version };
   await storeVersion(s3, { ...options, manifest });
   try {
-    await writePointer(s3, options, manifest, undefined, undefined);
-    return { published: true, currentVersion: manifest.version };
+    await writePointer(s3, options, manifest, before?.version, before?.etag);
+    return { published: true, currentVersion: manifest.version, ...(before && reason ? { replaced: { version: before.version, reason } } : {}) };
   } catch (error) {
     if (!(error instanceof PointerChangedError)) throw error;
-    return { published: false, currentVersion: (await currentVersion()) ?? manifest.version };
+    return { published: false, currentVersion: (await current())?.version ?? manifest.version };
   }
+}
+
+/** Why the published `version` is unusable, or undefined when it is usable or its manifest is missing or unparseable. */
+async function unusableReason(
+  s3: S3Client,
+  { bucket, prefix }: ModelLocation,
+  version: string,
+  unusable: (current: Manifest) => string | undefined,
+): Promise<string | undefined> {
+  const key = modelKeys(prefix, version).manifest;
+  const bytes = await getObjectOrUndefined(s3, bucket, key, MAX_MANIFEST_BYTES);
+  if (!bytes) return undefined;
+  let published: Manifest;
+  try {
+    published = parseManifest(parseJson(bytes, s3Url(bucket, key)), s3Url(bucket, key));
+  } catch {
+    return undefined;
+  }
+  return unusable(published);
 }
 
 /** Uploads a version's files unless the same version is there; other bytes under a published version are refused. */

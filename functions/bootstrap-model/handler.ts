@@ -1,9 +1,12 @@
 /**
  * The deploy-time custom resource that publishes the default model (model-store/default-model.ts)
  * where no model is current. CloudFormation invokes it on create, update and delete of the resource:
- * - create / update: publishDefaultModel, which never replaces a current model (the pointer is
- *   written with If-None-Match) and does nothing when one is there: a redeploy, a second stack
- *   update, or an operator's model already published all leave the bucket as it is;
+ * - create / update: publishDefaultModel, which never replaces a current model of this release's
+ *   feature-set version (the pointer is written conditionally on what was read) and does nothing when
+ *   one is there: a redeploy, a second stack update, or an operator's model already published all
+ *   leave the bucket as it is. A current model of another feature-set version (after an upgrade),
+ *   which the scoring function would refuse, is replaced, so the fleet is scored from the first
+ *   sample the upgraded agents send;
  * - delete: nothing (models are the operator's; the bucket is retained).
  * The answer goes to CloudFormation's presigned ResponseURL (a direct Lambda-backed custom resource,
  * no provider framework), with a deadline; a failure is answered FAILED with the reason, so a
@@ -61,12 +64,22 @@ export async function handler(event: CustomResourceEvent): Promise<CustomResourc
     } else {
       const s3 = new S3Client(awsClientSettings());
       const outcome = await publishDefaultModel(s3, { bucket: properties.Bucket, prefix: properties.Prefix });
-      console.log(JSON.stringify({ message: outcome.published ? 'published the default model' : 'a model is current: left as it is', ...outcome }));
+      const message = outcome.replaced
+        ? 'published the default model in place of a model of another feature-set version'
+        : outcome.published
+          ? 'published the default model'
+          : 'a model is current: left as it is';
+      console.log(JSON.stringify({ message, ...outcome }));
       response = {
         ...base,
         Status: 'SUCCESS',
         PhysicalResourceId: physicalIdOf(properties),
-        Data: { Published: String(outcome.published), CurrentVersion: outcome.currentVersion, DefaultVersion: outcome.defaultVersion },
+        Data: {
+          Published: String(outcome.published),
+          CurrentVersion: outcome.currentVersion,
+          DefaultVersion: outcome.defaultVersion,
+          ...(outcome.replaced ? { ReplacedVersion: outcome.replaced.version } : {}),
+        },
       };
     }
   } catch (error) {

@@ -7,10 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomResource, Duration } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { vigilFunction } from '../vigil-function.js';
 import { functionLogsAndRole } from '../function-role.js';
@@ -58,6 +59,20 @@ export class DefaultModel extends Construct {
         resources: [keys.model, keys.manifest, pointerKey(props.prefix)].map((key) => bucket.arnForObjects(key)),
       }),
     );
+    // Read only: the current model's manifest, to tell whether it is of another feature-set version.
+    const publishedManifests = modelKeys(props.prefix, '*').manifest;
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ReadPublishedManifests',
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(publishedManifests)],
+      }),
+    );
+    acknowledge(this.role, {
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as CfnBucket)}.Arn>/${publishedManifests}]`,
+      reason:
+        "At deploy, the function reads the current model's manifest (any published version, named by the pointer) to tell whether it is of another feature-set version; it reads manifests only, and writes none.",
+    });
     // A key that does not exist then reads as "no such key", not "access denied".
     props.models.grantModelList(this.role);
 

@@ -1,8 +1,9 @@
 /**
  * Scoring from the first sample: the deploy-time custom resource, from its real bundle, publishes
- * the shipped default model into a fresh model bucket and leaves a bucket with a current model as
- * it is, over the wire (local AWS endpoint), answering CloudFormation's response URL each time;
- * its role may touch the default model's files and the pointer only.
+ * the shipped default model into a fresh model bucket, leaves a bucket with a current model as it
+ * is and replaces a current model of another feature-set version, over the wire (local AWS
+ * endpoint), answering CloudFormation's response URL each time; its role may write the default
+ * model's files and the pointer only.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,6 +14,7 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientSettings } from '../../core/aws.js';
 import { DEFAULT_MODEL_SOURCE_DIR } from '../../core/default-model.js';
+import { HOST_FEATURE_SET } from '../../core/features.js';
 import { modelKeys, pointerKey } from '../../core/model-keys.js';
 import type { CustomResourceEvent, CustomResourceResponse } from '../../functions/bootstrap-model/handler.js';
 import { directoryBytes, functionAssetDir } from '../../infra/function-asset.js';
@@ -113,6 +115,23 @@ describe('the default model custom resource (bundled)', () => {
     expect(await readPointer(s3, { bucket, prefix: 'models' })).toEqual(pointer);
   });
 
+  it('replaces a current model of another feature-set version, which the scoring function would refuse, and names it as the previous one', async () => {
+    const bucket = await newBucket();
+    const older = fakeModel('before-the-upgrade');
+    const olderManifest = { ...older.manifest, featureSet: { ...older.manifest.featureSet, version: HOST_FEATURE_SET.version - 1 } };
+    await publishModel(s3, { bucket, prefix: 'models', onnx: older.onnx, manifest: olderManifest });
+    const created = await invoke(event('Update', bucket));
+    expect(created).toMatchObject({
+      Status: 'SUCCESS',
+      Data: { Published: 'true', CurrentVersion: defaultVersion, ReplacedVersion: olderManifest.version },
+    });
+    const pointer = await readPointer(s3, { bucket, prefix: 'models' });
+    expect(pointer).toMatchObject({ version: defaultVersion, previous: olderManifest.version });
+    // Once replaced, the default model is current and is left as it is.
+    expect(await invoke(event('Update', bucket))).toMatchObject({ Status: 'SUCCESS', Data: { Published: 'false', CurrentVersion: defaultVersion } });
+    expect(await readPointer(s3, { bucket, prefix: 'models' })).toEqual(pointer);
+  });
+
   it('deletes nothing when the stack is deleted', async () => {
     const bucket = await newBucket();
     await invoke(event('Create', bucket));
@@ -129,12 +148,15 @@ describe('the default model custom resource (bundled)', () => {
 });
 
 describe('the default model function’s permissions', () => {
-  it('read and write exactly the default model’s two files and the pointer, and list under the prefix', () => {
+  it('read and write exactly the default model’s two files and the pointer, read published manifests, and list under the prefix', () => {
     const roleId = synthesized.stack.getLogicalId(synthesized.stack.defaultModel.role.node.defaultChild as never);
     const policies = Object.values(resourcesOf(synthesized.template, 'AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties?.Roles).includes(roleId));
     expect(policies).toHaveLength(1);
     const statements = (policies[0]!.Properties!.PolicyDocument as { Statement: { Sid: string; Action: string | string[]; Resource: unknown }[] }).Statement;
-    expect(statements.map((s) => s.Sid).sort()).toEqual(['ListPublishedModels', 'PublishDefaultModel', 'WriteOwnLogs']);
+    expect(statements.map((s) => s.Sid).sort()).toEqual(['ListPublishedModels', 'PublishDefaultModel', 'ReadPublishedManifests', 'WriteOwnLogs']);
+    const manifests = statements.find((s) => s.Sid === 'ReadPublishedManifests')!;
+    expect(manifests.Action).toBe('s3:GetObject');
+    expect(JSON.stringify(manifests.Resource)).toContain(`/${modelKeys('models', '*').manifest}`);
     const publish = statements.find((s) => s.Sid === 'PublishDefaultModel')!;
     expect(publish.Action).toEqual(['s3:GetObject', 's3:PutObject']);
     const keys = JSON.stringify(publish.Resource);

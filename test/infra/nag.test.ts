@@ -57,6 +57,7 @@ describe('cdk-nag', () => {
         'DefaultModel/Function: Serverless-LambdaDLQ',
         'DefaultModel/Function: Serverless-LambdaLatestVersion',
         'DefaultModel/Function: Serverless-LambdaTracing',
+        'DefaultModel/Role: AwsSolutions-IAM5[Resource::<ModelsBucket.Arn>/models/versions/*/manifest.json]',
         'Grafana/Role: AwsSolutions-IAM5[Resource::*]',
         'Ingest/Stream: AwsSolutions-KDS3',
         'Models/Bucket: AwsSolutions-S1',
