@@ -23,6 +23,10 @@ const ACKNOWLEDGED: { pattern: RegExp; reason: string }[] = [
     reason: "the function's model status is written under its own name, known only once the function exists",
   },
   {
+    pattern: /^DefaultModelRoleDefaultPolicy\w+ s3:GetObject on <ModelsBucket\w+\.Arn>\/models\/versions\/\*\/manifest\.json$/,
+    reason: "the deploy reads the current model's manifest, whichever version the pointer names, to tell its feature-set version",
+  },
+  {
     pattern: /^ModelsPublisherPolicy\w+ s3:(GetObject|PutObject) on <ModelsBucket\w+\.Arn>\/models\/\*$/,
     reason: 'publishing writes new version directories and the pointer under the prefix',
   },
