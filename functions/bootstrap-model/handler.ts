@@ -1,6 +1,7 @@
 /**
  * The deploy-time custom resource that publishes the default model (model-store/default-model.ts)
- * where no model is current. CloudFormation invokes it on create, update and delete of the resource:
+ * where no model of its feature-set version is current. CloudFormation invokes it on create, update
+ * and delete of the resource:
  * - create / update: publishDefaultModel, which never replaces a current model of this release's
  *   feature-set version (the pointer is written conditionally on what was read) and does nothing when
  *   one is there: a redeploy, a second stack update, or an operator's model already published all

@@ -1,9 +1,10 @@
 /**
  * Scoring from the first sample: a custom resource that publishes the default model (trained on the
  * simulated fleet, model-store/default-model/, copied into the function's bundle) at deploy, only
- * where no model is current (functions/bootstrap-model/handler.ts). It never replaces an operator's
- * model; a redeploy leaves the bucket as it is, and deleting the stack deletes no model.
- * Its function may read and write the default model's two files and the pointer, nothing else.
+ * where no model of its feature-set version is current (functions/bootstrap-model/handler.ts). It
+ * never replaces an operator's model of that version; a redeploy leaves the bucket as it is, and
+ * deleting the stack deletes no model. Its function may read and write the default model's two files
+ * and the pointer, and read published manifests, nothing else.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
