@@ -3,7 +3,7 @@
  * a restart. The snapshot names the feature set it belongs to; restoring it for another one fails.
  */
 import * as z from 'zod';
-import { logViewsText, type FeatureSet } from '../core/features.js';
+import { featureBlocks, logViewsText, type FeatureSet } from '../core/features.js';
 import { LogViewsSchema } from '../core/manifest.js';
 import { describeIssues } from '../core/wire.js';
 import type { FeatureOptions } from './options.js';
@@ -123,7 +123,7 @@ export function fromSnapshot(featureSet: FeatureSet, json: unknown): { state: Pi
       `feature pipeline state is for log views [${logViewsText(snap.logViews)}], this feature set has [${logViewsText(featureSet.logViews)}]: delete the saved state to start afresh`,
     );
   }
-  const blocks = featureSet.metrics.length + (featureSet.logViews?.length ?? 0);
+  const blocks = featureBlocks(featureSet).length;
   if (snap.state.length !== blocks) {
     throw new Error(
       `feature pipeline state holds ${snap.state.length} metric states for ${blocks} metrics and log views: delete the saved state to start afresh`,
